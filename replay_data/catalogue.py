@@ -1,0 +1,181 @@
+"""The channel catalogue: what each numeric, timed result and waveform is (id, label, unit,
+precision, normal range, colour, standard code). Loaded from resources, never hard-coded."""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+
+from .errors import ScenarioError
+
+CATALOGUE_FILE = "channels.toml"
+
+
+@dataclass(frozen=True)
+class NoiseSpec:
+    sd: float = 0.0
+    tau: float = 30.0
+    mode: str = "additive"  # or "headroom": noise scales with distance below `ceiling`
+    ceiling: float = 100.0
+    group: str | None = None
+    share: float = 0.0
+
+
+@dataclass(frozen=True)
+class NumericChannel:
+    id: str
+    label: str
+    unit: str
+    precision: int
+    normal: tuple[float, float]
+    colour: str
+    code: str
+    group: str
+    interpolation: str = "smooth"
+    noise: NoiseSpec = field(default_factory=NoiseSpec)
+    limits: tuple[float, float] = (-math.inf, math.inf)
+    derived: str | None = None
+
+    def format(self, value: float) -> str:
+        """Text a monitor shows: fixed precision, '---' when not measured."""
+        if value is None or not math.isfinite(value):
+            return "---"
+        return f"{value:.{self.precision}f}"
+
+
+@dataclass(frozen=True)
+class ResultTest:
+    id: str
+    label: str
+    unit: str
+    precision: int
+    normal: tuple[float, float]
+    code: str
+    panel: str
+    scatter_sd: float
+
+    def format(self, value: float) -> str:
+        return f"{value:.{self.precision}f}"
+
+
+@dataclass(frozen=True)
+class WaveformSignal:
+    id: str
+    label: str
+    unit: str
+    rate: float
+    colour: str
+    code: str
+    sweep_mm_s: float
+    range: tuple[float, float]
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    numerics: dict[str, NumericChannel]
+    results: dict[str, ResultTest]
+    waveforms: dict[str, WaveformSignal]
+
+    def numeric(self, channel_id: str) -> NumericChannel:
+        try:
+            return self.numerics[channel_id]
+        except KeyError:
+            raise ScenarioError(
+                "channels", f"unknown channel {channel_id!r} (known: {', '.join(self.numerics)})"
+            ) from None
+
+    def waveform(self, signal_id: str) -> WaveformSignal:
+        try:
+            return self.waveforms[signal_id]
+        except KeyError:
+            raise ScenarioError(
+                "waveforms", f"unknown signal {signal_id!r} (known: {', '.join(self.waveforms)})"
+            ) from None
+
+    @property
+    def displayed_numerics(self) -> list[str]:
+        """Channels shown to the user (hidden target channels excluded)."""
+        return [c for c, ch in self.numerics.items() if ch.group != "targets"]
+
+
+def _pair(where: str, raw: object) -> tuple[float, float]:
+    if not (isinstance(raw, list) and len(raw) == 2 and all(isinstance(x, int | float) for x in raw)):
+        raise ScenarioError(where, "must be a list of two numbers")
+    return float(raw[0]), float(raw[1])
+
+
+def _parse(doc: dict, source: str) -> Catalogue:
+    numerics: dict[str, NumericChannel] = {}
+    for cid, raw in doc.get("numeric", {}).items():
+        where = f"{source}: numeric.{cid}"
+        try:
+            n = raw.get("noise", {})
+            numerics[cid] = NumericChannel(
+                id=cid,
+                label=str(raw["label"]),
+                unit=str(raw["unit"]),
+                precision=int(raw["precision"]),
+                normal=_pair(f"{where}.normal", raw["normal"]),
+                colour=str(raw["colour"]),
+                code=str(raw.get("code", "")),
+                group=str(raw.get("group", "")),
+                interpolation=str(raw.get("interpolation", "smooth")),
+                noise=NoiseSpec(
+                    sd=float(n.get("sd", 0.0)),
+                    tau=float(n.get("tau", 30.0)),
+                    mode=str(n.get("mode", "additive")),
+                    ceiling=float(n.get("ceiling", 100.0)),
+                    group=n.get("group"),
+                    share=float(n.get("share", 0.0)),
+                ),
+                limits=_pair(f"{where}.limits", raw["limits"]) if "limits" in raw else (
+                    -math.inf, math.inf),
+                derived=raw.get("derived"),
+            )
+        except KeyError as exc:
+            raise ScenarioError(where, f"missing key {exc.args[0]!r}") from None
+    results: dict[str, ResultTest] = {}
+    for rid, raw in doc.get("result", {}).items():
+        where = f"{source}: result.{rid}"
+        try:
+            results[rid] = ResultTest(
+                id=rid,
+                label=str(raw["label"]),
+                unit=str(raw["unit"]),
+                precision=int(raw["precision"]),
+                normal=_pair(f"{where}.normal", raw["normal"]),
+                code=str(raw.get("code", "")),
+                panel=str(raw["panel"]),
+                scatter_sd=float(raw.get("noise", {}).get("sd", 0.0)),
+            )
+        except KeyError as exc:
+            raise ScenarioError(where, f"missing key {exc.args[0]!r}") from None
+    waveforms: dict[str, WaveformSignal] = {}
+    for wid, raw in doc.get("waveform", {}).items():
+        where = f"{source}: waveform.{wid}"
+        try:
+            waveforms[wid] = WaveformSignal(
+                id=wid,
+                label=str(raw["label"]),
+                unit=str(raw["unit"]),
+                rate=float(raw["rate"]),
+                colour=str(raw["colour"]),
+                code=str(raw.get("code", "")),
+                sweep_mm_s=float(raw["sweep_mm_s"]),
+                range=_pair(f"{where}.range", raw["range"]),
+            )
+        except KeyError as exc:
+            raise ScenarioError(where, f"missing key {exc.args[0]!r}") from None
+    return Catalogue(numerics, results, waveforms)
+
+
+@cache
+def load_catalogue() -> Catalogue:
+    """The built-in catalogue (resources/catalogue/channels.toml)."""
+    ref = resources.files("resources.catalogue").joinpath(CATALOGUE_FILE)
+    with ref.open("rb") as fh:
+        doc = tomllib.load(fh)
+    return _parse(doc, CATALOGUE_FILE)

@@ -1,0 +1,236 @@
+"""`replay-data`: look at the case as data, export trends and waveforms, check scenarios.
+
+Every bad input ends in one line on stderr naming what is wrong and where, exit code 2,
+and no output file left behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from .course import Course
+from .errors import ReplayDataError
+from .scenario import load_scenario
+from .timeexpr import format_case_time, parse_duration
+
+EXIT_BAD_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as one line with exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise ReplayDataError(f"{self.prog}: {message}")
+
+
+def _course(args: argparse.Namespace) -> Course:
+    return Course(load_scenario(args.scenario), seed=args.seed)
+
+
+def _write_atomically(path: str, write: Callable[[csv.writer], None]) -> None:
+    """Write a CSV next to its destination and move it into place only when complete."""
+    dest = Path(path)
+    parent = dest.parent if str(dest.parent) else Path(".")
+    if not parent.is_dir():
+        raise ReplayDataError(f"--out {path}: folder {parent} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=parent)
+    try:
+        with os.fdopen(fd, "w", newline="") as fh:
+            write(csv.writer(fh, lineterminator="\n"))
+        os.replace(tmp, dest)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _time(course: Course, option: str, text: str) -> float:
+    """Resolve a command-line time, naming the option when it is wrong."""
+    try:
+        return course.scenario.resolve(text)
+    except ReplayDataError as exc:
+        raise ReplayDataError(f"{option} {text}: {exc}") from None
+
+
+def _fmt_t(t: float) -> str:
+    """Case seconds without float noise or exponent: 1008000, 1008000.004."""
+    text = f"{t:.4f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def _fmt(value: float, digits: int) -> str:
+    return "" if not np.isfinite(value) else f"{value:.{digits}f}"
+
+
+# ------------------------------------------------------------------ commands
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    course = _course(args)
+    sc, cat = course.scenario, course.catalogue
+    out = sys.stdout
+    out.write(f"{sc.title}\n{sc.source}\n")
+    out.write(f"Patient: {sc.patient.get('summary', '')}\n")
+    out.write(f"Course: 0 to {sc.end:.0f} s ({sc.end / 86400:.1f} days); default start "
+              f"{format_case_time(sc.default_start)}\n\nEvents\n")
+    for e in sc.events:
+        out.write(f"  {e.t:>9.0f} s  {format_case_time(e.t):<17} {e.id:<24} [{e.provenance.basis}] "
+                  f"{e.label}\n")
+    out.write("\nNumeric channels\n")
+    for ch in cat.numerics.values():
+        out.write(f"  {ch.id:<20} {ch.label:<14} {ch.unit:<10} {ch.code}\n")
+    out.write("\nResults (appear when drawn)\n")
+    for r in cat.results.values():
+        out.write(f"  {r.id:<20} {r.label:<14} {r.unit:<10} {r.code}\n")
+    out.write("\nWaveforms\n")
+    for w in cat.waveforms.values():
+        out.write(f"  {w.id:<20} {w.label:<14} {w.rate:g} Hz  {w.sweep_mm_s:g} mm/s  {w.code}\n")
+    out.write("\nInjections\n")
+    for inj in sc.injections.values():
+        out.write(f"  {inj.id:<24} {inj.label}\n")
+    return 0
+
+
+def cmd_trends(args: argparse.Namespace) -> int:
+    course = _course(args)
+    sc = course.scenario
+    t0, t1 = _time(course, "--start", args.start), _time(course, "--end", args.end)
+    try:
+        step = parse_duration(args.step)
+    except ReplayDataError as exc:
+        raise ReplayDataError(f"--step {args.step}: {exc}") from None
+    if t1 < t0:
+        raise ReplayDataError(f"--end {args.end} ({t1:.0f} s) is before --start {args.start} "
+                              f"({t0:.0f} s)")
+    if step <= 0:
+        raise ReplayDataError(f"--step {args.step}: must be longer than 0 s")
+    if (t1 - t0) / step > 5_000_000:
+        raise ReplayDataError(f"--step {args.step}: more than 5 million rows; use a longer step")
+    channels = (args.channels.split(",") if args.channels
+                else course.catalogue.displayed_numerics)
+    for c in channels:
+        course.check_channel(c.strip())
+    channels = [c.strip() for c in channels]
+    n = int(np.floor((t1 - t0) / step + 1e-9)) + 1
+    t = t0 + step * np.arange(n)
+    values = course.numerics(channels, t)
+    digits = [course.catalogue.numerics[c].precision + 1 for c in channels]
+
+    def write(w: csv.writer) -> None:
+        w.writerow(["t", *channels])
+        cols = [values[c] for c in channels]
+        for i in range(n):
+            w.writerow([_fmt_t(t[i]), *(_fmt(col[i], d) for col, d in zip(cols, digits))])
+
+    _write_atomically(args.out, write)
+    return 0
+
+
+def cmd_waveform(args: argparse.Namespace) -> int:
+    from .waveforms import waveform
+
+    course = _course(args)
+    sc = course.scenario
+    t0 = _time(course, "--start", args.start)
+    try:
+        duration = parse_duration(args.duration)
+    except ReplayDataError as exc:
+        raise ReplayDataError(f"--duration {args.duration}: {exc}") from None
+    if duration <= 0:
+        raise ReplayDataError(f"--duration {args.duration}: must be longer than 0 s")
+    if t0 + duration > sc.end:
+        raise ReplayDataError(f"--start {args.start} + --duration {args.duration} runs past the "
+                              f"end of the scenario ({sc.end:.0f} s)")
+    if duration > 6 * 3600:
+        raise ReplayDataError(f"--duration {args.duration}: at most 6 h of samples per export")
+    t, y = waveform(course, args.signal, t0, duration)
+
+    def write(w: csv.writer) -> None:
+        w.writerow(["t", args.signal])
+        for ti, yi in zip(t.tolist(), y.tolist()):
+            w.writerow([_fmt_t(ti), "" if yi != yi else f"{yi:.4f}"])
+
+    _write_atomically(args.out, write)
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    sc = load_scenario(args.file)
+    print(f"{args.file}: OK ({len(sc.events)} events, {len(sc.numeric_keyframes)} keyframed "
+          f"channels, {len(sc.draws)} result draws, {len(sc.injections)} injections)")
+    return 0
+
+
+# ------------------------------------------------------------------ parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    times = ("Times: seconds from admission, or <event>, <event>+<dur>, <event>-<dur>, "
+             "with dur like 90s, 15m, 2h, 1d, 1h30m.")
+    p = _Parser(prog="replay-data", description="The VV-ECMO case as data: events, trends, "
+                "waveforms. Training simulator, not a medical device.", epilog=times)
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def common(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--scenario", default="sle_dah_ecmo",
+                        help="built-in scenario name or path to a .toml file (default: the case)")
+        sp.add_argument("--seed", type=int, default=0,
+                        help="noise seed: same seed, same output; other seeds, other noise")
+
+    sp = sub.add_parser("info", help="events, channels, waveforms of a scenario", epilog=times)
+    common(sp)
+    sp.set_defaults(func=cmd_info)
+
+    sp = sub.add_parser("trends", help="numeric channels as CSV", epilog=times)
+    common(sp)
+    sp.add_argument("--start", required=True, help="first time")
+    sp.add_argument("--end", required=True, help="last time")
+    sp.add_argument("--step", required=True, help="seconds between rows (or 1m, 1h ...)")
+    sp.add_argument("--channels", help="comma-separated channel ids (default: all displayed)")
+    sp.add_argument("--out", required=True, help="CSV file to write")
+    sp.set_defaults(func=cmd_trends)
+
+    sp = sub.add_parser("waveform", help="one waveform as CSV on its sample grid", epilog=times)
+    common(sp)
+    sp.add_argument("signal", help="ecg_ii, pleth, abp, cvp or co2")
+    sp.add_argument("--start", required=True, help="first time")
+    sp.add_argument("--duration", required=True, help="length, e.g. 10s or 2m")
+    sp.add_argument("--out", required=True, help="CSV file to write")
+    sp.set_defaults(func=cmd_waveform)
+
+    sp = sub.add_parser("validate", help="check a scenario file")
+    sp.add_argument("file", help="scenario .toml file")
+    sp.set_defaults(func=cmd_validate)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        return int(args.func(args))
+    except ReplayDataError as exc:
+        print(f"replay-data: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        # Output piped into `head`: not an error of ours. Point stdout at devnull so
+        # the interpreter's final flush does not complain either.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except OSError as exc:
+        where = f" {exc.filename}:" if exc.filename else ""
+        print(f"replay-data: error:{where} {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,205 @@
+"""The patient's course: every numeric channel, flag and result at any case time.
+
+`Course` is the pure function of DESIGN.md: values depend only on (scenario,
+perturbations, seed, t). Nothing here keeps state between calls except caches of
+derived, immutable data.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from . import noise
+from .catalogue import Catalogue, NumericChannel, load_catalogue
+from .errors import ReplayDataError
+from .keyframes import interpolate, step_text
+from .perturbations import Perturbation, active_flags, apply, injection
+from .scenario import ResultDraw, Scenario, load_scenario
+
+# Values the alarm engine reads besides the displayed numerics.
+ACT_LATEST = "act"
+
+
+@dataclass(frozen=True)
+class Result:
+    """One intermittent result as the lab or the bedside analyser reports it."""
+    t: float
+    test: str
+    value: float
+    basis: str
+
+
+@dataclass(frozen=True)
+class Sample:
+    """Everything measured at one case time: numerics (NaN = not measured) and flags."""
+    t: float
+    values: dict[str, float]
+    flags: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Course:
+    scenario: Scenario
+    seed: int = 0
+    perturbations: tuple[Perturbation, ...] = ()
+    catalogue: Catalogue = field(default_factory=load_catalogue)
+
+    # ------------------------------------------------------------------ building
+
+    @classmethod
+    def load(cls, scenario: str = "sle_dah_ecmo", seed: int = 0) -> Course:
+        return cls(load_scenario(scenario), seed)
+
+    def with_perturbations(self, perturbations: Iterable[Perturbation]) -> Course:
+        """The same course with the instructor's disturbances layered on."""
+        perts = tuple(perturbations)
+        for p in perts:
+            for eff in p.effects:
+                ch = self.catalogue.numeric(eff.channel)
+                if ch.derived:
+                    raise ReplayDataError(
+                        f"{eff.channel!r} is derived from other channels and cannot be overridden")
+        return Course(self.scenario, self.seed, perts, self.catalogue)
+
+    @cached_property
+    def _scheduled(self) -> tuple[Perturbation, ...]:
+        return tuple(
+            injection(self.scenario, s.injection, s.t, severity=s.severity, duration=s.duration,
+                      pid=f"scheduled:{s.injection}@{s.t:.0f}")
+            for s in self.scenario.scheduled
+        )
+
+    @property
+    def all_perturbations(self) -> tuple[Perturbation, ...]:
+        return self._scheduled + self.perturbations
+
+    # ------------------------------------------------------------------ numerics
+
+    def check_channel(self, channel: str) -> NumericChannel:
+        if channel not in self.catalogue.numerics:
+            raise ReplayDataError(
+                f"unknown channel {channel!r} (known: {', '.join(self.catalogue.displayed_numerics)})")
+        return self.catalogue.numerics[channel]
+
+    def _noise(self, ch: NumericChannel, t: np.ndarray) -> np.ndarray:
+        spec = ch.noise
+        if spec.sd <= 0:
+            return np.zeros(t.shape)
+        own = noise.smooth_noise(noise.stream_key(self.seed, ch.id), t, spec.tau)
+        if spec.group and spec.share > 0:
+            shared = noise.smooth_noise(noise.stream_key(self.seed, "group:" + spec.group), t,
+                                        spec.tau)
+            own = math.sqrt(1.0 - spec.share) * own + math.sqrt(spec.share) * shared
+        return own * spec.sd
+
+    def _base(self, ch: NumericChannel, t: np.ndarray) -> np.ndarray:
+        kf = self.scenario.numeric_keyframes.get(ch.id)
+        if kf is None:
+            return np.full(t.shape, np.nan)
+        level = interpolate(kf, t, ch.interpolation)
+        n = self._noise(ch, t)
+        if ch.noise.mode == "headroom":
+            # Noise on the distance below the ceiling: saturated values barely move.
+            return ch.noise.ceiling - (ch.noise.ceiling - level) * np.exp(n)
+        return level + n
+
+    def numeric(self, channel: str, t: np.ndarray | Sequence[float] | float,
+                measured: bool = True) -> np.ndarray:
+        """Channel values at times t. `measured=False` gives the physiology behind a
+        sensor that is off (used to drive waveforms of other sensors)."""
+        ch = self.check_channel(channel)
+        tt = np.atleast_1d(np.asarray(t, dtype=np.float64))
+        if ch.derived == "mean_arterial":
+            sys_ = self.numeric("abp_sys", tt, measured)
+            dia = self.numeric("abp_dia", tt, measured)
+            v = dia + (sys_ - dia) / 3.0
+        elif ch.derived == "post_oxygenator_pressure":
+            v = self.numeric("p_int", tt, measured) - self.numeric("delta_p", tt, measured)
+        elif ch.derived:
+            raise ReplayDataError(f"channel {channel!r}: unknown derivation {ch.derived!r}")
+        else:
+            v = apply(channel, tt, self._base(ch, tt), self.all_perturbations, measured)
+        lo, hi = ch.limits
+        return np.clip(v, lo, hi)
+
+    def numerics(self, channels: Iterable[str], t: np.ndarray | Sequence[float]) -> dict[str, np.ndarray]:
+        tt = np.asarray(t, dtype=np.float64)
+        return {c: self.numeric(c, tt) for c in channels}
+
+    def flags(self, t: np.ndarray | Sequence[float] | float) -> dict[str, np.ndarray]:
+        tt = np.atleast_1d(np.asarray(t, dtype=np.float64))
+        out = active_flags(tt, self.all_perturbations)
+        for fp in self.scenario.flag_periods:
+            on = (tt >= fp.start) & (tt < fp.end)
+            out[fp.flag] = out.get(fp.flag, np.zeros(tt.shape, bool)) | on
+        return out
+
+    def mode(self, name: str, t: float) -> str:
+        return step_text(self.scenario.modes.get(name, ()), t)
+
+    def sample(self, t: float) -> Sample:
+        """All numerics plus the latest ACT and the flags at one case time."""
+        tt = np.array([float(t)])
+        values = {c: float(self.numeric(c, tt)[0]) for c in self.catalogue.numerics}
+        act = self.latest_result(ACT_LATEST, t)
+        values[ACT_LATEST] = act.value if act is not None else math.nan
+        flags = frozenset(f for f, on in self.flags(tt).items() if on[0])
+        return Sample(float(t), values, flags)
+
+    def sample_grid(self, t: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """Vectorised `sample` on a time grid: (values, flags) as arrays."""
+        tt = np.asarray(t, dtype=np.float64)
+        values = self.numerics(self.catalogue.numerics, tt)
+        values[ACT_LATEST] = self.held_result(ACT_LATEST, tt)
+        return values, self.flags(tt)
+
+    # ------------------------------------------------------------------ results
+
+    @cached_property
+    def _results(self) -> tuple[Result, ...]:
+        out = []
+        for d in self.scenario.draws:
+            out.append(Result(d.t, d.test, self._draw_value(d), d.provenance.basis))
+        return tuple(out)
+
+    def _draw_value(self, d: ResultDraw) -> float:
+        if d.exact is not None:
+            return d.exact
+        test = self.catalogue.results[d.test]
+        level = interpolate(self.scenario.result_levels[d.test], np.array([d.t]))[0]
+        key = noise.stream_key(self.seed, "result:" + d.test)
+        scatter = noise.normal(key, np.array([int(round(d.t))]), clip=2.0)[0] * test.scatter_sd
+        value = level + scatter
+        if test.id == "sao2":
+            value = min(value, 100.0)
+        return float(round(value, test.precision))
+
+    def results_until(self, t: float) -> list[Result]:
+        """Results drawn at or before t, oldest first."""
+        return [r for r in self._results if r.t <= t]
+
+    def latest_results(self, t: float) -> dict[str, Result]:
+        out: dict[str, Result] = {}
+        for r in self._results:
+            if r.t > t:
+                break
+            out[r.test] = r
+        return out
+
+    def latest_result(self, test: str, t: float) -> Result | None:
+        return self.latest_results(t).get(test)
+
+    def held_result(self, test: str, t: np.ndarray) -> np.ndarray:
+        """Latest value of a result at each t (NaN before the first draw)."""
+        rs = [r for r in self._results if r.test == test]
+        if not rs:
+            return np.full(np.shape(t), np.nan)
+        times = np.array([r.t for r in rs])
+        vals = np.array([r.value for r in rs])
+        i = np.searchsorted(times, t, side="right") - 1
+        return np.where(i >= 0, vals[np.maximum(i, 0)], np.nan)

@@ -1,0 +1,527 @@
+"""Load and validate a scenario file: the case as data (events, keyframes, draws, injections).
+
+Every problem is reported as a ScenarioError naming the file and the key, e.g.
+``sle_dah_ecmo.toml: events[4].t: unknown event 'intubaton'``.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from .catalogue import Catalogue, load_catalogue
+from .errors import ScenarioError, TimeExpressionError
+from .timeexpr import parse_duration, split_reference
+
+BASES = ("case", "assumed", "derived")
+REQUIRED_EVENTS = (
+    "admission", "sle_diagnosis", "intubation", "abg_pre_ecmo", "ecmo_start",
+    "act_target_raised", "ecmo_end", "extubation",
+)
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a fact comes from: the case report (with quote), derived, or assumed."""
+    basis: str
+    quote: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Event:
+    id: str
+    t: float
+    label: str
+    kind: str
+    provenance: Provenance
+
+
+@dataclass(frozen=True)
+class ChannelKeyframes:
+    """One channel's keyframes in time order; NaN means not measured from there on."""
+    times: tuple[float, ...]
+    values: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class ResultDraw:
+    t: float
+    test: str
+    exact: float | None  # reported value (case fact) or None = sample the level
+    provenance: Provenance
+
+
+@dataclass(frozen=True)
+class Effect:
+    channel: str
+    set: float | None = None
+    add: float | None = None
+    oscillate: float = 0.0
+    period: float = 2.0
+    off: bool = False
+    onset: float | None = None  # overrides the injection's onset for this effect
+
+
+@dataclass(frozen=True)
+class InjectionSpec:
+    id: str
+    label: str
+    category: str
+    description: str
+    default_severity: float
+    default_duration: float
+    onset: float
+    offset: float
+    flags: tuple[str, ...]
+    effects: tuple[Effect, ...]
+    provenance: Provenance
+
+
+@dataclass(frozen=True)
+class ScheduledInjection:
+    injection: str
+    t: float
+    severity: float
+    duration: float
+    provenance: Provenance
+
+
+@dataclass(frozen=True)
+class FlagPeriod:
+    flag: str
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
+class TeachingNote:
+    start: float
+    end: float
+    text: str
+    basis: str
+
+
+@dataclass(frozen=True)
+class Scenario:
+    id: str
+    title: str
+    source: str
+    path: str
+    patient: Mapping[str, object]
+    events: tuple[Event, ...]
+    start: float
+    end: float
+    default_start: float
+    monitoring_start: float
+    alarm_profile: str
+    numeric_keyframes: Mapping[str, ChannelKeyframes]
+    result_levels: Mapping[str, ChannelKeyframes]
+    modes: Mapping[str, tuple[tuple[float, str], ...]]
+    draws: tuple[ResultDraw, ...]
+    injections: Mapping[str, InjectionSpec]
+    scheduled: tuple[ScheduledInjection, ...]
+    flag_periods: tuple[FlagPeriod, ...]
+    teaching: tuple[TeachingNote, ...]
+    keyframe_provenance: tuple[tuple[float, str, Provenance], ...] = field(default=())
+
+    @property
+    def event_times(self) -> dict[str, float]:
+        return {e.id: e.t for e in self.events}
+
+    def event(self, event_id: str) -> Event:
+        for e in self.events:
+            if e.id == event_id:
+                return e
+        raise ScenarioError(self.path, f"unknown event {event_id!r}")
+
+    def resolve(self, text: str | float) -> float:
+        """Resolve a time expression; raise TimeExpressionError when outside the course."""
+        from .timeexpr import resolve_time
+
+        t = resolve_time(text, self.event_times)
+        if not (self.start <= t <= self.end):
+            raise TimeExpressionError(
+                f"time {text!r} = {t:.0f} s is outside the scenario "
+                f"({self.start:.0f} to {self.end:.0f} s)"
+            )
+        return t
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def builtin_scenarios() -> list[str]:
+    root = resources.files("resources.scenarios")
+    return sorted(p.name[:-5] for p in root.iterdir() if p.name.endswith(".toml"))
+
+
+def load_scenario(name_or_path: str | Path = "sle_dah_ecmo") -> Scenario:
+    """A built-in scenario by name, or a TOML file by path."""
+    text_name = str(name_or_path)
+    path = Path(text_name)
+    if path.suffix == ".toml" or path.exists() or "/" in text_name:
+        if not path.is_file():
+            raise ScenarioError(text_name, "no such scenario file")
+        source = path.name
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise ScenarioError(text_name, f"cannot read: {exc.strerror}") from None
+        shown_path = str(path)
+    else:
+        if text_name not in builtin_scenarios():
+            raise ScenarioError(
+                text_name,
+                f"no built-in scenario of that name (built-in: {', '.join(builtin_scenarios())})",
+            )
+        ref = resources.files("resources.scenarios").joinpath(text_name + ".toml")
+        raw = ref.read_bytes()
+        source = text_name + ".toml"
+        shown_path = source
+    try:
+        doc = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ScenarioError(source, "not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(source, f"not valid TOML: {exc}") from None
+    return parse_scenario(doc, source, shown_path)
+
+
+class _Reader:
+    """Typed access to a TOML table that reports the file and key path on error."""
+
+    def __init__(self, source: str, table: object, key: str) -> None:
+        if not isinstance(table, dict):
+            raise ScenarioError(f"{source}: {key}" if key else source, "must be a table")
+        self.source, self.table, self.key = source, table, key
+
+    def where(self, name: str | None = None) -> str:
+        path = self.key if name is None else (f"{self.key}.{name}" if self.key else name)
+        return f"{self.source}: {path}"
+
+    def check_keys(self, allowed: set[str]) -> None:
+        for k in self.table:
+            if k not in allowed:
+                raise ScenarioError(self.where(k), f"unknown key (allowed: {', '.join(sorted(allowed))})")
+
+    def get(self, name: str, kind: type | tuple[type, ...], default: object = ...) -> object:
+        if name not in self.table:
+            if default is ...:
+                raise ScenarioError(self.where(name), "missing")
+            return default
+        value = self.table[name]
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        ok = isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds)
+        if not ok:
+            names = " or ".join(k.__name__ for k in kinds)
+            raise ScenarioError(self.where(name), f"must be {names}, not {type(value).__name__}")
+        return value
+
+    def text(self, name: str, default: object = ...) -> str:
+        return self.get(name, str, default)  # type: ignore[return-value]
+
+    def number(self, name: str, default: object = ...) -> float:
+        v = self.get(name, (int, float), default)
+        if isinstance(v, int | float) and not math.isfinite(v):
+            raise ScenarioError(self.where(name), "must be a finite number")
+        return float(v)  # type: ignore[arg-type]
+
+    def duration(self, name: str, default: object = ...) -> float:
+        v = self.get(name, (str, int, float), default)
+        try:
+            return parse_duration(str(v))
+        except TimeExpressionError as exc:
+            raise ScenarioError(self.where(name), str(exc)) from None
+
+    def provenance(self) -> Provenance:
+        basis = self.text("basis")
+        if basis not in BASES:
+            raise ScenarioError(self.where("basis"), f"must be one of {', '.join(BASES)}")
+        quote = self.text("quote", "")
+        if basis == "case" and not quote:
+            raise ScenarioError(self.where("quote"), "a case fact must quote the report")
+        return Provenance(basis, quote, self.text("note", ""))
+
+    def array(self, name: str, default: object = ...) -> list:
+        return self.get(name, list, default)  # type: ignore[return-value]
+
+    def child(self, name: str, index: int | None = None) -> _Reader:
+        if index is None:
+            return _Reader(self.source, self.table.get(name, {}), f"{self.key}.{name}".lstrip("."))
+        return _Reader(self.source, self.table[name][index], f"{name}[{index}]")
+
+
+def _resolve_events(source: str, raw_events: list) -> dict[str, float]:
+    """Resolve event times that refer to each other; detect unknown refs and cycles."""
+    exprs: dict[str, tuple[str, int]] = {}
+    for i, ev in enumerate(raw_events):
+        r = _Reader(source, ev, f"events[{i}]")
+        eid = r.text("id")
+        if eid in exprs:
+            raise ScenarioError(r.where("id"), f"duplicate event id {eid!r}")
+        t = r.get("t", (str, int, float))
+        exprs[eid] = (str(t), i)
+    times: dict[str, float] = {}
+    visiting: list[str] = []
+
+    def resolve(eid: str) -> float:
+        if eid in times:
+            return times[eid]
+        expr, i = exprs[eid]
+        where = f"{source}: events[{i}].t"
+        if eid in visiting:
+            cycle = " -> ".join(visiting[visiting.index(eid):] + [eid])
+            raise ScenarioError(where, f"cyclic event references: {cycle}")
+        visiting.append(eid)
+        try:
+            ref, offset = split_reference(expr)
+        except TimeExpressionError as exc:
+            raise ScenarioError(where, str(exc)) from None
+        if ref is None:
+            value = offset
+        elif ref not in exprs:
+            raise ScenarioError(where, f"unknown event {ref!r}")
+        else:
+            value = resolve(ref) + offset
+        visiting.pop()
+        times[eid] = value
+        return value
+
+    for eid in exprs:
+        resolve(eid)
+    return times
+
+
+def parse_scenario(doc: dict, source: str, path: str | None = None) -> Scenario:
+    cat = load_catalogue()
+    top = _Reader(source, doc, "")
+    top.check_keys({"scenario", "patient", "events", "keyframes", "modes", "flag_periods",
+                    "draws", "injections", "scheduled", "teaching"})
+    meta = top.child("scenario")
+    meta.check_keys({"id", "title", "source", "end", "default_start", "alarm_profile",
+                     "monitoring_start"})
+    raw_events = top.array("events")
+    if not raw_events:
+        raise ScenarioError(top.where("events"), "a scenario needs events")
+    times = _resolve_events(source, raw_events)
+
+    def when(r: _Reader, name: str, default: object = ...) -> float:
+        v = r.get(name, (str, int, float), default)
+        try:
+            ref, offset = split_reference(str(v))
+        except TimeExpressionError as exc:
+            raise ScenarioError(r.where(name), str(exc)) from None
+        if ref is None:
+            return offset
+        if ref not in times:
+            raise ScenarioError(r.where(name), f"unknown event {ref!r}")
+        return times[ref] + offset
+
+    events: list[Event] = []
+    for i, _ in enumerate(raw_events):
+        r = top.child("events", i)
+        r.check_keys({"id", "t", "label", "kind", "basis", "quote", "note"})
+        eid = r.text("id")
+        events.append(Event(eid, times[eid], r.text("label"), r.text("kind", "clinical"),
+                            r.provenance()))
+    events.sort(key=lambda e: e.t)
+    if times.get("admission") != 0.0:
+        raise ScenarioError(top.where("events"), "the event 'admission' must exist at t = 0")
+    start = 0.0
+    end = when(meta, "end")
+    if end <= start:
+        raise ScenarioError(meta.where("end"), "the scenario must end after admission")
+    for e in events:
+        if not (start <= e.t <= end):
+            raise ScenarioError(f"{source}: events", f"event {e.id!r} at {e.t:.0f} s is outside "
+                                f"the scenario (0 to {end:.0f} s)")
+
+    numeric_points: dict[str, list[tuple[float, float, int]]] = {}
+    result_points: dict[str, list[tuple[float, float, int]]] = {}
+    mode_points: dict[str, list[tuple[float, str]]] = {}
+    base_modes = top.child("modes")
+    for k in base_modes.table:
+        mode_points[k] = [(-math.inf, base_modes.text(k))]
+    provenance: list[tuple[float, str, Provenance]] = []
+    for i, _ in enumerate(top.array("keyframes", [])):
+        r = top.child("keyframes", i)
+        r.check_keys({"t", "basis", "quote", "note", "values", "results", "modes"})
+        t = when(r, "t")
+        prov = r.provenance()
+        for table, known, dest in (("values", cat.numerics, numeric_points),
+                                   ("results", cat.results, result_points)):
+            vals = r.child(table)
+            for ch, v in vals.table.items():
+                if ch not in known:
+                    raise ScenarioError(vals.where(ch), f"unknown channel {ch!r}")
+                if ch in known and table == "values" and cat.numerics[ch].derived:
+                    raise ScenarioError(vals.where(ch), f"{ch!r} is derived, not keyframed")
+                if isinstance(v, bool) or not isinstance(v, int | float):
+                    raise ScenarioError(vals.where(ch), "must be a number (or nan)")
+                dest.setdefault(ch, []).append((t, float(v), i))
+                provenance.append((t, ch, prov))
+        modes = r.child("modes")
+        for k in modes.table:
+            mode_points.setdefault(k, []).append((t, modes.text(k)))
+
+    def series(points: dict[str, list[tuple[float, float, int]]]) -> dict[str, ChannelKeyframes]:
+        out = {}
+        for ch, pts in points.items():
+            pts.sort(key=lambda p: (p[0], p[2]))
+            out[ch] = ChannelKeyframes(tuple(p[0] for p in pts), tuple(p[1] for p in pts))
+        return out
+
+    flag_periods = []
+    for i, _ in enumerate(top.array("flag_periods", [])):
+        r = top.child("flag_periods", i)
+        r.check_keys({"flag", "start", "end", "basis", "quote", "note"})
+        fs, fe = when(r, "start"), when(r, "end")
+        if fe <= fs:
+            raise ScenarioError(r.where("end"), "end must be after start")
+        flag_periods.append(FlagPeriod(r.text("flag"), fs, fe))
+
+    draws: list[ResultDraw] = []
+    for i, _ in enumerate(top.array("draws", [])):
+        r = top.child("draws", i)
+        r.check_keys({"at", "start", "end", "every", "tests", "basis", "quote", "note", "values"})
+        prov = r.provenance()
+        tests = r.array("tests")
+        for j, test in enumerate(tests):
+            if test not in cat.results:
+                raise ScenarioError(r.where(f"tests[{j}]"), f"unknown result {test!r}")
+            if "values" not in r.table and test not in result_points:
+                raise ScenarioError(r.where(f"tests[{j}]"),
+                                    f"no keyframed level for result {test!r}")
+        exact = r.child("values").table
+        for k, v in exact.items():
+            if k not in tests:
+                raise ScenarioError(r.where(f"values.{k}"), "value for a test not in tests")
+            if isinstance(v, bool) or not isinstance(v, int | float):
+                raise ScenarioError(r.where(f"values.{k}"), "must be a number")
+        if "at" in r.table:
+            draw_times = [when(r, "at")]
+        else:
+            d0, d1, every = when(r, "start"), when(r, "end"), r.duration("every")
+            if every <= 0:
+                raise ScenarioError(r.where("every"), "must be longer than 0 s")
+            if d1 < d0:
+                raise ScenarioError(r.where("end"), "end is before start")
+            n = int(math.floor((d1 - d0) / every)) + 1
+            draw_times = [d0 + k * every for k in range(n)]
+        for dt in draw_times:
+            if not (start <= dt <= end):
+                raise ScenarioError(r.where(), f"draw at {dt:.0f} s is outside the scenario")
+            for test in tests:
+                ex = exact.get(test)
+                draws.append(ResultDraw(dt, test, None if ex is None else float(ex), prov))
+    draws.sort(key=lambda d: (d.t, d.test))
+
+    injections: dict[str, InjectionSpec] = {}
+    inj_root = top.child("injections")
+    for iid in inj_root.table:
+        r = _Reader(source, inj_root.table[iid], f"injections.{iid}")
+        r.check_keys({"label", "category", "basis", "quote", "note", "description",
+                      "default_severity", "default_duration", "onset", "offset", "flags",
+                      "effects"})
+        effects = []
+        for j, raw in enumerate(r.array("effects")):
+            er = _Reader(source, raw, f"injections.{iid}.effects[{j}]")
+            er.check_keys({"channel", "set", "add", "oscillate", "period", "off", "onset"})
+            ch = er.text("channel")
+            if ch not in cat.numerics:
+                raise ScenarioError(er.where("channel"), f"unknown channel {ch!r}")
+            eff = Effect(
+                channel=ch,
+                set=er.number("set") if "set" in er.table else None,
+                add=er.number("add") if "add" in er.table else None,
+                oscillate=er.number("oscillate", 0.0),
+                period=er.duration("period", "2s"),
+                off=bool(er.get("off", bool, False)),
+                onset=er.duration("onset") if "onset" in er.table else None,
+            )
+            if eff.set is not None and eff.add is not None:
+                raise ScenarioError(er.where(), "give either set or add, not both")
+            if eff.set is None and eff.add is None and not eff.off and not eff.oscillate:
+                raise ScenarioError(er.where(), "an effect needs set, add, oscillate or off")
+            if eff.oscillate and eff.period <= 0:
+                raise ScenarioError(er.where("period"), "must be longer than 0 s")
+            effects.append(eff)
+        sev = r.number("default_severity", 1.0)
+        if not 0 < sev <= 1:
+            raise ScenarioError(r.where("default_severity"), "must be in (0, 1]")
+        flags = r.array("flags", [])
+        if not all(isinstance(f, str) for f in flags):
+            raise ScenarioError(r.where("flags"), "must be a list of strings")
+        injections[iid] = InjectionSpec(
+            id=iid, label=r.text("label"), category=r.text("category", "patient"),
+            description=r.text("description", ""), default_severity=sev,
+            default_duration=r.duration("default_duration"), onset=r.duration("onset", "0s"),
+            offset=r.duration("offset", "0s"), flags=tuple(flags), effects=tuple(effects),
+            provenance=r.provenance(),
+        )
+
+    scheduled = []
+    for i, _ in enumerate(top.array("scheduled", [])):
+        r = top.child("scheduled", i)
+        r.check_keys({"injection", "at", "severity", "duration", "basis", "quote", "note"})
+        iid = r.text("injection")
+        if iid not in injections:
+            raise ScenarioError(r.where("injection"), f"unknown injection {iid!r}")
+        sev = r.number("severity", injections[iid].default_severity)
+        if not 0 < sev <= 1:
+            raise ScenarioError(r.where("severity"), "must be in (0, 1]")
+        scheduled.append(ScheduledInjection(iid, when(r, "at"), sev,
+                                            r.duration("duration", injections[iid].default_duration),
+                                            r.provenance()))
+
+    teaching = []
+    for i, _ in enumerate(top.array("teaching", [])):
+        r = top.child("teaching", i)
+        r.check_keys({"from", "to", "basis", "text"})
+        basis = r.text("basis")
+        if basis not in BASES:
+            raise ScenarioError(r.where("basis"), f"must be one of {', '.join(BASES)}")
+        teaching.append(TeachingNote(when(r, "from"), when(r, "to"), r.text("text"), basis))
+
+    patient = top.child("patient")
+    sid = meta.text("id")
+    scenario = Scenario(
+        id=sid,
+        title=meta.text("title"),
+        source=meta.text("source", ""),
+        path=path or source,
+        patient=dict(patient.table),
+        events=tuple(events),
+        start=start,
+        end=end,
+        default_start=when(meta, "default_start", "admission"),
+        monitoring_start=when(meta, "monitoring_start", "admission"),
+        alarm_profile=meta.text("alarm_profile", "adult_icu"),
+        numeric_keyframes=series(numeric_points),
+        result_levels=series(result_points),
+        modes={k: tuple(sorted(v, key=lambda p: p[0])) for k, v in mode_points.items()},
+        draws=tuple(draws),
+        injections=injections,
+        scheduled=tuple(scheduled),
+        flag_periods=tuple(flag_periods),
+        teaching=tuple(teaching),
+        keyframe_provenance=tuple(provenance),
+    )
+    for name in ("default_start", "monitoring_start"):
+        v = getattr(scenario, name)
+        if not (start <= v <= end):
+            raise ScenarioError(meta.where(name), "outside the scenario")
+    return scenario
+
+
+def check_case_events(scenario: Scenario) -> None:
+    """The built-in case must carry the events the dashboard and the trainers rely on."""
+    have = scenario.event_times
+    for eid in REQUIRED_EVENTS:
+        if eid not in have:
+            raise ScenarioError(scenario.path, f"required event {eid!r} is missing")
