@@ -102,7 +102,8 @@ class Catalogue:
 
 
 def _pair(where: str, raw: object) -> tuple[float, float]:
-    if not (isinstance(raw, list) and len(raw) == 2 and all(isinstance(x, int | float) for x in raw)):
+    numbers = isinstance(raw, list) and all(isinstance(x, int | float) for x in raw)
+    if not (numbers and len(raw) == 2):
         raise ScenarioError(where, "must be a list of two numbers")
     return float(raw[0]), float(raw[1])
 

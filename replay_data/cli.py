@@ -100,7 +100,6 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 def cmd_trends(args: argparse.Namespace) -> int:
     course = _course(args)
-    sc = course.scenario
     t0, t1 = _time(course, "--start", args.start), _time(course, "--end", args.end)
     try:
         step = parse_duration(args.step)

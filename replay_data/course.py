@@ -82,8 +82,8 @@ class Course:
 
     def check_channel(self, channel: str) -> NumericChannel:
         if channel not in self.catalogue.numerics:
-            raise ReplayDataError(
-                f"unknown channel {channel!r} (known: {', '.join(self.catalogue.displayed_numerics)})")
+            known = ", ".join(self.catalogue.displayed_numerics)
+            raise ReplayDataError(f"unknown channel {channel!r} (known: {known})")
         return self.catalogue.numerics[channel]
 
     def _noise(self, ch: NumericChannel, t: np.ndarray) -> np.ndarray:
@@ -127,7 +127,8 @@ class Course:
         lo, hi = ch.limits
         return np.clip(v, lo, hi)
 
-    def numerics(self, channels: Iterable[str], t: np.ndarray | Sequence[float]) -> dict[str, np.ndarray]:
+    def numerics(self, channels: Iterable[str],
+                 t: np.ndarray | Sequence[float]) -> dict[str, np.ndarray]:
         tt = np.asarray(t, dtype=np.float64)
         return {c: self.numeric(c, tt) for c in channels}
 

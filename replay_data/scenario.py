@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from .catalogue import Catalogue, load_catalogue
+from .catalogue import load_catalogue
 from .errors import ScenarioError, TimeExpressionError
 from .timeexpr import parse_duration, split_reference
 
@@ -207,7 +207,8 @@ class _Reader:
     def check_keys(self, allowed: set[str]) -> None:
         for k in self.table:
             if k not in allowed:
-                raise ScenarioError(self.where(k), f"unknown key (allowed: {', '.join(sorted(allowed))})")
+                allowed_text = ", ".join(sorted(allowed))
+                raise ScenarioError(self.where(k), f"unknown key (allowed: {allowed_text})")
 
     def get(self, name: str, kind: type | tuple[type, ...], default: object = ...) -> object:
         if name not in self.table:
@@ -475,9 +476,8 @@ def parse_scenario(doc: dict, source: str, path: str | None = None) -> Scenario:
         sev = r.number("severity", injections[iid].default_severity)
         if not 0 < sev <= 1:
             raise ScenarioError(r.where("severity"), "must be in (0, 1]")
-        scheduled.append(ScheduledInjection(iid, when(r, "at"), sev,
-                                            r.duration("duration", injections[iid].default_duration),
-                                            r.provenance()))
+        duration = r.duration("duration", injections[iid].default_duration)
+        scheduled.append(ScheduledInjection(iid, when(r, "at"), sev, duration, r.provenance()))
 
     teaching = []
     for i, _ in enumerate(top.array("teaching", [])):
