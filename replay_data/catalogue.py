@@ -38,6 +38,7 @@ class NumericChannel:
     noise: NoiseSpec = field(default_factory=NoiseSpec)
     limits: tuple[float, float] = (-math.inf, math.inf)
     derived: str | None = None
+    trend: tuple[float, float] | None = None  # y range of the trend view
 
     def format(self, value: float) -> str:
         """Text a monitor shows: fixed precision, '---' when not measured."""
@@ -135,6 +136,7 @@ def _parse(doc: dict, source: str) -> Catalogue:
                 limits=_pair(f"{where}.limits", raw["limits"]) if "limits" in raw else (
                     -math.inf, math.inf),
                 derived=raw.get("derived"),
+                trend=_pair(f"{where}.trend", raw["trend"]) if "trend" in raw else None,
             )
         except KeyError as exc:
             raise ScenarioError(where, f"missing key {exc.args[0]!r}") from None

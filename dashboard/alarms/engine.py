@@ -1,0 +1,563 @@
+"""AlarmEngine: the sequential, history-dependent half of the alarm system.
+
+Three layers, each driven only by the case time passed in (never the wall clock):
+
+1. conditions (conditions.RuleTracker): delay, hysteresis, escalation of each rule.
+   Their raise / escalate / clear events are what timeline.py computes in one go.
+2. signals: what the operator sees and hears. Acknowledge silences one alarm while its
+   condition lasts; a latching alarm whose condition ended stays (LATCHED) until
+   acknowledged; ALARM PAUSED holds back signals for conditions that start during it.
+3. system inactivation: AUDIO PAUSED (countdown, broken through by a new alarm of higher
+   priority than any present when it started), AUDIO OFF, ALARM PAUSED (countdown) and
+   ALARM OFF per alarm (refused for alarms such as Desat, apnea, pump stop).
+
+Every change comes back as AlarmChange records (and goes to the optional sink, e.g. the
+JSON Lines log) in the order it happened.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from .conditions import AlarmRule, ConditionEvent, Level, RuleTracker
+from .kinds import AlarmKind, AlarmState, Category, Priority
+from .profile import AlarmProfile
+
+
+class AlarmOffRefused(ValueError):
+    """ALARM OFF asked for an alarm that cannot be switched off (Desat, apnea, ...)."""
+
+
+class LimitError(ValueError):
+    """set_limits() with an unknown parameter or a limit that cannot be used."""
+
+
+@dataclass(frozen=True)
+class AlarmChange:
+    """One thing that happened; also one line of the alarm log.
+
+    event: raise, escalate, clear (alarm conditions); acknowledge; audio_paused,
+    audio_resumed, audio_off, audio_on, alarm_paused, alarm_resumed, alarm_off,
+    alarm_on, limits_changed (operator and system inactivation).
+    """
+
+    case_time: float
+    event: str
+    alarm_id: str | None = None
+    channel: str | None = None
+    value: float | None = None
+    limit: float | None = None
+    priority: Priority | None = None
+    message: str = ""
+    kind: AlarmKind | None = None
+    category: Category | None = None
+
+
+@dataclass(frozen=True)
+class AlarmSignal:
+    """Snapshot of one alarm signal as the screen should show it."""
+
+    alarm_id: str
+    channel: str | None
+    kind: AlarmKind
+    category: Category
+    priority: Priority
+    state: AlarmState
+    message: str
+    value: float | None  # latest value while the condition lasts; the last one after
+    limit: float | None
+    raised_at: float
+    condition_active: bool
+
+    @property
+    def text(self) -> str:
+        """'*** Desat', '** HR high' ..."""
+        return f"{self.priority.prefix} {self.message}"
+
+    @property
+    def technical(self) -> bool:
+        return self.kind is AlarmKind.TECHNICAL
+
+
+@dataclass(frozen=True)
+class InactivationStatus:
+    """What the status bar shows; remaining times count down from the last case time."""
+
+    audio_paused_remaining_s: float | None
+    audio_off: bool
+    alarm_paused_remaining_s: float | None
+    alarms_off: frozenset[str]  # alarm ids with at least one level switched off
+
+
+class AlarmSink(Protocol):
+    def write(self, change: AlarmChange) -> None: ...
+
+
+@dataclass
+class _Signal:
+    rule: AlarmRule
+    level: int
+    priority: Priority
+    state: AlarmState
+    raised_at: float
+    seq: int
+    value: float | None
+    limit: float | None
+    condition_active: bool = True
+
+
+class AlarmEngine:
+    """Consumes samples in case-time order; rebuild after a seek with reset()/rebuild()."""
+
+    def __init__(self, profile: AlarmProfile, sink: AlarmSink | None = None) -> None:
+        self.profile = profile
+        self.sink = sink
+        self._rules: dict[str, AlarmRule] = {r.id: r for r in profile.rules}
+        # Operator settings: survive reset() because they are not history.
+        self._enabled: dict[str, tuple[bool, ...]] = {
+            r.id: (True,) * len(r.levels) for r in profile.rules
+        }
+        self._audio_off = False
+        self.reset()
+
+    # ------------------------------------------------------------------ history
+
+    def reset(self) -> None:
+        """Forget all history (conditions, signals, timed pauses) but keep settings
+        (limits, AUDIO OFF, ALARM OFF). Then feed samples from t - window (DESIGN.md)."""
+        self._trackers = {rid: RuleTracker(r) for rid, r in self._rules.items()}
+        self._signals: dict[str, _Signal] = {}
+        self._seq = 0
+        self._t: float | None = None
+        self._values: Mapping[str, float] = {}
+        self._audio_pause_until: float | None = None
+        self._audio_pause_ceiling = 0
+        self._alarm_pause_until: float | None = None
+        self._muted = False
+
+    def rebuild(self, samples: Iterable[tuple[float, Mapping[str, float], Iterable[str]]]) -> None:
+        """reset(), then replay (t, values, flags) samples without writing to the sink:
+        those conditions were already logged when the case first ran through them."""
+        self.reset()
+        self._muted = True
+        try:
+            for t, values, flags in samples:
+                self.update(t, values, flags)
+        finally:
+            self._muted = False
+
+    # ------------------------------------------------------------------ samples
+
+    def update(
+        self, t: float, values: Mapping[str, float], flags: Iterable[str] = frozenset()
+    ) -> list[AlarmChange]:
+        """Feed the sample at case time t; returns what changed (also sent to the sink)."""
+        changes: list[AlarmChange] = []
+        t = self._advance(t, changes)
+        self._values = values
+        flagset = flags if isinstance(flags, frozenset) else frozenset(flags)
+        for rid, rule in self._rules.items():
+            tracker = self._trackers[rid]
+            tracker.update(rule, t, values, flagset)
+            event = tracker.reconcile(self._enabled[rid])
+            if event is not None:
+                self._on_condition(t, rule, event, changes)
+        for sig in self._signals.values():
+            if sig.condition_active and sig.rule.channel is not None:
+                sig.value = self._value(sig.rule.channel)
+        return self._emit(changes)
+
+    # ------------------------------------------------------------------ what to show
+
+    def active_alarms(self) -> list[AlarmSignal]:
+        """Signals to show: highest priority first, then newest first."""
+        sigs = sorted(self._signals.values(), key=lambda s: (s.priority, s.seq), reverse=True)
+        return [self._snapshot(s) for s in sigs]
+
+    def audible_alarm(self) -> AlarmSignal | None:
+        """The signal whose burst (priority + category melody) should sound now, or None."""
+        if self._audio_off or self._audio_pause_until is not None:
+            return None
+        for sig in self.active_alarms():
+            if sig.state is AlarmState.ACTIVE or (
+                sig.state is AlarmState.LATCHED and self.profile.latched_audible
+            ):
+                return sig
+        return None
+
+    def audible_priority(self) -> Priority | None:
+        sig = self.audible_alarm()
+        return None if sig is None else sig.priority
+
+    def status(self) -> InactivationStatus:
+        now = self._t if self._t is not None else 0.0
+        return InactivationStatus(
+            audio_paused_remaining_s=None
+            if self._audio_pause_until is None
+            else max(0.0, self._audio_pause_until - now),
+            audio_off=self._audio_off,
+            alarm_paused_remaining_s=None
+            if self._alarm_pause_until is None
+            else max(0.0, self._alarm_pause_until - now),
+            alarms_off=frozenset(rid for rid, en in self._enabled.items() if not all(en)),
+        )
+
+    def limits(self, parameter: str) -> tuple[float | None, float | None]:
+        """Current (low, high) alarm limits of a parameter; None where it has none."""
+        out: list[float | None] = []
+        for side in ("low", "high"):
+            rule = self._rules.get(f"{parameter}.{side}")
+            clause = None if rule is None else rule.levels[0].primary
+            out.append(None if clause is None else clause.value)
+        return out[0], out[1]
+
+    # ------------------------------------------------------------------ operator actions
+
+    def acknowledge(self, t: float, alarm_id: str | None = None) -> list[AlarmChange]:
+        """Silence one alarm (or all with None); a latched alarm is removed."""
+        changes: list[AlarmChange] = []
+        t = self._advance(t, changes)
+        if alarm_id is not None and alarm_id not in self._rules:
+            raise ValueError(f"unknown alarm id {alarm_id!r}")
+        targets = (
+            list(self._signals.values())
+            if alarm_id is None
+            else ([self._signals[alarm_id]] if alarm_id in self._signals else [])
+        )
+        for sig in targets:
+            if sig.state is AlarmState.ACKNOWLEDGED:
+                continue
+            if sig.state is AlarmState.LATCHED:
+                del self._signals[sig.rule.id]
+            else:
+                sig.state = AlarmState.ACKNOWLEDGED
+            changes.append(self._signal_change(t, "acknowledge", sig))
+        return self._emit(changes)
+
+    def audio_pause(self, t: float, on: bool = True) -> list[AlarmChange]:
+        """Start (or restart) AUDIO PAUSED for the profile's time; on=False ends it."""
+        changes: list[AlarmChange] = []
+        t = self._advance(t, changes)
+        if on:
+            self._audio_pause_until = t + self.profile.audio_pause_s
+            self._audio_pause_ceiling = max(
+                (int(s.priority) for s in self._signals.values()), default=0
+            )
+            changes.append(
+                AlarmChange(
+                    t, "audio_paused", message=f"audio paused for {self.profile.audio_pause_s:g} s"
+                )
+            )
+        elif self._audio_pause_until is not None:
+            self._audio_pause_until = None
+            changes.append(AlarmChange(t, "audio_resumed", message="audio pause ended by operator"))
+        return self._emit(changes)
+
+    def audio_off(self, t: float, on: bool) -> list[AlarmChange]:
+        """AUDIO OFF until switched back (no countdown, no break-through)."""
+        changes: list[AlarmChange] = []
+        t = self._advance(t, changes)
+        if on != self._audio_off:
+            self._audio_off = on
+            changes.append(
+                AlarmChange(
+                    t, "audio_off" if on else "audio_on", message="audio off" if on else "audio on"
+                )
+            )
+        return self._emit(changes)
+
+    def alarm_pause(self, t: float, on: bool = True) -> list[AlarmChange]:
+        """Start (or restart) ALARM PAUSED: no new alarm signals until it ends."""
+        changes: list[AlarmChange] = []
+        t = self._advance(t, changes)
+        if on:
+            self._alarm_pause_until = t + self.profile.alarm_pause_s
+            changes.append(
+                AlarmChange(
+                    t, "alarm_paused", message=f"alarms paused for {self.profile.alarm_pause_s:g} s"
+                )
+            )
+        elif self._alarm_pause_until is not None:
+            self._end_alarm_pause(t, "by operator", changes)
+        return self._emit(changes)
+
+    def alarm_off(self, t: float, target: str, on: bool = True) -> list[AlarmChange]:
+        """ALARM OFF (on=True) or back on for an alarm id ('hr.low') or a parameter ('hr').
+
+        Levels that may not be switched off (Desat below SpO2 low, apnea below RR low)
+        stay on; if nothing of the target could be switched off, AlarmOffRefused."""
+        changes: list[AlarmChange] = []
+        t = self._advance(t, changes)
+        rules = self._resolve(target)
+        if on and not any(r.switchable for r in rules):
+            names = ", ".join(lv.message for r in rules for lv in r.levels)
+            raise AlarmOffRefused(f"{names}: this alarm cannot be switched off")
+        for rule in rules:
+            new = tuple((not lv.switchable) if on else True for lv in rule.levels)
+            if new == self._enabled[rule.id] or (on and not rule.switchable):
+                continue
+            self._enabled[rule.id] = new
+            stays = [lv.message for lv, en in zip(rule.levels, new, strict=True) if en]
+            note = f" ({', '.join(stays)} stays on)" if on and stays else ""
+            changes.append(
+                self._change(
+                    t,
+                    "alarm_off" if on else "alarm_on",
+                    rule,
+                    0,
+                    self._value(rule.channel),
+                    message=f"{rule.levels[0].message} alarm {'off' if on else 'on'}" + note,
+                )
+            )
+            event = self._trackers[rule.id].reconcile(new)
+            if event is not None:
+                self._on_condition(t, rule, event, changes, cause="alarm_off" if on else None)
+            sig = self._signals.get(rule.id)
+            if on and sig is not None and sig.state is AlarmState.LATCHED and not any(new):
+                del self._signals[rule.id]
+        return self._emit(changes)
+
+    def set_limits(
+        self, t: float, parameter: str, low: float | None = None, high: float | None = None
+    ) -> list[AlarmChange]:
+        """Change a parameter's normal alarm limits (extreme limits stay as profiled)."""
+        changes: list[AlarmChange] = []
+        t = self._advance(t, changes)
+        if parameter not in self.profile.parameters:
+            known = ", ".join(self.profile.parameters)
+            raise LimitError(f"no alarm limits for {parameter!r} (parameters: {known})")
+        cur_low, cur_high = self.limits(parameter)
+        new_low = cur_low if low is None else low
+        new_high = cur_high if high is None else high
+        for side, value in (("low", low), ("high", high)):
+            if value is None:
+                continue
+            rid = f"{parameter}.{side}"
+            if rid not in self._rules:
+                raise LimitError(f"{parameter} has no {side} alarm limit")
+            if isinstance(value, bool) or not math.isfinite(value):
+                raise LimitError(f"{parameter} {side} limit must be a finite number, got {value!r}")
+            rule = self._rules[rid]
+            if len(rule.levels) > 1:
+                ext = rule.levels[1].primary
+                assert ext is not None and ext.value is not None
+                if (side == "low" and not value > ext.value) or (
+                    side == "high" and not value < ext.value
+                ):
+                    raise LimitError(
+                        f"{parameter} {side} limit {value:g} would pass the extreme limit "
+                        f"{ext.value:g} ({rule.levels[1].message})"
+                    )
+        if new_low is not None and new_high is not None and not new_low < new_high:
+            raise LimitError(f"{parameter} low limit {new_low:g} must be below high {new_high:g}")
+        for side, value in (("low", low), ("high", high)):
+            if value is None:
+                continue
+            rule = self._rules[f"{parameter}.{side}"]
+            lv0 = rule.levels[0]
+            old = lv0.primary
+            assert old is not None
+            clause = dataclasses.replace(old, value=float(value))
+            lv0 = dataclasses.replace(lv0, clauses=(clause, *lv0.clauses[1:]))
+            rule = dataclasses.replace(rule, levels=(lv0, *rule.levels[1:]))
+            self._rules[rule.id] = rule
+            sig = self._signals.get(rule.id)
+            if sig is not None:
+                sig.rule = rule
+            changes.append(
+                self._change(
+                    t,
+                    "limits_changed",
+                    rule,
+                    0,
+                    self._value(rule.channel),
+                    message=f"{lv0.message} limit {old.value:g} -> {value:g}",
+                )
+            )
+        return self._emit(changes)
+
+    # ------------------------------------------------------------------ internals
+
+    def _advance(self, t: float, changes: list[AlarmChange]) -> float:
+        t = float(t)
+        if math.isnan(t):
+            raise ValueError("case time is NaN")
+        if self._t is not None and t < self._t:
+            raise ValueError(
+                f"case time went back from {self._t:g} to {t:g} s: call reset() (or rebuild()) "
+                "after a seek"
+            )
+        self._t = t
+        if self._audio_pause_until is not None and t >= self._audio_pause_until:
+            until, self._audio_pause_until = self._audio_pause_until, None
+            changes.append(AlarmChange(until, "audio_resumed", message="audio pause expired"))
+        if self._alarm_pause_until is not None and t >= self._alarm_pause_until:
+            self._end_alarm_pause(self._alarm_pause_until, "expired", changes)
+        return t
+
+    def _end_alarm_pause(self, t: float, why: str, changes: list[AlarmChange]) -> None:
+        self._alarm_pause_until = None
+        changes.append(AlarmChange(t, "alarm_resumed", message=f"alarm pause {why}"))
+        # Ending a state restores the signals of alarms whose condition is still present.
+        for rid, tracker in self._trackers.items():
+            if tracker.active and rid not in self._signals:
+                self._new_signal(t, self._rules[rid], tracker.peak, changes)
+
+    def _resolve(self, target: str) -> list[AlarmRule]:
+        if target in self._rules:
+            return [self._rules[target]]
+        rules = [r for r in self._rules.values() if r.parameter == target]
+        if not rules:
+            raise ValueError(f"unknown alarm or parameter {target!r}")
+        return rules
+
+    def _value(self, channel: str | None) -> float | None:
+        return None if channel is None else float(self._values.get(channel, math.nan))
+
+    def _change(
+        self,
+        t: float,
+        event: str,
+        rule: AlarmRule,
+        level: int,
+        value: float | None,
+        message: str | None = None,
+    ) -> AlarmChange:
+        lv = rule.levels[level]
+        return AlarmChange(
+            case_time=t,
+            event=event,
+            alarm_id=rule.id,
+            channel=rule.channel,
+            value=value,
+            limit=lv.limit(self._values),
+            priority=lv.priority,
+            message=lv.message if message is None else message,
+            kind=rule.kind,
+            category=rule.category,
+        )
+
+    def _signal_change(self, t: float, event: str, sig: _Signal) -> AlarmChange:
+        return AlarmChange(
+            case_time=t,
+            event=event,
+            alarm_id=sig.rule.id,
+            channel=sig.rule.channel,
+            value=sig.value,
+            limit=sig.limit,
+            priority=sig.priority,
+            message=sig.rule.levels[sig.level].message,
+            kind=sig.rule.kind,
+            category=sig.rule.category,
+        )
+
+    def _on_condition(
+        self,
+        t: float,
+        rule: AlarmRule,
+        ev: ConditionEvent,
+        changes: list[AlarmChange],
+        cause: str | None = None,
+    ) -> None:
+        changes.append(self._change(t, ev.event, rule, ev.level, self._value(rule.channel)))
+        sig = self._signals.get(rule.id)
+        if ev.event == "raise":
+            if sig is not None:  # a latched signal whose condition came back
+                sig.condition_active = True
+                sig.state = AlarmState.ACTIVE
+                sig.raised_at = t
+                self._raise_signal_level(t, sig, ev.level, changes)
+            elif self._alarm_pause_until is None:
+                self._new_signal(t, rule, ev.level, changes)
+        elif ev.event == "escalate":
+            if sig is not None:
+                sig.state = AlarmState.ACTIVE  # more urgent than what was acknowledged
+                self._raise_signal_level(t, sig, ev.level, changes)
+        elif sig is not None:  # clear
+            sig.condition_active = False
+            latch = (
+                cause is None
+                and sig.state is AlarmState.ACTIVE
+                and self.profile.latches(rule, sig.priority)
+            )
+            if latch:
+                sig.state = AlarmState.LATCHED
+            else:
+                del self._signals[rule.id]
+
+    def _new_signal(self, t: float, rule: AlarmRule, level: int, changes: list) -> None:
+        lv = rule.levels[level]
+        self._seq += 1
+        self._signals[rule.id] = _Signal(
+            rule=rule,
+            level=level,
+            priority=lv.priority,
+            state=AlarmState.ACTIVE,
+            raised_at=t,
+            seq=self._seq,
+            value=self._value(rule.channel),
+            limit=lv.limit(self._values),
+        )
+        self._break_through(t, lv, rule, changes)
+
+    def _raise_signal_level(self, t: float, sig: _Signal, level: int, changes: list) -> None:
+        lv = sig.rule.levels[level]
+        # A latched signal keeps the higher priority it had until someone acknowledges it.
+        if lv.priority >= sig.priority:
+            sig.level, sig.priority = level, lv.priority
+            sig.limit = lv.limit(self._values)
+        self._seq += 1  # ordering: it is now the newest at its priority
+        sig.seq = self._seq
+        self._break_through(t, lv, sig.rule, changes)
+
+    def _break_through(self, t: float, lv: Level, rule: AlarmRule, changes: list) -> None:
+        if self._audio_pause_until is not None and lv.priority > self._audio_pause_ceiling:
+            self._audio_pause_until = None
+            changes.append(
+                AlarmChange(
+                    t,
+                    "audio_resumed",
+                    alarm_id=rule.id,
+                    channel=rule.channel,
+                    priority=lv.priority,
+                    message=f"audio pause ended: {lv.priority.label} priority alarm "
+                    f"{lv.message!r} broke through",
+                )
+            )
+
+    def _snapshot(self, s: _Signal) -> AlarmSignal:
+        lv = s.rule.levels[s.level]
+        return AlarmSignal(
+            alarm_id=s.rule.id,
+            channel=s.rule.channel,
+            kind=s.rule.kind,
+            category=s.rule.category,
+            priority=s.priority,
+            state=s.state,
+            message=lv.message,
+            value=s.value,
+            limit=s.limit,
+            raised_at=s.raised_at,
+            condition_active=s.condition_active,
+        )
+
+    def _emit(self, changes: list[AlarmChange]) -> list[AlarmChange]:
+        if self.sink is not None and not self._muted:
+            for c in changes:
+                self.sink.write(c)
+        return changes
+
+
+__all__ = [
+    "AlarmChange",
+    "AlarmEngine",
+    "AlarmOffRefused",
+    "AlarmSignal",
+    "AlarmSink",
+    "InactivationStatus",
+    "LimitError",
+]

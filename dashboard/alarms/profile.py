@@ -1,0 +1,552 @@
+"""Alarm profiles: load, inherit and validate TOML files into plain dataclasses.
+
+Every clinical number (limit, delay, priority, hysteresis) and every alarm-system timing
+lives in the profile files under resources/alarm_profiles; Python only knows the shape.
+A profile may name a parent with ``inherits = "adult_icu"``: tables merge key by key,
+and anything else (numbers, strings, arrays such as ``when``) in the child replaces the
+parent's. Every error is a ProfileError naming the file and the dotted key.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .conditions import (
+    KNOWN_CHANNELS,
+    KNOWN_FLAGS,
+    OPS,
+    AlarmRule,
+    Clause,
+    FlagClause,
+    Level,
+    NumericClause,
+)
+from .kinds import AlarmKind, Category, Priority
+
+PROFILE_PACKAGE = "resources.alarm_profiles"
+_RULE_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class ProfileError(ValueError):
+    """An alarm profile that cannot be used. Message: '<file>: <key>: <problem>'."""
+
+    def __init__(self, where: str, key: str | None, problem: str) -> None:
+        self.where = where
+        self.key = key
+        self.problem = problem
+        super().__init__(f"{where}: {key}: {problem}" if key else f"{where}: {problem}")
+
+
+@dataclass(frozen=True)
+class ToneSpec:
+    """Timing of one priority's auditory burst (IEC 60601-1-8 style parameters)."""
+
+    pulses: int  # high 10, medium 3, low 1 or 2
+    pulse_ms: float  # pulse duration, rise to end of fall
+    rise_ms: float
+    fall_ms: float
+    spacing_ms: float  # silence between pulses within a group
+    half_gap_ms: float  # high only: silence between the 5th and 6th pulse
+    repeat_s: float  # burst start to next burst start; 0 = play once
+
+
+@dataclass(frozen=True)
+class AlarmProfile:
+    name: str
+    description: str
+    source: str  # file chain, child first, for messages
+    audio_pause_s: float
+    alarm_pause_s: float
+    latching: Mapping[Priority, bool]
+    latched_audible: bool
+    amplitude: float
+    tones: Mapping[Priority, ToneSpec]
+    rules: tuple[AlarmRule, ...]
+
+    def rule(self, alarm_id: str) -> AlarmRule:
+        for r in self.rules:
+            if r.id == alarm_id:
+                return r
+        raise KeyError(alarm_id)
+
+    def latches(self, rule: AlarmRule, priority: Priority) -> bool:
+        return self.latching[priority] if rule.latching is None else rule.latching
+
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for r in self.rules:
+            if r.parameter is not None:
+                seen[r.parameter] = None
+        return tuple(seen)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def available_profiles() -> list[str]:
+    """Names of the profiles shipped in resources/alarm_profiles."""
+    root = resources.files(PROFILE_PACKAGE)
+    return sorted(p.name[:-5] for p in root.iterdir() if p.name.endswith(".toml"))
+
+
+def load_profile(name_or_path: str | os.PathLike[str]) -> AlarmProfile:
+    """Load a shipped profile by name ('sle_dah_ecmo') or a TOML file by path."""
+    data, provenance, chain = _load_merged(name_or_path, [])
+    return _Builder(data, provenance, " <- ".join(chain)).build()
+
+
+def profile_from_toml(text: str, where: str = "<string>") -> AlarmProfile:
+    """Build a profile from TOML text (tests, instructor tools); may inherit shipped ones."""
+    raw = _parse(text, where)
+    data, provenance, chain = _resolve(raw, where, None, [where])
+    return _Builder(data, provenance, " <- ".join(chain)).build()
+
+
+def _parse(text: str, where: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ProfileError(where, None, f"invalid TOML: {e}") from None
+
+
+def _read(name_or_path: str | os.PathLike[str], near: Path | None) -> tuple[str, str, Path | None]:
+    """Return (text, display name, directory for sibling look-ups)."""
+    s = os.fspath(name_or_path)
+    looks_like_path = s.endswith(".toml") or os.sep in s or "/" in s
+    if looks_like_path:
+        p = Path(s)
+        try:
+            return p.read_text(encoding="utf-8"), str(p), p.parent
+        except OSError as e:
+            raise ProfileError(str(p), None, f"cannot read alarm profile: {e.strerror}") from None
+    if near is not None and (near / f"{s}.toml").is_file():
+        return _read(near / f"{s}.toml", None)
+    res = resources.files(PROFILE_PACKAGE) / f"{s}.toml"
+    if not res.is_file():
+        known = ", ".join(available_profiles()) or "none"
+        raise ProfileError(f"{s}.toml", None, f"unknown alarm profile {s!r} (shipped: {known})")
+    return res.read_text(encoding="utf-8"), f"{s}.toml", None
+
+
+def _load_merged(
+    name_or_path: str | os.PathLike[str], chain: list[str], near: Path | None = None
+) -> tuple[dict[str, Any], dict[tuple[str, ...], str], list[str]]:
+    text, where, folder = _read(name_or_path, near)
+    if where in chain:
+        raise ProfileError(where, "inherits", "inheritance cycle: " + " -> ".join([*chain, where]))
+    raw = _parse(text, where)
+    return _resolve(raw, where, folder, [*chain, where])
+
+
+def _resolve(
+    raw: dict[str, Any], where: str, folder: Path | None, chain: list[str]
+) -> tuple[dict[str, Any], dict[tuple[str, ...], str], list[str]]:
+    parent_name = raw.pop("inherits", None)
+    own_prov: dict[tuple[str, ...], str] = {}
+    _mark(raw, (), where, own_prov)
+    if parent_name is None:
+        return raw, own_prov, chain
+    if not isinstance(parent_name, str) or not parent_name:
+        raise ProfileError(where, "inherits", "must be a profile name such as 'adult_icu'")
+    base, base_prov, full_chain = _load_merged(parent_name, chain, folder)
+    merged = _merge(base, raw)
+    base_prov.update(own_prov)
+    return merged, base_prov, full_chain
+
+
+def _mark(d: Mapping[str, Any], path: tuple[str, ...], where: str, prov: dict) -> None:
+    prov[path] = where
+    for k, v in d.items():
+        if isinstance(v, dict):
+            _mark(v, (*path, k), where, prov)
+        else:
+            prov[(*path, k)] = where
+
+
+def _merge(base: dict[str, Any], child: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in child.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+# --------------------------------------------------------------------------- validation
+
+_MISSING = object()
+
+
+class _Builder:
+    """Turns merged profile data into an AlarmProfile, reporting file + key on error."""
+
+    def __init__(self, data: dict[str, Any], provenance: dict[tuple[str, ...], str], chain: str):
+        self.data = data
+        self.prov = provenance
+        self.chain = chain
+
+    # -- error and value helpers
+    def fail(self, path: tuple[str, ...], problem: str) -> ProfileError:
+        where = self.chain.split(" <- ")[0]
+        for n in range(len(path), -1, -1):
+            if path[:n] in self.prov:
+                where = self.prov[path[:n]]
+                break
+        return ProfileError(where, ".".join(path) or None, problem)
+
+    def get(self, table: Mapping[str, Any], path: tuple[str, ...], key: str, default=_MISSING):
+        if key in table:
+            return table[key]
+        if default is _MISSING:
+            raise self.fail((*path, key), "missing (required)")
+        return default
+
+    def table(self, table: Mapping[str, Any], path: tuple[str, ...], key: str, required=True):
+        v = self.get(table, path, key, _MISSING if required else None)
+        if v is None:
+            return None
+        if not isinstance(v, dict):
+            raise self.fail((*path, key), "must be a table")
+        return v
+
+    def number(self, table, path, key, default=_MISSING, minimum: float | None = None) -> float:
+        v = self.get(table, path, key, default)
+        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+            raise self.fail((*path, key), f"must be a finite number, got {v!r}")
+        if minimum is not None and v < minimum:
+            raise self.fail((*path, key), f"must be >= {minimum:g}, got {v!r}")
+        return float(v)
+
+    def text(self, table, path, key, default=_MISSING) -> str:
+        v = self.get(table, path, key, default)
+        if not isinstance(v, str) or not v.strip():
+            raise self.fail((*path, key), f"must be a non-empty string, got {v!r}")
+        return v
+
+    def boolean(self, table, path, key, default=_MISSING) -> bool:
+        v = self.get(table, path, key, default)
+        if not isinstance(v, bool):
+            raise self.fail((*path, key), f"must be true or false, got {v!r}")
+        return v
+
+    def optional_bool(self, table, path, key) -> bool | None:
+        return None if key not in table else self.boolean(table, path, key)
+
+    def choice(self, table, path, key, options: tuple[str, ...], default=_MISSING) -> str:
+        v = self.get(table, path, key, default)
+        if v not in options:
+            raise self.fail((*path, key), f"must be one of {', '.join(options)}; got {v!r}")
+        return v
+
+    def only(self, table: Mapping[str, Any], path: tuple[str, ...], allowed: set[str]) -> None:
+        for k in table:
+            if k not in allowed:
+                raise self.fail((*path, k), f"unknown key (allowed: {', '.join(sorted(allowed))})")
+
+    def priority(self, table, path, key="priority") -> Priority:
+        return Priority.from_label(self.choice(table, path, key, ("high", "medium", "low")))
+
+    def kind(self, table, path, default=_MISSING) -> AlarmKind:
+        return AlarmKind(
+            self.choice(table, path, "kind", tuple(k.value for k in AlarmKind), default)
+        )
+
+    def category(self, table, path) -> Category:
+        return Category(self.choice(table, path, "category", tuple(c.value for c in Category)))
+
+    def flags(self, table, path, key) -> tuple[str, ...]:
+        v = self.get(table, path, key, [])
+        if not isinstance(v, list) or not all(isinstance(f, str) for f in v):
+            raise self.fail((*path, key), "must be a list of flag names")
+        for f in v:
+            if f not in KNOWN_FLAGS:
+                raise self.fail((*path, key), f"unknown flag {f!r} (known: {_known(KNOWN_FLAGS)})")
+        return tuple(v)
+
+    # -- the profile
+    def build(self) -> AlarmProfile:
+        d, top = self.data, ()
+        self.only(
+            d,
+            top,
+            {"name", "description", "system", "latching", "sound", "parameters", "conditions"},
+        )
+        system = self.table(d, top, "system")
+        sp = ("system",)
+        self.only(system, sp, {"audio_pause_s", "alarm_pause_s", "latched_audible"})
+        latching = self.table(d, top, "latching")
+        self.only(latching, ("latching",), {"high", "medium", "low"})
+        rules = self.parameter_rules() + self.condition_rules()
+        ids = [r.id for r in rules]
+        assert len(ids) == len(set(ids))
+        amplitude, tones = self.sound()
+        return AlarmProfile(
+            name=self.text(d, top, "name"),
+            description=self.text(d, top, "description", ""),
+            source=self.chain,
+            audio_pause_s=self.number(system, sp, "audio_pause_s", minimum=1),
+            alarm_pause_s=self.number(system, sp, "alarm_pause_s", minimum=1),
+            latched_audible=self.boolean(system, sp, "latched_audible"),
+            latching={p: self.boolean(latching, ("latching",), p.label) for p in Priority},
+            amplitude=amplitude,
+            tones=tones,
+            rules=tuple(rules),
+        )
+
+    def parameter_rules(self) -> list[AlarmRule]:
+        params = self.table(self.data, (), "parameters", required=False) or {}
+        rules: list[AlarmRule] = []
+        for name, spec in params.items():
+            path = ("parameters", name)
+            if name not in KNOWN_CHANNELS:
+                raise self.fail(path, f"unknown channel (known: {_known(KNOWN_CHANNELS)})")
+            if not isinstance(spec, dict):
+                raise self.fail(path, "must be a table")
+            self.only(
+                spec,
+                path,
+                {"kind", "category", "hysteresis", "suppressed_by", "latching", "low", "high"},
+            )
+            kind = self.kind(spec, path, "physiological")
+            category = self.category(spec, path)
+            hysteresis = self.number(spec, path, "hysteresis", 0.0, minimum=0)
+            guards = tuple(
+                FlagClause(f, present=False) for f in self.flags(spec, path, "suppressed_by")
+            )
+            latching = self.optional_bool(spec, path, "latching")
+            limits: dict[str, float] = {}
+            for direction in ("low", "high"):
+                side = self.table(spec, path, direction, required=False)
+                if side is None:
+                    continue
+                dpath = (*path, direction)
+                self.only(
+                    side,
+                    dpath,
+                    {
+                        "enabled",
+                        "limit",
+                        "priority",
+                        "delay_s",
+                        "message",
+                        "switchable",
+                        "hysteresis",
+                        "latching",
+                        "extreme",
+                    },
+                )
+                if not self.boolean(side, dpath, "enabled", True):
+                    continue
+                op = "<" if direction == "low" else ">"
+                h = self.number(side, dpath, "hysteresis", hysteresis, minimum=0)
+                limit = self.number(side, dpath, "limit")
+                limits[direction] = limit
+                levels = [
+                    Level(
+                        priority=self.priority(side, dpath),
+                        delay_s=self.number(side, dpath, "delay_s", minimum=0),
+                        message=self.text(side, dpath, "message"),
+                        switchable=self.boolean(side, dpath, "switchable", True),
+                        clauses=(NumericClause(name, op, value=limit, hysteresis=h), *guards),
+                    )
+                ]
+                ext = self.table(side, dpath, "extreme", required=False)
+                if ext is not None:
+                    epath = (*dpath, "extreme")
+                    self.only(ext, epath, {"limit", "priority", "delay_s", "message", "switchable"})
+                    if "priority" in ext and ext["priority"] != "high":
+                        raise self.fail((*epath, "priority"), "extreme limits are always high")
+                    elimit = self.number(ext, epath, "limit")
+                    beyond = elimit < limit if direction == "low" else elimit > limit
+                    if not beyond:
+                        side_word = "below" if direction == "low" else "above"
+                        raise self.fail(
+                            (*epath, "limit"),
+                            f"extreme limit {elimit:g} must be {side_word} the "
+                            f"{direction} limit {limit:g}",
+                        )
+                    levels.append(
+                        Level(
+                            priority=Priority.HIGH,
+                            delay_s=self.number(ext, epath, "delay_s", minimum=0),
+                            message=self.text(ext, epath, "message"),
+                            switchable=self.boolean(ext, epath, "switchable", True),
+                            clauses=(NumericClause(name, op, value=elimit, hysteresis=h), *guards),
+                        )
+                    )
+                if levels[0].priority == Priority.HIGH and len(levels) > 1:
+                    raise self.fail(
+                        (*dpath, "priority"), "already high: an extreme limit could not escalate it"
+                    )
+                side_latching = self.optional_bool(side, dpath, "latching")
+                rules.append(
+                    AlarmRule(
+                        id=f"{name}.{direction}",
+                        channel=name,
+                        parameter=name,
+                        direction=direction,
+                        kind=kind,
+                        category=category,
+                        levels=tuple(levels),
+                        latching=latching if side_latching is None else side_latching,
+                    )
+                )
+            if "low" in limits and "high" in limits and not limits["low"] < limits["high"]:
+                raise self.fail(
+                    (*path, "low", "limit"),
+                    f"low limit {limits['low']:g} must be below the high limit {limits['high']:g}",
+                )
+        return rules
+
+    def condition_rules(self) -> list[AlarmRule]:
+        conds = self.table(self.data, (), "conditions", required=False) or {}
+        rules: list[AlarmRule] = []
+        for cid, spec in conds.items():
+            path = ("conditions", cid)
+            if not _RULE_ID.match(cid):
+                raise self.fail(path, "condition ids are lower_case_with_underscores")
+            if not isinstance(spec, dict):
+                raise self.fail(path, "must be a table")
+            self.only(
+                spec,
+                path,
+                {
+                    "enabled",
+                    "kind",
+                    "category",
+                    "channel",
+                    "priority",
+                    "delay_s",
+                    "message",
+                    "switchable",
+                    "latching",
+                    "when",
+                    "suppressed_by",
+                },
+            )
+            if not self.boolean(spec, path, "enabled", True):
+                continue
+            clauses = self.clauses(spec, path)
+            guards = tuple(
+                FlagClause(f, present=False) for f in self.flags(spec, path, "suppressed_by")
+            )
+            channel = spec.get("channel")
+            if channel is None:
+                channel = next((c.channel for c in clauses if isinstance(c, NumericClause)), None)
+            elif channel not in KNOWN_CHANNELS:
+                raise self.fail((*path, "channel"), f"unknown channel {channel!r}")
+            rules.append(
+                AlarmRule(
+                    id=cid,
+                    channel=channel,
+                    parameter=None,
+                    direction=None,
+                    kind=self.kind(spec, path),
+                    category=self.category(spec, path),
+                    levels=(
+                        Level(
+                            priority=self.priority(spec, path),
+                            delay_s=self.number(spec, path, "delay_s", minimum=0),
+                            message=self.text(spec, path, "message"),
+                            switchable=self.boolean(spec, path, "switchable", True),
+                            clauses=(*clauses, *guards),
+                        ),
+                    ),
+                    latching=self.optional_bool(spec, path, "latching"),
+                )
+            )
+        return rules
+
+    def clauses(self, spec: Mapping[str, Any], path: tuple[str, ...]) -> tuple[Clause, ...]:
+        when = self.get(spec, path, "when")
+        if not isinstance(when, list) or not when:
+            raise self.fail((*path, "when"), "must be a non-empty array of clauses")
+        out: list[Clause] = []
+        for i, c in enumerate(when):
+            cpath = (*path, f"when[{i}]")
+            if not isinstance(c, dict):
+                raise self.fail(
+                    cpath, "must be a table like { channel = 'x', op = '<', value = 1 }"
+                )
+            if "flag" in c:
+                self.only(c, cpath, {"flag", "present"})
+                flag = c["flag"]
+                if flag not in KNOWN_FLAGS:
+                    raise self.fail(
+                        (*cpath, "flag"), f"unknown flag {flag!r} (known: {_known(KNOWN_FLAGS)})"
+                    )
+                out.append(FlagClause(flag, self.boolean(c, cpath, "present", True)))
+                continue
+            self.only(c, cpath, {"channel", "op", "value", "ref", "hysteresis"})
+            channel = self.get(c, cpath, "channel")
+            if channel not in KNOWN_CHANNELS:
+                raise self.fail(
+                    (*cpath, "channel"),
+                    f"unknown channel {channel!r} (known: {_known(KNOWN_CHANNELS)})",
+                )
+            op = self.choice(c, cpath, "op", OPS)
+            if ("value" in c) == ("ref" in c):
+                raise self.fail(cpath, "give exactly one of value (a number) or ref (a channel)")
+            ref = c.get("ref")
+            if ref is not None and ref not in KNOWN_CHANNELS:
+                raise self.fail((*cpath, "ref"), f"unknown channel {ref!r}")
+            value = self.number(c, cpath, "value") if "value" in c else None
+            h = self.number(c, cpath, "hysteresis", 0.0, minimum=0)
+            out.append(NumericClause(channel, op, value=value, ref=ref, hysteresis=h))
+        return tuple(out)
+
+    def sound(self) -> tuple[float, dict[Priority, ToneSpec]]:
+        s = self.table(self.data, (), "sound")
+        path = ("sound",)
+        self.only(s, path, {"amplitude", "high", "medium", "low"})
+        amplitude = self.number(s, path, "amplitude", minimum=0.0)
+        if amplitude > 1:
+            raise self.fail((*path, "amplitude"), "must be <= 1 (fraction of full scale)")
+        fixed_pulses = {Priority.HIGH: 10, Priority.MEDIUM: 3}  # IEC burst shapes, not settings
+        tones: dict[Priority, ToneSpec] = {}
+        for p in Priority:
+            tp = (*path, p.label)
+            t = self.table(s, path, p.label)
+            allowed = {"pulse_ms", "rise_ms", "fall_ms", "spacing_ms", "repeat_s"}
+            if p == Priority.HIGH:
+                allowed.add("half_gap_ms")
+            if p == Priority.LOW:
+                allowed.add("pulses")
+            self.only(t, tp, allowed)
+            pulse = self.number(t, tp, "pulse_ms", minimum=1)
+            rise = self.number(t, tp, "rise_ms", minimum=0)
+            fall = self.number(t, tp, "fall_ms", minimum=0)
+            if rise + fall > pulse:
+                raise self.fail((*tp, "rise_ms"), "rise_ms + fall_ms must not exceed pulse_ms")
+            if p == Priority.LOW:
+                pulses = self.get(t, tp, "pulses")
+                if pulses not in (1, 2) or isinstance(pulses, bool):
+                    raise self.fail((*tp, "pulses"), "low priority plays 1 or 2 pulses")
+            else:
+                pulses = fixed_pulses[p]
+            tones[p] = ToneSpec(
+                pulses=int(pulses),
+                pulse_ms=pulse,
+                rise_ms=rise,
+                fall_ms=fall,
+                spacing_ms=self.number(t, tp, "spacing_ms", minimum=0),
+                half_gap_ms=self.number(t, tp, "half_gap_ms", minimum=0)
+                if p == Priority.HIGH
+                else 0.0,
+                repeat_s=self.number(t, tp, "repeat_s", minimum=0),
+            )
+        return amplitude, tones
+
+
+def _known(names: frozenset[str]) -> str:
+    return ", ".join(sorted(names))

@@ -1,0 +1,257 @@
+"""Whole-course alarm timeline with numpy: every rule's raise / escalate / clear times.
+
+Same semantics as the sequential AlarmEngine's condition layer (conditions.py docstring),
+computed from run lengths instead of a per-sample loop:
+
+* a level's *enter* mask (strict condition) and *stay* mask (condition widened by the
+  hysteresis margin) are elementwise comparisons;
+* each run of *enter* starting at sample s raises at the first sample r in the run with
+  t[r] >= t[s] + delay (searchsorted), if the run lasts that long;
+* a raised level stays raised to the end of the *stay* run that holds r; later enter runs
+  inside the same stay run are absorbed (the level is already raised);
+* a rule is active while any level is raised; levels are combined on the few interval
+  boundaries, not on every sample.
+
+No operator actions (acknowledge, pauses, ALARM OFF, limit changes) enter here: this is
+the alarm conditions the case itself produces, e.g. for marks on a trend view.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from .conditions import AlarmRule, FlagClause, Level, NumericClause
+from .kinds import Priority
+from .profile import AlarmProfile
+
+_EMPTY = np.zeros(0, dtype=np.int64)
+_COMPARE = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal}
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    case_time: float
+    index: int  # sample index on the grid
+    event: str  # raise | escalate | clear
+    alarm_id: str
+    priority: Priority
+    message: str
+
+
+@dataclass(frozen=True)
+class AlarmInterval:
+    alarm_id: str
+    start: float
+    end: float  # NaN: still active at the end of the grid
+    priority: Priority  # highest reached
+    message: str  # message of that level
+
+
+@dataclass(frozen=True)
+class RuleTimeline:
+    """Indices into the grid; clear_index == len(t) means still active at the end."""
+
+    rule: AlarmRule
+    raise_index: np.ndarray
+    clear_index: np.ndarray
+    raise_level: np.ndarray
+    peak_level: np.ndarray
+    escalate_index: np.ndarray
+    escalate_level: np.ndarray
+
+
+@dataclass(frozen=True)
+class AlarmTimeline:
+    t: np.ndarray
+    rules: dict[str, RuleTimeline]
+
+    def _time(self, idx: int) -> float:
+        return float(self.t[idx]) if idx < len(self.t) else math.nan
+
+    def intervals(self) -> list[AlarmInterval]:
+        out: list[AlarmInterval] = []
+        for rid, rt in self.rules.items():
+            for r, c, p in zip(rt.raise_index, rt.clear_index, rt.peak_level, strict=True):
+                lv = rt.rule.levels[int(p)]
+                out.append(AlarmInterval(rid, float(self.t[r]), self._time(int(c)),
+                                         lv.priority, lv.message))  # fmt: skip
+        out.sort(key=lambda iv: (iv.start, iv.alarm_id))
+        return out
+
+    def events(self) -> list[TimelineEvent]:
+        """All events in the order the engine reports them: by sample, then profile order,
+        then raise/escalate/clear as they happen for one rule."""
+        order = {rid: i for i, rid in enumerate(self.rules)}
+        rows: list[tuple[int, int, int, TimelineEvent]] = []
+        for rid, rt in self.rules.items():
+            levels = rt.rule.levels
+
+            def add(kind: str, idx: int, level: int, rank: int, rid: str = rid, levels=levels):
+                lv: Level = levels[level]
+                ev = TimelineEvent(float(self.t[idx]), idx, kind, rid, lv.priority, lv.message)
+                rows.append((idx, order[rid], rank, ev))
+
+            for r, lvl in zip(rt.raise_index, rt.raise_level, strict=True):
+                add("raise", int(r), int(lvl), 0)
+            for e, lvl in zip(rt.escalate_index, rt.escalate_level, strict=True):
+                add("escalate", int(e), int(lvl), 1)
+            for c, lvl in zip(rt.clear_index, rt.peak_level, strict=True):
+                if c < len(self.t):
+                    add("clear", int(c), int(lvl), 2)
+        rows.sort(key=lambda row: row[:3])
+        return [row[3] for row in rows]
+
+
+def compute_timeline(
+    t: np.ndarray,
+    values: Mapping[str, np.ndarray],
+    flags: Mapping[str, np.ndarray],
+    profile: AlarmProfile,
+) -> AlarmTimeline:
+    """Alarm conditions over a whole course sampled on grid t (seconds, non-decreasing).
+
+    values: channel -> float array (NaN = not measured); flags: flag -> bool array.
+    A missing channel is not measured; a missing flag is never set."""
+    t = np.asarray(t, dtype=np.float64)
+    if t.ndim != 1:
+        raise ValueError("t must be one-dimensional")
+    n = t.size
+    if n and (not np.all(np.isfinite(t)) or np.any(np.diff(t) < 0)):
+        raise ValueError("t must be finite and non-decreasing")
+    vals = {k: _column(k, v, n, np.float64) for k, v in values.items()}
+    flgs = {k: _column(k, v, n, np.bool_) for k, v in flags.items()}
+    out: dict[str, RuleTimeline] = {}
+    for rule in profile.rules:
+        per_level = [_level_intervals(t, lv, vals, flgs) for lv in rule.levels]
+        out[rule.id] = _combine(rule, per_level, n)
+    return AlarmTimeline(t, out)
+
+
+def _column(name: str, v: np.ndarray, n: int, dtype) -> np.ndarray:
+    a = np.asarray(v, dtype=dtype)
+    if a.shape != (n,):
+        raise ValueError(f"{name}: expected {n} samples, got shape {a.shape}")
+    return a
+
+
+def _clause_masks(
+    c: NumericClause | FlagClause, vals: Mapping[str, np.ndarray],
+    flgs: Mapping[str, np.ndarray], n: int,
+) -> tuple[np.ndarray, np.ndarray] | None:  # fmt: skip
+    """(enter, stay) masks; None means 'never met' (channel absent)."""
+    if isinstance(c, FlagClause):
+        f = flgs.get(c.flag)
+        if f is None:
+            return None if c.present else (np.ones(n, bool), np.ones(n, bool))
+        m = f if c.present else ~f
+        return m, m
+    v = vals.get(c.channel)
+    if v is None:
+        return None
+    if c.ref is not None:
+        thr = vals.get(c.ref)
+        if thr is None:
+            return None
+    else:
+        thr = c.value
+    # NaN compares false, so "not measured" falls out of the comparison itself. The
+    # widened threshold is formed exactly as conditions.NumericClause.met forms it.
+    cmp = _COMPARE[c.op]
+    enter = cmp(v, thr)
+    if not c.hysteresis:
+        return enter, enter
+    wider = thr + c.hysteresis if c.op in ("<", "<=") else thr - c.hysteresis
+    return enter, cmp(v, wider)
+
+
+def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start indices and exclusive end indices of the True runs of a bool mask."""
+    padded = np.zeros(mask.size + 2, dtype=bool)
+    padded[1:-1] = mask
+    edges = np.flatnonzero(padded[1:] != padded[:-1])
+    return edges[0::2], edges[1::2]
+
+
+def _level_intervals(
+    t: np.ndarray, level: Level, vals: Mapping[str, np.ndarray], flgs: Mapping[str, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """[raise, clear) index intervals during which one level is raised."""
+    n = t.size
+    enter: np.ndarray | None = None
+    stay: np.ndarray | None = None
+    for c in level.clauses:
+        masks = _clause_masks(c, vals, flgs, n)
+        if masks is None:
+            return _EMPTY, _EMPTY
+        e, s = masks
+        if enter is None:
+            enter, stay = e, s
+        else:
+            # Keep stay identical to enter while no clause has a margin: one run search.
+            both = stay is enter and e is s
+            enter = enter & e
+            stay = enter if both else stay & s
+    assert enter is not None and stay is not None
+    starts, ends = _runs(enter)
+    if starts.size == 0:
+        return _EMPTY, _EMPTY
+    # First sample with t >= t[start] + delay (same float expression as the engine);
+    # never before the run's own start when the grid repeats a time.
+    r = np.maximum(np.searchsorted(t, t[starts] + level.delay_s, side="left"), starts)
+    r = r[r < ends]
+    if r.size == 0:
+        return _EMPTY, _EMPTY
+    s_starts, s_ends = (starts, ends) if stay is enter else _runs(stay)
+    k = np.searchsorted(s_starts, r, side="right") - 1
+    first = np.ones(k.size, dtype=bool)
+    first[1:] = k[1:] != k[:-1]
+    return r[first], s_ends[k[first]]
+
+
+def _combine(
+    rule: AlarmRule, per_level: list[tuple[np.ndarray, np.ndarray]], n: int
+) -> RuleTimeline:
+    """Rule instances from level intervals: active while any level is raised; the level
+    only rises (escalates) until the instance clears."""
+    if len(per_level) == 1:
+        r, c = per_level[0]
+        zeros = np.zeros(r.size, dtype=np.int64)
+        return RuleTimeline(rule, r, c, zeros, zeros, _EMPTY, _EMPTY)
+    points = np.unique(np.concatenate([a for pair in per_level for a in pair]))
+    points = points[points < n]
+    if points.size == 0:
+        return RuleTimeline(rule, _EMPTY, _EMPTY, _EMPTY, _EMPTY, _EMPTY, _EMPTY)
+    # Level in force on each segment [points[i], points[i+1]): the highest raised one.
+    cur = np.full(points.size, -1, dtype=np.int64)
+    for lvl, (r, c) in enumerate(per_level):
+        if r.size == 0:
+            continue
+        k = np.searchsorted(r, points, side="right") - 1
+        inside = (k >= 0) & (points < c[np.maximum(k, 0)])
+        cur[inside] = lvl
+    active = cur >= 0
+    seg_start, seg_end = _runs(active)
+    width = len(per_level) + 1
+    is_start = np.zeros(points.size, dtype=bool)
+    is_start[seg_start] = True
+    # Running maximum that restarts with each instance: offset every instance's levels
+    # above all earlier ones, accumulate, take the offset off again.
+    run_no = np.cumsum(is_start)
+    key = np.where(active, run_no * width + cur, -1)
+    peak = np.maximum.accumulate(key) - run_no * width
+    prev_peak = np.concatenate([[-1], peak[:-1]])
+    esc = active & ~is_start & (peak > prev_peak)
+    clear_idx = np.where(seg_end < points.size, points[np.minimum(seg_end, points.size - 1)], n)
+    return RuleTimeline(
+        rule,
+        raise_index=points[seg_start],
+        clear_index=clear_idx,
+        raise_level=cur[seg_start],
+        peak_level=peak[seg_end - 1],
+        escalate_index=points[esc],
+        escalate_level=peak[esc],
+    )

@@ -1,0 +1,77 @@
+"""Patient banner: who the patient is, the case clock, time on ECMO, and the notice
+that this is a training simulator."""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtWidgets
+
+from replay_data.scenario import Scenario
+from replay_data.timeexpr import format_case_time
+
+
+def ecmo_clock_text(t: float, ecmo_start: float | None, ecmo_end: float | None) -> str:
+    """'ECMO +Dd HH:MM' while on ECMO; 'ECMO ended' after; '' before."""
+    if ecmo_start is None or t < ecmo_start:
+        return ""
+    if ecmo_end is not None and t >= ecmo_end:
+        return "ECMO ended"
+    run = int(t - ecmo_start)
+    d, rest = divmod(run, 86400)
+    return f"ECMO +{d}d {rest // 3600:02d}:{(rest % 3600) // 60:02d}"
+
+
+class PatientBanner(QtWidgets.QFrame):
+    def __init__(self, scenario: Scenario, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("banner")
+        self.setProperty("role", "banner")
+        times = scenario.event_times
+        self._ecmo = (times.get("ecmo_start"), times.get("ecmo_end"))
+        lay = QtWidgets.QHBoxLayout(self)
+        lay.setContentsMargins(8, 3, 8, 3)
+        lay.setSpacing(14)
+        p = scenario.patient
+        self.patient = QtWidgets.QLabel(str(p.get("summary", scenario.title)), self)
+        self.patient.setObjectName("banner.patient")
+        self.patient.setProperty("role", "banner")
+        self.patient.setToolTip(str(p.get("history", "")))
+        self.ecmo_info = QtWidgets.QLabel(str(p.get("ecmo_summary", "")), self)
+        self.ecmo_info.setObjectName("banner.ecmo")
+        self.ecmo_info.setProperty("role", "banner")
+        self.ecmo_info.setStyleSheet("color: #ffb74d;")
+        for lab in (self.patient, self.ecmo_info):
+            lab.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
+                              QtWidgets.QSizePolicy.Policy.Preferred)
+        self.clock = QtWidgets.QLabel("Day 1 00:00:00", self)
+        self.clock.setObjectName("clock.case_time")
+        self.clock.setAccessibleName("Case time since admission")
+        self.clock.setProperty("role", "banner_clock")
+        self.ecmo_clock = QtWidgets.QLabel("", self)
+        self.ecmo_clock.setObjectName("clock.ecmo_time")
+        self.ecmo_clock.setAccessibleName("Time on ECMO")
+        self.ecmo_clock.setProperty("role", "banner_clock")
+        self.ecmo_clock.setStyleSheet("color: #ffb74d;")
+        self.notice = QtWidgets.QLabel("TRAINING SIMULATOR — NOT A MEDICAL DEVICE", self)
+        self.notice.setObjectName("banner.notice")
+        self.notice.setProperty("role", "sim_notice")
+        self.notice.setToolTip(f"Replays a published case: {scenario.source}\n"
+                               "Values between the reported facts are assumptions.")
+        text_col = QtWidgets.QVBoxLayout()
+        text_col.setSpacing(0)
+        text_col.addWidget(self.patient)
+        text_col.addWidget(self.ecmo_info)
+        lay.addLayout(text_col, 1)
+        clocks = QtWidgets.QVBoxLayout()
+        clocks.setSpacing(0)
+        clocks.addWidget(self.clock, 0, QtCore.Qt.AlignmentFlag.AlignRight)
+        clocks.addWidget(self.ecmo_clock, 0, QtCore.Qt.AlignmentFlag.AlignRight)
+        lay.addLayout(clocks, 0)
+        lay.addWidget(self.notice, 0, QtCore.Qt.AlignmentFlag.AlignVCenter)
+
+    def show_time(self, t: float) -> None:
+        text = format_case_time(t)
+        if self.clock.text() != text:
+            self.clock.setText(text)
+        e = ecmo_clock_text(t, *self._ecmo)
+        if self.ecmo_clock.text() != e:
+            self.ecmo_clock.setText(e)

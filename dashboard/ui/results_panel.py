@@ -1,0 +1,81 @@
+"""Latest blood gas, labs and coagulation, each with the case time it was drawn.
+
+A result appears only once drawn; values outside the normal range are marked, as a
+lab system flags them (H / L).
+"""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtWidgets
+
+from replay_data.catalogue import Catalogue
+from replay_data.course import Result
+from replay_data.timeexpr import format_case_time
+
+PANELS = ("ABG", "Labs", "Coagulation")
+
+
+class ResultsPanel(QtWidgets.QFrame):
+    def __init__(self, catalogue: Catalogue, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("panel.results")
+        self.setProperty("role", "panel")
+        self.catalogue = catalogue
+        grid = QtWidgets.QGridLayout(self)
+        grid.setContentsMargins(8, 4, 8, 4)
+        grid.setHorizontalSpacing(8)
+        grid.setVerticalSpacing(0)
+        title = QtWidgets.QLabel("Results", self)
+        title.setProperty("role", "panel_title")
+        grid.addWidget(title, 0, 0, 1, 3)
+        self.labels: dict[str, QtWidgets.QLabel] = {}
+        self.times: dict[str, QtWidgets.QLabel] = {}
+        row = 1
+        for panel in PANELS:
+            tests = [r for r in catalogue.results.values() if r.panel == panel]
+            head = QtWidgets.QLabel(panel, self)
+            head.setProperty("role", "results")
+            head.setStyleSheet("color: #90a4ae; font-weight: bold;")
+            drawn = QtWidgets.QLabel("", self)
+            drawn.setObjectName(f"result_time.{panel.lower()}")
+            drawn.setProperty("role", "results")
+            drawn.setStyleSheet("color: #90a4ae;")
+            drawn.setAlignment(QtCore.Qt.AlignmentFlag.AlignRight)
+            grid.addWidget(head, row, 0)
+            grid.addWidget(drawn, row, 1, 1, 2)
+            self.times[panel] = drawn
+            row += 1
+            for i, test in enumerate(tests):
+                lab = QtWidgets.QLabel("", self)
+                lab.setObjectName(f"result.{test.id}")
+                lab.setAccessibleName(f"{test.label} ({test.unit})")
+                lab.setProperty("role", "results")
+                lab.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
+                                  QtWidgets.QSizePolicy.Policy.Preferred)
+                grid.addWidget(lab, row + i // 3, i % 3)
+                self.labels[test.id] = lab
+            row += (len(tests) + 2) // 3
+        grid.setRowStretch(row, 1)
+
+    def show_results(self, latest: dict[str, Result]) -> None:
+        for panel in PANELS:
+            drawn = [latest[t].t for t, r in self.catalogue.results.items()
+                     if r.panel == panel and t in latest]
+            text = f"drawn {format_case_time(max(drawn))}" if drawn else "not drawn"
+            if self.times[panel].text() != text:
+                self.times[panel].setText(text)
+        for tid, lab in self.labels.items():
+            test = self.catalogue.results[tid]
+            r = latest.get(tid)
+            if r is None:
+                text, colour = "", "#e0e0e0"
+            else:
+                lo, hi = test.normal
+                flag = " H" if r.value > hi else (" L" if r.value < lo else "")
+                unit = f" {test.unit}" if test.unit else ""
+                text = f"{test.label} {test.format(r.value)}{unit}{flag}"
+                colour = "#ffcc80" if flag else "#e0e0e0"
+                lab.setToolTip(f"{test.label}: drawn {format_case_time(r.t)} [{r.basis}]")
+            if lab.text() != text:
+                lab.setText(text)
+                lab.setStyleSheet(f"color: {colour};")

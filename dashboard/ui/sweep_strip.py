@@ -1,0 +1,207 @@
+"""One waveform strip in sweep mode: a fixed x axis, a circular buffer and an erase bar.
+
+Like a bedside monitor, new samples are written at the cursor, which moves left to
+right at the strip's paper speed and wraps; a short blank gap ahead of the cursor
+erases the previous sweep. The trace is split into chunks so that a frame re-sends
+only the few chunks around the cursor to pyqtgraph (DESIGN.md: 1-3 ms per frame).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtGui, QtWidgets
+
+from replay_data.catalogue import WaveformSignal
+from replay_data.course import Course
+
+from .waveform_feed import WaveformFeed
+
+N_CHUNKS = 24
+ERASE_GAP_S = 0.3
+MM_PER_INCH = 25.4
+
+
+class SweepStrip(QtWidgets.QFrame):
+    """Strip for one signal; objectName `waveform.<signal>`."""
+
+    def __init__(self, signal: WaveformSignal, course: Course,
+                 parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.signal = signal
+        self.setObjectName(f"waveform.{signal.id}")
+        self.setAccessibleName(f"{signal.label} waveform")
+        self.setProperty("role", "strip")
+        self.feed = WaveformFeed(course, signal.id, signal.rate)
+        self.rate = signal.rate
+        self.paint_count = 0
+
+        self.plot = pg.PlotWidget(parent=self, background=None)
+        self.plot.setObjectName(f"waveform.{signal.id}.plot")
+        self.plot.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        pi = self.plot.getPlotItem()
+        for axis in ("left", "bottom", "right", "top"):
+            pi.hideAxis(axis)
+        pi.hideButtons()
+        pi.setMenuEnabled(False)
+        pi.setMouseEnabled(False, False)
+        pi.layout.setContentsMargins(0, 0, 0, 0)
+        self.view = pi.getViewBox()
+        self.view.disableAutoRange()
+        self.view.setDefaultPadding(0.0)
+        self.plot.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
+                                QtWidgets.QSizePolicy.Policy.Ignored)
+        colour = QtGui.QColor(signal.colour)
+        self._pen = pg.mkPen(colour, width=1)
+        self._curves: list[pg.PlotCurveItem] = []
+
+        self.title = QtWidgets.QLabel(signal.label, self)
+        self.title.setObjectName(f"waveform.{signal.id}.label")
+        self.title.setStyleSheet(f"color: {signal.colour}; font-weight: bold;")
+        lo, hi = signal.range
+        unit = f" {signal.unit}" if signal.unit else ""
+        self.scale = QtWidgets.QLabel(f"{hi:g}{unit}\n\n{lo:g}" if signal.unit else "", self)
+        self.scale.setObjectName(f"waveform.{signal.id}.scale")
+        self.scale.setStyleSheet(f"color: {signal.colour}; font-size: 9pt;")
+        self.status = QtWidgets.QLabel("", self)
+        self.status.setObjectName(f"waveform.{signal.id}.status")
+        self.status.setStyleSheet("color: #ffffff; background: transparent; font-weight: bold;")
+
+        lay = QtWidgets.QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.plot)
+
+        self.sweep_seconds = 8.0
+        self._n = 0
+        self._x = np.empty(0)
+        self._y = np.empty(0)
+        self._display_n: int | None = None  # last written display sample index
+        self._offset_n = 0  # case sample index = display index + offset (morphology mode)
+        self._realtime_morphology = False
+        self._build_buffer(self.sweep_seconds)
+
+    # ------------------------------------------------------------------ geometry
+
+    def px_per_mm(self) -> float:
+        screen = self.screen() or QtGui.QGuiApplication.primaryScreen()
+        dpi = screen.logicalDotsPerInchX() if screen else 96.0
+        return max(dpi, 72.0) / MM_PER_INCH
+
+    def _build_buffer(self, seconds: float) -> None:
+        self.sweep_seconds = seconds
+        self._n = max(16, int(round(seconds * self.rate)))
+        self._x = np.arange(self._n, dtype=np.float64) / self.rate
+        self._y = np.full(self._n, np.nan)
+        for c in self._curves:
+            self.view.removeItem(c)
+        self._curves = []
+        bounds = np.linspace(0, self._n, N_CHUNKS + 1).astype(int)
+        self._chunks = [(int(a), int(min(b + 1, self._n))) for a, b in zip(bounds[:-1], bounds[1:])]
+        for _ in self._chunks:
+            c = pg.PlotCurveItem(pen=self._pen, antialias=False, connect="finite",
+                                 skipFiniteCheck=False)
+            self.view.addItem(c)
+            self._curves.append(c)
+        self.view.setRange(xRange=(0, seconds), yRange=self.signal.range, padding=0)
+        self._display_n = None
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        width_mm = max(10.0, self.width() / self.px_per_mm())
+        seconds = width_mm / self.signal.sweep_mm_s
+        if abs(seconds - self.sweep_seconds) > 0.05:
+            last = self._display_n
+            self._build_buffer(seconds)
+            if last is not None:
+                self.prefill(last, self._offset_n)
+        fm = self.fontMetrics()
+        self.title.move(6, 2)
+        self.title.adjustSize()
+        self.scale.adjustSize()
+        self.scale.move(self.width() - self.scale.width() - 6, 2)
+        self.status.adjustSize()
+        self.status.move(int(self.width() * 0.35), max(2, (self.height() - fm.height()) // 2))
+
+    # ------------------------------------------------------------------ data
+
+    def set_course(self, course: Course) -> None:
+        self.feed.set_course(course)
+
+    def set_realtime_morphology(self, on: bool) -> None:
+        self._realtime_morphology = on
+
+    def _write(self, d0: int, d1: int) -> None:
+        """Write display samples (d0, d1] at their buffer positions, then the erase gap."""
+        if d1 <= d0:
+            return
+        if d1 - d0 > self._n:
+            d0 = d1 - self._n
+        vals = self.feed.samples(d0 + 1 + self._offset_n, d1 + 1 + self._offset_n)
+        pos = (np.arange(d0 + 1, d1 + 1) % self._n)
+        self._y[pos] = vals
+        gap = int(ERASE_GAP_S * self.rate)
+        gpos = (np.arange(d1 + 1, d1 + 1 + gap) % self._n)
+        self._y[gpos] = np.nan
+        self._mark_dirty(np.concatenate([pos, gpos]))
+
+    def _mark_dirty(self, positions: np.ndarray) -> None:
+        if positions.size == 0:
+            return
+        chunk_len = self._n / N_CHUNKS
+        touched = set(np.unique((positions // chunk_len).astype(int)).tolist())
+        # A chunk overlaps its neighbour by one sample, so the one before is touched too.
+        touched |= {(c - 1) % N_CHUNKS for c in touched}
+        for c in touched:
+            if 0 <= c < N_CHUNKS:
+                a, b = self._chunks[c]
+                self._curves[c].setData(self._x[a:b], self._y[a:b])
+
+    def prefill(self, display_n: int, offset_n: int = 0) -> None:
+        """Fill a whole sweep ending at display sample display_n (after a seek)."""
+        self._offset_n = offset_n
+        self._y[:] = np.nan
+        self._display_n = display_n - self._n + int(ERASE_GAP_S * self.rate)
+        self._write(self._display_n, display_n)
+        self._display_n = display_n
+        for c, (a, b) in enumerate(self._chunks):
+            self._curves[c].setData(self._x[a:b], self._y[a:b])
+
+    def show_until(self, case_t: float, display_t: float) -> None:
+        """Advance the sweep to display time `display_t`; samples come from case time
+        `case_t` (true-time mode: the two are equal)."""
+        d = int(math.floor(display_t * self.rate))
+        if not self._realtime_morphology:
+            offset = 0
+        else:
+            offset = self._offset_n
+            # A new sweep picks up the case where it is now: the morphology shown is
+            # current, each sweep contiguous.
+            if self._display_n is None or d // self._n != self._display_n // self._n:
+                offset = int(math.floor(case_t * self.rate)) - d
+        if self._display_n is None or d < self._display_n or d - self._display_n > self._n \
+                or offset != self._offset_n and not self._realtime_morphology:
+            self.prefill(d, offset)
+            return
+        if offset != self._offset_n:
+            # Write the rest of this sweep with the old offset, the new one after the wrap.
+            wrap = (d // self._n) * self._n - 1
+            self._write(self._display_n, wrap)
+            self._display_n = wrap
+            self._offset_n = offset
+        self._write(self._display_n, d)
+        self._display_n = d
+
+    def set_status(self, text: str) -> None:
+        self.status.setText(text)
+        self.status.adjustSize()
+
+    def visible_trace(self) -> np.ndarray:
+        """The samples on screen now (for tests)."""
+        return self._y.copy()
+
+    def paintEvent(self, event: QtGui.QPaintEvent) -> None:  # noqa: N802
+        self.paint_count += 1
+        super().paintEvent(event)
+

@@ -1,0 +1,118 @@
+"""Trend view: key channels over the last 1 h, 8 h, 24 h or the whole course, with the
+case's events as markers. Recomputed from the pure course, never accumulated."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from replay_data.course import Course
+
+TREND_CHANNELS = ("hr", "spo2", "abp_mean", "ecmo_flow")
+WINDOWS: dict[str, float | None] = {"1 h": 3600.0, "8 h": 8 * 3600.0, "24 h": 86400.0,
+                                    "Course": None}
+POINTS = 480
+EVENT_KINDS_SHOWN = ("airway", "ecmo", "result", "circuit", "treatment", "clinical", "ventilator")
+
+
+class TrendView(QtWidgets.QFrame):
+    def __init__(self, course: Course, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("panel.trends")
+        self.setProperty("role", "panel")
+        self.course = course
+        self.window_name = "8 h"
+        self._last_key: tuple | None = None
+        lay = QtWidgets.QHBoxLayout(self)
+        lay.setContentsMargins(4, 2, 4, 2)
+        buttons = QtWidgets.QVBoxLayout()
+        buttons.setSpacing(2)
+        title = QtWidgets.QLabel("Trends", self)
+        title.setProperty("role", "panel_title")
+        buttons.addWidget(title)
+        self.group = QtWidgets.QButtonGroup(self)
+        for name in WINDOWS:
+            b = QtWidgets.QPushButton(name, self)
+            b.setCheckable(True)
+            b.setObjectName(f"control.trend_window.{name.replace(' ', '').lower()}")
+            b.setAccessibleName(f"Trend window {name}")
+            b.setChecked(name == self.window_name)
+            b.clicked.connect(lambda _=False, n=name: self.set_window(n))
+            self.group.addButton(b)
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        lay.addLayout(buttons)
+        self.plot = pg.PlotWidget(parent=self, background="#000000")
+        self.plot.setObjectName("trend.plot")
+        pi = self.plot.getPlotItem()
+        pi.hideButtons()
+        pi.setMenuEnabled(False)
+        pi.setMouseEnabled(False, False)
+        pi.showAxis("left", False)
+        pi.getAxis("bottom").setTextPen("#90a4ae")
+        self.plot.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
+                                QtWidgets.QSizePolicy.Policy.Ignored)
+        pi.addLegend(offset=(6, 2), labelTextColor="#e0e0e0", colCount=len(TREND_CHANNELS),
+                     labelTextSize="8pt")
+        self.view = pi.getViewBox()
+        self.view.disableAutoRange()
+        # Each channel on its own normalised band so that all four read at once.
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        for cid in TREND_CHANNELS:
+            ch = course.catalogue.numerics[cid]
+            self.curves[cid] = pi.plot([], [], pen=pg.mkPen(ch.colour, width=1),
+                                       name=f"{ch.label} ({ch.unit})", connect="finite")
+        self.now_line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#ffffff", width=1))
+        self.view.addItem(self.now_line)
+        self.markers: list[pg.InfiniteLine] = []
+        for e in course.scenario.events:
+            if e.kind not in EVENT_KINDS_SHOWN:
+                continue
+            m = pg.InfiniteLine(pos=e.t / 3600.0, angle=90,
+                                pen=pg.mkPen("#ffb74d", width=1, style=QtCore.Qt.PenStyle.DashLine),
+                                label=e.id, labelOpts={"color": "#ffb74d", "position": 0.92,
+                                                       "rotateAxis": (1, 0), "anchors": [(0, 0), (0, 0)]})
+            m.setToolTip(e.label)
+            self.view.addItem(m)
+            self.markers.append(m)
+        lay.addWidget(self.plot, 1)
+        self.plot.getPlotItem().setLabel("bottom", "case time (h from admission)")
+
+    def set_course(self, course: Course) -> None:
+        self.course = course
+        self._last_key = None
+
+    def set_window(self, name: str) -> None:
+        if name not in WINDOWS:
+            raise ValueError(f"unknown trend window {name!r}")
+        self.window_name = name
+        for b in self.group.buttons():
+            b.setChecked(b.text() == name)
+        self._last_key = None
+
+    def show_time(self, t: float) -> None:
+        span = WINDOWS[self.window_name]
+        sc = self.course.scenario
+        if span is None:
+            t0, t1 = sc.start, sc.end
+        else:
+            t0, t1 = max(sc.start, t - span), max(sc.start + span, t)
+            t1 = min(t1, sc.end)
+        # Recompute only when the view would move by a visible amount.
+        quantum = (t1 - t0) / POINTS
+        key = (self.window_name, int(t // max(quantum, 1.0)), id(self.course))
+        self.now_line.setPos(t / 3600.0)
+        if key == self._last_key:
+            return
+        self._last_key = key
+        grid = np.linspace(t0, min(t, t1), POINTS)
+        n = len(TREND_CHANNELS)
+        for i, cid in enumerate(TREND_CHANNELS):
+            ch = self.course.catalogue.numerics[cid]
+            v = self.course.numeric(cid, grid)
+            lo, hi = ch.trend or ch.limits
+            band = n - 1 - i
+            y = band + np.clip((v - lo) / (hi - lo), 0.0, 1.0) * 0.9
+            self.curves[cid].setData(grid / 3600.0, y)
+        self.view.setRange(xRange=(t0 / 3600.0, t1 / 3600.0), yRange=(0, n), padding=0.01)

@@ -1,0 +1,60 @@
+"""Waveform samples for the strips, fetched from the pure waveform function in blocks.
+
+A frame at 60 Hz needs only a handful of new samples per signal; calling the synthesis
+for each frame would cost more than drawing. Samples are fetched a block (2 s) at a
+time, aligned to the signal's own sample grid, and reused until the course changes.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import numpy as np
+
+from replay_data.course import Course
+from replay_data.waveforms import waveform
+
+BLOCK_SECONDS = 2.0
+MAX_BLOCKS = 64
+
+
+class WaveformFeed:
+    def __init__(self, course: Course, signal: str, rate: float) -> None:
+        self.course = course
+        self.signal = signal
+        self.rate = rate
+        self.block = max(1, int(round(rate * BLOCK_SECONDS)))
+        self._blocks: OrderedDict[int, np.ndarray] = OrderedDict()
+
+    def set_course(self, course: Course) -> None:
+        self.course = course
+        self._blocks.clear()
+
+    def _get_block(self, k: int) -> np.ndarray:
+        blk = self._blocks.get(k)
+        if blk is not None:
+            self._blocks.move_to_end(k)
+            return blk
+        n0 = k * self.block
+        y = np.full(self.block, np.nan)
+        t0 = n0 / self.rate
+        lo, hi = self.course.scenario.start, self.course.scenario.end
+        if t0 + self.block / self.rate > lo and t0 < hi:
+            t, v = waveform(self.course, self.signal, t0, self.block / self.rate)
+            idx = np.rint(t * self.rate).astype(np.int64) - n0
+            ok = (idx >= 0) & (idx < self.block)
+            y[idx[ok]] = v[ok]
+        self._blocks[k] = y
+        if len(self._blocks) > MAX_BLOCKS:
+            self._blocks.popitem(last=False)
+        return y
+
+    def samples(self, n0: int, n1: int) -> np.ndarray:
+        """Samples with grid index n in [n0, n1) (t = n / rate)."""
+        if n1 <= n0:
+            return np.empty(0)
+        k0, k1 = n0 // self.block, (n1 - 1) // self.block
+        parts = [self._get_block(k) for k in range(k0, k1 + 1)]
+        joined = parts[0] if len(parts) == 1 else np.concatenate(parts)
+        start = n0 - k0 * self.block
+        return joined[start:start + (n1 - n0)]
