@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from .course import Course
-from .errors import ReplayDataError
+from .errors import ReplayDataError, one_line
 from .scenario import load_scenario
 from .timeexpr import format_case_time, parse_duration
 
@@ -216,7 +216,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
         return int(args.func(args))
     except ReplayDataError as exc:
-        print(f"replay-data: error: {exc}", file=sys.stderr)
+        print(f"replay-data: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:
         # Output piped into `head`: not an error of ours. Point stdout at devnull so
@@ -225,7 +225,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except OSError as exc:
         where = f" {exc.filename}:" if exc.filename else ""
-        print(f"replay-data: error:{where} {exc.strerror or exc}", file=sys.stderr)
+        print(one_line(f"replay-data: error:{where} {exc.strerror or exc}"), file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130

@@ -204,3 +204,11 @@ class Course:
         vals = np.array([r.value for r in rs])
         i = np.searchsorted(times, t, side="right") - 1
         return np.where(i >= 0, vals[np.maximum(i, 0)], np.nan)
+
+    # ------------------------------------------------------------------ waveforms
+
+    def waveform(self, signal: str, t0: float, duration: float) -> tuple[np.ndarray, np.ndarray]:
+        """Samples (t, y) of a monitor waveform; see replay_data.waveforms.waveform."""
+        from .waveforms import waveform  # waveforms imports this module
+
+        return waveform(self, signal, t0, duration)

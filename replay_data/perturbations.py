@@ -92,11 +92,13 @@ def apply(channel: str, t: np.ndarray, base: np.ndarray, perturbations: tuple[Pe
           measured: bool) -> np.ndarray:
     """Layer every perturbation's effects on `channel` over its base values."""
     v = base
+    # Skip perturbations wholly outside the times asked for; t need not be sorted.
+    t_first, t_last = (float(t.min()), float(t.max())) if t.size else (math.inf, -math.inf)
     for p in perturbations:
         for eff in p.effects:
             if eff.channel != channel:
                 continue
-            if t.size and (t[-1] < p.start or t[0] >= p.end + p.offset + 1e-9):
+            if t_last < p.start or t_first >= p.end + p.offset + 1e-9:
                 continue
             e = envelope(p, t, eff.onset) * p.severity
             if eff.off:

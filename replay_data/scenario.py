@@ -18,6 +18,7 @@ from .errors import ScenarioError, TimeExpressionError
 from .timeexpr import parse_duration, split_reference
 
 BASES = ("case", "assumed", "derived")
+MAX_DRAWS = 100_000  # per [[draws]] entry: one every minute for over two months
 REQUIRED_EVENTS = (
     "admission", "sle_diagnosis", "intubation", "abg_pre_ecmo", "ecmo_start",
     "act_target_raised", "ecmo_end", "extubation",
@@ -164,8 +165,14 @@ def load_scenario(name_or_path: str | Path = "sle_dah_ecmo") -> Scenario:
     """A built-in scenario by name, or a TOML file by path."""
     text_name = str(name_or_path)
     path = Path(text_name)
-    if path.suffix == ".toml" or path.exists() or "/" in text_name:
-        if not path.is_file():
+    try:
+        is_path = path.suffix == ".toml" or path.exists() or "/" in text_name
+        is_file = is_path and path.is_file()
+    except (OSError, ValueError) as exc:  # name too long, NUL byte
+        raise ScenarioError(text_name, f"cannot read: {getattr(exc, 'strerror', None) or exc}"
+                            ) from None
+    if is_path:
+        if not is_file:
             raise ScenarioError(text_name, "no such scenario file")
         source = path.name
         try:
@@ -189,6 +196,8 @@ def load_scenario(name_or_path: str | Path = "sle_dah_ecmo") -> Scenario:
         raise ScenarioError(source, "not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(source, f"not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ScenarioError(source, "not valid TOML: arrays or tables nested too deeply") from None
     return parse_scenario(doc, source, shown_path)
 
 
@@ -268,33 +277,36 @@ def _resolve_events(source: str, raw_events: list) -> dict[str, float]:
         t = r.get("t", (str, int, float))
         exprs[eid] = (str(t), i)
     times: dict[str, float] = {}
-    visiting: list[str] = []
-
-    def resolve(eid: str) -> float:
-        if eid in times:
-            return times[eid]
-        expr, i = exprs[eid]
-        where = f"{source}: events[{i}].t"
-        if eid in visiting:
-            cycle = " -> ".join(visiting[visiting.index(eid):] + [eid])
-            raise ScenarioError(where, f"cyclic event references: {cycle}")
-        visiting.append(eid)
-        try:
-            ref, offset = split_reference(expr)
-        except TimeExpressionError as exc:
-            raise ScenarioError(where, str(exc)) from None
-        if ref is None:
-            value = offset
-        elif ref not in exprs:
-            raise ScenarioError(where, f"unknown event {ref!r}")
-        else:
-            value = resolve(ref) + offset
-        visiting.pop()
-        times[eid] = value
-        return value
-
-    for eid in exprs:
-        resolve(eid)
+    # Follow each chain of references iteratively (a long chain must not hit Python's
+    # recursion limit), then assign times back along the chain.
+    for first in exprs:
+        chain: list[tuple[str, str, float]] = []  # (event, event it refers to, offset)
+        on_chain: set[str] = set()
+        eid = first
+        while eid not in times:
+            expr, i = exprs[eid]
+            where = f"{source}: events[{i}].t"
+            if eid in on_chain:
+                names = [e for e, _, _ in chain]
+                cycle = " -> ".join(names[names.index(eid):] + [eid])
+                raise ScenarioError(where, f"cyclic event references: {cycle}")
+            try:
+                ref, offset = split_reference(expr)
+            except TimeExpressionError as exc:
+                raise ScenarioError(where, str(exc)) from None
+            if ref is None:
+                times[eid] = offset
+                break
+            if ref not in exprs:
+                raise ScenarioError(where, f"unknown event {ref!r}")
+            chain.append((eid, ref, offset))
+            on_chain.add(eid)
+            eid = ref
+        for eid, ref, offset in reversed(chain):
+            value = times[ref] + offset
+            if not math.isfinite(value):
+                raise ScenarioError(f"{source}: events[{exprs[eid][1]}].t", "time out of range")
+            times[eid] = value
     return times
 
 
@@ -321,13 +333,18 @@ def parse_scenario(doc: dict, source: str, path: str | None = None) -> Scenario:
             return offset
         if ref not in times:
             raise ScenarioError(r.where(name), f"unknown event {ref!r}")
-        return times[ref] + offset
+        value = times[ref] + offset
+        if not math.isfinite(value):
+            raise ScenarioError(r.where(name), "time out of range")
+        return value
 
     events: list[Event] = []
+    event_index: dict[str, int] = {}
     for i, _ in enumerate(raw_events):
         r = top.child("events", i)
         r.check_keys({"id", "t", "label", "kind", "basis", "quote", "note"})
         eid = r.text("id")
+        event_index[eid] = i
         events.append(Event(eid, times[eid], r.text("label"), r.text("kind", "clinical"),
                             r.provenance()))
     events.sort(key=lambda e: e.t)
@@ -339,8 +356,9 @@ def parse_scenario(doc: dict, source: str, path: str | None = None) -> Scenario:
         raise ScenarioError(meta.where("end"), "the scenario must end after admission")
     for e in events:
         if not (start <= e.t <= end):
-            raise ScenarioError(f"{source}: events", f"event {e.id!r} at {e.t:.0f} s is outside "
-                                f"the scenario (0 to {end:.0f} s)")
+            raise ScenarioError(f"{source}: events[{event_index[e.id]}].t",
+                                f"event {e.id!r} at {e.t:.0f} s is outside the scenario "
+                                f"(0 to {end:.0f} s)")
 
     numeric_points: dict[str, list[tuple[float, float, int]]] = {}
     result_points: dict[str, list[tuple[float, float, int]]] = {}
@@ -362,7 +380,7 @@ def parse_scenario(doc: dict, source: str, path: str | None = None) -> Scenario:
                     raise ScenarioError(vals.where(ch), f"unknown channel {ch!r}")
                 if ch in known and table == "values" and cat.numerics[ch].derived:
                     raise ScenarioError(vals.where(ch), f"{ch!r} is derived, not keyframed")
-                if isinstance(v, bool) or not isinstance(v, int | float):
+                if isinstance(v, bool) or not isinstance(v, int | float) or math.isinf(v):
                     raise ScenarioError(vals.where(ch), "must be a number (or nan)")
                 dest.setdefault(ch, []).append((t, float(v), i))
                 provenance.append((t, ch, prov))
@@ -393,6 +411,8 @@ def parse_scenario(doc: dict, source: str, path: str | None = None) -> Scenario:
         prov = r.provenance()
         tests = r.array("tests")
         for j, test in enumerate(tests):
+            if not isinstance(test, str):
+                raise ScenarioError(r.where(f"tests[{j}]"), "must be the name of a result")
             if test not in cat.results:
                 raise ScenarioError(r.where(f"tests[{j}]"), f"unknown result {test!r}")
             if "values" not in r.table and test not in result_points:
@@ -402,17 +422,25 @@ def parse_scenario(doc: dict, source: str, path: str | None = None) -> Scenario:
         for k, v in exact.items():
             if k not in tests:
                 raise ScenarioError(r.where(f"values.{k}"), "value for a test not in tests")
-            if isinstance(v, bool) or not isinstance(v, int | float):
-                raise ScenarioError(r.where(f"values.{k}"), "must be a number")
+            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+                raise ScenarioError(r.where(f"values.{k}"), "must be a finite number")
         if "at" in r.table:
             draw_times = [when(r, "at")]
+            if not (start <= draw_times[0] <= end):
+                raise ScenarioError(r.where("at"),
+                                    f"draw at {draw_times[0]:.0f} s is outside the scenario")
         else:
             d0, d1, every = when(r, "start"), when(r, "end"), r.duration("every")
             if every <= 0:
                 raise ScenarioError(r.where("every"), "must be longer than 0 s")
             if d1 < d0:
                 raise ScenarioError(r.where("end"), "end is before start")
+            for name, dt in (("start", d0), ("end", d1)):
+                if not (start <= dt <= end):
+                    raise ScenarioError(r.where(name), f"{dt:.0f} s is outside the scenario")
             n = int(math.floor((d1 - d0) / every)) + 1
+            if n > MAX_DRAWS:
+                raise ScenarioError(r.where("every"), f"{n} draws; at most {MAX_DRAWS} per entry")
             draw_times = [d0 + k * every for k in range(n)]
         for dt in draw_times:
             if not (start <= dt <= end):

@@ -75,9 +75,13 @@ def resolve_time(text: str | float | int, events: Mapping[str, float]) -> float:
     if isinstance(text, bool):
         raise TimeExpressionError(f"bad time {text!r}")
     if isinstance(text, int | float):
-        if not math.isfinite(text):
+        try:
+            value = float(text)
+        except OverflowError:  # an int beyond any float
+            value = math.inf
+        if not math.isfinite(value):
             raise TimeExpressionError(f"bad time {text!r}")
-        return float(text)
+        return value
     ref, offset = split_reference(text)
     if ref is None:
         return offset

@@ -126,9 +126,12 @@ class AlarmEngine:
 
     # ------------------------------------------------------------------ history
 
-    def reset(self) -> None:
+    def reset(self, quiet_until: float | None = None) -> None:
         """Forget all history (conditions, signals, timed pauses) but keep settings
-        (limits, AUDIO OFF, ALARM OFF). Then feed samples from t - window (DESIGN.md)."""
+        (limits, AUDIO OFF, ALARM OFF). Then feed samples from t - window (DESIGN.md).
+
+        quiet_until: changes before this case time are returned but not sent to the sink,
+        so re-feeding the window before a seek target does not log those alarms again."""
         self._trackers = {rid: RuleTracker(r) for rid, r in self._rules.items()}
         self._signals: dict[str, _Signal] = {}
         self._seq = 0
@@ -137,18 +140,17 @@ class AlarmEngine:
         self._audio_pause_until: float | None = None
         self._audio_pause_ceiling = 0
         self._alarm_pause_until: float | None = None
-        self._muted = False
+        self._quiet_until = -math.inf if quiet_until is None else float(quiet_until)
 
     def rebuild(self, samples: Iterable[tuple[float, Mapping[str, float], Iterable[str]]]) -> None:
         """reset(), then replay (t, values, flags) samples without writing to the sink:
         those conditions were already logged when the case first ran through them."""
-        self.reset()
-        self._muted = True
+        self.reset(quiet_until=math.inf)
         try:
             for t, values, flags in samples:
                 self.update(t, values, flags)
         finally:
-            self._muted = False
+            self._quiet_until = -math.inf
 
     # ------------------------------------------------------------------ samples
 
@@ -546,9 +548,10 @@ class AlarmEngine:
         )
 
     def _emit(self, changes: list[AlarmChange]) -> list[AlarmChange]:
-        if self.sink is not None and not self._muted:
+        if self.sink is not None:
             for c in changes:
-                self.sink.write(c)
+                if c.case_time >= self._quiet_until:
+                    self.sink.write(c)
         return changes
 
 

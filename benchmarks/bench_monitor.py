@@ -1,0 +1,134 @@
+"""Monitor frame-rate benchmark (a script, not a test).
+
+    .venv/bin/python benchmarks/bench_monitor.py [--seconds 20] [--size 1600x1000]
+
+Runs the real window offscreen on the real wall clock at 1x and reports:
+frames painted per second, median and 95th-percentile paint time (sum of the paint
+events of every view repainted in a frame), CPU seconds per wall second and per frame,
+startup time to the first painted frame, and seek-and-paint time at random points.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+STARTED = time.perf_counter()
+
+import pyqtgraph as pg  # noqa: E402
+from PySide6 import QtCore, QtWidgets  # noqa: E402
+
+from dashboard.session import MonitorSession  # noqa: E402
+from replay_data.course import Course  # noqa: E402
+
+paint_ms: list[float] = []
+_orig_paint = pg.GraphicsView.paintEvent
+
+
+def timed_paint(self, ev):  # noqa: ANN001
+    t0 = time.perf_counter()
+    _orig_paint(self, ev)
+    paint_ms.append((time.perf_counter() - t0) * 1000.0)
+
+
+pg.GraphicsView.paintEvent = timed_paint
+
+
+def pct(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(q * len(xs)))] if xs else float("nan")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=20.0)
+    ap.add_argument("--size", default="1600x1000")
+    ap.add_argument("--seeks", type=int, default=30)
+    a = ap.parse_args()
+    w, h = (int(x) for x in a.size.split("x"))
+
+    app = QtWidgets.QApplication(sys.argv[:1])
+    course = Course.load()
+    session = MonitorSession.create(
+        course, start=course.scenario.resolve("abg_pre_ecmo-5m"), mute=True
+    )
+    win = session.window
+    win.resize(w, h)
+    win.show()
+    first_paint: list[float] = []
+
+    def first() -> None:
+        if paint_ms and not first_paint:
+            first_paint.append(time.perf_counter() - STARTED)
+
+    probe = QtCore.QTimer()
+    probe.timeout.connect(first)
+    probe.start(1)
+    while not first_paint:
+        app.processEvents()
+    probe.stop()
+
+    # Steady state at 1x on the real clock.
+    frame_paints: list[float] = []
+    per_frame: list[float] = []
+    orig_frame = win.frame
+
+    def frame() -> None:
+        n = len(paint_ms)
+        orig_frame()
+        per_frame.append(n)
+
+    win.timer.timeout.disconnect()
+    win.timer.timeout.connect(frame)
+    for _ in range(30):  # warm-up
+        app.processEvents()
+    paint_ms.clear()
+    painted_frames = 0
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    last_count = 0
+    end = wall0 + a.seconds
+    while time.perf_counter() < end:
+        app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 5)
+        if len(paint_ms) != last_count:
+            # Every view repainted in one pass of the event loop is one painted frame.
+            frame_paints.append(sum(paint_ms[last_count:]))
+            last_count = len(paint_ms)
+            painted_frames += 1
+    cpu = time.process_time() - cpu0
+    wall = time.perf_counter() - wall0
+
+    # Seek to random points and paint.
+    rnd = random.Random(1)
+    seek_ms = []
+    for _ in range(a.seeks):
+        t = rnd.uniform(course.scenario.monitoring_start, course.scenario.end - 60)
+        t0 = time.perf_counter()
+        win.seek(t)
+        win.repaint()
+        app.processEvents()
+        seek_ms.append((time.perf_counter() - t0) * 1000.0)
+
+    print(f"window {w}x{h}, 1x, {wall:.1f} s on the real clock")
+    print(f"startup to first painted frame: {first_paint[0]:.2f} s")
+    print(f"painted frames per second: {painted_frames / wall:.1f}")
+    print(
+        f"paint time per frame: median {statistics.median(frame_paints):.2f} ms, "
+        f"p95 {pct(frame_paints, 0.95):.2f} ms"
+    )
+    print(f"CPU: {cpu / wall:.3f} s per s, {cpu / max(1, painted_frames) * 1000:.2f} ms per frame")
+    print(
+        f"seek + paint: median {statistics.median(seek_ms):.1f} ms, "
+        f"p95 {pct(seek_ms, 0.95):.1f} ms over {a.seeks} random seeks"
+    )
+    session.close()
+    win.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

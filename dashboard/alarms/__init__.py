@@ -1,0 +1,44 @@
+"""Alarm system core, modelled on IEC 60601-1-8 (not compliant with it). No Qt here.
+
+profile     load/validate TOML alarm profiles (resources/alarm_profiles) into dataclasses
+conditions  compiled rules + the per-rule delay/hysteresis/escalation state machine
+engine      AlarmEngine: conditions, signals (acknowledge, latching), inactivation states
+timeline    the same conditions over a whole course, vectorised with numpy
+log         JSON Lines alarm log
+sound       numpy synthesis of the auditory bursts (int16 PCM, WAV bytes)
+"""
+
+from .engine import (
+    AlarmChange,
+    AlarmEngine,
+    AlarmOffRefused,
+    AlarmSignal,
+    InactivationStatus,
+    LimitError,
+)
+from .kinds import AlarmKind, AlarmState, Category, Priority
+from .log import AlarmLog, AlarmLogError, default_log_path
+from .profile import AlarmProfile, ProfileError, available_profiles, load_profile
+from .timeline import AlarmTimeline, compute_timeline
+
+__all__ = [
+    "AlarmChange",
+    "AlarmEngine",
+    "AlarmKind",
+    "AlarmLog",
+    "AlarmLogError",
+    "AlarmOffRefused",
+    "AlarmProfile",
+    "AlarmSignal",
+    "AlarmState",
+    "AlarmTimeline",
+    "Category",
+    "InactivationStatus",
+    "LimitError",
+    "Priority",
+    "ProfileError",
+    "available_profiles",
+    "compute_timeline",
+    "default_log_path",
+    "load_profile",
+]

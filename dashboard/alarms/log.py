@@ -1,0 +1,112 @@
+"""Alarm log: one JSON object per line, appended and flushed as each change happens.
+
+Each line is written with one write() call and flushed to the operating system before
+the engine goes on, so a crash of the app loses nothing already reported; with
+fsync=True each line is also forced to disk, so it survives a power cut or OS crash too.
+Keys, in this order: case_time, wall_time (ISO 8601, UTC), event, alarm_id, channel,
+value, limit, priority, message. NaN values (not measured) are written as null.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TextIO
+
+from .engine import AlarmChange
+
+APP_DIR = "icu-ecmo-replay"
+
+
+class AlarmLogError(OSError):
+    """The alarm log cannot be opened or written; str() is one line for the CLI."""
+
+
+def _error(what: str, cause: OSError) -> AlarmLogError:
+    err = AlarmLogError(f"{what}: {cause.strerror or cause}")
+    err.errno = cause.errno
+    return err
+
+
+def default_log_path(wall_clock: Callable[[], float] = time.time) -> Path:
+    """$XDG_DATA_HOME (or ~/.local/share)/icu-ecmo-replay/alarm-logs/<timestamp>.jsonl."""
+    base = os.environ.get("XDG_DATA_HOME") or ""
+    root = Path(base) if os.path.isabs(base) else Path.home() / ".local" / "share"
+    stamp = datetime.fromtimestamp(wall_clock(), tz=UTC).strftime("%Y%m%dT%H%M%SZ")
+    return root / APP_DIR / "alarm-logs" / f"{stamp}.jsonl"
+
+
+def _number(x: float | None) -> float | None:
+    if x is None or not math.isfinite(x):
+        return None
+    return float(x)
+
+
+def format_line(change: AlarmChange, wall_time: float) -> str:
+    """The log line for one change (without the newline)."""
+    record = {
+        "case_time": float(change.case_time),
+        "wall_time": datetime.fromtimestamp(wall_time, tz=UTC).isoformat(timespec="milliseconds"),
+        "event": change.event,
+        "alarm_id": change.alarm_id,
+        "channel": change.channel,
+        "value": _number(change.value),
+        "limit": _number(change.limit),
+        "priority": None if change.priority is None else change.priority.label,
+        "message": change.message,
+    }
+    return json.dumps(record, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+class AlarmLog:
+    """JSON Lines sink for AlarmEngine(sink=...). Use as a context manager or close()."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        fsync: bool = False,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.path = Path(path)
+        self.fsync = fsync
+        self._wall_clock = wall_clock
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._file: TextIO | None = open(self.path, "a", encoding="utf-8", newline="\n")
+        except OSError as e:
+            raise _error(f"cannot open alarm log {self.path}", e) from None
+
+    def write(self, change: AlarmChange) -> None:
+        if self._file is None:
+            raise AlarmLogError(f"alarm log {self.path} is closed")
+        line = format_line(change, self._wall_clock()) + "\n"
+        try:
+            self._file.write(line)
+            self._file.flush()
+            if self.fsync:
+                os.fsync(self._file.fileno())
+        except OSError as e:
+            raise _error(f"cannot write alarm log {self.path}", e) from None
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def __enter__(self) -> AlarmLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def read_log(path: str | os.PathLike[str]) -> list[dict]:
+    """All records of a log file (for tests and after-action review)."""
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]

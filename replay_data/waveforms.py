@@ -1,0 +1,585 @@
+"""Monitor waveforms: ECG II, pleth, arterial pressure, CVP and capnogram for any window.
+
+Like the numerics, a waveform is a pure function of (scenario, perturbations, seed, t):
+`waveform(course, signal, t0, duration)` computes every sample from its own time and its
+index on the signal's sample grid, so any window equals the same slice of a longer window,
+and a window that starts anywhere has its R waves where a window that ran there had them.
+
+Two clocks drive the shapes: the beat count phi(t) = integral of HR/60 and the breath count
+= integral of RR/60, both from scenario start, so that whole numbers are R waves and
+starts of inspiration. They are integrated once on a fixed node grid (cached, see
+`_CycleCache`) and interpolated between nodes; nothing is advanced frame by frame. Noise
+is counter-based (replay_data.noise), keyed by the sample index.
+
+"No signal" is NaN, for every waveform: ECG leads off, SpO2 probe off, no arterial or
+central line, not intubated (no capnography), or outside the scenario. The strips draw
+NaN as a gap, which is how a monitor shows a disconnected sensor (flat or dashed), and a
+gap cannot be mistaken for asystole or a zero pressure.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import noise
+from .course import Course
+from .errors import ReplayDataError
+
+# ------------------------------------------------------------------ sample grid
+
+# One day of ECG is 21.6 M samples (350 MB of t and y); longer exports go in pieces.
+MAX_WINDOW_S = 86400.0
+# Windows are synthesised in pieces of this many samples to bound temporary memory.
+_PIECE_SAMPLES = 1 << 16
+
+
+def _first_index_at_or_after(t: float, rate: float) -> int:
+    """Smallest integer n with n / rate >= t, judged with the same float division that
+    makes the sample times, so adjacent windows [a, b) and [b, c) tile without gap or
+    overlap."""
+    n = math.ceil(t * rate)
+    while n / rate < t:
+        n += 1
+    while (n - 1) / rate >= t:
+        n -= 1
+    return n
+
+
+# ------------------------------------------------------------------ cycle clocks
+
+# Node spacing of the integrated HR and RR. HR noise has a 30 s correlation time and
+# perturbations ramp over seconds, so HR linear between 2 s nodes loses nothing visible.
+CYCLE_STEP_S = 2.0
+# Nodes per cached chunk (6 h). A chunk depends only on the perturbations that touch it,
+# so after an instructor action only the chunks from then on are integrated again.
+CYCLE_CHUNK_NODES = 10800
+# Chunk arrays kept (each ~170 kB): a whole 24-day course for both clocks, twice over.
+_MAX_CACHED_CHUNKS = 512
+
+
+@dataclass(frozen=True)
+class _CycleChunk:
+    rate: np.ndarray   # cycles per second at the nodes (NaN where the channel is unknown)
+    count: np.ndarray  # cycles since the chunk's first node, at each node (trapezoid)
+
+
+@dataclass(frozen=True)
+class Cycle:
+    """A clock at some times: whole numbers of `count` are R waves (or inspirations)."""
+    count: np.ndarray  # cumulative cycles since scenario start; NaN where unknown
+    rate: np.ndarray   # cycles per second (HR/60 or RR/60) at the same times
+
+    @property
+    def fraction(self) -> np.ndarray:
+        """Position within the current cycle, in [0, 1)."""
+        return self.count - np.floor(self.count)
+
+
+class _Identity:
+    """Small integer tokens for live objects that cannot be hashed (Scenario, Course hold
+    dicts). A token is never reused, so a cache entry cannot outlive its object's
+    identity even when Python reuses the object's id()."""
+
+    def __init__(self) -> None:
+        self._tokens: dict[int, tuple[weakref.ref, int]] = {}
+        self._counter = itertools.count()
+        self._lock = threading.Lock()
+
+    def __call__(self, obj: object) -> int:
+        key = id(obj)
+        with self._lock:
+            entry = self._tokens.get(key)
+            if entry is not None and entry[0]() is obj:
+                return entry[1]
+            token = next(self._counter)
+
+            def forget(ref: weakref.ref, key: int = key) -> None:
+                current = self._tokens.get(key)
+                if current is not None and current[0] is ref:
+                    del self._tokens[key]
+
+            self._tokens[key] = (weakref.ref(obj, forget), token)
+            return token
+
+
+_identity = _Identity()
+
+
+class _CycleCache:
+    """Integrated HR (or RR) in 6 h chunks, computed when first needed.
+
+    A chunk's key is (scenario, catalogue, seed, channel, chunk index, the perturbations
+    that change the channel within the chunk): perturbations outside a chunk leave its
+    values bit-for-bit unchanged (their envelope is exactly 0 there), so courses that
+    differ only later share the chunk. Chunk totals are kept apart from the arrays, so
+    the running sum up to any time survives eviction of the arrays.
+    """
+
+    def __init__(self) -> None:
+        self._chunks: OrderedDict[tuple, _CycleChunk] = OrderedDict()
+        self._totals: dict[tuple, float] = {}
+        self._offsets: OrderedDict[tuple[int, str], list[float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._chunks.clear()
+            self._totals.clear()
+            self._offsets.clear()
+
+    @staticmethod
+    def _span(course: Course, c: int) -> tuple[float, float]:
+        start = course.scenario.start + c * CYCLE_CHUNK_NODES * CYCLE_STEP_S
+        return start, start + CYCLE_CHUNK_NODES * CYCLE_STEP_S
+
+    def _key(self, course: Course, channel: str, c: int) -> tuple:
+        lo, hi = self._span(course, c)
+        touching = tuple(
+            p for p in course.all_perturbations
+            if p.start <= hi and p.end + p.offset >= lo
+            and any(e.channel == channel and not e.off for e in p.effects)
+        )
+        return (_identity(course.scenario), _identity(course.catalogue), course.seed,
+                channel, c, touching)
+
+    def chunk(self, course: Course, channel: str, c: int) -> _CycleChunk:
+        key = self._key(course, channel, c)
+        with self._lock:
+            hit = self._chunks.get(key)
+            if hit is not None:
+                self._chunks.move_to_end(key)
+                return hit
+        lo, _ = self._span(course, c)
+        nodes = lo + np.arange(CYCLE_CHUNK_NODES + 1, dtype=np.float64) * CYCLE_STEP_S
+        # The physiology, not the reading: the heart beats on while the leads are off.
+        rate = course.numeric(channel, nodes, measured=False) / 60.0
+        known = np.nan_to_num(rate, nan=0.0)
+        count = np.empty_like(rate)
+        count[0] = 0.0
+        np.cumsum(0.5 * CYCLE_STEP_S * (known[:-1] + known[1:]), out=count[1:])
+        built = _CycleChunk(rate, count)
+        with self._lock:
+            self._chunks[key] = built
+            self._totals[key] = float(count[-1])
+            while len(self._chunks) > _MAX_CACHED_CHUNKS:
+                self._chunks.popitem(last=False)
+        return built
+
+    def _total(self, course: Course, channel: str, c: int) -> float:
+        with self._lock:
+            total = self._totals.get(self._key(course, channel, c))
+        if total is None:
+            total = float(self.chunk(course, channel, c).count[-1])
+        return total
+
+    def offset(self, course: Course, channel: str, c: int) -> float:
+        """Cycles from scenario start to the first node of chunk c (summed in order, so
+        the value never depends on which window asked first)."""
+        memo_key = (_identity(course), channel)
+        with self._lock:
+            known = self._offsets.get(memo_key)
+            if known is None:
+                known = [0.0]
+                self._offsets[memo_key] = known
+                while len(self._offsets) > 32:
+                    self._offsets.popitem(last=False)
+            else:
+                self._offsets.move_to_end(memo_key)
+            have = list(known)
+        while len(have) <= c:
+            have.append(have[-1] + self._total(course, channel, len(have) - 1))
+        with self._lock:
+            if len(known) < len(have):
+                known[len(known):] = have[len(known):]
+        return have[c]
+
+    def cycle(self, course: Course, channel: str, t: np.ndarray) -> Cycle:
+        """Cycle count and rate at times t (NaN outside the scenario)."""
+        sc = course.scenario
+        x = (t - sc.start) / CYCLE_STEP_S
+        inside = (t >= sc.start) & (t <= sc.end)
+        k = np.floor(np.where(inside, x, 0.0)).astype(np.int64)
+        u = np.where(inside, x - k, np.nan)
+        c = k // CYCLE_CHUNK_NODES
+        j = k - c * CYCLE_CHUNK_NODES
+        base = np.empty(t.shape)
+        r0 = np.empty(t.shape)
+        r1 = np.empty(t.shape)
+        for ci in (np.unique(c) if c.size and c.min() != c.max() else c[:1]):
+            sel = c == ci
+            ch = self.chunk(course, channel, int(ci))
+            jj = j[sel]
+            base[sel] = self.offset(course, channel, int(ci)) + ch.count[jj]
+            r0[sel] = ch.rate[jj]
+            r1[sel] = ch.rate[jj + 1]
+        # Rate linear between nodes, integrated exactly: the count is smooth with a
+        # continuous slope, so R-R intervals never jump at a node.
+        count = base + CYCLE_STEP_S * u * (r0 + 0.5 * (r1 - r0) * u)
+        rate = r0 + (r1 - r0) * u
+        return Cycle(count, rate)
+
+
+_cycles = _CycleCache()
+
+
+def clear_cache() -> None:
+    """Forget the integrated HR and RR (for cold-start measurements)."""
+    _cycles.clear()
+
+
+def beats(course: Course, t: np.ndarray) -> Cycle:
+    """Beat clock: whole numbers are R-wave peaks."""
+    return _cycles.cycle(course, "hr", np.asarray(t, dtype=np.float64))
+
+
+def breaths(course: Course, t: np.ndarray) -> Cycle:
+    """Breath clock: whole numbers are starts of inspiration."""
+    return _cycles.cycle(course, "rr", np.asarray(t, dtype=np.float64))
+
+
+# ------------------------------------------------------------------ numerics at sample times
+
+# Numerics behind a shape (sys/dia, CVP, EtCO2) are evaluated on a fixed 0.5 s grid of case
+# time and interpolated: far cheaper than per sample, and their noise is slow (tau >= 15 s).
+PARAM_STEP_S = 0.5
+
+
+def _numeric_at(course: Course, channel: str, t: np.ndarray, measured: bool) -> np.ndarray:
+    if t.size == 0:
+        return np.empty(0)
+    x = t / PARAM_STEP_S
+    k = np.floor(x).astype(np.int64)
+    k_lo = int(k.min())
+    knots = course.numeric(channel, np.arange(k_lo, int(k.max()) + 2) * PARAM_STEP_S, measured)
+    i = k - k_lo
+    v0, v1 = knots[i], knots[i + 1]
+    y = v0 + (v1 - v0) * (x - k)
+    # Where a sensor connects or disconnects inside a cell, ask the course at the sample
+    # itself: the gap then starts exactly where the numeric goes to NaN.
+    edge = np.isnan(v0) != np.isnan(v1)
+    if edge.any():
+        y[edge] = course.numeric(channel, t[edge], measured)
+    return y
+
+
+def _flag(course: Course, name: str, t: np.ndarray) -> np.ndarray:
+    return course.flags(t).get(name, np.zeros(t.shape, bool))
+
+
+# ------------------------------------------------------------------ breathing
+
+INSPIRATION_FRACTION = 1.0 / 3.0  # I:E 1:2
+# Expiratory decay of the airway-pressure-like breathing signal, in breath fractions.
+_RESP_DECAY = 0.15
+_EXP_LEN = 1.0 - INSPIRATION_FRACTION
+_EXP_FLOOR = math.exp(-_EXP_LEN / _RESP_DECAY)
+# Cycle mean of the shape below, subtracted so breathing moves a trace around its numeric.
+_RESP_MEAN = INSPIRATION_FRACTION / 2.0 + (
+    _RESP_DECAY * (1.0 - _EXP_FLOOR) - _EXP_LEN * _EXP_FLOOR) / (1.0 - _EXP_FLOOR)
+# Below this rate (breaths/min) the patient is apnoeic: no breathing signal, flat CO2.
+APNOEA_RR = 1.0
+
+
+def _smoothstep(x: np.ndarray) -> np.ndarray:
+    x = np.clip(x, 0.0, 1.0)
+    return x * x * (3.0 - 2.0 * x)
+
+
+def _respiration(breath: Cycle) -> np.ndarray:
+    """Zero-mean breathing signal (about -0.26..0.74): rises through inspiration, decays in
+    expiration, like airway pressure. 0 where the rate is unknown or the patient apnoeic."""
+    b = breath.fraction
+    insp = _smoothstep(b / INSPIRATION_FRACTION)
+    x = np.maximum(b - INSPIRATION_FRACTION, 0.0)
+    expi = (np.exp(-x / _RESP_DECAY) - _EXP_FLOOR) / (1.0 - _EXP_FLOOR)
+    r = np.where(b < INSPIRATION_FRACTION, insp, expi) - _RESP_MEAN
+    breathing = np.isfinite(r) & (breath.rate * 60.0 >= APNOEA_RR)
+    return np.where(breathing, r, 0.0)
+
+
+# ------------------------------------------------------------------ ECG II
+
+
+@dataclass(frozen=True)
+class EcgWave:
+    """One of the five ECGSYN waves (McSharry et al. 2003, IEEE TBME 50:289)."""
+    name: str
+    angle_deg: float  # position in the beat at 60/min, R at 0
+    a: float          # ECGSYN's a_i (amplitude of the wave's term in dz/dt)
+    b: float          # ECGSYN's b_i (width, radians of phase at 60/min)
+    angle_power: float  # angle scales with (HR/60)**angle_power (ECGSYN: 1/4 for P, T)
+
+
+ECG_WAVES = (
+    EcgWave("P", -70.0, 1.2, 0.25, 0.25),
+    EcgWave("Q", -15.0, -5.0, 0.1, 0.5),
+    EcgWave("R", 0.0, 30.0, 0.1, 0.0),
+    EcgWave("S", 15.0, -7.5, 0.1, 0.5),
+    EcgWave("T", 100.0, 0.75, 0.4, 0.25),
+)
+R_WAVE_MV = 1.2
+# HR range over which the morphology still scales; beyond it the shape is held.
+_ECG_SHAPE_HR = (20.0, 300.0)
+
+
+def _raw_terms(hr_factor: np.ndarray) -> list[tuple[float, np.ndarray, np.ndarray]]:
+    """(height, centre in beats, width in beats) of each wave at HR = 60 * hr_factor.
+
+    ECGSYN integrates dz/dt = -sum a_i dtheta_i exp(-dtheta_i^2 / 2 b_i^2) over the phase;
+    in closed form that is a sum of Gaussians with heights a_i b_i^2 / omega (the a_i are
+    not the wave heights: used as such, T would be 1/40 of R). Widths scale with
+    sqrt(HR/60) (ECGSYN), so b_i^2 / omega and the heights do not change with HR; P and T
+    move with (HR/60)^(1/4), Q and S with (HR/60)^(1/2), so in seconds the PR and QT
+    intervals shorten as HR rises, less than the R-R interval does."""
+    s1 = np.sqrt(hr_factor)
+    return [(w.a * w.b * w.b, w.angle_deg / 360.0 * hr_factor ** w.angle_power,
+             w.b * s1 / (2.0 * math.pi)) for w in ECG_WAVES]
+
+
+# Heights in mV: the sum at the R peak is R_WAVE_MV at 60/min (and, per the above, at any HR
+# but for the tails of Q and S).
+_ECG_SCALE = R_WAVE_MV / sum(
+    h * math.exp(-0.5 * float(c[0] / wd[0]) ** 2) for h, c, wd in _raw_terms(np.ones(1)))
+
+
+def _gauss_in_beats(beat: np.ndarray, centre: np.ndarray | float,
+                    width: np.ndarray | float) -> np.ndarray:
+    """Gaussian of the distance from `beat` to the nearest beat + centre (wraps each beat)."""
+    d = beat - centre
+    d = d - np.rint(d)
+    return np.exp(-0.5 * (d / width) ** 2)
+
+
+def _hr_factor(beat: Cycle) -> np.ndarray:
+    lo, hi = _ECG_SHAPE_HR
+    return np.clip(beat.rate * 60.0, lo, hi) / 60.0
+
+
+def _ecg(course: Course, t: np.ndarray, n: np.ndarray) -> np.ndarray:
+    beat = beats(course, t)
+    y = np.zeros(t.shape)
+    for height, centre, width in _raw_terms(_hr_factor(beat)):
+        y += _ECG_SCALE * height * _gauss_in_beats(beat.count, centre, width)
+    resp = _respiration(breaths(course, t))
+    key = noise.stream_key(course.seed, "waveform:ecg_ii")
+    # Breathing moves the heart's axis (QRS height +-4 %) and the baseline; electrode
+    # motion adds a slow wander; the amplifier adds a little broadband noise.
+    y = y * (1.0 + 0.05 * resp) + 0.05 * resp
+    y += 0.02 * noise.smooth_noise(key ^ 0x1, t, 3.0)
+    y += 0.008 * noise.normal(key, n)
+    off = _flag(course, "ecg_leads_off", t) | np.isnan(_numeric_at(course, "hr", t, True))
+    y[off] = np.nan
+    return y
+
+
+# ------------------------------------------------------------------ arterial pulses
+
+
+@dataclass(frozen=True)
+class PulseShape:
+    """One pulse from the foot of its upstroke to the next foot, normalised 0..1.
+
+    Upstroke to exactly 1 at `rise` x ejection time, systolic decline to the dicrotic
+    notch at `notch_level`, a dicrotic wave, then diastolic run-off that reaches exactly 0
+    at the next foot. Max 1 and min 0 per beat by construction, so a pressure
+    dia + (sys - dia) * shape peaks at sys and bottoms at dia."""
+    transit_s: float        # R-wave peak to the foot of the pulse (pulse arrival time)
+    rise: float             # upstroke duration, fraction of the ejection time
+    notch_level: float      # height of the dicrotic notch, fraction of the pulse
+    notch_delay_s: float    # notch after the end of ejection (later in distal beds)
+    dicrotic_height: float  # dicrotic wave above the run-off, fraction of the pulse
+    dicrotic_width: float   # duration of the dicrotic wave, fraction of the ejection time
+    decay: float            # run-off time constant, fraction of the time left in the beat
+
+
+# Radial line: sharp upstroke, clear notch.
+ARTERIAL_PULSE = PulseShape(transit_s=0.18, rise=0.33, notch_level=0.45, notch_delay_s=0.0,
+                            dicrotic_height=0.10, dicrotic_width=0.35, decay=0.55)
+# Finger pleth: later (longer path), slower rise, damped notch.
+PLETH_PULSE = PulseShape(transit_s=0.23, rise=0.5, notch_level=0.5, notch_delay_s=0.04,
+                         dicrotic_height=0.05, dicrotic_width=0.45, decay=0.7)
+
+
+def ejection_time(hr: np.ndarray) -> np.ndarray:
+    """Left-ventricular ejection time in seconds (Weissler's LVET = 413 - 1.7 HR ms), kept
+    within 45 % of the beat so the notch and dicrotic wave fit at any rate."""
+    return np.minimum(np.clip(0.413 - 0.0017 * hr, 0.16, 0.34), 0.45 * 60.0 / hr)
+
+
+def _pulse(beat: Cycle, shape: PulseShape) -> np.ndarray:
+    hr = np.clip(beat.rate * 60.0, *_ECG_SHAPE_HR)
+    period = 60.0 / hr
+    tau = beat.fraction * period  # seconds since the foot
+    lvet = ejection_time(hr)
+    t_peak = shape.rise * lvet
+    t_notch = np.minimum(lvet + shape.notch_delay_s, 0.55 * period)
+    up = np.sin(0.5 * math.pi * np.minimum(tau / t_peak, 1.0)) ** 2
+    yn = shape.notch_level
+    s = np.clip((tau - t_peak) / (t_notch - t_peak), 0.0, 1.0)
+    systole = yn + (1.0 - yn) * np.cos(0.5 * math.pi * s) ** 2
+    x = np.maximum(tau - t_notch, 0.0)
+    left = period - t_notch
+    td = shape.decay * left
+    floor = np.exp(-left / td)
+    runoff = yn * (np.exp(-x / td) - floor) / (1.0 - floor)
+    wave = np.sin(math.pi * np.minimum(x / (shape.dicrotic_width * lvet), 1.0)) ** 2
+    diastole = runoff + shape.dicrotic_height * wave
+    return np.where(tau < t_peak, up, np.where(tau < t_notch, systole, diastole))
+
+
+def _abp(course: Course, t: np.ndarray, n: np.ndarray) -> np.ndarray:
+    shape = _pulse(beats(course, t - ARTERIAL_PULSE.transit_s), ARTERIAL_PULSE)
+    sys_ = _numeric_at(course, "abp_sys", t, True)
+    dia = _numeric_at(course, "abp_dia", t, True)
+    key = noise.stream_key(course.seed, "waveform:abp")
+    # No respiratory swing here: the displayed sys/dia must match the trace's peaks.
+    return dia + (sys_ - dia) * shape + 0.15 * noise.normal(key, n, clip=2.0)
+
+
+def _pleth(course: Course, t: np.ndarray, n: np.ndarray) -> np.ndarray:
+    shape = _pulse(beats(course, t - PLETH_PULSE.transit_s), PLETH_PULSE)
+    # Perfusion: pulse amplitude follows the arterial pulse pressure a little (weaker
+    # pulses when hypotensive); nominal before an arterial line gives the pressure.
+    pp = (_numeric_at(course, "abp_sys", t, False) - _numeric_at(course, "abp_dia", t, False))
+    perfusion = np.where(np.isfinite(pp), np.clip(0.6 + 0.4 * pp / 50.0, 0.6, 1.0), 0.9)
+    resp = _respiration(breaths(course, t))
+    key = noise.stream_key(course.seed, "waveform:pleth")
+    y = 0.9 * perfusion * (1.0 - 0.05 * resp) * shape + 0.003 * noise.normal(key, n)
+    off = _flag(course, "spo2_probe_off", t) | np.isnan(_numeric_at(course, "spo2", t, True))
+    y[off] = np.nan
+    return y
+
+
+# ------------------------------------------------------------------ CVP
+
+
+@dataclass(frozen=True)
+class VenousWave:
+    """One wave of the CVP trace, placed relative to an ECG landmark."""
+    name: str
+    after: str        # "P", "R" or "T": the ECG wave it follows
+    delay_s: float    # from that wave's peak to this wave's peak
+    width_s: float    # Gaussian SD
+    height: float     # mmHg
+
+
+CVP_WAVES = (
+    VenousWave("a", "P", 0.08, 0.045, 2.0),   # atrial contraction, after the P wave
+    VenousWave("c", "R", 0.07, 0.025, 1.0),   # tricuspid bulging in early systole
+    VenousWave("v", "T", 0.12, 0.060, 1.7),   # atrial filling, peaks at the end of systole
+)
+# Breathing swing (mmHg for the full breathing signal): positive-pressure ventilation
+# raises CVP on inspiration; spontaneous inspiration lowers it.
+CVP_SWING_VENTILATED = 2.5
+CVP_SWING_SPONTANEOUS = -1.5
+
+
+def _cvp(course: Course, t: np.ndarray, n: np.ndarray) -> np.ndarray:
+    beat = beats(course, t)
+    hf = _hr_factor(beat)
+    landmarks = {w.name: c for w, (_, c, _) in zip(ECG_WAVES, _raw_terms(hf))}
+    cardiac = np.zeros(t.shape)
+    for w in CVP_WAVES:
+        width = w.width_s * beat.rate
+        cardiac += w.height * (_gauss_in_beats(beat.count, landmarks[w.after]
+                                               + w.delay_s * beat.rate, width)
+                               # subtract the wave's beat mean: CVP numeric = trace mean
+                               - width * math.sqrt(2.0 * math.pi))
+    ventilated = np.isfinite(_numeric_at(course, "peep", t, False))
+    swing = np.where(ventilated, CVP_SWING_VENTILATED, CVP_SWING_SPONTANEOUS)
+    resp = _respiration(breaths(course, t))
+    key = noise.stream_key(course.seed, "waveform:cvp")
+    return (_numeric_at(course, "cvp", t, True) + cardiac + swing * resp
+            + 0.05 * noise.normal(key, n, clip=2.0))
+
+
+# ------------------------------------------------------------------ capnogram
+
+# Seconds: the downstroke at the start of inspiration, the dead-space gas that leaves
+# first with no CO2, and the time constant of the expiratory upstroke.
+CO2_DOWNSTROKE_S = 0.15
+CO2_DEAD_SPACE_S = 0.05
+CO2_UPSTROKE_S = 0.08
+# The alveolar plateau starts at this fraction of EtCO2 and rises to EtCO2 at its end.
+CO2_PLATEAU_START = 0.92
+
+
+def _co2(course: Course, t: np.ndarray, n: np.ndarray) -> np.ndarray:
+    breath = breaths(course, t)
+    rr = np.maximum(breath.rate * 60.0, APNOEA_RR)
+    period = 60.0 / rr
+    b = breath.fraction
+    etco2 = _numeric_at(course, "etco2", t, True)
+    # Inspiration: CO2 falls from the end-tidal value to the fresh-gas baseline of 0.
+    down = 1.0 - _smoothstep(b * period / np.minimum(CO2_DOWNSTROKE_S,
+                                                     0.5 * INSPIRATION_FRACTION * period))
+    # Expiration: dead space first, a steep upstroke, then the sloping alveolar plateau.
+    # Normalised so that the last sample of expiration is exactly EtCO2.
+    exp_len = (1.0 - INSPIRATION_FRACTION) * period
+    s = np.maximum((b - INSPIRATION_FRACTION) * period - CO2_DEAD_SPACE_S, 0.0)
+    s_end = exp_len - CO2_DEAD_SPACE_S
+    rise = (1.0 - np.exp(-s / CO2_UPSTROKE_S)) / (1.0 - np.exp(-s_end / CO2_UPSTROKE_S))
+    e = np.clip((b - INSPIRATION_FRACTION) / (1.0 - INSPIRATION_FRACTION), 0.0, 1.0)
+    plateau = CO2_PLATEAU_START + (1.0 - CO2_PLATEAU_START) * e
+    shape = np.where(b < INSPIRATION_FRACTION, down, rise * plateau)
+    y = etco2 * shape
+    # Apnoea: no expired gas reaches the sensor.
+    return np.where(breath.rate * 60.0 < APNOEA_RR, np.where(np.isnan(y), np.nan, 0.0), y)
+
+
+# ------------------------------------------------------------------ public API
+
+_Synth = Callable[[Course, np.ndarray, np.ndarray], np.ndarray]
+_SYNTHS: dict[str, _Synth] = {
+    "ecg_ii": _ecg,
+    "pleth": _pleth,
+    "abp": _abp,
+    "cvp": _cvp,
+    "co2": _co2,
+}
+
+
+def signals(course: Course) -> list[str]:
+    """Waveforms this module draws that the course's catalogue describes, in catalogue order."""
+    return [s for s in course.catalogue.waveforms if s in _SYNTHS]
+
+
+def waveform(course: Course, signal: str, t0: float, duration: float,
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Samples (t, y) of `signal` for t0 <= t < t0 + duration, on the signal's grid t = n/rate.
+
+    y is in the catalogue's unit (mV, mmHg, pleth 0..1) and NaN where there is no signal
+    (sensor off or not connected, or outside the scenario)."""
+    known = signals(course)
+    if signal not in known:
+        raise ReplayDataError(f"unknown waveform {signal!r} (known: {', '.join(known)})")
+    t0, duration = float(t0), float(duration)
+    if not (math.isfinite(t0) and math.isfinite(duration)):
+        raise ReplayDataError(f"waveform {signal}: start and duration must be finite numbers")
+    if duration < 0:
+        raise ReplayDataError(f"waveform {signal}: duration {duration:g} s is negative")
+    if duration > MAX_WINDOW_S:
+        raise ReplayDataError(f"waveform {signal}: at most {MAX_WINDOW_S:.0f} s per window, "
+                              f"asked for {duration:.0f} s")
+    rate = course.catalogue.waveforms[signal].rate
+    n0 = _first_index_at_or_after(t0, rate)
+    n1 = max(n0, _first_index_at_or_after(t0 + duration, rate))
+    n = np.arange(n0, n1, dtype=np.int64)
+    t = n / rate
+    y = np.full(t.shape, np.nan)
+    sc = course.scenario
+    i0 = int(np.searchsorted(t, sc.start, side="left"))
+    i1 = int(np.searchsorted(t, sc.end, side="right"))
+    synth = _SYNTHS[signal]
+    for a in range(i0, i1, _PIECE_SAMPLES):
+        b = min(a + _PIECE_SAMPLES, i1)
+        y[a:b] = synth(course, t[a:b], n[a:b])
+    return t, y

@@ -1,0 +1,54 @@
+"""The real `icu-dashboard` executable, as a user or a script runs it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from PySide6 import QtGui
+
+EXE = Path(sys.executable).with_name("icu-dashboard")
+
+
+def run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    return subprocess.run([str(EXE), *args], capture_output=True, text=True, timeout=timeout,
+                          env=env)
+
+
+def test_headless_smoke_paints_and_exits_zero(tmp_path):
+    out = tmp_path / "monitor.png"
+    p = run("--headless", "--start", "ecmo_start-1m", "--duration", "5m", "--size", "1366x768",
+            "--screenshot", str(out))
+    assert p.returncode == 0, p.stderr
+    assert "Traceback" not in p.stderr
+    img = QtGui.QImage(str(out))
+    assert (img.width(), img.height()) == (1366, 768)
+
+
+def test_an_hour_of_case_time_takes_seconds(tmp_path):
+    out = tmp_path / "hour.png"
+    p = run("--headless", "--start", "abg_pre_ecmo", "--duration", "1h", "--speed", "600",
+            "--screenshot", str(out), timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert out.exists()
+
+
+def test_bad_arguments_one_line_exit_2(tmp_path):
+    cases = [
+        ("--start", "nonsense_event"),
+        ("--size", "12x"),
+        ("--scenario", str(tmp_path / "missing.toml")),
+        ("--headless", "--duration", "10s"),
+        ("--headless", "--start", "extubation+11h", "--duration", "2h", "--screenshot",
+         str(tmp_path / "x.png")),
+        ("--speed", "0"),
+    ]
+    for args in cases:
+        p = run(*args)
+        assert p.returncode == 2, (args, p.stderr)
+        lines = p.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("icu-dashboard: error:"), (args, p.stderr)
+    assert not (tmp_path / "x.png").exists()

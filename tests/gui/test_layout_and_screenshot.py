@@ -1,0 +1,85 @@
+"""What the screen looks like: nothing overlaps at the sizes trainers use, and every strip
+really draws its trace in its colour."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from PySide6 import QtCore, QtGui, QtWidgets
+
+SIZES = [(1366, 768), (1600, 1000), (1920, 1080)]
+
+
+def _visible_leaf_rects(window: QtWidgets.QWidget) -> list[tuple[str, QtCore.QRect]]:
+    out = []
+    for w in window.findChildren(QtWidgets.QWidget):
+        if not w.isVisible() or not w.objectName():
+            continue
+        if not isinstance(w, QtWidgets.QLabel | QtWidgets.QAbstractButton | QtWidgets.QComboBox
+                          | QtWidgets.QSlider):
+            continue
+        top_left = w.mapTo(window, QtCore.QPoint(0, 0))
+        out.append((w.objectName(), QtCore.QRect(top_left, w.size())))
+    return out
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_no_overlap_and_nothing_clipped(make_session, size):
+    s = make_session("ecmo_start+10m", size=size)
+    w = s.window
+    QtWidgets.QApplication.processEvents()
+    rects = _visible_leaf_rects(w)
+    assert len(rects) > 40
+    win = w.rect()
+    for name, r in rects:
+        assert win.contains(r), f"{name} {r} outside the {size} window"
+        assert r.width() > 0 and r.height() > 0, name
+    # Overlay labels inside a strip sit on the strip by design; compare only widgets
+    # that are not inside one another.
+    for (n1, r1), (n2, r2) in itertools.combinations(rects, 2):
+        if n1.startswith("waveform.") or n2.startswith("waveform."):
+            continue
+        assert not r1.intersects(r2), f"{n1} {r1} overlaps {n2} {r2} at {size}"
+    # Value text fits its label (no clipped digits).
+    for name, _ in rects:
+        lab = w.findChild(QtWidgets.QLabel, name)
+        if lab is None or not name.startswith("numeric."):
+            continue
+        fm = QtGui.QFontMetrics(lab.font())
+        assert fm.horizontalAdvance(lab.text()) <= lab.width() + 1, \
+            f"{name} text {lab.text()!r} clipped at {size}"
+        assert fm.height() <= lab.height() + 2, f"{name} too short at {size}"
+
+
+def _colour_pixels(img: QtGui.QImage, colour: str) -> int:
+    img = img.convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    ptr = img.constBits()
+    arr = np.frombuffer(ptr, np.uint8).reshape(img.height(), img.bytesPerLine())[:, :img.width() * 4]
+    arr = arr.reshape(img.height(), img.width(), 4)
+    c = QtGui.QColor(colour)
+    b, g, r = arr[..., 0].astype(int), arr[..., 1].astype(int), arr[..., 2].astype(int)
+    close = (abs(r - c.red()) < 40) & (abs(g - c.green()) < 40) & (abs(b - c.blue()) < 40)
+    return int(close.sum())
+
+
+def test_each_strip_shows_its_trace_in_its_colour(make_session):
+    s = make_session("ecmo_start+1h")
+    s.advance_virtual(10, frames=10)
+    QtWidgets.QApplication.processEvents()
+    for sig, strip in s.window.strips.items():
+        img = strip.plot.grab().toImage()
+        n = _colour_pixels(img, strip.signal.colour)
+        # A trace is a line across the strip: at least ~half the width in pixels.
+        assert n > img.width() // 2, f"{sig}: only {n} pixels in {strip.signal.colour}"
+        trace = strip.visible_trace()
+        assert np.isfinite(trace).mean() > 0.8, sig
+
+
+def test_screenshot_is_a_real_picture(make_session, tmp_path):
+    s = make_session("abg_pre_ecmo-5m")
+    path = tmp_path / "frame.png"
+    assert s.window.grab().save(str(path), "PNG")
+    img = QtGui.QImage(str(path))
+    assert img.width() == 1600 and img.height() == 1000

@@ -1,0 +1,129 @@
+"""The monitor as a trainee sees it, driven by a hand-moved clock (no sleeps)."""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtWidgets
+
+from replay_data.timeexpr import format_case_time
+
+
+def label(window, name: str) -> QtWidgets.QLabel:
+    w = window.findChild(QtWidgets.QLabel, name)
+    assert w is not None, f"no label {name}"
+    return w
+
+
+def number(window, name: str) -> float:
+    return float(label(window, name).text().strip("()"))
+
+
+def test_spo2_tile_before_and_after_ecmo(make_session, case_course):
+    s = make_session("abg_pre_ecmo-5m")
+    w = s.window
+    assert number(w, "numeric.spo2") < 75
+    assert label(w, "numeric.ecmo_flow").text() == "---"  # no circuit yet
+    # Ten minutes after the pump starts, case time driven by hand.
+    w.seek(case_course.scenario.resolve("ecmo_start"))
+    s.advance_virtual(600, frames=20)
+    assert number(w, "numeric.spo2") > 99
+
+
+def test_ecmo_panel_reads_case_settings_after_flow_target(make_session):
+    s = make_session("ecmo_flow_target+2m")
+    w = s.window
+    assert abs(number(w, "numeric.ecmo_flow") - 3.7) <= 0.15
+    assert number(w, "numeric.sweep_flow") == 3.6
+    assert number(w, "numeric.fdo2") == 100
+    assert number(w, "numeric.fio2") == 100  # ventilator still at FiO2 1.0 (case)
+
+
+def test_clock_shows_day_and_ecmo_time(make_session, case_course):
+    s = make_session("ecmo_start+1d2h3m")
+    t = case_course.scenario.resolve("ecmo_start+1d2h3m")
+    assert label(s.window, "clock.case_time").text() == format_case_time(t)
+    assert label(s.window, "clock.ecmo_time").text() == "ECMO +1d 02:03"
+
+
+def test_play_pause_speed_and_seek_by_hand(make_session, case_course):
+    s = make_session("abg_pre_ecmo-5m")
+    w, clock = s.window, s.clock
+    t0 = clock.case_time()
+    s.advance_virtual(30)
+    assert clock.case_time() == t0 + 30
+    play = w.findChild(QtWidgets.QPushButton, "control.play")
+    play.click()  # pause
+    assert not clock.playing and play.text() == "Play"
+    s.wall.advance(100)
+    w.frame()
+    assert clock.case_time() == t0 + 30
+    play.click()  # resume
+    speed = w.findChild(QtWidgets.QComboBox, "control.speed")
+    speed.setCurrentIndex(speed.findData(60.0))
+    speed.activated.emit(speed.currentIndex())
+    assert clock.speed == 60
+    s.wall.advance(2)
+    w.frame()
+    assert clock.case_time() == t0 + 30 + 120
+    note = w.findChild(QtWidgets.QLabel, "control.speed_note").text()
+    assert "current morphology" in note
+    target = case_course.scenario.resolve("ecmo_end")
+    w.seek(target)
+    assert clock.case_time() == target
+    timeline = w.findChild(QtWidgets.QSlider, "control.timeline")
+    assert timeline.value() == int(target)
+    assert label(w, "clock.case_time").text() == format_case_time(target)
+
+
+def test_keyboard_controls(make_session, qtbot):
+    s = make_session("abg_pre_ecmo-5m")
+    w, clock = s.window, s.clock
+    w.activateWindow()
+    w.setFocus()
+    t0 = clock.case_time()
+    qtbot.keyClick(w, QtCore.Qt.Key.Key_Right)
+    assert clock.case_time() == t0 + 10
+    qtbot.keyClick(w, QtCore.Qt.Key.Key_Left, QtCore.Qt.KeyboardModifier.ShiftModifier)
+    assert clock.case_time() == t0 + 10 - 600
+    qtbot.keyClick(w, QtCore.Qt.Key.Key_BracketRight)
+    assert clock.speed == 2
+    qtbot.keyClick(w, QtCore.Qt.Key.Key_BracketLeft)
+    assert clock.speed == 1
+    qtbot.keyClick(w, QtCore.Qt.Key.Key_Space)
+    assert not clock.playing
+    qtbot.keyClick(w, QtCore.Qt.Key.Key_End)
+    assert clock.case_time() == s.course.scenario.end
+
+
+def test_jump_to_event(make_session, case_course):
+    s = make_session("abg_pre_ecmo-5m")
+    combo = s.window.findChild(QtWidgets.QComboBox, "control.jump_event")
+    idx = next(i for i in range(combo.count())
+               if combo.itemData(i) == case_course.scenario.resolve("extubation"))
+    combo.activated.emit(idx)
+    assert s.clock.case_time() == case_course.scenario.resolve("extubation")
+    assert label(s.window, "numeric.etco2").text() == "---"  # extubated: no capnography
+
+
+def test_results_appear_only_once_drawn(make_session):
+    s = make_session("abg_pre_ecmo-1m")
+    assert label(s.window, "result.ph").text() != "pH 7.22"
+    s.advance_virtual(120, frames=4)
+    assert label(s.window, "result.ph").text() == "pH 7.22 L"
+    assert label(s.window, "result.pao2").text().startswith("PaO2 48")
+    assert label(s.window, "result_time.abg").text() == "drawn Day 12 16:00:00"
+
+
+def test_every_value_and_control_is_named(make_session):
+    s = make_session()
+    w = s.window
+    for cid in ("hr", "spo2", "abp_sys", "abp_dia", "abp_mean", "cvp", "rr", "etco2", "temp",
+                "fio2", "peep", "ecmo_rpm", "ecmo_flow", "sweep_flow", "fdo2", "p_venous",
+                "p_int", "p_art", "delta_p", "svo2", "heparin_rate", "norepinephrine_rate",
+                "act"):
+        lab = label(w, f"numeric.{cid}")
+        assert lab.accessibleName(), cid
+    for sig in ("ecg_ii", "pleth", "abp", "cvp", "co2"):
+        assert w.findChild(QtWidgets.QFrame, f"waveform.{sig}") is not None
+    for name in ("control.play", "control.speed", "control.timeline", "clock.case_time"):
+        found = w.findChild(QtWidgets.QWidget, name)
+        assert found is not None and found.accessibleName(), name

@@ -1,0 +1,52 @@
+"""Shared fixtures for the case-as-data tests: the built-in scenario, its course, its text."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from replay_data.course import Course
+from replay_data.scenario import Scenario, load_scenario
+
+REPO = Path(__file__).resolve().parents[2]
+SCENARIO_FILE = REPO / "resources" / "scenarios" / "sle_dah_ecmo.toml"
+# The published case report the scenario quotes (Choi & Kang). Not part of the repository;
+# REPLAY_CASE_REPORT points elsewhere when the shared folder is not mounted.
+CASE_REPORT = Path(os.environ.get("REPLAY_CASE_REPORT",
+                                  "/work/shared/seed/000_441095814e162a7d.txt"))
+
+
+@pytest.fixture(scope="session")
+def case_scenario() -> Scenario:
+    return load_scenario("sle_dah_ecmo")
+
+
+@pytest.fixture(scope="session")
+def case_events(case_scenario: Scenario) -> dict[str, float]:
+    return case_scenario.event_times
+
+
+@pytest.fixture(scope="session")
+def case_course(case_scenario: Scenario) -> Course:
+    return Course(case_scenario, seed=0)
+
+
+@pytest.fixture(scope="session")
+def scenario_text() -> str:
+    return SCENARIO_FILE.read_text(encoding="utf-8")
+
+
+def _single_line_error(text: str) -> str:
+    """The one stderr line of a failed command; fails the test if there is not exactly one."""
+    lines = text.splitlines()
+    assert len(lines) == 1, f"expected one line on stderr, got {len(lines)}: {text!r}"
+    assert "Traceback" not in text
+    return lines[0]
+
+
+@pytest.fixture(scope="session")
+def one_error_line():
+    """Check that a command's stderr is exactly one line, no traceback; return the line."""
+    return _single_line_error
