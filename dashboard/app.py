@@ -117,8 +117,11 @@ def run(opts: LaunchOptions) -> int:
                               f"({course.scenario.end:.0f} s)")
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
     app.setApplicationName("icu-dashboard")
+    from dashboard.alarms import default_log_path
+
+    log_path = opts.alarm_log or default_log_path()
     session = MonitorSession.create(course, start=start, speed=opts.speed,
-                                    virtual_clock=opts.headless, alarm_log=opts.alarm_log,
+                                    virtual_clock=opts.headless, alarm_log=log_path,
                                     mute=opts.mute or opts.headless)
     window = session.window
     window.resize(*opts.size)

@@ -63,6 +63,7 @@ CYCLE_STEP_S = 2.0
 CYCLE_CHUNK_NODES = 10800
 # Chunk arrays kept (each ~170 kB): a whole 24-day course for both clocks, twice over.
 _MAX_CACHED_CHUNKS = 512
+_MAX_CACHED_TOTALS = 100_000
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,8 @@ class _CycleCache:
         built = _CycleChunk(rate, count)
         with self._lock:
             self._chunks[key] = built
+            if len(self._totals) >= _MAX_CACHED_TOTALS:
+                self._totals.clear()  # recomputable; only reached in very long sessions
             self._totals[key] = float(count[-1])
             while len(self._chunks) > _MAX_CACHED_CHUNKS:
                 self._chunks.popitem(last=False)
@@ -210,16 +213,23 @@ class _CycleCache:
         u = np.where(inside, x - k, np.nan)
         c = k // CYCLE_CHUNK_NODES
         j = k - c * CYCLE_CHUNK_NODES
-        base = np.empty(t.shape)
-        r0 = np.empty(t.shape)
-        r1 = np.empty(t.shape)
-        for ci in (np.unique(c) if c.size and c.min() != c.max() else c[:1]):
-            sel = c == ci
-            ch = self.chunk(course, channel, int(ci))
-            jj = j[sel]
-            base[sel] = self.offset(course, channel, int(ci)) + ch.count[jj]
-            r0[sel] = ch.rate[jj]
-            r1[sel] = ch.rate[jj + 1]
+        if c.size and c.min() == c.max():
+            # One chunk (all but windows that straddle a 6 h boundary): plain gathers.
+            ci = int(c[0])
+            ch = self.chunk(course, channel, ci)
+            base = self.offset(course, channel, ci) + ch.count[j]
+            r0, r1 = ch.rate[j], ch.rate[j + 1]
+        else:
+            base = np.empty(t.shape)
+            r0 = np.empty(t.shape)
+            r1 = np.empty(t.shape)
+            for ci in np.unique(c):
+                sel = c == ci
+                ch = self.chunk(course, channel, int(ci))
+                jj = j[sel]
+                base[sel] = self.offset(course, channel, int(ci)) + ch.count[jj]
+                r0[sel] = ch.rate[jj]
+                r1[sel] = ch.rate[jj + 1]
         # Rate linear between nodes, integrated exactly: the count is smooth with a
         # continuous slope, so R-R intervals never jump at a node.
         count = base + CYCLE_STEP_S * u * (r0 + 0.5 * (r1 - r0) * u)
@@ -328,6 +338,10 @@ ECG_WAVES = (
 R_WAVE_MV = 1.2
 # HR range over which the morphology still scales; beyond it the shape is held.
 _ECG_SHAPE_HR = (20.0, 300.0)
+# Asystole: below ASYSTOLE_HR the beat clock all but stops, and a frozen phase would
+# freeze the trace mid-wave (a flat line at R height). Cardiac activity fades out over
+# the 4/min above it instead, leaving the baseline, a flat pressure and no pleth pulses.
+ASYSTOLE_HR = 8.0
 
 
 def _raw_terms(hr_factor: np.ndarray) -> list[tuple[float, np.ndarray, np.ndarray]]:
@@ -340,14 +354,18 @@ def _raw_terms(hr_factor: np.ndarray) -> list[tuple[float, np.ndarray, np.ndarra
     move with (HR/60)^(1/4), Q and S with (HR/60)^(1/2), so in seconds the PR and QT
     intervals shorten as HR rises, less than the R-R interval does."""
     s1 = np.sqrt(hr_factor)
-    return [(w.a * w.b * w.b, w.angle_deg / 360.0 * hr_factor ** w.angle_power,
+    # sqrt is several times cheaper than a general power on every sample.
+    roots = {0.0: 1.0, 0.5: s1, 0.25: np.sqrt(s1)}
+    return [(w.a * w.b * w.b,
+             w.angle_deg / 360.0 * (roots[w.angle_power] if w.angle_power in roots
+                                    else hr_factor ** w.angle_power),
              w.b * s1 / (2.0 * math.pi)) for w in ECG_WAVES]
 
 
 # Heights in mV: the sum at the R peak is R_WAVE_MV at 60/min (and, per the above, at any HR
 # but for the tails of Q and S).
 _ECG_SCALE = R_WAVE_MV / sum(
-    h * math.exp(-0.5 * float(c[0] / wd[0]) ** 2) for h, c, wd in _raw_terms(np.ones(1)))
+    h * math.exp(-0.5 * float(np.ravel(c / wd)[0]) ** 2) for h, c, wd in _raw_terms(np.ones(1)))
 
 
 def _gauss_in_beats(beat: np.ndarray, centre: np.ndarray | float,
@@ -356,6 +374,11 @@ def _gauss_in_beats(beat: np.ndarray, centre: np.ndarray | float,
     d = beat - centre
     d = d - np.rint(d)
     return np.exp(-0.5 * (d / width) ** 2)
+
+
+def _beating(beat: Cycle) -> np.ndarray:
+    """1 while the heart beats, fading to 0 in asystole (NaN where HR is unknown)."""
+    return _smoothstep((beat.rate * 60.0 - ASYSTOLE_HR) / 4.0)
 
 
 def _hr_factor(beat: Cycle) -> np.ndarray:
@@ -368,9 +391,10 @@ def _ecg(course: Course, t: np.ndarray, n: np.ndarray) -> np.ndarray:
     y = np.zeros(t.shape)
     for height, centre, width in _raw_terms(_hr_factor(beat)):
         y += _ECG_SCALE * height * _gauss_in_beats(beat.count, centre, width)
+    y *= _beating(beat)
     resp = _respiration(breaths(course, t))
     key = noise.stream_key(course.seed, "waveform:ecg_ii")
-    # Breathing moves the heart's axis (QRS height +-4 %) and the baseline; electrode
+    # Breathing moves the heart's axis (QRS height changes a few %) and the baseline; electrode
     # motion adds a slow wander; the amplifier adds a little broadband noise.
     y = y * (1.0 + 0.05 * resp) + 0.05 * resp
     y += 0.02 * noise.smooth_noise(key ^ 0x1, t, 3.0)
@@ -432,7 +456,8 @@ def _pulse(beat: Cycle, shape: PulseShape) -> np.ndarray:
     runoff = yn * (np.exp(-x / td) - floor) / (1.0 - floor)
     wave = np.sin(math.pi * np.minimum(x / (shape.dicrotic_width * lvet), 1.0)) ** 2
     diastole = runoff + shape.dicrotic_height * wave
-    return np.where(tau < t_peak, up, np.where(tau < t_notch, systole, diastole))
+    pulse = np.where(tau < t_peak, up, np.where(tau < t_notch, systole, diastole))
+    return pulse * _beating(beat)
 
 
 def _abp(course: Course, t: np.ndarray, n: np.ndarray) -> np.ndarray:
@@ -493,6 +518,7 @@ def _cvp(course: Course, t: np.ndarray, n: np.ndarray) -> np.ndarray:
                                                + w.delay_s * beat.rate, width)
                                # subtract the wave's beat mean: CVP numeric = trace mean
                                - width * math.sqrt(2.0 * math.pi))
+    cardiac *= _beating(beat)
     ventilated = np.isfinite(_numeric_at(course, "peep", t, False))
     swing = np.where(ventilated, CVP_SWING_VENTILATED, CVP_SWING_SPONTANEOUS)
     resp = _respiration(breaths(course, t))

@@ -23,8 +23,8 @@ BATCH_S = 3600
 
 
 class AlarmSink(Protocol):
-    def update(self, t: float, values: dict[str, float], flags: frozenset[str]) -> object: ...
-    def reset(self) -> None: ...
+    def update(self, t: float, values: dict[str, float], flags: frozenset[str]) -> list: ...
+    def reset(self, quiet_until: float | None = None) -> None: ...
 
 
 class BedsideMonitor:
@@ -34,6 +34,8 @@ class BedsideMonitor:
         self._last_second: int | None = None
         self.latest: Sample = course.sample(course.scenario.default_start)
         self.sample_listeners: list[Callable[[Sample], None]] = []
+        # Alarm changes not yet shown (the window drains them each frame).
+        self.pending_changes: list = []
 
     def set_course(self, course: Course) -> None:
         """New perturbations: the same clock, new values from now on."""
@@ -42,10 +44,33 @@ class BedsideMonitor:
     def seek(self, t: float) -> None:
         """Jump: rebuild history-dependent alarm state from a short window before t."""
         if self.alarms is not None:
-            self.alarms.reset()
+            # Rebuilding replays the last window: its changes happened before and must
+            # not be logged twice.
+            self.alarms.reset(quiet_until=t)
         start = max(self.course.scenario.start, t - ALARM_REBUILD_WINDOW_S)
         self._last_second = math.floor(start) - 1
         self.advance_to(t)
+        self.pending_changes.clear()
+        self._log_present(t)
+
+    def _log_present(self, t: float) -> None:
+        """After a jump the log says which alarms were already on at the new time, so a
+        reader never sees an acknowledge or clear of an alarm it never saw raised."""
+        sink = getattr(self.alarms, "sink", None)
+        if sink is None:
+            return
+        from dashboard.alarms import AlarmChange
+
+        for a in self.alarms.active_alarms():
+            sink.write(AlarmChange(case_time=t, event="present", alarm_id=a.alarm_id,
+                                   channel=a.channel, value=a.value, limit=a.limit,
+                                   priority=a.priority, message=a.message, kind=a.kind,
+                                   category=a.category))
+
+    def take_changes(self) -> list:
+        """Alarm changes since the last call, oldest first."""
+        out, self.pending_changes = self.pending_changes, []
+        return out
 
     def advance_to(self, t: float) -> Sample:
         """Process every whole case second up to t; return the sample now on screen."""
@@ -71,7 +96,7 @@ class BedsideMonitor:
             sample = Sample(t, {n: float(c[i]) for n, c in zip(names, cols)},
                             frozenset(f for f, c in zip(flag_names, flag_cols) if c[i]))
             if self.alarms is not None:
-                self.alarms.update(t, sample.values, sample.flags)
+                self.pending_changes.extend(self.alarms.update(t, sample.values, sample.flags))
             for listener in self.sample_listeners:
                 listener(sample)
             self.latest = sample

@@ -21,9 +21,10 @@ def speed_text(speed: float) -> str:
 class Timeline(QtWidgets.QSlider):
     """A slider over the case in seconds, with event ticks painted above the groove."""
 
-    def __init__(self, scenario: Scenario, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, scenario: Scenario, parent: QtWidgets.QWidget | None = None,
+                 prefix: str = "control") -> None:
         super().__init__(QtCore.Qt.Orientation.Horizontal, parent)
-        self.setObjectName("control.timeline")
+        self.setObjectName(f"{prefix}.timeline")
         self.setAccessibleName("Case timeline")
         self.scenario = scenario
         self.setRange(int(scenario.start), int(scenario.end))
@@ -51,29 +52,30 @@ class ReplayControls(QtWidgets.QFrame):
     speed_chosen = QtCore.Signal(float)
     seek_requested = QtCore.Signal(float)
 
-    def __init__(self, scenario: Scenario, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, scenario: Scenario, parent: QtWidgets.QWidget | None = None,
+                 prefix: str = "control") -> None:
         super().__init__(parent)
-        self.setObjectName("controls")
+        self.setObjectName(f"{prefix}s")
         lay = QtWidgets.QHBoxLayout(self)
         lay.setContentsMargins(6, 2, 6, 2)
         lay.setSpacing(8)
         self.play = QtWidgets.QPushButton("Pause", self)
-        self.play.setObjectName("control.play")
+        self.play.setObjectName(f"{prefix}.play")
         self.play.setAccessibleName("Play or pause the replay (Space)")
         self.play.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
         self.play.clicked.connect(self.play_toggled.emit)
         self.speed = QtWidgets.QComboBox(self)
-        self.speed.setObjectName("control.speed")
+        self.speed.setObjectName(f"{prefix}.speed")
         self.speed.setAccessibleName("Replay speed ([ slower, ] faster)")
         self.speed.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
         for s in SPEEDS:
             self.speed.addItem(speed_text(s), float(s))
         self.speed.activated.connect(lambda i: self.speed_chosen.emit(self.speed.itemData(i)))
-        self.timeline = Timeline(scenario, self)
+        self.timeline = Timeline(scenario, self, prefix)
         self.timeline.sliderMoved.connect(lambda v: self.seek_requested.emit(float(v)))
         self.timeline.actionTriggered.connect(self._timeline_action)
         self.events = QtWidgets.QComboBox(self)
-        self.events.setObjectName("control.jump_event")
+        self.events.setObjectName(f"{prefix}.jump_event")
         self.events.setAccessibleName("Jump to a case event")
         self.events.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
         self.events.addItem("Jump to event…", None)
@@ -85,7 +87,7 @@ class ReplayControls(QtWidgets.QFrame):
         self.events.setMaximumWidth(330)
         self.events.activated.connect(self._jump)
         self.speed_note = QtWidgets.QLabel("", self)
-        self.speed_note.setObjectName("control.speed_note")
+        self.speed_note.setObjectName(f"{prefix}.speed_note")
         self.speed_note.setProperty("role", "speed_notice")
         lay.addWidget(self.play)
         lay.addWidget(self.speed)

@@ -67,7 +67,11 @@ class EcmoPanel(QtWidgets.QFrame):
         # Latest ACT against the current target band (case: 140-160 s, then 180-200 s).
         act_cell = QtWidgets.QVBoxLayout()
         act_cell.setSpacing(0)
-        act_name = QtWidgets.QLabel("ACT (s) · target", self)
+        act_name = QtWidgets.QLabel("ACT (s)", self)
+        act_name.setObjectName("ecmo.act_target")
+        act_name.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
+                               QtWidgets.QSizePolicy.Policy.Preferred)
+        self.act_name = act_name
         act_name.setProperty("role", "ecmo_label")
         act_name.setStyleSheet("color: #f48fb1;")
         self.act = QtWidgets.QLabel("---", self)
@@ -80,6 +84,7 @@ class EcmoPanel(QtWidgets.QFrame):
         act_cell.addWidget(act_name)
         act_cell.addWidget(self.act)
         grid.addLayout(act_cell, row - 1, 1)
+        grid.setRowStretch(row, 1)
 
     def show_values(self, values: dict[str, float], act: Result | None, mode: str) -> None:
         for cid, lab in self.values.items():
@@ -87,10 +92,14 @@ class EcmoPanel(QtWidgets.QFrame):
             if lab.text() != text:
                 lab.setText(text)
         lo, hi = values.get("act_target_low", math.nan), values.get("act_target_high", math.nan)
-        band = f" · {lo:.0f}–{hi:.0f}" if math.isfinite(lo) and math.isfinite(hi) else ""
-        text = f"{act.value:.0f}{band}" if act is not None else f"---{band}"
+        band = f"ACT (s) · target {lo:.0f}–{hi:.0f}" if math.isfinite(lo) and math.isfinite(hi) \
+            else "ACT (s)"
+        if self.act_name.text() != band:
+            self.act_name.setText(band)
+        text = f"{act.value:.0f}" if act is not None else "---"
         if self.act.text() != text:
             self.act.setText(text)
+            self.act.setAccessibleDescription(f"{text} s, {band}")
         if self.mode.text() != mode:
             self.mode.setText(mode)
 

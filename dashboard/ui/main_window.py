@@ -11,13 +11,18 @@ import time
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from dashboard.alarms import AlarmEngine, AlarmOffRefused, AlarmSignal
 from dashboard.core.clock import ReplayClock
 from dashboard.core.monitor import BedsideMonitor
 from replay_data.course import Course
 
+from .alarm_audio import AlarmAudio, SilentAudio
+from .alarm_bar import PRIORITY_COLOURS, AlarmBar, flash_on
+from .alarm_history import AlarmHistory
 from .banner import PatientBanner
 from .controls import ReplayControls, speed_text
 from .ecmo_panel import EcmoPanel, VentilatorStrip
+from .limits_dialog import LimitsDialog
 from .results_panel import ResultsPanel
 from .sweep_strip import SweepStrip
 from .theme import stylesheet
@@ -47,13 +52,17 @@ class MonitorWindow(QtWidgets.QWidget):
     case_time_changed = QtCore.Signal(float)
 
     def __init__(self, course: Course, clock: ReplayClock, monitor: BedsideMonitor | None = None,
-                 parent: QtWidgets.QWidget | None = None, *, animate: bool = True) -> None:
+                 parent: QtWidgets.QWidget | None = None, *, animate: bool = True,
+                 audio: AlarmAudio | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("monitor")
         self.setWindowTitle(f"ICU monitor — {course.scenario.title} — TRAINING SIMULATOR")
         self.course = course
         self.clock = clock
         self.monitor = monitor or BedsideMonitor(course)
+        self.alarms: AlarmEngine | None = self.monitor.alarms  # type: ignore[assignment]
+        self.audio: AlarmAudio = audio or SilentAudio("MUTED")
+        self.action_listeners: list = []  # trainee actions, for the session recording
         cat = course.catalogue
         self._display_t = clock.case_time()
         self._last_wall = clock.wall_time()
@@ -88,10 +97,15 @@ class MonitorWindow(QtWidgets.QWidget):
 
         self.ecmo = EcmoPanel(cat, self)
         self.results = ResultsPanel(cat, self)
+        self.history = AlarmHistory(self)
+        self.side_tabs = QtWidgets.QTabWidget(self)
+        self.side_tabs.setObjectName("panel.side_tabs")
+        self.side_tabs.addTab(self.results, "Results")
+        self.side_tabs.addTab(self.history, "Alarm history")
         right = QtWidgets.QVBoxLayout()
         right.setSpacing(4)
         right.addWidget(self.ecmo, 3)
-        right.addWidget(self.results, 2)
+        right.addWidget(self.side_tabs, 2)
 
         main = QtWidgets.QHBoxLayout()
         main.setSpacing(6)
@@ -108,8 +122,14 @@ class MonitorWindow(QtWidgets.QWidget):
         root.setContentsMargins(4, 0, 4, 2)
         root.setSpacing(3)
         root.addWidget(self.banner, 0)
-        self.alarm_area = QtWidgets.QVBoxLayout()
-        root.addLayout(self.alarm_area, 0)
+        self.alarm_bar = AlarmBar(self)
+        self.alarm_bar.acknowledge_clicked.connect(self.acknowledge)
+        self.alarm_bar.audio_pause_clicked.connect(self.audio_pause)
+        self.alarm_bar.alarm_pause_clicked.connect(self.alarm_pause)
+        self.alarm_bar.audio_off_toggled.connect(self.audio_off)
+        self.alarm_bar.limits_clicked.connect(lambda: self.open_limits())
+        self.alarm_bar.setVisible(self.alarms is not None)
+        root.addWidget(self.alarm_bar, 0)
         root.addLayout(main, 1)
         root.addWidget(self.trends, 0)
         root.addWidget(self.controls, 0)
@@ -128,22 +148,36 @@ class MonitorWindow(QtWidgets.QWidget):
     # ------------------------------------------------------------------ input
 
     def _install_shortcuts(self) -> None:
-        keys = {
-            "Space": self.toggle_play,
-            "Left": lambda: self.step(-10),
-            "Right": lambda: self.step(10),
-            "Shift+Left": lambda: self.step(-600),
-            "Shift+Right": lambda: self.step(600),
-            "[": self.slower,
-            "]": self.faster,
-            "Home": lambda: self.seek(self.course.scenario.start),
-            "End": lambda: self.seek(self.course.scenario.end),
-            "F11": self.toggle_fullscreen,
+        """Monitor keys. Handled in keyPressEvent rather than QShortcut so that they work
+        whenever the monitor has focus, also offscreen where no window is 'active'."""
+        k, m = QtCore.Qt.Key, QtCore.Qt.KeyboardModifier
+        self._keys = {
+            (k.Key_Space, False): self.toggle_play,
+            (k.Key_Left, False): lambda: self.step(-10),
+            (k.Key_Right, False): lambda: self.step(10),
+            (k.Key_Left, True): lambda: self.step(-600),
+            (k.Key_Right, True): lambda: self.step(600),
+            (k.Key_BracketLeft, False): self.slower,
+            (k.Key_BracketRight, False): self.faster,
+            (k.Key_Home, False): lambda: self.seek(self.course.scenario.start),
+            (k.Key_End, False): lambda: self.seek(self.course.scenario.end),
+            (k.Key_F11, False): self.toggle_fullscreen,
+            (k.Key_A, False): self.acknowledge,
+            (k.Key_S, False): self.audio_pause,
+            (k.Key_P, False): self.alarm_pause,
+            (k.Key_L, False): lambda: self.open_limits(),
         }
-        for key, slot in keys.items():
-            sc = QtGui.QShortcut(QtGui.QKeySequence(key), self)
-            sc.setContext(QtCore.Qt.ShortcutContext.WindowShortcut)
-            sc.activated.connect(slot)
+        self._shift = m.ShiftModifier
+        self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
+
+    def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:  # noqa: N802
+        shift = bool(event.modifiers() & self._shift)
+        action = self._keys.get((event.key(), shift)) or self._keys.get((event.key(), False))
+        if action is None:
+            super().keyPressEvent(event)
+            return
+        action()
+        event.accept()
 
     def toggle_play(self) -> None:
         self.clock.toggle()
@@ -168,6 +202,80 @@ class MonitorWindow(QtWidgets.QWidget):
         w = self.window()
         w.showNormal() if w.isFullScreen() else w.showFullScreen()
 
+    # ------------------------------------------------------------------ alarm keys
+
+    def _operator(self, action: str, call, **fields) -> None:  # noqa: ANN001
+        if self.alarms is None:
+            return
+        t = self.clock.case_time()
+        try:
+            changes = call(t)
+        except AlarmOffRefused as exc:
+            self.alarm_bar.status.setText(str(exc))
+            return
+        self.history.add_changes(changes)
+        for listener in self.action_listeners:
+            listener(t, action, fields)
+        self._show_alarms(self.clock.wall_time())
+
+    def acknowledge(self) -> None:
+        self._operator("acknowledge", lambda t: self.alarms.acknowledge(t))
+
+    def audio_pause(self) -> None:
+        self._operator("audio_pause", lambda t: self.alarms.audio_pause(t))
+
+    def alarm_pause(self) -> None:
+        self._operator("alarm_pause", lambda t: self.alarms.alarm_pause(t))
+
+    def audio_off(self, on: bool) -> None:
+        self._operator("audio_off", lambda t: self.alarms.audio_off(t, on), on=on)
+
+    def open_limits(self, parameter: str | None = None) -> LimitsDialog | None:
+        """The limits dialog for one parameter (non-modal, so the monitor keeps running)."""
+        if self.alarms is None:
+            return None
+        params = [p for p in self.alarms.profile.parameters]
+        dlg = LimitsDialog(self.alarms, self.course.catalogue, params, parameter, self)
+        dlg.case_time = self.clock.case_time()
+
+        def applied() -> None:
+            p = dlg.parameter.currentData()
+            low, high = self.alarms.limits(p)
+            for listener in self.action_listeners:
+                listener(dlg.case_time, "limits", {"parameter": p, "low": low, "high": high})
+            self._show_limits()
+
+        dlg.apply_button.clicked.connect(applied)
+        dlg.show()
+        return dlg
+
+    def _show_limits(self) -> None:
+        if self.alarms is None:
+            return
+        for cid, tile in self.tiles.items():
+            if cid in self.alarms.profile.parameters:
+                low, high = self.alarms.limits(cid)
+                tile.show_limits(low, high, self.course.catalogue.numerics[cid].precision)
+
+    def _show_alarms(self, wall: float) -> None:
+        if self.alarms is None:
+            return
+        active = self.alarms.active_alarms()
+        self.alarm_bar.show_state(active, self.alarms.status(), wall, self.audio.note)
+        # The offending tile flashes in the colour of its highest-priority alarm.
+        by_channel: dict[str, AlarmSignal] = {}
+        for a in active:
+            if a.channel and a.channel not in by_channel:
+                by_channel[a.channel] = a
+        for tile in self.tiles.values():
+            alarm = next((by_channel[c.id] for c in tile.channels if c.id in by_channel), None)
+            if alarm is None or alarm.state.value == "acknowledged":
+                tile.set_alarm(None)
+            else:
+                lit = flash_on(alarm.priority, wall)
+                tile.set_alarm(PRIORITY_COLOURS[alarm.priority] if lit else None)
+        self.audio.play(self.alarms.audible_alarm())
+
     def seek(self, t: float) -> None:
         """Jump anywhere: values are a pure function of time, so this is instant."""
         self.clock.seek(t)
@@ -190,7 +298,9 @@ class MonitorWindow(QtWidgets.QWidget):
             strip.set_course(course)
         self.trends.set_course(course)
         self._shown_second = None
-        self.seek(self.clock.case_time())
+        # No seek: the change starts now, so history (and the alarm engine's state) up to
+        # now is unchanged; only what is computed from here on differs.
+        self.frame()
 
     # ------------------------------------------------------------------ frame
 
@@ -201,6 +311,10 @@ class MonitorWindow(QtWidgets.QWidget):
         wall_dt = max(0.0, wall - self._last_wall)
         self._last_wall = wall
         self.monitor.advance_to(t)
+        changes = self.monitor.take_changes()
+        if changes:
+            self.history.add_changes(changes)
+        self._show_alarms(wall)
         fast = self.clock.speed > TRUE_TIME_MAX_SPEED
         if fast:
             if self.clock.playing:
@@ -230,6 +344,7 @@ class MonitorWindow(QtWidgets.QWidget):
         values = sample.values
         for tile in self.tiles.values():
             tile.show_values(values)
+        self._show_limits()
         self.banner.show_time(t)
         latest = self.course.latest_results(t)
         self.ecmo.show_values(values, latest.get("act"), self.course.mode("ecmo_mode", t))

@@ -28,6 +28,8 @@ class ResultsPanel(QtWidgets.QFrame):
         title = QtWidgets.QLabel("Results", self)
         title.setProperty("role", "panel_title")
         grid.addWidget(title, 0, 0, 1, 3)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(2, 1)
         self.labels: dict[str, QtWidgets.QLabel] = {}
         self.times: dict[str, QtWidgets.QLabel] = {}
         row = 1
@@ -42,7 +44,7 @@ class ResultsPanel(QtWidgets.QFrame):
             drawn.setStyleSheet("color: #90a4ae;")
             drawn.setAlignment(QtCore.Qt.AlignmentFlag.AlignRight)
             grid.addWidget(head, row, 0)
-            grid.addWidget(drawn, row, 1, 1, 2)
+            grid.addWidget(drawn, row, 2)
             self.times[panel] = drawn
             row += 1
             for i, test in enumerate(tests):
@@ -52,9 +54,9 @@ class ResultsPanel(QtWidgets.QFrame):
                 lab.setProperty("role", "results")
                 lab.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
                                   QtWidgets.QSizePolicy.Policy.Preferred)
-                grid.addWidget(lab, row + i // 3, i % 3)
+                grid.addWidget(lab, row + i // 2, (i % 2) * 2, 1, 2 if i % 2 == 0 else 1)
                 self.labels[test.id] = lab
-            row += (len(tests) + 2) // 3
+            row += (len(tests) + 1) // 2
         grid.setRowStretch(row, 1)
 
     def show_results(self, latest: dict[str, Result]) -> None:

@@ -20,6 +20,10 @@ from replay_data.course import Course
 from .waveform_feed import WaveformFeed
 
 N_CHUNKS = 24
+# Sweep widths are whole multiples of this, so that every signal rate (250, 125,
+# 62.5 Hz) has a whole number of samples per sweep and strips at the same paper
+# speed keep their cursors aligned.
+SWEEP_QUANTUM_S = 0.08
 ERASE_GAP_S = 0.3
 MM_PER_INCH = 25.4
 
@@ -92,6 +96,7 @@ class SweepStrip(QtWidgets.QFrame):
     def _build_buffer(self, seconds: float) -> None:
         self.sweep_seconds = seconds
         self._n = max(16, int(round(seconds * self.rate)))
+        self.sweep_seconds = self._n / self.rate
         self._x = np.arange(self._n, dtype=np.float64) / self.rate
         self._y = np.full(self._n, np.nan)
         for c in self._curves:
@@ -110,7 +115,8 @@ class SweepStrip(QtWidgets.QFrame):
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802
         super().resizeEvent(event)
         width_mm = max(10.0, self.width() / self.px_per_mm())
-        seconds = width_mm / self.signal.sweep_mm_s
+        seconds = max(1, round(width_mm / self.signal.sweep_mm_s / SWEEP_QUANTUM_S)) \
+            * SWEEP_QUANTUM_S
         if abs(seconds - self.sweep_seconds) > 0.05:
             last = self._display_n
             self._build_buffer(seconds)

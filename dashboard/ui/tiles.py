@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from replay_data.catalogue import NumericChannel
 
@@ -22,6 +22,11 @@ def value_label(channel: NumericChannel, parent: QtWidgets.QWidget, role: str = 
     lab.setAccessibleName(f"{channel.label} ({channel.unit})")
     lab.setProperty("role", role)
     lab.setStyleSheet(f"color: {channel.colour};")
+    lab.setProperty("base_colour", channel.colour)
+    # Widest text the label must hold without clipping (sizes its font).
+    digits = "8" * (4 if channel.limits[1] >= 1000 else 3)
+    lab.setProperty("template", digits + ("." + "8" * channel.precision if channel.precision
+                                          else ""))
     # Ignored size policy: text changes never change the window's size hint (which the
     # offscreen platform warns about and which would make the layout jump).
     lab.setSizePolicy(_IGNORED, _IGNORED)
@@ -57,9 +62,15 @@ class NumericTile(QtWidgets.QFrame):
         self.limits.setStyleSheet(f"color: {colour};")
         self.limits.setSizePolicy(_IGNORED, QtWidgets.QSizePolicy.Policy.Fixed)
         self.values: dict[str, QtWidgets.QLabel] = {}
-        grid.addWidget(self.title, 0, 0)
-        grid.addWidget(self.unit, 0, 1, QtCore.Qt.AlignmentFlag.AlignRight)
-        grid.addWidget(self.limits, 1, 0, QtCore.Qt.AlignmentFlag.AlignTop)
+        # Title across the top; unit and alarm limits in small type under it, left of
+        # the value, as monitors print them.
+        grid.addWidget(self.title, 0, 0, 1, 2)
+        side = QtWidgets.QVBoxLayout()
+        side.setSpacing(0)
+        side.addWidget(self.unit)
+        side.addWidget(self.limits)
+        side.addStretch(1)
+        grid.addLayout(side, 1, 0, 2, 1)
         if len(channels) == 1:
             lab = value_label(channels[0], self)
             self.values[channels[0].id] = lab
@@ -77,6 +88,8 @@ class NumericTile(QtWidgets.QFrame):
                     slash = QtWidgets.QLabel("/", self)
                     slash.setProperty("role", "value")
                     slash.setStyleSheet(f"color: {colour};")
+                    slash.setProperty("base_colour", colour)
+                    self._slash = slash
                     slash.setSizePolicy(QtWidgets.QSizePolicy.Policy.Fixed, _IGNORED)
                     row.addWidget(slash, 0)
             dia = self.values[dia_ch.id]
@@ -84,6 +97,7 @@ class NumericTile(QtWidgets.QFrame):
                              | QtCore.Qt.AlignmentFlag.AlignVCenter)
             grid.addLayout(row, 1, 1)
             mean = value_label(mean_ch, self, "value_small")
+            mean.setProperty("template", "(888)")
             mean.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
             self.values[mean_ch.id] = mean
             grid.addWidget(mean, 2, 1)
@@ -91,6 +105,51 @@ class NumericTile(QtWidgets.QFrame):
         grid.setColumnStretch(1, 5)
         grid.setRowStretch(1, 3)
         grid.setRowStretch(2, 1)
+
+    def set_alarm(self, colour: str | None) -> None:
+        """Flash the tile in the alarm's priority colour (None: normal)."""
+        if colour == getattr(self, "_alarm_colour", None):
+            return
+        self._alarm_colour = colour
+        self.setProperty("alarm", colour or "")
+        self.setStyleSheet("" if colour is None
+                           else f"QFrame[role=\"tile\"] {{ background: {colour}; }}")
+        # Labels carry their own colour; while flashing they turn black on the alarm colour.
+        for lab in self.findChildren(QtWidgets.QLabel):
+            self._style_label(lab)
+
+    def _style_label(self, lab: QtWidgets.QLabel) -> None:
+        base = lab.property("base_colour") or self.colour
+        colour = getattr(self, "_alarm_colour", None)
+        style = f"color: {base};" if colour is None else f"color: #000000; background: {colour};"
+        px = lab.property("font_px")
+        if px:
+            style += f" font-size: {px}px; font-weight: bold;"
+        lab.setStyleSheet(style)
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802
+        """Value fonts as large as the tile allows, never clipping their widest text."""
+        super().resizeEvent(event)
+        for lab in self.values.values():
+            template = lab.property("template")
+            if not template or lab.width() <= 0:
+                continue
+            font = QtGui.QFont(lab.font())
+            font.setPixelSize(100)
+            width_at_100 = QtGui.QFontMetrics(font).horizontalAdvance(template)
+            small = lab.property("role") == "value_small"
+            by_height = lab.height() * (0.8 if small else 0.75)
+            by_width = (lab.width() - 4) * 100 / max(1, width_at_100)
+            px = max(8, int(min(by_height, by_width, 28 if small else 120)))
+            if lab.property("font_px") != px:
+                lab.setProperty("font_px", px)
+                self._style_label(lab)
+        slash = getattr(self, "_slash", None)
+        if slash is not None:
+            px = self.values[self.channels[0].id].property("font_px")
+            if slash.property("font_px") != px:
+                slash.setProperty("font_px", px)
+                self._style_label(slash)
 
     def show_values(self, values: dict[str, float]) -> None:
         for cid, lab in self.values.items():

@@ -69,10 +69,10 @@ class TrendView(QtWidgets.QFrame):
         for e in course.scenario.events:
             if e.kind not in EVENT_KINDS_SHOWN:
                 continue
+            # Lines only: labels of events minutes apart would pile up; the timeline and
+            # the jump list name them.
             m = pg.InfiniteLine(pos=e.t / 3600.0, angle=90,
-                                pen=pg.mkPen("#ffb74d", width=1, style=QtCore.Qt.PenStyle.DashLine),
-                                label=e.id, labelOpts={"color": "#ffb74d", "position": 0.92,
-                                                       "rotateAxis": (1, 0), "anchors": [(0, 0), (0, 0)]})
+                                pen=pg.mkPen("#ffb74d", width=1, style=QtCore.Qt.PenStyle.DashLine))
             m.setToolTip(e.label)
             self.view.addItem(m)
             self.markers.append(m)

@@ -38,6 +38,13 @@ def scenario_text() -> str:
     return SCENARIO_FILE.read_text(encoding="utf-8")
 
 
+@pytest.fixture(scope="session")
+def case_report_text() -> str:
+    if not CASE_REPORT.is_file():
+        pytest.skip(f"case report not found at {CASE_REPORT} (set REPLAY_CASE_REPORT)")
+    return CASE_REPORT.read_text(encoding="utf-8")
+
+
 def _single_line_error(text: str) -> str:
     """The one stderr line of a failed command; fails the test if there is not exactly one."""
     lines = text.splitlines()

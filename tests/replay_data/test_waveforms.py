@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from replay_data import waveforms as wf
 from replay_data.course import Course
 from replay_data.errors import ReplayDataError
-from replay_data.perturbations import injection
+from replay_data.perturbations import injection, override
 
 SIGNALS = ["ecg_ii", "pleth", "abp", "cvp", "co2"]
 RATES = {"ecg_ii": 250.0, "pleth": 125.0, "abp": 125.0, "cvp": 125.0, "co2": 62.5}
@@ -165,7 +165,6 @@ def test_outside_the_scenario_is_nan(course: Course) -> None:
 @given(start=st.floats(0.0, 1.0), offset=st.floats(0.0, 8.0), length=st.floats(0.0, 4.0))
 @example(start=0.0, offset=0.0, length=4.0)  # scenario start
 @example(start=1.0, offset=4.0, length=4.0)  # scenario end
-@example(start=CHUNK_S * 90 / 2102400.0, offset=3.0, length=4.0)  # a cache-chunk boundary
 def test_any_window_equals_the_slice_of_a_longer_one(course: Course, signal: str, start: float,
                                                      offset: float, length: float) -> None:
     sc = course.scenario
@@ -175,6 +174,18 @@ def test_any_window_equals_the_slice_of_a_longer_one(course: Course, signal: str
     i = int(np.searchsorted(long_t, t_long + offset))
     np.testing.assert_array_equal(t, long_t[i:i + t.size])
     equal_samples(y, long_y[i:i + t.size])
+
+
+@pytest.mark.parametrize("signal", SIGNALS)
+@pytest.mark.parametrize("chunk", [1, 47, 96])
+def test_slices_agree_across_cache_chunk_boundaries(course: Course, signal: str,
+                                                    chunk: int) -> None:
+    boundary = course.scenario.start + chunk * CHUNK_S
+    long_t, long_y = wf.waveform(course, signal, boundary - 3.0, 6.0)
+    for offset in (0.0, 2.9, 3.0, 3.1):
+        t, y = wf.waveform(course, signal, boundary - 3.0 + offset, 1.5)
+        i = int(np.searchsorted(long_t, boundary - 3.0 + offset))
+        equal_samples(y, long_y[i:i + t.size])
 
 
 @pytest.fixture(scope="module")
@@ -409,3 +420,27 @@ def test_no_capnogram_when_not_intubated(course: Course) -> None:
     for when in ("intubation-10m", "extubation+1h"):
         _, y = wf.waveform(course, "co2", at(course, when), 10.0)
         assert np.all(np.isnan(y)), when
+
+
+def test_apnoea_gives_a_flat_zero_capnogram(course: Course) -> None:
+    t = at(course, "ecmo_start+1d")
+    apnoeic = course.with_perturbations([override("rr", 0.0, t, 0.0)])
+    _, y = wf.waveform(apnoeic, "co2", t + wf.CYCLE_STEP_S, 20.0)
+    np.testing.assert_array_equal(y, 0.0)  # a sensor that sees no breath, not a gap
+    _, ecg = wf.waveform(apnoeic, "ecg_ii", t + wf.CYCLE_STEP_S, 20.0)
+    assert np.all(np.isfinite(ecg))
+
+
+# ------------------------------------------------------------------ asystole
+
+
+def test_asystole_flattens_every_cardiac_trace(course: Course) -> None:
+    t = at(course, "ecmo_start+1d")
+    arrest = course.with_perturbations([override("hr", 0.0, t, 0.0)])
+    t1 = t + wf.CYCLE_STEP_S
+    _, ecg = wf.waveform(arrest, "ecg_ii", t1, 10.0)
+    assert np.ptp(ecg) < 0.3  # baseline wander and noise, no complexes
+    _, abp = wf.waveform(arrest, "abp", t1, 10.0)
+    assert np.ptp(abp) < 2.0
+    _, pleth = wf.waveform(arrest, "pleth", t1, 10.0)
+    assert np.ptp(pleth) < 0.05

@@ -1,0 +1,147 @@
+"""Alarm bar: the alarm messages, highest priority first, physiological and technical
+alarms apart (as real monitors show them), the inactivation state with its countdown,
+and the operator's alarm keys.
+
+Flashing follows the priority (high about 2 Hz, medium about 0.5 Hz, low steady, 50 %
+on) and is computed from the clock's wall time, so it is deterministic under test.
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6 import QtCore, QtWidgets
+
+from dashboard.alarms import AlarmSignal, InactivationStatus, Priority
+
+PRIORITY_COLOURS = {Priority.HIGH: "#ff1744", Priority.MEDIUM: "#ffea00", Priority.LOW: "#00e5ff"}
+FLASH_HZ = {Priority.HIGH: 2.0, Priority.MEDIUM: 0.5, Priority.LOW: 0.0}
+MAX_SHOWN = 3
+
+
+def flash_on(priority: Priority, wall: float) -> bool:
+    """Whether a flashing indicator of this priority is lit at wall time `wall`."""
+    hz = FLASH_HZ[priority]
+    if hz <= 0:
+        return True
+    return (wall * hz) % 1.0 < 0.5
+
+
+def _mmss(seconds: float) -> str:
+    s = max(0, int(math.ceil(seconds)))
+    return f"{s // 60}:{s % 60:02d}"
+
+
+class AlarmMessages(QtWidgets.QLabel):
+    """One block of alarm messages (physiological or technical)."""
+
+    def __init__(self, name: str, parent: QtWidgets.QWidget) -> None:
+        super().__init__("", parent)
+        self.setObjectName(name)
+        self.setProperty("role", "alarm_messages")
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
+                           QtWidgets.QSizePolicy.Policy.Preferred)
+        self.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+        self._style = ""
+
+    def show_alarms(self, alarms: list[AlarmSignal], wall: float) -> None:
+        if not alarms:
+            self._set("", "")
+            self.setAccessibleDescription("")
+            return
+        shown = alarms[:MAX_SHOWN]
+        parts = [a.text + ("  (ack)" if a.state.value == "acknowledged" else "")
+                 + ("  (latched)" if a.state.value == "latched" else "") for a in shown]
+        if len(alarms) > MAX_SHOWN:
+            parts.append(f"+{len(alarms) - MAX_SHOWN} more")
+        text = "   ".join(parts)
+        top = alarms[0]
+        colour = PRIORITY_COLOURS[top.priority]
+        lit = flash_on(top.priority, wall) and top.state.value != "acknowledged"
+        style = (f"background: {colour}; color: #000000;" if lit
+                 else f"background: #000000; color: {colour};")
+        self._set(text, style)
+        self.setAccessibleDescription(text)
+
+    def _set(self, text: str, style: str) -> None:
+        if self.text() != text:
+            self.setText(text)
+        full = f"QLabel {{ {style} font-weight: bold; padding: 2px 6px; }}"
+        if full != self._style:
+            self._style = full
+            self.setStyleSheet(full)
+
+
+class AlarmBar(QtWidgets.QFrame):
+    acknowledge_clicked = QtCore.Signal()
+    audio_pause_clicked = QtCore.Signal()
+    alarm_pause_clicked = QtCore.Signal()
+    audio_off_toggled = QtCore.Signal(bool)
+    limits_clicked = QtCore.Signal()
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("alarm.bar")
+        lay = QtWidgets.QHBoxLayout(self)
+        lay.setContentsMargins(0, 2, 0, 2)
+        lay.setSpacing(6)
+        self.physiological = AlarmMessages("alarm.physiological", self)
+        self.physiological.setAccessibleName("Physiological alarms")
+        self.technical = AlarmMessages("alarm.technical", self)
+        self.technical.setAccessibleName("Technical alarms")
+        self.status = QtWidgets.QLabel("", self)
+        self.status.setObjectName("alarm.status")
+        self.status.setAccessibleName("Alarm inactivation state")
+        self.status.setProperty("role", "alarm_status")
+        self.status.setStyleSheet("color: #ffffff; font-weight: bold;")
+        self.status.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
+                                  QtWidgets.QSizePolicy.Policy.Preferred)
+
+        def button(text: str, name: str, tip: str) -> QtWidgets.QPushButton:
+            b = QtWidgets.QPushButton(text, self)
+            b.setObjectName(name)
+            b.setAccessibleName(tip)
+            b.setToolTip(tip)
+            b.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
+            return b
+
+        self.ack = button("Acknowledge", "control.acknowledge", "Acknowledge alarms (A)")
+        self.pause = button("Audio pause", "control.audio_pause", "Audio paused 2 min (S)")
+        self.alarm_pause = button("Alarm pause", "control.alarm_pause", "Alarm paused (P)")
+        self.audio_off = button("Audio off", "control.audio_off", "Audio off (toggle)")
+        self.audio_off.setCheckable(True)
+        self.limits = button("Limits", "control.limits", "Alarm limits (L)")
+        self.ack.clicked.connect(self.acknowledge_clicked.emit)
+        self.pause.clicked.connect(self.audio_pause_clicked.emit)
+        self.alarm_pause.clicked.connect(self.alarm_pause_clicked.emit)
+        self.audio_off.toggled.connect(self.audio_off_toggled.emit)
+        self.limits.clicked.connect(self.limits_clicked.emit)
+        lay.addWidget(self.physiological, 5)
+        lay.addWidget(self.technical, 4)
+        lay.addWidget(self.status, 2)
+        for b in (self.ack, self.pause, self.alarm_pause, self.audio_off, self.limits):
+            lay.addWidget(b, 0)
+
+    def show_state(self, alarms: list[AlarmSignal], status: InactivationStatus, wall: float,
+                   audio_note: str) -> None:
+        self.physiological.show_alarms([a for a in alarms if not a.technical], wall)
+        self.technical.show_alarms([a for a in alarms if a.technical], wall)
+        parts = []
+        if status.audio_off:
+            parts.append("AUDIO OFF")
+        elif status.audio_paused_remaining_s is not None:
+            parts.append(f"AUDIO PAUSED {_mmss(status.audio_paused_remaining_s)}")
+        if status.alarm_paused_remaining_s is not None:
+            parts.append(f"ALARM PAUSED {_mmss(status.alarm_paused_remaining_s)}")
+        if status.alarms_off:
+            parts.append(f"ALARM OFF: {', '.join(sorted(status.alarms_off))}")
+        if audio_note:
+            parts.append(audio_note)
+        text = " · ".join(parts)
+        if self.status.text() != text:
+            self.status.setText(text)
+            self.status.setToolTip(text)
+        if self.audio_off.isChecked() != status.audio_off:
+            self.audio_off.blockSignals(True)
+            self.audio_off.setChecked(status.audio_off)
+            self.audio_off.blockSignals(False)

@@ -1,0 +1,82 @@
+"""Alarm limits dialog for one parameter: low and high limit, or off where the profile
+allows it. Changes go to the alarm engine, which logs them."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6 import QtWidgets
+
+from dashboard.alarms import AlarmEngine, LimitError
+from replay_data.catalogue import Catalogue
+
+
+class LimitsDialog(QtWidgets.QDialog):
+    def __init__(self, engine: AlarmEngine, catalogue: Catalogue, parameters: list[str],
+                 current: str | None = None, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("dialog.limits")
+        self.setWindowTitle("Alarm limits")
+        self.engine = engine
+        self.catalogue = catalogue
+        form = QtWidgets.QFormLayout(self)
+        self.parameter = QtWidgets.QComboBox(self)
+        self.parameter.setObjectName("limits.parameter")
+        self.parameter.setAccessibleName("Parameter")
+        for p in parameters:
+            ch = catalogue.numerics.get(p)
+            self.parameter.addItem(f"{ch.label} ({ch.unit})" if ch else p, p)
+        self.low = QtWidgets.QDoubleSpinBox(self)
+        self.low.setObjectName("limits.low")
+        self.low.setAccessibleName("Low limit")
+        self.high = QtWidgets.QDoubleSpinBox(self)
+        self.high.setObjectName("limits.high")
+        self.high.setAccessibleName("High limit")
+        for box in (self.low, self.high):
+            box.setRange(-1000, 10000)
+            box.setSpecialValueText("off")
+            box.setKeyboardTracking(False)
+        self.error = QtWidgets.QLabel("", self)
+        self.error.setObjectName("limits.error")
+        self.error.setStyleSheet("color: #ff5252;")
+        self.error.setWordWrap(True)
+        buttons = QtWidgets.QDialogButtonBox(
+            QtWidgets.QDialogButtonBox.StandardButton.Apply
+            | QtWidgets.QDialogButtonBox.StandardButton.Close, self)
+        buttons.setObjectName("limits.buttons")
+        self.apply_button = buttons.button(QtWidgets.QDialogButtonBox.StandardButton.Apply)
+        self.apply_button.setObjectName("limits.apply")
+        self.apply_button.clicked.connect(self.apply)
+        buttons.rejected.connect(self.reject)
+        form.addRow("Parameter", self.parameter)
+        form.addRow("High limit", self.high)
+        form.addRow("Low limit", self.low)
+        form.addRow(self.error)
+        form.addRow(buttons)
+        self.parameter.currentIndexChanged.connect(self._load)
+        self.case_time = 0.0
+        if current is not None and self.parameter.findData(current) >= 0:
+            self.parameter.setCurrentIndex(self.parameter.findData(current))
+        self._load()
+
+    def _load(self) -> None:
+        p = self.parameter.currentData()
+        ch = self.catalogue.numerics.get(p)
+        decimals = ch.precision if ch else 1
+        low, high = self.engine.limits(p)
+        for box, v in ((self.low, low), (self.high, high)):
+            box.setDecimals(decimals)
+            box.setValue(box.minimum() if v is None or not math.isfinite(v) else v)
+        self.error.setText("")
+
+    def apply(self) -> bool:
+        p = self.parameter.currentData()
+        low = None if self.low.value() == self.low.minimum() else self.low.value()
+        high = None if self.high.value() == self.high.minimum() else self.high.value()
+        try:
+            self.engine.set_limits(self.case_time, p, low=low, high=high)
+        except LimitError as exc:
+            self.error.setText(str(exc))
+            return False
+        self.error.setText("Applied.")
+        return True
