@@ -2,6 +2,9 @@
 
     icu-dashboard [--scenario S] [--start T] [--speed X] [--seed N] [--fullscreen] [--size WxH]
     icu-dashboard --headless --start T --duration SEC [--speed X] [--size WxH] --screenshot OUT.png
+    icu-dashboard --instructor [--session-log PATH]     (trainee monitor + instructor console)
+    icu-dashboard --replay SESSION.jsonl                (play a recorded session back)
+    icu-dashboard debrief SESSION.jsonl --out REPORT.html
 
 Headless runs offscreen on a virtual clock: case time advances by SEC as fast as the
 machine can (every case second reaches the numerics and the alarms), only the last
@@ -42,6 +45,10 @@ class LaunchOptions:
     screenshot: str | None
     alarm_log: str | None
     mute: bool
+    instructor: bool
+    session_log: str | None
+    replay: str | None
+    inject: tuple[str, ...]
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -75,6 +82,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--screenshot", help="headless: PNG file for the last frame")
     p.add_argument("--alarm-log", help="alarm log (JSON Lines); default: user data folder")
     p.add_argument("--mute", action="store_true", help="no alarm sound")
+    p.add_argument("--instructor", action="store_true",
+                   help="also open the instructor console (a second window)")
+    p.add_argument("--session-log", help="record the session (JSON Lines); with --instructor "
+                                         "the default is the user data folder")
+    p.add_argument("--replay", help="play a recorded session file back")
+    p.add_argument("--inject", action="append", default=[], metavar="ID@T",
+                   help="headless: start injection ID at case time T (repeatable), "
+                        "e.g. pump_stop@ecmo_start+1d")
     return p
 
 
@@ -94,9 +109,17 @@ def parse_options(argv: Sequence[str] | None) -> LaunchOptions:
         folder = os.path.dirname(os.path.abspath(a.screenshot))
         if not os.path.isdir(folder):
             raise ReplayDataError(f"--screenshot {a.screenshot}: folder {folder} does not exist")
+    if a.replay and not os.path.isfile(a.replay):
+        raise ReplayDataError(f"--replay {a.replay}: no such session file")
+    for spec in a.inject:
+        if "@" not in spec:
+            raise ReplayDataError(f"--inject {spec}: use ID@TIME, e.g. pump_stop@ecmo_start+1d")
+    if a.inject and not a.headless:
+        raise ReplayDataError("--inject is for --headless runs; use the instructor console live")
     return LaunchOptions(a.scenario, a.start, a.speed, a.seed, a.fullscreen,
                          _size(a.size) if a.size else DEFAULT_SIZE, a.headless, duration,
-                         a.screenshot, a.alarm_log, a.mute)
+                         a.screenshot, a.alarm_log, a.mute, a.instructor, a.session_log,
+                         a.replay, tuple(a.inject))
 
 
 def run(opts: LaunchOptions) -> int:
@@ -110,8 +133,16 @@ def run(opts: LaunchOptions) -> int:
     from replay_data.course import Course
     from replay_data.scenario import load_scenario
 
-    course = Course(load_scenario(opts.scenario), seed=opts.seed)
-    start = course.scenario.default_start if opts.start is None else _time(course, opts.start)
+    from dashboard.session_log import course_for, default_session_path, read_session
+
+    recording = None
+    if opts.replay:
+        recording = read_session(opts.replay)
+        course = course_for(recording)
+        start = recording.start if opts.start is None else _time(course, opts.start)
+    else:
+        course = Course(load_scenario(opts.scenario), seed=opts.seed)
+        start = course.scenario.default_start if opts.start is None else _time(course, opts.start)
     if opts.headless and start + opts.duration > course.scenario.end:
         raise ReplayDataError(f"--start + --duration runs past the end of the scenario "
                               f"({course.scenario.end:.0f} s)")
@@ -119,10 +150,31 @@ def run(opts: LaunchOptions) -> int:
     app.setApplicationName("icu-dashboard")
     from dashboard.alarms import default_log_path
 
+    # Resolve everything the user typed before any file is created.
+    planned = []
+    for spec in opts.inject:
+        name, _, when = spec.partition("@")
+        if name not in course.scenario.injections:
+            known = ", ".join(course.scenario.injections)
+            raise ReplayDataError(f"--inject {spec}: unknown injection {name!r} (known: {known})")
+        planned.append((name, _time(course, when, "--inject")))
+
     log_path = opts.alarm_log or default_log_path()
-    session = MonitorSession.create(course, start=start, speed=opts.speed,
-                                    virtual_clock=opts.headless, alarm_log=log_path,
-                                    mute=opts.mute or opts.headless)
+    session_path = opts.session_log
+    if session_path is None and opts.instructor and not opts.replay:
+        session_path = str(default_session_path())
+    common = {"virtual_clock": opts.headless, "alarm_log": log_path,
+              "mute": opts.mute or opts.headless}
+    if recording is not None:
+        session = MonitorSession.from_recording(recording, course, **common)
+        if opts.start is not None:
+            session.window.seek(start)
+    else:
+        session = MonitorSession.create(course, start=start, speed=opts.speed,
+                                        session_log=session_path, instructor=opts.instructor,
+                                        scenario_name=opts.scenario, **common)
+    for name, when in planned:
+        session.schedule_injection(name, when)
     window = session.window
     window.resize(*opts.size)
     if opts.headless:
@@ -139,22 +191,36 @@ def run(opts: LaunchOptions) -> int:
         window.showFullScreen()
     else:
         window.show()
+    if session.console is not None:
+        session.console.resize(900, 700)
+        session.console.show()
+    if session.recorder is not None:
+        print(f"icu-dashboard: recording the session to {session.recorder.path}", file=sys.stderr)
     code = app.exec()
     session.close()
     return int(code)
 
 
-def _time(course, text: str) -> float:  # noqa: ANN001
+def _time(course, text: str, option: str = "--start") -> float:  # noqa: ANN001
     try:
         return course.scenario.resolve(text)
     except ReplayDataError as exc:
-        raise ReplayDataError(f"--start {text}: {exc}") from None
+        raise ReplayDataError(f"{option} {text}: {exc}") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["debrief"]:
+        from dashboard.debrief import debrief_main
+
+        return debrief_main(args[1:])
     try:
-        return run(parse_options(argv))
+        return run(parse_options(args))
     except ReplayDataError as exc:
+        print(f"icu-dashboard: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except ValueError as exc:
+        # Session files and alarm profiles report their own file and line.
         print(f"icu-dashboard: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as exc:

@@ -62,6 +62,8 @@ class BedsideMonitor:
         from dashboard.alarms import AlarmChange
 
         for a in self.alarms.active_alarms():
+            if a.raised_at >= t:
+                continue  # raised at the target second itself: already logged as a raise
             sink.write(AlarmChange(case_time=t, event="present", alarm_id=a.alarm_id,
                                    channel=a.channel, value=a.value, limit=a.limit,
                                    priority=a.priority, message=a.message, kind=a.kind,

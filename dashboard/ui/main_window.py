@@ -63,6 +63,8 @@ class MonitorWindow(QtWidgets.QWidget):
         self.alarms: AlarmEngine | None = self.monitor.alarms  # type: ignore[assignment]
         self.audio: AlarmAudio = audio or SilentAudio("MUTED")
         self.action_listeners: list = []  # trainee actions, for the session recording
+        self.clock_listeners: list = []  # play/pause/speed/seek, for the session recording
+        self.frame_listeners: list = []  # called with the case time after each frame
         cat = course.catalogue
         self._display_t = clock.case_time()
         self._last_wall = clock.wall_time()
@@ -179,20 +181,29 @@ class MonitorWindow(QtWidgets.QWidget):
         action()
         event.accept()
 
+    def _clock_action(self, action: str, **fields: object) -> None:
+        t = self.clock.case_time()
+        for listener in self.clock_listeners:
+            listener(t, action, fields)
+
     def toggle_play(self) -> None:
         self.clock.toggle()
+        self._clock_action("play" if self.clock.playing else "pause")
         self.frame()
 
     def set_speed(self, speed: float) -> None:
         self.clock.set_speed(speed)
+        self._clock_action("speed", value=self.clock.speed)
         self.frame()
 
     def faster(self) -> None:
         self.clock.faster()
+        self._clock_action("speed", value=self.clock.speed)
         self.frame()
 
     def slower(self) -> None:
         self.clock.slower()
+        self._clock_action("speed", value=self.clock.speed)
         self.frame()
 
     def step(self, seconds: float) -> None:
@@ -278,6 +289,9 @@ class MonitorWindow(QtWidgets.QWidget):
 
     def seek(self, t: float) -> None:
         """Jump anywhere: values are a pure function of time, so this is instant."""
+        if getattr(self, "_seeded", False):
+            self._clock_action("seek", target=float(t))
+        self._seeded = True
         self.clock.seek(t)
         t = self.clock.case_time()
         self.monitor.seek(t)
@@ -331,6 +345,8 @@ class MonitorWindow(QtWidgets.QWidget):
             self._last_trend_wall = wall
             self.trends.show_time(t)
         self.case_time_changed.emit(t)
+        for listener in self.frame_listeners:
+            listener(t)
 
     def _update_numerics(self, t: float, wall: float) -> None:
         second = math.floor(t)

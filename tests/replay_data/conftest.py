@@ -24,11 +24,6 @@ def case_scenario() -> Scenario:
 
 
 @pytest.fixture(scope="session")
-def case_events(case_scenario: Scenario) -> dict[str, float]:
-    return case_scenario.event_times
-
-
-@pytest.fixture(scope="session")
 def case_course(case_scenario: Scenario) -> Course:
     return Course(case_scenario, seed=0)
 

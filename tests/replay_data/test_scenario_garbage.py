@@ -194,8 +194,8 @@ def test_draw_grid_with_astronomical_span() -> None:
 
 
 def test_draw_grid_with_too_many_draws() -> None:
-    doc = _minimal(draws=[{"start": "admission", "end": "admission+1d", "every": 1e-6, "tests": ["ph"],
-                           "values": {"ph": 7.4}, "basis": "assumed"}])
+    doc = _minimal(draws=[{"start": "admission", "end": "admission+1d", "every": 1e-6,
+                           "tests": ["ph"], "values": {"ph": 7.4}, "basis": "assumed"}])
     with pytest.raises(ScenarioError, match=r"^mini\.toml: draws\[0\]\.every: .*at most"):
         parse_scenario(doc, "mini.toml")
 
@@ -217,8 +217,8 @@ def test_long_chain_of_event_references() -> None:
     events += [{"id": f"e{i}", "t": f"{'admission' if i == 0 else f'e{i - 1}'}+1s",
                 "label": "E", "basis": "assumed"} for i in range(n)]
     events.reverse()  # the last event first, so resolution starts at the far end
-    sc = parse_scenario({"scenario": {"id": "x", "title": "x", "end": "admission+2h"}, "events": events},
-                        "chain.toml")
+    meta = {"id": "x", "title": "x", "end": "admission+2h"}
+    sc = parse_scenario({"scenario": meta, "events": events}, "chain.toml")
     assert sc.event_times[f"e{n - 1}"] == n
 
 
@@ -228,8 +228,8 @@ def test_long_cycle_of_event_references() -> None:
     events += [{"id": f"e{i}", "t": f"e{(i + 1) % n}-1s", "label": "E", "basis": "assumed"}
                for i in range(n)]
     with pytest.raises(ScenarioError, match=r"^cycle\.toml: events\[1\]\.t: cyclic"):
-        parse_scenario({"scenario": {"id": "x", "title": "x", "end": "admission+2h"}, "events": events},
-                       "cycle.toml")
+        meta = {"id": "x", "title": "x", "end": "admission+2h"}
+        parse_scenario({"scenario": meta, "events": events}, "cycle.toml")
 
 
 def test_deeply_nested_toml(tmp_path: Path) -> None:

@@ -1,0 +1,78 @@
+"""Course benchmark: whole-course trends, one sample, and a one-minute sample grid.
+
+    .venv/bin/python benchmarks/bench_trends.py [--runs 5] [--seed 0]
+
+Prints the median of `--runs` runs of each:
+  - Course.numerics: every numeric channel over the whole course on a 60 s grid
+    (what the trends page and `replay-data trends --step 60` compute); goal < 0.5 s.
+  - Course.sample(t): all numerics, the latest ACT and the flags at one time (per call).
+  - Course.sample_grid: the same on a 60 s window at 1 s steps (61 times, one call), and
+    the same 61 times through sample(t) one by one for comparison.
+Times are taken at a quiet moment on ECMO and inside the scheduled drainage chatter.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from replay_data.course import Course  # noqa: E402
+from replay_data.scenario import load_scenario  # noqa: E402
+
+GOAL_WHOLE_COURSE_S = 0.5
+
+
+def median_time(fn: Callable[[], object], runs: int, repeat: int = 1) -> float:
+    """Median over `runs` of the time per call, each run timing `repeat` calls."""
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        for _ in range(repeat):
+            fn()
+        times.append((time.perf_counter() - t0) / repeat)
+    return statistics.median(times)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+
+    scenario = load_scenario("sle_dah_ecmo")
+    course = Course(scenario, seed=args.seed)
+    channels = list(course.catalogue.numerics)
+    grid = np.arange(scenario.start, scenario.end + 1e-9, 60.0)
+    course.numerics(channels, grid[:10])  # warm caches (catalogue, scheduled injections)
+    course.sample(grid[5])
+
+    whole = median_time(lambda: course.numerics(channels, grid), args.runs)
+    verdict = "ok" if whole < GOAL_WHOLE_COURSE_S else "OVER GOAL"
+    print(f"Course.numerics, {len(channels)} channels x {grid.size} times "
+          f"(whole course, 60 s step): {whole * 1e3:8.1f} ms  "
+          f"[goal < {GOAL_WHOLE_COURSE_S * 1e3:.0f} ms: {verdict}]")
+
+    ev = scenario.event_times
+    moments = {"quiet on ECMO": ev["act_target_raised"] + 2 * 3600,
+               "drainage chatter": ev["drainage_chatter"] + 60}
+    for name, t in moments.items():
+        one = median_time(lambda t=t: course.sample(t), args.runs, repeat=200)
+        window = t + np.arange(0, 61, 1.0)
+        grid_call = median_time(lambda w=window: course.sample_grid(w), args.runs, repeat=50)
+        loop = median_time(lambda w=window: [course.sample(x) for x in w], args.runs, repeat=5)
+        print(f"{name:>17}: Course.sample(t) {one * 1e6:8.0f} us/call   "
+              f"sample_grid(60 s @ 1 s) {grid_call * 1e3:6.2f} ms   "
+              f"61 x sample(t) {loop * 1e3:6.2f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
