@@ -378,7 +378,12 @@ class RecordedSession:
         return self._actions("trainee")
 
     def alarm_changes(self) -> list[AlarmChange]:
-        return [_alarm_change(e.case_time, e.fields) for e in self._of("alarm")]
+        """As the engine reported them; NaN values come back as None."""
+        return [c for _, c in self.alarm_records()]
+
+    def alarm_records(self) -> list[tuple[int, AlarmChange]]:
+        """(line, change): the line orders alarms among the other entries."""
+        return [(e.line, _alarm_change(e.case_time, e.fields)) for e in self._of("alarm")]
 
     def snapshots(self) -> list[Snapshot]:
         return [Snapshot(e.line, e.case_time, e.wall_time, dict(e.fields["values"]),

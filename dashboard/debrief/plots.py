@@ -93,7 +93,7 @@ def time_grid(t0: float, t1: float) -> np.ndarray:
 
 def render_trend(course: Course, channel: str, t: np.ndarray, values: np.ndarray,
                  markers: Sequence[Marker] = (), regions: Sequence[Region] = (),
-                 size: tuple[int, int] = (960, 190)) -> bytes:
+                 size: tuple[int, int] = (960, 210)) -> bytes:
     """One channel over the grid t as PNG bytes."""
     ensure_qapp()
     ch = course.catalogue.numeric(channel)
@@ -102,8 +102,6 @@ def render_trend(course: Course, channel: str, t: np.ndarray, values: np.ndarray
                            axisItems={"bottom": CaseTimeAxis(orientation="bottom")})
     try:
         item = widget.getPlotItem()
-        # Not shown, so no resize event lays it out: give the item its size directly.
-        item.setGeometry(QtCore.QRectF(0, 0, width, height))
         item.hideButtons()
         item.setMenuEnabled(False)
         for side in ("left", "bottom"):
@@ -137,6 +135,9 @@ def render_trend(course: Course, channel: str, t: np.ndarray, values: np.ndarray
             item.addItem(pg.InfiniteLine(
                 m.t, pen=pg.mkPen(m.colour, width=1, style=style), label=m.label,
                 labelOpts={"position": 0.92, "color": m.colour, "anchors": [(0, 0), (0, 0)]}))
+        # Never shown, so no resize event lays it out: size the item and lay it out here.
+        item.setGeometry(QtCore.QRectF(0, 0, width, height))
+        item.layout.activate()
         exporter = ImageExporter(item)
         exporter.parameters()["width"] = width
         exporter.parameters()["height"] = height

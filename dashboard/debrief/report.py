@@ -70,7 +70,7 @@ class TimelineRow:
         return format_case_time(self.case_time)
 
     def csv_row(self) -> list[str]:
-        return [f"{self.case_time:g}", self.time_text, self.type, self.what, self.priority,
+        return [f"{self.case_time:.3f}", self.time_text, self.type, self.what, self.priority,
                 self.value, self.limit]
 
 
@@ -182,18 +182,12 @@ def _instructor_what(course: Course, a: Action) -> str:
     return a.action
 
 
-def _alarm_name(course: Course, alarm_id: str | None, messages: dict[str, str]) -> str:
-    if alarm_id is None:
-        return "all alarms"
-    return messages.get(alarm_id, alarm_id)
-
-
 def _trainee_what(course: Course, a: Action, messages: dict[str, str]) -> str:
     f = a.fields
     on = f.get("on", True) is not False
     if a.action == "acknowledge":
         aid = f.get("alarm_id")
-        return "acknowledge all" if aid is None else f"acknowledge {_alarm_name(course, aid, messages)}"
+        return "acknowledge all" if aid is None else f"acknowledge {messages.get(aid, aid)}"
     if a.action == "audio_pause":
         return "audio paused" if on else "audio pause ended"
     if a.action == "audio_off":

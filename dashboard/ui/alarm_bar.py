@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from dashboard.alarms import AlarmSignal, InactivationStatus, Priority
 
@@ -54,14 +54,18 @@ class AlarmMessages(QtWidgets.QLabel):
                  + ("  (latched)" if a.state.value == "latched" else "") for a in shown]
         if len(alarms) > MAX_SHOWN:
             parts.append(f"+{len(alarms) - MAX_SHOWN} more")
-        text = "   ".join(parts)
+        full = "   ".join(parts)
+        # Elide rather than clip: the highest-priority message always shows whole first.
+        text = QtGui.QFontMetrics(self.font()).elidedText(
+            full, QtCore.Qt.TextElideMode.ElideRight, max(40, self.width() - 12))
+        self.setToolTip(full)
         top = alarms[0]
         colour = PRIORITY_COLOURS[top.priority]
         lit = flash_on(top.priority, wall) and top.state.value != "acknowledged"
         style = (f"background: {colour}; color: #000000;" if lit
                  else f"background: #000000; color: {colour};")
         self._set(text, style)
-        self.setAccessibleDescription(text)
+        self.setAccessibleDescription(full)
 
     def _set(self, text: str, style: str) -> None:
         if self.text() != text:

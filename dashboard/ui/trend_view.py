@@ -43,6 +43,16 @@ class TrendView(QtWidgets.QFrame):
             buttons.addWidget(b)
         buttons.addStretch(1)
         lay.addLayout(buttons)
+        # Legend beside the plot, top to bottom in the order of the bands.
+        legend = QtWidgets.QVBoxLayout()
+        legend.setSpacing(0)
+        for cid in TREND_CHANNELS:
+            ch = course.catalogue.numerics[cid]
+            lo, hi = ch.trend or ch.limits
+            lab = QtWidgets.QLabel(f"{ch.label} {lo:g}–{hi:g} {ch.unit}", self)
+            lab.setObjectName(f"trend.legend.{cid}")
+            lab.setStyleSheet(f"color: {ch.colour};")
+            legend.addWidget(lab, 1)
         self.plot = pg.PlotWidget(parent=self, background="#000000")
         self.plot.setObjectName("trend.plot")
         pi = self.plot.getPlotItem()
@@ -53,8 +63,6 @@ class TrendView(QtWidgets.QFrame):
         pi.getAxis("bottom").setTextPen("#90a4ae")
         self.plot.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
                                 QtWidgets.QSizePolicy.Policy.Ignored)
-        pi.addLegend(offset=(6, 2), labelTextColor="#e0e0e0", colCount=len(TREND_CHANNELS),
-                     labelTextSize="8pt")
         self.view = pi.getViewBox()
         self.view.disableAutoRange()
         # Each channel on its own normalised band so that all four read at once.
@@ -62,7 +70,7 @@ class TrendView(QtWidgets.QFrame):
         for cid in TREND_CHANNELS:
             ch = course.catalogue.numerics[cid]
             self.curves[cid] = pi.plot([], [], pen=pg.mkPen(ch.colour, width=1),
-                                       name=f"{ch.label} ({ch.unit})", connect="finite")
+                                       connect="finite")
         self.now_line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#ffffff", width=1))
         self.view.addItem(self.now_line)
         self.markers: list[pg.InfiniteLine] = []
@@ -77,6 +85,7 @@ class TrendView(QtWidgets.QFrame):
             self.view.addItem(m)
             self.markers.append(m)
         lay.addWidget(self.plot, 1)
+        lay.addLayout(legend)
         self.plot.getPlotItem().setLabel("bottom", "case time (h from admission)")
 
     def set_course(self, course: Course) -> None:

@@ -1,0 +1,68 @@
+"""`icu-dashboard debrief SESSION.jsonl [--out REPORT.html]`: the debrief report.
+
+Bad arguments or files: one line on stderr ('icu-dashboard debrief: error: ...'),
+exit code 2, no traceback and no output file (the report is written atomically).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from dashboard.session_log import SessionLogError
+from replay_data.errors import ReplayDataError, one_line
+
+from .report import DebriefError, build_debrief
+
+EXIT_BAD_INPUT = 2
+PROG = "icu-dashboard debrief"
+
+
+class _UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        # argparse would print the usage block too: keep errors to one line.
+        raise _UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog=PROG,
+                description="Debrief report of a recorded training session: one "
+                            "self-contained HTML file (trends, alarms, time to acknowledge, "
+                            "what the team did after each injection) and a CSV of the "
+                            "timeline beside it. Training simulator, not a medical device.")
+    p.add_argument("session", help="session recording (.jsonl)")
+    p.add_argument("--out", help="report file (.html); default: the session's name with "
+                                 ".html, in the same folder")
+    return p
+
+
+def debrief_main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        session = Path(args.session)
+        out = Path(args.out) if args.out else session.with_suffix(".html")
+        report = build_debrief(session, out)
+    except SystemExit as exc:  # --help
+        return int(exc.code or 0)
+    except (_UsageError, SessionLogError, DebriefError, ReplayDataError) as exc:
+        return _fail(str(exc))
+    except OSError as exc:
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        return _fail(f"{where}{exc.strerror or exc}")
+    print(f"wrote {report.html_path} and {report.csv_path}")
+    return 0
+
+
+def _fail(message: str) -> int:
+    print(f"{PROG}: error: {one_line(message)}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(debrief_main())

@@ -1,0 +1,104 @@
+"""Alarms as the trainee meets them: the bar, flashing tiles, acknowledge, audio pause,
+the limits dialog, and the log. Clock and wall time are driven by hand."""
+
+from __future__ import annotations
+
+import json
+
+from PySide6 import QtWidgets
+
+from dashboard.ui.alarm_audio import RecordingAudio
+
+
+def text(window, name: str) -> str:
+    w = window.findChild(QtWidgets.QWidget, name)
+    assert w is not None, name
+    return w.text() if hasattr(w, "text") else w.accessibleDescription()
+
+
+def log_lines(path) -> list[dict]:
+    return [json.loads(x) for x in path.read_text().splitlines()]
+
+
+def test_pre_ecmo_alarms_show_flash_and_sound(make_session, tmp_path):
+    audio = RecordingAudio()
+    s = make_session("abg_pre_ecmo-5m", alarm_log=tmp_path / "a.jsonl", audio=audio)
+    w = s.window
+    phys = w.findChild(QtWidgets.QLabel, "alarm.physiological").accessibleDescription()
+    assert phys.startswith("*** Desat")
+    assert "** ABP mean low" in phys
+    # SpO2 tile flashes red at about 2 Hz: lit, then dark a quarter second later.
+    tile = w.tiles["spo2"]
+    s.wall.now = 10.0
+    w.frame()
+    assert tile.property("alarm") == "#ff1744"
+    s.wall.now = 10.25
+    w.frame()
+    assert tile.property("alarm") == ""
+    # The loudest alarm sounds with the oxygen melody at high priority.
+    assert audio.played[-1] is not None and audio.played[-1][0].name == "HIGH"
+    assert audio.played[-1][1].value == "oxygen"
+    lines = log_lines(tmp_path / "a.jsonl")
+    assert {(x["event"], x["alarm_id"]) for x in lines} >= {("present", "spo2.low"),
+                                                           ("present", "abp_mean.low")}
+
+
+def test_acknowledge_and_audio_pause_with_countdown(make_session, tmp_path):
+    audio = RecordingAudio()
+    s = make_session("abg_pre_ecmo-5m", alarm_log=tmp_path / "a.jsonl", audio=audio)
+    w = s.window
+    w.findChild(QtWidgets.QPushButton, "control.audio_pause").click()
+    assert text(w, "alarm.status").startswith("AUDIO PAUSED 2:00")
+    assert audio.played[-1] is None  # silence while paused
+    s.advance_virtual(30)
+    assert text(w, "alarm.status").startswith("AUDIO PAUSED 1:30")
+    s.advance_virtual(95)
+    assert "AUDIO PAUSED" not in text(w, "alarm.status")
+    assert audio.played[-1] is not None  # the still-active alarms sound again
+    w.findChild(QtWidgets.QPushButton, "control.acknowledge").click()
+    assert all(a.state.value == "acknowledged" for a in s.alarms.active_alarms())
+    assert "(ack)" in w.findChild(QtWidgets.QLabel, "alarm.physiological").accessibleDescription()
+    assert w.tiles["spo2"].property("alarm") == ""  # acknowledged: the tile stops flashing
+    events = [x["event"] for x in log_lines(tmp_path / "a.jsonl")]
+    assert "audio_paused" in events and "acknowledge" in events
+    history = w.findChild(QtWidgets.QListWidget, "alarm.history")
+    assert any("acknowledge" in history.item(i).text() for i in range(history.count()))
+
+
+def test_alarms_clear_after_ecmo_and_latched_desat_waits(make_session):
+    s = make_session("ecmo_start-1m", speed=10)
+    s.advance_virtual(75 * 60, frames=300)  # every case second reaches the engine
+    active = {a.alarm_id: a for a in s.alarms.active_alarms()}
+    assert "abp_mean.low" not in active  # pressure recovered after ECMO
+    assert active["spo2.low"].state.value == "latched"  # high priority: waits for ack
+    assert not active["spo2.low"].condition_active
+    s.window.acknowledge()
+    assert "spo2.low" not in {a.alarm_id for a in s.alarms.active_alarms()}
+
+
+def test_limits_dialog_changes_limit_and_logs(make_session, tmp_path):
+    s = make_session("ecmo_start+2h", alarm_log=tmp_path / "a.jsonl")
+    w = s.window
+    dlg = w.open_limits("hr")
+    assert dlg.objectName() == "dialog.limits"
+    dlg.high.setValue(140)
+    dlg.apply_button.click()
+    assert s.alarms.limits("hr")[1] == 140
+    w.frame()
+    assert w.findChild(QtWidgets.QLabel, "limits.hr").text().startswith("140")
+    assert any(x["event"] == "limits_changed" for x in log_lines(tmp_path / "a.jsonl"))
+    # An impossible limit is refused with a message, not a crash.
+    dlg.low.setValue(150)
+    assert not dlg.apply()
+    assert "below" in dlg.error.text() or "limit" in dlg.error.text()
+    dlg.close()
+
+
+def test_pump_stop_raises_circuit_alarm_apart_from_physiological(make_session):
+    s = make_session("ecmo_start+1d")
+    s.inject("pump_stop")
+    s.advance_virtual(30, frames=3)
+    tech = s.window.findChild(QtWidgets.QLabel, "alarm.technical").accessibleDescription()
+    assert tech.startswith("***") and "*** ECMO pump stopped" in tech
+    phys = s.window.findChild(QtWidgets.QLabel, "alarm.physiological").accessibleDescription()
+    assert "pump" not in phys

@@ -1,0 +1,101 @@
+"""The instructor console driven by objectName, the trainee monitor following it, and a
+recorded session that plays back to the same screens."""
+
+from __future__ import annotations
+
+from PySide6 import QtWidgets
+
+from dashboard.session import MonitorSession
+from dashboard.session_log import course_for, read_session
+
+
+def child(widget, cls, name):
+    w = widget.findChild(cls, name)
+    assert w is not None, name
+    return w
+
+
+def choose(combo: QtWidgets.QComboBox, data) -> None:
+    i = combo.findData(data)
+    assert i >= 0, data
+    combo.setCurrentIndex(i)
+
+
+def test_console_injects_pump_stop_and_stops_it(make_session):
+    s = make_session("ecmo_start+1d", instructor=True)
+    console = s.console
+    assert "VV-ECMO at FdO2 100 %" not in child(console, QtWidgets.QLabel,
+                                               "instructor.teaching").text()
+    assert "ACT target raised" in child(console, QtWidgets.QLabel, "instructor.teaching").text()
+    choose(child(console, QtWidgets.QComboBox, "instructor.injection"), "pump_stop")
+    child(console, QtWidgets.QDoubleSpinBox, "instructor.severity").setValue(1.0)
+    child(console, QtWidgets.QSpinBox, "instructor.duration").setValue(600)
+    child(console, QtWidgets.QPushButton, "instructor.inject").click()
+    s.advance_virtual(120, frames=4)
+    w = s.window
+    assert child(w, QtWidgets.QLabel, "numeric.ecmo_flow").text() == "0.00"
+    assert child(w, QtWidgets.QLabel, "numeric.ecmo_rpm").text() == "0"
+    assert float(child(w, QtWidgets.QLabel, "numeric.spo2").text()) < 75
+    alarms = child(console, QtWidgets.QListWidget, "instructor.alarms")
+    assert any("ECMO pump stopped" in alarms.item(i).text() for i in range(alarms.count()))
+    active = child(console, QtWidgets.QListWidget, "instructor.active")
+    assert active.count() == 1 and "Pump stop" in active.item(0).text()
+    active.setCurrentRow(0)
+    child(console, QtWidgets.QPushButton, "instructor.stop").click()
+    s.advance_virtual(60, frames=2)
+    assert float(child(w, QtWidgets.QLabel, "numeric.ecmo_flow").text()) > 3.0
+
+
+def test_console_override_drives_spo2(make_session):
+    s = make_session("ecmo_start+2d", instructor=True)
+    console = s.console
+    choose(child(console, QtWidgets.QComboBox, "instructor.override_channel"), "spo2")
+    child(console, QtWidgets.QDoubleSpinBox, "instructor.override_target").setValue(85)
+    child(console, QtWidgets.QSpinBox, "instructor.override_transition").setValue(60)
+    child(console, QtWidgets.QPushButton, "instructor.override_apply").click()
+    s.advance_virtual(90, frames=3)
+    assert abs(float(child(s.window, QtWidgets.QLabel, "numeric.spo2").text()) - 85) <= 1
+
+
+def test_console_shows_errors_instead_of_crashing(make_session):
+    s = make_session("ecmo_start+2d", instructor=True)
+    s._console_inject("no_such_injection", 1.0, 60.0)
+    assert "unknown injection" in child(s.console, QtWidgets.QLabel, "instructor.message").text()
+
+
+def test_console_controls_drive_the_trainee_clock(make_session):
+    s = make_session("abg_pre_ecmo-5m", instructor=True)
+    child(s.console, QtWidgets.QPushButton, "instructor.play").click()
+    assert not s.clock.playing
+    combo = child(s.console, QtWidgets.QComboBox, "instructor.jump_event")
+    i = combo.findData(s.course.scenario.resolve("ecmo_start"))
+    combo.activated.emit(i)
+    assert s.clock.case_time() == s.course.scenario.resolve("ecmo_start")
+
+
+def test_recorded_session_replays_to_the_same_screens(make_session, tmp_path, qtbot):
+    path = tmp_path / "session.jsonl"
+    s = make_session("ecmo_start+1d", session_log=path, alarm_log=tmp_path / "a.jsonl")
+    s.advance_virtual(30)
+    s.inject("sweep_gas_failure", duration=240)
+    s.advance_virtual(120, frames=4)
+    s.window.acknowledge()
+    s.advance_virtual(90, frames=3)
+    t_end = s.clock.case_time()
+    names = ("numeric.spo2", "numeric.sweep_flow", "numeric.po2_post", "numeric.hr")
+    seen = {n: child(s.window, QtWidgets.QLabel, n).text() for n in names}
+    alarms_seen = [(a.alarm_id, a.state) for a in s.alarms.active_alarms()]
+    s.close()
+
+    rec = read_session(path)
+    assert [p.name for p in rec.final_perturbations()] == ["sweep_gas_failure"]
+    assert [a.action for a in rec.trainee_actions()] == ["acknowledge"]
+    course = course_for(rec)
+    replay = MonitorSession.from_recording(rec, course, virtual_clock=True, mute=True)
+    qtbot.addWidget(replay.window)
+    replay.window.resize(1600, 1000)
+    replay.advance_virtual(t_end - replay.clock.case_time(), frames=8)
+    assert replay.clock.case_time() == t_end
+    assert {n: child(replay.window, QtWidgets.QLabel, n).text() for n in names} == seen
+    assert [(a.alarm_id, a.state) for a in replay.alarms.active_alarms()] == alarms_seen
+    replay.close()
