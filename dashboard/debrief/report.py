@@ -63,7 +63,8 @@ class TimelineRow:
     priority: str = ""
     value: str = ""
     limit: str = ""
-    line: int = 0  # line in the session file: keeps ties in the order they happened
+    # Line in the session file: keeps ties in the order they happened; not content.
+    line: int = field(default=0, compare=False)
 
     @property
     def time_text(self) -> str:

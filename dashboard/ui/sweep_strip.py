@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtGui, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from replay_data.catalogue import WaveformSignal
 from replay_data.course import Course
@@ -26,6 +26,24 @@ N_CHUNKS = 24
 SWEEP_QUANTUM_S = 0.08
 ERASE_GAP_S = 0.3
 MM_PER_INCH = 25.4
+
+
+class ChunkCurve(pg.PlotCurveItem):
+    """A trace chunk whose bounds are known in advance (its x span, the strip's y range),
+    so painting does not scan the data for them on every frame."""
+
+    def __init__(self, x0: float, x1: float, y_range: tuple[float, float], **kwargs) -> None:
+        super().__init__(**kwargs)
+        lo, hi = y_range
+        pad = (hi - lo) * 0.05
+        self._rect = QtCore.QRectF(x0, lo - pad, max(x1 - x0, 1e-6), hi - lo + 2 * pad)
+
+    def boundingRect(self) -> QtCore.QRectF:  # noqa: N802
+        return self._rect
+
+    def dataBounds(self, ax, frac=1.0, orthoRange=None):  # noqa: ANN001, N802, N803
+        r = self._rect
+        return (r.left(), r.right()) if ax == 0 else (r.top(), r.bottom())
 
 
 class SweepStrip(QtWidgets.QFrame):
@@ -104,9 +122,9 @@ class SweepStrip(QtWidgets.QFrame):
         self._curves = []
         bounds = np.linspace(0, self._n, N_CHUNKS + 1).astype(int)
         self._chunks = [(int(a), int(min(b + 1, self._n))) for a, b in zip(bounds[:-1], bounds[1:])]
-        for _ in self._chunks:
-            c = pg.PlotCurveItem(pen=self._pen, antialias=False, connect="finite",
-                                 skipFiniteCheck=False)
+        for a, b in self._chunks:
+            c = ChunkCurve(self._x[a], self._x[b - 1], self.signal.range, pen=self._pen,
+                           antialias=False, connect="finite", skipFiniteCheck=False)
             self.view.addItem(c)
             self._curves.append(c)
         self.view.setRange(xRange=(0, seconds), yRange=self.signal.range, padding=0)
@@ -161,8 +179,16 @@ class SweepStrip(QtWidgets.QFrame):
         touched |= {(c - 1) % N_CHUNKS for c in touched}
         for c in touched:
             if 0 <= c < N_CHUNKS:
-                a, b = self._chunks[c]
-                self._curves[c].setData(self._x[a:b], self._y[a:b])
+                self._send(c)
+
+    def _send(self, c: int) -> None:
+        a, b = self._chunks[c]
+        y = self._y[a:b]
+        # Most chunks hold no gap: skip pyqtgraph's per-sample finiteness handling there.
+        if np.isfinite(y).all():
+            self._curves[c].setData(self._x[a:b], y, connect="all", skipFiniteCheck=True)
+        else:
+            self._curves[c].setData(self._x[a:b], y, connect="finite", skipFiniteCheck=False)
 
     def prefill(self, display_n: int, offset_n: int = 0) -> None:
         """Fill a whole sweep ending at display sample display_n (after a seek)."""
@@ -171,8 +197,8 @@ class SweepStrip(QtWidgets.QFrame):
         self._display_n = display_n - self._n + int(ERASE_GAP_S * self.rate)
         self._write(self._display_n, display_n)
         self._display_n = display_n
-        for c, (a, b) in enumerate(self._chunks):
-            self._curves[c].setData(self._x[a:b], self._y[a:b])
+        for c in range(len(self._chunks)):
+            self._send(c)
 
     def show_until(self, case_t: float, display_t: float) -> None:
         """Advance the sweep to display time `display_t`; samples come from case time

@@ -49,11 +49,37 @@ class WaveformFeed:
             self._blocks.popitem(last=False)
         return y
 
+    def _fill(self, k0: int, k1: int) -> None:
+        """Fetch blocks k0..k1 in one synthesis call (a seek needs a whole sweep at once;
+        one call costs about as much as one block)."""
+        missing = [k for k in range(k0, k1 + 1) if k not in self._blocks]
+        if len(missing) < 2:
+            return
+        a, b = missing[0], missing[-1]
+        n0 = a * self.block
+        count = (b - a + 1) * self.block
+        y = np.full(count, np.nan)
+        t0 = n0 / self.rate
+        lo, hi = self.course.scenario.start, self.course.scenario.end
+        if t0 + count / self.rate > lo and t0 < hi:
+            t, v = waveform(self.course, self.signal, t0, count / self.rate)
+            idx = np.rint(t * self.rate).astype(np.int64) - n0
+            ok = (idx >= 0) & (idx < count)
+            y[idx[ok]] = v[ok]
+        for k in range(a, b + 1):
+            if k not in self._blocks:
+                i = (k - a) * self.block
+                self._blocks[k] = y[i:i + self.block]
+        while len(self._blocks) > MAX_BLOCKS:
+            self._blocks.popitem(last=False)
+
     def samples(self, n0: int, n1: int) -> np.ndarray:
         """Samples with grid index n in [n0, n1) (t = n / rate)."""
         if n1 <= n0:
             return np.empty(0)
         k0, k1 = n0 // self.block, (n1 - 1) // self.block
+        if k1 > k0:
+            self._fill(k0, k1)
         parts = [self._get_block(k) for k in range(k0, k1 + 1)]
         joined = parts[0] if len(parts) == 1 else np.concatenate(parts)
         start = n0 - k0 * self.block

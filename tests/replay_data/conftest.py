@@ -14,8 +14,9 @@ REPO = Path(__file__).resolve().parents[2]
 SCENARIO_FILE = REPO / "resources" / "scenarios" / "sle_dah_ecmo.toml"
 # The published case report the scenario quotes (Choi & Kang). Not part of the repository;
 # REPLAY_CASE_REPORT points elsewhere when the shared folder is not mounted.
-CASE_REPORT = Path(os.environ.get("REPLAY_CASE_REPORT",
-                                  "/work/shared/seed/000_441095814e162a7d.txt"))
+# The team's shared folder sits beside the checkout (and beside CI's fresh clone).
+_BESIDE_REPO = Path(__file__).resolve().parents[3] / "shared/seed/000_441095814e162a7d.txt"
+CASE_REPORT = Path(os.environ.get("REPLAY_CASE_REPORT", str(_BESIDE_REPO)))
 
 
 @pytest.fixture(scope="session")
