@@ -129,11 +129,9 @@ def run(opts: LaunchOptions) -> int:
     from PySide6 import QtWidgets
 
     from dashboard.session import MonitorSession
-
+    from dashboard.session_log import course_for, default_session_path, read_session
     from replay_data.course import Course
     from replay_data.scenario import load_scenario
-
-    from dashboard.session_log import course_for, default_session_path, read_session
 
     recording = None
     if opts.replay:

@@ -35,8 +35,10 @@ class Perturbation:
         return math.inf if self.duration is None else self.start + self.duration
 
     def stopped_at(self, t: float) -> Perturbation:
-        """The same perturbation ended at case time t (ramping off from there)."""
-        return replace(self, duration=max(0.0, t - self.start))
+        """The same perturbation ended at case time t (ramping off from there); stopping
+        one that has already run its course changes nothing."""
+        cut = max(0.0, t - self.start)
+        return replace(self, duration=cut if self.duration is None else min(self.duration, cut))
 
     def active_at(self, t: float) -> bool:
         return self.start <= t < self.end + self.offset

@@ -81,8 +81,8 @@ class ReplayControls(QtWidgets.QFrame):
         self.events.addItem("Jump to event…", None)
         for e in scenario.events:
             self.events.addItem(f"{format_case_time(e.t)}  {e.label}", e.t)
-            self.events.setItemData(self.events.count() - 1,
-                                    f"[{e.provenance.basis}] {e.provenance.quote or e.provenance.note}",
+            why = e.provenance.quote or e.provenance.note
+            self.events.setItemData(self.events.count() - 1, f"[{e.provenance.basis}] {why}",
                                     QtCore.Qt.ItemDataRole.ToolTipRole)
         self.events.setMaximumWidth(330)
         self.events.activated.connect(self._jump)

@@ -229,7 +229,8 @@ class InstructorConsole(QtWidgets.QWidget):
             src = e.provenance
             quote = f"<br><i>“{src.quote}”</i>" if src.quote else ""
             note = f"<br>{src.note}" if src.note else ""
-            parts.append(f"<p><b>Last event</b> ({ago} ago, {src.basis}): {e.label}{quote}{note}</p>")
+            parts.append(f"<p><b>Last event</b> ({ago} ago, {src.basis}): "
+                         f"{e.label}{quote}{note}</p>")
         upcoming = [e for e in sc.events if e.t > t]
         if upcoming:
             e = upcoming[0]

@@ -43,6 +43,9 @@ TRUE_TIME_MAX_SPEED = 2.0
 # At fast replay the numbers still refresh like a monitor's, not every frame.
 NUMERIC_MIN_INTERVAL_S = 0.25
 TREND_MIN_INTERVAL_S = 0.5
+# Alarm indicators are redrawn at 20 Hz: enough for 2 Hz flashing at 50 % duty
+# (on/off edges within 50 ms), and a fraction of the cost of every frame.
+ALARM_MIN_INTERVAL_S = 0.05
 FRAME_INTERVAL_MS = 16
 
 
@@ -70,6 +73,7 @@ class MonitorWindow(QtWidgets.QWidget):
         self._last_wall = clock.wall_time()
         self._last_numeric_wall = -math.inf
         self._last_trend_wall = -math.inf
+        self._last_alarm_wall = -math.inf
         self._shown_second: int | None = None
         self.paint_times_ms: list[float] = []
 
@@ -328,7 +332,10 @@ class MonitorWindow(QtWidgets.QWidget):
         changes = self.monitor.take_changes()
         if changes:
             self.history.add_changes(changes)
-        self._show_alarms(wall)
+        if changes or wall - self._last_alarm_wall >= ALARM_MIN_INTERVAL_S \
+                or wall < self._last_alarm_wall:
+            self._last_alarm_wall = wall
+            self._show_alarms(wall)
         fast = self.clock.speed > TRUE_TIME_MAX_SPEED
         if fast:
             if self.clock.playing:

@@ -60,7 +60,10 @@ class SweepStrip(QtWidgets.QFrame):
         self.rate = signal.rate
         self.paint_count = 0
 
-        self.plot = pg.PlotWidget(parent=self, background=None)
+        # Opaque black background: a transparent view would make Qt repaint the strip
+        # (and compose what lies behind it) on every frame.
+        self.plot = pg.PlotWidget(parent=self, background="#000000")
+        self.plot.viewport().setAttribute(QtCore.Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
         self.plot.setObjectName(f"waveform.{signal.id}.plot")
         self.plot.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         pi = self.plot.getPlotItem()

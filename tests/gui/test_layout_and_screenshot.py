@@ -56,7 +56,8 @@ def test_no_overlap_and_nothing_clipped(make_session, size):
 def _colour_pixels(img: QtGui.QImage, colour: str) -> int:
     img = img.convertToFormat(QtGui.QImage.Format.Format_RGB32)
     ptr = img.constBits()
-    arr = np.frombuffer(ptr, np.uint8).reshape(img.height(), img.bytesPerLine())[:, :img.width() * 4]
+    rows = np.frombuffer(ptr, np.uint8).reshape(img.height(), img.bytesPerLine())
+    arr = rows[:, :img.width() * 4]
     arr = arr.reshape(img.height(), img.width(), 4)
     c = QtGui.QColor(colour)
     b, g, r = arr[..., 0].astype(int), arr[..., 1].astype(int), arr[..., 2].astype(int)
