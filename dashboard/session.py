@@ -123,7 +123,7 @@ class MonitorSession:
             return
         lines = alarm_lines(self.alarms.active_alarms(), t, format_duration)
         self.console.show_state(t, self.clock.playing, self.clock.speed, lines,
-                                self.perturbations)
+                                self.perturbations, self.monitor.latest.values)
 
     def _console_inject(self, injection_id: str, severity: float, duration: float) -> None:
         self._guarded(lambda: self.inject(injection_id, severity=severity, duration=duration))

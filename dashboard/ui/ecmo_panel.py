@@ -86,6 +86,18 @@ class EcmoPanel(QtWidgets.QFrame):
         grid.addLayout(act_cell, row - 1, 1)
         grid.setRowStretch(row, 1)
 
+    def set_alarms(self, colours: dict[str, str | None]) -> None:
+        """Flash the circuit values whose alarms are on (channel -> colour, None = off)."""
+        for cid, lab in [*self.values.items(), ("act", self.act)]:
+            colour = colours.get(cid)
+            if lab.property("alarm") == (colour or ""):
+                continue
+            lab.setProperty("alarm", colour or "")
+            base = self.catalogue.numerics[cid].colour if cid in self.catalogue.numerics \
+                else "#f48fb1"
+            lab.setStyleSheet(f"color: {base};" if colour is None
+                              else f"color: #000000; background: {colour};")
+
     def show_values(self, values: dict[str, float], act: Result | None, mode: str) -> None:
         for cid, lab in self.values.items():
             text = self.catalogue.numerics[cid].format(values.get(cid, math.nan))

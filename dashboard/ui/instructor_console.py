@@ -114,6 +114,8 @@ class InstructorConsole(QtWidgets.QWidget):
         self.target.setObjectName("instructor.override_target")
         self.target.setAccessibleName("Target value")
         self.target.setRange(-500, 5000)
+        self._values: dict[str, float] = {}
+        self.channel.currentIndexChanged.connect(self._target_from_now)
         self.transition = QtWidgets.QSpinBox(self)
         self.transition.setObjectName("instructor.override_transition")
         self.transition.setAccessibleName("Transition time in seconds")
@@ -143,6 +145,7 @@ class InstructorConsole(QtWidgets.QWidget):
         self.active = QtWidgets.QListWidget(self)
         self.active.setObjectName("instructor.active")
         self.active.setAccessibleName("Active injections and overrides")
+        self.active.setWordWrap(True)
         right.addWidget(self.active, 1)
         stop = QtWidgets.QPushButton("Stop selected", self)
         stop.setObjectName("instructor.stop")
@@ -173,6 +176,12 @@ class InstructorConsole(QtWidgets.QWidget):
             self.severity.setValue(spec.default_severity)
             self.duration.setValue(int(spec.default_duration))
 
+    def _target_from_now(self) -> None:
+        """Start the target at the channel's value now, so a small change is a small edit."""
+        v = self._values.get(self.channel.currentData())
+        if v is not None and math.isfinite(v):
+            self.target.setValue(v)
+
     def _stop_selected(self) -> None:
         item = self.active.currentItem()
         if item is not None:
@@ -185,7 +194,13 @@ class InstructorConsole(QtWidgets.QWidget):
         self.message.setText(text)
 
     def show_state(self, t: float, playing: bool, speed: float, alarm_texts: list[str],
-                   perturbations: list[Perturbation]) -> None:
+                   perturbations: list[Perturbation],
+                   values: dict[str, float] | None = None) -> None:
+        if values is not None:
+            first = not self._values
+            self._values = values
+            if first:
+                self._target_from_now()
         text = format_case_time(t)
         if self.clock.text() != text:
             self.clock.setText(text)

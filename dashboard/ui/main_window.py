@@ -282,6 +282,11 @@ class MonitorWindow(QtWidgets.QWidget):
         for a in active:
             if a.channel and a.channel not in by_channel:
                 by_channel[a.channel] = a
+        colours: dict[str, str | None] = {}
+        for cid, a in by_channel.items():
+            lit = a.state.value != "acknowledged" and flash_on(a.priority, wall)
+            colours[cid] = PRIORITY_COLOURS[a.priority] if lit else None
+        self.ecmo.set_alarms(colours)
         for tile in self.tiles.values():
             alarm = next((by_channel[c.id] for c in tile.channels if c.id in by_channel), None)
             if alarm is None or alarm.state.value == "acknowledged":
