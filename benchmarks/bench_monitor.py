@@ -104,7 +104,6 @@ def main() -> int:
     cpu = time.process_time() - cpu0
     wall = time.perf_counter() - wall0
     frame_paints = list(paints_by_frame.values())
-    print("debug", frame_no[0] - f0, len(paint_ms) - n0, len(paints_by_frame), file=sys.stderr)
     painted_frames = len(frame_paints)
     ticks = frame_no[0] - f0
 

@@ -9,6 +9,8 @@ parent's. Every error is a ProfileError naming the file and the dotted key.
 
 from __future__ import annotations
 
+import dataclasses
+
 import math
 import os
 import re
@@ -70,6 +72,9 @@ class AlarmProfile:
     amplitude: float
     tones: Mapping[Priority, ToneSpec]
     rules: tuple[AlarmRule, ...]
+    # Visual signal per priority: flashing frequency (0 = steady) and fraction lit.
+    flash_hz: Mapping[Priority, float] = dataclasses.field(default_factory=dict)
+    flash_duty: float = 0.5
 
     def rule(self, alarm_id: str) -> AlarmRule:
         for r in self.rules:
@@ -279,7 +284,8 @@ class _Builder:
         self.only(
             d,
             top,
-            {"name", "description", "system", "latching", "sound", "parameters", "conditions"},
+            {"name", "description", "system", "latching", "sound", "parameters", "conditions",
+             "visual"},
         )
         system = self.table(d, top, "system")
         sp = ("system",)
@@ -290,6 +296,14 @@ class _Builder:
         ids = [r.id for r in rules]
         assert len(ids) == len(set(ids))
         amplitude, tones = self.sound()
+        visual = self.table(d, top, "visual")
+        vp = ("visual",)
+        self.only(visual, vp, {"high_flash_hz", "medium_flash_hz", "low_flash_hz", "duty"})
+        flash_hz = {p: self.number(visual, vp, f"{p.label}_flash_hz", minimum=0)
+                    for p in Priority}
+        duty = self.number(visual, vp, "duty", minimum=0.05)
+        if duty >= 1:
+            raise self.fail((*vp, "duty"), "must be below 1 (the fraction of a cycle lit)")
         return AlarmProfile(
             name=self.text(d, top, "name"),
             description=self.text(d, top, "description", ""),
@@ -301,6 +315,8 @@ class _Builder:
             amplitude=amplitude,
             tones=tones,
             rules=tuple(rules),
+            flash_hz=flash_hz,
+            flash_duty=duty,
         )
 
     def parameter_rules(self) -> list[AlarmRule]:

@@ -12,19 +12,19 @@ import math
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from dashboard.alarms import AlarmSignal, InactivationStatus, Priority
+from dashboard.alarms import AlarmProfile, AlarmSignal, InactivationStatus, Priority
 
 PRIORITY_COLOURS = {Priority.HIGH: "#ff1744", Priority.MEDIUM: "#ffea00", Priority.LOW: "#00e5ff"}
-FLASH_HZ = {Priority.HIGH: 2.0, Priority.MEDIUM: 0.5, Priority.LOW: 0.0}
 MAX_SHOWN = 3
 
 
-def flash_on(priority: Priority, wall: float) -> bool:
-    """Whether a flashing indicator of this priority is lit at wall time `wall`."""
-    hz = FLASH_HZ[priority]
+def flash_on(priority: Priority, wall: float, profile: AlarmProfile) -> bool:
+    """Whether a flashing indicator of this priority is lit at wall time `wall`
+    (rates and duty from the alarm profile)."""
+    hz = profile.flash_hz.get(priority, 0.0)
     if hz <= 0:
         return True
-    return (wall * hz) % 1.0 < 0.5
+    return (wall * hz) % 1.0 < profile.flash_duty
 
 
 def _mmss(seconds: float) -> str:
@@ -44,7 +44,7 @@ class AlarmMessages(QtWidgets.QLabel):
         self.setTextFormat(QtCore.Qt.TextFormat.PlainText)
         self._style = ""
 
-    def show_alarms(self, alarms: list[AlarmSignal], wall: float) -> None:
+    def show_alarms(self, alarms: list[AlarmSignal], wall: float, profile: AlarmProfile) -> None:
         if not alarms:
             self._set("", "")
             self.setAccessibleDescription("")
@@ -61,7 +61,7 @@ class AlarmMessages(QtWidgets.QLabel):
         self.setToolTip(full)
         top = alarms[0]
         colour = PRIORITY_COLOURS[top.priority]
-        lit = flash_on(top.priority, wall) and top.state.value != "acknowledged"
+        lit = flash_on(top.priority, wall, profile) and top.state.value != "acknowledged"
         style = (f"background: {colour}; color: #000000;" if lit
                  else f"background: #000000; color: {colour};")
         self._set(text, style)
@@ -127,9 +127,9 @@ class AlarmBar(QtWidgets.QFrame):
             lay.addWidget(b, 0)
 
     def show_state(self, alarms: list[AlarmSignal], status: InactivationStatus, wall: float,
-                   audio_note: str) -> None:
-        self.physiological.show_alarms([a for a in alarms if not a.technical], wall)
-        self.technical.show_alarms([a for a in alarms if a.technical], wall)
+                   audio_note: str, profile: AlarmProfile) -> None:
+        self.physiological.show_alarms([a for a in alarms if not a.technical], wall, profile)
+        self.technical.show_alarms([a for a in alarms if a.technical], wall, profile)
         parts = []
         if status.audio_off:
             parts.append("AUDIO OFF")

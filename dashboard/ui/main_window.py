@@ -276,7 +276,8 @@ class MonitorWindow(QtWidgets.QWidget):
         if self.alarms is None:
             return
         active = self.alarms.active_alarms()
-        self.alarm_bar.show_state(active, self.alarms.status(), wall, self.audio.note)
+        profile = self.alarms.profile
+        self.alarm_bar.show_state(active, self.alarms.status(), wall, self.audio.note, profile)
         # The offending tile flashes in the colour of its highest-priority alarm.
         by_channel: dict[str, AlarmSignal] = {}
         for a in active:
@@ -284,7 +285,7 @@ class MonitorWindow(QtWidgets.QWidget):
                 by_channel[a.channel] = a
         colours: dict[str, str | None] = {}
         for cid, a in by_channel.items():
-            lit = a.state.value != "acknowledged" and flash_on(a.priority, wall)
+            lit = a.state.value != "acknowledged" and flash_on(a.priority, wall, profile)
             colours[cid] = PRIORITY_COLOURS[a.priority] if lit else None
         self.ecmo.set_alarms(colours)
         for tile in self.tiles.values():
@@ -292,7 +293,7 @@ class MonitorWindow(QtWidgets.QWidget):
             if alarm is None or alarm.state.value == "acknowledged":
                 tile.set_alarm(None)
             else:
-                lit = flash_on(alarm.priority, wall)
+                lit = flash_on(alarm.priority, wall, profile)
                 tile.set_alarm(PRIORITY_COLOURS[alarm.priority] if lit else None)
         self.audio.play(self.alarms.audible_alarm())
 
