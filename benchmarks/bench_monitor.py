@@ -97,7 +97,6 @@ def main() -> int:
 
     run_for(1.0)  # warm-up
     paints_by_frame.clear()
-    n0 = len(paint_ms)
     f0 = frame_no[0]
     cpu0, wall0 = time.process_time(), time.perf_counter()
     run_for(a.seconds)

@@ -10,7 +10,6 @@ parent's. Every error is a ProfileError naming the file and the dotted key.
 from __future__ import annotations
 
 import dataclasses
-
 import math
 import os
 import re
