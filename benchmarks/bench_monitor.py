@@ -24,24 +24,28 @@ import pyqtgraph as pg  # noqa: E402
 from PySide6 import QtCore, QtWidgets  # noqa: E402
 
 from dashboard.session import MonitorSession  # noqa: E402
+from dashboard.ui.sweep_strip import SweepCanvas  # noqa: E402
 from replay_data.course import Course  # noqa: E402
 
 paint_ms: list[float] = []
 frame_no = [0]
 paints_by_frame: dict[int, float] = {}
-_orig_paint = pg.GraphicsView.paintEvent
 
 
-def timed_paint(self, ev):  # noqa: ANN001
-    # Patched before any view exists: PySide resolves Python overrides per class early.
-    t0 = time.perf_counter()
-    _orig_paint(self, ev)
-    dt = (time.perf_counter() - t0) * 1000.0
-    paint_ms.append(dt)
-    paints_by_frame[frame_no[0]] = paints_by_frame.get(frame_no[0], 0.0) + dt
+def timed(original):  # noqa: ANN001, ANN201
+    def paint(self, ev):  # noqa: ANN001
+        t0 = time.perf_counter()
+        original(self, ev)
+        dt = (time.perf_counter() - t0) * 1000.0
+        paint_ms.append(dt)
+        paints_by_frame[frame_no[0]] = paints_by_frame.get(frame_no[0], 0.0) + dt
+    return paint
 
 
-pg.GraphicsView.paintEvent = timed_paint
+# Patched before any view exists: PySide resolves Python overrides per class early.
+# The sweep strips paint themselves; the trend view is a pyqtgraph view.
+SweepCanvas.paintEvent = timed(SweepCanvas.paintEvent)
+pg.GraphicsView.paintEvent = timed(pg.GraphicsView.paintEvent)
 
 
 def pct(xs: list[float], q: float) -> float:

@@ -28,22 +28,50 @@ ERASE_GAP_S = 0.3
 MM_PER_INCH = 25.4
 
 
-class ChunkCurve(pg.PlotCurveItem):
-    """A trace chunk whose bounds are known in advance (its x span, the strip's y range),
-    so painting does not scan the data for them on every frame."""
+class SweepCanvas(QtWidgets.QWidget):
+    """Paints the strip's trace chunks directly. A frame changes a few millimetres around
+    the cursor, so only that rectangle is repainted, and only the chunks crossing it are
+    drawn (a whole plot scene per strip per frame costs several times more)."""
 
-    def __init__(self, x0: float, x1: float, y_range: tuple[float, float], **kwargs) -> None:
-        super().__init__(**kwargs)
-        lo, hi = y_range
-        pad = (hi - lo) * 0.05
-        self._rect = QtCore.QRectF(x0, lo - pad, max(x1 - x0, 1e-6), hi - lo + 2 * pad)
+    def __init__(self, strip: SweepStrip) -> None:
+        super().__init__(strip)
+        self.strip = strip
+        self.setAttribute(QtCore.Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
+                           QtWidgets.QSizePolicy.Policy.Ignored)
+        self.pen = QtGui.QPen(QtGui.QColor(strip.signal.colour))
+        self.pen.setCosmetic(True)  # 1 px whatever the scale: no antialiased thick lines
+        self.pen.setWidth(1)
 
-    def boundingRect(self) -> QtCore.QRectF:  # noqa: N802
-        return self._rect
+    def x_to_px(self, x: float) -> float:
+        return x / self.strip.sweep_seconds * self.width()
 
-    def dataBounds(self, ax, frac=1.0, orthoRange=None):  # noqa: ANN001, N802, N803
-        r = self._rect
-        return (r.left(), r.right()) if ax == 0 else (r.top(), r.bottom())
+    def update_span(self, x0: float, x1: float) -> None:
+        a = int(math.floor(self.x_to_px(x0))) - 2
+        b = int(math.ceil(self.x_to_px(x1))) + 2
+        self.update(QtCore.QRect(a, 0, b - a, self.height()))
+
+    def paintEvent(self, event: QtGui.QPaintEvent) -> None:  # noqa: N802
+        strip = self.strip
+        strip.paint_count += 1
+        p = QtGui.QPainter(self)
+        rect = event.rect()
+        p.fillRect(rect, QtGui.QColor("#000000"))
+        lo, hi = strip.signal.range
+        w, h = self.width(), self.height()
+        # Data (seconds, signal units) to pixels; a 4 % margin keeps peaks off the edge.
+        margin = 0.04 * h
+        sx = w / strip.sweep_seconds
+        sy = -(h - 2 * margin) / (hi - lo)
+        p.setTransform(QtGui.QTransform(sx, 0, 0, sy, 0, h - margin - lo * sy))
+        p.setPen(self.pen)
+        p.setClipRect(rect)
+        x_lo, x_hi = rect.left() / sx, (rect.right() + 1) / sx
+        for (a, b), path in zip(strip._chunks, strip._paths):
+            if path is None or strip._x[b - 1] < x_lo or strip._x[a] > x_hi:
+                continue
+            p.drawPath(path)
+        p.end()
 
 
 class SweepStrip(QtWidgets.QFrame):
@@ -60,27 +88,10 @@ class SweepStrip(QtWidgets.QFrame):
         self.rate = signal.rate
         self.paint_count = 0
 
-        # Opaque black background: a transparent view would make Qt repaint the strip
-        # (and compose what lies behind it) on every frame.
-        self.plot = pg.PlotWidget(parent=self, background="#000000")
-        self.plot.viewport().setAttribute(QtCore.Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
+        self._paths: list[QtGui.QPainterPath | None] = []
+        self._chunks: list[tuple[int, int]] = []
+        self.plot = SweepCanvas(self)
         self.plot.setObjectName(f"waveform.{signal.id}.plot")
-        self.plot.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
-        pi = self.plot.getPlotItem()
-        for axis in ("left", "bottom", "right", "top"):
-            pi.hideAxis(axis)
-        pi.hideButtons()
-        pi.setMenuEnabled(False)
-        pi.setMouseEnabled(False, False)
-        pi.layout.setContentsMargins(0, 0, 0, 0)
-        self.view = pi.getViewBox()
-        self.view.disableAutoRange()
-        self.view.setDefaultPadding(0.0)
-        self.plot.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
-                                QtWidgets.QSizePolicy.Policy.Ignored)
-        colour = QtGui.QColor(signal.colour)
-        self._pen = pg.mkPen(colour, width=1)
-        self._curves: list[pg.PlotCurveItem] = []
 
         self.title = QtWidgets.QLabel(signal.label, self)
         self.title.setObjectName(f"waveform.{signal.id}.label")
@@ -120,18 +131,11 @@ class SweepStrip(QtWidgets.QFrame):
         self.sweep_seconds = self._n / self.rate
         self._x = np.arange(self._n, dtype=np.float64) / self.rate
         self._y = np.full(self._n, np.nan)
-        for c in self._curves:
-            self.view.removeItem(c)
-        self._curves = []
         bounds = np.linspace(0, self._n, N_CHUNKS + 1).astype(int)
         self._chunks = [(int(a), int(min(b + 1, self._n))) for a, b in zip(bounds[:-1], bounds[1:])]
-        for a, b in self._chunks:
-            c = ChunkCurve(self._x[a], self._x[b - 1], self.signal.range, pen=self._pen,
-                           antialias=False, connect="finite", skipFiniteCheck=False)
-            self.view.addItem(c)
-            self._curves.append(c)
-        self.view.setRange(xRange=(0, seconds), yRange=self.signal.range, padding=0)
+        self._paths = [None] * len(self._chunks)
         self._display_n = None
+        self.plot.update()
 
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802
         super().resizeEvent(event)
@@ -186,12 +190,19 @@ class SweepStrip(QtWidgets.QFrame):
 
     def _send(self, c: int) -> None:
         a, b = self._chunks[c]
-        y = self._y[a:b]
-        # Most chunks hold no gap: skip pyqtgraph's per-sample finiteness handling there.
-        if np.isfinite(y).all():
-            self._curves[c].setData(self._x[a:b], y, connect="all", skipFiniteCheck=True)
+        x, y = self._x[a:b], self._y[a:b]
+        finite = np.isfinite(y)
+        if not finite.any():
+            path = None
+        elif finite.all():
+            # Most chunks hold no gap: no per-sample finiteness handling there.
+            path = pg.arrayToQPath(x, y, connect="all")
         else:
-            self._curves[c].setData(self._x[a:b], y, connect="finite", skipFiniteCheck=False)
+            # A segment is drawn only between two real samples (the erase gap stays blank).
+            joins = finite & np.append(finite[1:], False)
+            path = pg.arrayToQPath(x, np.where(finite, y, 0.0), connect=joins.astype(np.int32))
+        self._paths[c] = path
+        self.plot.update_span(x[0], x[-1])
 
     def prefill(self, display_n: int, offset_n: int = 0) -> None:
         """Fill a whole sweep ending at display sample display_n (after a seek)."""
@@ -236,7 +247,4 @@ class SweepStrip(QtWidgets.QFrame):
         """The samples on screen now (for tests)."""
         return self._y.copy()
 
-    def paintEvent(self, event: QtGui.QPaintEvent) -> None:  # noqa: N802
-        self.paint_count += 1
-        super().paintEvent(event)
 
