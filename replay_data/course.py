@@ -130,7 +130,19 @@ class Course:
     def numerics(self, channels: Iterable[str],
                  t: np.ndarray | Sequence[float]) -> dict[str, np.ndarray]:
         tt = np.asarray(t, dtype=np.float64)
-        return {c: self.numeric(c, tt) for c in channels}
+        wanted = list(channels)
+        out: dict[str, np.ndarray] = {}
+        # Measured channels first, so derived ones reuse them instead of recomputing.
+        for c in sorted(wanted, key=lambda c: bool(self.check_channel(c).derived)):
+            ch = self.catalogue.numerics[c]
+            if ch.derived == "mean_arterial" and {"abp_sys", "abp_dia"} <= out.keys():
+                v = out["abp_dia"] + (out["abp_sys"] - out["abp_dia"]) / 3.0
+                out[c] = np.clip(v, *ch.limits)
+            elif ch.derived == "post_oxygenator_pressure" and {"p_int", "delta_p"} <= out.keys():
+                out[c] = np.clip(out["p_int"] - out["delta_p"], *ch.limits)
+            else:
+                out[c] = self.numeric(c, tt)
+        return {c: out[c] for c in wanted}
 
     def flags(self, t: np.ndarray | Sequence[float] | float) -> dict[str, np.ndarray]:
         tt = np.atleast_1d(np.asarray(t, dtype=np.float64))

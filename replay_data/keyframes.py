@@ -13,33 +13,35 @@ import numpy as np
 from .scenario import ChannelKeyframes
 
 
-def interpolate(kf: ChannelKeyframes, t: np.ndarray, kind: str = "smooth") -> np.ndarray:
+def _segments(kf: ChannelKeyframes) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per keyframe: time, value, rise to the next keyframe, 1 / span (0 for the last or a
+    zero-length span). Towards a NaN keyframe (sensor removed) the value holds."""
     times = np.asarray(kf.times, dtype=np.float64)
     values = np.asarray(kf.values, dtype=np.float64)
+    nxt = np.append(values[1:], np.nan)
+    rise = np.where(np.isnan(nxt), 0.0, nxt - values)
+    span = np.append(np.diff(times), 0.0)
+    inv = np.divide(1.0, span, out=np.zeros_like(span), where=span > 0)
+    return times, values, rise, inv
+
+
+def interpolate(kf: ChannelKeyframes, t: np.ndarray, kind: str = "smooth") -> np.ndarray:
+    times, values, rise, inv = _segments(kf)
     t = np.asarray(t, dtype=np.float64)
     # Index of the last keyframe at or before t; -1 before the first keyframe.
     i = np.searchsorted(times, t, side="right") - 1
-    out = np.full(t.shape, np.nan)
-    has = i >= 0
-    if not has.any():
-        return out
-    ii = i[has]
-    v0 = values[ii]
+    before = i < 0
+    np.maximum(i, 0, out=i)
+    v0 = values[i]
     if kind == "step":
-        out[has] = v0
-        return out
-    nxt = np.minimum(ii + 1, len(times) - 1)
-    v1 = values[nxt]
-    t0, t1 = times[ii], times[nxt]
-    span = t1 - t0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        u = np.where(span > 0, (t[has] - t0) / np.where(span > 0, span, 1.0), 0.0)
-    u = np.clip(u, 0.0, 1.0)
-    s = u * u * (3.0 - 2.0 * u)
-    # Towards a NaN keyframe (sensor removed) hold the last value; after the last
-    # keyframe hold it too.
-    blended = np.where(np.isnan(v1) | (nxt == ii), v0, v0 + (v1 - v0) * s)
-    out[has] = blended
+        out = v0
+    else:
+        u = (t - times[i]) * inv[i]
+        np.clip(u, 0.0, 1.0, out=u)
+        # smoothstep u^2 (3 - 2u): eases in and out of each keyframe.
+        out = v0 + rise[i] * (u * u * (3.0 - 2.0 * u))
+    if before.any():
+        out = np.where(before, np.nan, out)
     return out
 
 

@@ -92,6 +92,7 @@ class MonitorWindow(QtWidgets.QWidget):
             for title, ids in tiles:
                 chans = [cat.numerics[c] for c in ids]
                 tile = NumericTile(title, chans, chans[0].colour, self)
+                tile.limits_requested.connect(self.open_limits)
                 self.tiles[ids[0]] = tile
                 tile_box.addWidget(tile)
             left.addLayout(tile_box, row, 1)

@@ -35,7 +35,10 @@ def value_label(channel: NumericChannel, parent: QtWidgets.QWidget, role: str = 
 
 
 class NumericTile(QtWidgets.QFrame):
-    """One parameter (or a sys/dia (mean) group) with label, unit and alarm limits."""
+    """One parameter (or a sys/dia (mean) group) with label, unit and alarm limits.
+    Double-click opens its alarm limits, as touching a parameter does on a monitor."""
+
+    limits_requested = QtCore.Signal(str)
 
     def __init__(self, title: str, channels: list[NumericChannel], colour: str,
                  parent: QtWidgets.QWidget | None = None) -> None:
@@ -105,6 +108,12 @@ class NumericTile(QtWidgets.QFrame):
         grid.setColumnStretch(1, 5)
         grid.setRowStretch(1, 3)
         grid.setRowStretch(2, 1)
+
+    def mouseDoubleClickEvent(self, event: QtGui.QMouseEvent) -> None:  # noqa: N802
+        # A sys/dia/mean tile sets the limits of the mean, which drives the usual alarm.
+        ids = [c.id for c in self.channels]
+        self.limits_requested.emit("abp_mean" if "abp_mean" in ids else ids[0])
+        event.accept()
 
     def set_alarm(self, colour: str | None) -> None:
         """Flash the tile in the alarm's priority colour (None: normal)."""

@@ -102,3 +102,30 @@ def test_pump_stop_raises_circuit_alarm_apart_from_physiological(make_session):
     assert tech.startswith("***") and "*** ECMO pump stopped" in tech
     phys = s.window.findChild(QtWidgets.QLabel, "alarm.physiological").accessibleDescription()
     assert "pump" not in phys
+
+
+def test_double_click_on_a_tile_opens_its_limits(make_session, qtbot):
+    s = make_session("ecmo_start+2h")
+    opened = []
+    original = s.window.open_limits
+    s.window.tiles["hr"].limits_requested.disconnect()
+    s.window.tiles["hr"].limits_requested.connect(lambda p: opened.append(original(p)))
+    qtbot.mouseDClick(s.window.tiles["hr"], __import__("PySide6").QtCore.Qt.MouseButton.LeftButton)
+    assert opened and opened[0].parameter.currentData() == "hr"
+    assert opened[0].high.value() == s.alarms.limits("hr")[1]
+    opened[0].close()
+
+
+def test_no_audio_device_falls_back_to_silence_and_says_so():
+    from PySide6 import QtMultimedia
+
+    from dashboard.alarms import load_profile
+    from dashboard.ui.alarm_audio import QtAlarmAudio, SilentAudio, make_audio
+
+    audio = make_audio(load_profile("sle_dah_ecmo"), mute=False)
+    if QtMultimedia.QMediaDevices.audioOutputs():
+        assert isinstance(audio, QtAlarmAudio)
+    else:
+        assert isinstance(audio, SilentAudio) and "NO AUDIO DEVICE" in audio.note
+    audio.close()
+    assert make_audio(load_profile("sle_dah_ecmo"), mute=True).note == "MUTED"

@@ -99,3 +99,18 @@ def test_recorded_session_replays_to_the_same_screens(make_session, tmp_path, qt
     assert {n: child(replay.window, QtWidgets.QLabel, n).text() for n in names} == seen
     assert [(a.alarm_id, a.state) for a in replay.alarms.active_alarms()] == alarms_seen
     replay.close()
+
+
+def test_debrief_button_writes_the_report(make_session, tmp_path):
+    path = tmp_path / "s.jsonl"
+    s = make_session("ecmo_start+1d", instructor=True, session_log=path)
+    s.inject("pump_stop")
+    s.advance_virtual(60, frames=2)
+    s.window.acknowledge()
+    s.advance_virtual(60, frames=2)
+    child(s.console, QtWidgets.QPushButton, "instructor.debrief").click()
+    html = path.with_suffix(".html")
+    assert html.exists() and path.with_suffix(".csv").exists()
+    text = html.read_text()
+    assert "Pump stop" in text and "data:image/png;base64," in text
+    assert str(html) in child(s.console, QtWidgets.QLabel, "instructor.message").text()

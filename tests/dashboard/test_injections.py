@@ -1,0 +1,84 @@
+"""Every injection of the case's scenario changes what it should and raises the alarms it
+should, through the same course and alarm engine the monitor uses (no Qt)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dashboard.alarms import AlarmEngine, load_profile
+from dashboard.core.monitor import BedsideMonitor
+from replay_data.course import Course
+from replay_data.perturbations import injection
+from replay_data.waveforms import waveform
+
+# What a clinician expects each disturbance to set off on this patient (VV-ECMO day 3).
+EXPECTED_ALARMS = {
+    "drainage_chatter": {"p_venous.low"},
+    "oxygenator_clot": {"delta_p.high", "post_oxygenator_po2_low"},
+    "sweep_gas_failure": {"sweep_gas_low", "post_oxygenator_po2_low", "spo2.low"},
+    "pump_stop": {"pump_stopped", "ecmo_flow.low", "spo2.low"},
+    "air_in_circuit": {"air_in_circuit", "pump_stopped"},
+    "endobronchial_bleeding": {"spo2.low"},
+    "hypotension": {"abp_mean.low", "abp_sys.low"},
+    "spo2_probe_off": {"spo2_probe_off"},
+    "ecg_leads_off": {"ecg_leads_off"},
+}
+
+
+@pytest.fixture(scope="module")
+def course() -> Course:
+    return Course.load()
+
+
+def test_every_scenario_injection_is_covered(course):
+    assert set(course.scenario.injections) == set(EXPECTED_ALARMS)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_ALARMS))
+def test_injection_changes_channels_and_raises_alarms(course, name):
+    spec = course.scenario.injections[name]
+    t0 = course.scenario.resolve("ecmo_start+3d")
+    p = injection(course.scenario, name, t0, severity=1.0)
+    disturbed = course.with_perturbations([p])
+    # Every effect moves its channel (or blanks it) once the injection is fully on.
+    t_on = np.array([t0 + max(spec.onset, *(e.onset or 0 for e in spec.effects)) + 5])
+    for eff in spec.effects:
+        before = course.numeric(eff.channel, t_on)[0]
+        after = disturbed.numeric(eff.channel, t_on)[0]
+        if eff.off:
+            assert np.isnan(after), (name, eff.channel)
+        else:
+            assert abs(after - before) > 1e-6, (name, eff.channel)
+    # Fed second by second to the alarm engine, as the monitor does.
+    engine = AlarmEngine(load_profile(course.scenario.alarm_profile))
+    monitor = BedsideMonitor(disturbed, engine)
+    monitor.seek(t0 - 60)
+    quiet = {a.alarm_id for a in engine.active_alarms()}
+    monitor.advance_to(t0 + min(p.duration, 1200))
+    raised = {c.alarm_id for c in monitor.take_changes() if c.event in ("raise", "escalate")}
+    assert EXPECTED_ALARMS[name] <= raised, (name, raised)
+    assert not quiet & EXPECTED_ALARMS[name]  # they were not on before the injection
+    # And it ends: after duration + offset the values are the patient's own again.
+    t_off = np.array([t0 + p.duration + spec.offset + 1])
+    for eff in spec.effects:
+        np.testing.assert_allclose(disturbed.numeric(eff.channel, t_off),
+                                   course.numeric(eff.channel, t_off))
+
+
+def test_sensor_injections_blank_their_waveforms(course):
+    t0 = course.scenario.resolve("ecmo_start+3d")
+    for name, signal in (("spo2_probe_off", "pleth"), ("ecg_leads_off", "ecg_ii")):
+        disturbed = course.with_perturbations([injection(course.scenario, name, t0)])
+        _, y = waveform(disturbed, signal, t0 + 5, 5)
+        assert np.isnan(y).all(), name
+        _, y = waveform(course, signal, t0 + 5, 5)
+        assert np.isfinite(y).all(), name
+
+
+def test_pump_stop_flattens_the_flow_and_desaturates(course):
+    t0 = course.scenario.resolve("ecmo_start+3d")
+    disturbed = course.with_perturbations([injection(course.scenario, "pump_stop", t0)])
+    t = np.array([t0 + 110])
+    assert disturbed.numeric("ecmo_flow", t)[0] == pytest.approx(0.0, abs=1e-6)
+    assert disturbed.numeric("spo2", t)[0] < 70
