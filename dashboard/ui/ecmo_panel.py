@@ -10,9 +10,10 @@ import math
 
 from PySide6 import QtCore, QtWidgets
 
-from replay_data.catalogue import Catalogue
+from replay_data.catalogue import Catalogue, NumericChannel
 from replay_data.course import Result
 
+ACT_COLOUR = "#f48fb1"  # anticoagulation values share the heparin colour
 ECMO_ROWS: tuple[tuple[str, ...], ...] = (
     ("ecmo_rpm", "ecmo_flow"),
     ("sweep_flow", "fdo2"),
@@ -21,6 +22,34 @@ ECMO_ROWS: tuple[tuple[str, ...], ...] = (
     ("svo2", "po2_post"),
     ("heparin_rate",),
 )
+
+
+def coloured_label(parent: QtWidgets.QWidget, text: str, role: str, colour: str,
+                   name: str = "", accessible: str = "") -> QtWidgets.QLabel:
+    """A label in a channel's colour whose text changes never resize the layout."""
+    lab = QtWidgets.QLabel(text, parent)
+    lab.setProperty("role", role)
+    lab.setStyleSheet(f"color: {colour};")
+    if name:
+        lab.setObjectName(name)
+    if accessible:
+        lab.setAccessibleName(accessible)
+    lab.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
+                      QtWidgets.QSizePolicy.Policy.Preferred)
+    return lab
+
+
+def value_label(parent: QtWidgets.QWidget, ch: NumericChannel) -> QtWidgets.QLabel:
+    return coloured_label(parent, "---", "ecmo_value", ch.colour, f"numeric.{ch.id}",
+                          f"{ch.label} ({ch.unit})")
+
+
+def show_channel_values(catalogue: Catalogue, labels: dict[str, QtWidgets.QLabel],
+                        values: dict[str, float]) -> None:
+    for cid, lab in labels.items():
+        text = catalogue.numerics[cid].format(values.get(cid, math.nan))
+        if lab.text() != text:
+            lab.setText(text)
 
 
 class EcmoPanel(QtWidgets.QFrame):
@@ -48,17 +77,8 @@ class EcmoPanel(QtWidgets.QFrame):
                 ch = catalogue.numerics[cid]
                 cell = QtWidgets.QVBoxLayout()
                 cell.setSpacing(0)
-                name = QtWidgets.QLabel(f"{ch.label} ({ch.unit})", self)
-                name.setProperty("role", "ecmo_label")
-                name.setStyleSheet(f"color: {ch.colour};")
-                val = QtWidgets.QLabel("---", self)
-                val.setObjectName(f"numeric.{cid}")
-                val.setAccessibleName(f"{ch.label} ({ch.unit})")
-                val.setProperty("role", "ecmo_value")
-                val.setStyleSheet(f"color: {ch.colour};")
-                for lab in (name, val):
-                    lab.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
-                                      QtWidgets.QSizePolicy.Policy.Preferred)
+                name = coloured_label(self, f"{ch.label} ({ch.unit})", "ecmo_label", ch.colour)
+                val = value_label(self, ch)
                 cell.addWidget(name)
                 cell.addWidget(val)
                 grid.addLayout(cell, row, col)
@@ -67,20 +87,10 @@ class EcmoPanel(QtWidgets.QFrame):
         # Latest ACT against the current target band (case: 140-160 s, then 180-200 s).
         act_cell = QtWidgets.QVBoxLayout()
         act_cell.setSpacing(0)
-        act_name = QtWidgets.QLabel("ACT (s)", self)
-        act_name.setObjectName("ecmo.act_target")
-        act_name.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
-                               QtWidgets.QSizePolicy.Policy.Preferred)
-        self.act_name = act_name
-        act_name.setProperty("role", "ecmo_label")
-        act_name.setStyleSheet("color: #f48fb1;")
-        self.act = QtWidgets.QLabel("---", self)
-        self.act.setObjectName("numeric.act")
-        self.act.setAccessibleName("Latest ACT against target band")
-        self.act.setProperty("role", "ecmo_value")
-        self.act.setStyleSheet("color: #f48fb1;")
-        self.act.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
-                               QtWidgets.QSizePolicy.Policy.Preferred)
+        self.act_name = act_name = coloured_label(self, "ACT (s)", "ecmo_label", ACT_COLOUR,
+                                                  "ecmo.act_target")
+        self.act = coloured_label(self, "---", "ecmo_value", ACT_COLOUR, "numeric.act",
+                                  "Latest ACT against target band")
         act_cell.addWidget(act_name)
         act_cell.addWidget(self.act)
         grid.addLayout(act_cell, row - 1, 1)
@@ -94,15 +104,12 @@ class EcmoPanel(QtWidgets.QFrame):
                 continue
             lab.setProperty("alarm", colour or "")
             base = self.catalogue.numerics[cid].colour if cid in self.catalogue.numerics \
-                else "#f48fb1"
+                else ACT_COLOUR
             lab.setStyleSheet(f"color: {base};" if colour is None
                               else f"color: #000000; background: {colour};")
 
     def show_values(self, values: dict[str, float], act: Result | None, mode: str) -> None:
-        for cid, lab in self.values.items():
-            text = self.catalogue.numerics[cid].format(values.get(cid, math.nan))
-            if lab.text() != text:
-                lab.setText(text)
+        show_channel_values(self.catalogue, self.values, values)
         lo, hi = values.get("act_target_low", math.nan), values.get("act_target_high", math.nan)
         band = f"ACT (s) · target {lo:.0f}–{hi:.0f}" if math.isfinite(lo) and math.isfinite(hi) \
             else "ACT (s)"
@@ -136,28 +143,19 @@ class VentilatorStrip(QtWidgets.QFrame):
         self.values: dict[str, QtWidgets.QLabel] = {}
         for cid in ("fio2", "peep", "norepinephrine_rate"):
             ch = catalogue.numerics[cid]
-            name = QtWidgets.QLabel(f"{ch.label}", self)
-            name.setProperty("role", "ecmo_label")
-            name.setStyleSheet(f"color: {ch.colour};")
-            val = QtWidgets.QLabel("---", self)
-            val.setObjectName(f"numeric.{cid}")
-            val.setAccessibleName(f"{ch.label} ({ch.unit})")
-            val.setProperty("role", "ecmo_value")
-            val.setStyleSheet(f"color: {ch.colour};")
-            unit = QtWidgets.QLabel(ch.unit, self)
-            unit.setProperty("role", "ecmo_label")
-            unit.setStyleSheet(f"color: {ch.colour};")
+            name = coloured_label(self, ch.label, "ecmo_label", ch.colour)
+            val = value_label(self, ch)
+            unit = coloured_label(self, ch.unit, "ecmo_label", ch.colour)
             for w in (name, val, unit):
+                w.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred,
+                                QtWidgets.QSizePolicy.Policy.Preferred)
                 lay.addWidget(w)
             lay.addSpacing(8)
             self.values[cid] = val
         lay.addStretch(1)
 
     def show_values(self, values: dict[str, float], vent_mode: str) -> None:
-        for cid, lab in self.values.items():
-            text = self.catalogue.numerics[cid].format(values.get(cid, math.nan))
-            if lab.text() != text:
-                lab.setText(text)
+        show_channel_values(self.catalogue, self.values, values)
         text = f"Vent: {vent_mode}"
         if self.mode.text() != text:
             self.mode.setText(text)
