@@ -144,6 +144,8 @@ def run(opts: LaunchOptions) -> int:
     if opts.headless and start + opts.duration > course.scenario.end:
         raise ReplayDataError(f"--start + --duration runs past the end of the scenario "
                               f"({course.scenario.end:.0f} s)")
+    if opts.headless:
+        _quiet_offscreen_notice()
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
     app.setApplicationName("icu-dashboard")
     from dashboard.alarms import default_log_path
@@ -197,6 +199,19 @@ def run(opts: LaunchOptions) -> int:
     code = app.exec()
     session.close()
     return int(code)
+
+
+def _quiet_offscreen_notice() -> None:
+    """The offscreen platform says 'does not support propagateSizeHints()' whenever a
+    window's size hint changes; it means nothing for a screenshot run. Everything else
+    Qt says still reaches stderr."""
+    from PySide6 import QtCore
+
+    def handler(mode, context, message: str) -> None:  # noqa: ANN001
+        if "propagateSizeHints" not in message:
+            sys.stderr.write(message + "\n")
+
+    QtCore.qInstallMessageHandler(handler)
 
 
 def _time(course, text: str, option: str = "--start") -> float:  # noqa: ANN001
