@@ -134,6 +134,7 @@ class SweepStrip(QtWidgets.QFrame):
         bounds = np.linspace(0, self._n, N_CHUNKS + 1).astype(int)
         self._chunks = [(int(a), int(min(b + 1, self._n))) for a, b in zip(bounds[:-1], bounds[1:])]
         self._paths = [None] * len(self._chunks)
+        self._starts = np.array([a for a, _ in self._chunks])
         self._display_n = None
         self.plot.update()
 
@@ -163,8 +164,9 @@ class SweepStrip(QtWidgets.QFrame):
     def set_realtime_morphology(self, on: bool) -> None:
         self._realtime_morphology = on
 
-    def _write(self, d0: int, d1: int) -> None:
-        """Write display samples (d0, d1] at their buffer positions, then the erase gap."""
+    def _write(self, d0: int, d1: int, send: bool = True) -> None:
+        """Write display samples (d0, d1] at their buffer positions, then the erase gap
+        (and rebuild the chunks they touch unless the caller rebuilds them all)."""
         if d1 <= d0:
             return
         if d1 - d0 > self._n:
@@ -175,15 +177,18 @@ class SweepStrip(QtWidgets.QFrame):
         gap = int(ERASE_GAP_S * self.rate)
         gpos = (np.arange(d1 + 1, d1 + 1 + gap) % self._n)
         self._y[gpos] = np.nan
-        self._mark_dirty(np.concatenate([pos, gpos]))
+        if send:
+            self._mark_dirty(np.concatenate([pos, gpos]))
 
     def _mark_dirty(self, positions: np.ndarray) -> None:
         if positions.size == 0:
             return
-        chunk_len = self._n / N_CHUNKS
-        touched = set(np.unique((positions // chunk_len).astype(int)).tolist())
-        # A chunk overlaps its neighbour by one sample, so the one before is touched too.
-        touched |= {(c - 1) % N_CHUNKS for c in touched}
+        idx = np.searchsorted(self._starts, positions, side="right") - 1
+        touched = set(idx.tolist())
+        # Each chunk repeats the first sample of the next one (so the line joins up):
+        # a change to a chunk's first sample touches the chunk before as well.
+        at_start = self._starts[idx] == positions
+        touched |= {int(c) - 1 for c in idx[at_start]}
         for c in touched:
             if 0 <= c < N_CHUNKS:
                 self._send(c)
@@ -209,7 +214,7 @@ class SweepStrip(QtWidgets.QFrame):
         self._offset_n = offset_n
         self._y[:] = np.nan
         self._display_n = display_n - self._n + int(ERASE_GAP_S * self.rate)
-        self._write(self._display_n, display_n)
+        self._write(self._display_n, display_n, send=False)
         self._display_n = display_n
         for c in range(len(self._chunks)):
             self._send(c)
