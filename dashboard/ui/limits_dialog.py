@@ -7,7 +7,7 @@ import math
 
 from PySide6 import QtWidgets
 
-from dashboard.alarms import AlarmEngine, LimitError
+from dashboard.alarms import AlarmEngine, AlarmOffRefused, LimitError
 from replay_data.catalogue import Catalogue
 
 
@@ -59,23 +59,38 @@ class LimitsDialog(QtWidgets.QDialog):
             self.parameter.setCurrentIndex(self.parameter.findData(current))
         self._load()
 
+    def _is_off(self, parameter: str, side: str) -> bool:
+        return f"{parameter}.{side}" in self.engine.status().alarms_off
+
     def _load(self) -> None:
         p = self.parameter.currentData()
         ch = self.catalogue.numerics.get(p)
         decimals = ch.precision if ch else 1
         low, high = self.engine.limits(p)
-        for box, v in ((self.low, low), (self.high, high)):
+        for side, box, v in (("low", self.low, low), ("high", self.high, high)):
             box.setDecimals(decimals)
-            box.setValue(box.minimum() if v is None or not math.isfinite(v) else v)
+            off = v is None or not math.isfinite(v) or self._is_off(p, side)
+            box.setValue(box.minimum() if off else v)
+            # A side the profile does not define cannot be set here.
+            box.setEnabled(v is not None)
         self.error.setText("")
 
     def apply(self) -> bool:
+        """Set the limits; the lowest value of a box ('off') switches that alarm off, where
+        the profile allows it (Desat, apnea and circuit alarms cannot be switched off)."""
         p = self.parameter.currentData()
-        low = None if self.low.value() == self.low.minimum() else self.low.value()
-        high = None if self.high.value() == self.high.minimum() else self.high.value()
+        t = self.case_time
         try:
-            self.engine.set_limits(self.case_time, p, low=low, high=high)
-        except LimitError as exc:
+            new: dict[str, float | None] = {}
+            for side, box in (("low", self.low), ("high", self.high)):
+                if not box.isEnabled():
+                    continue
+                want_off = box.value() == box.minimum()
+                if want_off != self._is_off(p, side):
+                    self.engine.alarm_off(t, f"{p}.{side}", on=want_off)
+                new[side] = None if want_off else box.value()
+            self.engine.set_limits(t, p, low=new.get("low"), high=new.get("high"))
+        except (LimitError, AlarmOffRefused) as exc:
             self.error.setText(str(exc))
             return False
         self.error.setText("Applied.")

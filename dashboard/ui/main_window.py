@@ -260,6 +260,7 @@ class MonitorWindow(QtWidgets.QWidget):
             for listener in self.action_listeners:
                 listener(dlg.case_time, "limits", {"parameter": p, "low": low, "high": high})
             self._show_limits()
+            self._show_alarms(self.clock.wall_time())
 
         dlg.apply_button.clicked.connect(applied)
         dlg.show()

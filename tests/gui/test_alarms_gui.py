@@ -129,3 +129,30 @@ def test_no_audio_device_falls_back_to_silence_and_says_so():
         assert isinstance(audio, SilentAudio) and "NO AUDIO DEVICE" in audio.note
     audio.close()
     assert make_audio(load_profile("sle_dah_ecmo"), mute=True).note == "MUTED"
+
+
+def test_limits_dialog_switches_an_alarm_off_where_allowed(make_session, tmp_path):
+    s = make_session("ecmo_start+2h", alarm_log=tmp_path / "a.jsonl")
+    dlg = s.window.open_limits("temp")
+    dlg.high.setValue(dlg.high.minimum())  # "off"
+    dlg.apply_button.click()
+    assert dlg.error.text() == "Applied."
+    assert "temp.high" in s.alarms.status().alarms_off
+    assert "ALARM OFF" in s.window.findChild(QtWidgets.QLabel, "alarm.status").text()
+    dlg.close()
+    # Desat cannot be switched off: switching SpO2 low off keeps the Desat level on.
+    dlg = s.window.open_limits("spo2")
+    dlg.low.setValue(dlg.low.minimum())
+    dlg.apply_button.click()
+    # SpO2 84 %: below the usual low limit (88), above Desat (80): no alarm now.
+    s.override("spo2", 84, transition=10)
+    s.advance_virtual(60, frames=3)
+    assert "spo2.low" not in {a.alarm_id for a in s.alarms.active_alarms()}
+    # SpO2 70 %: Desat still fires, high priority.
+    s.override("spo2", 70, transition=10)
+    s.advance_virtual(30, frames=3)
+    desat = [a for a in s.alarms.active_alarms() if a.alarm_id == "spo2.low"]
+    assert desat and desat[0].message == "Desat" and desat[0].priority.name == "HIGH"
+    events = [x["event"] for x in log_lines(tmp_path / "a.jsonl")]
+    assert "alarm_off" in events
+    dlg.close()
