@@ -180,6 +180,7 @@ def run(opts: LaunchOptions) -> int:
     if opts.headless:
         window.show()
         session.advance_virtual(opts.duration)
+        session.settle_for_screenshot()
         app.processEvents()
         ok = window.grab().save(opts.screenshot, "PNG")
         session.close()

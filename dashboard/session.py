@@ -277,6 +277,10 @@ class MonitorSession:
             self.wall.advance(case_seconds / frames / self.clock.speed)
             self.window.frame()
 
+    def settle_for_screenshot(self) -> None:
+        """Before saving a frame: strips show whole sweeps of the current waveforms."""
+        self.window.refill_strips()
+
     def close(self) -> None:
         self.window.timer.stop()
         self.audio.close()

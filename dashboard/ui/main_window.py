@@ -316,6 +316,15 @@ class MonitorWindow(QtWidgets.QWidget):
             strip.prefill(int(math.floor(t * strip.rate)))
         self.frame()
 
+    def refill_strips(self) -> None:
+        """Redraw every strip as a whole sweep ending now (a screenshot after a jump of
+        case time shows only current waveforms, none left over from earlier)."""
+        t = self.clock.case_time()
+        for strip in self.strips.values():
+            d = int(math.floor(self._display_t * strip.rate))
+            offset = int(math.floor(t * strip.rate)) - d if strip._realtime_morphology else 0
+            strip.prefill(d, offset)
+
     def set_course(self, course: Course) -> None:
         """Perturbations changed: same clock, new values."""
         self.course = course
