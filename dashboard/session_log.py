@@ -35,11 +35,11 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from dashboard.alarms.engine import AlarmChange
 from dashboard.alarms.kinds import AlarmKind, Category, Priority
-from dashboard.alarms.log import APP_DIR
+from dashboard.core.jsonl import LineWriter, user_data_file
 from replay_data.course import Course, Sample
 from replay_data.errors import one_line
 from replay_data.perturbations import Perturbation
@@ -87,10 +87,7 @@ def _os_error(what: str, cause: OSError) -> SessionRecorderError:
 
 def default_session_path(wall_clock: Callable[[], float] = time.time) -> Path:
     """$XDG_DATA_HOME (or ~/.local/share)/icu-ecmo-replay/sessions/<timestamp>.jsonl."""
-    base = os.environ.get("XDG_DATA_HOME") or ""
-    root = Path(base) if os.path.isabs(base) else Path.home() / ".local" / "share"
-    stamp = datetime.fromtimestamp(wall_clock(), tz=UTC).strftime("%Y%m%dT%H%M%SZ")
-    return root / APP_DIR / "sessions" / f"{stamp}.jsonl"
+    return user_data_file("sessions", wall_clock)
 
 
 def _iso(wall_time: float) -> str:
@@ -156,15 +153,11 @@ class SessionRecorder:
         self._wall_clock = wall_clock
         self._started = False
         self._perturbations: dict[str, bool] = {}  # id -> stopped
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._file: TextIO | None = open(self.path, "x", encoding="utf-8", newline="\n")
-        except OSError as e:
-            raise _os_error(f"cannot create session file {self.path}", e) from None
+        self._out = LineWriter(self.path, "x", "session file", _os_error, fsync)
 
     @property
     def closed(self) -> bool:
-        return self._file is None
+        return self._out.closed
 
     # ------------------------------------------------------------------ records
 
@@ -244,25 +237,17 @@ class SessionRecorder:
         self._emit(kind, t, data)
 
     def _emit(self, kind: str, t: float, data: dict[str, object], header: bool = False) -> None:
-        if self._file is None:
+        if self._out.closed:
             raise SessionRecorderError(f"session file {self.path} is closed")
         if not header and not self._started:
             raise RuntimeError("call start() before recording anything else")
         record = {"type": kind, "case_time": _case_time(t), "wall_time": _iso(self._wall_clock()),
                   **data}
         line = json.dumps(record, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-        try:
-            self._file.write(line + "\n")
-            self._file.flush()
-            if self.fsync:
-                os.fsync(self._file.fileno())
-        except OSError as e:
-            raise _os_error(f"cannot write session file {self.path}", e) from None
+        self._out.write_line(line)
 
     def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        self._out.close()
 
     def __enter__(self) -> SessionRecorder:
         return self

@@ -16,11 +16,12 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+
+from dashboard.core.jsonl import APP_DIR, LineWriter, user_data_file
 
 from .engine import AlarmChange
 
-APP_DIR = "icu-ecmo-replay"
+__all__ = ["APP_DIR", "AlarmLog", "AlarmLogError", "default_log_path", "format_line", "read_log"]
 
 
 class AlarmLogError(OSError):
@@ -35,10 +36,7 @@ def _error(what: str, cause: OSError) -> AlarmLogError:
 
 def default_log_path(wall_clock: Callable[[], float] = time.time) -> Path:
     """$XDG_DATA_HOME (or ~/.local/share)/icu-ecmo-replay/alarm-logs/<timestamp>.jsonl."""
-    base = os.environ.get("XDG_DATA_HOME") or ""
-    root = Path(base) if os.path.isabs(base) else Path.home() / ".local" / "share"
-    stamp = datetime.fromtimestamp(wall_clock(), tz=UTC).strftime("%Y%m%dT%H%M%SZ")
-    return root / APP_DIR / "alarm-logs" / f"{stamp}.jsonl"
+    return user_data_file("alarm-logs", wall_clock)
 
 
 def _number(x: float | None) -> float | None:
@@ -76,28 +74,16 @@ class AlarmLog:
         self.path = Path(path)
         self.fsync = fsync
         self._wall_clock = wall_clock
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._file: TextIO | None = open(self.path, "a", encoding="utf-8", newline="\n")
-        except OSError as e:
-            raise _error(f"cannot open alarm log {self.path}", e) from None
+        # Appended: a log named twice keeps both runs rather than losing the first.
+        self._out = LineWriter(self.path, "a", "alarm log", _error, fsync)
 
     def write(self, change: AlarmChange) -> None:
-        if self._file is None:
+        if self._out.closed:
             raise AlarmLogError(f"alarm log {self.path} is closed")
-        line = format_line(change, self._wall_clock()) + "\n"
-        try:
-            self._file.write(line)
-            self._file.flush()
-            if self.fsync:
-                os.fsync(self._file.fileno())
-        except OSError as e:
-            raise _error(f"cannot write alarm log {self.path}", e) from None
+        self._out.write_line(format_line(change, self._wall_clock()))
 
     def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        self._out.close()
 
     def __enter__(self) -> AlarmLog:
         return self
