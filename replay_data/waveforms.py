@@ -15,6 +15,10 @@ is counter-based (replay_data.noise), keyed by the sample index.
 central line, not intubated (no capnography), or outside the scenario. The strips draw
 NaN as a gap, which is how a monitor shows a disconnected sensor (flat or dashed), and a
 gap cannot be mistaken for asystole or a zero pressure.
+
+The physiology and morphology numbers (ECGSYN waves, pulse shapes, LVET, CVP waves,
+capnogram shape, noise amplitudes) live in resources/catalogue/waveform_model.toml and are
+read through replay_data.waveform_model; only computational constants are set here.
 """
 
 from __future__ import annotations
@@ -32,6 +36,9 @@ import numpy as np
 from . import noise
 from .course import Course
 from .errors import ReplayDataError
+from .waveform_model import EcgWave, PulseShape, VenousWave, load_waveform_model
+
+MODEL = load_waveform_model()
 
 # ------------------------------------------------------------------ sample grid
 
@@ -286,16 +293,17 @@ def _flag(course: Course, name: str, t: np.ndarray) -> np.ndarray:
 
 # ------------------------------------------------------------------ breathing
 
-INSPIRATION_FRACTION = 1.0 / 3.0  # I:E 1:2
+_BREATHING = MODEL.breathing
+INSPIRATION_FRACTION = _BREATHING.inspiration_fraction  # from I:E
 # Expiratory decay of the airway-pressure-like breathing signal, in breath fractions.
-_RESP_DECAY = 0.15
+_RESP_DECAY = _BREATHING.resp_decay
 _EXP_LEN = 1.0 - INSPIRATION_FRACTION
 _EXP_FLOOR = math.exp(-_EXP_LEN / _RESP_DECAY)
 # Cycle mean of the shape below, subtracted so breathing moves a trace around its numeric.
 _RESP_MEAN = INSPIRATION_FRACTION / 2.0 + (
     _RESP_DECAY * (1.0 - _EXP_FLOOR) - _EXP_LEN * _EXP_FLOOR) / (1.0 - _EXP_FLOOR)
 # Below this rate (breaths/min) the patient is apnoeic: no breathing signal, flat CO2.
-APNOEA_RR = 1.0
+APNOEA_RR = _BREATHING.apnoea_rr_per_min
 
 
 def _smoothstep(x: np.ndarray) -> np.ndarray:
@@ -317,31 +325,17 @@ def _respiration(breath: Cycle) -> np.ndarray:
 
 # ------------------------------------------------------------------ ECG II
 
-
-@dataclass(frozen=True)
-class EcgWave:
-    """One of the five ECGSYN waves (McSharry et al. 2003, IEEE TBME 50:289)."""
-    name: str
-    angle_deg: float  # position in the beat at 60/min, R at 0
-    a: float          # ECGSYN's a_i (amplitude of the wave's term in dz/dt)
-    b: float          # ECGSYN's b_i (width, radians of phase at 60/min)
-    angle_power: float  # angle scales with (HR/60)**angle_power (ECGSYN: 1/4 for P, T)
-
-
-ECG_WAVES = (
-    EcgWave("P", -70.0, 1.2, 0.25, 0.25),
-    EcgWave("Q", -15.0, -5.0, 0.1, 0.5),
-    EcgWave("R", 0.0, 30.0, 0.1, 0.0),
-    EcgWave("S", 15.0, -7.5, 0.1, 0.5),
-    EcgWave("T", 100.0, 0.75, 0.4, 0.25),
-)
-R_WAVE_MV = 1.2
+_ECG_MODEL = MODEL.ecg
+ECG_WAVES: tuple[EcgWave, ...] = _ECG_MODEL.waves  # ECGSYN P, Q, R, S, T
+R_WAVE_MV = _ECG_MODEL.r_wave_mv
 # HR range over which the morphology still scales; beyond it the shape is held.
-_ECG_SHAPE_HR = (20.0, 300.0)
+_ECG_SHAPE_HR = _ECG_MODEL.shape_hr_per_min
 # Asystole: below ASYSTOLE_HR the beat clock all but stops, and a frozen phase would
 # freeze the trace mid-wave (a flat line at R height). Cardiac activity fades out over
-# the 4/min above it instead, leaving the baseline, a flat pressure and no pleth pulses.
-ASYSTOLE_HR = 8.0
+# the ASYSTOLE_FADE_HR (/min) above it instead, leaving the baseline, a flat pressure and
+# no pleth pulses.
+ASYSTOLE_HR = _ECG_MODEL.asystole_hr_per_min
+ASYSTOLE_FADE_HR = _ECG_MODEL.asystole_fade_per_min
 
 
 def _raw_terms(hr_factor: np.ndarray) -> list[tuple[float, np.ndarray, np.ndarray]]:
@@ -378,7 +372,7 @@ def _gauss_in_beats(beat: np.ndarray, centre: np.ndarray | float,
 
 def _beating(beat: Cycle) -> np.ndarray:
     """1 while the heart beats, fading to 0 in asystole (NaN where HR is unknown)."""
-    return _smoothstep((beat.rate * 60.0 - ASYSTOLE_HR) / 4.0)
+    return _smoothstep((beat.rate * 60.0 - ASYSTOLE_HR) / ASYSTOLE_FADE_HR)
 
 
 def _hr_factor(beat: Cycle) -> np.ndarray:
@@ -396,9 +390,10 @@ def _ecg(course: Course, t: np.ndarray, n: np.ndarray) -> np.ndarray:
     key = noise.stream_key(course.seed, "waveform:ecg_ii")
     # Breathing moves the heart's axis (QRS height changes a few %) and the baseline; electrode
     # motion adds a slow wander; the amplifier adds a little broadband noise.
-    y = y * (1.0 + 0.05 * resp) + 0.05 * resp
-    y += 0.02 * noise.smooth_noise(key ^ 0x1, t, 3.0)
-    y += 0.008 * noise.normal(key, n)
+    m = _ECG_MODEL
+    y = y * (1.0 + m.resp_qrs_modulation * resp) + m.resp_baseline_mv * resp
+    y += m.wander_mv * noise.smooth_noise(key ^ 0x1, t, m.wander_tau_s)
+    y += m.noise_mv * noise.normal(key, n)
     off = _flag(course, "ecg_leads_off", t) | np.isnan(_numeric_at(course, "hr", t, True))
     y[off] = np.nan
     return y
@@ -406,36 +401,20 @@ def _ecg(course: Course, t: np.ndarray, n: np.ndarray) -> np.ndarray:
 
 # ------------------------------------------------------------------ arterial pulses
 
-
-@dataclass(frozen=True)
-class PulseShape:
-    """One pulse from the foot of its upstroke to the next foot, normalised 0..1.
-
-    Upstroke to exactly 1 at `rise` x ejection time, systolic decline to the dicrotic
-    notch at `notch_level`, a dicrotic wave, then diastolic run-off that reaches exactly 0
-    at the next foot. Max 1 and min 0 per beat by construction, so a pressure
-    dia + (sys - dia) * shape peaks at sys and bottoms at dia."""
-    transit_s: float        # R-wave peak to the foot of the pulse (pulse arrival time)
-    rise: float             # upstroke duration, fraction of the ejection time
-    notch_level: float      # height of the dicrotic notch, fraction of the pulse
-    notch_delay_s: float    # notch after the end of ejection (later in distal beds)
-    dicrotic_height: float  # dicrotic wave above the run-off, fraction of the pulse
-    dicrotic_width: float   # duration of the dicrotic wave, fraction of the ejection time
-    decay: float            # run-off time constant, fraction of the time left in the beat
-
-
 # Radial line: sharp upstroke, clear notch.
-ARTERIAL_PULSE = PulseShape(transit_s=0.18, rise=0.33, notch_level=0.45, notch_delay_s=0.0,
-                            dicrotic_height=0.10, dicrotic_width=0.35, decay=0.55)
+ARTERIAL_PULSE: PulseShape = MODEL.arterial.pulse
 # Finger pleth: later (longer path), slower rise, damped notch.
-PLETH_PULSE = PulseShape(transit_s=0.23, rise=0.5, notch_level=0.5, notch_delay_s=0.04,
-                         dicrotic_height=0.05, dicrotic_width=0.45, decay=0.7)
+PLETH_PULSE: PulseShape = MODEL.pleth.pulse
+_EJECTION = MODEL.ejection
 
 
 def ejection_time(hr: np.ndarray) -> np.ndarray:
     """Left-ventricular ejection time in seconds (Weissler's LVET = 413 - 1.7 HR ms), kept
-    within 45 % of the beat so the notch and dicrotic wave fit at any rate."""
-    return np.minimum(np.clip(0.413 - 0.0017 * hr, 0.16, 0.34), 0.45 * 60.0 / hr)
+    within a fraction of the beat so the notch and dicrotic wave fit at any rate."""
+    e = _EJECTION
+    lo, hi = e.lvet_range_s
+    return np.minimum(np.clip(e.lvet_intercept_s - e.lvet_slope_s_per_bpm * hr, lo, hi),
+                      e.max_beat_fraction * 60.0 / hr)
 
 
 def _pulse(beat: Cycle, shape: PulseShape) -> np.ndarray:
@@ -444,7 +423,7 @@ def _pulse(beat: Cycle, shape: PulseShape) -> np.ndarray:
     tau = beat.fraction * period  # seconds since the foot
     lvet = ejection_time(hr)
     t_peak = shape.rise * lvet
-    t_notch = np.minimum(lvet + shape.notch_delay_s, 0.55 * period)
+    t_notch = np.minimum(lvet + shape.notch_delay_s, _EJECTION.notch_max_beat_fraction * period)
     up = np.sin(0.5 * math.pi * np.minimum(tau / t_peak, 1.0)) ** 2
     yn = shape.notch_level
     s = np.clip((tau - t_peak) / (t_notch - t_peak), 0.0, 1.0)
@@ -466,7 +445,8 @@ def _abp(course: Course, t: np.ndarray, n: np.ndarray) -> np.ndarray:
     dia = _numeric_at(course, "abp_dia", t, True)
     key = noise.stream_key(course.seed, "waveform:abp")
     # No respiratory swing here: the displayed sys/dia must match the trace's peaks.
-    return dia + (sys_ - dia) * shape + 0.15 * noise.normal(key, n, clip=2.0)
+    m = MODEL.arterial
+    return dia + (sys_ - dia) * shape + m.noise_mmhg * noise.normal(key, n, clip=m.noise_clip_sd)
 
 
 def _pleth(course: Course, t: np.ndarray, n: np.ndarray) -> np.ndarray:
@@ -474,10 +454,16 @@ def _pleth(course: Course, t: np.ndarray, n: np.ndarray) -> np.ndarray:
     # Perfusion: pulse amplitude follows the arterial pulse pressure a little (weaker
     # pulses when hypotensive); nominal before an arterial line gives the pressure.
     pp = (_numeric_at(course, "abp_sys", t, False) - _numeric_at(course, "abp_dia", t, False))
-    perfusion = np.where(np.isfinite(pp), np.clip(0.6 + 0.4 * pp / 50.0, 0.6, 1.0), 0.9)
+    m = MODEL.pleth
+    perfusion = np.where(
+        np.isfinite(pp),
+        np.clip(m.perfusion_min + m.perfusion_gain * pp / m.full_perfusion_pp_mmhg,
+                m.perfusion_min, m.perfusion_max),
+        m.perfusion_unknown)
     resp = _respiration(breaths(course, t))
     key = noise.stream_key(course.seed, "waveform:pleth")
-    y = 0.9 * perfusion * (1.0 - 0.05 * resp) * shape + 0.003 * noise.normal(key, n)
+    y = (m.amplitude * perfusion * (1.0 - m.resp_modulation * resp) * shape
+         + m.noise * noise.normal(key, n))
     off = _flag(course, "spo2_probe_off", t) | np.isnan(_numeric_at(course, "spo2", t, True))
     y[off] = np.nan
     return y
@@ -485,26 +471,12 @@ def _pleth(course: Course, t: np.ndarray, n: np.ndarray) -> np.ndarray:
 
 # ------------------------------------------------------------------ CVP
 
-
-@dataclass(frozen=True)
-class VenousWave:
-    """One wave of the CVP trace, placed relative to an ECG landmark."""
-    name: str
-    after: str        # "P", "R" or "T": the ECG wave it follows
-    delay_s: float    # from that wave's peak to this wave's peak
-    width_s: float    # Gaussian SD
-    height: float     # mmHg
-
-
-CVP_WAVES = (
-    VenousWave("a", "P", 0.08, 0.045, 2.0),   # atrial contraction, after the P wave
-    VenousWave("c", "R", 0.07, 0.025, 1.0),   # tricuspid bulging in early systole
-    VenousWave("v", "T", 0.12, 0.060, 1.7),   # atrial filling, peaks at the end of systole
-)
+# a (atrial contraction), c (tricuspid bulging), v (atrial filling), each after an ECG wave.
+CVP_WAVES: tuple[VenousWave, ...] = MODEL.cvp.waves
 # Breathing swing (mmHg for the full breathing signal): positive-pressure ventilation
 # raises CVP on inspiration; spontaneous inspiration lowers it.
-CVP_SWING_VENTILATED = 2.5
-CVP_SWING_SPONTANEOUS = -1.5
+CVP_SWING_VENTILATED = MODEL.cvp.swing_ventilated_mmhg
+CVP_SWING_SPONTANEOUS = MODEL.cvp.swing_spontaneous_mmhg
 
 
 def _cvp(course: Course, t: np.ndarray, n: np.ndarray) -> np.ndarray:
@@ -514,7 +486,7 @@ def _cvp(course: Course, t: np.ndarray, n: np.ndarray) -> np.ndarray:
     cardiac = np.zeros(t.shape)
     for w in CVP_WAVES:
         width = w.width_s * beat.rate
-        cardiac += w.height * (_gauss_in_beats(beat.count, landmarks[w.after]
+        cardiac += w.height_mmhg * (_gauss_in_beats(beat.count, landmarks[w.after]
                                                + w.delay_s * beat.rate, width)
                                # subtract the wave's beat mean: CVP numeric = trace mean
                                - width * math.sqrt(2.0 * math.pi))
@@ -524,18 +496,20 @@ def _cvp(course: Course, t: np.ndarray, n: np.ndarray) -> np.ndarray:
     resp = _respiration(breaths(course, t))
     key = noise.stream_key(course.seed, "waveform:cvp")
     return (_numeric_at(course, "cvp", t, True) + cardiac + swing * resp
-            + 0.05 * noise.normal(key, n, clip=2.0))
+            + MODEL.cvp.noise_mmhg * noise.normal(key, n, clip=MODEL.cvp.noise_clip_sd))
 
 
 # ------------------------------------------------------------------ capnogram
 
-# Seconds: the downstroke at the start of inspiration, the dead-space gas that leaves
-# first with no CO2, and the time constant of the expiratory upstroke.
-CO2_DOWNSTROKE_S = 0.15
-CO2_DEAD_SPACE_S = 0.05
-CO2_UPSTROKE_S = 0.08
+# Seconds: the downstroke at the start of inspiration (taking at most a fraction of
+# inspiration), the dead-space gas that leaves first with no CO2, and the time constant of
+# the expiratory upstroke.
+CO2_DOWNSTROKE_S = MODEL.co2.downstroke_s
+CO2_DOWNSTROKE_MAX_INSP = MODEL.co2.downstroke_max_insp_fraction
+CO2_DEAD_SPACE_S = MODEL.co2.dead_space_s
+CO2_UPSTROKE_S = MODEL.co2.upstroke_s
 # The alveolar plateau starts at this fraction of EtCO2 and rises to EtCO2 at its end.
-CO2_PLATEAU_START = 0.92
+CO2_PLATEAU_START = MODEL.co2.plateau_start
 
 
 def _co2(course: Course, t: np.ndarray, n: np.ndarray) -> np.ndarray:
@@ -545,8 +519,8 @@ def _co2(course: Course, t: np.ndarray, n: np.ndarray) -> np.ndarray:
     b = breath.fraction
     etco2 = _numeric_at(course, "etco2", t, True)
     # Inspiration: CO2 falls from the end-tidal value to the fresh-gas baseline of 0.
-    down = 1.0 - _smoothstep(b * period / np.minimum(CO2_DOWNSTROKE_S,
-                                                     0.5 * INSPIRATION_FRACTION * period))
+    down = 1.0 - _smoothstep(b * period / np.minimum(
+        CO2_DOWNSTROKE_S, CO2_DOWNSTROKE_MAX_INSP * INSPIRATION_FRACTION * period))
     # Expiration: dead space first, a steep upstroke, then the sloping alveolar plateau.
     # Normalised so that the last sample of expiration is exactly EtCO2.
     exp_len = (1.0 - INSPIRATION_FRACTION) * period
