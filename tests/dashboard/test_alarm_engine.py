@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 
 import pytest
+from alarm_support import CALM, ECMO, events, feed
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_alarm_support import CALM, ECMO, events, feed
 
 from dashboard.alarms import (
     AlarmEngine,

@@ -7,7 +7,7 @@ import math
 from itertools import count
 
 import pytest
-from test_alarm_support import ECMO, feed
+from alarm_support import ECMO, feed
 
 from dashboard.alarms import AlarmEngine, AlarmLog, AlarmLogError, default_log_path
 from dashboard.alarms.log import read_log

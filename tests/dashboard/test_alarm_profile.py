@@ -9,7 +9,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from test_alarm_support import ADULT, ECMO
+from alarm_support import ADULT, ECMO
 
 from dashboard.alarms import AlarmKind, Category, Priority, ProfileError, available_profiles
 from dashboard.alarms.profile import load_profile, profile_from_toml

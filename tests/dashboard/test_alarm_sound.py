@@ -7,7 +7,7 @@ import wave
 
 import numpy as np
 import pytest
-from test_alarm_support import ADULT
+from alarm_support import ADULT
 
 from dashboard.alarms import Category, Priority
 from dashboard.alarms.sound import (

@@ -6,9 +6,9 @@ import math
 
 import numpy as np
 import pytest
+from alarm_support import ADULT, CALM, ECMO
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_alarm_support import ADULT, CALM, ECMO
 
 from dashboard.alarms import AlarmEngine, Priority, compute_timeline
 from dashboard.alarms.conditions import KNOWN_FLAGS, NumericClause
