@@ -7,7 +7,6 @@ The window reads the course and the clock and draws; it holds no clinical number
 from __future__ import annotations
 
 import math
-import time
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -52,8 +51,6 @@ FRAME_INTERVAL_MS = 16
 class MonitorWindow(QtWidgets.QWidget):
     """objectName `monitor`; build with a clock you control to drive it in tests."""
 
-    case_time_changed = QtCore.Signal(float)
-
     def __init__(self, course: Course, clock: ReplayClock, monitor: BedsideMonitor | None = None,
                  parent: QtWidgets.QWidget | None = None, *, animate: bool = True,
                  audio: AlarmAudio | None = None) -> None:
@@ -75,7 +72,7 @@ class MonitorWindow(QtWidgets.QWidget):
         self._last_trend_wall = -math.inf
         self._last_alarm_wall = -math.inf
         self._shown_second: int | None = None
-        self.paint_times_ms: list[float] = []
+        self._started = False
 
         self.banner = PatientBanner(course.scenario, self)
         self.strips: dict[str, SweepStrip] = {}
@@ -301,9 +298,9 @@ class MonitorWindow(QtWidgets.QWidget):
 
     def seek(self, t: float) -> None:
         """Jump anywhere: values are a pure function of time, so this is instant."""
-        if getattr(self, "_seeded", False):
+        if self._started:  # the opening seek is the session's start, not an action
             self._clock_action("seek", target=float(t))
-        self._seeded = True
+        self._started = True
         self.clock.seek(t)
         t = self.clock.case_time()
         self.monitor.seek(t)
@@ -368,7 +365,6 @@ class MonitorWindow(QtWidgets.QWidget):
         if wall - self._last_trend_wall >= TREND_MIN_INTERVAL_S:
             self._last_trend_wall = wall
             self.trends.show_time(t)
-        self.case_time_changed.emit(t)
         for listener in self.frame_listeners:
             listener(t)
 
@@ -412,8 +408,3 @@ class MonitorWindow(QtWidgets.QWidget):
         if abs(h - self._styled_height) > 40:
             self._styled_height = h
             self.setStyleSheet(stylesheet(h))
-
-    def paintEvent(self, event: QtGui.QPaintEvent) -> None:  # noqa: N802
-        start = time.perf_counter()
-        super().paintEvent(event)
-        self.paint_times_ms.append((time.perf_counter() - start) * 1000.0)
