@@ -43,6 +43,12 @@ class SweepCanvas(QtWidgets.QWidget):
         self.pen.setCosmetic(True)  # 1 px whatever the scale: no antialiased thick lines
         self.pen.setWidth(1)
 
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802
+        # Opaque widgets are not repainted whole on resize by Qt; the trace scales with
+        # the width, so all of it must be drawn again.
+        super().resizeEvent(event)
+        self.update()
+
     def x_to_px(self, x: float) -> float:
         return x / self.strip.sweep_seconds * self.width()
 
@@ -65,7 +71,8 @@ class SweepCanvas(QtWidgets.QWidget):
         sy = -(h - 2 * margin) / (hi - lo)
         p.setTransform(QtGui.QTransform(sx, 0, 0, sy, 0, h - margin - lo * sy))
         p.setPen(self.pen)
-        p.setClipRect(rect)
+        # No setClipRect: Qt already clips to the update region, and a clip set after
+        # setTransform would be read in data units.
         x_lo, x_hi = rect.left() / sx, (rect.right() + 1) / sx
         for (a, b), path in zip(strip._chunks, strip._paths):
             if path is None or strip._x[b - 1] < x_lo or strip._x[a] > x_hi:

@@ -84,3 +84,19 @@ def test_screenshot_is_a_real_picture(make_session, tmp_path):
     assert s.window.grab().save(str(path), "PNG")
     img = QtGui.QImage(str(path))
     assert img.width() == 1600 and img.height() == 1000
+
+
+def test_partial_repaint_draws_the_trace(make_session):
+    """A real window repaints only the rectangle around the cursor; drawing must work for
+    a partial region too, not only for a whole-widget grab (a clip set in data units once
+    left real X11 windows nearly blank while offscreen grabs looked right)."""
+    s = make_session("ecmo_start+1h")
+    canvas = s.window.strips["ecg_ii"].plot
+    w, h = canvas.width(), canvas.height()
+    region = QtCore.QRect(w // 3, 0, w // 6, h)
+    pix = QtGui.QPixmap(w, h)
+    pix.fill(QtGui.QColor("#000000"))
+    # render() puts the region's top-left at the target offset.
+    canvas.render(pix, QtCore.QPoint(0, 0), QtGui.QRegion(region))
+    img = pix.toImage().copy(0, 0, region.width(), h)
+    assert _colour_pixels(img, s.window.strips["ecg_ii"].signal.colour) > region.width() // 2
