@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import signal
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -188,15 +189,28 @@ def run(opts: LaunchOptions) -> int:
         if not ok:
             raise ReplayDataError(f"--screenshot {opts.screenshot}: could not write the PNG")
         return 0
+    screens = app.screens()
+    if session.console is not None and len(screens) > 1:
+        # Two screens: the trainees' monitor goes to the second one, the console stays.
+        window.move(screens[1].availableGeometry().topLeft())
     if opts.fullscreen:
         window.showFullScreen()
     else:
         window.show()
     if session.console is not None:
         session.console.resize(900, 700)
+        if len(screens) == 1:
+            # One screen: beside the monitor where it fits, so neither hides the other.
+            area = screens[0].availableGeometry()
+            x = min(window.frameGeometry().right() + 1, max(area.left(), area.right() - 900))
+            session.console.move(x, area.top())
         session.console.show()
     if session.recorder is not None:
         print(f"icu-dashboard: recording the session to {session.recorder.path}", file=sys.stderr)
+    # Ctrl-C in the terminal ends the session cleanly (logs closed, exit 0); the frame
+    # timer runs Python often enough for the handler to be called promptly.
+    signal.signal(signal.SIGINT, lambda *_: app.quit())
+    signal.signal(signal.SIGTERM, lambda *_: app.quit())
     code = app.exec()
     session.close()
     return int(code)
