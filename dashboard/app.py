@@ -149,6 +149,18 @@ def run(opts: LaunchOptions) -> int:
         _quiet_offscreen_notice()
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
     app.setApplicationName("icu-dashboard")
+    # Ctrl-C (or a TERM) ends the session cleanly: logs closed, exit 0. The frame timer
+    # runs Python often enough for the handler to be called promptly; a stop during
+    # start-up is remembered, because quit() before exec() would be lost.
+    stop_requested: list[int] = []
+
+    def stop(signum: int, _frame: object) -> None:
+        stop_requested.append(signum)
+        app.quit()
+
+    if not opts.headless:
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
     from dashboard.alarms import default_log_path
 
     # Resolve everything the user typed before any file is created.
@@ -207,10 +219,9 @@ def run(opts: LaunchOptions) -> int:
         session.console.show()
     if session.recorder is not None:
         print(f"icu-dashboard: recording the session to {session.recorder.path}", file=sys.stderr)
-    # Ctrl-C in the terminal ends the session cleanly (logs closed, exit 0); the frame
-    # timer runs Python often enough for the handler to be called promptly.
-    signal.signal(signal.SIGINT, lambda *_: app.quit())
-    signal.signal(signal.SIGTERM, lambda *_: app.quit())
+    if stop_requested:
+        session.close()
+        return 0
     code = app.exec()
     session.close()
     return int(code)
