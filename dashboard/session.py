@@ -51,6 +51,7 @@ class MonitorSession:
     console: object | None = None  # InstructorConsole when --instructor
     replay: RecordedSession | None = None
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _replay_actions: list = field(default_factory=list)  # recorded actions, file order
     _replay_index: int = 0
 
     @classmethod
@@ -94,6 +95,8 @@ class MonitorSession:
         and the recorded speed changes, jumps and trainee actions at their case times."""
         s = cls.create(course, start=recording.start, speed=recording.speed, **kwargs)
         s.replay = recording
+        s._replay_actions = sorted(recording.instructor_actions() + recording.trainee_actions(),
+                                   key=lambda a: a.line)
         s.window.frame_listeners.append(s._replay_step)
         return s
 
@@ -235,10 +238,7 @@ class MonitorSession:
 
     def _replay_step(self, t: float) -> None:
         """Apply the recorded actions whose case time has come (file order)."""
-        rec = self.replay
-        if rec is None:
-            return
-        actions = sorted(rec.instructor_actions() + rec.trainee_actions(), key=lambda a: a.line)
+        actions = self._replay_actions
         while self._replay_index < len(actions) and actions[self._replay_index].case_time <= t:
             a = actions[self._replay_index]
             self._replay_index += 1

@@ -138,7 +138,7 @@ class MonitorWindow(QtWidgets.QWidget):
         root.addWidget(self.trends, 0)
         root.addWidget(self.controls, 0)
 
-        self._install_shortcuts()
+        self._install_keys()
         self.setStyleSheet(stylesheet(1000))
         self._styled_height = 1000
         self.timer = QtCore.QTimer(self)
@@ -151,7 +151,7 @@ class MonitorWindow(QtWidgets.QWidget):
 
     # ------------------------------------------------------------------ input
 
-    def _install_shortcuts(self) -> None:
+    def _install_keys(self) -> None:
         """Monitor keys. Handled in keyPressEvent rather than QShortcut so that they work
         whenever the monitor has focus, also offscreen where no window is 'active'."""
         k, m = QtCore.Qt.Key, QtCore.Qt.KeyboardModifier
