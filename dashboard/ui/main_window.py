@@ -116,7 +116,8 @@ class MonitorWindow(QtWidgets.QWidget):
         main.addLayout(left, 7)
         main.addLayout(right, 2)
 
-        self.trends = TrendView(course, self)
+        self.trends = TrendView(course, self,
+                                profile=self.alarms.profile if self.alarms else None)
         self.controls = ReplayControls(course.scenario, self)
         self.controls.play_toggled.connect(self.toggle_play)
         self.controls.speed_chosen.connect(self.set_speed)
@@ -321,6 +322,7 @@ class MonitorWindow(QtWidgets.QWidget):
             d = int(math.floor(self._display_t * strip.rate))
             offset = int(math.floor(t * strip.rate)) - d if strip._realtime_morphology else 0
             strip.prefill(d, offset)
+        self.trends.update_alarm_bars_now()
 
     def set_course(self, course: Course) -> None:
         """Perturbations changed: same clock, new values."""

@@ -7,19 +7,40 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
+from dashboard.alarms import AlarmProfile, Priority, compute_timeline
 from replay_data.course import Course
+
+from .alarm_bar import PRIORITY_COLOURS
 
 TREND_CHANNELS = ("hr", "spo2", "abp_mean", "ecmo_flow")
 WINDOWS: dict[str, float | None] = {"1 h": 3600.0, "8 h": 8 * 3600.0, "24 h": 86400.0,
                                     "Course": None}
 POINTS = 480
+# Alarm episodes are drawn under the trends for windows up to a day: the vectorised
+# timeline of a day at 1 s takes about 0.1 s; the whole course (2-4 s) is left to the
+# debrief. They are recomputed when the window has moved by a twentieth of its width.
+ALARM_BARS_MAX_S = 86400.0
+ALARM_BARS_STEPS = 20
+ALARM_WARMUP_S = 120.0  # history before the window, so delays and latches start right
+# Bars are computed this long after the view last moved: dragging the timeline seeks
+# many times a second and the numbers must follow at once; the bars can wait.
+ALARM_BARS_DELAY_MS = 300
 EVENT_KINDS_SHOWN = ("airway", "ecmo", "result", "circuit", "treatment", "clinical", "ventilator")
 
 
 class TrendView(QtWidgets.QFrame):
-    def __init__(self, course: Course, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, course: Course, parent: QtWidgets.QWidget | None = None,
+                 profile: AlarmProfile | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("panel.trends")
+        self.profile = profile
+        self._alarm_key: tuple | None = None
+        self._alarm_span: tuple[float, float] | None = None
+        self.alarm_intervals: list = []  # what the bars show (for tests and tooltips)
+        self._alarm_timer = QtCore.QTimer(self)
+        self._alarm_timer.setSingleShot(True)
+        self._alarm_timer.setInterval(ALARM_BARS_DELAY_MS)
+        self._alarm_timer.timeout.connect(self.update_alarm_bars_now)
         self.setProperty("role", "panel")
         self.course = course
         self.window_name = "8 h"
@@ -71,6 +92,12 @@ class TrendView(QtWidgets.QFrame):
             ch = course.catalogue.numerics[cid]
             self.curves[cid] = pi.plot([], [], pen=pg.mkPen(ch.colour, width=1),
                                        connect="finite")
+        # One curve per priority, segments as pairs; high drawn last, on top.
+        self.alarm_curves: dict[Priority, pg.PlotCurveItem] = {}
+        for prio in (Priority.LOW, Priority.MEDIUM, Priority.HIGH):
+            c = pg.PlotCurveItem(pen=pg.mkPen(PRIORITY_COLOURS[prio], width=5), connect="pairs")
+            self.view.addItem(c)
+            self.alarm_curves[prio] = c
         self.now_line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#ffffff", width=1))
         self.view.addItem(self.now_line)
         self.markers: list[pg.InfiniteLine] = []
@@ -91,6 +118,7 @@ class TrendView(QtWidgets.QFrame):
     def set_course(self, course: Course) -> None:
         self.course = course
         self._last_key = None
+        self._alarm_key = None
 
     def set_window(self, name: str) -> None:
         if name not in WINDOWS:
@@ -124,4 +152,43 @@ class TrendView(QtWidgets.QFrame):
             band = n - 1 - i
             y = band + np.clip((v - lo) / (hi - lo), 0.0, 1.0) * 0.9
             self.curves[cid].setData(grid / 3600.0, y)
-        self.view.setRange(xRange=(t0 / 3600.0, t1 / 3600.0), yRange=(0, n), padding=0.01)
+        self.view.setRange(xRange=(t0 / 3600.0, t1 / 3600.0), yRange=(-0.35, n), padding=0.01)
+        self._alarm_span = (t0, min(t, t1))
+        if self.profile is not None:
+            self._alarm_timer.start()
+
+    def update_alarm_bars_now(self) -> None:
+        """Compute the alarm bars for the current view (the timer does it after a pause;
+        tests and screenshots call it directly)."""
+        self._alarm_timer.stop()
+        if self.profile is None or self._alarm_span is None:
+            return
+        t0, t1 = self._alarm_span
+        span = t1 - t0
+        if WINDOWS[self.window_name] is None or span > ALARM_BARS_MAX_S or span <= 0:
+            if self._alarm_key is not None:
+                self._alarm_key = None
+                self.alarm_intervals = []
+                for c in self.alarm_curves.values():
+                    c.setData([], [])
+            return
+        step = max(1.0, (WINDOWS[self.window_name] or span) / ALARM_BARS_STEPS)
+        key = (self.window_name, int(t1 // step), id(self.course))
+        if key == self._alarm_key:
+            return
+        self._alarm_key = key
+        start = max(self.course.scenario.start, t0 - ALARM_WARMUP_S)
+        grid = np.arange(np.floor(start), np.floor(t1) + 1.0)
+        values, flags = self.course.sample_grid(grid)
+        timeline = compute_timeline(grid, values, flags, self.profile)
+        shown = [iv for iv in timeline.intervals()
+                 if (np.isnan(iv.end) or iv.end > t0) and iv.start < t1]
+        self.alarm_intervals = shown
+        for prio, curve in self.alarm_curves.items():
+            xs: list[float] = []
+            for iv in shown:
+                if iv.priority is prio:
+                    end = t1 if np.isnan(iv.end) else iv.end
+                    xs += [max(iv.start, t0) / 3600.0, end / 3600.0]
+            y = {Priority.HIGH: -0.12, Priority.MEDIUM: -0.2, Priority.LOW: -0.28}[prio]
+            curve.setData(xs, [y] * len(xs))

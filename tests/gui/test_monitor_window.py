@@ -127,3 +127,21 @@ def test_every_value_and_control_is_named(make_session):
     for name in ("control.play", "control.speed", "control.timeline", "clock.case_time"):
         found = w.findChild(QtWidgets.QWidget, name)
         assert found is not None and found.accessibleName(), name
+
+
+def test_trend_view_marks_alarm_episodes(make_session):
+    s = make_session("ecmo_start+30m")
+    trends = s.window.trends
+    trends.update_alarm_bars_now()  # normally 0.3 s after the view stops moving
+    ids = {(iv.alarm_id, iv.priority.name) for iv in trends.alarm_intervals}
+    assert ("spo2.low", "HIGH") in ids  # the pre-ECMO desaturation in the last 8 h
+    desat = next(iv for iv in trends.alarm_intervals if iv.alarm_id == "spo2.low")
+    # Its condition ended minutes after the pump started (SpO2 over 99 %).
+    ecmo_start = s.course.scenario.resolve("ecmo_start")
+    assert ecmo_start < desat.end < ecmo_start + 600
+    x, _ = trends.alarm_curves[desat.priority].getData()
+    assert x is not None and len(x) >= 2
+    s.window.findChild(QtWidgets.QPushButton, "control.trend_window.course").click()
+    s.window.trends.show_time(s.clock.case_time())
+    trends.update_alarm_bars_now()
+    assert trends.alarm_intervals == []  # whole course: left to the debrief
