@@ -25,14 +25,24 @@ SNAPSHOT_EVERY_S = 60
 
 
 class FanOut:
-    """One alarm-engine sink feeding several (the alarm log and the session recording)."""
+    """One alarm-engine sink feeding several (the alarm log and the session recording).
+
+    A sink that fails (disk full, folder removed) must not stop the monitor: the failure
+    is reported once through `on_error` and that sink is dropped; the others go on."""
 
     def __init__(self, *sinks: object) -> None:
         self.sinks = [s for s in sinks if s is not None]
+        self.on_error = lambda message: None
+        self.errors: list[str] = []
 
     def write(self, change: AlarmChange) -> None:
-        for s in self.sinks:
-            s.write(change)
+        for s in list(self.sinks):
+            try:
+                s.write(change)
+            except OSError as exc:
+                self.sinks.remove(s)
+                self.errors.append(str(exc))
+                self.on_error(str(exc))
 
 
 @dataclass
@@ -74,11 +84,13 @@ class MonitorSession:
             recorder = SessionRecorder(session_log)
             recorder.start(scenario=scenario_name or sc.id, scenario_id=sc.id, seed=course.seed,
                            start=t0, speed=speed)
-        alarms = AlarmEngine(profile, sink=FanOut(log, recorder))
+        fan_out = FanOut(log, recorder)
+        alarms = AlarmEngine(profile, sink=fan_out)
         monitor = BedsideMonitor(course, alarms)
         if audio is None:
             audio = make_audio(profile, mute=mute)
         window = MonitorWindow(course, clock, monitor, animate=not virtual_clock, audio=audio)
+        fan_out.on_error = window.show_system_problem
         base = Course(course.scenario, course.seed, (), course.catalogue)
         s = cls(course, clock, monitor, window, alarms, audio, log, wall, recorder, base,
                 list(course.perturbations))

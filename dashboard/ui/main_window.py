@@ -63,6 +63,7 @@ class MonitorWindow(QtWidgets.QWidget):
         self.alarms: AlarmEngine | None = self.monitor.alarms  # type: ignore[assignment]
         self.audio: AlarmAudio = audio or SilentAudio("MUTED")
         self.action_listeners: list = []  # trainee actions, for the session recording
+        self.system_notes: list[str] = []  # simulator problems shown on the alarm bar
         self.clock_listeners: list = []  # play/pause/speed/seek, for the session recording
         self.frame_listeners: list = []  # called with the case time after each frame
         cat = course.catalogue
@@ -264,6 +265,12 @@ class MonitorWindow(QtWidgets.QWidget):
         dlg.show()
         return dlg
 
+    def show_system_problem(self, message: str) -> None:
+        """A technical problem of the simulator itself (e.g. the alarm log cannot be
+        written): shown on the alarm bar for as long as the session runs."""
+        self.system_notes.append(message)
+        self._show_alarms(self.clock.wall_time())
+
     def _show_limits(self) -> None:
         if self.alarms is None:
             return
@@ -277,7 +284,9 @@ class MonitorWindow(QtWidgets.QWidget):
             return
         active = self.alarms.active_alarms()
         profile = self.alarms.profile
-        self.alarm_bar.show_state(active, self.alarms.status(), wall, self.audio.note, profile)
+        note = " · ".join([*self.system_notes, self.audio.note] if self.system_notes
+                          else [self.audio.note])
+        self.alarm_bar.show_state(active, self.alarms.status(), wall, note, profile)
         # The offending tile flashes in the colour of its highest-priority alarm.
         by_channel: dict[str, AlarmSignal] = {}
         for a in active:
