@@ -27,6 +27,24 @@ def flash_on(priority: Priority, wall: float, profile: AlarmProfile) -> bool:
     return (wall * hz) % 1.0 < profile.flash_duty
 
 
+def alarm_text(a: AlarmSignal) -> str:
+    """'*** Desat 59 < 80' for a limit alarm while its condition lasts (value against the
+    limit it crossed, as monitors print it); '*** ECMO pump stopped' otherwise."""
+    text = a.text
+    limit_alarm = a.channel is not None and a.alarm_id in (f"{a.channel}.low",
+                                                           f"{a.channel}.high")
+    if limit_alarm and a.condition_active and a.value is not None and a.limit is not None \
+            and math.isfinite(a.value) and math.isfinite(a.limit):
+        digits = 0 if abs(a.limit) >= 10 else 1
+        sign = "<" if a.value < a.limit else ">"
+        text += f" {a.value:.{digits}f} {sign} {a.limit:.{digits}f}"
+    if a.state.value == "acknowledged":
+        text += "  (ack)"
+    elif a.state.value == "latched":
+        text += "  (latched)"
+    return text
+
+
 def _mmss(seconds: float) -> str:
     s = max(0, int(math.ceil(seconds)))
     return f"{s // 60}:{s % 60:02d}"
@@ -50,8 +68,7 @@ class AlarmMessages(QtWidgets.QLabel):
             self.setAccessibleDescription("")
             return
         shown = alarms[:MAX_SHOWN]
-        parts = [a.text + ("  (ack)" if a.state.value == "acknowledged" else "")
-                 + ("  (latched)" if a.state.value == "latched" else "") for a in shown]
+        parts = [alarm_text(a) for a in shown]
         if len(alarms) > MAX_SHOWN:
             parts.append(f"+{len(alarms) - MAX_SHOWN} more")
         full = "   ".join(parts)

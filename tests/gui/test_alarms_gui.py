@@ -4,6 +4,7 @@ the limits dialog, and the log. Clock and wall time are driven by hand."""
 from __future__ import annotations
 
 import json
+import re
 
 from PySide6 import QtWidgets
 
@@ -26,6 +27,9 @@ def test_pre_ecmo_alarms_show_flash_and_sound(make_session, tmp_path):
     w = s.window
     phys = w.findChild(QtWidgets.QLabel, "alarm.physiological").accessibleDescription()
     assert phys.startswith("*** Desat")
+    # The value against the limit it crossed, as monitors print it.
+    assert re.match(r"\*\*\* Desat (\d+) < 80", phys) and int(re.match(
+        r"\*\*\* Desat (\d+)", phys).group(1)) < 63
     assert "** ABP mean low" in phys
     # SpO2 tile flashes red at about 2 Hz: lit, then dark a quarter second later.
     tile = w.tiles["spo2"]
