@@ -274,6 +274,8 @@ class MonitorSession:
             w.history.add_changes(self.alarms.audio_off(t, bool(f.get("on", True))))
         elif a.action == "alarm_pause":
             w.history.add_changes(self.alarms.alarm_pause(t, bool(f.get("on", True))))
+        elif a.action == "alarm_off":
+            w.history.add_changes(self.alarms.alarm_off(t, f["target"], bool(f.get("on", True))))
         elif a.action == "limits":
             w.history.add_changes(self.alarms.set_limits(t, f["parameter"], low=f.get("low"),
                                                          high=f.get("high")))

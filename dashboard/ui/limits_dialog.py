@@ -55,6 +55,7 @@ class LimitsDialog(QtWidgets.QDialog):
         form.addRow(buttons)
         self.parameter.currentIndexChanged.connect(self._load)
         self.case_time = 0.0
+        self.switched: list[tuple[str, bool]] = []  # (alarm id, off?) done by the last apply
         if current is not None and self.parameter.findData(current) >= 0:
             self.parameter.setCurrentIndex(self.parameter.findData(current))
         self._load()
@@ -80,6 +81,7 @@ class LimitsDialog(QtWidgets.QDialog):
         the profile allows it (Desat, apnea and circuit alarms cannot be switched off)."""
         p = self.parameter.currentData()
         t = self.case_time
+        self.switched = []
         try:
             new: dict[str, float | None] = {}
             for side, box in (("low", self.low), ("high", self.high)):
@@ -88,6 +90,7 @@ class LimitsDialog(QtWidgets.QDialog):
                 want_off = box.value() == box.minimum()
                 if want_off != self._is_off(p, side):
                     self.engine.alarm_off(t, f"{p}.{side}", on=want_off)
+                    self.switched.append((f"{p}.{side}", want_off))
                 new[side] = None if want_off else box.value()
             self.engine.set_limits(t, p, low=new.get("low"), high=new.get("high"))
         except (LimitError, AlarmOffRefused) as exc:

@@ -257,6 +257,8 @@ class MonitorWindow(QtWidgets.QWidget):
             p = dlg.parameter.currentData()
             low, high = self.alarms.limits(p)
             for listener in self.action_listeners:
+                for target, off in dlg.switched:
+                    listener(dlg.case_time, "alarm_off", {"target": target, "on": off})
                 listener(dlg.case_time, "limits", {"parameter": p, "low": low, "high": high})
             self._show_limits()
             self._show_alarms(self.clock.wall_time())
