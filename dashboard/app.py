@@ -145,7 +145,7 @@ def run(opts: LaunchOptions) -> int:
     if opts.headless and start + opts.duration > course.scenario.end:
         raise ReplayDataError(f"--start + --duration runs past the end of the scenario "
                               f"({course.scenario.end:.0f} s)")
-    if opts.headless:
+    if os.environ.get("QT_QPA_PLATFORM") == "offscreen":
         _quiet_offscreen_notice()
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
     app.setApplicationName("icu-dashboard")
