@@ -78,12 +78,20 @@ class MonitorSession:
         kwargs = {"wall": wall} if wall is not None else {}
         clock = ReplayClock(t0, sc.end, speed=speed, playing=playing, begin=sc.start, **kwargs)
         profile = load_profile(sc.alarm_profile)
-        log = AlarmLog(alarm_log) if alarm_log is not None else None
+        # The session file first: it refuses to overwrite, and then no empty alarm log is
+        # left behind; if the alarm log then fails, the new session file goes again.
         recorder = None
         if session_log is not None:
             recorder = SessionRecorder(session_log)
             recorder.start(scenario=scenario_name or sc.id, scenario_id=sc.id, seed=course.seed,
                            start=t0, speed=speed)
+        try:
+            log = AlarmLog(alarm_log) if alarm_log is not None else None
+        except OSError:
+            if recorder is not None:
+                recorder.close()
+                recorder.path.unlink(missing_ok=True)
+            raise
         fan_out = FanOut(log, recorder)
         alarms = AlarmEngine(profile, sink=fan_out)
         monitor = BedsideMonitor(course, alarms)

@@ -105,3 +105,21 @@ def test_interactive_monitor_runs_and_ctrl_c_exits_zero(tmp_path):
     assert proc.returncode == 0, err
     assert "Traceback" not in err
     assert '"event":"present","alarm_id":"spo2.low"' in log.read_text()
+
+
+def test_unwritable_logs_fail_cleanly_and_leave_nothing(tmp_path):
+    existing = tmp_path / "taken.jsonl"
+    existing.write_text("someone else's session\n")
+    alarm_log = tmp_path / "alarms.jsonl"
+    p = run("--headless", "--duration", "5s", "--screenshot", str(tmp_path / "a.png"),
+            "--session-log", str(existing), "--alarm-log", str(alarm_log))
+    assert p.returncode == 2 and p.stderr.count("\n") == 1 and "File exists" in p.stderr
+    assert existing.read_text() == "someone else's session\n"  # never overwritten
+    assert not alarm_log.exists() and not (tmp_path / "a.png").exists()
+    blocked = tmp_path / "file_not_folder"
+    blocked.write_text("")
+    session = tmp_path / "new.jsonl"
+    p = run("--headless", "--duration", "5s", "--screenshot", str(tmp_path / "b.png"),
+            "--session-log", str(session), "--alarm-log", str(blocked / "alarms.jsonl"))
+    assert p.returncode == 2 and p.stderr.startswith("icu-dashboard: error: cannot open alarm log")
+    assert not session.exists() and not (tmp_path / "b.png").exists()
