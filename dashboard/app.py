@@ -21,16 +21,12 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from replay_data.cli import OneLineParser
 from replay_data.errors import ReplayDataError
 from replay_data.timeexpr import parse_duration
 
 EXIT_BAD_INPUT = 2
 DEFAULT_SIZE = (1600, 1000)
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise ReplayDataError(message)
 
 
 @dataclass(frozen=True)
@@ -63,7 +59,7 @@ def _size(text: str) -> tuple[int, int]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="icu-dashboard",
+    p = OneLineParser(prog="icu-dashboard",
                 description="ICU bedside monitor replaying a VV-ECMO case. "
                             "Training simulator, not a medical device.",
                 epilog="Times T: seconds from admission, <event>, <event>+<dur>, <event>-<dur> "
@@ -138,10 +134,12 @@ def run(opts: LaunchOptions) -> int:
     if opts.replay:
         recording = read_session(opts.replay)
         course = course_for(recording)
-        start = recording.start if opts.start is None else _time(course, opts.start)
+        start = recording.start if opts.start is None else \
+            course.scenario.resolve_option("--start", opts.start)
     else:
         course = Course(load_scenario(opts.scenario), seed=opts.seed)
-        start = course.scenario.default_start if opts.start is None else _time(course, opts.start)
+        start = course.scenario.default_start if opts.start is None else \
+            course.scenario.resolve_option("--start", opts.start)
     if opts.headless and start + opts.duration > course.scenario.end:
         raise ReplayDataError(f"--start + --duration runs past the end of the scenario "
                               f"({course.scenario.end:.0f} s)")
@@ -170,7 +168,7 @@ def run(opts: LaunchOptions) -> int:
         if name not in course.scenario.injections:
             known = ", ".join(course.scenario.injections)
             raise ReplayDataError(f"--inject {spec}: unknown injection {name!r} (known: {known})")
-        planned.append((name, _time(course, when, "--inject")))
+        planned.append((name, course.scenario.resolve_option("--inject", when)))
 
     log_path = opts.alarm_log or default_log_path()
     session_path = opts.session_log
@@ -238,13 +236,6 @@ def _quiet_offscreen_notice() -> None:
             sys.stderr.write(message + "\n")
 
     QtCore.qInstallMessageHandler(handler)
-
-
-def _time(course, text: str, option: str = "--start") -> float:  # noqa: ANN001
-    try:
-        return course.scenario.resolve(text)
-    except ReplayDataError as exc:
-        raise ReplayDataError(f"{option} {text}: {exc}") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -22,6 +22,9 @@ from replay_data.errors import ReplayDataError
 from replay_data.perturbations import Perturbation, injection, override
 
 SNAPSHOT_EVERY_S = 60
+# The console is read by a person, not flashed: a few refreshes a second are enough,
+# and it need not rebuild its notes and lists in every monitor frame.
+CONSOLE_REFRESH_S = 0.25
 
 
 class FanOut:
@@ -63,6 +66,7 @@ class MonitorSession:
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _replay_actions: list = field(default_factory=list)  # recorded actions, file order
     _replay_index: int = 0
+    _console_wall: float = -1e18
 
     @classmethod
     def create(cls, course: Course, *, start: float | None = None, speed: float = 1.0,
@@ -138,12 +142,21 @@ class MonitorSession:
         self.console = console
         self._show_console(self.clock.case_time())
 
+    def _refresh_console(self) -> None:
+        """After an instructor action the console shows it at once."""
+        self._console_wall = -1e18
+        self._show_console(self.clock.case_time())
+
     def _show_console(self, t: float) -> None:
         from dashboard.ui.instructor_console import alarm_lines
         from replay_data.timeexpr import format_duration
 
         if self.console is None:
             return
+        wall = self.clock.wall_time()
+        if 0 <= wall - self._console_wall < CONSOLE_REFRESH_S:
+            return
+        self._console_wall = wall
         lines = alarm_lines(self.alarms.active_alarms(), t, format_duration)
         self.console.show_state(t, self.clock.playing, self.clock.speed, lines,
                                 self.perturbations, self.monitor.latest.values)
@@ -182,34 +195,27 @@ class MonitorSession:
     def inject(self, injection_id: str, *, severity: float | None = None,
                duration: float | None = None) -> Perturbation:
         """Start one of the scenario's injections now."""
-        t = self.clock.case_time()
-        p = injection(self.course.scenario, injection_id, t, severity=severity,
-                      duration=duration, pid=self._next_id(injection_id))
-        self._apply([*self.perturbations, p])
-        if self.recorder is not None:
-            self.recorder.perturbation(t, p)
-        return p
+        return self.schedule_injection(injection_id, self.clock.case_time(),
+                                       severity=severity, duration=duration)
 
     def schedule_injection(self, injection_id: str, t: float, *,
                            severity: float | None = None,
                            duration: float | None = None) -> Perturbation:
-        """An injection planned at case time t (scripts and headless runs)."""
-        p = injection(self.course.scenario, injection_id, t, severity=severity,
-                      duration=duration, pid=self._next_id(injection_id))
-        self._apply([*self.perturbations, p])
-        if self.recorder is not None:
-            self.recorder.perturbation(self.clock.case_time(), p)
-        return p
+        """An injection starting at case time t (now, or later in scripted runs)."""
+        return self._add(injection(self.course.scenario, injection_id, t, severity=severity,
+                                   duration=duration, pid=self._next_id(injection_id)))
 
     def override(self, channel: str, target: float, transition: float,
                  duration: float | None = None) -> Perturbation:
         """Drive a channel towards `target` over `transition` seconds, from now."""
-        t = self.clock.case_time()
         self.course.check_channel(channel)
-        p = override(channel, target, t, transition, duration, pid=self._next_id(channel))
+        return self._add(override(channel, target, self.clock.case_time(), transition,
+                                  duration, pid=self._next_id(channel)))
+
+    def _add(self, p: Perturbation) -> Perturbation:
         self._apply([*self.perturbations, p])
         if self.recorder is not None:
-            self.recorder.perturbation(t, p)
+            self.recorder.perturbation(self.clock.case_time(), p)
         return p
 
     def stop(self, pid: str) -> None:
@@ -229,6 +235,7 @@ class MonitorSession:
         self.window.set_course(course)
         if self.console is not None:
             self.console.set_course(course)
+            self._refresh_console()
 
     # ------------------------------------------------------------------ recording
 

@@ -57,6 +57,7 @@ class ResultTest:
     code: str
     panel: str
     scatter_sd: float
+    limits: tuple[float, float] = (-math.inf, math.inf)  # what the analyser can report
 
     def format(self, value: float) -> str:
         return f"{value:.{self.precision}f}"
@@ -153,6 +154,8 @@ def _parse(doc: dict, source: str) -> Catalogue:
                 code=str(raw.get("code", "")),
                 panel=str(raw["panel"]),
                 scatter_sd=float(raw.get("noise", {}).get("sd", 0.0)),
+                limits=_pair(f"{where}.limits", raw["limits"]) if "limits" in raw else (
+                    -math.inf, math.inf),
             )
         except KeyError as exc:
             raise ScenarioError(where, f"missing key {exc.args[0]!r}") from None

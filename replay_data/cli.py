@@ -24,11 +24,13 @@ from .timeexpr import format_case_time, parse_duration
 EXIT_BAD_INPUT = 2
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse that reports usage errors as one line with exit code 2."""
+class OneLineParser(argparse.ArgumentParser):
+    """argparse that reports usage errors as one line with exit code 2 (ReplayDataError)."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise ReplayDataError(f"{self.prog}: {message}")
+        # A subcommand names itself ("trends: ..."); the program name is printed already.
+        _, _, sub = self.prog.partition(" ")
+        raise ReplayDataError(f"{sub}: {message}" if sub else message)
 
 
 def _course(args: argparse.Namespace) -> Course:
@@ -49,14 +51,6 @@ def _write_atomically(path: str, write: Callable[[csv.writer], None]) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-def _time(course: Course, option: str, text: str) -> float:
-    """Resolve a command-line time, naming the option when it is wrong."""
-    try:
-        return course.scenario.resolve(text)
-    except ReplayDataError as exc:
-        raise ReplayDataError(f"{option} {text}: {exc}") from None
 
 
 def _fmt_t(t: float) -> str:
@@ -100,7 +94,8 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 def cmd_trends(args: argparse.Namespace) -> int:
     course = _course(args)
-    t0, t1 = _time(course, "--start", args.start), _time(course, "--end", args.end)
+    sc = course.scenario
+    t0, t1 = sc.resolve_option("--start", args.start), sc.resolve_option("--end", args.end)
     try:
         step = parse_duration(args.step)
     except ReplayDataError as exc:
@@ -137,7 +132,7 @@ def cmd_waveform(args: argparse.Namespace) -> int:
 
     course = _course(args)
     sc = course.scenario
-    t0 = _time(course, "--start", args.start)
+    t0 = course.scenario.resolve_option("--start", args.start)
     try:
         duration = parse_duration(args.duration)
     except ReplayDataError as exc:
@@ -173,9 +168,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     times = ("Times: seconds from admission, or <event>, <event>+<dur>, <event>-<dur>, "
              "with dur like 90s, 15m, 2h, 1d, 1h30m.")
-    p = _Parser(prog="replay-data", description="The VV-ECMO case as data: events, trends, "
+    p = OneLineParser(prog="replay-data", description="The VV-ECMO case as data: events, trends, "
                 "waveforms. Training simulator, not a medical device.", epilog=times)
-    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub = p.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
 
     def common(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--scenario", default="sle_dah_ecmo",

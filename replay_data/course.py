@@ -157,12 +157,9 @@ class Course:
 
     def sample(self, t: float) -> Sample:
         """All numerics plus the latest ACT and the flags at one case time."""
-        tt = np.array([float(t)])
-        values = {c: float(self.numeric(c, tt)[0]) for c in self.catalogue.numerics}
-        act = self.latest_result(ACT_LATEST, t)
-        values[ACT_LATEST] = act.value if act is not None else math.nan
-        flags = frozenset(f for f, on in self.flags(tt).items() if on[0])
-        return Sample(float(t), values, flags)
+        values, flags = self.sample_grid(np.array([float(t)]))
+        return Sample(float(t), {c: float(v[0]) for c, v in values.items()},
+                      frozenset(f for f, on in flags.items() if on[0]))
 
     def sample_grid(self, t: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         """Vectorised `sample` on a time grid: (values, flags) as arrays."""
@@ -187,9 +184,7 @@ class Course:
         level = interpolate(self.scenario.result_levels[d.test], np.array([d.t]))[0]
         key = noise.stream_key(self.seed, "result:" + d.test)
         scatter = noise.normal(key, np.array([int(round(d.t))]), clip=2.0)[0] * test.scatter_sd
-        value = level + scatter
-        if test.id == "sao2":
-            value = min(value, 100.0)
+        value = min(max(level + scatter, test.limits[0]), test.limits[1])
         return float(round(value, test.precision))
 
     def results_until(self, t: float) -> list[Result]:

@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 
 from .catalogue import load_catalogue
-from .errors import ScenarioError, TimeExpressionError
+from .errors import ReplayDataError, ScenarioError, TimeExpressionError
 from .timeexpr import parse_duration, split_reference
 
 BASES = ("case", "assumed", "derived")
@@ -139,6 +139,13 @@ class Scenario:
             if e.id == event_id:
                 return e
         raise ScenarioError(self.path, f"unknown event {event_id!r}")
+
+    def resolve_option(self, option: str, text: str) -> float:
+        """resolve() for a command-line option: the error names the option and its value."""
+        try:
+            return self.resolve(text)
+        except ReplayDataError as exc:
+            raise ReplayDataError(f"{option} {text}: {exc}") from None
 
     def resolve(self, text: str | float) -> float:
         """Resolve a time expression; raise TimeExpressionError when outside the course."""

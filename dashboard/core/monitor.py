@@ -32,7 +32,7 @@ class BedsideMonitor:
         self.course = course
         self.alarms = alarms
         self._last_second: int | None = None
-        self.latest: Sample = course.sample(course.scenario.default_start)
+        self.latest: Sample | None = None  # set by the first advance_to / seek
         self.sample_listeners: list[Callable[[Sample], None]] = []
         # Alarm changes not yet shown (the window drains them each frame).
         self.pending_changes: list = []
@@ -74,7 +74,7 @@ class BedsideMonitor:
         out, self.pending_changes = self.pending_changes, []
         return out
 
-    def advance_to(self, t: float) -> Sample:
+    def advance_to(self, t: float) -> Sample | None:
         """Process every whole case second up to t; return the sample now on screen."""
         second = math.floor(t)
         if self._last_second is None or second < self._last_second:

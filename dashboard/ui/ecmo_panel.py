@@ -13,7 +13,7 @@ from PySide6 import QtCore, QtWidgets
 from replay_data.catalogue import Catalogue, NumericChannel
 from replay_data.course import Result
 
-ACT_COLOUR = "#f48fb1"  # anticoagulation values share the heparin colour
+ACT_COLOUR_CHANNEL = "heparin_rate"  # anticoagulation values share the heparin colour
 ECMO_ROWS: tuple[tuple[str, ...], ...] = (
     ("ecmo_rpm", "ecmo_flow"),
     ("sweep_flow", "fdo2"),
@@ -85,11 +85,12 @@ class EcmoPanel(QtWidgets.QFrame):
                 self.values[cid] = val
             row += 1
         # Latest ACT against the current target band (case: 140-160 s, then 180-200 s).
+        act_colour = catalogue.numerics[ACT_COLOUR_CHANNEL].colour
         act_cell = QtWidgets.QVBoxLayout()
         act_cell.setSpacing(0)
-        self.act_name = act_name = coloured_label(self, "ACT (s)", "ecmo_label", ACT_COLOUR,
+        self.act_name = act_name = coloured_label(self, "ACT (s)", "ecmo_label", act_colour,
                                                   "ecmo.act_target")
-        self.act = coloured_label(self, "---", "ecmo_value", ACT_COLOUR, "numeric.act",
+        self.act = coloured_label(self, "---", "ecmo_value", act_colour, "numeric.act",
                                   "Latest ACT against target band")
         act_cell.addWidget(act_name)
         act_cell.addWidget(self.act)
@@ -103,8 +104,7 @@ class EcmoPanel(QtWidgets.QFrame):
             if lab.property("alarm") == (colour or ""):
                 continue
             lab.setProperty("alarm", colour or "")
-            base = self.catalogue.numerics[cid].colour if cid in self.catalogue.numerics \
-                else ACT_COLOUR
+            base = self.catalogue.numerics[cid if cid != "act" else ACT_COLOUR_CHANNEL].colour
             lab.setStyleSheet(f"color: {base};" if colour is None
                               else f"color: #000000; background: {colour};")
 

@@ -59,7 +59,6 @@ class SweepCanvas(QtWidgets.QWidget):
 
     def paintEvent(self, event: QtGui.QPaintEvent) -> None:  # noqa: N802
         strip = self.strip
-        strip.paint_count += 1
         p = QtGui.QPainter(self)
         rect = event.rect()
         p.fillRect(rect, QtGui.QColor("#000000"))
@@ -93,7 +92,6 @@ class SweepStrip(QtWidgets.QFrame):
         self.setProperty("role", "strip")
         self.feed = WaveformFeed(course, signal.id, signal.rate)
         self.rate = signal.rate
-        self.paint_count = 0
 
         self._paths: list[QtGui.QPainterPath | None] = []
         self._chunks: list[tuple[int, int]] = []

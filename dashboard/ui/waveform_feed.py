@@ -30,32 +30,19 @@ class WaveformFeed:
         self.course = course
         self._blocks.clear()
 
-    def _get_block(self, k: int) -> np.ndarray:
-        blk = self._blocks.get(k)
-        if blk is not None:
-            self._blocks.move_to_end(k)
-            return blk
-        n0 = k * self.block
-        y = np.full(self.block, np.nan)
-        t0 = n0 / self.rate
-        lo, hi = self.course.scenario.start, self.course.scenario.end
-        if t0 + self.block / self.rate > lo and t0 < hi:
-            t, v = waveform(self.course, self.signal, t0, self.block / self.rate)
-            idx = np.rint(t * self.rate).astype(np.int64) - n0
-            ok = (idx >= 0) & (idx < self.block)
-            y[idx[ok]] = v[ok]
-        self._blocks[k] = y
-        if len(self._blocks) > MAX_BLOCKS:
-            self._blocks.popitem(last=False)
-        return y
-
     def _fill(self, k0: int, k1: int) -> None:
-        """Fetch blocks k0..k1 in one synthesis call (a seek needs a whole sweep at once;
-        one call costs about as much as one block)."""
+        """Fetch the missing blocks of k0..k1 in one synthesis call (a seek needs a whole
+        sweep at once; one call costs about as much as one block)."""
         missing = [k for k in range(k0, k1 + 1) if k not in self._blocks]
-        if len(missing) < 2:
-            return
-        a, b = missing[0], missing[-1]
+        if missing:
+            self._synthesise(missing[0], missing[-1])
+        for k in range(k0, k1 + 1):
+            self._blocks.move_to_end(k)  # just used: evicted last
+        while len(self._blocks) > max(MAX_BLOCKS, k1 - k0 + 1):
+            self._blocks.popitem(last=False)
+
+    def _synthesise(self, a: int, b: int) -> None:
+        """Blocks a..b from one call of the waveform function (keeps blocks present)."""
         n0 = a * self.block
         count = (b - a + 1) * self.block
         y = np.full(count, np.nan)
@@ -70,17 +57,14 @@ class WaveformFeed:
             if k not in self._blocks:
                 i = (k - a) * self.block
                 self._blocks[k] = y[i:i + self.block]
-        while len(self._blocks) > MAX_BLOCKS:
-            self._blocks.popitem(last=False)
 
     def samples(self, n0: int, n1: int) -> np.ndarray:
         """Samples with grid index n in [n0, n1) (t = n / rate)."""
         if n1 <= n0:
             return np.empty(0)
         k0, k1 = n0 // self.block, (n1 - 1) // self.block
-        if k1 > k0:
-            self._fill(k0, k1)
-        parts = [self._get_block(k) for k in range(k0, k1 + 1)]
+        self._fill(k0, k1)
+        parts = [self._blocks[k] for k in range(k0, k1 + 1)]
         joined = parts[0] if len(parts) == 1 else np.concatenate(parts)
         start = n0 - k0 * self.block
         return joined[start:start + (n1 - n0)]
