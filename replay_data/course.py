@@ -19,19 +19,28 @@ from .catalogue import Catalogue, NumericChannel, load_catalogue
 from .errors import ReplayDataError
 from .keyframes import interpolate, step_text
 from .perturbations import Perturbation, active_flags, apply, injection
+from .physiology.model import PatientModel
 from .scenario import ResultDraw, Scenario, load_scenario
 
 # Values the alarm engine reads besides the displayed numerics.
 ACT_LATEST = "act"
+# Where the displayed heart rate comes from: values[HR_SOURCE] indexes HR_SOURCES (NaN: no
+# rate). With the ECG leads off the monitor counts the arterial pulse, else the pleth.
+HR_SOURCE = "hr_source"
+HR_SOURCES = ("ECG", "ART", "PLETH")
+# Pump states shown on the ECMO panel.
+PUMP_RUNNING, PUMP_STOPPED, PUMP_CLAMPED = "running", "STOPPED", "CLAMPED"
 
 
 @dataclass(frozen=True)
 class Result:
-    """One intermittent result as the lab or the bedside analyser reports it."""
+    """One intermittent result as the lab or the bedside analyser reports it; `flag` is
+    "H" or "L" against the current target band (ACT on heparin) or the normal range."""
     t: float
     test: str
     value: float
     basis: str
+    flag: str = ""
 
 
 @dataclass(frozen=True)
@@ -67,6 +76,42 @@ class Course:
         return Course(self.scenario, self.seed, perts, self.catalogue)
 
     @cached_property
+    def model(self) -> PatientModel:
+        """The gas-exchange and circulation model fed by this course's inputs."""
+        return PatientModel(self.true_inputs)
+
+    @cached_property
+    def _output_cache(self) -> dict[tuple, dict[str, np.ndarray]]:
+        return {}
+
+    def true_inputs(self, channels: Iterable[str], t: np.ndarray) -> dict[str, np.ndarray]:
+        """Input channels as the patient has them: keyframes with the disturbances applied,
+        without the monitor's measurement noise (NaN where the scenario gives no value)."""
+        tt = np.asarray(t, dtype=np.float64)
+        out = {}
+        for c in channels:
+            kf = self.scenario.numeric_keyframes.get(c)
+            ch = self.catalogue.numerics[c]
+            base = (np.full(tt.shape, np.nan) if kf is None
+                    else interpolate(kf, tt, ch.interpolation))
+            out[c] = apply(c, tt, base, self.all_perturbations, False)
+        return out
+
+    def model_outputs(self, t: np.ndarray) -> dict[str, np.ndarray]:
+        """Every model output at times t, noise-free (what a blood gas drawn then reads);
+        the last few time grids are cached, since views ask channel by channel."""
+        tt = np.ascontiguousarray(t, dtype=np.float64)
+        key = (tt.size, hash(tt.tobytes()))
+        cache = self._output_cache
+        got = cache.get(key)
+        if got is None:
+            got = self.model.outputs(tt)
+            if len(cache) >= 4:
+                cache.pop(next(iter(cache)))
+            cache[key] = got
+        return got
+
+    @cached_property
     def _scheduled(self) -> tuple[Perturbation, ...]:
         return tuple(
             injection(self.scenario, s.injection, s.t, severity=s.severity, duration=s.duration,
@@ -98,10 +143,13 @@ class Course:
         return own * spec.sd
 
     def _base(self, ch: NumericChannel, t: np.ndarray) -> np.ndarray:
-        kf = self.scenario.numeric_keyframes.get(ch.id)
-        if kf is None:
-            return np.full(t.shape, np.nan)
-        level = interpolate(kf, t, ch.interpolation)
+        if ch.model:
+            level = self.model_outputs(t)[ch.id]
+        else:
+            kf = self.scenario.numeric_keyframes.get(ch.id)
+            if kf is None:
+                return np.full(t.shape, np.nan)
+            level = interpolate(kf, t, ch.interpolation)
         n = self._noise(ch, t)
         if ch.noise.mode == "headroom":
             # Noise on the distance below the ceiling: saturated values barely move.
@@ -124,8 +172,37 @@ class Course:
             raise ReplayDataError(f"channel {channel!r}: unknown derivation {ch.derived!r}")
         else:
             v = apply(channel, tt, self._base(ch, tt), self.all_perturbations, measured)
+            if channel == "hr" and measured:
+                v = np.where(np.isnan(self._hr_source_code(tt)), np.nan, v)
         lo, hi = ch.limits
         return np.clip(v, lo, hi)
+
+    def _hr_source_code(self, t: np.ndarray) -> np.ndarray:
+        """Index into HR_SOURCES per time (NaN: no heart rate). ECG leads off: the monitor
+        counts the arterial pulse if there is a line, else the pleth."""
+        code = np.zeros(t.shape)
+        leads_off = self.flags(t).get("ecg_leads_off")
+        if leads_off is None or not leads_off.any():
+            return code
+        art = np.isfinite(self.numeric("abp_sys", t))
+        pleth = np.isfinite(self.numeric("spo2", t))
+        alt = np.where(art, 1.0, np.where(pleth, 2.0, np.nan))
+        return np.where(leads_off, alt, code)
+
+    def hr_source(self, t: float) -> str:
+        """"ECG", "ART" or "PLETH" (the monitor labels the rate with it), "" for none."""
+        c = self._hr_source_code(np.array([float(t)]))[0]
+        return "" if np.isnan(c) else HR_SOURCES[int(c)]
+
+    def pump_state(self, t: float) -> str:
+        """running, STOPPED (no rpm) or CLAMPED (turning, no flow); "" with no circuit."""
+        i = self.true_inputs(("ecmo_rpm", "ecmo_flow"), np.array([float(t)]))
+        rpm, flow = float(i["ecmo_rpm"][0]), float(i["ecmo_flow"][0])
+        if np.isnan(flow):
+            return ""
+        if not rpm > 100.0:
+            return PUMP_STOPPED
+        return PUMP_CLAMPED if flow < 0.2 else PUMP_RUNNING
 
     def numerics(self, channels: Iterable[str],
                  t: np.ndarray | Sequence[float]) -> dict[str, np.ndarray]:
@@ -153,7 +230,13 @@ class Course:
         return out
 
     def mode(self, name: str, t: float) -> str:
-        return step_text(self.scenario.modes.get(name, ()), t)
+        """A text mode in force at t; the ECMO mode carries the pump's state."""
+        text = step_text(self.scenario.modes.get(name, ()), t)
+        if name == "ecmo_mode":
+            state = self.pump_state(t)
+            if state:
+                text = f"{text} · {state}" if text else state
+        return text
 
     def sample(self, t: float) -> Sample:
         """All numerics plus the latest ACT and the flags at one case time."""
@@ -166,22 +249,59 @@ class Course:
         tt = np.asarray(t, dtype=np.float64)
         values = self.numerics(self.catalogue.numerics, tt)
         values[ACT_LATEST] = self.held_result(ACT_LATEST, tt)
+        values[HR_SOURCE] = self._hr_source_code(tt)
         return values, self.flags(tt)
 
     # ------------------------------------------------------------------ results
 
     @cached_property
     def _results(self) -> tuple[Result, ...]:
+        draws = self.scenario.draws
+        levels = np.full(len(draws), np.nan)
+        # Tests read from a channel (blood gases from the model, Hb from its input) are
+        # evaluated for all their draws at once, disturbances included.
+        by_channel: dict[str, list[int]] = {}
+        for i, d in enumerate(draws):
+            test = self.catalogue.results[d.test]
+            if d.exact is None and test.channel:
+                by_channel.setdefault(test.channel, []).append(i)
+        for channel, idx in by_channel.items():
+            times = np.array([draws[i].t for i in idx])
+            levels[idx] = self.truth(channel, times)
         out = []
-        for d in self.scenario.draws:
-            out.append(Result(d.t, d.test, self._draw_value(d), d.provenance.basis))
+        for i, d in enumerate(draws):
+            value = self._draw_value(d, levels[i])
+            out.append(Result(d.t, d.test, value, d.provenance.basis,
+                              self._flag(d.test, value, d.t)))
         return tuple(out)
 
-    def _draw_value(self, d: ResultDraw) -> float:
+    def _flag(self, test_id: str, value: float, t: float) -> str:
+        test = self.catalogue.results[test_id]
+        lo, hi = test.normal
+        if test.target:
+            band = self.true_inputs(test.target, np.array([t]))
+            tlo, thi = (float(band[c][0]) for c in test.target)
+            if np.isfinite(tlo) and np.isfinite(thi):
+                lo, hi = tlo, thi
+        return "H" if value > hi else ("L" if value < lo else "")
+
+    def truth(self, channel: str, t: np.ndarray) -> np.ndarray:
+        """A channel's value without measurement noise: a model output as a blood gas reads
+        it, or an input as the patient has it."""
+        ch = self.check_channel(channel)
+        tt = np.atleast_1d(np.asarray(t, dtype=np.float64))
+        if ch.model:
+            return self.model_outputs(tt)[channel]
+        return self.true_inputs([channel], tt)[channel]
+
+    def _draw_value(self, d: ResultDraw, channel_level: float = math.nan) -> float:
         if d.exact is not None:
             return d.exact
         test = self.catalogue.results[d.test]
-        level = interpolate(self.scenario.result_levels[d.test], np.array([d.t]))[0]
+        if test.channel:
+            level = channel_level
+        else:
+            level = interpolate(self.scenario.result_levels[d.test], np.array([d.t]))[0]
         key = noise.stream_key(self.seed, "result:" + d.test)
         scatter = noise.normal(key, np.array([int(round(d.t))]), clip=2.0)[0] * test.scatter_sd
         value = min(max(level + scatter, test.limits[0]), test.limits[1])

@@ -152,7 +152,7 @@ class _CycleCache:
         lo, hi = self._span(course, c)
         touching = tuple(
             p for p in course.all_perturbations
-            if p.start <= hi and p.end + p.offset >= lo
+            if p.start <= hi and p.end + p.recovery >= lo
             and any(e.channel == channel and not e.off for e in p.effects)
         )
         return (_identity(course.scenario), _identity(course.catalogue), course.seed,
