@@ -1,12 +1,13 @@
 """First-order lags computed directly, for any window.
 
 A state y follows its drive u with time constant tau: dy/dt = (u - y) / tau. Over a
-segment where u is linear (slope m) and tau constant, the solution has a closed form:
+segment where u and tau are constant the solution has a closed form:
 
-    y(t) = u(t) - m tau + (y0 - u0 + m tau) exp(-(t - t0) / tau)
+    y(t) = u0 + (y0 - u0) exp(-(t - t0) / tau)
 
-The drive is sampled on a fixed knot grid (every `step` seconds of case time) and taken
-as linear between knots, tau as constant on each segment. Knots are grouped in intervals
+The drive is sampled on a fixed knot grid (every `step` seconds of case time) and held
+from each knot to the next (so the state at t depends on nothing after t: a disturbance
+changes nothing before it starts; it takes effect at the next knot, at most `step` late). Knots are grouped in intervals
 of `interval` seconds (the checkpoint grid). The state at the start of an interval is
 found by starting `warmup` seconds earlier from the steady state there (y = u) and running
 the knots forward: the start error shrinks by exp(-warmup / tau) (below 1e-5 for the
@@ -30,10 +31,10 @@ _BLOCK_DECAY = 600.0
 
 
 def run_knots(u: np.ndarray, tau: np.ndarray, step: float, y0: float) -> np.ndarray:
-    """State at every knot for a drive u (linear between knots) and per-segment tau.
+    """State at every knot for a drive u held over each segment, with per-segment tau.
 
-    The recurrence y[k+1] = d[k] y[k] + g[k] (d = exp(-step / tau[k])) is solved in
-    blocks with cumulative products, so that it runs as array operations."""
+    The recurrence y[k+1] = d[k] y[k] + (1 - d[k]) u[k] (d = exp(-step / tau[k])) is
+    solved in blocks with cumulative products, so that it runs as array operations."""
     n = u.size
     y = np.empty(n)
     if n == 0:
@@ -41,13 +42,8 @@ def run_knots(u: np.ndarray, tau: np.ndarray, step: float, y0: float) -> np.ndar
     y[0] = y0
     if n == 1:
         return y
-    tk = tau[:-1]
-    x = step / tk
-    d = np.exp(-x)
-    m = (u[1:] - u[:-1]) / step
-    # y(t0 + step) from the closed form above.
-    g = u[1:] - m * tk - (u[:-1] - m * tk) * d
-    logd = -x
+    logd = -step / tau[:-1]
+    g = -np.expm1(logd) * u[:-1]
     start = 0
     cur = float(y0)
     while start < n - 1:
@@ -76,12 +72,10 @@ class LagInterval:
     def at(self, t: np.ndarray) -> np.ndarray:
         """State at times inside this interval's knot span (closed form in the segment)."""
         x = (t - self.t0) / self.step
-        k = np.clip(np.floor(x).astype(np.int64), 0, self.u.size - 2)
+        k = np.clip(np.floor(x).astype(np.int64), 0, self.u.size - 1)
         dt = t - (self.t0 + k * self.step)
-        tau = self.tau[k]
-        m = (self.u[k + 1] - self.u[k]) / self.step
-        u_t = self.u[k] + m * dt
-        return u_t - m * tau + (self.y[k] - self.u[k] + m * tau) * np.exp(-dt / tau)
+        u = self.u[k]
+        return u + (self.y[k] - u) * np.exp(-dt / self.tau[k])
 
 
 @dataclass
@@ -145,9 +139,7 @@ class Lag:
         t0 = np.array([r.t0 for r in rows])
         row = np.searchsorted(ks, k)
         x = (t - t0[row]) / self.step
-        j = np.clip(np.floor(x).astype(np.int64), 0, u.shape[1] - 2)
+        j = np.clip(np.floor(x).astype(np.int64), 0, u.shape[1] - 1)
         dt = t - (t0[row] + j * self.step)
-        tk = tau[row, j]
         u0 = u[row, j]
-        m = (u[row, j + 1] - u0) / self.step
-        return u0 + m * dt - m * tk + (y[row, j] - u0 + m * tk) * np.exp(-dt / tk)
+        return u0 + (y[row, j] - u0) * np.exp(-dt / tau[row, j])

@@ -11,8 +11,9 @@ each computed with replay_data.physiology.lags, so any window is a direct comput
 Saturations and gases are then read off the state: arterial blood 8 s after the lungs
 (blood gas), the finger 15 s after (SpO2), the drainage cannula and oxygenator outlet at
 once. Gas-exchange outputs are evaluated on a fixed 2 s grid of case time and linearly
-interpolated in between (their time constants are tens of seconds and more); circuit
-pressures follow flow directly at every time asked.
+interpolated between the two grid times at or before t (their time constants are tens of
+seconds and more; the one grid step of lag is part of the delays above, and nothing at t
+depends on anything later); circuit pressures follow flow directly at every time asked.
 """
 
 from __future__ import annotations
@@ -65,8 +66,9 @@ class PatientModel:
         self.co2_store = Lag("paco2", CO2_STEP_S, CO2_WARMUP_S, CHECKPOINT_S, self._co2_drive)
         self.o2_store = Lag("cv", O2_STEP_S, O2_WARMUP_S, CHECKPOINT_S, self._o2_drive)
         ox = self.coef.oxygen_store
-        self._artery_k = int(round(ox.artery_delay / GAS_GRID_S))
-        self._finger_k = int(round(ox.finger_delay / GAS_GRID_S))
+        # Interpolation already lags one grid step (see gas()).
+        self._artery_k = max(int(round(ox.artery_delay / GAS_GRID_S)) - 1, 0)
+        self._finger_k = max(int(round(ox.finger_delay / GAS_GRID_S)) - 1, 0)
 
     # ------------------------------------------------------------------ inputs
 
@@ -152,7 +154,9 @@ class PatientModel:
     def gas(self, t: np.ndarray, names: Iterable[str] = GAS_OUTPUTS) -> dict[str, np.ndarray]:
         t = np.asarray(t, dtype=np.float64)
         names = list(names)
-        x = t / GAS_GRID_S
+        # Interpolate between the last grid point at or before t and the one before it
+        # (value at t = grid value one step earlier): causal by construction.
+        x = t / GAS_GRID_S - 1.0
         k = np.floor(x).astype(np.int64)
         frac = x - k
         shifts = {"": 0, "artery": self._artery_k, "finger": self._finger_k}
