@@ -54,7 +54,7 @@ _O2_INPUTS = ("shunt_fraction", "ecmo_flow", "recirculation", "cardiac_output", 
               "fio2", "fio2_ward", "fdo2", "sweep_flow", "membrane_function", "temp",
               "base_excess")
 _CO2_INPUTS = ("vco2", "cardiac_output", "sweep_flow", "ecmo_flow", "recirculation", "rr",
-               "tidal_volume", "dead_space_fraction")
+               "tidal_volume", "dead_space_fraction", "membrane_function")
 
 
 class PatientModel:
@@ -92,7 +92,9 @@ class PatientModel:
     def _co2_conductances(self, i: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         c = self.coef.co2
         qeff = i["ecmo_flow"] * (1.0 - np.clip(i["recirculation"], 0.0, 0.95))
-        gm = co2.membrane_conductance(i["sweep_flow"], qeff, c)
+        # A clotted membrane loses CO2 transfer with its O2 transfer.
+        gm = co2.membrane_conductance(i["sweep_flow"], qeff, c) * np.clip(
+            i["membrane_function"], 0.0, 1.0)
         gn = co2.native_conductance(
             co2.alveolar_ventilation(i["rr"], i["tidal_volume"], i["dead_space_fraction"]), c)
         return gm, gn
