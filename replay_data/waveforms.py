@@ -444,9 +444,14 @@ def _abp(course: Course, t: np.ndarray, n: np.ndarray) -> np.ndarray:
     sys_ = _numeric_at(course, "abp_sys", t, True)
     dia = _numeric_at(course, "abp_dia", t, True)
     key = noise.stream_key(course.seed, "waveform:abp")
-    # No respiratory swing here: the displayed sys/dia must match the trace's peaks.
+    # Pulse-pressure variation with positive-pressure ventilation: the model's PPV (%) is
+    # the peak-to-trough swing of the pulse pressure over a breath, around the displayed
+    # sys/dia (which are its averages, as a monitor reports them). None off the ventilator.
+    ppv = np.nan_to_num(_numeric_at(course, "ppv", t, False)) / 100.0
+    swing = 1.0 + ppv * _respiration(breaths(course, t))
     m = MODEL.arterial
-    return dia + (sys_ - dia) * shape + m.noise_mmhg * noise.normal(key, n, clip=m.noise_clip_sd)
+    return (dia + (sys_ - dia) * swing * shape
+            + m.noise_mmhg * noise.normal(key, n, clip=m.noise_clip_sd))
 
 
 def _pleth(course: Course, t: np.ndarray, n: np.ndarray) -> np.ndarray:
