@@ -255,25 +255,46 @@ class Course:
     # ------------------------------------------------------------------ results
 
     @cached_property
-    def _results(self) -> tuple[Result, ...]:
+    def _draw_index(self) -> dict[str, tuple[np.ndarray, list[int]]]:
+        """Per test: draw times (sorted) and the draws' positions in scenario.draws."""
+        by_test: dict[str, list[int]] = {}
+        for i, d in enumerate(self.scenario.draws):
+            by_test.setdefault(d.test, []).append(i)
+        return {test: (np.array([self.scenario.draws[i].t for i in idx]), idx)
+                for test, idx in by_test.items()}
+
+    @cached_property
+    def _drawn(self) -> dict[int, Result]:
+        return {}
+
+    def _results_of(self, test: str, positions: Sequence[int]) -> list[Result]:
+        """Results of one test's draws (positions into that test's draws), computed when
+        first asked: a seek reads the model only at the draws it shows, not the course."""
+        _, idx = self._draw_index[test]
         draws = self.scenario.draws
-        levels = np.full(len(draws), np.nan)
-        # Tests read from a channel (blood gases from the model, Hb from its input) are
-        # evaluated for all their draws at once, disturbances included.
-        by_channel: dict[str, list[int]] = {}
-        for i, d in enumerate(draws):
-            test = self.catalogue.results[d.test]
-            if d.exact is None and test.channel:
-                by_channel.setdefault(test.channel, []).append(i)
-        for channel, idx in by_channel.items():
-            times = np.array([draws[i].t for i in idx])
-            levels[idx] = self.truth(channel, times)
-        out = []
-        for i, d in enumerate(draws):
-            value = self._draw_value(d, levels[i])
-            out.append(Result(d.t, d.test, value, d.provenance.basis,
-                              self._flag(d.test, value, d.t)))
-        return tuple(out)
+        missing = [idx[p] for p in positions if idx[p] not in self._drawn]
+        if missing:
+            levels = np.full(len(missing), np.nan)
+            channel = self.catalogue.results[test].channel
+            if channel:
+                # Blood gases from the model, Hb from its input: disturbances included.
+                exact = np.array([draws[i].exact is not None for i in missing])
+                if not exact.all():
+                    times = np.array([draws[i].t for i in missing])
+                    levels[~exact] = self.truth(channel, times[~exact])
+            for i, level in zip(missing, levels):
+                d = draws[i]
+                value = self._draw_value(d, float(level))
+                self._drawn[i] = Result(d.t, d.test, value, d.provenance.basis,
+                                        self._flag(d.test, value, d.t))
+        return [self._drawn[idx[p]] for p in positions]
+
+    @cached_property
+    def _results(self) -> tuple[Result, ...]:
+        """Every draw of the course, in scenario order (by time, then test)."""
+        for test, (times, _) in self._draw_index.items():
+            self._results_of(test, range(times.size))
+        return tuple(self._drawn[i] for i in range(len(self.scenario.draws)))
 
     def _flag(self, test_id: str, value: float, t: float) -> str:
         test = self.catalogue.results[test_id]
@@ -309,13 +330,22 @@ class Course:
 
     def results_until(self, t: float) -> list[Result]:
         """Results drawn at or before t, oldest first."""
-        return [r for r in self._results if r.t <= t]
+        count = int(np.searchsorted([d.t for d in self.scenario.draws], t, side="right"))
+        if count == len(self.scenario.draws):
+            return list(self._results)
+        for test, (times, _) in self._draw_index.items():
+            self._results_of(test, range(int(np.searchsorted(times, t, side="right"))))
+        return [self._drawn[i] for i in range(count)]
 
     def latest_results(self, t: float) -> dict[str, Result]:
         out: dict[str, Result] = {}
-        for r in self._results:
-            if r.t > t:
-                break
+        latest = []
+        for test, (times, _) in self._draw_index.items():
+            p = int(np.searchsorted(times, t, side="right")) - 1
+            if p >= 0:
+                latest.append(self._results_of(test, [p])[0])
+        # In draw order, as before: dict order follows the draws.
+        for r in sorted(latest, key=lambda r: (r.t, r.test)):
             out[r.test] = r
         return out
 
@@ -324,12 +354,15 @@ class Course:
 
     def held_result(self, test: str, t: np.ndarray) -> np.ndarray:
         """Latest value of a result at each t (NaN before the first draw)."""
-        rs = [r for r in self._results if r.test == test]
-        if not rs:
+        got = self._draw_index.get(test)
+        if got is None:
             return np.full(np.shape(t), np.nan)
-        times = np.array([r.t for r in rs])
-        vals = np.array([r.value for r in rs])
+        times, _ = got
         i = np.searchsorted(times, t, side="right") - 1
+        needed = np.unique(i[i >= 0]) if np.ndim(i) else ([int(i)] if i >= 0 else [])
+        vals = np.full(times.size, np.nan)
+        for p, r in zip(needed, self._results_of(test, [int(p) for p in needed])):
+            vals[p] = r.value
         return np.where(i >= 0, vals[np.maximum(i, 0)], np.nan)
 
     # ------------------------------------------------------------------ waveforms

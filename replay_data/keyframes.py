@@ -8,11 +8,14 @@ here": the value is NaN until the next numeric keyframe.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from .scenario import ChannelKeyframes
 
 
+@lru_cache(maxsize=1024)
 def _segments(kf: ChannelKeyframes) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per keyframe: time, value, rise to the next keyframe, 1 / span (0 for the last or a
     zero-length span). Towards a NaN keyframe (sensor removed) the value holds."""

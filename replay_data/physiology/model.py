@@ -44,17 +44,29 @@ OUTPUTS = ("spo2", "sao2", "pao2", "paco2", "ph", "etco2", "svo2", "po2_post", "
 GAS_OUTPUTS = ("spo2", "sao2", "pao2", "paco2", "ph", "etco2", "svo2", "po2_post")
 
 GAS_GRID_S = 2.0
-CHECKPOINT_S = 3600.0
+CHECKPOINT_S = 4 * 3600.0
 # Knot spacing and warm-up of the two stores (see lags.py): the O2 store's time constant
 # is 0.5-3 min, the CO2 store's 10-60 min.
-O2_STEP_S, O2_WARMUP_S = 5.0, 1800.0
-CO2_STEP_S, CO2_WARMUP_S = 30.0, 6 * 3600.0
+O2_STEP_S, O2_WARMUP_S = 10.0, 900.0
+CO2_STEP_S, CO2_WARMUP_S = 60.0, 6 * 3600.0
 
 _O2_INPUTS = ("shunt_fraction", "ecmo_flow", "recirculation", "cardiac_output", "vo2", "hb",
               "fio2", "fio2_ward", "fdo2", "sweep_flow", "membrane_function", "temp",
               "base_excess")
 _CO2_INPUTS = ("vco2", "cardiac_output", "sweep_flow", "ecmo_flow", "recirculation", "rr",
                "tidal_volume", "dead_space_fraction", "membrane_function")
+
+
+def unique_ints(a: np.ndarray) -> np.ndarray:
+    """Sorted unique integers; a bitmap when they are dense (much faster than sorting)."""
+    if a.size == 0:
+        return a
+    lo, hi = int(a.min()), int(a.max())
+    if hi - lo <= 64 * a.size:
+        mark = np.zeros(hi - lo + 1, dtype=bool)
+        mark[a - lo] = True
+        return np.flatnonzero(mark) + lo
+    return np.unique(a)
 
 
 class PatientModel:
@@ -124,8 +136,11 @@ class PatientModel:
 
     # ------------------------------------------------------------------ gas exchange
 
-    def gas_at_grid(self, k: np.ndarray) -> dict[str, np.ndarray]:
-        """Gas-exchange state at grid times k * GAS_GRID_S (k unique integers)."""
+    def gas_at_grid(self, k: np.ndarray, arterial: np.ndarray, venous: np.ndarray
+                    ) -> dict[str, np.ndarray]:
+        """Gas-exchange state at grid times k * GAS_GRID_S (k unique, sorted). Arterial
+        values are only needed where `arterial` is set, circuit values where `venous` is
+        (the dissociation curve is inverted only there); elsewhere they are NaN."""
         t = k * GAS_GRID_S
         c = self.coef
         i = self.inputs((*_O2_INPUTS, "tidal_volume", "dead_space_fraction", "peep",
@@ -134,13 +149,17 @@ class PatientModel:
         bal, factor = self._balance(i, paco2)
         cv = np.maximum(self.o2_store(t), 0.0)
         hb = np.maximum(i["hb"], 0.5)
+
+        def at(mask: np.ndarray, cont: np.ndarray, saturation: bool) -> np.ndarray:
+            out = np.full(k.shape, np.nan)
+            p = oxygenation.po2_from_content(cont[mask], hb[mask], factor[mask], c.oxygen)
+            out[mask] = (100.0 * oxygenation.saturation(p * factor[mask], c.oxygen)
+                         if saturation else p)
+            return out
+
         ca = bal.arterial(cv)
-        pao2 = oxygenation.po2_from_content(ca, hb, factor, c.oxygen)
+        pao2 = at(arterial, ca, False)
         sao2 = 100.0 * oxygenation.saturation(pao2 * factor, c.oxygen)
-        cd = bal.drainage(cv)
-        svo2 = 100.0 * oxygenation.saturation(
-            oxygenation.po2_from_content(cd, hb, factor, c.oxygen) * factor, c.oxygen)
-        po2_post = oxygenation.po2_from_content(bal.post_oxygenator(cv), hb, factor, c.oxygen)
         etco2 = co2.etco2(paco2, i["tidal_volume"], i["dead_space_fraction"], c.co2)
         om = c.oximetry
         weight = np.clip((om.bias_full_weight_below + om.bias_span - sao2) / om.bias_span,
@@ -148,7 +167,8 @@ class PatientModel:
         return {
             "sao2": sao2, "pao2": pao2, "paco2": paco2,
             "ph": co2.ph(paco2, i["base_excess"], c.acid_base),
-            "svo2": svo2, "po2_post": po2_post,
+            "svo2": at(venous, bal.drainage(cv), True),
+            "po2_post": at(venous, bal.post_oxygenator(cv), False),
             "etco2": np.where(np.isnan(i["peep"]), np.nan, etco2),
             "spo2_site": np.clip(sao2 + i["oximeter_bias"] * weight, 0.0, 100.0),
         }
@@ -161,24 +181,29 @@ class PatientModel:
         x = t / GAS_GRID_S - 1.0
         k = np.floor(x).astype(np.int64)
         frac = x - k
-        shifts = {"": 0, "artery": self._artery_k, "finger": self._finger_k}
-        need = np.unique(np.concatenate([np.concatenate([k - s, k - s + 1])
-                                         for s in shifts.values()]))
-        state = self.gas_at_grid(need)
         # Each output is read at its site: arterial blood after the lung-to-artery delay,
         # SpO2 after the lung-to-finger delay, circuit and venous values at once.
         site = {"sao2": ("artery", "sao2"), "pao2": ("artery", "pao2"),
                 "paco2": ("artery", "paco2"), "ph": ("artery", "ph"),
                 "spo2": ("finger", "spo2_site"), "svo2": ("", "svo2"),
                 "po2_post": ("", "po2_post"), "etco2": ("", "etco2")}
+        shifts = {"": 0, "artery": self._artery_k, "finger": self._finger_k}
+        used = {site[n][0] for n in names}
+        points = {w: unique_ints(np.concatenate([k - shifts[w], k - shifts[w] + 1]))
+                  for w in used}
+        need = unique_ints(np.concatenate(list(points.values())))
+        arterial = np.zeros(need.shape, bool)
+        venous = np.zeros(need.shape, bool)
+        for w, pts in points.items():
+            (venous if w == "" else arterial)[np.searchsorted(need, pts)] = True
+        state = self.gas_at_grid(need, arterial, venous)
         out = {}
         # No circuit (before cannulation, after decannulation): no drainage saturation or
         # post-oxygenator PO2 to show.
         circuit = ~np.isnan(self._raw_inputs(("ecmo_flow",), t)["ecmo_flow"])
         for n in names:
             where, key = site[n]
-            s = shifts[where]
-            j0 = np.searchsorted(need, k - s)
+            j0 = np.searchsorted(need, k - shifts[where])
             v = state[key]
             out[n] = v[j0] + (v[j0 + 1] - v[j0]) * frac
             if n in ("svo2", "po2_post"):

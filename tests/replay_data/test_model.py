@@ -368,7 +368,8 @@ def test_bleeding_lowers_hb_in_the_labs(day3):
     course, t0 = day3
     d = course.with_perturbations([injection(course.scenario, "endobronchial_bleeding", t0,
                                              severity=1.0, duration=3600)])
-    assert d.truth("hb", np.array([t0 + 3600]))[0] < course.truth("hb", np.array([t0 + 3600]))[0] - 1
+    t = np.array([t0 + 3600])
+    assert d.truth("hb", t)[0] < course.truth("hb", t)[0] - 1
 
 
 # ------------------------------------------------------------------ seek equals play
