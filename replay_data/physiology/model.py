@@ -196,14 +196,18 @@ class PatientModel:
         venous = np.zeros(need.shape, bool)
         for w, pts in points.items():
             (venous if w == "" else arterial)[np.searchsorted(need, pts)] = True
+        if need.size == 0:
+            return {n: np.empty(t.shape) for n in names}
         state = self.gas_at_grid(need, arterial, venous)
         out = {}
         # No circuit (before cannulation, after decannulation): no drainage saturation or
         # post-oxygenator PO2 to show.
         circuit = ~np.isnan(self._raw_inputs(("ecmo_flow",), t)["ecmo_flow"])
+        dense = need.size == int(need[-1] - need[0]) + 1  # every grid point: plain offsets
         for n in names:
             where, key = site[n]
-            j0 = np.searchsorted(need, k - shifts[where])
+            at = k - shifts[where]
+            j0 = (at - need[0]) if dense else np.searchsorted(need, at)
             v = state[key]
             out[n] = v[j0] + (v[j0 + 1] - v[j0]) * frac
             if n in ("svo2", "po2_post"):
