@@ -17,7 +17,7 @@ import numpy as np
 from . import noise
 from .catalogue import Catalogue, NumericChannel, load_catalogue
 from .errors import ReplayDataError
-from .keyframes import interpolate, step_text
+from .keyframes import interpolate, node_sum, step_text
 from .perturbations import Perturbation, active_flags, apply, injection
 from .physiology.model import PatientModel
 from .scenario import ResultDraw, Scenario, load_scenario
@@ -203,6 +203,59 @@ class Course:
         if not rpm > 100.0:
             return PUMP_STOPPED
         return PUMP_CLAMPED if flow < 0.2 else PUMP_RUNNING
+
+    def node_sums(self, channel: str, starts: np.ndarray, n: int, step: float) -> np.ndarray:
+        """For each start: sum(numeric(channel, start + j * step, measured=False), j < n),
+        NaN counted as 0 — what integrating a rate over long stretches needs. Keyframes and
+        noise are summed in closed form (keyframes.node_sum, noise.smooth_noise_sums);
+        samples are evaluated only where a disturbance touches the channel, or where the
+        closed form does not apply. Each start's sum is the same whichever others come
+        with it."""
+        ch = self.check_channel(channel)
+        kf = self.scenario.numeric_keyframes.get(channel)
+        starts = np.asarray(starts, dtype=np.float64)
+        out = np.empty(starts.size)
+        closed = np.zeros(starts.size, dtype=bool)
+        spec = ch.noise
+        if kf is not None and ch.keyframed and spec.mode == "additive":
+            spread = 4.0 * spec.sd
+            for i, start in enumerate(starts):
+                end = start + (n - 1) * step
+                level = node_sum(kf, float(start), n, step, ch.interpolation)
+                if not math.isfinite(level):
+                    continue
+                # Clipping to the channel's limits would break the closed form.
+                edge = interpolate(kf, np.array([start, end]), ch.interpolation)
+                inner = [v for tt, v in zip(kf.times, kf.values) if start <= tt <= end]
+                vmin, vmax = min([*edge, *inner]), max([*edge, *inner])
+                if vmin - spread > ch.limits[0] and vmax + spread < ch.limits[1]:
+                    out[i], closed[i] = level, True
+        if closed.any() and spec.sd > 0:
+            cs = starts[closed]
+            own = noise.smooth_noise_sums(noise.stream_key(self.seed, ch.id), cs, n, step,
+                                          spec.tau)
+            if spec.group and spec.share > 0:
+                shared = noise.smooth_noise_sums(
+                    noise.stream_key(self.seed, "group:" + spec.group), cs, n, step, spec.tau)
+                own = math.sqrt(1.0 - spec.share) * own + math.sqrt(spec.share) * shared
+            out[closed] += spec.sd * own
+        for i, start in enumerate(starts):
+            end = start + (n - 1) * step
+            if not closed[i]:
+                t = start + step * np.arange(n)
+                out[i] = float(np.nansum(self.numeric(channel, t, measured=False)))
+                continue
+            # Disturbances: the difference they make, sample by sample, where they act.
+            spans = [(p.start, p.end + p.recovery) for p in self.all_perturbations
+                     if p.start <= end and p.end + p.recovery >= start
+                     and any(e.channel == channel for e in p.effects)]
+            if spans:
+                a = max(0, math.floor((min(s for s, _ in spans) - start) / step))
+                b = min(n - 1, math.ceil((max(e for _, e in spans) - start) / step))
+                t = start + step * np.arange(a, b + 1)
+                disturbed = np.nan_to_num(self.numeric(channel, t, measured=False))
+                out[i] += float(disturbed.sum() - self._base(ch, t).sum())
+        return out
 
     def numerics(self, channels: Iterable[str],
                  t: np.ndarray | Sequence[float]) -> dict[str, np.ndarray]:

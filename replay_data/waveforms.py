@@ -127,8 +127,9 @@ class _CycleCache:
     A chunk's key is (scenario, catalogue, seed, channel, chunk index, the perturbations
     that change the channel within the chunk): perturbations outside a chunk leave its
     values bit-for-bit unchanged (their envelope is exactly 0 there), so courses that
-    differ only later share the chunk. Chunk totals are kept apart from the arrays, so
-    the running sum up to any time survives eviction of the arrays.
+    differ only later share the chunk. Chunk totals come from closed-form sums (see
+    _total) and are kept apart from the arrays, so the running sum up to any time is
+    cheap and survives eviction of the arrays.
     """
 
     def __init__(self) -> None:
@@ -176,19 +177,34 @@ class _CycleCache:
         built = _CycleChunk(rate, count)
         with self._lock:
             self._chunks[key] = built
-            if len(self._totals) >= _MAX_CACHED_TOTALS:
-                self._totals.clear()  # recomputable; only reached in very long sessions
-            self._totals[key] = float(count[-1])
             while len(self._chunks) > _MAX_CACHED_CHUNKS:
                 self._chunks.popitem(last=False)
         return built
 
-    def _total(self, course: Course, channel: str, c: int) -> float:
+    def _totals_of(self, course: Course, channel: str, chunks: list[int]) -> list[float]:
+        """Cycles in each chunk: its trapezoid sum from Course.node_sums (closed form over
+        keyframes and noise) rather than from its node arrays, so a window far into the
+        course does not evaluate every node before it. Always computed this way, so the
+        offsets never depend on which chunks happen to be cached."""
+        keys = [self._key(course, channel, c) for c in chunks]
         with self._lock:
-            total = self._totals.get(self._key(course, channel, c))
-        if total is None:
-            total = float(self.chunk(course, channel, c).count[-1])
-        return total
+            got = [self._totals.get(k) for k in keys]
+        todo = [i for i, g in enumerate(got) if g is None]
+        if todo:
+            n = CYCLE_CHUNK_NODES
+            starts = np.array([self._span(course, chunks[i])[0] for i in todo])
+            inner = course.node_sums(channel, starts, n, CYCLE_STEP_S)
+            ends = np.nan_to_num(course.numeric(
+                channel, np.concatenate([starts, starts + n * CYCLE_STEP_S]), measured=False))
+            first, last = ends[:starts.size], ends[starts.size:]
+            totals = CYCLE_STEP_S * (inner - 0.5 * first + 0.5 * last) / 60.0
+            with self._lock:
+                if len(self._totals) >= _MAX_CACHED_TOTALS:
+                    self._totals.clear()  # recomputable; only reached in very long sessions
+                for i, total in zip(todo, totals):
+                    got[i] = float(total)
+                    self._totals[keys[i]] = float(total)
+        return [float(g) for g in got]
 
     def offset(self, course: Course, channel: str, c: int) -> float:
         """Cycles from scenario start to the first node of chunk c (summed in order, so
@@ -204,8 +220,9 @@ class _CycleCache:
             else:
                 self._offsets.move_to_end(memo_key)
             have = list(known)
-        while len(have) <= c:
-            have.append(have[-1] + self._total(course, channel, len(have) - 1))
+        if len(have) <= c:
+            for total in self._totals_of(course, channel, list(range(len(have) - 1, c))):
+                have.append(have[-1] + total)
         with self._lock:
             if len(known) < len(have):
                 known[len(known):] = have[len(known):]
