@@ -8,7 +8,7 @@ buttons into Actions; it holds no clinical numbers and no session logic.
 from __future__ import annotations
 
 import math
-from enum import Enum
+from enum import StrEnum
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -75,7 +75,7 @@ TREND_MIN_INTERVAL_S = 0.5
 ALARM_MIN_INTERVAL_S = 0.05
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     """What a window is for. DEMO: one window with the replay controls (a laptop demo).
     MONITOR: the trainees' bedside monitor -- numerics, waveforms, trends, alarm keys and
     limits, nothing that runs the case. MIRROR: the instructor's live copy of the
@@ -371,7 +371,8 @@ class MonitorWindow(QtWidgets.QWidget):
         for cid, tile in self.tiles.items():
             if cid in alarms.profile.parameters:
                 low, high = alarms.limits(cid)
-                tile.show_limits(low, high, self.controller.course.catalogue.numerics[cid].precision)
+                precision = self.controller.course.catalogue.numerics[cid].precision
+                tile.show_limits(low, high, precision)
 
     def _show_alarms(self, wall: float) -> None:
         self._last_alarm_wall = wall
