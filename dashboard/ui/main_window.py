@@ -159,8 +159,10 @@ class MonitorWindow(QtWidgets.QWidget):
         main.addLayout(right, 2)
 
         self.trends = TrendView(course, self, profile=controller.profile)
-        # The instructor's copy shows vitals and alarms; trends stay on the bedside.
+        # The instructor's copy shows vitals and alarms; trends and results stay on the
+        # bedside (the console has its own notes and lists).
         self.trends.setVisible(self.role is not Role.MIRROR)
+        self.side_tabs.setVisible(self.role is not Role.MIRROR)
         # Only the demo window runs the case from here; the bedside monitor has no
         # replay controls at all (not hidden ones).
         self.controls: ReplayControls | None = None
