@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import shiboken6
 from PySide6 import QtCore, QtWidgets
 
 from dashboard.core.actions import INJECT, INSTRUCTOR, OVERRIDE, SCRIPT, STOP, Action, Actor
@@ -35,6 +36,7 @@ class MonitorSession:
     console: object | None = None  # InstructorConsole with --instructor
     replay: RecordedSession | None = None
     extra_windows: list[QtWidgets.QWidget] = field(default_factory=list)
+    closed: bool = False
 
     @classmethod
     def create(cls, course: Course, *, start: float | None = None, speed: float = 1.0,
@@ -58,7 +60,7 @@ class MonitorSession:
             audio = make_audio(controller.profile, mute=mute)
         window = MonitorWindow(controller, role=role, display=display or role.value,
                                audio=audio)
-        timer = QtCore.QTimer(window)
+        timer = QtCore.QTimer()  # the session's, not the window's: it outlives no one
         timer.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
         timer.setInterval(FRAME_INTERVAL_MS)
         timer.timeout.connect(controller.tick)
@@ -155,10 +157,17 @@ class MonitorSession:
             self.console.mirror.refill_strips()
 
     def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
         self.timer.stop()
         self.audio.close()
-        self.window.detach()
-        if self.console is not None:
+        if shiboken6.isValid(self.window):
+            self.window.detach()
+        if self.console is not None and shiboken6.isValid(self.console):
             self.console.detach()
             self.console.close()
+        for w in self.extra_windows:
+            if w is not None and shiboken6.isValid(w):
+                w.close()
         self.controller.close()
