@@ -626,6 +626,22 @@ class SessionController:
         finally:
             self.alarms = saved
 
+    def follow_anchor(self, anchor: ClockAnchor, *, tolerance_s: float = 2.0) -> None:
+        """Follower: put the clock where the instructor's stands (speed, paused, case
+        time at this wall time) -- the cheap resynchronisation after each clock action or
+        a periodic state. Alarm history is kept; only a jump back of more than
+        `tolerance_s` of case time rebuilds it (smaller ones just wait: the monitor never
+        processes a case second twice)."""
+        c = self.clock
+        now = min(max(anchor.case_time_at(c.wall_time()), c.begin), c.end)
+        if c.speed != anchor.speed:
+            c.set_speed(anchor.speed)
+        c.pause() if anchor.paused else c.play()
+        c.seek(now)
+        if now < self._alarm_t - tolerance_s:
+            self._rebuild_alarms(now)
+            self._publish(Seeked(c.case_time()))
+
     def adopt_state(self, state: SessionState) -> None:
         """Follower: become the session `state` describes -- same disturbances, clock
         re-anchored to the instructor's, alarm state rebuilt. Everything is checked

@@ -193,6 +193,26 @@ def test_a_late_joiner_adopts_the_instructor_state_and_alarms():
     follower.close()
 
 
+def test_a_follower_follows_the_instructor_clock_anchor():
+    wall = ManualWall(500.0)
+    boss = SessionController(COURSE, start=T0, wall=wall)
+    follower = SessionController(COURSE, start=T0, wall=wall, authority=False)
+    follower.adopt_state(boss.state())
+    boss.apply(act(SPEED, value=60))
+    wall.advance(3)
+    boss.tick()
+    follower.tick()  # the follower has not heard of the speed change yet
+    assert follower.case_time() == T0 + 3
+    follower.follow_anchor(boss.state().anchor)
+    assert follower.clock.speed == 60 and follower.case_time() == boss.case_time()
+    boss.apply(act("pause"))
+    wall.advance(10)
+    follower.follow_anchor(boss.state().anchor)
+    assert not follower.clock.playing and follower.case_time() == boss.case_time()
+    boss.close()
+    follower.close()
+
+
 def test_a_state_from_another_scenario_is_refused_and_changes_nothing():
     boss = controller()
     data = boss.state().to_json()
