@@ -175,3 +175,33 @@ def test_replayed_action_unknown_to_the_scenario_names_its_line(recording, tmp_p
     err = one_line_error(run("--headless", "--replay", str(bad), "--duration", "1m",
                              "--screenshot", str(tmp_path / "x.png")))
     assert f"{bad}: line 2" in err and "no_such_parameter" in err
+
+
+@pytest.mark.parametrize("role", ["instructor", "monitor"])
+def test_interactive_roles_start_and_ctrl_c_exits_zero(role, tmp_path):
+    import signal
+    import time
+
+    log = tmp_path / "alarms.jsonl"
+    extra = ["--session-log", str(tmp_path / "s.jsonl")] if role == "instructor" else []
+    proc = subprocess.Popen([str(EXE), role, "--mute", "--alarm-log", str(log), *extra],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
+    try:
+        deadline = time.monotonic() + 60
+        # Wait for a condition (the alarms present at the start are logged), not a time.
+        while not (log.exists() and log.read_text().count("\n") >= 1):
+            assert proc.poll() is None, proc.communicate()[1]
+            assert time.monotonic() < deadline, f"{role} did not start"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    if role == "instructor":
+        from dashboard.session_log import read_session
+
+        assert read_session(tmp_path / "s.jsonl").start > 0
