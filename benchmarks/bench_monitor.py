@@ -1,10 +1,12 @@
 """Monitor frame-rate benchmark (a script, not a test).
 
     .venv/bin/python benchmarks/bench_monitor.py [--seconds 20] [--size 1600x1000]
-        [--role demo|monitor] [--paused]
+        [--role demo|monitor|instructor] [--paused]
 
---role monitor measures the trainees' bedside monitor; --paused measures it while the
-instructor has paused the clock (the bedside keeps sweeping the frozen moment).
+--role monitor measures the trainees' bedside monitor; --role instructor the bedside
+monitor with the console (and its live bedside copy) open beside it on one machine;
+--paused measures while the instructor has paused the clock (the bedside keeps sweeping
+the frozen moment).
 
 Runs the real window offscreen on the real wall clock at 1x and reports:
 frames painted per second, median and 95th-percentile paint time (sum of the paint
@@ -62,7 +64,7 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--size", default="1600x1000")
     ap.add_argument("--seeks", type=int, default=30)
-    ap.add_argument("--role", choices=("demo", "monitor"), default="demo")
+    ap.add_argument("--role", choices=("demo", "monitor", "instructor"), default="demo")
     ap.add_argument("--paused", action="store_true")
     a = ap.parse_args()
     w, h = (int(x) for x in a.size.split("x"))
@@ -70,8 +72,12 @@ def main() -> int:
     app = QtWidgets.QApplication(sys.argv[:1])
     course = Course.load()
     session = MonitorSession.create(
-        course, start=course.scenario.resolve("abg_pre_ecmo-5m"), mute=True, role=a.role
+        course, start=course.scenario.resolve("abg_pre_ecmo-5m"), mute=True,
+        role="monitor" if a.role == "instructor" else a.role, instructor=a.role == "instructor"
     )
+    if session.console is not None:
+        session.console.resize(900, 1000)
+        session.console.show()
     win = session.window
     win.resize(w, h)
     win.show()

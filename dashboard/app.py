@@ -139,7 +139,8 @@ def build_instructor_parser() -> argparse.ArgumentParser:
                 "the second screen if there is one, side by side if both fit, else as tabs "
                 "of one window). The session is recorded.",
                 TIMES_TEXT + " Headless: --duration D [--inject ID@T] [--session-log P] "
-                "runs the session on a virtual clock without any window.")
+                "runs the session on a virtual clock without any window; with "
+                "--screenshot S.png it paints the console's last frame.")
     _common(p)
     _recording(p, "default: the user data folder")
     return p

@@ -121,6 +121,7 @@ def perturbation_to_data(p: Perturbation) -> dict[str, Any]:
     """Every field, effects included: enough to rebuild the exact Perturbation."""
     d = dataclasses.asdict(p)
     d["flags"] = list(p.flags)
+    d["effects"] = list(d["effects"])  # plain JSON data: lists, as a reader gets them
     return d
 
 

@@ -193,6 +193,29 @@ def test_a_late_joiner_adopts_the_instructor_state_and_alarms():
     follower.close()
 
 
+def test_a_follower_ahead_of_the_instructor_applies_an_acknowledge_in_its_place():
+    """Network delay: the acknowledge reaches a display that has already run past its
+    case time; the display rebuilds its alarm history with it and agrees again."""
+    wall = ManualWall(100.0)
+    boss = SessionController(COURSE, start=T0, wall=wall)
+    follower = SessionController(COURSE, start=T0, wall=wall, authority=False)
+    boss.apply(act(INJECT, injection="pump_stop"))
+    follower.adopt_state(boss.state())
+    boss.advance(40, ticks=4)
+    follower.tick()
+    wall.advance(5)
+    follower.tick()  # 5 s ahead of what the boss has processed
+    done = boss.apply(act(ACKNOWLEDGE, BED, alarm_id=None))
+    follower.apply(done)
+    boss.tick()
+    follower.tick()
+    assert [(a.alarm_id, a.state) for a in follower.alarms.active_alarms()] == \
+        [(a.alarm_id, a.state) for a in boss.alarms.active_alarms()]
+    assert any(a.state.value == "acknowledged" for a in boss.alarms.active_alarms())
+    boss.close()
+    follower.close()
+
+
 def test_a_follower_follows_the_instructor_clock_anchor():
     wall = ManualWall(500.0)
     boss = SessionController(COURSE, start=T0, wall=wall)
