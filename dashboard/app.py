@@ -156,8 +156,18 @@ def build_monitor_parser() -> argparse.ArgumentParser:
     return p
 
 
+# Options every LaunchOptions field takes; anything else a role's parser adds (e.g.
+# --broker, --room, --display) travels in LaunchOptions.extra.
+_KNOWN = {"scenario", "start", "speed", "seed", "fullscreen", "size", "headless", "duration",
+          "screenshot", "alarm_log", "mute", "session_log", "replay", "inject", "instructor"}
+
+
 def parse_options(argv: Sequence[str] | None, role: str = "demo") -> LaunchOptions:
-    a = ROLES[role].parser().parse_args(argv)
+    return launch_options(ROLES[role].parser().parse_args(argv), role)
+
+
+def launch_options(a: argparse.Namespace, role: str) -> LaunchOptions:
+    """Check the parsed arguments of a monitor role (demo, instructor, monitor)."""
     if getattr(a, "instructor", False):
         role = "instructor"
     speed = getattr(a, "speed", None)
@@ -197,10 +207,12 @@ def parse_options(argv: Sequence[str] | None, role: str = "demo") -> LaunchOptio
             raise ReplayDataError(f"--inject {spec}: use ID@TIME, e.g. pump_stop@ecmo_start+1d")
     if inject and not a.headless:
         raise ReplayDataError("--inject is for --headless runs; use the instructor console live")
+    extra = {k: v for k, v in vars(a).items() if k not in _KNOWN}
     return LaunchOptions(role, a.scenario or DEFAULT_SCENARIO, a.start, speed,
                          0 if a.seed is None else a.seed, a.fullscreen,
                          _size(a.size) if a.size else DEFAULT_SIZE, a.headless, duration,
-                         a.screenshot, a.alarm_log, a.mute, session_log, replay, inject)
+                         a.screenshot, a.alarm_log, a.mute, session_log, replay, inject,
+                         extra)
 
 
 # ------------------------------------------------------------------------------ shared steps
@@ -451,8 +463,11 @@ def run_monitor(opts: LaunchOptions) -> int:
 
 @dataclass(frozen=True)
 class RoleEntry:
+    """One way to run: its parser, how its arguments are checked into options, and its
+    run function. A role that is not a monitor (e.g. a broker) brings its own `options`."""
     parser: Callable[[], argparse.ArgumentParser]
-    run: Callable[[LaunchOptions], int]
+    run: Callable[[object], int]
+    options: Callable[[argparse.Namespace, str], object] = launch_options
 
 
 ROLES: dict[str, RoleEntry] = {
@@ -464,6 +479,13 @@ ROLES: dict[str, RoleEntry] = {
 
 def run(opts: LaunchOptions) -> int:
     return ROLES[opts.role].run(opts)
+
+
+def run_role(role: str, args: Sequence[str]) -> int:
+    entry = ROLES[role]
+    opts = entry.options(entry.parser().parse_args(args), role)
+    role = getattr(opts, "role", role)  # the demo parser's --instructor
+    return ROLES[role].run(opts)
 
 
 def _quiet_offscreen_notice() -> None:
@@ -489,7 +511,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args[:1] and args[0] in ROLES and args[0] != "demo":
         role, args = args[0], args[1:]
     try:
-        return run(parse_options(args, role))
+        return run_role(role, args)
     except KeyboardInterrupt:
         # Ctrl-C in a headless run: files were closed on the way out; no traceback.
         return 130

@@ -224,6 +224,12 @@ class ReplayFeed:
             return a
         return None
 
+    def skip_to(self, t: float) -> None:
+        """The viewer jumped to t: recorded actions before t (up to the first one at or
+        after it) are passed over, not applied late. A jump back replays nothing twice."""
+        while self.index < len(self.actions) and self.actions[self.index].case_t < t:
+            self.index += 1
+
     @property
     def done(self) -> bool:
         return self.index >= len(self.actions)
@@ -410,6 +416,8 @@ class SessionController:
                 changes = []
             self.clock.seek(target)
             self._seek_quietly(self.clock.case_time(), history_seq=self.seq + 1)
+            if self.feed is not None and not self._feeding:
+                self.feed.skip_to(self.clock.case_time())
             self._publish(Seeked(self.clock.case_time()))
         elif k == FREEZE_SCREEN:
             self.freeze_screen = bool(a.arg("on"))

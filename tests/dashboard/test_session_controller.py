@@ -279,3 +279,26 @@ def test_a_recorded_session_replays_identically_at_any_speed(tmp_path, speed, ti
     live = events(live_log)
     assert [e for e in events(replay_log) if e[0] <= live[-1][0]] == live
     assert any(e[1] == "acknowledge" for e in live)
+
+
+def test_a_viewer_jump_in_a_replay_passes_over_the_actions_before_it(tmp_path):
+    session = tmp_path / "s.jsonl"
+    c = controller(session_log=session)
+    c.advance(30)
+    c.apply(act(ACKNOWLEDGE, BED))
+    c.advance(30)
+    c.apply(act(SEEK, target=T0 + 10))  # the instructor went back
+    c.advance(5)
+    c.apply(act("audio_pause", BED))
+    c.close()
+    rec = read_session(session)
+    r = controller()
+    seen = []
+    r.subscribe(seen.append)
+    r.replay(rec.replay_actions())
+    r.apply(act(SEEK, target=T0 + 45))  # the viewer jumps past the acknowledge
+    r.advance(100, ticks=10)
+    applied = [e.action.kind for e in seen if isinstance(e, ActionApplied)]
+    assert applied == [SEEK, SEEK, "audio_pause"]
+    assert not any(isinstance(e, ActionRefused) for e in seen)
+    r.close()
