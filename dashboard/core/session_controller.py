@@ -41,7 +41,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Any
 
 from dashboard.alarms import AlarmChange, AlarmEngine, AlarmLog, load_profile
 from dashboard.alarms.profile import AlarmProfile
@@ -68,7 +67,6 @@ from dashboard.core.actions import (
     TRAINEE_KINDS,
     Action,
     ActionError,
-    Actor,
 )
 from dashboard.core.clock import ManualWall, ReplayClock
 from dashboard.core.monitor import BedsideMonitor
@@ -737,11 +735,3 @@ class SessionController:
             self.recorder.close()
         self._subscribers.clear()
 
-
-def actor(role: str, display: str) -> Actor:
-    return Actor(role, display)
-
-
-def make_action(kind: str, role: str, display: str, **args: Any) -> Action:
-    """Shorthand for views and scripts: a checked action taken now."""
-    return Action.make(kind, args, Actor(role, display))
