@@ -249,8 +249,9 @@ def timeline_rows(session: RecordedSession, course: Course) -> list[TimelineRow]
             _fmt_value(course, c.channel, c.value), _fmt_value(course, c.channel, c.limit),
             line=line))
     for a in session.trainee_actions():
-        rows.append(TimelineRow(a.case_time, "trainee", _trainee_what(course, a, messages),
-                                line=a.line))
+        where = f" (at {a.display})" if a.display else ""  # which bedside display
+        rows.append(TimelineRow(a.case_time, "trainee",
+                                _trainee_what(course, a, messages) + where, line=a.line))
     rows.sort(key=lambda r: (r.case_time, r.line))
     return rows
 

@@ -112,7 +112,7 @@ def test_a_whole_session_runs_through_the_controller_without_qt(tmp_path):
     from dashboard.debrief import build_debrief
 
     build_debrief(session_path, tmp_path / "r.html")
-    assert "acknowledge" in (tmp_path / "r.html").read_text()
+    assert "acknowledge all (at bed-1)" in (tmp_path / "r.html").read_text()
 
 
 def controller(**kw) -> SessionController:
