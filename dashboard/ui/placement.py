@@ -56,6 +56,11 @@ def place_instructor(app: QtWidgets.QApplication, monitor: QtWidgets.QWidget,
     if p.how == "tabbed":
         tabs = QtWidgets.QTabWidget()
         tabs.setObjectName("instructor.tabs")
+        tabs.setStyleSheet("QTabWidget { background: #101820; }"
+                           "QTabWidget::pane { border: 0; background: #000000; }"
+                           "QTabBar::tab { background: #1e2a36; color: #e0e0e0;"
+                           " padding: 4px 14px; border: 1px solid #3d5266; }"
+                           "QTabBar::tab:selected { background: #3d5266; }")
         tabs.setWindowTitle("ICU ECMO replay — instructor and bedside monitor "
                             "(training simulator)")
         tabs.addTab(monitor, "Bedside monitor")
