@@ -114,7 +114,8 @@ class MonitorSession:
     # ------------------------------------------------------------------ scripted actions
 
     def _instructor(self, kind: str, role: str = INSTRUCTOR, **args: object) -> Action:
-        done = self.controller.apply(Action.make(kind, args, Actor(role, "console")),
+        display = "console" if role == INSTRUCTOR else "script"
+        done = self.controller.apply(Action.make(kind, args, Actor(role, display)),
                                      strict=True)
         assert done is not None
         return done

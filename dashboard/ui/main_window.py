@@ -114,6 +114,7 @@ class MonitorWindow(QtWidgets.QWidget):
         self._last_frame_wall = -math.inf
         self._min_frame_interval = min_frame_interval_s
         self._shown_second: int | None = None
+        self._paused_since_wall: float | None = None  # bedside: when its pause began
 
         self.banner = PatientBanner(course.scenario, self)
         self.strips: dict[str, SweepStrip] = {}
@@ -458,6 +459,11 @@ class MonitorWindow(QtWidgets.QWidget):
         self._last_wall = wall
         if wall - self._last_alarm_wall >= ALARM_MIN_INTERVAL_S or wall < self._last_alarm_wall:
             self._show_alarms(wall)
+        alive_paused = self._alive_while_paused()
+        if alive_paused and self._paused_since_wall is None:
+            self._paused_since_wall = wall
+        elif not alive_paused:
+            self._paused_since_wall = None
         morphology = self._morphology_mode()
         if morphology:
             if clock.playing or self._alive_while_paused():
@@ -469,6 +475,9 @@ class MonitorWindow(QtWidgets.QWidget):
                 strip.set_realtime_morphology(morphology)
             strip.show_until(t, self._display_t)
         self._update_numerics(t, wall)
+        if self._paused_since_wall is not None:
+            # A monitor's clock never stops: through the instructor's pause it runs on.
+            self.banner.show_time(t + (wall - self._paused_since_wall))
         if self.controls is not None:
             self.controls.show_state(t, clock.playing, clock.speed)
         if self.role is not Role.MIRROR and wall - self._last_trend_wall >= TREND_MIN_INTERVAL_S:
