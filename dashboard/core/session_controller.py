@@ -30,16 +30,11 @@ Thread rule: only the thread that calls tick() touches the controller. Other thr
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
 import itertools
-import json
 import math
 import queue
 import time
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from enum import Enum
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from dashboard.alarms import AlarmChange, AlarmEngine, AlarmLog, load_profile
@@ -69,7 +64,21 @@ from dashboard.core.actions import (
     ActionError,
 )
 from dashboard.core.clock import ManualWall, ReplayClock
+from dashboard.core.events import (
+    ActionApplied,
+    ActionRefused,
+    AlarmChanges,
+    CourseChanged,
+    Seeked,
+    SessionEvent,
+    StateChanged,
+    SystemProblem,
+    Tick,
+    ValuesUpdated,
+)
 from dashboard.core.monitor import BedsideMonitor
+from dashboard.core.replay_feed import ReplayFeed
+from dashboard.core.scenario_hash import scenario_hash
 from dashboard.core.session_state import ClockAnchor, SessionState, StateError
 from replay_data.course import Course, Sample
 from replay_data.errors import ReplayDataError, one_line
@@ -82,92 +91,10 @@ class ScenarioMismatch(ValueError):
     """adopt_state() with a state from another scenario (content hash differs)."""
 
 
-# ------------------------------------------------------------------------------ events
-
-
-@dataclass(frozen=True)
-class Tick:
-    t: float
-    wall: float
-
-
-@dataclass(frozen=True)
-class ValuesUpdated:
-    sample: Sample
-
-
-@dataclass(frozen=True)
-class AlarmChanges:
-    changes: tuple[AlarmChange, ...]
-
-
-@dataclass(frozen=True)
-class ActionApplied:
-    action: Action  # completed: case_t set, defaults and ids filled in
-    seq: int
-    result: object = None  # the Perturbation an inject/override/stop made
-
-
-@dataclass(frozen=True)
-class ActionRefused:
-    action: Action
-    reason: str
-
-
-@dataclass(frozen=True)
-class CourseChanged:
-    course: Course
-
-
-@dataclass(frozen=True)
-class Seeked:
-    t: float
-
-
-@dataclass(frozen=True)
-class StateChanged:
-    state: SessionState
-
-
-@dataclass(frozen=True)
-class SystemProblem:
-    message: str
-
-
-SessionEvent = (Tick | ValuesUpdated | AlarmChanges | ActionApplied | ActionRefused
-                | CourseChanged | Seeked | StateChanged | SystemProblem)
-
-
-# ------------------------------------------------------------------------------ helpers
-
-
-def _canonical(x: object) -> object:
-    """Plain data with a stable order, for hashing what a scenario means."""
-    if dataclasses.is_dataclass(x) and not isinstance(x, type):
-        return {f.name: _canonical(getattr(x, f.name)) for f in dataclasses.fields(x)}
-    if isinstance(x, Mapping):
-        return {str(k): _canonical(v) for k, v in sorted(x.items(), key=lambda kv: str(kv[0]))}
-    if isinstance(x, set | frozenset):
-        return sorted((_canonical(v) for v in x), key=repr)
-    if isinstance(x, list | tuple):
-        return [_canonical(v) for v in x]
-    if isinstance(x, Enum):
-        return _canonical(x.value)
-    if isinstance(x, float):
-        return repr(x)  # exact, and NaN/inf survive
-    if x is None or isinstance(x, bool | int | str):
-        return x
-    return repr(x)
-
-
-def scenario_hash(course: Course, profile: AlarmProfile) -> str:
-    """sha256 of what the scenario means: its content (not where its file lies), its
-    alarm profile and the channel catalogue. Two displays with the same hash compute the
-    same values and alarms for the same (disturbances, seed, case time)."""
-    scenario = dataclasses.replace(course.scenario, path="")
-    text = json.dumps([_canonical(scenario), _canonical(profile), _canonical(course.catalogue)],
-                      sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+# Re-exported: subscribers import the events from here, with the controller.
+__all__ = ["ActionApplied", "ActionRefused", "AlarmChanges", "AlarmSinks", "CourseChanged",
+           "ReplayFeed", "ScenarioMismatch", "Seeked", "SessionController", "SessionEvent",
+           "StateChanged", "SystemProblem", "Tick", "ValuesUpdated", "scenario_hash"]
 
 
 class AlarmSinks:
@@ -193,44 +120,6 @@ class AlarmSinks:
                 self.sinks.remove(s)
                 self.errors.append(str(exc))
                 self.on_error(str(exc))
-
-
-class ReplayFeed:
-    """Recorded actions in file order, handed to the dispatch when their case time comes.
-
-    Pauses only held the wall clock and play only released it: they are not replayed.
-    Recorded speed changes are followed until the viewer chooses a speed of their own
-    (`follow_speed` False), so a replay at a chosen speed stays at that speed."""
-
-    def __init__(self, actions: Iterable[Action], *, follow_speed: bool = True) -> None:
-        self.actions = [a for a in actions if a.kind not in (PLAY, PAUSE)]
-        for a in self.actions:
-            if a.case_t is None:
-                raise ActionError(f"{a.origin or 'recorded action'}: no case time")
-        self.index = 0
-        self.follow_speed = follow_speed
-
-    def due(self, t: float) -> Action | None:
-        """The next action if its case time is <= t (taken off the feed), else None."""
-        while self.index < len(self.actions):
-            a = self.actions[self.index]
-            if a.case_t > t:  # type: ignore[operator]
-                return None
-            self.index += 1
-            if a.kind == SPEED and not self.follow_speed:
-                continue
-            return a
-        return None
-
-    def skip_to(self, t: float) -> None:
-        """The viewer jumped to t: recorded actions before t (up to the first one at or
-        after it) are passed over, not applied late. A jump back replays nothing twice."""
-        while self.index < len(self.actions) and self.actions[self.index].case_t < t:
-            self.index += 1
-
-    @property
-    def done(self) -> bool:
-        return self.index >= len(self.actions)
 
 
 # ------------------------------------------------------------------------------ controller
