@@ -41,7 +41,7 @@ def test_clock_shows_day_and_ecmo_time(make_session, case_course):
     s = make_session("ecmo_start+1d2h3m")
     t = case_course.scenario.resolve("ecmo_start+1d2h3m")
     assert label(s.window, "clock.case_time").text() == format_case_time(t)
-    assert label(s.window, "clock.ecmo_time").text() == "ECMO +1d 02:03"
+    assert label(s.window, "clock.ecmo_time").text() == "ECMO run 1 d 02:03"
 
 
 def test_play_pause_speed_and_seek_by_hand(make_session, case_course):
