@@ -17,6 +17,11 @@ it can reach the clock or the alarm engine.
                     null, start | null, id | null
     stop            id: a disturbance id                                 instructor
     freeze_screen   on: bool (the bedside shows the pause)               instructor
+    begin           participants: text | null (names or roles)           instructor
+                    -- the drill starts: the pre-brief is over, the clock plays
+    end             -                                                    instructor
+                    -- the drill is over: the clock stops, the file closes
+    note            text, bookmark: bool (a bookmark is a short mark)    instructor
     acknowledge     alarm_id: text | null (null: all)                    trainee or instructor
     audio_pause     on: bool (false ends it early)                       trainee or instructor
     alarm_pause     on: bool                                             trainee or instructor
@@ -47,6 +52,9 @@ INJECT = "inject"
 OVERRIDE = "override"
 STOP = "stop"
 FREEZE_SCREEN = "freeze_screen"
+BEGIN = "begin"
+END = "end"
+NOTE = "note"
 ACKNOWLEDGE = "acknowledge"
 AUDIO_PAUSE = "audio_pause"
 ALARM_PAUSE = "alarm_pause"
@@ -105,6 +113,9 @@ ARGS: dict[str, dict[str, Arg]] = {
                "start": _TIME, "id": _ID},
     STOP: {"id": Arg("text", required=True)},
     FREEZE_SCREEN: {"on": _ON},
+    BEGIN: {"participants": Arg("text", nullable=True)},
+    END: {},
+    NOTE: {"text": Arg("text", required=True), "bookmark": Arg("bool", default=False)},
     ACKNOWLEDGE: {"alarm_id": _ID},
     AUDIO_PAUSE: {"on": _ON},
     ALARM_PAUSE: {"on": _ON},
@@ -119,7 +130,9 @@ ACTION_KINDS: tuple[str, ...] = tuple(ARGS)
 # The replay clock and the case itself: only the instructor (or a replay / script) may.
 CLOCK_KINDS = frozenset({PLAY, PAUSE, SPEED, SEEK, JUMP})
 DISTURBANCE_KINDS = frozenset({INJECT, OVERRIDE, STOP})
-INSTRUCTOR_ONLY = CLOCK_KINDS | DISTURBANCE_KINDS | {FREEZE_SCREEN}
+# The session's own course: pre-brief -> begin -> ... -> end, with notes on the way.
+SESSION_KINDS = frozenset({BEGIN, END, NOTE})
+INSTRUCTOR_ONLY = CLOCK_KINDS | DISTURBANCE_KINDS | SESSION_KINDS | {FREEZE_SCREEN}
 # What a bedside monitor's alarm keys and limits dialog may request.
 TRAINEE_KINDS = frozenset({ACKNOWLEDGE, AUDIO_PAUSE, ALARM_PAUSE, AUDIO_OFF, ALARM_OFF, LIMITS})
 # Alarm operator actions: they change the alarm engine's state, so a display that joins
@@ -129,7 +142,7 @@ OPERATOR_SETTINGS = frozenset({AUDIO_OFF, ALARM_OFF, LIMITS})
 
 # How the session log files each kind (its "type" key); disturbances have their own
 # records (perturbation, perturbation_stopped) with the whole disturbance as data.
-RECORD_TYPE = {**{k: "instructor" for k in CLOCK_KINDS | {FREEZE_SCREEN}},
+RECORD_TYPE = {**{k: "instructor" for k in CLOCK_KINDS | SESSION_KINDS | {FREEZE_SCREEN}},
                **{k: "trainee" for k in TRAINEE_KINDS}}
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 
-from replay_data.scenario import Scenario
 from replay_data.casetime import ecmo_run
+from replay_data.scenario import Scenario
 from replay_data.timeexpr import format_case_time
 
 
