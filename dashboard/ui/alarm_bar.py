@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import math
 
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from dashboard.alarms import AlarmProfile, AlarmSignal, InactivationStatus, Priority
 
 PRIORITY_COLOURS = {Priority.HIGH: "#ff1744", Priority.MEDIUM: "#ffea00", Priority.LOW: "#00e5ff"}
-MAX_SHOWN = 3
 
 
 def flash_on(priority: Priority, wall: float, profile: AlarmProfile) -> bool:
@@ -51,15 +50,24 @@ def _mmss(seconds: float) -> str:
 
 
 class AlarmMessages(QtWidgets.QLabel):
-    """One block of alarm messages (physiological or technical)."""
+    """One block of alarm messages (physiological or technical): every active alarm on
+    its own line, highest priority first, wrapped at word boundaries when the block is
+    narrow -- never elided, so the message that matters is read whole. The block grows
+    downwards (the bar takes the height it needs) rather than hiding an alarm."""
 
     def __init__(self, name: str, parent: QtWidgets.QWidget) -> None:
         super().__init__("", parent)
         self.setObjectName(name)
         self.setProperty("role", "alarm_messages")
-        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
-                           QtWidgets.QSizePolicy.Policy.Preferred)
+        # Width comes from the bar's stretch (a long message must not widen the window);
+        # height follows the wrapped text (a word-wrapped label has height-for-width).
+        policy = QtWidgets.QSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
+                                       QtWidgets.QSizePolicy.Policy.Minimum)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
         self.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+        self.setWordWrap(True)
+        self.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop)
         self._style = ""
 
     def show_alarms(self, alarms: list[AlarmSignal], wall: float, profile: AlarmProfile) -> None:
@@ -67,14 +75,8 @@ class AlarmMessages(QtWidgets.QLabel):
             self._set("", "")
             self.setAccessibleDescription("")
             return
-        shown = alarms[:MAX_SHOWN]
-        parts = [alarm_text(a) for a in shown]
-        if len(alarms) > MAX_SHOWN:
-            parts.append(f"+{len(alarms) - MAX_SHOWN} more")
-        full = "   ".join(parts)
-        # Elide rather than clip: the highest-priority message always shows whole first.
-        text = QtGui.QFontMetrics(self.font()).elidedText(
-            full, QtCore.Qt.TextElideMode.ElideRight, max(40, self.width() - 12))
+        full = "\n".join(alarm_text(a) for a in alarms)
+        text = full
         self.setToolTip(full)
         top = alarms[0]
         colour = PRIORITY_COLOURS[top.priority]
@@ -115,8 +117,13 @@ class AlarmBar(QtWidgets.QFrame):
         self.status.setAccessibleName("Alarm inactivation state")
         self.status.setProperty("role", "alarm_status")
         self.status.setStyleSheet("color: #ffffff; font-weight: bold;")
-        self.status.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
-                                  QtWidgets.QSizePolicy.Policy.Preferred)
+        # Status texts wrap (never cut): 'NO AUDIO DEVICE: alarms silent' reads whole.
+        self.status.setWordWrap(True)
+        self.status.setMinimumWidth(150)
+        status_policy = QtWidgets.QSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
+                                              QtWidgets.QSizePolicy.Policy.Minimum)
+        status_policy.setHeightForWidth(True)
+        self.status.setSizePolicy(status_policy)
 
         def button(text: str, name: str, tip: str) -> QtWidgets.QPushButton:
             b = QtWidgets.QPushButton(text, self)
@@ -158,7 +165,7 @@ class AlarmBar(QtWidgets.QFrame):
             parts.append(f"ALARM OFF: {', '.join(sorted(status.alarms_off))}")
         if audio_note:
             parts.append(audio_note)
-        text = " · ".join(parts)
+        text = "\n".join(parts)
         if self.status.text() != text:
             self.status.setText(text)
             self.status.setToolTip(text)
