@@ -12,7 +12,8 @@ it can reach the clock or the alarm engine.
     seek            target: case time (s)                                instructor
     jump            event: scenario event id (old recordings)            instructor
     inject          injection, severity (0..1] | null, duration > 0 |    instructor
-                    null, start: case time | null (null: now), id | null
+                    null, start: case time | null (null: now), id | null,
+                    until_stopped: bool (on until a stop; duration ignored)
     override        channel, target, transition >= 0, duration > 0 |     instructor
                     null, start | null, id | null
     stop            id: a disturbance id                                 instructor
@@ -105,7 +106,9 @@ ARGS: dict[str, dict[str, Arg]] = {
     INJECT: {"injection": Arg("text", required=True),
              "severity": Arg("number", nullable=True, low=0, low_open=True, high=1),
              "duration": Arg("number", nullable=True, low=0, low_open=True, high=MAX_DURATION),
-             "start": _TIME, "id": _ID},
+             "start": _TIME, "id": _ID,
+             # on until the instructor stops it (duration is then ignored)
+             "until_stopped": Arg("bool", default=False)},
     OVERRIDE: {"channel": Arg("text", required=True),
                "target": Arg("number", required=True, low=-1e6, high=1e6),
                "transition": Arg("number", default=0.0, low=0, high=MAX_DURATION),

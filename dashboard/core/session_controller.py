@@ -30,6 +30,7 @@ Thread rule: only the thread that calls tick() touches the controller. Other thr
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import queue
@@ -340,6 +341,8 @@ class SessionController:
             pid = a.arg("id") or self._next_id(name)
             p = injection(self.course.scenario, name, start, severity=a.arg("severity"),
                           duration=a.arg("duration"), pid=pid)
+            if a.arg("until_stopped"):
+                p = dataclasses.replace(p, duration=None)
             done, result = a.with_(case_t=t, start=p.start, id=p.id, severity=p.severity,
                                    duration=p.duration), p
             self._add(p)
