@@ -56,7 +56,7 @@ MIN_SPAN_S = 120.0  # a shorter session is plotted over this much, centred on it
 MAX_EPISODE_PANELS = 8
 ALARM_ROW_EVENTS = ("raise", "escalate", "clear", "acknowledge")
 CSV_COLUMNS = ("case_time_s", "case_time", "wall_clock", "wall_elapsed_s", "type", "what",
-               "priority", "value", "limit")
+               "priority", "value", "limit", "alarm_id")
 # Snapshots were computed one sample at a time, the replay on a grid: allow float noise.
 REPLAY_TOLERANCE = 1e-6
 
@@ -90,6 +90,7 @@ class TimelineRow:
     line: int = field(default=0, compare=False)
     wall: datetime | None = field(default=None, compare=False)
     wall_elapsed: float | None = field(default=None, compare=False)  # s since the start
+    alarm_id: str = ""  # for alarm rows (the CSV keeps it; the page shows the message)
 
     @property
     def time_text(self) -> str:
@@ -103,7 +104,7 @@ class TimelineRow:
         wall = "" if self.wall is None else self.wall.isoformat(timespec="milliseconds")
         elapsed = "" if self.wall_elapsed is None else f"{self.wall_elapsed:.3f}"
         return [f"{self.case_time:.3f}", self.time_text, wall, elapsed, self.type, self.what,
-                self.priority, self.value, self.limit]
+                self.priority, self.value, self.limit, self.alarm_id]
 
 
 @dataclass(frozen=True)
@@ -342,13 +343,13 @@ def timeline_rows(session: RecordedSession, course: Course,
     rows: list[TimelineRow] = []
 
     def add(t: float, kind: str, what: str, line: int = 0, priority: str = "",
-            value: str = "", limit: str = "", exact: bool = True) -> None:
+            value: str = "", limit: str = "", exact: bool = True, alarm_id: str = "") -> None:
         # An action's own stamp is exact; an alarm's is its frame's: take the moment the
         # clock passed its case time instead (played.py).
         wall = played.wall_of_line(line) if line and exact else \
             played.wall_at(t) or played.wall_of_line(line)
         rows.append(TimelineRow(t, kind, what, priority, value, limit, line, wall,
-                                played.elapsed(wall)))
+                                played.elapsed(wall), alarm_id))
 
     for a in session.instructor_actions():
         if a.action == acts.NOTE:
@@ -387,7 +388,7 @@ def timeline_rows(session: RecordedSession, course: Course,
         add(c.case_time, f"alarm {c.event}", c.message or c.alarm_id or "", line,
             "" if c.priority is None else c.priority.label,
             _fmt_value(course, c.channel, c.value), _fmt_value(course, c.channel, c.limit),
-            exact=False)
+            exact=False, alarm_id=c.alarm_id or "")
     for a in session.trainee_actions():
         where = f" (at {a.display})" if a.display else ""  # which bedside display
         add(a.case_time, "trainee", _trainee_what(course, a, messages) + where, a.line)

@@ -37,10 +37,11 @@ from dashboard.core.session_controller import (
     SessionEvent,
     Tick,
 )
+from replay_data.casetime import span_text
 from replay_data.course import Course
 from replay_data.errors import ReplayDataError
 from replay_data.perturbations import Perturbation
-from replay_data.timeexpr import format_case_time, format_duration
+from replay_data.timeexpr import format_case_time
 
 from .controls import ReplayControls
 from .main_window import MonitorWindow, Role
@@ -275,7 +276,7 @@ class InstructorConsole(QtWidgets.QWidget):
         c = self.controller
         t = c.case_time()
         self._refreshed_wall = c.clock.wall_time()
-        lines = alarm_lines(c.alarms.active_alarms(), t, format_duration)
+        lines = alarm_lines(c.alarms.active_alarms(), t, span_text)
         latest = c.monitor.latest
         self.show_state(t, c.clock.playing, c.clock.speed, lines, c.perturbations,
                         latest.values if latest is not None else None)
@@ -368,7 +369,7 @@ class InstructorConsole(QtWidgets.QWidget):
             if not p.active_at(t) and t >= p.start:
                 continue
             left = "until stopped" if p.duration is None else \
-                f"{format_duration(max(0.0, p.end - t))} left"
+                f"{span_text(max(0.0, p.end - t))} left"
             what = (self.course.scenario.injections[p.name].label if p.kind == "injection"
                     else f"{p.name} → {p.effects[0].set:g}")
             rows.append((p.id, f"{what} · from {format_case_time(p.start)} · {left}"))
@@ -394,7 +395,7 @@ class InstructorConsole(QtWidgets.QWidget):
             parts.append(f"<p><b>[{n.basis}]</b> {n.text}</p>")
         if past:
             e = past[-1]
-            ago = format_duration(t - e.t)
+            ago = span_text(t - e.t)
             src = e.provenance
             quote = f"<br><i>“{src.quote}”</i>" if src.quote else ""
             note = f"<br>{src.note}" if src.note else ""
@@ -403,7 +404,7 @@ class InstructorConsole(QtWidgets.QWidget):
         upcoming = [e for e in sc.events if e.t > t]
         if upcoming:
             e = upcoming[0]
-            parts.append(f"<p><b>Next</b> in {format_duration(e.t - t)}: {e.label} "
+            parts.append(f"<p><b>Next</b> in {span_text(e.t - t)}: {e.label} "
                          f"[{e.provenance.basis}]</p>")
         html = "".join(parts)
         if self.teaching.text() != html:

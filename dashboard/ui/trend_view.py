@@ -58,7 +58,8 @@ class TrendView(QtWidgets.QFrame):
         self._alarm_timer.timeout.connect(self.update_alarm_bars_now)
         self.setProperty("role", "panel")
         self.course = course
-        self.window_name = "8 h"
+        # 1 h by default: a two-minute emergency is a visible dip, not a sliver.
+        self.window_name = "1 h"
         self._last_key: tuple | None = None
         lay = QtWidgets.QHBoxLayout(self)
         lay.setContentsMargins(4, 2, 4, 2)

@@ -127,7 +127,7 @@ def test_the_csv_has_the_same_rows_as_the_html_timeline(built):
     assert report.csv_path == report.html_path.with_suffix(".csv")
     rows = csv_rows(report.csv_path)
     assert rows[0] == ["case_time_s", "case_time", "wall_clock", "wall_elapsed_s", "type",
-                       "what", "priority", "value", "limit"]
+                       "what", "priority", "value", "limit", "alarm_id"]
     assert rows[1:] == [r.csv_row() for r in report.timeline]
     shown = html_table(page, "Timeline")
     assert [r[1:5] for r in shown] == [[r[1], r[4], r[5], r[6]] for r in rows[1:]]
