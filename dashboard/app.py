@@ -431,8 +431,10 @@ def run_instructor(opts: LaunchOptions) -> int:
     from dashboard.session import MonitorSession
     from dashboard.ui.placement import place_instructor
 
+    # Interactive: the session opens in its pre-brief (the clock waits for Start on the
+    # console; the trainees' monitor sweeps the patient meanwhile). Headless runs play.
     session = MonitorSession.create(prep.course, start=prep.start, speed=opts.speed or 1.0,
-                                    virtual_clock=opts.headless,
+                                    virtual_clock=opts.headless, playing=opts.headless,
                                     alarm_log=_alarm_log_path(opts), session_log=session_path,
                                     instructor=True, scenario_name=opts.scenario,
                                     mute=opts.mute or opts.headless)

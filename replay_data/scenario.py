@@ -128,6 +128,15 @@ class TeachingNote:
 
 
 @dataclass(frozen=True)
+class Briefing:
+    """The scenario's teaching material for a session: what the drill should teach, the
+    case stem read out at the pre-brief, and questions for the debrief."""
+    objectives: tuple[str, ...] = ()
+    case_stem: str = ""
+    debrief_prompts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Scenario:
     id: str
     title: str
@@ -149,6 +158,7 @@ class Scenario:
     flag_periods: tuple[FlagPeriod, ...]
     teaching: tuple[TeachingNote, ...]
     keyframe_provenance: tuple[tuple[float, str, Provenance], ...] = field(default=())
+    briefing: Briefing = field(default=Briefing())
 
     @property
     def event_times(self) -> dict[str, float]:
@@ -341,7 +351,7 @@ def parse_scenario(doc: dict, source: str, path: str | None = None) -> Scenario:
     cat = load_catalogue()
     top = _Reader(source, doc, "")
     top.check_keys({"scenario", "patient", "events", "keyframes", "modes", "flag_periods",
-                    "draws", "injections", "scheduled", "teaching"})
+                    "draws", "injections", "scheduled", "teaching", "briefing"})
     meta = top.child("scenario")
     meta.check_keys({"id", "title", "source", "end", "default_start", "alarm_profile",
                      "monitoring_start"})
@@ -573,6 +583,7 @@ def parse_scenario(doc: dict, source: str, path: str | None = None) -> Scenario:
         flag_periods=tuple(flag_periods),
         teaching=tuple(teaching),
         keyframe_provenance=tuple(provenance),
+        briefing=_briefing(top),
     )
     for name in ("default_start", "monitoring_start"):
         v = getattr(scenario, name)
@@ -610,6 +621,26 @@ def _effects(source: str, raws: list, key: str, cat) -> tuple[Effect, ...]:  # n
             raise ScenarioError(er.where("period"), "must be longer than 0 s")
         effects.append(eff)
     return tuple(effects)
+
+
+def _briefing(top: _Reader) -> Briefing:
+    """The optional [briefing] table: objectives, case_stem, debrief_prompts."""
+    if "briefing" not in top.table:
+        return Briefing()
+    if not isinstance(top.table["briefing"], dict):
+        raise ScenarioError(top.where("briefing"), "must be a table")
+    r = top.child("briefing")
+    r.check_keys({"objectives", "case_stem", "debrief_prompts"})
+
+    def texts(name: str) -> tuple[str, ...]:
+        items = r.array(name, [])
+        for i, x in enumerate(items):
+            if not isinstance(x, str) or not x.strip():
+                raise ScenarioError(r.where(f"{name}[{i}]"), "must be non-empty text")
+        return tuple(x.strip() for x in items)
+
+    return Briefing(texts("objectives"), r.text("case_stem", "").strip(),
+                    texts("debrief_prompts"))
 
 
 def check_case_events(scenario: Scenario) -> None:

@@ -30,6 +30,7 @@ Thread rule: only the thread that calls tick() touches the controller. Other thr
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import queue
@@ -45,11 +46,14 @@ from dashboard.core.actions import (
     ALARM_PAUSE,
     AUDIO_OFF,
     AUDIO_PAUSE,
+    BEGIN,
+    END,
     FREEZE_SCREEN,
     INJECT,
     INSTRUCTOR_ROLES,
     JUMP,
     LIMITS,
+    NOTE,
     OPERATOR_KINDS,
     OPERATOR_SETTINGS,
     OVERRIDE,
@@ -152,8 +156,9 @@ class SessionController:
         # The session file first: it refuses to overwrite, and then no empty alarm log is
         # left behind; if the alarm log then fails, the new session file goes again.
         self.recorder: SessionRecorder | None = None
+        self.recorded_path: Path | None = None  # the session file once it is closed
         if session_log is not None:
-            self.recorder = SessionRecorder(session_log)
+            self.recorder = SessionRecorder(session_log, wall_clock=self._recording_wall())
             self.recorder.start(scenario=scenario_name or sc.id, scenario_id=sc.id,
                                 seed=course.seed, start=t0, speed=speed)
         try:
@@ -173,6 +178,8 @@ class SessionController:
         self.monitor.sample_listeners.append(self._snapshot)
         self.seq = 0
         self.freeze_screen = False
+        self.begun = playing  # False: a pre-brief (the clock waits for "begin")
+        self.ended = False
         self._ids = itertools.count(1)
         self._subscribers: list[Callable[[SessionEvent], None]] = []
         self._inbox: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
@@ -184,6 +191,13 @@ class SessionController:
         self.history_seq = 0
         self._hash: str | None = None
         self._seek_quietly(t0)
+
+    def _recording_wall(self) -> Callable[[], float]:
+        """The session file's wall clock: the epoch time at start-up moved on by this
+        controller's own wall clock, so wall-clock durations in the debrief are the
+        clock's (a ManualWall in tests and headless runs) and stamps are real dates."""
+        epoch0, wall0 = time.time(), self.wall()
+        return lambda: epoch0 + (self.wall() - wall0)
 
     # ------------------------------------------------------------------ subscribers
 
@@ -249,6 +263,8 @@ class SessionController:
         if action.instructor_only and action.actor.role not in INSTRUCTOR_ROLES:
             return self._refuse(action, f"{action.kind}: only the instructor can do that",
                                 strict)
+        if self.ended and action.actor.role == "instructor":
+            return self._refuse(action, "the session has ended", strict)
         now = self.clock.case_time()
         t = now if action.case_t is None else action.case_t
         try:
@@ -264,6 +280,8 @@ class SessionController:
         if changes:
             self._publish(AlarmChanges(tuple(changes)))
         self._record(done, result)
+        if done.kind == END:
+            self._close_recording()
         self._publish(ActionApplied(done, self.seq, result))
         if self.authority:
             self._publish(StateChanged(self.state()))
@@ -308,12 +326,23 @@ class SessionController:
             self._publish(Seeked(self.clock.case_time()))
         elif k == FREEZE_SCREEN:
             self.freeze_screen = bool(a.arg("on"))
+        elif k == BEGIN:
+            # The pre-brief is over: case time runs from here (a replay re-plays it).
+            self.begun = True
+            self.clock.play()
+        elif k == END:
+            self.ended = True
+            self.clock.pause()
+        elif k == NOTE:
+            pass  # recorded (and shown in the debrief); the session itself is unchanged
         elif k == INJECT:
             start = t if a.arg("start") is None else a.arg("start")
             name = a.arg("injection")
             pid = a.arg("id") or self._next_id(name)
             p = injection(self.course.scenario, name, start, severity=a.arg("severity"),
                           duration=a.arg("duration"), pid=pid)
+            if a.arg("until_stopped"):
+                p = dataclasses.replace(p, duration=None)
             done, result = a.with_(case_t=t, start=p.start, id=p.id, severity=p.severity,
                                    duration=p.duration), p
             self._add(p)
@@ -607,14 +636,27 @@ class SessionController:
         self.recorder = None
         self._publish(SystemProblem(message))
 
-    def write_debrief(self, out: str | Path | None = None) -> Path:
-        """Debrief report of this session, next to its recording by default."""
-        if self.recorder is None:
+    def _close_recording(self) -> None:
+        """End of the session: the file is complete; later alarms are not part of it."""
+        rec = self.recorder
+        if rec is None:
+            return
+        self.recorded_path = rec.path
+        if rec in self.sinks.sinks:
+            self.sinks.sinks.remove(rec)
+        self.recorder = None
+        rec.close()
+
+    def write_debrief(self, out: str | Path | None = None, *, pdf: bool = False) -> Path:
+        """Debrief report of this session, next to its recording by default (and a PDF
+        beside it with pdf=True). Works during the session and after it ended."""
+        path = self.recorder.path if self.recorder is not None else self.recorded_path
+        if path is None:
             raise ReplayDataError("this session is not recorded (start with --session-log)")
         from dashboard.debrief import build_debrief
 
-        target = Path(out) if out else self.recorder.path.with_suffix(".html")
-        build_debrief(self.recorder.path, target)
+        target = Path(out) if out else path.with_suffix(".html")
+        build_debrief(path, target, pdf=pdf)
         return target
 
     def close(self) -> None:

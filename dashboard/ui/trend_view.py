@@ -9,6 +9,7 @@ from PySide6 import QtCore, QtWidgets
 
 from dashboard.alarms import AlarmProfile, Priority
 from dashboard.alarms.timeline import course_timeline
+from replay_data.casetime import case_clock, clock_of_day
 from replay_data.course import Course
 
 from .alarm_bar import PRIORITY_COLOURS
@@ -31,6 +32,20 @@ ALARM_BARS_DELAY_MS = 300
 EVENT_KINDS_SHOWN = ("airway", "ecmo", "result", "circuit", "treatment", "clinical", "ventilator")
 
 
+class CaseClockHoursAxis(pg.AxisItem):
+    """The trend's x axis is in case hours; its labels are the case's clock ('17:00'),
+    with the day where it changes ('Day 13 00:00') -- the format of every other screen."""
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float  # noqa: N802
+                    ) -> list[str]:
+        out = []
+        for v in values:
+            t = v * 3600.0
+            midnight = abs(t % 86400) < 1 or len(values) <= 2
+            out.append(case_clock(t) if midnight else clock_of_day(t))
+        return out
+
+
 class TrendView(QtWidgets.QFrame):
     def __init__(self, course: Course, parent: QtWidgets.QWidget | None = None,
                  profile: AlarmProfile | None = None) -> None:
@@ -46,7 +61,8 @@ class TrendView(QtWidgets.QFrame):
         self._alarm_timer.timeout.connect(self.update_alarm_bars_now)
         self.setProperty("role", "panel")
         self.course = course
-        self.window_name = "8 h"
+        # 1 h by default: a two-minute emergency is a visible dip, not a sliver.
+        self.window_name = "1 h"
         self._last_key: tuple | None = None
         lay = QtWidgets.QHBoxLayout(self)
         lay.setContentsMargins(4, 2, 4, 2)
@@ -77,7 +93,8 @@ class TrendView(QtWidgets.QFrame):
             lab.setObjectName(f"trend.legend.{cid}")
             lab.setStyleSheet(f"color: {ch.colour};")
             legend.addWidget(lab, 1)
-        self.plot = pg.PlotWidget(parent=self, background="#000000")
+        self.plot = pg.PlotWidget(parent=self, background="#000000",
+                                  axisItems={"bottom": CaseClockHoursAxis(orientation="bottom")})
         self.plot.setObjectName("trend.plot")
         pi = self.plot.getPlotItem()
         pi.hideButtons()
@@ -116,7 +133,7 @@ class TrendView(QtWidgets.QFrame):
             self.markers.append(m)
         lay.addWidget(self.plot, 1)
         lay.addLayout(legend)
-        self.plot.getPlotItem().setLabel("bottom", "case time (h from admission)")
+        self.plot.getPlotItem().setLabel("bottom", "case day and clock time")
 
     def set_course(self, course: Course) -> None:
         self.course = course

@@ -329,3 +329,21 @@ def test_control_characters_in_keys_stay_on_one_line() -> None:
     message = str(info.value)
     assert message.startswith("mini.toml: bad\\nkey: unknown key")
     assert len(message.splitlines()) == 1
+
+
+def test_the_case_carries_its_briefing(case_scenario):
+    b = case_scenario.briefing
+    assert "43-year-old woman" in b.case_stem and "63 %" in b.case_stem
+    assert len(b.objectives) >= 3 and len(b.debrief_prompts) >= 3
+
+
+def test_a_briefing_must_be_a_table_of_texts(tmp_path):
+    from replay_data.scenario import load_scenario
+
+    src = Path(__file__).resolve().parents[2] / "resources/scenarios/sle_dah_ecmo.toml"
+    text = src.read_text(encoding="utf-8")
+    bad = text.replace('objectives = [\n', 'objectives = [\n    3,\n', 1)
+    path = tmp_path / "bad.toml"
+    path.write_text(bad, encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"briefing\.objectives\[0\]"):
+        load_scenario(path)
