@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 
 from replay_data.cli import OneLineParser
 from replay_data.errors import ReplayDataError
+from replay_data.perturbations import injection
 from replay_data.timeexpr import parse_duration
 
 EXIT_BAD_INPUT = 2
@@ -249,9 +250,10 @@ def prepare(opts: LaunchOptions) -> Prepared:
     planned = []
     for spec in opts.inject:
         name, _, when = spec.partition("@")
-        if name not in course.scenario.injections:
-            known = ", ".join(course.scenario.injections)
-            raise ReplayDataError(f"--inject {spec}: unknown injection {name!r} (known: {known})")
+        try:  # "pump_stop:clamped" names a variant; injection() checks both
+            injection(course.scenario, name, course.scenario.start)
+        except ReplayDataError as exc:
+            raise ReplayDataError(f"--inject {spec}: {exc}") from None
         planned.append((name, course.scenario.resolve_option("--inject", when)))
     if recording is not None:
         # Every recorded action checked against the scenario before anything runs.

@@ -456,7 +456,7 @@ def _effect(d: object) -> Effect:
     d = _fields_of(Effect, d, "effect")
     channel = _text(d, "channel")
     kw: dict[str, Any] = {"channel": channel}
-    for key in ("set", "add", "onset"):
+    for key in ("set", "add", "onset", "offset"):
         if key in d:
             kw[key] = _number(d, key, optional=True)
     for key in ("oscillate", "period"):
@@ -485,6 +485,7 @@ def _perturbation(d: object) -> Perturbation:
         duration=_number(d, "duration", optional=True), severity=_number(d, "severity"),
         onset=_number(d, "onset"), offset=_number(d, "offset"), flags=tuple(flags),
         effects=tuple(_effect(e) for e in effects),
+        variant=(_text(d, "variant", optional=True) or "") if "variant" in d else "",
     )  # type: ignore[arg-type]
 
 

@@ -66,6 +66,17 @@ class Effect:
     period: float = 2.0
     off: bool = False
     onset: float | None = None  # overrides the injection's onset for this effect
+    offset: float | None = None  # overrides the injection's offset (recovery) for this effect
+
+
+@dataclass(frozen=True)
+class InjectionVariant:
+    """One named form of an all-or-nothing event (e.g. pump stop: power loss, clamped)."""
+    id: str
+    label: str
+    effects: tuple[Effect, ...]
+    flags: tuple[str, ...] = ()
+    onset: float | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +92,15 @@ class InjectionSpec:
     flags: tuple[str, ...]
     effects: tuple[Effect, ...]
     provenance: Provenance
+    # What severity 1.0 means physically; "" for all-or-nothing events with variants.
+    severity_meaning: str = ""
+    variants: Mapping[str, InjectionVariant] = field(default_factory=dict)
+    default_variant: str = ""
+
+    @property
+    def graded(self) -> bool:
+        """Severity is a physical fraction (else the event is all-or-nothing)."""
+        return bool(self.severity_meaning)
 
 
 @dataclass(frozen=True)
@@ -387,6 +407,12 @@ def parse_scenario(doc: dict, source: str, path: str | None = None) -> Scenario:
                     raise ScenarioError(vals.where(ch), f"unknown channel {ch!r}")
                 if ch in known and table == "values" and cat.numerics[ch].derived:
                     raise ScenarioError(vals.where(ch), f"{ch!r} is derived, not keyframed")
+                if table == "values" and cat.numerics[ch].model:
+                    raise ScenarioError(vals.where(ch), f"{ch!r} is computed by the model from "
+                                        "the input channels, not keyframed")
+                if table == "results" and cat.results[ch].channel:
+                    raise ScenarioError(vals.where(ch), f"result {ch!r} is read from channel "
+                                        f"{cat.results[ch].channel!r}, not keyframed")
                 if isinstance(v, bool) or not isinstance(v, int | float) or math.isinf(v):
                     raise ScenarioError(vals.where(ch), "must be a number (or nan)")
                 dest.setdefault(ch, []).append((t, float(v), i))
@@ -422,7 +448,8 @@ def parse_scenario(doc: dict, source: str, path: str | None = None) -> Scenario:
                 raise ScenarioError(r.where(f"tests[{j}]"), "must be the name of a result")
             if test not in cat.results:
                 raise ScenarioError(r.where(f"tests[{j}]"), f"unknown result {test!r}")
-            if "values" not in r.table and test not in result_points:
+            if ("values" not in r.table and test not in result_points
+                    and cat.results[test].channel is None):
                 raise ScenarioError(r.where(f"tests[{j}]"),
                                     f"no keyframed level for result {test!r}")
         exact = r.child("values").table
@@ -463,30 +490,29 @@ def parse_scenario(doc: dict, source: str, path: str | None = None) -> Scenario:
         r = _Reader(source, inj_root.table[iid], f"injections.{iid}")
         r.check_keys({"label", "category", "basis", "quote", "note", "description",
                       "default_severity", "default_duration", "onset", "offset", "flags",
-                      "effects"})
-        effects = []
-        for j, raw in enumerate(r.array("effects")):
-            er = _Reader(source, raw, f"injections.{iid}.effects[{j}]")
-            er.check_keys({"channel", "set", "add", "oscillate", "period", "off", "onset"})
-            ch = er.text("channel")
-            if ch not in cat.numerics:
-                raise ScenarioError(er.where("channel"), f"unknown channel {ch!r}")
-            eff = Effect(
-                channel=ch,
-                set=er.number("set") if "set" in er.table else None,
-                add=er.number("add") if "add" in er.table else None,
-                oscillate=er.number("oscillate", 0.0),
-                period=er.duration("period", "2s"),
-                off=bool(er.get("off", bool, False)),
-                onset=er.duration("onset") if "onset" in er.table else None,
-            )
-            if eff.set is not None and eff.add is not None:
-                raise ScenarioError(er.where(), "give either set or add, not both")
-            if eff.set is None and eff.add is None and not eff.off and not eff.oscillate:
-                raise ScenarioError(er.where(), "an effect needs set, add, oscillate or off")
-            if eff.oscillate and eff.period <= 0:
-                raise ScenarioError(er.where("period"), "must be longer than 0 s")
-            effects.append(eff)
+                      "effects", "severity_meaning", "variants", "default_variant"})
+        effects = _effects(source, r.array("effects", []), f"injections.{iid}.effects", cat)
+        variants: dict[str, InjectionVariant] = {}
+        vroot = r.child("variants")
+        for vid in vroot.table:
+            vr = _Reader(source, vroot.table[vid], f"injections.{iid}.variants.{vid}")
+            vr.check_keys({"label", "effects", "flags", "onset"})
+            vflags = vr.array("flags", [])
+            if not all(isinstance(f, str) for f in vflags):
+                raise ScenarioError(vr.where("flags"), "must be a list of strings")
+            variants[vid] = InjectionVariant(
+                vid, vr.text("label"),
+                _effects(source, vr.array("effects", []), f"{vr.key}.effects", cat),
+                tuple(vflags), vr.duration("onset") if "onset" in vr.table else None)
+        if not effects and not variants and "flags" not in r.table:
+            raise ScenarioError(r.where("effects"), "an injection needs effects, variants or "
+                                "flags")
+        meaning = r.text("severity_meaning", "")
+        default_variant = r.text("default_variant", next(iter(variants), ""))
+        if variants and default_variant not in variants:
+            raise ScenarioError(r.where("default_variant"), f"unknown variant {default_variant!r}")
+        if not variants and "default_variant" in r.table:
+            raise ScenarioError(r.where("default_variant"), "the injection has no variants")
         sev = r.number("default_severity", 1.0)
         if not 0 < sev <= 1:
             raise ScenarioError(r.where("default_severity"), "must be in (0, 1]")
@@ -498,7 +524,8 @@ def parse_scenario(doc: dict, source: str, path: str | None = None) -> Scenario:
             description=r.text("description", ""), default_severity=sev,
             default_duration=r.duration("default_duration"), onset=r.duration("onset", "0s"),
             offset=r.duration("offset", "0s"), flags=tuple(flags), effects=tuple(effects),
-            provenance=r.provenance(),
+            provenance=r.provenance(), severity_meaning=meaning, variants=variants,
+            default_variant=default_variant,
         )
 
     scheduled = []
@@ -552,6 +579,37 @@ def parse_scenario(doc: dict, source: str, path: str | None = None) -> Scenario:
         if not (start <= v <= end):
             raise ScenarioError(meta.where(name), "outside the scenario")
     return scenario
+
+
+def _effects(source: str, raws: list, key: str, cat) -> tuple[Effect, ...]:  # noqa: ANN001
+    effects = []
+    for j, raw in enumerate(raws):
+        er = _Reader(source, raw, f"{key}[{j}]")
+        er.check_keys({"channel", "set", "add", "oscillate", "period", "off", "onset",
+                       "offset"})
+        ch = er.text("channel")
+        if ch not in cat.numerics:
+            raise ScenarioError(er.where("channel"), f"unknown channel {ch!r}")
+        if cat.numerics[ch].derived:
+            raise ScenarioError(er.where("channel"), f"{ch!r} is derived from other channels")
+        eff = Effect(
+            channel=ch,
+            set=er.number("set") if "set" in er.table else None,
+            add=er.number("add") if "add" in er.table else None,
+            oscillate=er.number("oscillate", 0.0),
+            period=er.duration("period", "2s"),
+            off=bool(er.get("off", bool, False)),
+            onset=er.duration("onset") if "onset" in er.table else None,
+            offset=er.duration("offset") if "offset" in er.table else None,
+        )
+        if eff.set is not None and eff.add is not None:
+            raise ScenarioError(er.where(), "give either set or add, not both")
+        if eff.set is None and eff.add is None and not eff.off and not eff.oscillate:
+            raise ScenarioError(er.where(), "an effect needs set, add, oscillate or off")
+        if eff.oscillate and eff.period <= 0:
+            raise ScenarioError(er.where("period"), "must be longer than 0 s")
+        effects.append(eff)
+    return tuple(effects)
 
 
 def check_case_events(scenario: Scenario) -> None:

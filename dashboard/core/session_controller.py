@@ -82,7 +82,7 @@ from dashboard.core.scenario_hash import scenario_hash
 from dashboard.core.session_state import ClockAnchor, SessionState, StateError
 from replay_data.course import Course, Sample
 from replay_data.errors import ReplayDataError, one_line
-from replay_data.perturbations import Perturbation, injection, override
+from replay_data.perturbations import Perturbation, injection, override, split_injection_name
 
 SNAPSHOT_EVERY_S = 60
 
@@ -457,8 +457,12 @@ class SessionController:
         sc, k = self.course.scenario, a.kind
         if k == JUMP:
             sc.event(a.arg("event"))
-        elif k == INJECT and a.arg("injection") not in sc.injections:
-            raise ActionError(f"unknown injection {a.arg('injection')!r}")
+        elif k == INJECT:
+            # "pump_stop:clamped" names a variant; injection() checks the variant itself
+            if split_injection_name(a.arg("injection"))[0] not in sc.injections:
+                raise ActionError(f"unknown injection {a.arg('injection')!r}")
+            injection(sc, a.arg("injection"), 0.0, severity=a.arg("severity"),
+                      duration=a.arg("duration"))
         elif k == OVERRIDE:
             self.course.check_channel(a.arg("channel"))
         elif k == ACKNOWLEDGE and a.arg("alarm_id") is not None and \

@@ -156,7 +156,10 @@ def _fmt_seconds(s: float | None) -> str:
 def perturbation_label(course: Course, p: Perturbation) -> str:
     if p.kind == "injection":
         spec = course.scenario.injections.get(p.name)
-        return spec.label if spec is not None else p.name
+        if spec is None:
+            return p.name
+        variant = spec.variants.get(p.variant)
+        return f"{spec.label} ({variant.label})" if variant is not None else spec.label
     ch = course.catalogue.numerics.get(p.name)
     target = next((e.set for e in p.effects if e.set is not None), None)
     label = ch.label if ch is not None else p.name
@@ -165,6 +168,9 @@ def perturbation_label(course: Course, p: Perturbation) -> str:
 
 def _perturbation_what(course: Course, p: Perturbation) -> str:
     if p.kind == "injection":
+        spec = course.scenario.injections.get(p.name)
+        if spec is not None and not spec.graded:  # all or nothing: the variant says it
+            return f"{perturbation_label(course, p)} ({_fmt_seconds(p.duration)})"
         return (f"{perturbation_label(course, p)} (severity {p.severity:g}, "
                 f"{_fmt_seconds(p.duration)})")
     return f"{perturbation_label(course, p)} over {_fmt_seconds(p.onset)}"

@@ -121,6 +121,9 @@ class EcmoPanel(QtWidgets.QFrame):
             self.act.setAccessibleDescription(f"{text} s, {band}")
         if self.mode.text() != mode:
             self.mode.setText(mode)
+            # A stopped or clamped pump is shown in the alarm colour, as a console does.
+            halted = "STOPPED" in mode or "CLAMPED" in mode
+            self.mode.setStyleSheet("color: #ff5252; font-weight: bold;" if halted else "")
 
 
 class VentilatorStrip(QtWidgets.QFrame):

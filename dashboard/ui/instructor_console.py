@@ -136,6 +136,10 @@ class InstructorConsole(QtWidgets.QWidget):
         self.severity.setAccessibleName("Severity (0-1)")
         self.severity.setRange(0.05, 1.0)
         self.severity.setSingleStep(0.1)
+        # All-or-nothing events (pump stop, air) come in named variants instead.
+        self.variant = QtWidgets.QComboBox(self)
+        self.variant.setObjectName("instructor.variant")
+        self.variant.setAccessibleName("Variant")
         self.duration = QtWidgets.QSpinBox(self)
         self.duration.setObjectName("instructor.duration")
         self.duration.setAccessibleName("Duration in seconds")
@@ -146,10 +150,9 @@ class InstructorConsole(QtWidgets.QWidget):
         inject = QtWidgets.QPushButton("Inject", self)
         inject.setObjectName("instructor.inject")
         inject.setAccessibleName("Start the injection now")
-        inject.clicked.connect(lambda: self.request(
-            INJECT, injection=self.injection.currentData(), severity=self.severity.value(),
-            duration=float(self.duration.value())))
+        inject.clicked.connect(self._inject)
         form.addRow("Event", self.injection)
+        form.addRow("Variant", self.variant)
         form.addRow("Severity", self.severity)
         form.addRow("Duration", self.duration)
         form.addRow(inject)
@@ -281,8 +284,25 @@ class InstructorConsole(QtWidgets.QWidget):
     def _injection_defaults(self) -> None:
         spec = self.course.scenario.injections.get(self.injection.currentData())
         if spec is not None:
-            self.severity.setValue(spec.default_severity)
+            self.severity.setValue(spec.default_severity if spec.graded else 1.0)
+            self.severity.setEnabled(spec.graded)
+            self.severity.setToolTip(f"1.0 = {spec.severity_meaning}" if spec.graded
+                                     else "All or nothing: choose a variant")
+            self.variant.clear()
+            for v in spec.variants.values():
+                self.variant.addItem(v.label, v.id)
+            if spec.variants:
+                self.variant.setCurrentIndex(list(spec.variants).index(spec.default_variant))
+            self.variant.setEnabled(bool(spec.variants))
             self.duration.setValue(int(spec.default_duration))
+
+    def _inject(self) -> None:
+        iid = self.injection.currentData()
+        variant = self.variant.currentData() if self.variant.isEnabled() else None
+        name = f"{iid}:{variant}" if variant else iid
+        severity = self.severity.value() if self.severity.isEnabled() else 1.0
+        self.request(INJECT, injection=name, severity=severity,
+                     duration=float(self.duration.value()))
 
     def _target_from_now(self) -> None:
         """Start the target at the channel's value now, so a small change is a small edit."""

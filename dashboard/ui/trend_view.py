@@ -7,7 +7,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from dashboard.alarms import AlarmProfile, Priority, compute_timeline
+from dashboard.alarms import AlarmProfile, Priority
+from dashboard.alarms.timeline import course_timeline
 from replay_data.course import Course
 
 from .alarm_bar import PRIORITY_COLOURS
@@ -16,10 +17,12 @@ TREND_CHANNELS = ("hr", "spo2", "abp_mean", "ecmo_flow")
 WINDOWS: dict[str, float | None] = {"1 h": 3600.0, "8 h": 8 * 3600.0, "24 h": 86400.0,
                                     "Course": None}
 POINTS = 480
-# Alarm episodes are drawn under the trends for windows up to a day: the vectorised
-# timeline of a day at 1 s takes about 0.1 s; the whole course (2-4 s) is left to the
-# debrief. They are recomputed when the window has moved by a twentieth of its width.
+# Alarm episodes are drawn under the trends: at 1 s (as the monitor samples) for windows
+# up to a day, on a 5 s grid for the whole course (about a second for 24 days; a bar is
+# 25 min per pixel there). They are recomputed when the window has moved by a twentieth
+# of its width.
 ALARM_BARS_MAX_S = 86400.0
+COURSE_ALARM_STEP_S = 5.0
 ALARM_BARS_STEPS = 20
 ALARM_WARMUP_S = 120.0  # history before the window, so delays and latches start right
 # Bars are computed this long after the view last moved: dragging the timeline seeks
@@ -165,7 +168,8 @@ class TrendView(QtWidgets.QFrame):
             return
         t0, t1 = self._alarm_span
         span = t1 - t0
-        if WINDOWS[self.window_name] is None or span > ALARM_BARS_MAX_S or span <= 0:
+        whole = WINDOWS[self.window_name] is None
+        if (not whole and span > ALARM_BARS_MAX_S) or span <= 0:
             if self._alarm_key is not None:
                 self._alarm_key = None
                 self.alarm_intervals = []
@@ -178,9 +182,8 @@ class TrendView(QtWidgets.QFrame):
             return
         self._alarm_key = key
         start = max(self.course.scenario.start, t0 - ALARM_WARMUP_S)
-        grid = np.arange(np.floor(start), np.floor(t1) + 1.0)
-        values, flags = self.course.sample_grid(grid)
-        timeline = compute_timeline(grid, values, flags, self.profile)
+        timeline = course_timeline(self.course, self.profile, np.floor(start),
+                                   np.floor(t1) + 1.0, COURSE_ALARM_STEP_S if whole else 1.0)
         shown = [iv for iv in timeline.intervals()
                  if (np.isnan(iv.end) or iv.end > t0) and iv.start < t1]
         self.alarm_intervals = shown

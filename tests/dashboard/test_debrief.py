@@ -90,16 +90,16 @@ def test_time_to_acknowledge_for_every_raised_alarm(built):
 def test_the_injection_row_shows_what_the_trainee_did_next(built):
     report, page = built
     pump, sweep = report.injections
-    assert pump.label == "Pump stop / power loss" and pump.source == "instructor"
+    assert pump.label == "Pump stop (Power loss: pump stopped)" and pump.source == "instructor"
     assert [(r.delay, r.actor, r.what) for r in pump.responses] == [
         (20.0, "trainee", "acknowledge ECMO pump stopped"),
         (30.0, "trainee", "acknowledge all"),
         (35.0, "trainee", "audio paused"),
-        (90.0, "instructor", "stopped Pump stop / power loss"),
+        (90.0, "instructor", "stopped Pump stop (Power loss: pump stopped)"),
     ]
     assert sweep.perturbation.start == OVR and sweep.responses == ()
     rows = html_table(page, "Injections and what the team did next")
-    assert rows[0][1] == "Pump stop / power loss" and rows[0][3] == "90 s"
+    assert rows[0][1] == "Pump stop (Power loss: pump stopped)" and rows[0][3] == "90 s"
     assert "+20 s" in rows[0][4] and "acknowledge ECMO pump stopped" in rows[0][4]
     assert rows[1][4] == "no trainee action"
 

@@ -46,6 +46,28 @@ def test_console_injects_pump_stop_and_stops_it(make_session):
     assert float(child(w, QtWidgets.QLabel, "numeric.ecmo_flow").text()) > 3.0
 
 
+def test_console_offers_variants_for_all_or_nothing_events(make_session):
+    s = make_session("ecmo_start+1d", instructor=True)
+    console = s.console
+    severity = child(console, QtWidgets.QDoubleSpinBox, "instructor.severity")
+    variant = child(console, QtWidgets.QComboBox, "instructor.variant")
+    choose(child(console, QtWidgets.QComboBox, "instructor.injection"), "sweep_gas_failure")
+    assert severity.isEnabled() and not variant.isEnabled()
+    assert "sweep gas flow lost" in severity.toolTip()
+    choose(child(console, QtWidgets.QComboBox, "instructor.injection"), "pump_stop")
+    assert not severity.isEnabled() and variant.isEnabled()
+    assert [variant.itemData(i) for i in range(variant.count())] == ["power_loss", "clamped"]
+    mode = child(s.window, QtWidgets.QLabel, "ecmo.mode")
+    assert mode.text().endswith("running")
+    choose(variant, "clamped")
+    child(console, QtWidgets.QPushButton, "instructor.inject").click()
+    s.advance_virtual(30, frames=2)
+    assert child(s.window, QtWidgets.QLabel, "numeric.ecmo_flow").text() == "0.00"
+    assert float(child(s.window, QtWidgets.QLabel, "numeric.ecmo_rpm").text()) > 2000
+    assert mode.text().endswith("CLAMPED")
+    assert s.perturbations[-1].variant == "clamped"
+
+
 def test_console_override_drives_spo2(make_session):
     s = make_session("ecmo_start+2d", instructor=True)
     console = s.console

@@ -144,4 +144,7 @@ def test_trend_view_marks_alarm_episodes(make_session):
     s.window.findChild(QtWidgets.QPushButton, "control.trend_window.course").click()
     s.window.trends.show_time(s.clock.case_time())
     trends.update_alarm_bars_now()
-    assert trends.alarm_intervals == []  # whole course: left to the debrief
+    # Whole course (so far): every alarm episode since admission, the desaturation too.
+    whole = {(iv.alarm_id, iv.priority.name) for iv in trends.alarm_intervals}
+    assert ("spo2.low", "HIGH") in whole
+    assert min(iv.start for iv in trends.alarm_intervals) < desat.start
