@@ -107,8 +107,8 @@ class Catalogue:
 
     @property
     def displayed_numerics(self) -> list[str]:
-        """Channels shown to the user (hidden target channels excluded)."""
-        return [c for c, ch in self.numerics.items() if ch.group != "targets"]
+        """Channels shown to the user (hidden target and console-setting channels excluded)."""
+        return [c for c, ch in self.numerics.items() if ch.group not in ("targets", "controls")]
 
 
 def _pair(where: str, raw: object) -> tuple[float, float]:

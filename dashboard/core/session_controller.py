@@ -45,11 +45,13 @@ from dashboard.core.actions import (
     ALARM_PAUSE,
     AUDIO_OFF,
     AUDIO_PAUSE,
+    CONTROL,
     FREEZE_SCREEN,
     INJECT,
     INSTRUCTOR_ROLES,
     JUMP,
     LIMITS,
+    LOCK,
     OPERATOR_KINDS,
     OPERATOR_SETTINGS,
     OVERRIDE,
@@ -59,7 +61,7 @@ from dashboard.core.actions import (
     SEEK,
     SPEED,
     STOP,
-    TRAINEE_KINDS,
+    UPLINK_KINDS,
     Action,
     ActionError,
 )
@@ -80,6 +82,7 @@ from dashboard.core.monitor import BedsideMonitor
 from dashboard.core.replay_feed import ReplayFeed
 from dashboard.core.scenario_hash import scenario_hash
 from dashboard.core.session_state import ClockAnchor, SessionState, StateError
+from replay_data.controls import CONSOLES, CONTROLS, control_perturbation
 from replay_data.course import Course, Sample
 from replay_data.errors import ReplayDataError, one_line
 from replay_data.perturbations import Perturbation, injection, override, split_injection_name
@@ -169,6 +172,7 @@ class SessionController:
         self.base_course = Course(sc, course.seed, (), course.catalogue)
         self.course = course
         self.perturbations: list[Perturbation] = list(course.perturbations)
+        self.locked: set[str] = set()  # consoles the instructor has locked ("ecmo", "vent")
         self.monitor = BedsideMonitor(course, self.alarms)
         self.monitor.sample_listeners.append(self._snapshot)
         self.seq = 0
@@ -234,7 +238,7 @@ class SessionController:
         actions to the instructor (uplink) and refuses instructor-only ones."""
         if self.authority:
             return self.apply(action)
-        if action.kind not in TRAINEE_KINDS:
+        if action.kind not in UPLINK_KINDS:
             self._refuse(action, "only the instructor can do that")
             return None
         if self.uplink is None:
@@ -326,6 +330,21 @@ class SessionController:
                          a.arg("duration"), pid=pid)
             done, result = a.with_(case_t=t, start=p.start, id=p.id), p
             self._add(p)
+        elif k == CONTROL:
+            spec = CONTROLS.get(a.arg("control"))
+            if spec is None:
+                raise ActionError(f"unknown control {a.arg('control')!r}")
+            if spec.console in self.locked and a.actor.role not in INSTRUCTOR_ROLES:
+                raise ActionError(f"the {spec.console} console is locked by the instructor")
+            p = control_perturbation(self.course, a.arg("control"), a.arg("value"), t,
+                                     self._next_id(a.arg("control")))
+            done, result = a.with_(case_t=t), p
+            self._add(p)
+        elif k == LOCK:
+            if a.arg("console") not in CONSOLES:
+                raise ActionError(f"unknown console {a.arg('console')!r} "
+                                  f"(consoles: {', '.join(CONSOLES)})")
+            (self.locked.add if a.arg("on") else self.locked.discard)(a.arg("console"))
         elif k == STOP:
             pid = a.arg("id")
             if not any(p.id == pid for p in self.perturbations):
@@ -591,7 +610,7 @@ class SessionController:
                 rec.instructor(a.case_t, a.kind, display=a.actor.display, **a.args)
             elif kind == "trainee":
                 rec.trainee(a.case_t, a.kind, display=a.actor.display, **a.args)
-            elif a.kind in (INJECT, OVERRIDE):
+            elif a.kind in (INJECT, OVERRIDE, CONTROL):
                 rec.perturbation(a.case_t, result, display=a.actor.display)
             elif a.kind == STOP:
                 rec.perturbation_stopped(a.case_t, a.arg("id"), display=a.actor.display)
