@@ -154,6 +154,9 @@ def build_monitor_parser() -> argparse.ArgumentParser:
                 "speed, timeline or jump; the case runs at 1x from --start.",
                 TIMES_TEXT + " Headless: --duration D [--alarm-log P] [--screenshot S.png].")
     _common(p, speed=False)
+    p.add_argument("--console", choices=("ecmo",), default=None,
+                   help="also open the console the bedside team operates (ecmo: the pump "
+                        "console); with --headless --screenshot the PNG shows the console")
     return p
 
 
@@ -456,8 +459,17 @@ def run_monitor(opts: LaunchOptions) -> int:
                                     virtual_clock=opts.headless,
                                     alarm_log=_alarm_log_path(opts),
                                     mute=opts.mute or opts.headless, scenario_name=opts.scenario)
+    console = None
+    if opts.extra.get("console") == "ecmo":
+        from dashboard.ui.ecmo_console import EcmoConsole
+
+        console = EcmoConsole(session.controller, display="ecmo-console")
     if opts.headless:
-        return _headless_screenshot(app, session, session.window, opts)
+        return _headless_screenshot(app, session, console or session.window, opts)
+    if console is not None:
+        console.resize(760, 820)
+        console.show()
+        session.extra_windows.append(console)
     session.window.resize(*opts.size)
     session.window.showFullScreen() if opts.fullscreen else session.window.show()
     return _run_event_loop(app, session, opts)

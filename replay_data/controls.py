@@ -79,7 +79,7 @@ LPM_PER_RPM = 2.4 / 1400.0
 DRAINAGE_LIMIT = 4.6  # L/min the drainage cannula gives before the vein collapses
 SUCTION_PER_LPM = 2.5  # rise of the drainage resistance factor per L/min asked beyond it
 CHATTER_AMPLITUDE, CHATTER_PERIOD = 0.35, 1.2
-FLOW_ONSET_S = 2.0  # the pump head spins up / down in about two seconds
+FLOW_ONSET_S = 0.3  # a centrifugal pump follows its speed within a few hundred ms
 
 # Lung (assumed, severe ARDS).
 COMPLIANCE = 18.0  # mL/cmH2O
@@ -139,7 +139,11 @@ def settings_at(course, t: float) -> dict[str, float]:
     scenario's course implies (its pump speed, sweep, ventilator)."""
     tt = np.array([float(t)])
     ids = list(CONTROLS)
-    got = {k: float(v[0]) for k, v in course.true_inputs(ids, tt).items()}
+    # Each control perturbation restates its whole console: the latest one begun by t.
+    got = {k: math.nan for k in ids}
+    for p in course.all_perturbations:
+        if p.kind == "control" and p.start <= t:
+            got.update({e.channel: float(e.set) for e in p.effects if e.channel in got})
     # Defaults from the course without the team's settings (the injections stay: a
     # stopped pump shows stopped until someone acts).
     base = {k: float(v[0]) for k, v in course.true_inputs(
