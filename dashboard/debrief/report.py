@@ -35,6 +35,8 @@ from replay_data.errors import one_line
 from replay_data.perturbations import Perturbation
 from replay_data.timeexpr import format_case_time
 
+from .scoring import ScoredResponse, control_label, score_session, scoring_html
+
 DISCLAIMER = "Training simulator \u2014 not a medical device"
 TREND_CHANNELS = ("hr", "spo2", "abp_mean", "ecmo_flow", "p_venous", "delta_p", "sweep_flow")
 RESPONSE_WINDOW_S = 300.0  # after an injection ends: what the team did next still counts
@@ -134,6 +136,7 @@ class DebriefReport:
     plotted: tuple[str, ...]  # channels with a trend plot
     snapshot_mismatches: int = 0  # recorded snapshots the recomputed course disagrees with
     warnings: list[str] = field(default_factory=list)
+    scored: list[ScoredResponse] = field(default_factory=list)  # expected responses
 
 
 def _fmt_value(course: Course, channel: str | None, value: float | None) -> str:
@@ -154,6 +157,8 @@ def _fmt_seconds(s: float | None) -> str:
 
 
 def perturbation_label(course: Course, p: Perturbation) -> str:
+    if p.kind == "control":
+        return control_label(p)
     if p.kind == "injection":
         spec = course.scenario.injections.get(p.name)
         if spec is None:
@@ -309,7 +314,11 @@ def injection_responses(session: RecordedSession, course: Course) -> list[Inject
     trainee = session.trainee_actions()
     t0, t1 = session.span
     items: list[tuple[Perturbation, str, float | None]] = [
-        (r.final, "instructor", r.stopped) for r in session.perturbation_records()]
+        (r.final, "instructor", r.stopped) for r in session.perturbation_records()
+        if r.perturbation.kind != "control"]
+    # The team's hands on the consoles, as responses (which display they came from).
+    trainee_controls = [(r.perturbation, r.display) for r in session.perturbation_records()
+                        if r.perturbation.kind == "control"]
     items += [(p, "scheduled", None) for p in _scheduled_in_span(course, t0, t1)]
     out: list[InjectionResponse] = []
     for p, source, stopped in sorted(items, key=lambda x: x[0].start):
@@ -317,6 +326,9 @@ def injection_responses(session: RecordedSession, course: Course) -> list[Inject
         resp = [Response(a.case_time, a.case_time - p.start, "trainee",
                          _trainee_what(course, a, messages))
                 for a in trainee if p.start <= a.case_time <= end]
+        resp += [Response(c.start, c.start - p.start, "trainee",
+                          control_label(c) + (f" (at {display})" if display else ""))
+                 for c, display in trainee_controls if p.start <= c.start <= end]
         if stopped is not None:
             resp.append(Response(stopped, stopped - p.start, "instructor",
                                  f"stopped {perturbation_label(course, p)}"))
@@ -461,6 +473,8 @@ def render_html(report: DebriefReport, course: Course, plots: Sequence[tuple[str
         parts.append(_table(("Start", "Injection", "Started by", "Lasted", "Actions next"),
                             rows))
 
+    parts += scoring_html(report.scored)
+
     parts.append("<h2>Time to acknowledge</h2>")
     if not acks:
         parts.append('<p class="none">No alarms in this session.</p>')
@@ -549,6 +563,7 @@ def build_debrief(session_path: str | os.PathLike[str], out_html: str | os.PathL
         session=session, html_path=out, csv_path=csv_path, span=span,
         timeline=timeline_rows(session, course), acknowledgements=acknowledgement_rows(session),
         injections=injection_responses(session, course), plotted=TREND_CHANNELS,
+        scored=score_session(session, course.scenario),
         snapshot_mismatches=snapshot_mismatches(session, course))
     if session.truncated:
         report.warnings.append("The session file ends in a cut-off line (the app stopped "

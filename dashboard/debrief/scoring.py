@@ -10,12 +10,15 @@ not.
 
 from __future__ import annotations
 
+import html
 import math
 from dataclasses import dataclass
 
 from dashboard.session_log import RecordedSession
+from replay_data.controls import CONTROLS
 from replay_data.perturbations import Perturbation
 from replay_data.scenario import Scenario
+from replay_data.timeexpr import format_case_time
 
 DONE, LATE, MISSED = "done", "late", "missed"
 
@@ -83,3 +86,56 @@ def score_session(session: RecordedSession, scenario: Scenario) -> list[ScoredRe
     injections = [r.perturbation for r in session.perturbation_records()
                   if r.perturbation.kind == "injection"]
     return score(scenario, injections, team_controls(session), session.end)
+
+
+def control_label(p: Perturbation) -> str:
+    """'Pump speed 3700 rpm', 'Drainage clamp on' for a team's control perturbation."""
+    spec = CONTROLS.get(p.name)
+    v = _setting(p)
+    if spec is None:
+        return f"{p.name} {v:g}"
+    if spec.id == "control.vent.mode":
+        return f"Vent mode {'AC' if v >= 0.5 else 'PC'}"
+    if spec.high == 1 and spec.step == 1:
+        return f"{spec.label} {'on' if v >= 0.5 else 'off'}"
+    if spec.id == "control.ecmo.hand_crank" and v == 0:
+        return "Hand crank off"
+    return f"{spec.label} {v:g} {spec.unit}".rstrip()
+
+
+def scoring_html(rows: list[ScoredResponse]) -> list[str]:
+    """The debrief's section: expected responses, done / late / missed, with times."""
+    e = html.escape
+    parts = ["<h2>Expected responses</h2>"]
+    if not rows:
+        return parts + ['<p class="none">No injection with expected responses in this '
+                        'session.</p>']
+    counts = {s: sum(r.status == s for r in rows) for s in (DONE, LATE, MISSED)}
+    parts.append(f"<p>{counts[DONE]} done in time, {counts[LATE]} late, "
+                 f"{counts[MISSED]} missed.</p>")
+    colour = {DONE: "#2e7d32", LATE: "#a66a00", MISSED: "#c62828"}
+    parts.append("<table><tr><th>Injection</th><th>Expected</th><th>Within</th>"
+                 "<th>Result</th><th>What the team did</th></tr>")
+    for r in rows:
+        if r.by is None:
+            did = '<span class="none">nothing matching</span>'
+        else:
+            where = f" at {e(r.by.display)}" if r.by.display else ""
+            did = (f"+{r.delay:.0f} s ({e(format_case_time(r.at))}){where}: "
+                   f"{e(_team_text(r.by))}")
+        parts.append(
+            f"<tr><td>{e(r.injection)} ({e(format_case_time(r.injection_start))})</td>"
+            f"<td>{e(r.response)}</td><td class=\"num\">{r.within:.0f} s</td>"
+            f'<td style="color:{colour[r.status]};font-weight:700">{r.status}</td>'
+            f"<td>{did}</td></tr>")
+    parts.append("</table>")
+    return parts
+
+
+def _team_text(c: TeamControl) -> str:
+    spec = CONTROLS.get(c.control)
+    if spec is None:
+        return f"{c.control} {c.value:g}"
+    if spec.high == 1 and spec.step == 1:
+        return f"{spec.label} {'on' if c.value >= 0.5 else 'off'}"
+    return f"{spec.label} {c.value:g} {spec.unit}".rstrip()
