@@ -154,9 +154,10 @@ def build_monitor_parser() -> argparse.ArgumentParser:
                 "speed, timeline or jump; the case runs at 1x from --start.",
                 TIMES_TEXT + " Headless: --duration D [--alarm-log P] [--screenshot S.png].")
     _common(p, speed=False)
-    p.add_argument("--console", choices=("ecmo",), default=None,
-                   help="also open the console the bedside team operates (ecmo: the pump "
-                        "console); with --headless --screenshot the PNG shows the console")
+    p.add_argument("--console", choices=("ecmo", "vent"), action="append", default=[],
+                   help="also open a console the bedside team operates (ecmo: the pump "
+                        "console, vent: the ventilator; repeat for both); with --headless "
+                        "--screenshot the PNG shows the first one")
     return p
 
 
@@ -459,14 +460,20 @@ def run_monitor(opts: LaunchOptions) -> int:
                                     virtual_clock=opts.headless,
                                     alarm_log=_alarm_log_path(opts),
                                     mute=opts.mute or opts.headless, scenario_name=opts.scenario)
-    console = None
-    if opts.extra.get("console") == "ecmo":
-        from dashboard.ui.ecmo_console import EcmoConsole
+    consoles = []
+    for which in opts.extra.get("console") or []:
+        if which == "ecmo":
+            from dashboard.ui.ecmo_console import EcmoConsole
 
-        console = EcmoConsole(session.controller, display="ecmo-console")
+            consoles.append(EcmoConsole(session.controller, display="ecmo-console"))
+        else:
+            from dashboard.ui.vent_console import VentilatorConsole
+
+            consoles.append(VentilatorConsole(session.controller, display="ventilator"))
     if opts.headless:
-        return _headless_screenshot(app, session, console or session.window, opts)
-    if console is not None:
+        return _headless_screenshot(app, session, consoles[0] if consoles else session.window,
+                                    opts)
+    for console in consoles:
         console.resize(760, 820)
         console.show()
         session.extra_windows.append(console)
