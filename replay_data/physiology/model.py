@@ -10,7 +10,7 @@ Outputs are algebra on the inputs plus two stores with first-order dynamics:
 each computed with replay_data.physiology.lags, so any window is a direct computation.
 Saturations and gases are then read off the state: arterial blood 8 s after the lungs
 (blood gas), the finger 15 s after (SpO2), the drainage cannula and oxygenator outlet at
-once. Gas-exchange outputs are evaluated on a fixed 2 s grid of case time and linearly
+once. Gas-exchange outputs are evaluated on a fixed 3 s grid of case time and linearly
 interpolated between the two grid times at or before t (their time constants are tens of
 seconds and more; the one grid step of lag is part of the delays above, and nothing at t
 depends on anything later); circuit pressures follow flow directly at every time asked.
@@ -43,7 +43,7 @@ OUTPUTS = ("spo2", "sao2", "pao2", "paco2", "ph", "etco2", "svo2", "po2_post", "
            "p_int", "delta_p", "ppv")
 GAS_OUTPUTS = ("spo2", "sao2", "pao2", "paco2", "ph", "etco2", "svo2", "po2_post")
 
-GAS_GRID_S = 2.0
+GAS_GRID_S = 3.0
 CHECKPOINT_S = 4 * 3600.0
 # Knot spacing and warm-up of the two stores (see lags.py): the O2 store's time constant
 # is 0.5-3 min, the CO2 store's 10-60 min.
