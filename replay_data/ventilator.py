@@ -20,7 +20,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .controls import COMPLIANCE, IE_RATIO, PBW_KG, RESISTANCE, inspiratory_time
+from .controls import (
+    COMPLIANCE,
+    IE_RATIO,
+    PBW_KG,
+    RESISTANCE,
+    inspiratory_time,
+    settings_at,
+)
 
 
 @dataclass(frozen=True)
@@ -71,3 +78,13 @@ def waveforms(t: np.ndarray, n: VentNumerics, c: float = COMPLIANCE,
     flow = np.where(insp, flow_in, flow_ex)  # L/s
     paw = np.where(insp, n.peep + vol_in * 1000.0 / c + r * flow_in, n.peep)
     return paw, flow * 60.0
+
+
+def at(course, t: float) -> VentNumerics | None:  # noqa: ANN001 - a replay_data Course
+    """The ventilator's numerics at case time t (None: not on the ventilator)."""
+    i = course.true_inputs(("tidal_volume", "rr", "peep"), np.array([float(t)]))
+    vt, rr, peep = (float(i[k][0]) for k in ("tidal_volume", "rr", "peep"))
+    if math.isnan(peep):
+        return None
+    s = settings_at(course, t)
+    return numerics(vt, rr, peep, s["control.vent.pinsp"], s["control.vent.mode"] >= 0.5)

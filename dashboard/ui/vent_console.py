@@ -23,7 +23,8 @@ from dashboard.core.session_controller import (
     Tick,
 )
 from replay_data.controls import CONTROLS, VENT, settings_at
-from replay_data.ventilator import VentNumerics, numerics, waveforms
+from replay_data.ventilator import VentNumerics, waveforms
+from replay_data.ventilator import at as vent_at
 
 HIGH_PRESSURE_CMH2O = 35.0  # assumed alarm settings
 LOW_MV_LPM = 2.0  # below the case's own rest ventilation (about 2.6 L/min)
@@ -176,13 +177,7 @@ class VentilatorConsole(QtWidgets.QFrame):
         self.show_values(t)
 
     def vent_numerics(self, t: float) -> VentNumerics | None:
-        course = self.controller.course
-        i = course.true_inputs(("tidal_volume", "rr", "peep"), np.array([t]))
-        vt, rr, peep = (float(i[k][0]) for k in ("tidal_volume", "rr", "peep"))
-        if math.isnan(peep):
-            return None  # not on the ventilator
-        s = settings_at(course, t)
-        return numerics(vt, rr, peep, s["control.vent.pinsp"], s["control.vent.mode"] >= 0.5)
+        return vent_at(self.controller.course, t)
 
     def show_values(self, t: float) -> None:
         n = self.vent_numerics(t)

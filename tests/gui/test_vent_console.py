@@ -70,3 +70,16 @@ def test_volume_mode_high_pressure_alarm_and_lock(vent):
     assert console.findChild(QtWidgets.QLabel, "console.vent.locked").isVisible()
     console.set("control.vent.peep", 5)
     assert "locked" in text(console, "console.vent.status")
+
+
+def test_the_bedside_monitor_shows_paw_and_vent_numerics(vent):
+    s, console = vent
+    spin(console, "control.vent.pinsp").setValue(22)
+    s.advance_virtual(30, 10)
+    peep = spin(console, "control.vent.peep").value()
+    strip = s.window.findChild(QtWidgets.QWidget, "panel.ventilator")
+    assert strip.findChild(QtWidgets.QLabel, "numeric.ppeak").text() == f"Ppeak {peep + 22:.0f}"
+    assert strip.findChild(QtWidgets.QLabel, "numeric.mv").text() == text(console, "numeric.mv")\
+        .join(("MV ", ""))
+    paw = s.window.vent.paw_curve.getData()[1]
+    assert paw.max() == pytest.approx(peep + 22, abs=0.5)
