@@ -19,6 +19,9 @@ fixed circuit):
 Above the drainage limit the vein collapses onto the cannula: the drainage resistance
 rises with the excess (P venous falls, replay_data.physiology.circuit) and the flow
 chatters. The hand crank turns the pump head at the cranking rate, bypassing the motor.
+While air is in the circuit (an `air_in_circuit` injection) no setting gives flow until the
+team has clamped both lines since the air appeared (clamp, de-air, then unclamp and
+restart); the bubble alarm itself lasts as long as the injection.
 
 Ventilator, single-compartment lung (Bates, Lung Mechanics, 2009): in pressure control
 Vt = C x Pinsp x (1 - exp(-Ti / (R C))); in assist control Vt is set. Compliance and
@@ -176,6 +179,31 @@ def settings_at(course, t: float) -> dict[str, float]:
     return {k: nz(got[k], defaults[k]) for k in ids}
 
 
+AIR_FLAG = "air_in_circuit"
+
+
+def air_not_cleared(course, t: float, s: dict[str, float]) -> bool:
+    """Air detected at t and not yet cleared: no setting since it appeared (this one
+    included) had both lines clamped."""
+    air = [p for p in course.all_perturbations if AIR_FLAG in p.flags and p.active_at(t)
+           and p.start <= t < p.end]
+    if not air:
+        return False
+    since = max(p.start for p in air)
+
+    def both(x: dict[str, float]) -> bool:
+        return x["control.ecmo.clamp_drainage"] >= 0.5 and x["control.ecmo.clamp_return"] >= 0.5
+
+    if both(s):
+        return False
+    for p in course.all_perturbations:
+        if p.kind == "control" and since <= p.start <= t:
+            x = {e.channel: float(e.set) for e in p.effects}
+            if "control.ecmo.clamp_drainage" in x and both(x):
+                return False
+    return True
+
+
 def control_perturbation(course, control: str, value: float, t: float,
                          pid: str) -> Perturbation:
     """The perturbation a trainee's setting makes at case time t (ReplayDataError if the
@@ -196,6 +224,10 @@ def control_perturbation(course, control: str, value: float, t: float,
         if np.isnan(course.true_inputs(("ecmo_flow",), tt)["ecmo_flow"][0]):
             raise ReplayDataError("no ECMO circuit at this time: nothing to control")
         o = ecmo_outcome(s)
+        if o.flow > 0 and air_not_cleared(course, t, s):
+            # Air in the circuit: the bubble detector holds the pump until the team has
+            # clamped both lines (and de-aired) since the air appeared.
+            o = EcmoOutcome(0.0, 0.0, 1.0, False)
         effects += [
             # Chatter: the flow swings below what the cannula gives as the vein collapses.
             Effect(channel="ecmo_flow", set=o.flow - (CHATTER_AMPLITUDE if o.chatter else 0.0),

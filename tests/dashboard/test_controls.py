@@ -145,3 +145,24 @@ def test_controls_are_recorded_with_who_and_replay_identically(tmp_path):
     got = replayed.true_inputs(["ecmo_flow"], np.array([T0 + s for s in (10, 30, 50, 90)]))
     # clamped under a crank: no flow, the same as live
     assert list(got["ecmo_flow"]) == live
+
+
+def test_air_in_the_circuit_holds_the_flow_until_both_lines_were_clamped():
+    c = controller()
+    c.apply(act("inject", CONSOLE, injection="air_in_circuit", duration=600.0))
+    c.advance(10)
+    c.request(ctl("control.ecmo.pump", 1))  # restarting straight away: still no flow
+    c.advance(10)
+    assert value(c, "ecmo_flow", T0 + 19) == 0.0
+    c.request(ctl("control.ecmo.clamp_drainage", 1))
+    c.advance(5)
+    c.request(ctl("control.ecmo.clamp_drainage", 0))  # only one line clamped: not de-aired
+    c.advance(5)
+    assert value(c, "ecmo_flow", T0 + 29) == 0.0
+    c.request(ctl("control.ecmo.clamp_drainage", 1))
+    c.request(ctl("control.ecmo.clamp_return", 1))  # both clamped: de-aired
+    c.advance(20)
+    c.request(ctl("control.ecmo.clamp_drainage", 0))
+    c.request(ctl("control.ecmo.clamp_return", 0))
+    c.advance(5)
+    assert value(c, "ecmo_flow", T0 + 54) == pump_flow(3200)
