@@ -154,6 +154,10 @@ def build_monitor_parser() -> argparse.ArgumentParser:
                 "speed, timeline or jump; the case runs at 1x from --start.",
                 TIMES_TEXT + " Headless: --duration D [--alarm-log P] [--screenshot S.png].")
     _common(p, speed=False)
+    p.add_argument("--console", choices=("ecmo", "vent"), action="append", default=[],
+                   help="also open a console the bedside team operates (ecmo: the pump "
+                        "console, vent: the ventilator; repeat for both); with --headless "
+                        "--screenshot the PNG shows the first one")
     return p
 
 
@@ -458,8 +462,23 @@ def run_monitor(opts: LaunchOptions) -> int:
                                     virtual_clock=opts.headless,
                                     alarm_log=_alarm_log_path(opts),
                                     mute=opts.mute or opts.headless, scenario_name=opts.scenario)
+    consoles = []
+    for which in opts.extra.get("console") or []:
+        if which == "ecmo":
+            from dashboard.ui.ecmo_console import EcmoConsole
+
+            consoles.append(EcmoConsole(session.controller, display="ecmo-console"))
+        else:
+            from dashboard.ui.vent_console import VentilatorConsole
+
+            consoles.append(VentilatorConsole(session.controller, display="ventilator"))
     if opts.headless:
-        return _headless_screenshot(app, session, session.window, opts)
+        return _headless_screenshot(app, session, consoles[0] if consoles else session.window,
+                                    opts)
+    for console in consoles:
+        console.resize(760, 820)
+        console.show()
+        session.extra_windows.append(console)
     session.window.resize(*opts.size)
     session.window.showFullScreen() if opts.fullscreen else session.window.show()
     return _run_event_loop(app, session, opts)

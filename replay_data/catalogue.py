@@ -106,9 +106,14 @@ class Catalogue:
             ) from None
 
     @property
+    def measured_numerics(self) -> list[str]:
+        """Every channel the patient or the monitor has (the team's settings excluded)."""
+        return [c for c, ch in self.numerics.items() if ch.group != "controls"]
+
+    @property
     def displayed_numerics(self) -> list[str]:
-        """Channels shown to the user (hidden target channels excluded)."""
-        return [c for c, ch in self.numerics.items() if ch.group != "targets"]
+        """Channels shown to the user (hidden target and console-setting channels excluded)."""
+        return [c for c, ch in self.numerics.items() if ch.group not in ("targets", "controls")]
 
 
 def _pair(where: str, raw: object) -> tuple[float, float]:

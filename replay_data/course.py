@@ -92,10 +92,25 @@ class Course:
         for c in channels:
             kf = self.scenario.numeric_keyframes.get(c)
             ch = self.catalogue.numerics[c]
+            if ch.group == "controls":
+                out[c] = self._control_setting(c, tt)
+                continue
             base = (np.full(tt.shape, np.nan) if kf is None
                     else interpolate(kf, tt, ch.interpolation))
             out[c] = apply(c, tt, base, self.all_perturbations, False)
         return out
+
+    def _control_setting(self, control: str, t: np.ndarray) -> np.ndarray:
+        """The team's setting of one console control (replay_data.controls) at times t:
+        a step from each control perturbation that restates it; NaN before the first."""
+        v = np.full(t.shape, np.nan)
+        for p in self.all_perturbations:
+            if p.kind != "control":
+                continue
+            for e in p.effects:
+                if e.channel == control:
+                    v = np.where(t >= p.start, e.set, v)
+        return v
 
     def model_outputs(self, t: np.ndarray) -> dict[str, np.ndarray]:
         """Every model output at times t, noise-free (what a blood gas drawn then reads);
@@ -300,7 +315,7 @@ class Course:
     def sample_grid(self, t: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         """Vectorised `sample` on a time grid: (values, flags) as arrays."""
         tt = np.asarray(t, dtype=np.float64)
-        values = self.numerics(self.catalogue.numerics, tt)
+        values = self.numerics(self.catalogue.measured_numerics, tt)
         values[ACT_LATEST] = self.held_result(ACT_LATEST, tt)
         values[HR_SOURCE] = self._hr_source_code(tt)
         return values, self.flags(tt)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from .catalogue import load_catalogue
+from .catalogue import Catalogue, load_catalogue
 from .errors import ReplayDataError, ScenarioError, TimeExpressionError
 from .timeexpr import parse_duration, split_reference
 
@@ -80,6 +80,29 @@ class InjectionVariant:
 
 
 @dataclass(frozen=True)
+class ControlCondition:
+    """A setting the team makes: `control` (a control.* channel) at least / at most /
+    exactly a value."""
+    control: str
+    at_least: float | None = None
+    at_most: float | None = None
+
+    def met(self, value: float) -> bool:
+        return ((self.at_least is None or value >= self.at_least - 1e-9)
+                and (self.at_most is None or value <= self.at_most + 1e-9))
+
+
+@dataclass(frozen=True)
+class ExpectedResponse:
+    """One thing the team should do after an injection, within `within` seconds of its
+    start; any one of `any` counts."""
+    id: str
+    label: str
+    within: float
+    any: tuple[ControlCondition, ...]
+
+
+@dataclass(frozen=True)
 class InjectionSpec:
     id: str
     label: str
@@ -96,6 +119,8 @@ class InjectionSpec:
     severity_meaning: str = ""
     variants: Mapping[str, InjectionVariant] = field(default_factory=dict)
     default_variant: str = ""
+    # What the bedside team is expected to do, scored by the debrief.
+    expected: tuple[ExpectedResponse, ...] = ()
 
     @property
     def graded(self) -> bool:
@@ -236,6 +261,34 @@ def load_scenario(name_or_path: str | Path = "sle_dah_ecmo") -> Scenario:
     except RecursionError:
         raise ScenarioError(source, "not valid TOML: arrays or tables nested too deeply") from None
     return parse_scenario(doc, source, shown_path)
+
+
+def _expected(source: str, raw: list, key: str, cat: Catalogue) -> tuple[ExpectedResponse, ...]:
+    out = []
+    for i, _ in enumerate(raw):
+        r = _Reader(source, raw[i], f"{key}.expected[{i}]")
+        r.check_keys({"id", "label", "within", "any"})
+        conds = []
+        for j, c in enumerate(r.array("any")):
+            cr = _Reader(source, c, f"{r.key}.any[{j}]")
+            cr.check_keys({"control", "at_least", "at_most", "equals"})
+            cid = cr.text("control")
+            ch = cat.numerics.get(cid)
+            if ch is None or ch.group != "controls":
+                raise ScenarioError(cr.where("control"), f"unknown control {cid!r}")
+            if "equals" in cr.table:
+                lo = hi = cr.number("equals")
+            else:
+                lo = cr.number("at_least") if "at_least" in cr.table else None
+                hi = cr.number("at_most") if "at_most" in cr.table else None
+            if lo is None and hi is None:
+                raise ScenarioError(cr.where(), "needs equals, at_least or at_most")
+            conds.append(ControlCondition(cid, lo, hi))
+        if not conds:
+            raise ScenarioError(r.where("any"), "needs at least one condition")
+        out.append(ExpectedResponse(r.text("id"), r.text("label"), r.duration("within"),
+                                    tuple(conds)))
+    return tuple(out)
 
 
 class _Reader:
@@ -500,7 +553,8 @@ def parse_scenario(doc: dict, source: str, path: str | None = None) -> Scenario:
         r = _Reader(source, inj_root.table[iid], f"injections.{iid}")
         r.check_keys({"label", "category", "basis", "quote", "note", "description",
                       "default_severity", "default_duration", "onset", "offset", "flags",
-                      "effects", "severity_meaning", "variants", "default_variant"})
+                      "effects", "severity_meaning", "variants", "default_variant",
+                      "expected"})
         effects = _effects(source, r.array("effects", []), f"injections.{iid}.effects", cat)
         variants: dict[str, InjectionVariant] = {}
         vroot = r.child("variants")
@@ -536,6 +590,7 @@ def parse_scenario(doc: dict, source: str, path: str | None = None) -> Scenario:
             offset=r.duration("offset", "0s"), flags=tuple(flags), effects=tuple(effects),
             provenance=r.provenance(), severity_meaning=meaning, variants=variants,
             default_variant=default_variant,
+            expected=_expected(source, r.array("expected", []), f"injections.{iid}", cat),
         )
 
     scheduled = []

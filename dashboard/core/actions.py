@@ -29,6 +29,9 @@ it can reach the clock or the alarm engine.
     audio_off       on: bool                                             trainee or instructor
     alarm_off       target: alarm id or parameter, on: bool              trainee or instructor
     limits          parameter, low | null, high | null (null: unchanged) trainee or instructor
+    control         control: a console setting id (control.ecmo.rpm, ...), trainee or instructor
+                    value: number (replay_data.controls.CONTROLS)       (refused when locked)
+    lock            console: "ecmo" | "vent", on: bool                    instructor
 
 Roles: "instructor" (the console or a demo window), "trainee" (a bedside monitor),
 "replay" (a recorded session played back) and "script" (headless --inject): the last two
@@ -62,6 +65,8 @@ ALARM_PAUSE = "alarm_pause"
 AUDIO_OFF = "audio_off"
 ALARM_OFF = "alarm_off"
 LIMITS = "limits"
+CONTROL = "control"
+LOCK = "lock"
 
 # --- roles ------------------------------------------------------------------------------
 INSTRUCTOR = "instructor"
@@ -127,6 +132,9 @@ ARGS: dict[str, dict[str, Arg]] = {
     LIMITS: {"parameter": Arg("text", required=True),
              "low": Arg("number", nullable=True, low=-1e6, high=1e6),
              "high": Arg("number", nullable=True, low=-1e6, high=1e6)},
+    CONTROL: {"control": Arg("text", required=True),
+              "value": Arg("number", required=True, low=-1e6, high=1e6)},
+    LOCK: {"console": Arg("text", required=True), "on": _ON},
 }
 ACTION_KINDS: tuple[str, ...] = tuple(ARGS)
 
@@ -135,17 +143,20 @@ CLOCK_KINDS = frozenset({PLAY, PAUSE, SPEED, SEEK, JUMP})
 DISTURBANCE_KINDS = frozenset({INJECT, OVERRIDE, STOP})
 # The session's own course: pre-brief -> begin -> ... -> end, with notes on the way.
 SESSION_KINDS = frozenset({BEGIN, END, NOTE})
-INSTRUCTOR_ONLY = CLOCK_KINDS | DISTURBANCE_KINDS | SESSION_KINDS | {FREEZE_SCREEN}
+INSTRUCTOR_ONLY = CLOCK_KINDS | DISTURBANCE_KINDS | SESSION_KINDS | {FREEZE_SCREEN, LOCK}
 # What a bedside monitor's alarm keys and limits dialog may request.
 TRAINEE_KINDS = frozenset({ACKNOWLEDGE, AUDIO_PAUSE, ALARM_PAUSE, AUDIO_OFF, ALARM_OFF, LIMITS})
 # Alarm operator actions: they change the alarm engine's state, so a display that joins
 # late replays them to rebuild it. Settings survive a seek; the others do not.
 OPERATOR_KINDS = TRAINEE_KINDS
 OPERATOR_SETTINGS = frozenset({AUDIO_OFF, ALARM_OFF, LIMITS})
+# What a bedside display may send to the instructor's controller (followers' uplink).
+UPLINK_KINDS = TRAINEE_KINDS | {CONTROL}
 
 # How the session log files each kind (its "type" key); disturbances have their own
 # records (perturbation, perturbation_stopped) with the whole disturbance as data.
-RECORD_TYPE = {**{k: "instructor" for k in CLOCK_KINDS | SESSION_KINDS | {FREEZE_SCREEN}},
+# A trainee's control is recorded as the disturbance it makes ("perturbation", kind control).
+RECORD_TYPE = {**{k: "instructor" for k in CLOCK_KINDS | SESSION_KINDS | {FREEZE_SCREEN, LOCK}},
                **{k: "trainee" for k in TRAINEE_KINDS}}
 
 

@@ -47,12 +47,14 @@ from dashboard.core.actions import (
     AUDIO_OFF,
     AUDIO_PAUSE,
     BEGIN,
+    CONTROL,
     END,
     FREEZE_SCREEN,
     INJECT,
     INSTRUCTOR_ROLES,
     JUMP,
     LIMITS,
+    LOCK,
     NOTE,
     OPERATOR_KINDS,
     OPERATOR_SETTINGS,
@@ -63,7 +65,7 @@ from dashboard.core.actions import (
     SEEK,
     SPEED,
     STOP,
-    TRAINEE_KINDS,
+    UPLINK_KINDS,
     Action,
     ActionError,
 )
@@ -84,9 +86,10 @@ from dashboard.core.monitor import BedsideMonitor
 from dashboard.core.replay_feed import ReplayFeed
 from dashboard.core.scenario_hash import scenario_hash
 from dashboard.core.session_state import ClockAnchor, SessionState, StateError
+from replay_data.controls import CONSOLES, CONTROLS, control_perturbation
 from replay_data.course import Course, Sample
 from replay_data.errors import ReplayDataError, one_line
-from replay_data.perturbations import Perturbation, injection, override
+from replay_data.perturbations import Perturbation, injection, override, split_injection_name
 
 SNAPSHOT_EVERY_S = 60
 
@@ -174,6 +177,7 @@ class SessionController:
         self.base_course = Course(sc, course.seed, (), course.catalogue)
         self.course = course
         self.perturbations: list[Perturbation] = list(course.perturbations)
+        self.locked: set[str] = set()  # consoles the instructor has locked ("ecmo", "vent")
         self.monitor = BedsideMonitor(course, self.alarms)
         self.monitor.sample_listeners.append(self._snapshot)
         self.seq = 0
@@ -248,7 +252,7 @@ class SessionController:
         actions to the instructor (uplink) and refuses instructor-only ones."""
         if self.authority:
             return self.apply(action)
-        if action.kind not in TRAINEE_KINDS:
+        if action.kind not in UPLINK_KINDS:
             self._refuse(action, "only the instructor can do that")
             return None
         if self.uplink is None:
@@ -355,6 +359,21 @@ class SessionController:
                          a.arg("duration"), pid=pid)
             done, result = a.with_(case_t=t, start=p.start, id=p.id), p
             self._add(p)
+        elif k == CONTROL:
+            spec = CONTROLS.get(a.arg("control"))
+            if spec is None:
+                raise ActionError(f"unknown control {a.arg('control')!r}")
+            if spec.console in self.locked and a.actor.role not in INSTRUCTOR_ROLES:
+                raise ActionError(f"the {spec.console} console is locked by the instructor")
+            p = control_perturbation(self.course, a.arg("control"), a.arg("value"), t,
+                                     self._next_id(a.arg("control")))
+            done, result = a.with_(case_t=t), p
+            self._add(p)
+        elif k == LOCK:
+            if a.arg("console") not in CONSOLES:
+                raise ActionError(f"unknown console {a.arg('console')!r} "
+                                  f"(consoles: {', '.join(CONSOLES)})")
+            (self.locked.add if a.arg("on") else self.locked.discard)(a.arg("console"))
         elif k == STOP:
             pid = a.arg("id")
             if not any(p.id == pid for p in self.perturbations):
@@ -486,8 +505,12 @@ class SessionController:
         sc, k = self.course.scenario, a.kind
         if k == JUMP:
             sc.event(a.arg("event"))
-        elif k == INJECT and a.arg("injection") not in sc.injections:
-            raise ActionError(f"unknown injection {a.arg('injection')!r}")
+        elif k == INJECT:
+            # "pump_stop:clamped" names a variant; injection() checks the variant itself
+            if split_injection_name(a.arg("injection"))[0] not in sc.injections:
+                raise ActionError(f"unknown injection {a.arg('injection')!r}")
+            injection(sc, a.arg("injection"), 0.0, severity=a.arg("severity"),
+                      duration=a.arg("duration"))
         elif k == OVERRIDE:
             self.course.check_channel(a.arg("channel"))
         elif k == ACKNOWLEDGE and a.arg("alarm_id") is not None and \
@@ -616,7 +639,7 @@ class SessionController:
                 rec.instructor(a.case_t, a.kind, display=a.actor.display, **a.args)
             elif kind == "trainee":
                 rec.trainee(a.case_t, a.kind, display=a.actor.display, **a.args)
-            elif a.kind in (INJECT, OVERRIDE):
+            elif a.kind in (INJECT, OVERRIDE, CONTROL):
                 rec.perturbation(a.case_t, result, display=a.actor.display)
             elif a.kind == STOP:
                 rec.perturbation_stopped(a.case_t, a.arg("id"), display=a.actor.display)

@@ -17,7 +17,7 @@ from replay_data.casetime import case_clock, span_text
 from replay_data.course import Course
 
 from .plots import Figure
-from .report import DISCLAIMER, DebriefReport, both_spans, wall_text
+from .report import DISCLAIMER, DebriefReport, both_spans, scoring_summary, wall_text
 
 _CSS = """
 body{font-family:"DejaVu Sans",system-ui,"Segoe UI",Roboto,sans-serif;color:#1c2329;
@@ -138,6 +138,7 @@ def render_html(report: DebriefReport, course: Course, figures: Sequence[Figure]
     b = sc.briefing
     if report.expected:
         parts.append("<h2>Expected responses</h2>")
+        parts.append(f"<p>{_e(scoring_summary(report.expected))}.</p>")
         parts.append(_table(("Injection", "Expected", "Due", "Result", "Done"),
                             ([_e(r.injection), _e(r.expected), _e(r.due), _e(r.verdict),
                               _e(r.when)] for r in report.expected),

@@ -44,6 +44,7 @@ from replay_data.errors import one_line
 from replay_data.perturbations import Perturbation
 
 from .played import PlayedTime, played_time
+from .scoring import DONE, LATE, MISSED, ScoredResponse, control_label, score_session
 
 DISCLAIMER = "Training simulator \u2014 not a medical device"
 OVERVIEW_CHANNELS = ("hr", "spo2", "abp_mean", "ecmo_flow")
@@ -234,6 +235,7 @@ class DebriefReport:
     marks: list = field(default_factory=list)  # plots.Mark, numbered on the plots
     pdf_path: Path | None = None
     pdf_pages: int = 0
+    scored: list[ScoredResponse] = field(default_factory=list)  # expected responses
 
 
 def _fmt_value(course: Course, channel: str | None, value: float | None) -> str:
@@ -246,6 +248,8 @@ def _fmt_value(course: Course, channel: str | None, value: float | None) -> str:
 
 
 def perturbation_label(course: Course, p: Perturbation) -> str:
+    if p.kind == "control":
+        return control_label(p)
     if p.kind == "injection":
         spec = course.scenario.injections.get(p.name)
         if spec is None:
@@ -489,9 +493,13 @@ def injection_responses(session: RecordedSession, course: Course,
     t0, t1 = played.range
     items: list[tuple[Perturbation, str, float | None, int, int | None]] = [
         (r.final, "instructor", r.stopped, r.line, r.stop_line)
-        for r in session.perturbation_records()]
+        for r in session.perturbation_records() if r.perturbation.kind != "control"]
     seen, _ = _scheduled_seen(course, played, t0, t1)
     items += [(p, "scheduled", None, 0, None) for p in seen]
+    # The team's hands on the consoles, as responses (which display they came from).
+    trainee_controls = [(r.perturbation, r.display, r.line)
+                        for r in session.perturbation_records()
+                        if r.perturbation.kind == "control"]
     out: list[InjectionResponse] = []
     for p, source, stopped, line, stop_line in sorted(items, key=lambda x: x[0].start):
         end = p.end + p.offset + RESPONSE_WINDOW_S
@@ -504,6 +512,10 @@ def injection_responses(session: RecordedSession, course: Course,
                          _trainee_what(course, a, messages),
                          wall_delay(played.wall_of_line(a.line)))
                 for a in trainee if p.start <= a.case_time <= end]
+        resp += [Response(c.start, c.start - p.start, "trainee",
+                          control_label(c) + (f" (at {display})" if display else ""),
+                          wall_delay(played.wall_of_line(cline)))
+                 for c, display, cline in trainee_controls if p.start <= c.start <= end]
         if stopped is not None:
             resp.append(Response(stopped, stopped - p.start, "instructor",
                                  f"stopped {perturbation_label(course, p)}",
@@ -531,16 +543,28 @@ def participants(session: RecordedSession) -> list[str]:
     return out
 
 
-def expected_response_rows(session: RecordedSession, course: Course,
-                           report_injections: Sequence[InjectionResponse]
-                           ) -> list[ExpectedResponseRow]:
-    """Scored expected responses, when the scenario defines them and a scorer exists
-    (`dashboard.debrief.scoring.score(session, course, injections)`); none otherwise."""
-    try:
-        from . import scoring  # type: ignore[attr-defined]
-    except ImportError:
-        return []
-    return list(scoring.score(session, course, report_injections))
+def expected_response_rows(report_scored: Sequence[ScoredResponse],
+                           played: PlayedTime) -> list[ExpectedResponseRow]:
+    """The scenario's expected responses, scored (done, late, missed), with the times in
+    both clocks: wall seconds after the injection started, case seconds beside them."""
+    rows = []
+    for r in report_scored:
+        when = ""
+        if r.at is not None and r.by is not None:
+            w0, w1 = played.wall_at(r.injection_start), played.wall_at(r.at)
+            wall_s = None if w0 is None or w1 is None else (w1 - w0).total_seconds()
+            where = f" at {r.by.display}" if r.by.display else ""
+            when = (f"+{both_spans(wall_s, r.delay)} ({case_clock(r.at, seconds=True)})"
+                    f"{where}")
+        rows.append(ExpectedResponseRow(f"{r.injection} ({case_clock(r.injection_start)})",
+                                        r.response, f"within {span_text(r.within)}",
+                                        r.status, when))
+    return rows
+
+
+def scoring_summary(rows: Sequence[ExpectedResponseRow]) -> str:
+    n = {s: sum(r.verdict == s for r in rows) for s in (DONE, LATE, MISSED)}
+    return f"{n[DONE]} done in time, {n[LATE]} late, {n[MISSED]} missed"
 
 
 def focus_windows(report: DebriefReport, course: Course) -> list[tuple[str, float, float]]:
@@ -687,8 +711,8 @@ def build_report(session_path: str | os.PathLike[str], out_html: str | os.PathLi
         snapshot_mismatches=snapshot_mismatches(session, course),
         skipped=skipped_rows(session, course, played),
         notes=note_rows(session, played), participants=participants(session),
-        played=played)
-    report.expected = expected_response_rows(session, course, report.injections)
+        played=played, scored=score_session(session, course.scenario))
+    report.expected = expected_response_rows(report.scored, played)
     report.panels = focus_windows(report, course)
     if session.truncated:
         report.warnings.append("The session file ends in a cut-off line (the app stopped "

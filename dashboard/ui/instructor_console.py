@@ -46,6 +46,7 @@ from replay_data.timeexpr import format_case_time
 from .controls import ReplayControls
 from .main_window import MonitorWindow, Role
 from .session_panel import SessionPanel
+from .team_controls_panel import TeamControlsPanel
 
 # The console is read by a person, not flashed: a few refreshes a second are enough,
 # and it need not rebuild its notes and lists in every monitor frame.
@@ -206,6 +207,10 @@ class InstructorConsole(QtWidgets.QWidget):
         oform.addRow(apply_override)
         right.addLayout(oform)
 
+        right.addWidget(self._title("The team's consoles"))
+        self.team = TeamControlsPanel(controller, display, self)
+        right.addWidget(self.team)
+
         right.addWidget(self._title("Active disturbances"))
         self.active = QtWidgets.QListWidget(self)
         self.active.setObjectName("instructor.active")
@@ -280,8 +285,10 @@ class InstructorConsole(QtWidgets.QWidget):
         self._refreshed_wall = c.clock.wall_time()
         lines = alarm_lines(c.alarms.active_alarms(), t, span_text)
         latest = c.monitor.latest
-        self.show_state(t, c.clock.playing, c.clock.speed, lines, c.perturbations,
+        self.show_state(t, c.clock.playing, c.clock.speed, lines,
+                        [p for p in c.perturbations if p.kind != "control"],
                         latest.values if latest is not None else None)
+        self.team.refresh()
 
     def detach(self) -> None:
         self._unsubscribe()

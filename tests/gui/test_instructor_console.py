@@ -136,3 +136,30 @@ def test_debrief_button_writes_the_report(make_session, tmp_path):
     text = html.read_text()
     assert "Pump stop" in text and "data:image/png;base64," in text
     assert str(html) in child(s.console, QtWidgets.QLabel, "instructor.message").text()
+
+
+def test_console_locks_the_team_console_sees_and_overrides_its_settings(make_session, qtbot):
+    from dashboard.ui.ecmo_console import EcmoConsole
+
+    s = make_session("ecmo_start+1d", instructor=True)
+    console = s.console
+    pump = EcmoConsole(s.controller, display="ecmo-console")
+    qtbot.addWidget(pump)
+    # The team turns the knob; the instructor sees it.
+    pump.set("control.ecmo.rpm", 3600)
+    s.advance_virtual(2, 2)
+    settings = child(console, QtWidgets.QLabel, "instructor.team_settings")
+    assert "ECMO console Pump speed: 3600 rpm *" in settings.text()
+    # Locked: the team is refused and its console says so.
+    child(console, QtWidgets.QCheckBox, "instructor.lock.ecmo").setChecked(True)
+    assert not child(pump, QtWidgets.QDial, "control.ecmo.rpm").isEnabled()
+    assert pump.set("control.ecmo.rpm", 4000) is None
+    assert "locked" in child(pump, QtWidgets.QLabel, "console.ecmo.status").text()
+    # The instructor overrides through the lock; the team's console shows the new setting.
+    choose(child(console, QtWidgets.QComboBox, "instructor.control"), "control.ecmo.rpm")
+    child(console, QtWidgets.QDoubleSpinBox, "instructor.control_value").setValue(2800)
+    child(console, QtWidgets.QPushButton, "instructor.control_set").click()
+    s.advance_virtual(2, 2)
+    assert child(pump, QtWidgets.QDial, "control.ecmo.rpm").value() == 2800
+    assert child(pump, QtWidgets.QLabel, "console.ecmo.speed").text() == "2800"
+    pump.detach()
