@@ -37,6 +37,8 @@ class MonitorSession:
     replay: RecordedSession | None = None
     extra_windows: list[QtWidgets.QWidget] = field(default_factory=list)
     closed: bool = False
+    # How the controller and windows were made: change_scenario() makes them again so.
+    built: dict[str, object] = field(default_factory=dict)
 
     @classmethod
     def create(cls, course: Course, *, start: float | None = None, speed: float = 1.0,
@@ -67,11 +69,19 @@ class MonitorSession:
         if not virtual_clock:
             timer.start()
         s = cls(controller, window, audio, timer, wall)
+        s.built = {"speed": speed, "alarm_log": alarm_log, "session_log": session_log,
+                   "role": role, "display": display or role.value,
+                   "scenario_name": scenario_name}
         if instructor:
-            from dashboard.ui.instructor_console import InstructorConsole
-
-            s.console = InstructorConsole(controller)
+            s.console = s._make_console(controller)
         return s
+
+    def _make_console(self, controller: SessionController) -> QtWidgets.QWidget:
+        from dashboard.ui.instructor_console import InstructorConsole
+
+        console = InstructorConsole(controller)
+        console.scenario_chooser = self.change_scenario
+        return console
 
     @classmethod
     def from_recording(cls, recording: RecordedSession, course: Course, *,
@@ -141,6 +151,69 @@ class MonitorSession:
     def write_debrief(self, out: str | Path | None = None) -> Path:
         return self.controller.write_debrief(out)
 
+    # ------------------------------------------------------------------ pre-brief
+
+    def change_scenario(self, name_or_path: str) -> None:
+        """In the pre-brief, run the session on another scenario (a built-in name or a
+        .toml path): a new controller at that scenario's default start, still in its
+        pre-brief, and the trainees' monitor and the console made again on it. The
+        pre-brief's session file (its header and nothing else worth keeping) is replaced.
+
+        A scenario that does not load raises ScenarioError (ReplayDataError) before
+        anything changes: the previous scenario stays.
+        """
+        from replay_data.scenario import load_scenario
+
+        old = self.controller
+        if old.begun or old.ended:
+            raise ValueError("the scenario can only be changed in the pre-brief, "
+                             "before Start")
+        course = Course(load_scenario(name_or_path), seed=old.course.seed)
+        b = self.built
+        old_path = old.recorder.path if old.recorder is not None else None
+        old_course, old_start = old.course, old.clock.case_time()
+        old_name = b.get("scenario_name")  # type: ignore[assignment]
+        old.close()
+        if old_path is not None:
+            old_path.unlink(missing_ok=True)  # the new session file takes its name
+
+        def build(c: Course, start: float, name: str | None) -> SessionController:
+            return SessionController(c, start=start, speed=float(b["speed"]), playing=False,
+                                     wall=self.wall, alarm_log=b["alarm_log"],
+                                     session_log=b["session_log"], scenario_name=name,
+                                     display=str(b["display"]))
+
+        try:
+            given = Path(str(name_or_path))
+            name = str(given.resolve()) if given.suffix == ".toml" else str(given)
+            controller = build(course, course.scenario.default_start, name)
+        except Exception:
+            # Back to where it was (the old file's name is free again): nothing half-done.
+            self.controller = build(old_course, old_start, old_name)
+            self._reattach(self.controller)
+            raise
+        self.controller = controller
+        b["scenario_name"] = name  # a file by its absolute path: what a replay loads
+        self._reattach(controller)
+
+    def _reattach(self, controller: SessionController) -> None:
+        """The frame loop and the windows onto `controller`; each new window takes the
+        old one's place (its tab, geometry and full-screen state)."""
+        try:
+            self.timer.timeout.disconnect()
+        except (RuntimeError, TypeError):
+            pass
+        self.timer.timeout.connect(controller.tick)
+        b = self.built
+        old_window = self.window
+        self.window = MonitorWindow(controller, role=Role(b["role"]), display=str(b["display"]),
+                                    audio=self.audio)
+        _take_place(old_window, self.window, self.extra_windows)
+        if self.console is not None:
+            old_console = self.console
+            self.console = self._make_console(controller)
+            _take_place(old_console, self.console, self.extra_windows)
+
     # ------------------------------------------------------------------ running
 
     def frame(self) -> None:
@@ -172,3 +245,27 @@ class MonitorSession:
             if w is not None and shiboken6.isValid(w):
                 w.close()
         self.controller.close()
+
+
+def _take_place(old: QtWidgets.QWidget, new: QtWidgets.QWidget,
+                holders: list[QtWidgets.QWidget]) -> None:
+    """`new` where `old` was shown; `old` is closed and goes."""
+    if hasattr(old, "detach") and shiboken6.isValid(old):
+        old.detach()
+    for tabs in holders:
+        if isinstance(tabs, QtWidgets.QTabWidget) and shiboken6.isValid(tabs):
+            i = tabs.indexOf(old)
+            if i >= 0:
+                label, current = tabs.tabText(i), tabs.currentIndex()
+                tabs.removeTab(i)
+                tabs.insertTab(i, new, label)
+                tabs.setCurrentIndex(current)
+                old.deleteLater()
+                return
+    new.setGeometry(old.geometry())
+    if old.isFullScreen():
+        new.showFullScreen()
+    elif old.isVisible():
+        new.show()
+    old.close()
+    old.deleteLater()

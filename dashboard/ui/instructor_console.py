@@ -241,6 +241,7 @@ class InstructorConsole(QtWidgets.QWidget):
         self.setStyleSheet("QWidget { background: #101820; color: #e0e0e0; }"
                            "QPushButton { background: #1e2a36; border: 1px solid #3d5266;"
                            " padding: 4px 10px; }")
+        self.session_panel.on_error = self.show_message
         self._unsubscribe = controller.subscribe(self._on_event)
         self.refresh()
 
@@ -367,6 +368,14 @@ class InstructorConsole(QtWidgets.QWidget):
         for pid in ids:
             self.request(STOP, id=pid)
         self.show_message(f"Stopped {len(ids)} disturbance(s).")
+
+    @property
+    def scenario_chooser(self) -> Callable[[str], None] | None:
+        return self.session_panel.scenario_chooser
+
+    @scenario_chooser.setter
+    def scenario_chooser(self, chooser: Callable[[str], None] | None) -> None:
+        self.session_panel.scenario_chooser = chooser
 
     def set_course(self, course: Course) -> None:
         self.course = course

@@ -16,7 +16,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from dashboard.core.actions import BEGIN, END, NOTE, Action
 from dashboard.core.session_controller import SessionController
-from replay_data.scenario import Scenario
+from replay_data.scenario import Scenario, builtin_scenarios
 
 Request = Callable[..., Action | None]
 
@@ -44,6 +44,30 @@ class SessionPanel(QtWidgets.QFrame):
         self.brief.setTextFormat(QtCore.Qt.TextFormat.RichText)
         self.brief.setText(briefing_html(controller.course.scenario))
         lay.addWidget(self.brief)
+        pick = QtWidgets.QHBoxLayout()
+        self.scenario = QtWidgets.QComboBox(self)
+        self.scenario.setObjectName("instructor.scenario")
+        self.scenario.setAccessibleName("Scenario (choose before Start)")
+        sc = controller.course.scenario
+        for name in builtin_scenarios():
+            self.scenario.addItem(name, name)
+        here = self.scenario.findData(sc.id)
+        if here < 0:  # a scenario file: listed by its path
+            self.scenario.addItem(sc.path or sc.id, sc.path or sc.id)
+            here = self.scenario.count() - 1
+        self.scenario.setCurrentIndex(here)
+        self.scenario.activated.connect(
+            lambda i: self.choose_scenario(str(self.scenario.itemData(i))))
+        pick.addWidget(self.scenario, 1)
+        self.scenario_file = QtWidgets.QPushButton("Open file…", self)
+        self.scenario_file.setObjectName("instructor.scenario_file")
+        self.scenario_file.setAccessibleName("Load a scenario file (.toml)")
+        self.scenario_file.clicked.connect(self._open_file)
+        pick.addWidget(self.scenario_file)
+        lay.addLayout(pick)
+        # The console sets this to the assembler's change_scenario (pre-brief only).
+        self.scenario_chooser: Callable[[str], None] | None = None
+        self.on_error: Callable[[str], None] = lambda _text: None
         row = QtWidgets.QHBoxLayout()
         self.participants = QtWidgets.QLineEdit(self)
         self.participants.setObjectName("instructor.participants")
@@ -84,6 +108,29 @@ class SessionPanel(QtWidgets.QFrame):
         self.debrief = debrief
         self.show_state()
 
+    def _open_file(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(
+            self, "Open a scenario", "", "Scenario files (*.toml)")
+        if path:
+            self.choose_scenario(path)
+
+    def choose_scenario(self, name_or_path: str) -> None:
+        """Rebuild the session on that scenario (pre-brief only); an error is one line
+        on the console and the current scenario stays."""
+        from replay_data.errors import ReplayDataError
+
+        if self.scenario_chooser is None or self.controller.begun:
+            return
+        current = self.controller.course.scenario
+        if name_or_path in (current.id, current.path):
+            return
+        try:
+            self.scenario_chooser(name_or_path)
+        except (ReplayDataError, ValueError, OSError) as exc:
+            self.on_error(f"Scenario not changed: {' '.join(str(exc).split())}")
+            self.scenario.setCurrentIndex(max(0, self.scenario.findData(
+                current.id if self.scenario.findData(current.id) >= 0 else current.path)))
+
     def _begin(self) -> None:
         who = self.participants.text().strip() or None
         if self._request(BEGIN, participants=who) is not None:
@@ -116,6 +163,8 @@ class SessionPanel(QtWidgets.QFrame):
         if self.state.text() != text:
             self.state.setText(text)
         self.start.setEnabled(not c.begun and not c.ended)
+        self.scenario.setEnabled(not c.begun and not c.ended)
+        self.scenario_file.setEnabled(not c.begun and not c.ended)
         self.end.setEnabled(c.begun and not c.ended)
         for w in (self.note, self.bookmark, self.note_text):
             w.setEnabled(not c.ended)
