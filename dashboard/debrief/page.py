@@ -2,9 +2,9 @@
 for Qt's rich-text engine (pdf.py) to lay out the same page into a PDF.
 
 So: plain tables (no floats, no CSS columns), widths in percent, one font size per table,
-and three printed parts separated by page breaks -- the summary with the tables of what
-the team did, the plots, then the timeline with the notes and the debrief prompts. On
-paper everything is dark on white.
+three parts flowing on (the summary with the tables of what the team did, the plots, then
+the timeline with the notes and the debrief prompts) so a 20-minute drill prints on two
+to three A4 sheets. On paper everything is dark on white.
 """
 
 from __future__ import annotations
@@ -21,25 +21,23 @@ from .report import DISCLAIMER, DebriefReport, both_spans, scoring_summary, wall
 
 _CSS = """
 body{font-family:"DejaVu Sans",system-ui,"Segoe UI",Roboto,sans-serif;color:#1c2329;
-background:#ffffff;font-size:9pt;line-height:1.3}
-h1{font-size:14pt;margin:0 0 2px} h2{font-size:12pt;margin:14px 0 4px;color:#263238;
+background:#ffffff;font-size:8.5pt;line-height:1.25}
+h1{font-size:14pt;margin:0 0 2px} h2{font-size:11pt;margin:8px 0 3px;color:#263238;
 border-bottom:1px solid #90a4ae;padding-bottom:2px}
 h3{font-size:10.5pt;margin:8px 0 2px}
-p{margin:3px 0} ul{margin:2px 0 4px 0}
+p{margin:3px 0} ul{margin:2px 0 4px 0} li{margin:0}
 .disclaimer{font-weight:bold;color:#b71c1c;margin:0 0 8px}
 .warning{background:#fff3e0;border-left:4px solid #ef6c00;padding:4px 8px;margin:6px 0}
-table{border-collapse:collapse;width:100%;font-size:8pt;margin:2px 0 6px}
-th,td{border-bottom:1px solid #cfd8dc;padding:2px 4px;text-align:left;vertical-align:top}
+table{border-collapse:collapse;width:100%;font-size:7.5pt;margin:2px 0 4px}
+th,td{border-bottom:1px solid #cfd8dc;padding:1px 3px;text-align:left;vertical-align:top}
 th{background:#eceff1;font-weight:bold}
 td.num{text-align:right}
 table.meta{width:auto;font-size:9pt} table.meta th{background:#ffffff;padding-right:14px}
 .prio-high{color:#c62828;font-weight:bold} .prio-medium{color:#8d5a00;font-weight:bold}
 .prio-low{color:#00695c}
 .none{color:#607d8b;font-style:italic}
-.caption{font-size:8.5pt;color:#455a64;margin:0 0 8px}
+.caption{font-size:8pt;color:#455a64;margin:1px 0 6px}
 img{max-width:100%}
-.part{page-break-before:always;break-before:page}
-/* The three parts: summary and tables | plots | timeline, notes, questions (flowing on) */
 @media print{body{margin:0;max-width:none}
  table,tr,img,.figure{break-inside:avoid;page-break-inside:avoid}
  h2,h3{break-after:avoid;page-break-after:avoid}
@@ -174,10 +172,12 @@ def render_html(report: DebriefReport, course: Course, figures: Sequence[Figure]
             ([_both(a.raised_at, _e(wall_text(a.raised_wall))),
               _e(a.message) + (f" <small>({_e(a.event)})</small>" if a.event != "raise" else ""),
               _prio(a.priority), _e(wall_text(a.acknowledged_wall)), _e(a.outcome), _e(a.via)]
-             for a in acks), widths=(16, 24, 11, 12, 22, 15)))
+             for a in acks), widths=(15, 22, 9, 14, 25, 15)))
 
     # --- part 2: the plots
-    parts.append('<div class="part"></div><h2>What happened, plotted</h2>')
+    # No forced page break before the plots: on paper it left most of a page blank, and a
+    # 20-minute drill then needed four or five sheets instead of two or three.
+    parts.append('<h2>What happened, plotted</h2>')
     marks = report.marks
     if marks:
         parts.append(_table(("#", "Case time", "Wall clock", "What"),
@@ -187,8 +187,11 @@ def render_html(report: DebriefReport, course: Course, figures: Sequence[Figure]
     for f in figures:
         src = f.data_uri if embed else f.name
         # Title under the image: a page break can then never leave it alone at a page end.
-        parts.append(f'<div class="figure">'
-                     f'<img src="{src}" width="{_img_width(f, embed)}" alt="{_e(f.title)}">'
+        # The image in a paragraph of its own at single line height: Qt scales the line
+        # that holds an image by the page's line-height (1.3), which left a blank band as
+        # tall as a third of the plot under each one.
+        parts.append(f'<div class="figure"><p class="plot" style="line-height:100%;margin:0">'
+                     f'<img src="{src}" width="{_img_width(f, embed)}" alt="{_e(f.title)}"></p>'
                      f'<p class="caption"><b>{_e(f.title)}</b> \u2014 {_e(f.caption)}</p></div>')
 
     # --- part 3: the timeline, notes, prompts
@@ -197,7 +200,7 @@ def render_html(report: DebriefReport, course: Course, figures: Sequence[Figure]
         ("Wall clock", "Case time", "Type", "What", "Priority", "Value / limit"),
         ([_e(r.wall_time_text), _e(r.time_text), _e(r.type), _e(r.what), _prio(r.priority),
           _e(_value_limit(r.value, r.limit))] for r in report.timeline),
-        num_cols=(5,), widths=(10, 16, 15, 34, 11, 14)))
+        num_cols=(5,), widths=(9, 15, 11, 43, 8, 14)))
     if report.skipped:
         parts.append("<h3>Skipped: scheduled, but the session jumped over them</h3>")
         parts.append(_table(("Case time", "Type", "What"),

@@ -37,7 +37,7 @@ def layout_document(html: str, figures: Sequence[Figure]) -> QtGui.QTextDocument
     doc.setDocumentMargin(0)
     font = doc.defaultFont()
     font.setFamily("DejaVu Sans")
-    font.setPointSizeF(9.0)
+    font.setPointSizeF(8.5)
     doc.setDefaultFont(font)
     for f in figures:
         image = QtGui.QImage.fromData(f.png, "PNG")
