@@ -238,8 +238,24 @@ def _quiet_offscreen_notice() -> None:
     QtCore.qInstallMessageHandler(handler)
 
 
+def _network_command(args: list[str]) -> int | None:
+    """`broker` and `room-access` (dashboard.net); None when args are not one of them."""
+    if args[:1] == ["broker"]:
+        from dashboard.net.cli import broker_main
+
+        return broker_main(args[1:])
+    if args[:1] == ["room-access"]:
+        from dashboard.net.cli import room_access_main
+
+        return room_access_main(args[1:])
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    network = _network_command(args)
+    if network is not None:
+        return network
     if args[:1] == ["debrief"]:
         from dashboard.debrief import debrief_main
 
