@@ -138,6 +138,10 @@ class MqttLink:
         return f"MqttLink({self.url}, user={self.user!r})"
 
     # -- owner thread ---------------------------------------------------------------
+    def set_will(self, topic: str, payload: bytes) -> None:
+        """Before start(): what the broker publishes (retained) if we vanish."""
+        self._client.will_set(topic, payload, qos=1, retain=True)
+
     def start(self) -> None:
         self._client.connect_async(self.url.host, self.url.port, keepalive=KEEPALIVE_S)
         self._client.loop_start()

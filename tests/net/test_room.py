@@ -1,0 +1,66 @@
+"""An instructor and two bedside monitors on a real (embedded) broker, in one process:
+real controllers and bridges on the wall clock, each pumped and ticked by the test."""
+
+from __future__ import annotations
+
+import pytest
+
+from dashboard.alarms.log import read_log
+from dashboard.core.actions import ACKNOWLEDGE, INJECT, SPEED, Action, Actor
+from dashboard.net.broker import EmbeddedBroker
+from dashboard.session_log import read_session
+
+from net_support import instructor, monitor, wait_for
+
+ROOM = "sim1"
+CONSOLE = Actor("instructor", "console")
+
+
+@pytest.fixture
+def broker():
+    with EmbeddedBroker(port=0) as b:
+        yield b
+
+
+def events(path, event: str) -> list[str]:
+    return [r["alarm_id"] for r in read_log(path) if r["event"] == event]
+
+
+def test_injection_reaches_both_monitors_and_an_acknowledge_at_one_clears_the_other(
+        broker, tmp_path):
+    ins = instructor(broker.url, ROOM, tmp_path)
+    bed1 = monitor(broker.url, ROOM, "bed-1", tmp_path)
+    bed2 = monitor(broker.url, ROOM, "bed-2", tmp_path)
+    room = [ins, bed1, bed2]
+    try:
+        wait_for(lambda: bed1.bridge.synced and bed2.bridge.synced, room, what="sync")
+        wait_for(lambda: {"bed-1", "bed-2"} <= {n for n, d in ins.bridge.displays.items()
+                                                if d.online}, room, what="presence")
+        # In step with the instructor, and with each other.
+        for bed in (bed1, bed2):
+            assert abs(bed.controller.case_time() - ins.controller.case_time()) < 1.0
+        assert abs(bed1.controller.case_time() - bed2.controller.case_time()) < 0.1
+
+        ins.controller.apply(Action.make(INJECT, {"injection": "pump_stop"}, CONSOLE))
+        for bed in (bed1, bed2):
+            wait_for(lambda b=bed: "pump_stopped" in events(b.controller.alarm_log.path,
+                                                            "raise"), room, what="raise")
+        # The trainee at bed-1 acknowledges; the request goes up, the instructor applies
+        # it and bed-2 sees the acknowledge too.
+        bed1.controller.request(Action.make(ACKNOWLEDGE, {"alarm_id": None},
+                                            Actor("trainee", "bed-1")))
+        wait_for(lambda: "pump_stopped" in events(bed2.controller.alarm_log.path,
+                                                  "acknowledge"), room, what="ack at bed-2")
+        wait_for(lambda: "pump_stopped" in events(bed1.controller.alarm_log.path,
+                                                  "acknowledge"), room, what="ack at bed-1")
+        assert bed1.controller.seq == bed2.controller.seq == ins.controller.seq
+    finally:
+        for n in room:
+            n.close()
+    rec = read_session(tmp_path / "session.jsonl")
+    trainee = [(a.kind, a.actor.display) for a in rec.replay_actions()
+               if a.actor.role == "trainee"]
+    assert trainee == [("acknowledge", "bed-1")]
+    assert "pump_stopped" in events(tmp_path / "console-alarms.jsonl", "acknowledge")
+    # The clean exits announced themselves gone.
+    assert not any(b.bridge.drops.get(k) for b in (bed1, bed2) for k in b.bridge.drops)
