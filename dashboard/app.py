@@ -25,6 +25,7 @@ import os
 import re
 import signal
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -143,7 +144,14 @@ def build_instructor_parser() -> argparse.ArgumentParser:
                 "--screenshot S.png it paints the console's last frame.")
     _common(p)
     _recording(p, "default: the user data folder")
+    _network_options(p, "instructor")
     return p
+
+
+def _network_options(p: argparse.ArgumentParser, role: str) -> None:
+    from dashboard.net.roles import add_network_options
+
+    add_network_options(p, role)
 
 
 def build_monitor_parser() -> argparse.ArgumentParser:
@@ -153,6 +161,7 @@ def build_monitor_parser() -> argparse.ArgumentParser:
                 "speed, timeline or jump; the case runs at 1x from --start.",
                 TIMES_TEXT + " Headless: --duration D [--alarm-log P] [--screenshot S.png].")
     _common(p, speed=False)
+    _network_options(p, "monitor")
     return p
 
 
@@ -423,6 +432,12 @@ def run_instructor(opts: LaunchOptions) -> int:
 
     prep = prepare(opts)
     session_path = opts.session_log or str(default_session_path())
+    networked = _run_networked(opts, prep, session_path)
+    if networked is not None:
+        return networked
+    from dashboard.net.roles import network_settings
+
+    net = network_settings(opts, "instructor")
     if opts.headless and not opts.screenshot:
         return run_core_headless(opts, prep, session_log=session_path, display="console")
     app = _qt_app(opts)
@@ -433,9 +448,21 @@ def run_instructor(opts: LaunchOptions) -> int:
                                     virtual_clock=opts.headless,
                                     alarm_log=_alarm_log_path(opts), session_log=session_path,
                                     instructor=True, scenario_name=opts.scenario,
-                                    mute=opts.mute or opts.headless)
+                                    mute=opts.mute or opts.headless,
+                                    network_wall=time.time if net else None)
     for name, when in prep.planned:
         session.schedule_injection(name, when)
+    if net:
+        from dashboard.net.roles import attach_instructor
+
+        bridge = attach_instructor(session, net)
+        try:
+            session.extra_windows.append(place_instructor(app, session.window,
+                                                          session.console,
+                                                          fullscreen=opts.fullscreen))
+            return _run_event_loop(app, session, opts)
+        finally:
+            bridge.stop()
     if opts.headless:
         return _headless_screenshot(app, session, session.console, opts)
     session.extra_windows.append(place_instructor(app, session.window, session.console,
@@ -443,8 +470,62 @@ def run_instructor(opts: LaunchOptions) -> int:
     return _run_event_loop(app, session, opts)
 
 
+def _run_networked(opts: LaunchOptions, prep: Prepared, session_log: str | None) -> int | None:
+    """--broker given: the instructor or monitor over MQTT (dashboard.net.roles)."""
+    from dashboard.net import roles
+
+    net = roles.network_settings(opts, opts.role)
+    if net is None:
+        return None
+    if opts.role == "instructor" and opts.headless:
+        return roles.run_instructor_headless(opts, prep, net, session_log,
+                                             _alarm_log_path(opts))
+    if opts.role == "monitor" and opts.headless and not opts.screenshot:
+        return roles.run_monitor_headless(opts, prep, net, _alarm_log_path(opts))
+    if opts.role == "monitor":
+        app = _qt_app(opts)
+        from dashboard.session import MonitorSession
+
+        session = MonitorSession.create(prep.course, start=prep.start, role="monitor",
+                                        alarm_log=_alarm_log_path(opts),
+                                        mute=opts.mute or opts.headless,
+                                        scenario_name=opts.scenario, display=net["display"],
+                                        network_wall=time.time)
+        bridge = roles.attach_monitor_window(session, net)
+        if opts.headless:
+            try:
+                session.window.resize(*opts.size)
+                session.window.show()
+                _quit_after(app, opts.duration)
+                app.exec()
+                session.settle_for_screenshot()
+                app.processEvents()
+                _save_png(session.window, opts.screenshot)
+            finally:
+                bridge.stop()
+                session.close()
+                session.window.close()
+            return 0
+        session.window.resize(*opts.size)
+        session.window.showFullScreen() if opts.fullscreen else session.window.show()
+        try:
+            return _run_event_loop(app, session, opts)
+        finally:
+            bridge.stop()
+    return None
+
+
+def _quit_after(app, seconds: float) -> None:  # noqa: ANN001
+    from PySide6 import QtCore
+
+    QtCore.QTimer.singleShot(int(seconds * 1000), app.quit)
+
+
 def run_monitor(opts: LaunchOptions) -> int:
     prep = prepare(opts)
+    networked = _run_networked(opts, prep, None)
+    if networked is not None:
+        return networked
     if opts.headless and not opts.screenshot:
         return run_core_headless(opts, prep, session_log=None, display="monitor")
     app = _qt_app(opts)

@@ -4,13 +4,12 @@ real controllers and bridges on the wall clock, each pumped and ticked by the te
 from __future__ import annotations
 
 import pytest
+from net_support import instructor, monitor, wait_for
 
 from dashboard.alarms.log import read_log
-from dashboard.core.actions import ACKNOWLEDGE, INJECT, SPEED, Action, Actor
+from dashboard.core.actions import ACKNOWLEDGE, INJECT, Action, Actor
 from dashboard.net.broker import EmbeddedBroker
 from dashboard.session_log import read_session
-
-from net_support import instructor, monitor, wait_for
 
 ROOM = "sim1"
 CONSOLE = Actor("instructor", "console")
