@@ -7,7 +7,7 @@ import pytest
 from net_support import instructor, monitor, wait_for
 
 from dashboard.alarms.log import read_log
-from dashboard.core.actions import ACKNOWLEDGE, INJECT, Action, Actor
+from dashboard.core.actions import ACKNOWLEDGE, INJECT, SPEED, Action, Actor
 from dashboard.net.broker import EmbeddedBroker
 from dashboard.session_log import read_session
 
@@ -63,3 +63,40 @@ def test_injection_reaches_both_monitors_and_an_acknowledge_at_one_clears_the_ot
     assert "pump_stopped" in events(tmp_path / "console-alarms.jsonl", "acknowledge")
     # The clean exits announced themselves gone.
     assert not any(b.bridge.drops.get(k) for b in (bed1, bed2) for k in b.bridge.drops)
+
+
+def test_late_joiner_is_in_step_and_follows_speed_changes(broker, tmp_path):
+    ins = instructor(broker.url, ROOM, tmp_path)
+    room = [ins]
+    try:
+        ins.controller.apply(Action.make(SPEED, {"value": 60}, CONSOLE))
+        wait_for(lambda: ins.link.connected, room, what="instructor connected")
+        late = monitor(broker.url, ROOM, "late", tmp_path)
+        room.append(late)
+        wait_for(lambda: late.bridge.synced, room, what="late joiner synced")
+        # 60x: 1 s of case time is 17 ms of wall time; within 1 s of case time.
+        assert abs(late.controller.case_time() - ins.controller.case_time()) < 1.0
+        assert late.controller.clock.speed == 60
+        assert late.controller.seq == ins.controller.seq
+    finally:
+        for n in room:
+            n.close()
+
+
+def test_scenario_mismatch_is_refused_and_changes_nothing(broker, tmp_path):
+    ins = instructor(broker.url, ROOM, tmp_path)
+    bed = monitor(broker.url, ROOM, "bed-9", tmp_path)
+    # A monitor whose scenario file differs: its content hash differs (messages are only
+    # handled when the test pumps, so this is in place before the state arrives).
+    bed.controller._hash = "0" * 64
+    before = (bed.controller.case_time(), bed.controller.seq, bed.controller.course)
+    room = [ins, bed]
+    try:
+        wait_for(lambda: bool(bed.bridge.refused), room, what="refusal")
+        assert bed.bridge.refused.startswith("REFUSED: scenario differs")
+        assert "\n" not in bed.bridge.refused
+        assert not bed.bridge.synced
+        assert bed.controller.seq == before[1] and bed.controller.course is before[2]
+    finally:
+        for n in room:
+            n.close()
