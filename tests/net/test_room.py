@@ -3,12 +3,15 @@ real controllers and bridges on the wall clock, each pumped and ticked by the te
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from net_support import instructor, monitor, wait_for
 
 from dashboard.alarms.log import read_log
 from dashboard.core.actions import ACKNOWLEDGE, INJECT, SPEED, Action, Actor
-from dashboard.net.broker import EmbeddedBroker
+from dashboard.net.broker import EmbeddedBroker, free_port
 from dashboard.session_log import read_session
 
 ROOM = "sim1"
@@ -100,3 +103,42 @@ def test_scenario_mismatch_is_refused_and_changes_nothing(broker, tmp_path):
     finally:
         for n in room:
             n.close()
+
+
+def start_broker_process(port: int) -> subprocess.Popen:
+    proc = subprocess.Popen([sys.executable, "-m", "dashboard.app", "broker", "--port",
+                             str(port), "--bind", "127.0.0.1"], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    line = proc.stdout.readline()   # printed once it listens
+    assert line.startswith("broker: mqtt://127.0.0.1:"), line
+    return proc
+
+
+def test_broker_killed_and_restarted_monitors_run_on_and_resynchronise(tmp_path):
+    port = free_port()
+    proc = start_broker_process(port)
+    url = f"mqtt://127.0.0.1:{port}"
+    ins = instructor(url, ROOM, tmp_path)
+    bed = monitor(url, ROOM, "bed-1", tmp_path)
+    room = [ins, bed]
+    try:
+        wait_for(lambda: bed.bridge.synced and bed.bridge.status == "", room, what="sync")
+        proc.kill()
+        proc.wait(10)
+        wait_for(lambda: "link lost" in bed.bridge.status, room, what="link lost")
+        assert "running on at 1x" in bed.bridge.status
+        t_lost = bed.controller.case_time()
+        wait_for(lambda: bed.controller.case_time() > t_lost + 0.5, room,
+                 what="monitor running on its own clock")
+        proc = start_broker_process(port)
+        wait_for(lambda: bed.bridge.status == "" and bed.link.connects >= 2, room,
+                 what="reconnected")
+        ins.controller.apply(Action.make(INJECT, {"injection": "pump_stop"}, CONSOLE))
+        wait_for(lambda: "pump_stopped" in events(bed.controller.alarm_log.path, "raise"),
+                 room, what="injection after the restart")
+        assert abs(bed.controller.case_time() - ins.controller.case_time()) < 1.0
+    finally:
+        for n in room:
+            n.close()
+        proc.terminate()
+        proc.wait(10)
