@@ -13,8 +13,8 @@ from net_support import instructor, monitor, wait_for
 
 from dashboard.core.actions import SEEK, Action, Actor
 from dashboard.net.access import write_room_access
-from dashboard.net.broker import BrokerSettings, EmbeddedBroker, free_port
 from dashboard.net.bridge import _Sender
+from dashboard.net.broker import BrokerSettings, EmbeddedBroker, free_port
 from dashboard.net.link import BrokerUrl, Credentials, MqttLink
 from dashboard.net.protocol import ACTION, REQUEST, RoomTopics
 
