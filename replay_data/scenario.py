@@ -7,7 +7,6 @@ Every problem is reported as a ScenarioError naming the file and the key, e.g.
 from __future__ import annotations
 
 import math
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -15,6 +14,7 @@ from pathlib import Path
 
 from .catalogue import load_catalogue
 from .errors import ReplayDataError, ScenarioError, TimeExpressionError
+from .input_file import decode_utf8, is_path_like, parse_toml, read_bytes
 from .timeexpr import parse_duration, split_reference
 
 BASES = ("case", "assumed", "derived")
@@ -169,24 +169,18 @@ def builtin_scenarios() -> list[str]:
 
 
 def load_scenario(name_or_path: str | Path = "sle_dah_ecmo") -> Scenario:
-    """A built-in scenario by name, or a TOML file by path."""
+    """A built-in scenario by name, or a TOML file by path (read through the hardened
+    reader: regular file, size limit, UTF-8, nesting and number limits)."""
     text_name = str(name_or_path)
     path = Path(text_name)
     try:
-        is_path = path.suffix == ".toml" or path.exists() or "/" in text_name
-        is_file = is_path and path.is_file()
+        is_path = is_path_like(text_name) or path.exists()
     except (OSError, ValueError) as exc:  # name too long, NUL byte
         raise ScenarioError(text_name, f"cannot read: {getattr(exc, 'strerror', None) or exc}"
                             ) from None
     if is_path:
-        if not is_file:
-            raise ScenarioError(text_name, "no such scenario file")
-        source = path.name
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise ScenarioError(text_name, f"cannot read: {exc.strerror}") from None
-        shown_path = str(path)
+        raw = read_bytes(path, "scenario")
+        source, shown_path = path.name, str(path)
     else:
         if text_name not in builtin_scenarios():
             raise ScenarioError(
@@ -197,14 +191,7 @@ def load_scenario(name_or_path: str | Path = "sle_dah_ecmo") -> Scenario:
         raw = ref.read_bytes()
         source = text_name + ".toml"
         shown_path = source
-    try:
-        doc = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ScenarioError(source, "not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(source, f"not valid TOML: {exc}") from None
-    except RecursionError:
-        raise ScenarioError(source, "not valid TOML: arrays or tables nested too deeply") from None
+    doc = parse_toml(decode_utf8(raw, source, "scenario"), source, "scenario")
     return parse_scenario(doc, source, shown_path)
 
 
