@@ -40,8 +40,10 @@ from typing import Any
 from dashboard.alarms.engine import AlarmChange
 from dashboard.alarms.kinds import AlarmKind, Category, Priority
 from dashboard.core.jsonl import LineWriter, user_data_file
+from dashboard.session_checks import check_injection_names, check_perturbation, check_seed
 from replay_data.course import Course, Sample
 from replay_data.errors import one_line
+from replay_data.input_file import InputFileError, parse_json, read_bytes
 from replay_data.perturbations import Perturbation
 from replay_data.scenario import Effect, load_scenario
 
@@ -390,6 +392,10 @@ def course_for(session: RecordedSession) -> Course:
         raise SessionLogError(one_line(
             f"{session.path}: recorded on scenario {session.scenario_id!r} but "
             f"{session.scenario!r} now loads {scenario.id!r}"))
+    bad = check_injection_names(
+        ((r.line, r.perturbation) for r in session.perturbation_records()), scenario)
+    if bad is not None:
+        raise SessionLogError(one_line(f"{session.path}: line {bad[0]}: {bad[1]}"))
     return Course(scenario, session.seed).with_perturbations(session.final_perturbations())
 
 
@@ -460,12 +466,17 @@ def _perturbation(d: object) -> Perturbation:
     kind = _text(d, "kind")
     if kind not in ("injection", "override"):
         raise _Bad(f"perturbation kind must be injection or override, not {kind!r}")
-    return Perturbation(
+    p = Perturbation(
         id=_text(d, "id"), kind=kind, name=_text(d, "name"), start=_number(d, "start"),
         duration=_number(d, "duration", optional=True), severity=_number(d, "severity"),
         onset=_number(d, "onset"), offset=_number(d, "offset"), flags=tuple(flags),
         effects=tuple(_effect(e) for e in effects),
     )  # type: ignore[arg-type]
+    try:
+        check_perturbation(p)
+    except ValueError as exc:
+        raise _Bad(str(exc)) from None
+    return p
 
 
 def _alarm_change(t: float, d: Mapping[str, Any]) -> AlarmChange:
@@ -507,11 +518,9 @@ def _check_snapshot(d: Mapping[str, Any]) -> None:
 
 def _parse_line(text: str) -> tuple[str, float, str, dict[str, Any]]:
     try:
-        record = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise _Bad(f"not JSON ({exc.msg})") from None
-    except RecursionError:
-        raise _Bad("not JSON (nested too deeply)") from None
+        record = parse_json(text)  # no NaN/Infinity, huge integers or deep nesting
+    except ValueError as exc:
+        raise _Bad(str(exc)) from None
     if not isinstance(record, dict):
         raise _Bad("not a JSON object")
     kind = _text(record, "type")
@@ -529,10 +538,13 @@ def _parse_line(text: str) -> tuple[str, float, str, dict[str, Any]]:
 
 def read_session(path: str | os.PathLike[str]) -> RecordedSession:
     """Read and check a session file. Content problems raise SessionLogError
-    ('FILE: line N: ...'); a file that cannot be opened raises OSError."""
+    ('FILE: line N: ...'), and so does a file that cannot be read (missing, not a
+    regular file, too large: replay_data.input_file)."""
     path = Path(path)
-    with open(path, "rb") as f:
-        raw = f.read()
+    try:
+        raw = read_bytes(path, "session")  # regular file, size limit; never hangs
+    except InputFileError as exc:
+        raise SessionLogError(str(exc)) from None
     lines = raw.split(b"\n")
     # A line without its newline at the very end is a write cut off by a crash.
     cut = lines.pop() if lines else b""
@@ -575,6 +587,10 @@ def _header(path: Path, t: float, wall: str, d: Mapping[str, Any]) -> RecordedSe
     seed = d.get("seed")
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise _Bad(f"'seed' must be an integer, not {seed!r}")
+    try:
+        check_seed(seed)
+    except ValueError as exc:
+        raise _Bad(str(exc)) from None
     speed = _number(d, "speed")
     if speed <= 0:  # type: ignore[operator]
         raise _Bad(f"'speed' must be positive, not {speed!r}")

@@ -365,6 +365,9 @@ def parse_scenario(doc: dict, source: str, path: str | None = None) -> Scenario:
         r = top.child("keyframes", i)
         r.check_keys({"t", "basis", "quote", "note", "values", "results", "modes"})
         t = when(r, "t")
+        if not (start <= t <= end):
+            raise ScenarioError(r.where("t"), f"keyframe at {t:.0f} s is outside the scenario "
+                                              f"(0 to {end:.0f} s)")
         prov = r.provenance()
         for table, known, dest in (("values", cat.numerics, numeric_points),
                                    ("results", cat.results, result_points)):
@@ -376,6 +379,7 @@ def parse_scenario(doc: dict, source: str, path: str | None = None) -> Scenario:
                     raise ScenarioError(vals.where(ch), f"{ch!r} is derived, not keyframed")
                 if isinstance(v, bool) or not isinstance(v, int | float) or math.isinf(v):
                     raise ScenarioError(vals.where(ch), "must be a number (or nan)")
+                _in_range(vals.where(ch), float(v), known[ch])
                 dest.setdefault(ch, []).append((t, float(v), i))
                 provenance.append((t, ch, prov))
         modes = r.child("modes")
@@ -396,7 +400,11 @@ def parse_scenario(doc: dict, source: str, path: str | None = None) -> Scenario:
         fs, fe = when(r, "start"), when(r, "end")
         if fe <= fs:
             raise ScenarioError(r.where("end"), "end must be after start")
-        flag_periods.append(FlagPeriod(r.text("flag"), fs, fe))
+        for name, ft in (("start", fs), ("end", fe)):
+            _in_course(r.where(name), ft, start, end)
+        flag = r.text("flag")
+        _known_flag(r.where("flag"), flag, cat.flags)
+        flag_periods.append(FlagPeriod(flag, fs, fe))
 
     draws: list[ResultDraw] = []
     for i, _ in enumerate(top.array("draws", [])):
@@ -418,6 +426,7 @@ def parse_scenario(doc: dict, source: str, path: str | None = None) -> Scenario:
                 raise ScenarioError(r.where(f"values.{k}"), "value for a test not in tests")
             if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
                 raise ScenarioError(r.where(f"values.{k}"), "must be a finite number")
+            _in_range(r.where(f"values.{k}"), float(v), cat.results[k])
         if "at" in r.table:
             draw_times = [when(r, "at")]
             if not (start <= draw_times[0] <= end):
@@ -458,6 +467,9 @@ def parse_scenario(doc: dict, source: str, path: str | None = None) -> Scenario:
             ch = er.text("channel")
             if ch not in cat.numerics:
                 raise ScenarioError(er.where("channel"), f"unknown channel {ch!r}")
+            if cat.numerics[ch].derived:
+                raise ScenarioError(er.where("channel"),
+                                    f"{ch!r} is derived from other channels; act on those")
             eff = Effect(
                 channel=ch,
                 set=er.number("set") if "set" in er.table else None,
@@ -471,8 +483,9 @@ def parse_scenario(doc: dict, source: str, path: str | None = None) -> Scenario:
                 raise ScenarioError(er.where(), "give either set or add, not both")
             if eff.set is None and eff.add is None and not eff.off and not eff.oscillate:
                 raise ScenarioError(er.where(), "an effect needs set, add, oscillate or off")
-            if eff.oscillate and eff.period <= 0:
+            if eff.period <= 0:
                 raise ScenarioError(er.where("period"), "must be longer than 0 s")
+            _check_effect(er, eff, cat.numerics[ch])
             effects.append(eff)
         sev = r.number("default_severity", 1.0)
         if not 0 < sev <= 1:
@@ -480,6 +493,12 @@ def parse_scenario(doc: dict, source: str, path: str | None = None) -> Scenario:
         flags = r.array("flags", [])
         if not all(isinstance(f, str) for f in flags):
             raise ScenarioError(r.where("flags"), "must be a list of strings")
+        for f in flags:
+            _known_flag(r.where("flags"), f, cat.flags)
+        if not effects and not flags:
+            raise ScenarioError(r.where("effects"), "an injection needs effects or flags")
+        if r.duration("default_duration") <= 0:
+            raise ScenarioError(r.where("default_duration"), "must be longer than 0 s")
         injections[iid] = InjectionSpec(
             id=iid, label=r.text("label"), category=r.text("category", "patient"),
             description=r.text("description", ""), default_severity=sev,
@@ -499,7 +518,11 @@ def parse_scenario(doc: dict, source: str, path: str | None = None) -> Scenario:
         if not 0 < sev <= 1:
             raise ScenarioError(r.where("severity"), "must be in (0, 1]")
         duration = r.duration("duration", injections[iid].default_duration)
-        scheduled.append(ScheduledInjection(iid, when(r, "at"), sev, duration, r.provenance()))
+        if duration <= 0:
+            raise ScenarioError(r.where("duration"), "must be longer than 0 s")
+        at = when(r, "at")
+        _in_course(r.where("at"), at, start, end)
+        scheduled.append(ScheduledInjection(iid, at, sev, duration, r.provenance()))
 
     teaching = []
     for i, _ in enumerate(top.array("teaching", [])):
@@ -508,7 +531,12 @@ def parse_scenario(doc: dict, source: str, path: str | None = None) -> Scenario:
         basis = r.text("basis")
         if basis not in BASES:
             raise ScenarioError(r.where("basis"), f"must be one of {', '.join(BASES)}")
-        teaching.append(TeachingNote(when(r, "from"), when(r, "to"), r.text("text"), basis))
+        t_from, t_to = when(r, "from"), when(r, "to")
+        for name, tt in (("from", t_from), ("to", t_to)):
+            _in_course(r.where(name), tt, start, end)
+        if t_to < t_from:
+            raise ScenarioError(r.where("to"), "is before from")
+        teaching.append(TeachingNote(t_from, t_to, r.text("text"), basis))
 
     patient = top.child("patient")
     sid = meta.text("id")
@@ -539,6 +567,42 @@ def parse_scenario(doc: dict, source: str, path: str | None = None) -> Scenario:
         if not (start <= v <= end):
             raise ScenarioError(meta.where(name), "outside the scenario")
     return scenario
+
+
+def _in_course(where: str, t: float, start: float, end: float) -> None:
+    if not (start <= t <= end):
+        raise ScenarioError(where, f"{t:.0f} s is outside the scenario ({start:.0f} to "
+                                   f"{end:.0f} s)")
+
+
+def _in_range(where: str, value: float, channel: object) -> None:
+    """A value must lie in the channel's physical range (from the catalogue); NaN means
+    not measured and is always allowed."""
+    lo, hi = channel.physical  # type: ignore[attr-defined]
+    if not math.isnan(value) and not (lo <= value <= hi):
+        unit = channel.unit  # type: ignore[attr-defined]
+        raise ScenarioError(where, f"{value:g} {unit} is outside the physical range "
+                                   f"{lo:g} to {hi:g} {unit}".replace("  ", " "))
+
+
+def _known_flag(where: str, flag: str, known: Mapping[str, str]) -> None:
+    if flag not in known:
+        raise ScenarioError(where, f"unknown flag {flag!r} (known: {', '.join(sorted(known))})")
+
+
+def _check_effect(r: _Reader, eff: Effect, channel: object) -> None:
+    """What an injection may do to a channel: set a value in its physical range, or add or
+    oscillate by at most the range's width (so a full-severity effect stays a change a
+    patient or device could show; the course clamps to the monitor's limits)."""
+    lo, hi = channel.physical  # type: ignore[attr-defined]
+    if eff.set is not None:
+        _in_range(r.where("set"), eff.set, channel)
+    width = hi - lo
+    if eff.add is not None and abs(eff.add) > width:
+        raise ScenarioError(r.where("add"), f"{eff.add:g} is more than the channel's whole "
+                                            f"physical range ({width:g})")
+    if eff.oscillate < 0 or eff.oscillate > width:
+        raise ScenarioError(r.where("oscillate"), f"must be between 0 and {width:g}")
 
 
 def check_case_events(scenario: Scenario) -> None:

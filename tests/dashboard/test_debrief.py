@@ -244,7 +244,7 @@ def test_cli_writes_the_report(built, tmp_path, capsys):
 
 @pytest.mark.parametrize(("args", "message"), [
     ([], "the following arguments are required: session"),
-    (["{tmp}/none.jsonl"], "none.jsonl: No such file or directory"),
+    (["{tmp}/none.jsonl"], "none.jsonl: no such session file"),
     (["{tmp}/bad.jsonl", "--out", "{tmp}/r.html"], "bad.jsonl: line 2: unknown type 'coffee'"),
     (["{tmp}/good.jsonl", "--out", "{tmp}/nowhere/r.html"], "does not exist"),
     (["{tmp}/good.jsonl", "--out", "{tmp}/r.txt"], "must be an .html file"),
