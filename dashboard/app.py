@@ -184,8 +184,7 @@ def run(opts: LaunchOptions) -> int:
         session = MonitorSession.create(course, start=start, speed=opts.speed,
                                         session_log=session_path, instructor=opts.instructor,
                                         scenario_name=opts.scenario, **common)
-    for name, when in planned:
-        session.schedule_injection(name, when)
+    session.schedule_injections(planned)
     window = session.window
     window.resize(*opts.size)
     if opts.headless:

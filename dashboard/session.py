@@ -205,6 +205,18 @@ class MonitorSession:
         return self._add(injection(self.course.scenario, injection_id, t, severity=severity,
                                    duration=duration, pid=self._next_id(injection_id)))
 
+    def schedule_injections(self, planned: list[tuple[str, float]]) -> list[Perturbation]:
+        """Many (injection, case time) at once: the course is rebuilt once, not per item
+        (5,000 scripted injections would otherwise take minutes)."""
+        new = [injection(self.course.scenario, name, t, pid=self._next_id(name))
+               for name, t in planned]
+        if new:
+            self._apply([*self.perturbations, *new])
+            if self.recorder is not None:
+                for p in new:
+                    self.recorder.perturbation(self.clock.case_time(), p)
+        return new
+
     def override(self, channel: str, target: float, transition: float,
                  duration: float | None = None) -> Perturbation:
         """Drive a channel towards `target` over `transition` seconds, from now."""
