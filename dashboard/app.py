@@ -21,8 +21,10 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from replay_data.cli import OneLineParser
-from replay_data.errors import ReplayDataError
+from dashboard.launch_checks import check_outputs, check_qt_platform, check_replay_options
+from replay_data.cli import OneLineParser, parse_seed
+from replay_data.errors import ReplayDataError, one_line
+from replay_data.interrupts import EXIT_INTERRUPTED, Terminated, terminate_raises
 from replay_data.timeexpr import parse_duration
 
 EXIT_BAD_INPUT = 2
@@ -65,12 +67,13 @@ def build_parser() -> argparse.ArgumentParser:
                 epilog="Times T: seconds from admission, <event>, <event>+<dur>, <event>-<dur> "
                        "(dur like 90s, 15m, 2h, 1d). Keys: Space play/pause, Left/Right 10 s "
                        "(Shift: 10 min), [ ] speed, Home/End, F11 fullscreen.")
-    p.add_argument("--scenario", default="sle_dah_ecmo", help="built-in name or .toml path")
+    p.add_argument("--scenario", default=None,
+                   help="built-in name or .toml path (default: sle_dah_ecmo)")
     p.add_argument("--start", help="case time to open at (default: a few minutes before "
                                    "the pre-ECMO blood gas)")
     p.add_argument("--speed", type=float, default=1.0, help="replay speed (1, 2, 5, 10, 60, "
                                                             "600, 3600)")
-    p.add_argument("--seed", type=int, default=0, help="noise seed")
+    p.add_argument("--seed", type=parse_seed, default=0, help="noise seed (0 .. 2**32-1)")
     p.add_argument("--fullscreen", action="store_true", help="open fullscreen")
     p.add_argument("--size", default=None, help="window size WxH (default 1600x1000)")
     p.add_argument("--headless", action="store_true",
@@ -108,12 +111,15 @@ def parse_options(argv: Sequence[str] | None) -> LaunchOptions:
             raise ReplayDataError(f"--screenshot {a.screenshot}: folder {folder} does not exist")
     if a.replay and not os.path.isfile(a.replay):
         raise ReplayDataError(f"--replay {a.replay}: no such session file")
+    check_replay_options(a.replay, a.scenario is not None, a.session_log)
+    check_outputs({"--alarm-log": a.alarm_log, "--session-log": a.session_log,
+                   "--screenshot": a.screenshot})
     for spec in a.inject:
         if "@" not in spec:
             raise ReplayDataError(f"--inject {spec}: use ID@TIME, e.g. pump_stop@ecmo_start+1d")
     if a.inject and not a.headless:
         raise ReplayDataError("--inject is for --headless runs; use the instructor console live")
-    return LaunchOptions(a.scenario, a.start, a.speed, a.seed, a.fullscreen,
+    return LaunchOptions(a.scenario or "sle_dah_ecmo", a.start, a.speed, a.seed, a.fullscreen,
                          _size(a.size) if a.size else DEFAULT_SIZE, a.headless, duration,
                          a.screenshot, a.alarm_log, a.mute, a.instructor, a.session_log,
                          a.replay, tuple(a.inject))
@@ -145,6 +151,8 @@ def run(opts: LaunchOptions) -> int:
                               f"({course.scenario.end:.0f} s)")
     if os.environ.get("QT_QPA_PLATFORM") == "offscreen":
         _quiet_offscreen_notice()
+    else:
+        check_qt_platform()  # Qt would abort the process (exit 134) without one
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
     app.setApplicationName("icu-dashboard")
     # Ctrl-C (or a TERM) ends the session cleanly: logs closed, exit 0. The frame timer
@@ -188,15 +196,17 @@ def run(opts: LaunchOptions) -> int:
     window = session.window
     window.resize(*opts.size)
     if opts.headless:
-        window.show()
-        session.advance_virtual(opts.duration)
-        session.settle_for_screenshot()
-        app.processEvents()
-        ok = window.grab().save(opts.screenshot, "PNG")
-        session.close()
-        window.close()
-        if not ok:
-            raise ReplayDataError(f"--screenshot {opts.screenshot}: could not write the PNG")
+        from dashboard.ui.screenshot import save_png
+
+        try:  # closed on Ctrl-C or SIGTERM too
+            window.show()
+            session.advance_virtual(opts.duration)
+            session.settle_for_screenshot()
+            app.processEvents()
+            save_png(window.grab(), opts.screenshot)
+        finally:
+            session.close()
+            window.close()
         return 0
     screens = app.screens()
     if session.console is not None and len(screens) > 1:
@@ -244,18 +254,24 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return debrief_main(args[1:])
     try:
-        return run(parse_options(args))
+        with terminate_raises():
+            return run(parse_options(args))
     except ReplayDataError as exc:
-        print(f"icu-dashboard: error: {exc}", file=sys.stderr)
+        print(f"icu-dashboard: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except ValueError as exc:
         # Session files and alarm profiles report their own file and line.
-        print(f"icu-dashboard: error: {exc}", file=sys.stderr)
+        print(f"icu-dashboard: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as exc:
         where = f" {exc.filename}:" if getattr(exc, "filename", None) else ""
-        print(f"icu-dashboard: error:{where} {exc.strerror or exc}", file=sys.stderr)
+        print(one_line(f"icu-dashboard: error:{where} {exc.strerror or exc}"), file=sys.stderr)
         return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        # Ctrl-C in a headless run (the window handles its own): files closed, no traceback.
+        return EXIT_INTERRUPTED
+    except Terminated:
+        return 0
 
 
 if __name__ == "__main__":

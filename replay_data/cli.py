@@ -192,8 +192,8 @@ def _sample_index(t: float, rate: float) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     sc = load_scenario(args.file)
     check_alarm_profile(sc)
-    print(f"{one_line(args.file)}: OK ({len(sc.events)} events, {len(sc.numeric_keyframes)} keyframed "
-          f"channels, {len(sc.draws)} result draws, {len(sc.injections)} injections)")
+    print(f"{one_line(args.file)}: OK ({len(sc.events)} events, "
+          f"{len(sc.numeric_keyframes)} keyframed channels, {len(sc.draws)} result draws, {len(sc.injections)} injections)")
     return 0
 
 

@@ -15,7 +15,6 @@ import io
 import math
 import os
 import statistics
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +30,7 @@ from dashboard.session_log import (
 )
 from replay_data.course import Course
 from replay_data.errors import one_line
+from replay_data.output_file import write_all
 from replay_data.perturbations import Perturbation
 from replay_data.timeexpr import format_case_time
 
@@ -475,12 +475,28 @@ def render_html(report: DebriefReport, course: Course, plots: Sequence[tuple[str
     return "\n".join(parts) + "\n"
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(cell: object) -> str:
+    """A cell a spreadsheet will not run: text starting with = + - @ (or tab, CR) gets a
+    leading apostrophe (OWASP's advice against CSV formula injection); plain numbers such
+    as -5 stay numbers."""
+    text = "" if cell is None else str(cell)
+    if text.startswith(_FORMULA_START):
+        try:
+            float(text)
+        except ValueError:
+            return "'" + text
+    return text
+
+
 def render_csv(rows: Iterable[TimelineRow]) -> bytes:
     buf = io.StringIO(newline="")
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(CSV_COLUMNS)
     for r in rows:
-        w.writerow(r.csv_row())
+        w.writerow([csv_safe(cell) for cell in r.csv_row()])
     # BOM: spreadsheet programs otherwise read the UTF-8 arrows and dashes as Latin-1.
     return buf.getvalue().encode("utf-8-sig")
 
@@ -501,29 +517,6 @@ def _check_out(session_path: Path, out_html: Path) -> Path:
         if p.exists() and p.resolve() == session_path.resolve():
             raise DebriefError(one_line(f"{p}: would overwrite the session file"))
     return csv_path
-
-
-def _write_atomic(files: Sequence[tuple[Path, bytes]]) -> None:
-    """Each file appears whole or not at all: write a temp file beside it, then rename.
-    Both temps are written before either rename, so a full disk touches neither."""
-    umask = os.umask(0)
-    os.umask(umask)
-    temps: list[str] = []
-    try:
-        for path, data in files:
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-            temps.append(tmp)
-            with os.fdopen(fd, "wb") as f:
-                os.fchmod(f.fileno(), 0o666 & ~umask)  # as open() would have made it
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-        for (path, _), tmp in zip(files, temps):
-            os.replace(tmp, path)
-    finally:
-        for tmp in temps:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
 
 
 def build_debrief(session_path: str | os.PathLike[str], out_html: str | os.PathLike[str]
@@ -578,5 +571,6 @@ def build_debrief(session_path: str | os.PathLike[str], out_html: str | os.PathL
         png = plots.render_trend(course, ch, grid, values[ch], markers, regions)
         images.append((course.catalogue.numeric(ch).label, plots.png_data_uri(png)))
     page = render_html(report, course, images, legend)
-    _write_atomic([(csv_path, render_csv(report.timeline)), (out, page.encode("utf-8"))])
+    write_all([(str(csv_path), render_csv(report.timeline)), (str(out), page.encode("utf-8"))],
+              "--out")
     return report

@@ -20,6 +20,7 @@ from dashboard.alarms import AlarmChange, Priority
 from dashboard.debrief import DebriefError, build_debrief, debrief_main
 from dashboard.debrief.report import DISCLAIMER, acknowledgement_rows
 from dashboard.session_log import SessionLogError, SessionRecorder, read_session
+from replay_data.output_file import OutputError
 from replay_data.timeexpr import format_case_time
 
 
@@ -213,8 +214,8 @@ def test_a_failed_write_leaves_no_half_file(built, tmp_path, monkeypatch):
     def no_rename(src: str, dst: str) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("dashboard.debrief.report.os.replace", no_rename)
-    with pytest.raises(OSError, match="No space"):
+    monkeypatch.setattr("replay_data.output_file.os.replace", no_rename)
+    with pytest.raises(OutputError, match=r"r\.(csv|html): No space"):
         build_debrief(report.session.path, tmp_path / "r.html")
     assert list(tmp_path.iterdir()) == []  # no report, no CSV, no temp files
 
