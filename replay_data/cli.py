@@ -193,7 +193,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     sc = load_scenario(args.file)
     check_alarm_profile(sc)
     print(f"{one_line(args.file)}: OK ({len(sc.events)} events, "
-          f"{len(sc.numeric_keyframes)} keyframed channels, {len(sc.draws)} result draws, {len(sc.injections)} injections)")
+          f"{len(sc.numeric_keyframes)} keyframed channels, {len(sc.draws)} result draws, "
+          f"{len(sc.injections)} injections)")
     return 0
 
 

@@ -137,7 +137,7 @@ def _check_existing(path: Path, fd: int, size: int, name: str,
         os.ftruncate(fd, 0)  # the only line was cut while being written: nothing to keep
         return
     if looks_like is not None and not looks_like(first):
-        raise OSError(0, f"exists and is not a {name}; choose another file")
+        raise OSError(0, f"exists and is not {_article(name)} {name}; choose another file")
     if last != b"\n":
         # A crash cut the last line: drop the fragment (it never was a record).
         with open(path, "rb") as f:
@@ -157,3 +157,7 @@ def _last_newline_end(f, size: int) -> int:  # noqa: ANN001
             return pos - step + i + 1
         pos -= step
     return 0
+
+
+def _article(name: str) -> str:
+    return "an" if name[:1].lower() in "aeiou" else "a"
