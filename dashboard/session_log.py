@@ -42,7 +42,7 @@ from dashboard.alarms.kinds import AlarmKind, Category, Priority
 from dashboard.core.jsonl import LineWriter, user_data_file
 from dashboard.session_checks import check_injection_names, check_perturbation, check_seed
 from replay_data.course import Course, Sample
-from replay_data.errors import one_line
+from replay_data.errors import ReplayDataError, one_line
 from replay_data.input_file import InputFileError, parse_json, read_bytes
 from replay_data.perturbations import Perturbation
 from replay_data.scenario import Effect, load_scenario
@@ -387,7 +387,10 @@ class RecordedSession:
 
 def course_for(session: RecordedSession) -> Course:
     """The session's course: its scenario and seed with its final perturbations."""
-    scenario = load_scenario(session.scenario)
+    try:
+        scenario = load_scenario(session.scenario)
+    except ReplayDataError as exc:  # the error names the session file, then the scenario's
+        raise SessionLogError(one_line(f"{session.path}: line 1: scenario: {exc}")) from None
     if scenario.id != session.scenario_id:
         raise SessionLogError(one_line(
             f"{session.path}: recorded on scenario {session.scenario_id!r} but "
