@@ -6,6 +6,7 @@ one line, no traceback, and nothing written on failure."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -23,7 +24,9 @@ REPO = Path(__file__).resolve().parents[1]
 SCENARIO = (REPO / "resources" / "scenarios" / "sle_dah_ecmo.toml").read_bytes()
 PROFILE = (REPO / "resources" / "alarm_profiles" / "sle_dah_ecmo.toml").read_bytes()
 BIN = Path(sys.executable).parent
-FUZZ = settings(max_examples=int(__import__('os').environ.get('FUZZ_EXAMPLES', 60)), deadline=None, derandomize=True,
+# FUZZ_EXAMPLES=400 for a longer hunt; derandomized so CI runs the same examples each time.
+FUZZ = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "60")), deadline=None,
+                derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,
                                        HealthCheck.too_slow])
 CLI_FUZZ = settings(max_examples=8, deadline=None, derandomize=True,
