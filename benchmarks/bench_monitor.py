@@ -1,6 +1,12 @@
 """Monitor frame-rate benchmark (a script, not a test).
 
     .venv/bin/python benchmarks/bench_monitor.py [--seconds 20] [--size 1600x1000]
+        [--role demo|monitor|instructor] [--paused]
+
+--role monitor measures the trainees' bedside monitor; --role instructor the bedside
+monitor with the console (and its live bedside copy) open beside it on one machine;
+--paused measures while the instructor has paused the clock (the bedside keeps sweeping
+the frozen moment).
 
 Runs the real window offscreen on the real wall clock at 1x and reports:
 frames painted per second, median and 95th-percentile paint time (sum of the paint
@@ -58,14 +64,20 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--size", default="1600x1000")
     ap.add_argument("--seeks", type=int, default=30)
+    ap.add_argument("--role", choices=("demo", "monitor", "instructor"), default="demo")
+    ap.add_argument("--paused", action="store_true")
     a = ap.parse_args()
     w, h = (int(x) for x in a.size.split("x"))
 
     app = QtWidgets.QApplication(sys.argv[:1])
     course = Course.load()
     session = MonitorSession.create(
-        course, start=course.scenario.resolve("abg_pre_ecmo-5m"), mute=True
+        course, start=course.scenario.resolve("abg_pre_ecmo-5m"), mute=True,
+        role="monitor" if a.role == "instructor" else a.role, instructor=a.role == "instructor"
     )
+    if session.console is not None:
+        session.console.resize(900, 1000)
+        session.console.show()
     win = session.window
     win.resize(w, h)
     win.show()
@@ -84,14 +96,17 @@ def main() -> int:
 
     # Steady state at 1x on the real clock, in the real event loop (app.exec), so the
     # CPU figure is what the app costs, not a polling loop's.
-    orig_frame = win.frame
+    if a.paused:
+        from dashboard.core.actions import PAUSE, Action, Actor
+
+        session.controller.apply(Action.make(PAUSE, {}, Actor("instructor", "console")))
 
     def frame() -> None:
         frame_no[0] += 1
-        orig_frame()
+        session.frame()
 
-    win.timer.timeout.disconnect()
-    win.timer.timeout.connect(frame)
+    session.timer.timeout.disconnect()
+    session.timer.timeout.connect(frame)
     # processEvents(WaitForMoreEvents) sleeps until the next event like exec() does (the
     # offscreen platform delivers no paint events inside a nested exec() here).
     def run_for(seconds: float) -> None:
@@ -111,17 +126,21 @@ def main() -> int:
     ticks = frame_no[0] - f0
 
     # Seek to random points and paint.
+    from dashboard.core.actions import Action, Actor
+
     rnd = random.Random(1)
     seek_ms = []
     for _ in range(a.seeks):
         t = rnd.uniform(course.scenario.monitoring_start, course.scenario.end - 60)
         t0 = time.perf_counter()
-        win.seek(t)
+        session.controller.apply(Action.make("seek", {"target": t},
+                                             Actor("instructor", "console")))
         win.repaint()
         app.processEvents()
         seek_ms.append((time.perf_counter() - t0) * 1000.0)
 
-    print(f"window {w}x{h}, 1x, {wall:.1f} s on the real clock")
+    print(f"{a.role} window {w}x{h}, 1x{' paused' if a.paused else ''}, "
+          f"{wall:.1f} s on the real clock")
     print(f"startup to first painted frame: {first_paint[0]:.2f} s")
     print(f"painted frames per second: {painted_frames / wall:.1f}")
     print(

@@ -1,27 +1,34 @@
-"""`icu-dashboard`: the bedside monitor on the case.
+"""`icu-dashboard`: the bedside monitor on the case, in one of three roles.
 
-    icu-dashboard [--scenario S] [--start T] [--speed X] [--seed N] [--fullscreen] [--size WxH]
-    icu-dashboard --headless --start T --duration SEC [--speed X] [--size WxH] --screenshot OUT.png
-    icu-dashboard --instructor [--session-log PATH]     (trainee monitor + instructor console)
-    icu-dashboard --replay SESSION.jsonl                (play a recorded session back)
+    icu-dashboard [options]                  demo: one window with the replay controls
+    icu-dashboard instructor [options]       the instructor console (runs the clock and the
+    icu-dashboard --instructor [options]       disturbances) and the bedside monitor
+    icu-dashboard monitor [options]          the trainees' bedside monitor only
+    icu-dashboard --replay SESSION.jsonl     play a recorded session back (demo window)
     icu-dashboard debrief SESSION.jsonl --out REPORT.html
 
-Headless runs offscreen on a virtual clock: case time advances by SEC as fast as the
-machine can (every case second reaches the numerics and the alarms), only the last
-frame is painted and saved. Bad arguments or files: one line on stderr, exit code 2.
+Headless (`--headless --duration D`) runs on a virtual clock: case time advances by D as
+fast as the machine can (every case second reaches the numerics and the alarms); with
+--screenshot only the last frame is painted and saved. An instructor or monitor run
+headless without --screenshot needs no Qt at all. Bad arguments or files: one line on
+stderr, exit code 2.
+
+Each role has its own parser (`ROLES`) and run function, so a role gains options (e.g.
+network ones) in one place.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import re
 import signal
 import sys
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
-from dashboard.launch_checks import check_outputs, check_qt_platform, check_replay_options
+from dashboard.launch_checks import check_outputs, check_qt_platform
 from replay_data.cli import OneLineParser, parse_seed
 from replay_data.errors import ReplayDataError, one_line
 from replay_data.interrupts import EXIT_INTERRUPTED, Terminated, terminate_raises
@@ -29,13 +36,27 @@ from replay_data.timeexpr import parse_duration
 
 EXIT_BAD_INPUT = 2
 DEFAULT_SIZE = (1600, 1000)
+DEFAULT_SCENARIO = "sle_dah_ecmo"
+ROLES_TEXT = """\
+roles:
+  icu-dashboard [options]             demo: one window with the replay controls
+  icu-dashboard instructor [options]  instructor console (clock, disturbances, a live copy
+                                      of the bedside screen) + the bedside monitor
+                                      (also: icu-dashboard --instructor)
+  icu-dashboard monitor [options]     the trainees' bedside monitor: numerics, waveforms,
+                                      trends, alarm keys and limits; no replay controls
+  icu-dashboard debrief SESSION.jsonl --out REPORT.html
+Run `icu-dashboard ROLE --help` for a role's options."""
+TIMES_TEXT = ("Times T: seconds from admission, <event>, <event>+<dur>, <event>-<dur> "
+              "(dur like 90s, 15m, 2h, 1d).")
 
 
 @dataclass(frozen=True)
 class LaunchOptions:
+    role: str  # demo | instructor | monitor
     scenario: str
     start: str | None
-    speed: float
+    speed: float | None  # None: 1x (a replay: the recorded speeds)
     seed: int
     fullscreen: bool
     size: tuple[int, int]
@@ -44,10 +65,10 @@ class LaunchOptions:
     screenshot: str | None
     alarm_log: str | None
     mute: bool
-    instructor: bool
-    session_log: str | None
-    replay: str | None
-    inject: tuple[str, ...]
+    session_log: str | None = None
+    replay: str | None = None
+    inject: tuple[str, ...] = ()
+    extra: dict = field(default_factory=dict)  # options a role adds (e.g. network)
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -60,84 +81,165 @@ def _size(text: str) -> tuple[int, int]:
     return w, h
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = OneLineParser(prog="icu-dashboard",
-                description="ICU bedside monitor replaying a VV-ECMO case. "
-                            "Training simulator, not a medical device.",
-                epilog="Times T: seconds from admission, <event>, <event>+<dur>, <event>-<dur> "
-                       "(dur like 90s, 15m, 2h, 1d). Keys: Space play/pause, Left/Right 10 s "
-                       "(Shift: 10 min), [ ] speed, Home/End, F11 fullscreen.")
-    p.add_argument("--scenario", default=None,
-                   help="built-in name or .toml path (default: sle_dah_ecmo)")
+# ------------------------------------------------------------------------------ parsers
+
+
+def _parser(prog: str, description: str, epilog: str) -> argparse.ArgumentParser:
+    return OneLineParser(prog=prog, description=description, epilog=epilog,
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def _common(p: argparse.ArgumentParser, *, speed: bool = True,
+            screenshot_required: bool = False) -> None:
+    p.add_argument("--scenario", default=None, help="built-in name or .toml path "
+                                                    f"(default {DEFAULT_SCENARIO})")
     p.add_argument("--start", help="case time to open at (default: a few minutes before "
                                    "the pre-ECMO blood gas)")
-    p.add_argument("--speed", type=float, default=1.0, help="replay speed (1, 2, 5, 10, 60, "
-                                                            "600, 3600)")
-    p.add_argument("--seed", type=parse_seed, default=0, help="noise seed (0 .. 2**32-1)")
+    if speed:
+        p.add_argument("--speed", type=float, default=None,
+                       help="replay speed (1, 2, 5, 10, 60, 600, 3600; default 1)")
+    p.add_argument("--seed", type=parse_seed, default=None,
+                   help="noise seed, 0 .. 2**32-1 (default 0)")
     p.add_argument("--fullscreen", action="store_true", help="open fullscreen")
     p.add_argument("--size", default=None, help="window size WxH (default 1600x1000)")
     p.add_argument("--headless", action="store_true",
-                   help="render offscreen on a virtual clock and exit (needs --screenshot)")
+                   help="run offscreen on a virtual clock for --duration and exit"
+                        + (" (needs --screenshot)" if screenshot_required else ""))
     p.add_argument("--duration", default="0", help="headless: case time to advance, e.g. 90s")
     p.add_argument("--screenshot", help="headless: PNG file for the last frame")
     p.add_argument("--alarm-log", help="alarm log (JSON Lines); default: user data folder")
     p.add_argument("--mute", action="store_true", help="no alarm sound")
-    p.add_argument("--instructor", action="store_true",
-                   help="also open the instructor console (a second window)")
-    p.add_argument("--session-log", help="record the session (JSON Lines); with --instructor "
-                                         "the default is the user data folder")
-    p.add_argument("--replay", help="play a recorded session file back")
+
+
+def _recording(p: argparse.ArgumentParser, default_note: str) -> None:
+    p.add_argument("--session-log", help=f"record the session (JSON Lines); {default_note}")
     p.add_argument("--inject", action="append", default=[], metavar="ID@T",
                    help="headless: start injection ID at case time T (repeatable), "
                         "e.g. pump_stop@ecmo_start+1d")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The demo role (no subcommand), which also takes --instructor and --replay."""
+    p = _parser("icu-dashboard",
+                "ICU bedside monitor replaying a VV-ECMO case. Training simulator, not a "
+                "medical device.\n\n" + ROLES_TEXT,
+                TIMES_TEXT + " Keys: Space play/pause, Left/Right 10 s (Shift: 10 min), "
+                "[ ] speed, Home/End, F11 fullscreen; A acknowledge, S audio pause, "
+                "P alarm pause, L limits.")
+    _common(p, screenshot_required=True)
+    p.add_argument("--instructor", action="store_true",
+                   help="run as the instructor (same as `icu-dashboard instructor`)")
+    _recording(p, "with --instructor the default is the user data folder")
+    p.add_argument("--replay", metavar="SESSION.jsonl",
+                   help="play a recorded session back (recorded speeds unless --speed)")
     return p
 
 
-def parse_options(argv: Sequence[str] | None) -> LaunchOptions:
-    a = build_parser().parse_args(argv)
-    if not (0 < a.speed <= 3600):
-        raise ReplayDataError(f"--speed {a.speed:g}: between 0 and 3600")
+def build_instructor_parser() -> argparse.ArgumentParser:
+    p = _parser("icu-dashboard instructor",
+                "Instructor: the console runs the clock and the disturbances and shows a "
+                "live copy of the bedside screen; the bedside monitor opens beside it (on "
+                "the second screen if there is one, side by side if both fit, else as tabs "
+                "of one window). The session is recorded.",
+                TIMES_TEXT + " Headless: --duration D [--inject ID@T] [--session-log P] "
+                "runs the session on a virtual clock without any window; with "
+                "--screenshot S.png it paints the console's last frame.")
+    _common(p)
+    _recording(p, "default: the user data folder")
+    return p
+
+
+def build_monitor_parser() -> argparse.ArgumentParser:
+    p = _parser("icu-dashboard monitor",
+                "The trainees' bedside monitor: numerics, waveforms, trends, alarm keys "
+                "(A acknowledge, S audio pause, P alarm pause, L limits). No play, pause, "
+                "speed, timeline or jump; the case runs at 1x from --start.",
+                TIMES_TEXT + " Headless: --duration D [--alarm-log P] [--screenshot S.png].")
+    _common(p, speed=False)
+    return p
+
+
+# Options every LaunchOptions field takes; anything else a role's parser adds (e.g.
+# --broker, --room, --display) travels in LaunchOptions.extra.
+_KNOWN = {"scenario", "start", "speed", "seed", "fullscreen", "size", "headless", "duration",
+          "screenshot", "alarm_log", "mute", "session_log", "replay", "inject", "instructor"}
+
+
+def parse_options(argv: Sequence[str] | None, role: str = "demo") -> LaunchOptions:
+    return launch_options(ROLES[role].parser().parse_args(argv), role)
+
+
+def launch_options(a: argparse.Namespace, role: str) -> LaunchOptions:
+    """Check the parsed arguments of a monitor role (demo, instructor, monitor)."""
+    if getattr(a, "instructor", False):
+        role = "instructor"
+    speed = getattr(a, "speed", None)
+    if speed is not None and not (0 < speed <= 3600):
+        raise ReplayDataError(f"--speed {speed:g}: between 0 and 3600")
     try:
         duration = parse_duration(a.duration)
     except ReplayDataError as exc:
         raise ReplayDataError(f"--duration {a.duration}: {exc}") from None
-    if a.headless and not a.screenshot:
+    replay = getattr(a, "replay", None)
+    inject = tuple(getattr(a, "inject", ()))
+    session_log = getattr(a, "session_log", None)
+    if a.headless and not a.screenshot and role == "demo":
         raise ReplayDataError("--headless needs --screenshot OUT.png")
+    if a.headless and duration <= 0 and role != "demo":
+        raise ReplayDataError("--headless needs --duration D (case time to run), e.g. 10m")
+    if a.screenshot and not a.headless:
+        raise ReplayDataError("--screenshot is for --headless runs")
     if a.screenshot and not a.screenshot.lower().endswith(".png"):
         raise ReplayDataError(f"--screenshot {a.screenshot}: must be a .png file")
     if a.screenshot:
         folder = os.path.dirname(os.path.abspath(a.screenshot))
         if not os.path.isdir(folder):
             raise ReplayDataError(f"--screenshot {a.screenshot}: folder {folder} does not exist")
-    if a.replay and not os.path.isfile(a.replay):
-        raise ReplayDataError(f"--replay {a.replay}: no such session file")
-    check_replay_options(a.replay, a.scenario is not None, a.session_log)
-    check_outputs({"--alarm-log": a.alarm_log, "--session-log": a.session_log,
+    if replay:
+        clash = [name for name, given in (("--scenario", a.scenario), ("--seed", a.seed),
+                                          ("--session-log", session_log),
+                                          ("--instructor", role != "demo"),
+                                          ("--inject", inject)) if given]
+        if clash:
+            raise ReplayDataError(f"--replay plays the recorded session as it was: it does "
+                                  f"not take {', '.join(clash)}")
+        if not os.path.isfile(replay):
+            raise ReplayDataError(f"--replay {replay}: no such session file")
+    check_outputs({"--alarm-log": a.alarm_log, "--session-log": session_log,
                    "--screenshot": a.screenshot})
-    for spec in a.inject:
+    for spec in inject:
         if "@" not in spec:
             raise ReplayDataError(f"--inject {spec}: use ID@TIME, e.g. pump_stop@ecmo_start+1d")
-    if a.inject and not a.headless:
+    if inject and not a.headless:
         raise ReplayDataError("--inject is for --headless runs; use the instructor console live")
-    return LaunchOptions(a.scenario or "sle_dah_ecmo", a.start, a.speed, a.seed, a.fullscreen,
+    extra = {k: v for k, v in vars(a).items() if k not in _KNOWN}
+    return LaunchOptions(role, a.scenario or DEFAULT_SCENARIO, a.start, speed,
+                         0 if a.seed is None else a.seed, a.fullscreen,
                          _size(a.size) if a.size else DEFAULT_SIZE, a.headless, duration,
-                         a.screenshot, a.alarm_log, a.mute, a.instructor, a.session_log,
-                         a.replay, tuple(a.inject))
+                         a.screenshot, a.alarm_log, a.mute, session_log, replay, inject,
+                         extra)
 
 
-def run(opts: LaunchOptions) -> int:
-    if opts.headless:
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    # Qt is imported only now, so `--help` and argument errors stay fast and Qt-free.
-    from PySide6 import QtWidgets
+# ------------------------------------------------------------------------------ shared steps
 
-    from dashboard.session import MonitorSession
-    from dashboard.session_log import course_for, default_session_path, read_session
+
+@dataclass
+class Prepared:
+    """What every role resolves before any file is created or any window opens."""
+    course: object  # replay_data.course.Course
+    start: float
+    planned: list[tuple[str, float]]
+    recording: object | None = None  # RecordedSession for --replay
+
+
+def prepare(opts: LaunchOptions) -> Prepared:
     from replay_data.course import Course
     from replay_data.scenario import load_scenario
 
     recording = None
     if opts.replay:
+        from dashboard.session_log import course_for, read_session
+
         recording = read_session(opts.replay)
         course = course_for(recording)
         start = recording.start if opts.start is None else \
@@ -149,27 +251,6 @@ def run(opts: LaunchOptions) -> int:
     if opts.headless and start + opts.duration > course.scenario.end:
         raise ReplayDataError(f"--start + --duration runs past the end of the scenario "
                               f"({course.scenario.end:.0f} s)")
-    if os.environ.get("QT_QPA_PLATFORM") == "offscreen":
-        _quiet_offscreen_notice()
-    else:
-        check_qt_platform()  # Qt would abort the process (exit 134) without one
-    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
-    app.setApplicationName("icu-dashboard")
-    # Ctrl-C (or a TERM) ends the session cleanly: logs closed, exit 0. The frame timer
-    # runs Python often enough for the handler to be called promptly; a stop during
-    # start-up is remembered, because quit() before exec() would be lost.
-    stop_requested: list[int] = []
-
-    def stop(signum: int, _frame: object) -> None:
-        stop_requested.append(signum)
-        app.quit()
-
-    if not opts.headless:
-        signal.signal(signal.SIGINT, stop)
-        signal.signal(signal.SIGTERM, stop)
-    from dashboard.alarms import default_log_path
-
-    # Resolve everything the user typed before any file is created.
     planned = []
     for spec in opts.inject:
         name, _, when = spec.partition("@")
@@ -177,61 +258,223 @@ def run(opts: LaunchOptions) -> int:
             known = ", ".join(course.scenario.injections)
             raise ReplayDataError(f"--inject {spec}: unknown injection {name!r} (known: {known})")
         planned.append((name, course.scenario.resolve_option("--inject", when)))
-
-    log_path = opts.alarm_log or default_log_path()
-    session_path = opts.session_log
-    if session_path is None and opts.instructor and not opts.replay:
-        session_path = str(default_session_path())
-    common = {"virtual_clock": opts.headless, "alarm_log": log_path,
-              "mute": opts.mute or opts.headless}
     if recording is not None:
-        session = MonitorSession.from_recording(recording, course, **common)
-        if opts.start is not None:
-            session.window.seek(start)
-    else:
-        session = MonitorSession.create(course, start=start, speed=opts.speed,
-                                        session_log=session_path, instructor=opts.instructor,
-                                        scenario_name=opts.scenario, **common)
-    session.schedule_injections(planned)
-    window = session.window
-    window.resize(*opts.size)
-    if opts.headless:
-        from dashboard.ui.screenshot import save_png
+        # Every recorded action checked against the scenario before anything runs.
+        from dashboard.core.actions import ActionError
+        from dashboard.core.clock import ManualWall
+        from dashboard.core.session_controller import SessionController
 
-        try:  # closed on Ctrl-C or SIGTERM too
-            window.show()
-            session.advance_virtual(opts.duration)
-            session.settle_for_screenshot()
-            app.processEvents()
-            save_png(window.grab(), opts.screenshot)
+        probe = SessionController(course, start=start, wall=ManualWall())
+        try:
+            probe.replay(recording.replay_actions())
+        except ActionError as exc:
+            raise ReplayDataError(str(exc)) from None
         finally:
-            session.close()
-            window.close()
-        return 0
-    screens = app.screens()
-    if session.console is not None and len(screens) > 1:
-        # Two screens: the trainees' monitor goes to the second one, the console stays.
-        window.move(screens[1].availableGeometry().topLeft())
-    if opts.fullscreen:
-        window.showFullScreen()
+            probe.close()
+    return Prepared(course, start, planned, recording)
+
+
+def _alarm_log_path(opts: LaunchOptions) -> str:
+    from dashboard.alarms import default_log_path
+
+    return opts.alarm_log or str(default_log_path())
+
+
+def _ticks_for(duration: float) -> int:
+    """Headless runs tick about once a case minute: results do not depend on it (actions
+    apply at their case times), it only bounds the work of one tick."""
+    return max(1, math.ceil(duration / 60))
+
+
+def run_core_headless(opts: LaunchOptions, prep: Prepared, *, session_log: str | None,
+                      display: str) -> int:
+    """An instructor or monitor run headless without a screenshot: the controller alone
+    on a virtual clock -- no Qt imported."""
+    from dashboard.core.actions import INJECT, SCRIPT, Action, Actor
+    from dashboard.core.clock import ManualWall
+    from dashboard.core.session_controller import SessionController, SystemProblem
+
+    controller = SessionController(prep.course, start=prep.start,
+                                   speed=opts.speed or 1.0, wall=ManualWall(),
+                                   alarm_log=_alarm_log_path(opts), session_log=session_log,
+                                   scenario_name=opts.scenario, display=display)
+    controller.subscribe(lambda ev: isinstance(ev, SystemProblem) and print(
+        f"icu-dashboard: {ev.message}", file=sys.stderr))
+    try:
+        if controller.recorder is not None:
+            print(f"icu-dashboard: recording the session to {controller.recorder.path}",
+                  file=sys.stderr)
+        for name, when in prep.planned:
+            controller.apply(Action.make(INJECT, {"injection": name, "start": when},
+                                         Actor(SCRIPT, "script")), strict=True)
+        controller.advance(opts.duration, _ticks_for(opts.duration))
+    finally:
+        controller.close()
+    return 0
+
+
+def _qt_app(opts: LaunchOptions):  # noqa: ANN202
+    if opts.headless:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    # Qt is imported only now, so `--help` and argument errors stay fast and Qt-free.
+    from PySide6 import QtWidgets
+
+    if os.environ.get("QT_QPA_PLATFORM") == "offscreen":
+        _quiet_offscreen_notice()
     else:
-        window.show()
-    if session.console is not None:
-        session.console.resize(900, 700)
-        if len(screens) == 1:
-            # One screen: beside the monitor where it fits, so neither hides the other.
-            area = screens[0].availableGeometry()
-            x = min(window.frameGeometry().right() + 1, max(area.left(), area.right() - 900))
-            session.console.move(x, area.top())
-        session.console.show()
+        check_qt_platform()  # Qt would abort the process (exit 134) without one
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
+    app.setApplicationName("icu-dashboard")
+    if not opts.headless:
+        # Ctrl-C (or a TERM) ends the session cleanly: logs closed, exit 0. The frame
+        # timer runs Python often enough for the handler to be called promptly; a stop
+        # during start-up is remembered, because quit() before exec() would be lost.
+        def stop(signum: int, _frame: object) -> None:
+            _STOP_REQUESTED.append(signum)
+            app.quit()
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+    return app
+
+
+_STOP_REQUESTED: list[int] = []
+
+
+def _run_event_loop(app, session, opts: LaunchOptions) -> int:  # noqa: ANN001
+    stop_requested = _STOP_REQUESTED
     if session.recorder is not None:
-        print(f"icu-dashboard: recording the session to {session.recorder.path}", file=sys.stderr)
+        print(f"icu-dashboard: recording the session to {session.recorder.path}",
+              file=sys.stderr)
     if stop_requested:
         session.close()
         return 0
-    code = app.exec()
-    session.close()
+    try:
+        code = app.exec()
+    finally:
+        session.close()
     return int(code)
+
+
+def _save_png(widget, path: str) -> None:  # noqa: ANN001
+    """The frame as a PNG through the output rules (replay_data.output_file): whole or
+    not at all for a file, written through a device or pipe, and a failure says why."""
+    from dashboard.ui.screenshot import save_png
+
+    save_png(widget.grab().toImage(), path)
+
+
+def _headless_screenshot(app, session, widget, opts: LaunchOptions) -> int:  # noqa: ANN001
+    try:
+        widget.resize(*opts.size)
+        widget.show()
+        session.advance_virtual(opts.duration, _ticks_for(opts.duration))
+        session.settle_for_screenshot()
+        app.processEvents()
+        _save_png(widget, opts.screenshot)
+    finally:
+        session.close()
+        widget.close()
+    return 0
+
+
+# ------------------------------------------------------------------------------ roles
+
+
+def run_demo(opts: LaunchOptions) -> int:
+    prep = prepare(opts)
+    app = _qt_app(opts)
+    from dashboard.session import MonitorSession
+
+    common = {"virtual_clock": opts.headless, "alarm_log": _alarm_log_path(opts),
+              "mute": opts.mute or opts.headless}
+    if prep.recording is not None:
+        session = MonitorSession.from_recording(prep.recording, prep.course,
+                                                speed=opts.speed, **common)
+        if opts.start is not None:
+            session.window.seek(prep.start)
+    else:
+        session = MonitorSession.create(prep.course, start=prep.start,
+                                        speed=opts.speed or 1.0,
+                                        session_log=opts.session_log,
+                                        scenario_name=opts.scenario, **common)
+    for name, when in prep.planned:
+        session.schedule_injection(name, when)
+    if opts.headless:
+        return _headless_screenshot(app, session, session.window, opts)
+    session.window.resize(*opts.size)
+    session.window.showFullScreen() if opts.fullscreen else session.window.show()
+    return _run_event_loop(app, session, opts)
+
+
+def run_instructor(opts: LaunchOptions) -> int:
+    from dashboard.session_log import default_session_path
+
+    prep = prepare(opts)
+    session_path = opts.session_log or str(default_session_path())
+    if opts.headless and not opts.screenshot:
+        return run_core_headless(opts, prep, session_log=session_path, display="console")
+    app = _qt_app(opts)
+    from dashboard.session import MonitorSession
+    from dashboard.ui.placement import place_instructor
+
+    session = MonitorSession.create(prep.course, start=prep.start, speed=opts.speed or 1.0,
+                                    virtual_clock=opts.headless,
+                                    alarm_log=_alarm_log_path(opts), session_log=session_path,
+                                    instructor=True, scenario_name=opts.scenario,
+                                    mute=opts.mute or opts.headless)
+    for name, when in prep.planned:
+        session.schedule_injection(name, when)
+    if opts.headless:
+        return _headless_screenshot(app, session, session.console, opts)
+    session.extra_windows.append(place_instructor(app, session.window, session.console,
+                                                  fullscreen=opts.fullscreen))
+    return _run_event_loop(app, session, opts)
+
+
+def run_monitor(opts: LaunchOptions) -> int:
+    prep = prepare(opts)
+    if opts.headless and not opts.screenshot:
+        return run_core_headless(opts, prep, session_log=None, display="monitor")
+    app = _qt_app(opts)
+    from dashboard.session import MonitorSession
+
+    session = MonitorSession.create(prep.course, start=prep.start, role="monitor",
+                                    virtual_clock=opts.headless,
+                                    alarm_log=_alarm_log_path(opts),
+                                    mute=opts.mute or opts.headless, scenario_name=opts.scenario)
+    if opts.headless:
+        return _headless_screenshot(app, session, session.window, opts)
+    session.window.resize(*opts.size)
+    session.window.showFullScreen() if opts.fullscreen else session.window.show()
+    return _run_event_loop(app, session, opts)
+
+
+@dataclass(frozen=True)
+class RoleEntry:
+    """One way to run: its parser, how its arguments are checked into options, and its
+    run function. A role that is not a monitor (e.g. a broker) brings its own `options`."""
+    parser: Callable[[], argparse.ArgumentParser]
+    run: Callable[[object], int]
+    options: Callable[[argparse.Namespace, str], object] = launch_options
+
+
+ROLES: dict[str, RoleEntry] = {
+    "demo": RoleEntry(build_parser, run_demo),
+    "instructor": RoleEntry(build_instructor_parser, run_instructor),
+    "monitor": RoleEntry(build_monitor_parser, run_monitor),
+}
+
+
+def run(opts: LaunchOptions) -> int:
+    return ROLES[opts.role].run(opts)
+
+
+def run_role(role: str, args: Sequence[str]) -> int:
+    entry = ROLES[role]
+    opts = entry.options(entry.parser().parse_args(args), role)
+    role = getattr(opts, "role", role)  # the demo parser's --instructor
+    return ROLES[role].run(opts)
 
 
 def _quiet_offscreen_notice() -> None:
@@ -253,9 +496,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         from dashboard.debrief import debrief_main
 
         return debrief_main(args[1:])
+    role = "demo"
+    if args[:1] and args[0] in ROLES and args[0] != "demo":
+        role, args = args[0], args[1:]
     try:
         with terminate_raises():
-            return run(parse_options(args))
+            return run_role(role, args)
+    except KeyboardInterrupt:
+        # Ctrl-C in a headless run: files were closed on the way out; no traceback.
+        return EXIT_INTERRUPTED
+    except Terminated:
+        return 0  # SIGTERM in a headless run: a requested stop, files closed
     except ReplayDataError as exc:
         print(f"icu-dashboard: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -267,11 +518,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f" {exc.filename}:" if getattr(exc, "filename", None) else ""
         print(one_line(f"icu-dashboard: error:{where} {exc.strerror or exc}"), file=sys.stderr)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        # Ctrl-C in a headless run (the window handles its own): files closed, no traceback.
-        return EXIT_INTERRUPTED
-    except Terminated:
-        return 0
 
 
 if __name__ == "__main__":

@@ -2,8 +2,6 @@
 
 - outputs: each output (alarm log, session file, screenshot) in an existing folder, and no
   two of them on one file (the second would silently destroy the first);
-- --replay plays a recorded session: a --scenario or --session-log it would ignore is
-  refused rather than silently dropped;
 - the Qt platform: without a usable one Qt aborts the process (exit 134) inside
   QApplication(); it is probed in a child process first so the user gets one line.
 """
@@ -27,16 +25,6 @@ def check_outputs(outputs: dict[str, str | None]) -> None:
         if path:
             check_folder(path, option)
     check_distinct(outputs)
-
-
-def check_replay_options(replay: str | None, scenario_given: bool, session_log: str | None
-                         ) -> None:
-    if not replay:
-        return
-    if scenario_given:
-        raise ReplayDataError("--replay plays the session's own scenario; leave out --scenario")
-    if session_log:
-        raise ReplayDataError("--replay does not record a new session; leave out --session-log")
 
 
 def _platform_name() -> str:

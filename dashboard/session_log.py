@@ -11,14 +11,21 @@ recorded. Keys in order: type, case_time, wall_time (ISO 8601, UTC), then the
 type's own keys; non-finite numbers are written as null.
 
     session_start         format, scenario, scenario_id, seed, start, speed
-    instructor            action (play, pause, speed, seek, jump) + its fields
-    perturbation          perturbation: every Perturbation field, effects included
-    perturbation_stopped  id (stopped at case_time)
+    instructor            action (play, pause, speed, seek, jump, freeze_screen) + its
+                          fields, display
+    perturbation          perturbation: every Perturbation field, effects included;
+                          display
+    perturbation_stopped  id (stopped at case_time), display
     alarm                 event, alarm_id, channel, value, limit, priority, message,
                           kind, category (one AlarmChange)
     trainee               action (acknowledge, audio_pause, audio_off, alarm_pause,
-                          alarm_off, limits) + its fields
+                          alarm_off, limits) + its fields, display
     snapshot              values (finite numerics only), flags
+
+Action names and their fields are those of dashboard.core.actions; a recorded action is
+read back through Action.make, so every field is checked (type, finite, range) with the
+file and line in the message. `display` names the screen the action came from ("console",
+"bed-1", "demo"); files written before it existed read with display "".
 
 Case time is not monotonic in a file: the instructor may seek back. File order is
 the order things happened.
@@ -39,6 +46,8 @@ from typing import Any
 
 from dashboard.alarms.engine import AlarmChange
 from dashboard.alarms.kinds import AlarmKind, Category, Priority
+from dashboard.core import actions as acts
+from dashboard.core.actions import RECORD_TYPE, ActionError, Actor
 from dashboard.core.jsonl import LineWriter, user_data_file
 from dashboard.session_checks import check_injection_names, check_perturbation, check_seed
 from replay_data.course import Course, Sample
@@ -49,23 +58,9 @@ from replay_data.scenario import Effect, load_scenario
 
 FORMAT_VERSION = 1
 
-# Required fields of each action; more may be given (e.g. acknowledge's alarm_id).
-# A closed list so that a typo in the app fails at once, not in a debrief weeks later.
-INSTRUCTOR_ACTIONS: dict[str, tuple[str, ...]] = {
-    "play": (),
-    "pause": (),
-    "speed": ("value",),
-    "seek": ("target",),
-    "jump": ("event",),
-}
-TRAINEE_ACTIONS: dict[str, tuple[str, ...]] = {
-    "acknowledge": (),  # alarm_id: one alarm; absent or null: all
-    "audio_pause": (),  # on: false ends it early
-    "audio_off": (),  # on: true / false
-    "alarm_pause": (),  # on: false ends it early
-    "alarm_off": ("target",),  # on: true / false; the engine supports it
-    "limits": ("parameter",),  # low, high
-}
+# Recorded actions by record type (from dashboard.core.actions, the one list of names).
+INSTRUCTOR_ACTIONS = tuple(k for k, v in RECORD_TYPE.items() if v == "instructor")
+TRAINEE_ACTIONS = tuple(k for k, v in RECORD_TYPE.items() if v == "trainee")
 RECORD_TYPES = (
     "session_start", "instructor", "perturbation", "perturbation_stopped", "alarm", "trainee",
     "snapshot",
@@ -120,10 +115,15 @@ def _jsonable(name: str, value: object) -> object:
         raise ValueError(f"cannot record {name}={value!r}: not plain data") from None
 
 
+def _display(display: str | None) -> dict[str, str]:
+    return {} if display is None else {"display": str(display)}
+
+
 def perturbation_to_data(p: Perturbation) -> dict[str, Any]:
     """Every field, effects included: enough to rebuild the exact Perturbation."""
     d = dataclasses.asdict(p)
     d["flags"] = list(p.flags)
+    d["effects"] = list(d["effects"])  # plain JSON data: lists, as a reader gets them
     return d
 
 
@@ -182,27 +182,30 @@ class SessionRecorder:
         }, header=True)
         self._started = True
 
-    def instructor(self, t: float, action: str, **fields: object) -> None:
-        self._action("instructor", INSTRUCTOR_ACTIONS, t, action, fields)
+    def instructor(self, t: float, action: str, *, display: str | None = None,
+                   **fields: object) -> None:
+        self._action("instructor", INSTRUCTOR_ACTIONS, t, action, fields, display)
 
-    def trainee(self, t: float, action: str, **fields: object) -> None:
-        self._action("trainee", TRAINEE_ACTIONS, t, action, fields)
+    def trainee(self, t: float, action: str, *, display: str | None = None,
+                **fields: object) -> None:
+        self._action("trainee", TRAINEE_ACTIONS, t, action, fields, display)
 
-    def perturbation(self, t: float, p: Perturbation) -> None:
+    def perturbation(self, t: float, p: Perturbation, *, display: str | None = None) -> None:
         """An injection or override the instructor started (p.start may differ from t)."""
         if p.id in self._perturbations:
             raise ValueError(f"perturbation id {p.id!r} already recorded in this session: "
                              "ids must be unique so that a stop names one perturbation")
-        self._emit("perturbation", t, {"perturbation": perturbation_to_data(p)})
+        self._emit("perturbation", t, {"perturbation": perturbation_to_data(p),
+                                       **_display(display)})
         self._perturbations[p.id] = False
 
-    def perturbation_stopped(self, t: float, pid: str) -> None:
+    def perturbation_stopped(self, t: float, pid: str, *, display: str | None = None) -> None:
         """The instructor ended perturbation `pid` at case time t (see stopped_at)."""
         if pid not in self._perturbations:
             raise ValueError(f"perturbation {pid!r} was not recorded in this session")
         if self._perturbations[pid]:
             raise ValueError(f"perturbation {pid!r} was already stopped")
-        self._emit("perturbation_stopped", t, {"id": pid})
+        self._emit("perturbation_stopped", t, {"id": pid, **_display(display)})
         self._perturbations[pid] = True
 
     def write(self, change: AlarmChange) -> None:
@@ -225,18 +228,12 @@ class SessionRecorder:
 
     # ------------------------------------------------------------------ plumbing
 
-    def _action(self, kind: str, known: dict[str, tuple[str, ...]], t: float, action: str,
-                fields: dict[str, object]) -> None:
+    def _action(self, kind: str, known: tuple[str, ...], t: float, action: str,
+                fields: dict[str, object], display: str | None) -> None:
         if action not in known:
             raise ValueError(f"unknown {kind} action {action!r} (known: {', '.join(known)})")
-        missing = [f for f in known[action] if f not in fields]
-        if missing:
-            raise ValueError(f"{kind} action {action!r} needs {', '.join(missing)}")
-        clash = [k for k in fields if k in (*_COMMON_KEYS, "action")]
-        if clash:
-            raise ValueError(f"{kind} action fields may not be named {', '.join(clash)}")
-        data = {"action": action, **{k: _jsonable(k, v) for k, v in fields.items()}}
-        self._emit(kind, t, data)
+        args = acts.check_args(action, {k: _jsonable(k, v) for k, v in fields.items()})
+        self._emit(kind, t, {"action": action, **args, **_display(display)})
 
     def _emit(self, kind: str, t: float, data: dict[str, object], header: bool = False) -> None:
         if self._out.closed:
@@ -273,8 +270,9 @@ class Entry:
 
 
 @dataclass(frozen=True)
-class Action:
-    """An instructor or trainee action; fields are its own keys (value, alarm_id, ...)."""
+class RecordedAction:
+    """An instructor or trainee action as recorded; fields are its own keys (value,
+    alarm_id, ...), checked and with defaults filled in; display "" in older files."""
 
     line: int
     case_time: float
@@ -282,6 +280,16 @@ class Action:
     actor: str  # instructor | trainee
     action: str
     fields: Mapping[str, Any]
+    display: str = ""
+    origin: str = ""  # "FILE: line N", for messages
+
+    def to_action(self) -> acts.Action:
+        """The action to replay through SessionController.apply."""
+        return acts.Action.make(self.action, self.fields, Actor(self.actor, self.display
+                                or "recorded"), self.case_time, origin=self.origin)
+
+
+Action = RecordedAction  # the name the debrief used before
 
 
 @dataclass(frozen=True)
@@ -358,11 +366,17 @@ class RecordedSession:
         """Every perturbation of the session, stopped ones cut: what replays the session."""
         return self.perturbations_at(math.inf)
 
-    def instructor_actions(self) -> list[Action]:
+    def instructor_actions(self) -> list[RecordedAction]:
         return self._actions("instructor")
 
-    def trainee_actions(self) -> list[Action]:
+    def trainee_actions(self) -> list[RecordedAction]:
         return self._actions("trainee")
+
+    def replay_actions(self) -> list[acts.Action]:
+        """Every recorded instructor and trainee action, in file order, as Actions."""
+        recorded = sorted(self.instructor_actions() + self.trainee_actions(),
+                          key=lambda a: a.line)
+        return [a.to_action() for a in recorded]
 
     def alarm_changes(self) -> list[AlarmChange]:
         """As the engine reported them; NaN values come back as None."""
@@ -379,10 +393,16 @@ class RecordedSession:
     def _of(self, kind: str) -> Iterator[Entry]:
         return (e for e in self.entries if e.type == kind)
 
-    def _actions(self, actor: str) -> list[Action]:
-        return [Action(e.line, e.case_time, e.wall_time, actor, e.fields["action"],
-                       {k: v for k, v in e.fields.items() if k != "action"})
-                for e in self._of(actor)]
+    def _actions(self, actor: str) -> list[RecordedAction]:
+        out = []
+        for e in self._of(actor):
+            kind = e.fields["action"]
+            args = acts.check_args(kind, {k: v for k, v in e.fields.items()
+                                          if k not in ("action", "display")})
+            out.append(RecordedAction(e.line, e.case_time, e.wall_time, actor, kind, args,
+                                      e.fields.get("display") or "",
+                                      f"{self.path}: line {e.line}"))
+        return out
 
 
 def course_for(session: RecordedSession) -> Course:
@@ -482,6 +502,14 @@ def _perturbation(d: object) -> Perturbation:
     return p
 
 
+def perturbation_from_data(d: object) -> Perturbation:
+    """A perturbation as perturbation_to_data wrote it (ValueError if malformed)."""
+    try:
+        return _perturbation(d)
+    except _Bad as exc:
+        raise ValueError(f"disturbance: {exc}") from None
+
+
 def _alarm_change(t: float, d: Mapping[str, Any]) -> AlarmChange:
     priority = _text(d, "priority", optional=True)
     kind = _text(d, "kind", optional=True)
@@ -499,13 +527,18 @@ def _alarm_change(t: float, d: Mapping[str, Any]) -> AlarmChange:
         raise _Bad(str(exc)) from None
 
 
-def _check_action(d: Mapping[str, Any], known: dict[str, tuple[str, ...]], actor: str) -> None:
+def _check_action(t: float, d: Mapping[str, Any], known: tuple[str, ...], actor: str) -> None:
+    """Every field checked by the one action schema (dashboard.core.actions)."""
     action = _text(d, "action")
     if action not in known:
         raise _Bad(f"unknown {actor} action {action!r}")
-    for key in known[action]:
-        if key not in d:
-            raise _Bad(f"{actor} action {action!r}: missing {key!r}")
+    display = d.get("display", "recorded")
+    args = {k: v for k, v in d.items() if k not in ("action", "display")}
+    try:
+        acts.Action.from_json({"kind": action, "args": args, "case_t": t,
+                               "actor": {"role": actor, "display": display}})
+    except ActionError as exc:
+        raise _Bad(f"{actor} action {exc}") from None
 
 
 def _check_snapshot(d: Mapping[str, Any]) -> None:
@@ -609,9 +642,9 @@ def _check_entry(kind: str, t: float, d: Mapping[str, Any], perturbations: dict[
     if kind == "session_start":
         raise _Bad("a second session_start header: one file holds one session")
     if kind == "instructor":
-        _check_action(d, INSTRUCTOR_ACTIONS, kind)
+        _check_action(t, d, INSTRUCTOR_ACTIONS, kind)
     elif kind == "trainee":
-        _check_action(d, TRAINEE_ACTIONS, kind)
+        _check_action(t, d, TRAINEE_ACTIONS, kind)
     elif kind == "alarm":
         _alarm_change(t, d)
     elif kind == "snapshot":

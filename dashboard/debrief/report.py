@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from dashboard.alarms.engine import AlarmChange
+from dashboard.core import actions as acts
 from dashboard.session_log import (
     Action,
     RecordedSession,
@@ -171,13 +172,13 @@ def _perturbation_what(course: Course, p: Perturbation) -> str:
 
 def _instructor_what(course: Course, a: Action) -> str:
     f = a.fields
-    if a.action == "speed":
+    if a.action == acts.SPEED:
         return f"speed \u00d7{f['value']:g}" if isinstance(f["value"], int | float) else "speed"
-    if a.action == "seek":
+    if a.action == acts.SEEK:
         target = f["target"]
         where = format_case_time(target) if isinstance(target, int | float) else str(target)
         return f"seek to {where}"
-    if a.action == "jump":
+    if a.action == acts.JUMP:
         ev = next((e for e in course.scenario.events if e.id == f["event"]), None)
         return f"jump to {ev.label if ev is not None else f['event']}"
     return a.action
@@ -186,18 +187,18 @@ def _instructor_what(course: Course, a: Action) -> str:
 def _trainee_what(course: Course, a: Action, messages: dict[str, str]) -> str:
     f = a.fields
     on = f.get("on", True) is not False
-    if a.action == "acknowledge":
+    if a.action == acts.ACKNOWLEDGE:
         aid = f.get("alarm_id")
         return "acknowledge all" if aid is None else f"acknowledge {messages.get(aid, aid)}"
-    if a.action == "audio_pause":
+    if a.action == acts.AUDIO_PAUSE:
         return "audio paused" if on else "audio pause ended"
-    if a.action == "audio_off":
+    if a.action == acts.AUDIO_OFF:
         return "audio off" if on else "audio on"
-    if a.action == "alarm_pause":
+    if a.action == acts.ALARM_PAUSE:
         return "alarms paused" if on else "alarm pause ended"
-    if a.action == "alarm_off":
+    if a.action == acts.ALARM_OFF:
         return f"alarm {'off' if on else 'on'}: {f['target']}"
-    if a.action == "limits":
+    if a.action == acts.LIMITS:
         parts = [f"{side} {f[side]:g}" for side in ("low", "high")
                  if isinstance(f.get(side), int | float)]
         return f"limits {f['parameter']}: {', '.join(parts) or 'unchanged'}"
@@ -248,8 +249,9 @@ def timeline_rows(session: RecordedSession, course: Course) -> list[TimelineRow]
             _fmt_value(course, c.channel, c.value), _fmt_value(course, c.channel, c.limit),
             line=line))
     for a in session.trainee_actions():
-        rows.append(TimelineRow(a.case_time, "trainee", _trainee_what(course, a, messages),
-                                line=a.line))
+        where = f" (at {a.display})" if a.display else ""  # which bedside display
+        rows.append(TimelineRow(a.case_time, "trainee",
+                                _trainee_what(course, a, messages) + where, line=a.line))
     rows.sort(key=lambda r: (r.case_time, r.line))
     return rows
 
@@ -262,7 +264,7 @@ def acknowledgement_rows(session: RecordedSession) -> list[AcknowledgementRow]:
     is the engine's own acknowledge record for that alarm, or a trainee acknowledge of
     that alarm or of all alarms while its condition was still present."""
     alarm_recs = session.alarm_records()
-    trainee_acks = [a for a in session.trainee_actions() if a.action == "acknowledge"]
+    trainee_acks = [a for a in session.trainee_actions() if a.action == acts.ACKNOWLEDGE]
     rows: list[AcknowledgementRow] = []
     for i, (line, c) in enumerate(alarm_recs):
         if c.event not in ("raise", "escalate") or c.alarm_id is None:

@@ -1,9 +1,11 @@
 """Instructor console: runs the case while the trainees watch the monitor.
 
-Timeline and replay controls, the scenario's teaching notes for the current moment
-(what the report says happened, what is assumed), the alarms exactly as the trainees
-see them, and live disturbances: injections from the scenario file and overrides of
-any channel. The console only forwards what the instructor does to the session.
+Timeline and replay controls, a live smaller copy of the bedside screen (vitals,
+waveforms and alarms exactly as the trainees see them), the scenario's teaching notes
+for the current moment (what the report says happened, what is assumed), and live
+disturbances: injections from the scenario file and overrides of any channel. "Freeze
+bedside when paused" lets the trainees see the pause (otherwise the bedside keeps
+sweeping the frozen moment). Every button becomes an Action for the controller.
 """
 
 from __future__ import annotations
@@ -13,42 +15,93 @@ from collections.abc import Callable
 
 from PySide6 import QtCore, QtWidgets
 
+from dashboard.core.actions import (
+    FREEZE_SCREEN,
+    INJECT,
+    INSTRUCTOR,
+    OVERRIDE,
+    PAUSE,
+    PLAY,
+    SEEK,
+    SPEED,
+    STOP,
+    Action,
+    ActionError,
+    Actor,
+)
+from dashboard.core.session_controller import (
+    ActionApplied,
+    ActionRefused,
+    CourseChanged,
+    SessionController,
+    SessionEvent,
+    Tick,
+)
 from replay_data.course import Course
+from replay_data.errors import ReplayDataError
 from replay_data.perturbations import Perturbation
 from replay_data.timeexpr import format_case_time, format_duration
 
 from .controls import ReplayControls
+from .main_window import MonitorWindow, Role
+
+# The console is read by a person, not flashed: a few refreshes a second are enough,
+# and it need not rebuild its notes and lists in every monitor frame.
+CONSOLE_REFRESH_S = 0.25
+# The bedside copy is a glance, not the monitor itself: 20 frames a second are plenty.
+MIRROR_FRAME_S = 0.05
 
 
 class InstructorConsole(QtWidgets.QWidget):
-    inject_requested = QtCore.Signal(str, float, float)  # injection id, severity, duration s
-    override_requested = QtCore.Signal(str, float, float, object)  # channel, target, s, dur
-    stop_requested = QtCore.Signal(str)  # perturbation id
-    debrief_requested = QtCore.Signal()
+    """objectName `instructor`; a view of the controller, like the monitor window."""
 
-    def __init__(self, course: Course, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, controller: SessionController, *, display: str = "console",
+                 mirror: bool = True, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("instructor")
         self.setWindowTitle("Instructor console — ICU ECMO replay (training simulator)")
-        self.course = course
+        self.controller = controller
+        self.display = display
+        self.course = course = controller.course
         sc = course.scenario
+        self._refreshed_wall = -math.inf
         root = QtWidgets.QVBoxLayout(self)
         root.setContentsMargins(8, 6, 8, 6)
 
+        top = QtWidgets.QHBoxLayout()
         self.clock = QtWidgets.QLabel("", self)
         self.clock.setObjectName("instructor.case_time")
         self.clock.setAccessibleName("Case time")
         self.clock.setStyleSheet("font-size: 18px; font-weight: bold;")
-        root.addWidget(self.clock)
+        top.addWidget(self.clock, 1)
+        self.freeze = QtWidgets.QCheckBox("Freeze bedside when paused", self)
+        self.freeze.setObjectName("instructor.freeze")
+        self.freeze.setAccessibleName("Show the pause on the bedside monitor")
+        self.freeze.setToolTip("Off: the bedside keeps sweeping the frozen moment and shows "
+                               "nothing of the pause. On: it stops and says PAUSED.")
+        self.freeze.toggled.connect(lambda on: self.request(FREEZE_SCREEN, on=bool(on)))
+        top.addWidget(self.freeze, 0)
+        root.addLayout(top)
         self.controls = ReplayControls(sc, self, prefix="instructor")
+        self.controls.play_toggled.connect(
+            lambda: self.request(PAUSE if controller.clock.playing else PLAY))
+        self.controls.speed_chosen.connect(lambda v: self.request(SPEED, value=float(v)))
+        self.controls.seek_requested.connect(lambda t: self.request(SEEK, target=float(t)))
         root.addWidget(self.controls)
 
         split = QtWidgets.QHBoxLayout()
         root.addLayout(split, 1)
 
-        # --- what is happening: teaching notes and the trainees' alarms
+        # --- what is happening: the bedside copy, teaching notes, the trainees' alarms
         left = QtWidgets.QVBoxLayout()
         split.addLayout(left, 3)
+        self.mirror: MonitorWindow | None = None
+        if mirror:
+            left.addWidget(self._title("The bedside monitor now (what the trainees see)"))
+            self.mirror = MonitorWindow(controller, role=Role.MIRROR, parent=self,
+                                        min_frame_interval_s=MIRROR_FRAME_S)
+            self.mirror.setMinimumSize(480, 300)
+            left.addWidget(self.mirror, 5)
         left.addWidget(self._title("Teaching notes (now)"))
         self.teaching = QtWidgets.QLabel("", self)
         self.teaching.setObjectName("instructor.teaching")
@@ -58,16 +111,16 @@ class InstructorConsole(QtWidgets.QWidget):
         self.teaching.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop)
         self.teaching.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
                                     QtWidgets.QSizePolicy.Policy.Expanding)
-        left.addWidget(self.teaching, 3)
-        left.addWidget(self._title("Alarms the trainees see"))
-        self.alarms = QtWidgets.QListWidget(self)
-        self.alarms.setObjectName("instructor.alarms")
-        self.alarms.setAccessibleName("Active alarms on the trainee monitor")
-        left.addWidget(self.alarms, 2)
+        left.addWidget(self.teaching, 2)
 
         # --- what the instructor can do
         right = QtWidgets.QVBoxLayout()
         split.addLayout(right, 2)
+        right.addWidget(self._title("Alarms the trainees see"))
+        self.alarms = QtWidgets.QListWidget(self)
+        self.alarms.setObjectName("instructor.alarms")
+        self.alarms.setAccessibleName("Active alarms on the trainee monitor")
+        right.addWidget(self.alarms, 1)
         right.addWidget(self._title("Inject an event"))
         form = QtWidgets.QFormLayout()
         self.injection = QtWidgets.QComboBox(self)
@@ -93,8 +146,9 @@ class InstructorConsole(QtWidgets.QWidget):
         inject = QtWidgets.QPushButton("Inject", self)
         inject.setObjectName("instructor.inject")
         inject.setAccessibleName("Start the injection now")
-        inject.clicked.connect(lambda: self.inject_requested.emit(
-            self.injection.currentData(), self.severity.value(), float(self.duration.value())))
+        inject.clicked.connect(lambda: self.request(
+            INJECT, injection=self.injection.currentData(), severity=self.severity.value(),
+            duration=float(self.duration.value())))
         form.addRow("Event", self.injection)
         form.addRow("Severity", self.severity)
         form.addRow("Duration", self.duration)
@@ -131,9 +185,9 @@ class InstructorConsole(QtWidgets.QWidget):
         apply_override = QtWidgets.QPushButton("Apply override", self)
         apply_override.setObjectName("instructor.override_apply")
         apply_override.setAccessibleName("Drive the channel towards the target")
-        apply_override.clicked.connect(lambda: self.override_requested.emit(
-            self.channel.currentData(), self.target.value(), float(self.transition.value()),
-            float(self.hold.value()) or None))
+        apply_override.clicked.connect(lambda: self.request(
+            OVERRIDE, channel=self.channel.currentData(), target=self.target.value(),
+            transition=float(self.transition.value()), duration=float(self.hold.value()) or None))
         oform.addRow("Channel", self.channel)
         oform.addRow("Target", self.target)
         oform.addRow("Over", self.transition)
@@ -155,7 +209,7 @@ class InstructorConsole(QtWidgets.QWidget):
         self.debrief = QtWidgets.QPushButton("Debrief report…", self)
         self.debrief.setObjectName("instructor.debrief")
         self.debrief.setAccessibleName("Write the debrief report of this session")
-        self.debrief.clicked.connect(self.debrief_requested.emit)
+        self.debrief.clicked.connect(self.write_debrief)
         right.addWidget(self.debrief)
         self.message = QtWidgets.QLabel("", self)
         self.message.setObjectName("instructor.message")
@@ -164,6 +218,60 @@ class InstructorConsole(QtWidgets.QWidget):
         self.setStyleSheet("QWidget { background: #101820; color: #e0e0e0; }"
                            "QPushButton { background: #1e2a36; border: 1px solid #3d5266;"
                            " padding: 4px 10px; }")
+        self._unsubscribe = controller.subscribe(self._on_event)
+        self.refresh()
+
+    # ------------------------------------------------------------------ actions
+
+    def request(self, kind: str, **args: object) -> Action | None:
+        """A button became an action of the instructor at this console."""
+        try:
+            action = Action.make(kind, args, Actor(INSTRUCTOR, self.display))
+        except ActionError as exc:
+            self.show_message(f"Not done: {exc}")
+            return None
+        return self.controller.request(action)
+
+    def write_debrief(self) -> None:
+        try:
+            path = self.controller.write_debrief()
+        except (ReplayDataError, ValueError, OSError) as exc:
+            self.show_message(f"Not done: {exc}")
+            return
+        self.show_message(f"Debrief written: {path}")
+
+    def _on_event(self, ev: SessionEvent) -> None:
+        if isinstance(ev, Tick):
+            if not 0 <= ev.wall - self._refreshed_wall < CONSOLE_REFRESH_S:
+                self.refresh()
+        elif isinstance(ev, CourseChanged):
+            self.set_course(ev.course)
+        elif isinstance(ev, ActionApplied):
+            if ev.action.kind == FREEZE_SCREEN and self.freeze.isChecked() != ev.action.arg("on"):
+                self.freeze.blockSignals(True)
+                self.freeze.setChecked(bool(ev.action.arg("on")))
+                self.freeze.blockSignals(False)
+            self.refresh()  # the console shows an instructor action at once
+        elif isinstance(ev, ActionRefused) and ev.action.actor.display == self.display:
+            self.show_message(f"Not done: {ev.reason}")
+
+    def refresh(self) -> None:
+        c = self.controller
+        t = c.case_time()
+        self._refreshed_wall = c.clock.wall_time()
+        lines = alarm_lines(c.alarms.active_alarms(), t, format_duration)
+        latest = c.monitor.latest
+        self.show_state(t, c.clock.playing, c.clock.speed, lines, c.perturbations,
+                        latest.values if latest is not None else None)
+
+    def detach(self) -> None:
+        self._unsubscribe()
+        if self.mirror is not None:
+            self.mirror.detach()
+
+    def closeEvent(self, event) -> None:  # noqa: ANN001, N802
+        self.detach()
+        super().closeEvent(event)
 
     def _title(self, text: str) -> QtWidgets.QLabel:
         lab = QtWidgets.QLabel(text, self)
@@ -185,7 +293,7 @@ class InstructorConsole(QtWidgets.QWidget):
     def _stop_selected(self) -> None:
         item = self.active.currentItem()
         if item is not None:
-            self.stop_requested.emit(item.data(QtCore.Qt.ItemDataRole.UserRole))
+            self.request(STOP, id=item.data(QtCore.Qt.ItemDataRole.UserRole))
 
     def set_course(self, course: Course) -> None:
         self.course = course

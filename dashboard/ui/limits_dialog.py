@@ -1,20 +1,29 @@
 """Alarm limits dialog for one parameter: low and high limit, or off where the profile
-allows it. Changes go to the alarm engine, which logs them."""
+allows it. It reads the alarm engine; what the user applies goes out as actions
+(alarm_off, limits) through `submit`, so the session applies, logs and shares them."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from PySide6 import QtWidgets
 
-from dashboard.alarms import AlarmEngine, AlarmOffRefused, LimitError
+from dashboard.alarms import AlarmEngine
+from dashboard.core.actions import ALARM_OFF, LIMITS
 from replay_data.catalogue import Catalogue
+
+# submit(requests) applies [(action kind, args), ...] in order; returns why it stopped,
+# or None when all were applied (or sent to the instructor).
+Submit = Callable[[list[tuple[str, dict]]], "str | None"]
 
 
 class LimitsDialog(QtWidgets.QDialog):
     def __init__(self, engine: AlarmEngine, catalogue: Catalogue, parameters: list[str],
-                 current: str | None = None, parent: QtWidgets.QWidget | None = None) -> None:
+                 current: str | None = None, parent: QtWidgets.QWidget | None = None, *,
+                 submit: Submit) -> None:
         super().__init__(parent)
+        self.submit = submit
         self.setObjectName("dialog.limits")
         self.setWindowTitle("Alarm limits")
         self.engine = engine
@@ -54,8 +63,6 @@ class LimitsDialog(QtWidgets.QDialog):
         form.addRow(self.error)
         form.addRow(buttons)
         self.parameter.currentIndexChanged.connect(self._load)
-        self.case_time = 0.0
-        self.switched: list[tuple[str, bool]] = []  # (alarm id, off?) done by the last apply
         if current is not None and self.parameter.findData(current) >= 0:
             self.parameter.setCurrentIndex(self.parameter.findData(current))
         self._load()
@@ -80,21 +87,17 @@ class LimitsDialog(QtWidgets.QDialog):
         """Set the limits; the lowest value of a box ('off') switches that alarm off, where
         the profile allows it (Desat, apnea and circuit alarms cannot be switched off)."""
         p = self.parameter.currentData()
-        t = self.case_time
-        self.switched = []
-        try:
-            new: dict[str, float | None] = {}
-            for side, box in (("low", self.low), ("high", self.high)):
-                if not box.isEnabled():
-                    continue
-                want_off = box.value() == box.minimum()
-                if want_off != self._is_off(p, side):
-                    self.engine.alarm_off(t, f"{p}.{side}", on=want_off)
-                    self.switched.append((f"{p}.{side}", want_off))
-                new[side] = None if want_off else box.value()
-            self.engine.set_limits(t, p, low=new.get("low"), high=new.get("high"))
-        except (LimitError, AlarmOffRefused) as exc:
-            self.error.setText(str(exc))
-            return False
-        self.error.setText("Applied.")
-        return True
+        requests: list[tuple[str, dict]] = []
+        new: dict[str, float | None] = {}
+        for side, box in (("low", self.low), ("high", self.high)):
+            if not box.isEnabled():
+                continue
+            want_off = box.value() == box.minimum()
+            if want_off != self._is_off(p, side):
+                requests.append((ALARM_OFF, {"target": f"{p}.{side}", "on": want_off}))
+            new[side] = None if want_off else box.value()
+        requests.append((LIMITS, {"parameter": p, "low": new.get("low"),
+                                  "high": new.get("high")}))
+        problem = self.submit(requests)
+        self.error.setText(problem or "Applied.")
+        return problem is None

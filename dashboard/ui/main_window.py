@@ -1,18 +1,46 @@
 """The bedside monitor window: waveforms left, numerics beside them, the ECMO console and
-results on the right, trends and replay controls below.
+results on the right, trends below (and, in the demo window only, the replay controls).
 
-The window reads the course and the clock and draws; it holds no clinical numbers.
+A view of the SessionController: it draws on the controller's events and turns keys and
+buttons into Actions; it holds no clinical numbers and no session logic.
 """
 
 from __future__ import annotations
 
 import math
+from enum import StrEnum
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from dashboard.alarms import AlarmEngine, AlarmOffRefused, AlarmSignal
-from dashboard.core.clock import ReplayClock
-from dashboard.core.monitor import BedsideMonitor
+from dashboard.alarms import AlarmSignal
+from dashboard.core.actions import (
+    ACKNOWLEDGE,
+    ALARM_PAUSE,
+    AUDIO_OFF,
+    AUDIO_PAUSE,
+    INSTRUCTOR,
+    INSTRUCTOR_ONLY,
+    OPERATOR_KINDS,
+    PAUSE,
+    PLAY,
+    SEEK,
+    SPEED,
+    TRAINEE,
+    Action,
+    Actor,
+)
+from dashboard.core.clock import SPEEDS
+from dashboard.core.session_controller import (
+    ActionApplied,
+    ActionRefused,
+    AlarmChanges,
+    CourseChanged,
+    Seeked,
+    SessionController,
+    SessionEvent,
+    SystemProblem,
+    Tick,
+)
 from replay_data.course import Course
 
 from .alarm_audio import AlarmAudio, SilentAudio
@@ -45,35 +73,48 @@ TREND_MIN_INTERVAL_S = 0.5
 # Alarm indicators are redrawn at 20 Hz: enough for 2 Hz flashing at 50 % duty
 # (on/off edges within 50 ms), and a fraction of the cost of every frame.
 ALARM_MIN_INTERVAL_S = 0.05
-FRAME_INTERVAL_MS = 16
+
+
+class Role(StrEnum):
+    """What a window is for. DEMO: one window with the replay controls (a laptop demo).
+    MONITOR: the trainees' bedside monitor -- numerics, waveforms, trends, alarm keys and
+    limits, nothing that runs the case. MIRROR: the instructor's live copy of the
+    bedside screen (read-only, silent)."""
+    DEMO = "demo"
+    MONITOR = "monitor"
+    MIRROR = "mirror"
 
 
 class MonitorWindow(QtWidgets.QWidget):
-    """objectName `monitor`; build with a clock you control to drive it in tests."""
+    """objectName `monitor` (`mirror` for the instructor's copy). A view of a
+    SessionController: it draws on the controller's events and turns keys and buttons
+    into Actions (controller.request); it holds no session logic."""
 
-    def __init__(self, course: Course, clock: ReplayClock, monitor: BedsideMonitor | None = None,
-                 parent: QtWidgets.QWidget | None = None, *, animate: bool = True,
-                 audio: AlarmAudio | None = None) -> None:
+    def __init__(self, controller: SessionController, *, role: Role | str = Role.DEMO,
+                 display: str | None = None, audio: AlarmAudio | None = None,
+                 parent: QtWidgets.QWidget | None = None,
+                 min_frame_interval_s: float = 0.0) -> None:
         super().__init__(parent)
-        self.setObjectName("monitor")
+        self.role = Role(role)
+        self.controller = controller
+        self.display = display or self.role.value
+        course = controller.course
+        self.setObjectName("mirror" if self.role is Role.MIRROR else "monitor")
         self.setWindowTitle(f"ICU monitor — {course.scenario.title} — TRAINING SIMULATOR")
-        self.course = course
-        self.clock = clock
-        self.monitor = monitor or BedsideMonitor(course)
-        self.alarms: AlarmEngine | None = self.monitor.alarms  # type: ignore[assignment]
         self.audio: AlarmAudio = audio or SilentAudio("MUTED")
-        self.action_listeners: list = []  # trainee actions, for the session recording
         self.system_notes: list[str] = []  # simulator problems shown on the alarm bar
-        self.clock_listeners: list = []  # play/pause/speed/seek, for the session recording
-        self.frame_listeners: list = []  # called with the case time after each frame
+        self.limits_dialog: LimitsDialog | None = None
         cat = course.catalogue
+        clock = controller.clock
         self._display_t = clock.case_time()
         self._last_wall = clock.wall_time()
         self._last_numeric_wall = -math.inf
         self._last_trend_wall = -math.inf
         self._last_alarm_wall = -math.inf
+        self._last_frame_wall = -math.inf
+        self._min_frame_interval = min_frame_interval_s
         self._shown_second: int | None = None
-        self._started = False
+        self._paused_since_wall: float | None = None  # bedside: when its pause began
 
         self.banner = PatientBanner(course.scenario, self)
         self.strips: dict[str, SweepStrip] = {}
@@ -90,7 +131,8 @@ class MonitorWindow(QtWidgets.QWidget):
             for title, ids in tiles:
                 chans = [cat.numerics[c] for c in ids]
                 tile = NumericTile(title, chans, chans[0].colour, self)
-                tile.limits_requested.connect(self.open_limits)
+                if self.role is not Role.MIRROR:
+                    tile.limits_requested.connect(self.open_limits)
                 self.tiles[ids[0]] = tile
                 tile_box.addWidget(tile)
             left.addLayout(tile_box, row, 1)
@@ -117,47 +159,104 @@ class MonitorWindow(QtWidgets.QWidget):
         main.addLayout(left, 7)
         main.addLayout(right, 2)
 
-        self.trends = TrendView(course, self,
-                                profile=self.alarms.profile if self.alarms else None)
-        self.controls = ReplayControls(course.scenario, self)
-        self.controls.play_toggled.connect(self.toggle_play)
-        self.controls.speed_chosen.connect(self.set_speed)
-        self.controls.seek_requested.connect(self.seek)
+        self.trends = TrendView(course, self, profile=controller.profile)
+        # The instructor's copy shows vitals and alarms; trends and results stay on the
+        # bedside (the console has its own notes and lists).
+        self.trends.setVisible(self.role is not Role.MIRROR)
+        self.side_tabs.setVisible(self.role is not Role.MIRROR)
+        # Only the demo window runs the case from here; the bedside monitor has no
+        # replay controls at all (not hidden ones).
+        self.controls: ReplayControls | None = None
+        if self.role is Role.DEMO:
+            self.controls = ReplayControls(course.scenario, self)
+            self.controls.play_toggled.connect(self.toggle_play)
+            self.controls.speed_chosen.connect(self.set_speed)
+            self.controls.seek_requested.connect(self.seek)
+        # The bedside shows the pause only when the instructor freezes the screen.
+        self.note = QtWidgets.QLabel("", self)
+        self.note.setObjectName("monitor.note")
+        self.note.setProperty("role", "speed_notice")
+        self.note.setVisible(False)
 
         root = QtWidgets.QVBoxLayout(self)
         root.setContentsMargins(4, 0, 4, 2)
         root.setSpacing(3)
         root.addWidget(self.banner, 0)
         self.alarm_bar = AlarmBar(self)
-        self.alarm_bar.acknowledge_clicked.connect(self.acknowledge)
-        self.alarm_bar.audio_pause_clicked.connect(self.audio_pause)
-        self.alarm_bar.alarm_pause_clicked.connect(self.alarm_pause)
-        self.alarm_bar.audio_off_toggled.connect(self.audio_off)
-        self.alarm_bar.limits_clicked.connect(lambda: self.open_limits())
-        self.alarm_bar.setVisible(self.alarms is not None)
+        if self.role is Role.MIRROR:
+            for b in (self.alarm_bar.ack, self.alarm_bar.pause, self.alarm_bar.alarm_pause,
+                      self.alarm_bar.audio_off, self.alarm_bar.limits):
+                b.setVisible(False)
+        else:
+            self.alarm_bar.acknowledge_clicked.connect(self.acknowledge)
+            self.alarm_bar.audio_pause_clicked.connect(self.audio_pause)
+            self.alarm_bar.alarm_pause_clicked.connect(self.alarm_pause)
+            self.alarm_bar.audio_off_toggled.connect(self.audio_off)
+            self.alarm_bar.limits_clicked.connect(lambda: self.open_limits())
         root.addWidget(self.alarm_bar, 0)
         root.addLayout(main, 1)
         root.addWidget(self.trends, 0)
-        root.addWidget(self.controls, 0)
+        if self.controls is not None:
+            root.addWidget(self.controls, 0)
+        root.addWidget(self.note, 0)
 
         self._install_keys()
         self.setStyleSheet(stylesheet(1000))
         self._styled_height = 1000
-        self.timer = QtCore.QTimer(self)
-        self.timer.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
-        self.timer.setInterval(FRAME_INTERVAL_MS)
-        self.timer.timeout.connect(self.frame)
-        if animate:
-            self.timer.start()
-        self.seek(clock.case_time())
+        self._unsubscribe = controller.subscribe(self._on_event)
+        self._jumped(clock.case_time())
+
+    # ------------------------------------------------------------------ events
+
+    def _on_event(self, ev: SessionEvent) -> None:
+        if isinstance(ev, Tick):
+            self.draw(ev.t, ev.wall)
+        elif isinstance(ev, AlarmChanges):
+            if ev.changes:
+                self.history.add_changes(list(ev.changes))
+            self._show_alarms(self.controller.clock.wall_time())
+        elif isinstance(ev, CourseChanged):
+            self._set_course(ev.course)
+        elif isinstance(ev, Seeked):
+            self._jumped(ev.t)
+        elif isinstance(ev, ActionApplied):
+            self._applied(ev.action)
+        elif isinstance(ev, ActionRefused):
+            if ev.action.actor.display == self.display and self.role is not Role.MIRROR:
+                self.alarm_bar.status.setText(ev.reason)
+                if self.limits_dialog is not None and self.limits_dialog.isVisible():
+                    self.limits_dialog.error.setText(ev.reason)
+        elif isinstance(ev, SystemProblem):
+            self.show_system_problem(ev.message)
+
+    def _applied(self, action: Action) -> None:
+        """Show an action at once, not at the next frame."""
+        wall = self.controller.clock.wall_time()
+        if action.kind in OPERATOR_KINDS:
+            self._show_limits()
+            self._show_alarms(wall)
+        else:
+            self._shown_second = None  # notes (speed, paused) and numerics redrawn
+            self.draw(self.controller.case_time(), wall, force=True)
+
+    def detach(self) -> None:
+        """Stop following the controller (the window is going away)."""
+        self._unsubscribe()
 
     # ------------------------------------------------------------------ input
 
     def _install_keys(self) -> None:
-        """Monitor keys. Handled in keyPressEvent rather than QShortcut so that they work
+        """Keys by role. Handled in keyPressEvent rather than QShortcut so that they work
         whenever the monitor has focus, also offscreen where no window is 'active'."""
-        k, m = QtCore.Qt.Key, QtCore.Qt.KeyboardModifier
-        self._keys = {
+        k = QtCore.Qt.Key
+        alarm_keys = {
+            (k.Key_A, False): self.acknowledge,
+            (k.Key_S, False): self.audio_pause,
+            (k.Key_P, False): self.alarm_pause,
+            (k.Key_L, False): lambda: self.open_limits(),
+            (k.Key_F11, False): self.toggle_fullscreen,
+        }
+        replay_keys = {
             (k.Key_Space, False): self.toggle_play,
             (k.Key_Left, False): lambda: self.step(-10),
             (k.Key_Right, False): lambda: self.step(10),
@@ -165,16 +264,18 @@ class MonitorWindow(QtWidgets.QWidget):
             (k.Key_Right, True): lambda: self.step(600),
             (k.Key_BracketLeft, False): self.slower,
             (k.Key_BracketRight, False): self.faster,
-            (k.Key_Home, False): lambda: self.seek(self.course.scenario.start),
-            (k.Key_End, False): lambda: self.seek(self.course.scenario.end),
-            (k.Key_F11, False): self.toggle_fullscreen,
-            (k.Key_A, False): self.acknowledge,
-            (k.Key_S, False): self.audio_pause,
-            (k.Key_P, False): self.alarm_pause,
-            (k.Key_L, False): lambda: self.open_limits(),
+            (k.Key_Home, False): lambda: self.seek(self.controller.course.scenario.start),
+            (k.Key_End, False): lambda: self.seek(self.controller.course.scenario.end),
         }
-        self._shift = m.ShiftModifier
-        self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
+        if self.role is Role.DEMO:
+            self._keys = {**alarm_keys, **replay_keys}
+        elif self.role is Role.MONITOR:
+            self._keys = alarm_keys
+        else:
+            self._keys = {}
+        self._shift = QtCore.Qt.KeyboardModifier.ShiftModifier
+        self.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus if self.role is Role.MIRROR
+                            else QtCore.Qt.FocusPolicy.StrongFocus)
 
     def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:  # noqa: N802
         shift = bool(event.modifiers() & self._shift)
@@ -185,33 +286,34 @@ class MonitorWindow(QtWidgets.QWidget):
         action()
         event.accept()
 
-    def _clock_action(self, action: str, **fields: object) -> None:
-        t = self.clock.case_time()
-        for listener in self.clock_listeners:
-            listener(t, action, fields)
+    def request(self, kind: str, **args: object) -> Action | None:
+        """Turn user input into an action for the controller: the clock and the case are
+        the instructor's (a demo window is the instructor's too), alarm keys are the
+        trainees'."""
+        role = INSTRUCTOR if kind in INSTRUCTOR_ONLY else TRAINEE
+        return self.controller.request(Action.make(kind, args, Actor(role, self.display)))
 
     def toggle_play(self) -> None:
-        self.clock.toggle()
-        self._clock_action("play" if self.clock.playing else "pause")
-        self.frame()
+        self.request(PAUSE if self.controller.clock.playing else PLAY)
 
     def set_speed(self, speed: float) -> None:
-        self.clock.set_speed(speed)
-        self._clock_action("speed", value=self.clock.speed)
-        self.frame()
+        self.request(SPEED, value=float(speed))
 
     def faster(self) -> None:
-        self.clock.faster()
-        self._clock_action("speed", value=self.clock.speed)
-        self.frame()
+        bigger = [s for s in SPEEDS if s > self.controller.clock.speed]
+        if bigger:
+            self.set_speed(bigger[0])
 
     def slower(self) -> None:
-        self.clock.slower()
-        self._clock_action("speed", value=self.clock.speed)
-        self.frame()
+        smaller = [s for s in SPEEDS if s < self.controller.clock.speed]
+        if smaller:
+            self.set_speed(smaller[-1])
+
+    def seek(self, t: float) -> None:
+        self.request(SEEK, target=float(t))
 
     def step(self, seconds: float) -> None:
-        self.seek(self.clock.case_time() + seconds)
+        self.seek(self.controller.case_time() + seconds)
 
     def toggle_fullscreen(self) -> None:
         w = self.window()
@@ -219,76 +321,70 @@ class MonitorWindow(QtWidgets.QWidget):
 
     # ------------------------------------------------------------------ alarm keys
 
-    def _operator(self, action: str, call, **fields) -> None:  # noqa: ANN001
-        if self.alarms is None:
-            return
-        t = self.clock.case_time()
-        try:
-            changes = call(t)
-        except AlarmOffRefused as exc:
-            self.alarm_bar.status.setText(str(exc))
-            return
-        self.history.add_changes(changes)
-        for listener in self.action_listeners:
-            listener(t, action, fields)
-        self._show_alarms(self.clock.wall_time())
-
     def acknowledge(self) -> None:
-        self._operator("acknowledge", lambda t: self.alarms.acknowledge(t))
+        self.request(ACKNOWLEDGE, alarm_id=None)
 
     def audio_pause(self) -> None:
-        self._operator("audio_pause", lambda t: self.alarms.audio_pause(t))
+        self.request(AUDIO_PAUSE, on=True)
 
     def alarm_pause(self) -> None:
-        self._operator("alarm_pause", lambda t: self.alarms.alarm_pause(t))
+        self.request(ALARM_PAUSE, on=True)
 
     def audio_off(self, on: bool) -> None:
-        self._operator("audio_off", lambda t: self.alarms.audio_off(t, on), on=on)
+        self.request(AUDIO_OFF, on=bool(on))
 
     def open_limits(self, parameter: str | None = None) -> LimitsDialog | None:
-        """The limits dialog for one parameter (non-modal, so the monitor keeps running)."""
-        if self.alarms is None:
+        """The limits dialog for one parameter (non-modal, so the monitor keeps running);
+        what it applies goes to the controller as alarm_off and limits actions."""
+        if self.role is Role.MIRROR:
             return None
-        params = [p for p in self.alarms.profile.parameters]
-        dlg = LimitsDialog(self.alarms, self.course.catalogue, params, parameter, self)
-        dlg.case_time = self.clock.case_time()
-
-        def applied() -> None:
-            p = dlg.parameter.currentData()
-            low, high = self.alarms.limits(p)
-            for listener in self.action_listeners:
-                for target, off in dlg.switched:
-                    listener(dlg.case_time, "alarm_off", {"target": target, "on": off})
-                listener(dlg.case_time, "limits", {"parameter": p, "low": low, "high": high})
-            self._show_limits()
-            self._show_alarms(self.clock.wall_time())
-
-        dlg.apply_button.clicked.connect(applied)
+        c = self.controller
+        dlg = LimitsDialog(c.alarms, c.course.catalogue, list(c.profile.parameters), parameter,
+                           self, submit=self._submit_limits)
+        self.limits_dialog = dlg
         dlg.show()
         return dlg
+
+    def _submit_limits(self, requests: list[tuple[str, dict]]) -> str | None:
+        """Apply the dialog's actions in order; the first refusal stops and is returned."""
+        refused: list[str] = []
+
+        def watch(ev: SessionEvent) -> None:
+            if isinstance(ev, ActionRefused):
+                refused.append(ev.reason)
+
+        unsubscribe = self.controller.subscribe(watch)
+        try:
+            for kind, args in requests:
+                self.request(kind, **args)
+                if refused:
+                    return refused[0]
+        finally:
+            unsubscribe()
+        return None
 
     def show_system_problem(self, message: str) -> None:
         """A technical problem of the simulator itself (e.g. the alarm log cannot be
         written): shown on the alarm bar for as long as the session runs."""
         self.system_notes.append(message)
-        self._show_alarms(self.clock.wall_time())
+        self._show_alarms(self.controller.clock.wall_time())
 
     def _show_limits(self) -> None:
-        if self.alarms is None:
-            return
+        alarms = self.controller.alarms
         for cid, tile in self.tiles.items():
-            if cid in self.alarms.profile.parameters:
-                low, high = self.alarms.limits(cid)
-                tile.show_limits(low, high, self.course.catalogue.numerics[cid].precision)
+            if cid in alarms.profile.parameters:
+                low, high = alarms.limits(cid)
+                precision = self.controller.course.catalogue.numerics[cid].precision
+                tile.show_limits(low, high, precision)
 
     def _show_alarms(self, wall: float) -> None:
-        if self.alarms is None:
-            return
-        active = self.alarms.active_alarms()
-        profile = self.alarms.profile
+        self._last_alarm_wall = wall
+        alarms = self.controller.alarms
+        active = alarms.active_alarms()
+        profile = alarms.profile
         note = " · ".join([*self.system_notes, self.audio.note] if self.system_notes
                           else [self.audio.note])
-        self.alarm_bar.show_state(active, self.alarms.status(), wall, note, profile)
+        self.alarm_bar.show_state(active, alarms.status(), wall, note, profile)
         # The offending tile flashes in the colour of its highest-priority alarm.
         by_channel: dict[str, AlarmSignal] = {}
         for a in active:
@@ -306,112 +402,132 @@ class MonitorWindow(QtWidgets.QWidget):
             else:
                 lit = flash_on(alarm.priority, wall, profile)
                 tile.set_alarm(PRIORITY_COLOURS[alarm.priority] if lit else None)
-        self.audio.play(self.alarms.audible_alarm())
+        self.audio.play(alarms.audible_alarm())
 
-    def seek(self, t: float) -> None:
-        """Jump anywhere: values are a pure function of time, so this is instant."""
-        if self._started:  # the opening seek is the session's start, not an action
-            self._clock_action("seek", target=float(t))
-        self._started = True
-        self.clock.seek(t)
-        t = self.clock.case_time()
-        self.monitor.seek(t)
+    # ------------------------------------------------------------------ case changes
+
+    def _jumped(self, t: float) -> None:
+        """Case time jumped: whole sweeps of the new moment, everything redrawn."""
         self._display_t = t
         self._shown_second = None
         self._last_numeric_wall = -math.inf
         self._last_trend_wall = -math.inf
+        fast = self._morphology_mode()
         for strip in self.strips.values():
-            strip.set_realtime_morphology(self.clock.speed > TRUE_TIME_MAX_SPEED)
+            strip.set_realtime_morphology(fast)
             strip.prefill(int(math.floor(t * strip.rate)))
-        self.frame()
+        self._show_limits()
+        self.draw(t, self.controller.clock.wall_time(), force=True)
 
     def refill_strips(self) -> None:
         """Redraw every strip as a whole sweep ending now (a screenshot after a jump of
         case time shows only current waveforms, none left over from earlier)."""
-        t = self.clock.case_time()
+        t = self.controller.case_time()
         for strip in self.strips.values():
             d = int(math.floor(self._display_t * strip.rate))
             offset = int(math.floor(t * strip.rate)) - d if strip._realtime_morphology else 0
             strip.prefill(d, offset)
         self.trends.update_alarm_bars_now()
 
-    def set_course(self, course: Course) -> None:
-        """Perturbations changed: same clock, new values."""
-        self.course = course
-        self.monitor.set_course(course)
+    def _set_course(self, course: Course) -> None:
+        """Disturbances changed: same clock, new values from now on."""
         for strip in self.strips.values():
             strip.set_course(course)
-        self.trends.set_course(course)
+        if self.role is not Role.MIRROR:
+            self.trends.set_course(course)
         self._shown_second = None
-        # No seek: the change starts now, so history (and the alarm engine's state) up to
-        # now is unchanged; only what is computed from here on differs.
-        self.frame()
 
     # ------------------------------------------------------------------ frame
 
-    def frame(self) -> None:
-        """One display frame: advance the monitor to the clock and draw what changed."""
-        t = self.clock.case_time()
-        wall = self.clock.wall_time()
+    def _alive_while_paused(self) -> bool:
+        """The bedside monitor never gives a pause away: it keeps sweeping the frozen
+        moment, unless the instructor froze the screen."""
+        c = self.controller
+        return (self.role is not Role.DEMO and not c.clock.playing
+                and not c.freeze_screen)
+
+    def _morphology_mode(self) -> bool:
+        return self.controller.clock.speed > TRUE_TIME_MAX_SPEED or self._alive_while_paused()
+
+    def draw(self, t: float, wall: float, force: bool = False) -> None:
+        """One display frame at case time t: draw what changed since the last one."""
+        if not force and 0 <= wall - self._last_frame_wall < self._min_frame_interval:
+            return
+        self._last_frame_wall = wall
+        clock = self.controller.clock
         wall_dt = max(0.0, wall - self._last_wall)
         self._last_wall = wall
-        self.monitor.advance_to(t)
-        changes = self.monitor.take_changes()
-        if changes:
-            self.history.add_changes(changes)
-        if changes or wall - self._last_alarm_wall >= ALARM_MIN_INTERVAL_S \
-                or wall < self._last_alarm_wall:
-            self._last_alarm_wall = wall
+        if wall - self._last_alarm_wall >= ALARM_MIN_INTERVAL_S or wall < self._last_alarm_wall:
             self._show_alarms(wall)
-        fast = self.clock.speed > TRUE_TIME_MAX_SPEED
-        if fast:
-            if self.clock.playing:
+        alive_paused = self._alive_while_paused()
+        if alive_paused and self._paused_since_wall is None:
+            self._paused_since_wall = wall
+        elif not alive_paused:
+            self._paused_since_wall = None
+        morphology = self._morphology_mode()
+        if morphology:
+            if clock.playing or self._alive_while_paused():
                 self._display_t += wall_dt
         else:
             self._display_t = t
         for strip in self.strips.values():
-            if strip._realtime_morphology != fast:
-                strip.set_realtime_morphology(fast)
+            if strip._realtime_morphology != morphology:
+                strip.set_realtime_morphology(morphology)
             strip.show_until(t, self._display_t)
         self._update_numerics(t, wall)
-        self.controls.show_state(t, self.clock.playing, self.clock.speed)
-        if wall - self._last_trend_wall >= TREND_MIN_INTERVAL_S:
+        if self._paused_since_wall is not None:
+            # A monitor's clock never stops: through the instructor's pause it runs on.
+            self.banner.show_time(t + (wall - self._paused_since_wall))
+        if self.controls is not None:
+            self.controls.show_state(t, clock.playing, clock.speed)
+        if self.role is not Role.MIRROR and wall - self._last_trend_wall >= TREND_MIN_INTERVAL_S:
             self._last_trend_wall = wall
             self.trends.show_time(t)
-        for listener in self.frame_listeners:
-            listener(t)
 
     def _update_numerics(self, t: float, wall: float) -> None:
+        clock = self.controller.clock
         second = math.floor(t)
         if second == self._shown_second:
             return
-        if self.clock.speed > 1 and wall - self._last_numeric_wall < NUMERIC_MIN_INTERVAL_S:
+        if clock.speed > 1 and wall - self._last_numeric_wall < NUMERIC_MIN_INTERVAL_S:
             return
         self._shown_second = second
         self._last_numeric_wall = wall
-        sample = self.monitor.latest
+        sample = self.controller.monitor.latest
+        course = self.controller.course
         values = sample.values
         for tile in self.tiles.values():
             tile.show_values(values)
-        self._show_limits()
         self.banner.show_time(t)
-        latest = self.course.latest_results(t)
-        self.ecmo.show_values(values, latest.get("act"), self.course.mode("ecmo_mode", t))
-        self.vent.show_values(values, self.course.mode("vent_mode", t))
+        latest = course.latest_results(t)
+        self.ecmo.show_values(values, latest.get("act"), course.mode("ecmo_mode", t))
+        self.vent.show_values(values, course.mode("vent_mode", t))
         self.results.show_results(latest)
-        note = ""
-        if self.clock.speed > TRUE_TIME_MAX_SPEED:
-            note = (f"Replay {speed_text(self.clock.speed)}: waveforms sweep at 25 mm/s "
-                    "showing current morphology")
-        elif self.clock.speed != 1:
-            note = f"Replay {speed_text(self.clock.speed)}: waveforms at case time"
-        if not self.clock.playing:
-            note = "PAUSED" + (f" · {note}" if note else "")
-        if self.controls.speed_note.text() != note:
-            self.controls.speed_note.setText(note)
+        self._show_note()
         flags = sample.flags
         self.strips["ecg_ii"].set_status("ECG LEADS OFF" if "ecg_leads_off" in flags else "")
         self.strips["pleth"].set_status("SpO2 PROBE OFF" if "spo2_probe_off" in flags else "")
+
+    def _show_note(self) -> None:
+        clock = self.controller.clock
+        if self.role is Role.DEMO:
+            note = ""
+            if clock.speed > TRUE_TIME_MAX_SPEED:
+                note = (f"Replay {speed_text(clock.speed)}: waveforms sweep at 25 mm/s "
+                        "showing current morphology")
+            elif clock.speed != 1:
+                note = f"Replay {speed_text(clock.speed)}: waveforms at case time"
+            if not clock.playing:
+                note = "PAUSED" + (f" · {note}" if note else "")
+            if self.controls is not None and self.controls.speed_note.text() != note:
+                self.controls.speed_note.setText(note)
+            return
+        # Bedside and mirror: nothing about the instructor's clock, unless frozen.
+        frozen = self.controller.freeze_screen and not clock.playing
+        note = "PAUSED by the instructor" if frozen else ""
+        if self.note.text() != note:
+            self.note.setText(note)
+            self.note.setVisible(bool(note))
 
     # ------------------------------------------------------------------ paint
 
@@ -421,3 +537,7 @@ class MonitorWindow(QtWidgets.QWidget):
         if abs(h - self._styled_height) > 40:
             self._styled_height = h
             self.setStyleSheet(stylesheet(h))
+
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802
+        self.detach()
+        super().closeEvent(event)

@@ -216,8 +216,9 @@ def test_actions_come_back_in_order(recording):
     assert [(a.case_time, a.action, dict(a.fields)) for a in s.instructor_actions()] == [
         (T0, "play", {}), (T0 + 100, "speed", {"value": 2.0}), (END, "pause", {})]
     assert [(a.case_time, a.action, dict(a.fields)) for a in s.trainee_actions()] == [
-        (ACK_ONE, "acknowledge", {"alarm_id": "pump_stopped"}), (ACK_ALL, "acknowledge", {}),
-        (ACK_ALL + 5, "audio_pause", {})]
+        (ACK_ONE, "acknowledge", {"alarm_id": "pump_stopped"}),
+        (ACK_ALL, "acknowledge", {"alarm_id": None}),  # defaults filled in: all alarms
+        (ACK_ALL + 5, "audio_pause", {"on": True})]
 
 
 def test_a_scenario_file_is_recorded_by_absolute_path(tmp_path, monkeypatch):
@@ -308,9 +309,9 @@ def test_misuse_is_refused_at_once(tmp_path):
         rec.start(scenario="sle_dah_ecmo", scenario_id="sle_dah_ecmo", seed=0, start=T0, speed=1)
     with pytest.raises(ValueError, match="unknown instructor action 'rewind'"):
         rec.instructor(T0, "rewind")
-    with pytest.raises(ValueError, match="needs value"):
+    with pytest.raises(ValueError, match="missing .value."):
         rec.instructor(T0, "speed")
-    with pytest.raises(ValueError, match="needs parameter"):
+    with pytest.raises(ValueError, match="missing .parameter."):
         rec.trainee(T0, "limits", low=50)
     with pytest.raises(ValueError, match="finite"):
         rec.trainee(math.nan, "acknowledge")

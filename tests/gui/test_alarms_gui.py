@@ -35,10 +35,10 @@ def test_pre_ecmo_alarms_show_flash_and_sound(make_session, tmp_path):
     # SpO2 tile flashes red at about 2 Hz: lit, then dark a quarter second later.
     tile = w.tiles["spo2"]
     s.wall.now = 10.0
-    w.frame()
+    s.frame()
     assert tile.property("alarm") == "#ff1744"
     s.wall.now = 10.25
-    w.frame()
+    s.frame()
     assert tile.property("alarm") == ""
     # The loudest alarm sounds with the oxygen melody at high priority.
     assert audio.played[-1] is not None and audio.played[-1][0].name == "HIGH"
@@ -89,7 +89,7 @@ def test_limits_dialog_changes_limit_and_logs(make_session, tmp_path):
     dlg.high.setValue(140)
     dlg.apply_button.click()
     assert s.alarms.limits("hr")[1] == 140
-    w.frame()
+    s.frame()
     assert w.findChild(QtWidgets.QLabel, "limits.hr").text().startswith("140")
     assert any(x["event"] == "limits_changed" for x in log_lines(tmp_path / "a.jsonl"))
     # An impossible limit is refused with a message, not a crash.

@@ -59,7 +59,7 @@ def test_console_override_drives_spo2(make_session):
 
 def test_console_shows_errors_instead_of_crashing(make_session):
     s = make_session("ecmo_start+2d", instructor=True)
-    s._console_inject("no_such_injection", 1.0, 60.0)
+    s.console.request("inject", injection="no_such_injection", severity=1.0, duration=60.0)
     assert "unknown injection" in child(s.console, QtWidgets.QLabel, "instructor.message").text()
 
 

@@ -69,8 +69,8 @@ def test_debrief_csv_neutralises_formulas():
     (["--alarm-log", "{tmp}/x.jsonl", "--session-log", "{tmp}/x.jsonl"],
      "--alarm-log and --session-log name the same file"),
     (["--alarm-log", "{tmp}/f/x.jsonl"], "is a file, not a folder"),
-    (["--replay", "{session}", "--scenario", "sle_dah_ecmo"], "leave out --scenario"),
-    (["--replay", "{session}", "--session-log", "{tmp}/new.jsonl"], "leave out --session-log"),
+    (["--replay", "{session}", "--scenario", "sle_dah_ecmo"], "does not take --scenario"),
+    (["--replay", "{session}", "--session-log", "{tmp}/new.jsonl"], "does not take --session-log"),
     (["--seed", "4294967296"], "must be between 0 and 4294967295"),
     (["--start", "x\x1b[31m\nnext"], "\\x1b[31m\\nnext"),
 ])  # fmt: skip

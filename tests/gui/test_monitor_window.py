@@ -54,7 +54,7 @@ def test_play_pause_speed_and_seek_by_hand(make_session, case_course):
     play.click()  # pause
     assert not clock.playing and play.text() == "Play"
     s.wall.advance(100)
-    w.frame()
+    s.frame()
     assert clock.case_time() == t0 + 30
     play.click()  # resume
     speed = w.findChild(QtWidgets.QComboBox, "control.speed")
@@ -62,7 +62,7 @@ def test_play_pause_speed_and_seek_by_hand(make_session, case_course):
     speed.activated.emit(speed.currentIndex())
     assert clock.speed == 60
     s.wall.advance(2)
-    w.frame()
+    s.frame()
     assert clock.case_time() == t0 + 30 + 120
     note = w.findChild(QtWidgets.QLabel, "control.speed_note").text()
     assert "current morphology" in note

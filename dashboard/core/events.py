@@ -1,0 +1,68 @@
+"""What a SessionController tells its subscribers (windows, recorder, network bridge).
+
+Plain frozen dataclasses, published synchronously on the controller's thread, in the
+order things happened.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dashboard.alarms import AlarmChange
+from replay_data.course import Course, Sample
+
+from .actions import Action
+from .session_state import SessionState
+
+
+@dataclass(frozen=True)
+class Tick:
+    t: float
+    wall: float
+
+
+@dataclass(frozen=True)
+class ValuesUpdated:
+    sample: Sample
+
+
+@dataclass(frozen=True)
+class AlarmChanges:
+    changes: tuple[AlarmChange, ...]
+
+
+@dataclass(frozen=True)
+class ActionApplied:
+    action: Action  # completed: case_t set, defaults and ids filled in
+    seq: int
+    result: object = None  # the Perturbation an inject/override/stop made
+
+
+@dataclass(frozen=True)
+class ActionRefused:
+    action: Action
+    reason: str
+
+
+@dataclass(frozen=True)
+class CourseChanged:
+    course: Course
+
+
+@dataclass(frozen=True)
+class Seeked:
+    t: float
+
+
+@dataclass(frozen=True)
+class StateChanged:
+    state: SessionState
+
+
+@dataclass(frozen=True)
+class SystemProblem:
+    message: str
+
+
+SessionEvent = (Tick | ValuesUpdated | AlarmChanges | ActionApplied | ActionRefused
+                | CourseChanged | Seeked | StateChanged | SystemProblem)

@@ -1,0 +1,304 @@
+"""The session controller without Qt: one dispatch for every action, the logs it writes,
+who may do what, and a follower rebuilt from the instructor's state."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from dashboard.core.actions import (
+    ACKNOWLEDGE,
+    INJECT,
+    LIMITS,
+    SEEK,
+    SPEED,
+    Action,
+    ActionError,
+    Actor,
+)
+from dashboard.core.clock import ManualWall
+from dashboard.core.session_controller import (
+    ActionApplied,
+    ActionRefused,
+    ScenarioMismatch,
+    SessionController,
+)
+from dashboard.core.session_state import SessionState
+from dashboard.session_log import read_session
+from replay_data.course import Course
+
+COURSE = Course.load()
+T0 = int(COURSE.scenario.event_times["ecmo_start"]) + 2 * 3600  # settled on ECMO
+CONSOLE = Actor("instructor", "console")
+BED = Actor("trainee", "bed-1")
+
+
+def act(kind: str, who: Actor = CONSOLE, **args) -> Action:
+    return Action.make(kind, args, who)
+
+
+WHOLE_SESSION = textwrap.dedent("""
+    import json, sys
+    sys.modules["PySide6"] = None      # any `import PySide6` now raises ImportError
+    sys.modules["pyqtgraph"] = None
+    from replay_data.course import Course
+    from dashboard.core.actions import Action, Actor
+    from dashboard.core.clock import ManualWall
+    from dashboard.core.session_controller import SessionController, ActionRefused
+    from dashboard.session_log import read_session
+    from dashboard.alarms.log import read_log
+
+    alarm_path, session_path = sys.argv[1], sys.argv[2]
+    course = Course.load()
+    t0 = course.scenario.event_times["ecmo_start"] + 7200
+    wall = ManualWall()
+    c = SessionController(course, start=t0, wall=wall, alarm_log=alarm_path,
+                          session_log=session_path, display="console")
+    events = []
+    c.subscribe(events.append)
+    console, bed = Actor("instructor", "console"), Actor("trainee", "bed-1")
+    a = lambda kind, who=console, **args: Action.make(kind, args, who)
+    c.advance(30, ticks=3)
+    c.request(a("inject", injection="pump_stop"))
+    c.advance(40, ticks=4)
+    c.request(a("acknowledge", bed, alarm_id=None))
+    c.request(a("audio_pause", bed))
+    c.request(a("seek", bed, target=t0))                       # trainee: refused
+    c.request(a("override", channel="spo2", target=80, transition=10))
+    c.advance(20, ticks=2)
+    c.request(a("stop", id="pump_stop#1"))
+    c.request(a("seek", target=t0 + 3600))
+    c.advance(10)
+    c.close()
+    applied = [type(e).__name__ for e in events if type(e).__name__ != "Tick"]
+    refused = [e.reason for e in events if isinstance(e, ActionRefused)]
+    log = [(x["event"], x["alarm_id"]) for x in map(json.loads, open(alarm_path))]
+    s = read_session(session_path)
+    print(json.dumps({
+        "refused": refused, "log": log,
+        "trainee": [(x.action, x.display, x.case_time) for x in s.trainee_actions()],
+        "instructor": [(x.action, x.display, dict(x.fields)) for x in s.instructor_actions()],
+        "perturbations": [(r.perturbation.id, r.stopped is not None)
+                          for r in s.perturbation_records()],
+        "t0": t0, "qt": "PySide6" in sys.modules and sys.modules["PySide6"] is not None,
+    }))
+""")
+
+
+def test_a_whole_session_runs_through_the_controller_without_qt(tmp_path):
+    alarm_path, session_path = tmp_path / "alarms.jsonl", tmp_path / "session.jsonl"
+    p = subprocess.run([sys.executable, "-c", WHOLE_SESSION, str(alarm_path),
+                        str(session_path)], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    out = json.loads(p.stdout)
+    assert not out["qt"]
+    assert out["refused"] == ["seek: only the instructor can do that"]
+    log = [tuple(x) for x in out["log"]]
+    # The pump stop raised its alarm, the trainee's acknowledge reached it, audio paused.
+    assert ("raise", "pump_stopped") in log
+    assert log.index(("raise", "pump_stopped")) < log.index(("acknowledge", "pump_stopped"))
+    assert ("audio_paused", None) in log
+    t0 = out["t0"]
+    assert [[a, d] for a, d, _ in out["trainee"]] == [["acknowledge", "bed-1"],
+                                                      ["audio_pause", "bed-1"]]
+    assert all(t0 + 30 < t <= t0 + 70 for _, _, t in out["trainee"])
+    assert out["instructor"] == [["seek", "console", {"target": t0 + 3600}]]
+    assert out["perturbations"] == [["pump_stop#1", True], ["spo2#2", False]]
+    # The debrief reads what the controller recorded.
+    from dashboard.debrief import build_debrief
+
+    build_debrief(session_path, tmp_path / "r.html")
+    assert "acknowledge all (at bed-1)" in (tmp_path / "r.html").read_text()
+
+
+def controller(**kw) -> SessionController:
+    return SessionController(COURSE, start=T0, wall=ManualWall(), **kw)
+
+
+def test_actions_are_checked_field_by_field():
+    for bad, message in [
+        ({"kind": SEEK, "args": {"target": None}, "actor": CONSOLE.to_json()}, "null"),
+        ({"kind": SEEK, "args": {"target": float("nan")}, "actor": CONSOLE.to_json()}, "finite"),
+        ({"kind": SPEED, "args": {"value": 0}, "actor": CONSOLE.to_json()}, "above 0"),
+        ({"kind": LIMITS, "args": {"parameter": "hr", "low": "abc"},
+          "actor": BED.to_json()}, "number"),
+        ({"kind": "rewind", "args": {}, "actor": CONSOLE.to_json()}, "unknown action"),
+        ({"kind": ACKNOWLEDGE, "args": {}, "actor": {"role": "god", "display": "x"}}, "role"),
+        ({"kind": SEEK, "args": {"target": 10 ** 400}, "actor": CONSOLE.to_json()}, "large"),
+        ({"kind": ACKNOWLEDGE, "args": {"alarm": 1}, "actor": BED.to_json()}, "unknown field"),
+    ]:
+        with pytest.raises(ActionError, match=message) as info:
+            Action.from_json(bad)
+        assert "\n" not in str(info.value)
+    a = act(INJECT, injection="pump_stop", severity=0.5)
+    assert Action.from_json(json.loads(json.dumps(a.to_json()))) == a
+
+
+def test_only_the_instructor_changes_the_clock_and_the_case():
+    c = controller()
+    seen = []
+    c.subscribe(seen.append)
+    for kind, args in [(SEEK, {"target": T0 + 100}), (SPEED, {"value": 60}),
+                       (INJECT, {"injection": "pump_stop"})]:
+        assert c.apply(act(kind, BED, **args)) is None
+    assert [type(e) for e in seen] == [ActionRefused] * 3
+    assert c.case_time() == T0 and c.clock.speed == 1 and not c.perturbations
+    done = c.apply(act(ACKNOWLEDGE, BED))
+    assert done is not None and done.case_t == T0
+    assert any(isinstance(e, ActionApplied) and e.action == done for e in seen)
+    c.close()
+
+
+def test_a_follower_sends_trainee_actions_up_and_refuses_the_rest():
+    c = controller(authority=False)
+    sent: list[Action] = []
+    c.uplink = sent.append
+    seen = []
+    c.subscribe(seen.append)
+    c.request(act(ACKNOWLEDGE, BED))
+    c.request(act(SEEK, BED, target=T0 + 10))
+    assert [a.kind for a in sent] == [ACKNOWLEDGE]
+    assert [type(e) for e in seen] == [ActionRefused] and c.seq == 0
+    c.close()
+
+
+def test_a_late_joiner_adopts_the_instructor_state_and_alarms():
+    wall = ManualWall(1000.0)
+    boss = SessionController(COURSE, start=T0, wall=wall)
+    boss.apply(act(INJECT, injection="pump_stop"))
+    boss.advance(45, ticks=5)
+    boss.apply(act(ACKNOWLEDGE, BED, alarm_id="pump_stopped"))
+    boss.apply(act(LIMITS, BED, parameter="spo2", low=85))
+    boss.advance(20, ticks=2)
+    state = SessionState.from_json(json.loads(json.dumps(boss.state().to_json())))
+
+    follower = SessionController(COURSE, start=COURSE.scenario.default_start, wall=wall,
+                                 authority=False)
+    follower.adopt_state(state)
+    follower.tick()
+    boss.tick()
+    assert follower.case_time() == pytest.approx(boss.case_time())
+    assert [p.id for p in follower.perturbations] == ["pump_stop#1"]
+    assert follower.alarms.limits("spo2")[0] == 85
+
+    def shown(c):
+        return [(a.alarm_id, a.state) for a in c.alarms.active_alarms()]
+    assert shown(follower) == shown(boss) and ("pump_stopped" in dict(shown(boss)))
+    assert follower.monitor.latest.values == boss.monitor.latest.values
+    boss.close()
+    follower.close()
+
+
+def test_a_follower_ahead_of_the_instructor_applies_an_acknowledge_in_its_place():
+    """Network delay: the acknowledge reaches a display that has already run past its
+    case time; the display rebuilds its alarm history with it and agrees again."""
+    wall = ManualWall(100.0)
+    boss = SessionController(COURSE, start=T0, wall=wall)
+    follower = SessionController(COURSE, start=T0, wall=wall, authority=False)
+    boss.apply(act(INJECT, injection="pump_stop"))
+    follower.adopt_state(boss.state())
+    boss.advance(40, ticks=4)
+    follower.tick()
+    wall.advance(5)
+    follower.tick()  # 5 s ahead of what the boss has processed
+    done = boss.apply(act(ACKNOWLEDGE, BED, alarm_id=None))
+    follower.apply(done)
+    boss.tick()
+    follower.tick()
+    assert [(a.alarm_id, a.state) for a in follower.alarms.active_alarms()] == \
+        [(a.alarm_id, a.state) for a in boss.alarms.active_alarms()]
+    assert any(a.state.value == "acknowledged" for a in boss.alarms.active_alarms())
+    boss.close()
+    follower.close()
+
+
+def test_a_follower_follows_the_instructor_clock_anchor():
+    wall = ManualWall(500.0)
+    boss = SessionController(COURSE, start=T0, wall=wall)
+    follower = SessionController(COURSE, start=T0, wall=wall, authority=False)
+    follower.adopt_state(boss.state())
+    boss.apply(act(SPEED, value=60))
+    wall.advance(3)
+    boss.tick()
+    follower.tick()  # the follower has not heard of the speed change yet
+    assert follower.case_time() == T0 + 3
+    follower.follow_anchor(boss.state().anchor)
+    assert follower.clock.speed == 60 and follower.case_time() == boss.case_time()
+    boss.apply(act("pause"))
+    wall.advance(10)
+    follower.follow_anchor(boss.state().anchor)
+    assert not follower.clock.playing and follower.case_time() == boss.case_time()
+    boss.close()
+    follower.close()
+
+
+def test_a_state_from_another_scenario_is_refused_and_changes_nothing():
+    boss = controller()
+    data = boss.state().to_json()
+    data["scenario_hash"] = "0" * 64
+    follower = controller(authority=False)
+    before = follower.case_time()
+    with pytest.raises(ScenarioMismatch, match="scenario differs"):
+        follower.adopt_state(SessionState.from_json(data))
+    assert follower.case_time() == before and follower.seq == 0
+    boss.close()
+    follower.close()
+
+
+@pytest.mark.parametrize("speed, ticks", [(1, 900), (60, 15), (600, 2), (3600, 1)])
+def test_a_recorded_session_replays_identically_at_any_speed(tmp_path, speed, ticks):
+    """Trainee actions between frames, replayed at any tick size: the same alarm log."""
+    live_log = tmp_path / "live.jsonl"
+    session = tmp_path / "s.jsonl"
+    c = controller(alarm_log=live_log, session_log=session)
+    c.apply(act(INJECT, injection="pump_stop"))
+    for step, action in [(37.3, act(ACKNOWLEDGE, BED)), (20.6, act("audio_pause", BED)),
+                         (100.2, act(LIMITS, BED, parameter="spo2", low=80)),
+                         (30.9, act(ACKNOWLEDGE, BED, alarm_id=None))]:
+        c.advance(step, ticks=3)
+        c.apply(action)
+    c.advance(300, ticks=7)
+    c.close()
+    rec = read_session(session)
+
+    replay_log = tmp_path / f"replay-{speed}.jsonl"
+    course = Course.load().with_perturbations(rec.final_perturbations())
+    r = SessionController(course, start=rec.start, speed=speed, wall=ManualWall(),
+                          alarm_log=replay_log)
+    r.replay(rec.replay_actions(), follow_speed=False)
+    r.advance(900, ticks=ticks)
+    r.close()
+
+    def events(path):
+        return [(x["case_time"], x["event"], x["alarm_id"])
+                for x in map(json.loads, path.read_text().splitlines())]
+    live = events(live_log)
+    assert [e for e in events(replay_log) if e[0] <= live[-1][0]] == live
+    assert any(e[1] == "acknowledge" for e in live)
+
+
+def test_a_viewer_jump_in_a_replay_passes_over_the_actions_before_it(tmp_path):
+    session = tmp_path / "s.jsonl"
+    c = controller(session_log=session)
+    c.advance(30)
+    c.apply(act(ACKNOWLEDGE, BED))
+    c.advance(30)
+    c.apply(act(SEEK, target=T0 + 10))  # the instructor went back
+    c.advance(5)
+    c.apply(act("audio_pause", BED))
+    c.close()
+    rec = read_session(session)
+    r = controller()
+    seen = []
+    r.subscribe(seen.append)
+    r.replay(rec.replay_actions())
+    r.apply(act(SEEK, target=T0 + 45))  # the viewer jumps past the acknowledge
+    r.advance(100, ticks=10)
+    applied = [e.action.kind for e in seen if isinstance(e, ActionApplied)]
+    assert applied == [SEEK, SEEK, "audio_pause"]
+    assert not any(isinstance(e, ActionRefused) for e in seen)
+    r.close()
