@@ -111,7 +111,7 @@ def load_toml(path: str | os.PathLike[str], kind: str, shown: str | None = None
 
 
 def _refuse_constant(name: str) -> float:
-    raise ValueError(f"{name} is not a number this file may hold")
+    raise ValueError(f"{name}: only finite numbers are allowed")
 
 
 def _parse_int(text: str) -> int:
