@@ -1,12 +1,14 @@
 """Monitor frame-rate benchmark (a script, not a test).
 
     .venv/bin/python benchmarks/bench_monitor.py [--seconds 20] [--size 1600x1000]
-        [--role demo|monitor|instructor] [--paused]
+        [--role demo|monitor|instructor] [--paused] [--console ecmo] [--console vent]
 
 --role monitor measures the trainees' bedside monitor; --role instructor the bedside
 monitor with the console (and its live bedside copy) open beside it on one machine;
 --paused measures while the instructor has paused the clock (the bedside keeps sweeping
-the frozen moment).
+the frozen moment). --console opens the team's ECMO console and/or ventilator beside the
+monitor (the case then starts on ECMO) and also measures the time from turning the pump
+knob to the flow number changing on the console.
 
 Runs the real window offscreen on the real wall clock at 1x and reports:
 frames painted per second, median and 95th-percentile paint time (sum of the paint
@@ -66,18 +68,33 @@ def main() -> int:
     ap.add_argument("--seeks", type=int, default=30)
     ap.add_argument("--role", choices=("demo", "monitor", "instructor"), default="demo")
     ap.add_argument("--paused", action="store_true")
+    ap.add_argument("--console", choices=("ecmo", "vent"), action="append", default=[])
+    ap.add_argument("--knob-turns", type=int, default=20)
     a = ap.parse_args()
     w, h = (int(x) for x in a.size.split("x"))
 
     app = QtWidgets.QApplication(sys.argv[:1])
     course = Course.load()
     session = MonitorSession.create(
-        course, start=course.scenario.resolve("abg_pre_ecmo-5m"), mute=True,
+        course, start=course.scenario.resolve("ecmo_start+1d" if a.console else
+                                              "abg_pre_ecmo-5m"), mute=True,
         role="monitor" if a.role == "instructor" else a.role, instructor=a.role == "instructor"
     )
     if session.console is not None:
         session.console.resize(900, 1000)
         session.console.show()
+    consoles = {}
+    if "ecmo" in a.console:
+        from dashboard.ui.ecmo_console import EcmoConsole
+
+        consoles["ecmo"] = EcmoConsole(session.controller, display="ecmo-console")
+    if "vent" in a.console:
+        from dashboard.ui.vent_console import VentilatorConsole
+
+        consoles["vent"] = VentilatorConsole(session.controller, display="ventilator")
+    for c in consoles.values():
+        c.resize(760, 820)
+        c.show()
     win = session.window
     win.resize(w, h)
     win.show()
@@ -125,6 +142,20 @@ def main() -> int:
     painted_frames = len(frame_paints)
     ticks = frame_no[0] - f0
 
+    knob_ms = []
+    if "ecmo" in consoles:
+        # Turn the knob (as a key press would) and wait for the flow number to change.
+        pump = consoles["ecmo"]
+        for i in range(a.knob_turns):
+            before = pump.flow.text()
+            step = 500 if i % 2 == 0 else -500
+            t0 = time.perf_counter()
+            pump.rpm.setValue(pump.rpm.value() + step)
+            while pump.flow.text() == before and time.perf_counter() - t0 < 2.0:
+                app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
+            knob_ms.append((time.perf_counter() - t0) * 1000.0)
+            run_for(0.5)
+
     # Seek to random points and paint.
     from dashboard.core.actions import Action, Actor
 
@@ -154,6 +185,12 @@ def main() -> int:
         f"seek + paint: median {statistics.median(seek_ms):.1f} ms, "
         f"p95 {pct(seek_ms, 0.95):.1f} ms over {a.seeks} random seeks"
     )
+    if knob_ms:
+        print(f"pump knob to flow number changed: median {statistics.median(knob_ms):.0f} ms, "
+              f"p95 {pct(knob_ms, 0.95):.0f} ms over {len(knob_ms)} turns")
+    for c in consoles.values():
+        c.detach()
+        c.close()
     session.close()
     win.close()
     return 0

@@ -32,6 +32,7 @@ from dashboard.launch_checks import check_outputs, check_qt_platform
 from replay_data.cli import OneLineParser, parse_seed
 from replay_data.errors import ReplayDataError, one_line
 from replay_data.interrupts import EXIT_INTERRUPTED, Terminated, terminate_raises
+from replay_data.perturbations import injection
 from replay_data.timeexpr import parse_duration
 
 EXIT_BAD_INPUT = 2
@@ -156,6 +157,10 @@ def build_monitor_parser() -> argparse.ArgumentParser:
                 "speed, timeline or jump; the case runs at 1x from --start.",
                 TIMES_TEXT + " Headless: --duration D [--alarm-log P] [--screenshot S.png].")
     _common(p, speed=False)
+    p.add_argument("--console", choices=("ecmo", "vent"), action="append", default=[],
+                   help="also open a console the bedside team operates (ecmo: the pump "
+                        "console, vent: the ventilator; repeat for both); with --headless "
+                        "--screenshot the PNG shows the first one")
     return p
 
 
@@ -254,9 +259,10 @@ def prepare(opts: LaunchOptions) -> Prepared:
     planned = []
     for spec in opts.inject:
         name, _, when = spec.partition("@")
-        if name not in course.scenario.injections:
-            known = ", ".join(course.scenario.injections)
-            raise ReplayDataError(f"--inject {spec}: unknown injection {name!r} (known: {known})")
+        try:  # "pump_stop:clamped" names a variant; injection() checks both
+            injection(course.scenario, name, course.scenario.start)
+        except ReplayDataError as exc:
+            raise ReplayDataError(f"--inject {spec}: {exc}") from None
         planned.append((name, course.scenario.resolve_option("--inject", when)))
     if recording is not None:
         # Every recorded action checked against the scenario before anything runs.
@@ -418,8 +424,10 @@ def run_instructor(opts: LaunchOptions) -> int:
     from dashboard.session import MonitorSession
     from dashboard.ui.placement import place_instructor
 
+    # Interactive: the session opens in its pre-brief (the clock waits for Start on the
+    # console; the trainees' monitor sweeps the patient meanwhile). Headless runs play.
     session = MonitorSession.create(prep.course, start=prep.start, speed=opts.speed or 1.0,
-                                    virtual_clock=opts.headless,
+                                    virtual_clock=opts.headless, playing=opts.headless,
                                     alarm_log=_alarm_log_path(opts), session_log=session_path,
                                     instructor=True, scenario_name=opts.scenario,
                                     mute=opts.mute or opts.headless)
@@ -443,8 +451,23 @@ def run_monitor(opts: LaunchOptions) -> int:
                                     virtual_clock=opts.headless,
                                     alarm_log=_alarm_log_path(opts),
                                     mute=opts.mute or opts.headless, scenario_name=opts.scenario)
+    consoles = []
+    for which in opts.extra.get("console") or []:
+        if which == "ecmo":
+            from dashboard.ui.ecmo_console import EcmoConsole
+
+            consoles.append(EcmoConsole(session.controller, display="ecmo-console"))
+        else:
+            from dashboard.ui.vent_console import VentilatorConsole
+
+            consoles.append(VentilatorConsole(session.controller, display="ventilator"))
     if opts.headless:
-        return _headless_screenshot(app, session, session.window, opts)
+        return _headless_screenshot(app, session, consoles[0] if consoles else session.window,
+                                    opts)
+    for console in consoles:
+        console.resize(760, 820)
+        console.show()
+        session.extra_windows.append(console)
     session.window.resize(*opts.size)
     session.window.showFullScreen() if opts.fullscreen else session.window.show()
     return _run_event_loop(app, session, opts)

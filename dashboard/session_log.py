@@ -311,6 +311,7 @@ class PerturbationRecord:
     perturbation: Perturbation
     stopped: float | None = None  # case time of the stop
     stop_line: int | None = None
+    display: str = ""  # the screen it came from (a trainee's control: the bedside)
 
     @property
     def final(self) -> Perturbation:
@@ -352,7 +353,8 @@ class RecordedSession:
                 continue
             if e.type == "perturbation":
                 p = _perturbation(e.fields["perturbation"])
-                recs[p.id] = PerturbationRecord(e.line, e.case_time, e.wall_time, p)
+                recs[p.id] = PerturbationRecord(e.line, e.case_time, e.wall_time, p,
+                                                display=e.fields.get("display") or "")
             elif e.type == "perturbation_stopped" and e.fields["id"] in recs:
                 recs[e.fields["id"]] = dataclasses.replace(
                     recs[e.fields["id"]], stopped=e.case_time, stop_line=e.line)
@@ -465,7 +467,7 @@ def _effect(d: object) -> Effect:
     d = _fields_of(Effect, d, "effect")
     channel = _text(d, "channel")
     kw: dict[str, Any] = {"channel": channel}
-    for key in ("set", "add", "onset"):
+    for key in ("set", "add", "onset", "offset"):
         if key in d:
             kw[key] = _number(d, key, optional=True)
     for key in ("oscillate", "period"):
@@ -487,13 +489,14 @@ def _perturbation(d: object) -> Perturbation:
     if not isinstance(effects, list):
         raise _Bad("perturbation 'effects' must be a list")
     kind = _text(d, "kind")
-    if kind not in ("injection", "override"):
-        raise _Bad(f"perturbation kind must be injection or override, not {kind!r}")
+    if kind not in ("injection", "override", "control"):
+        raise _Bad(f"perturbation kind must be injection, override or control, not {kind!r}")
     p = Perturbation(
         id=_text(d, "id"), kind=kind, name=_text(d, "name"), start=_number(d, "start"),
         duration=_number(d, "duration", optional=True), severity=_number(d, "severity"),
         onset=_number(d, "onset"), offset=_number(d, "offset"), flags=tuple(flags),
         effects=tuple(_effect(e) for e in effects),
+        variant=(_text(d, "variant", optional=True) or "") if "variant" in d else "",
     )  # type: ignore[arg-type]
     try:
         check_perturbation(p)

@@ -41,6 +41,12 @@ class NumericChannel:
     trend: tuple[float, float] | None = None  # y range of the trend view
     # The widest range the quantity can take (input files are checked against it).
     physical: tuple[float, float] = (-math.inf, math.inf)
+    model: bool = False  # computed by replay_data.physiology from the input channels
+
+    @property
+    def keyframed(self) -> bool:
+        """An input the scenario sets (neither derived nor a model output)."""
+        return not (self.derived or self.model)
 
     def format(self, value: float) -> str:
         """Text a monitor shows: fixed precision, '---' when not measured."""
@@ -61,6 +67,8 @@ class ResultTest:
     scatter_sd: float
     limits: tuple[float, float] = (-math.inf, math.inf)  # what the analyser can report
     physical: tuple[float, float] = (-math.inf, math.inf)  # widest possible value
+    channel: str | None = None  # numeric channel a draw reads (model output or input)
+    target: tuple[str, ...] = ()  # (low, high) channels of a target band flagged against
 
     def format(self, value: float) -> str:
         return f"{value:.{self.precision}f}"
@@ -102,9 +110,14 @@ class Catalogue:
             ) from None
 
     @property
+    def measured_numerics(self) -> list[str]:
+        """Every channel the patient or the monitor has (the team's settings excluded)."""
+        return [c for c, ch in self.numerics.items() if ch.group != "controls"]
+
+    @property
     def displayed_numerics(self) -> list[str]:
-        """Channels shown to the user (hidden target channels excluded)."""
-        return [c for c, ch in self.numerics.items() if ch.group != "targets"]
+        """Channels shown to the user (hidden target and console-setting channels excluded)."""
+        return [c for c, ch in self.numerics.items() if ch.group not in ("targets", "controls")]
 
 
 def _pair(where: str, raw: object) -> tuple[float, float]:
@@ -154,6 +167,7 @@ def _parse(doc: dict, source: str) -> Catalogue:
                 derived=raw.get("derived"),
                 trend=_pair(f"{where}.trend", raw["trend"]) if "trend" in raw else None,
                 physical=_physical(where, raw),
+                model=raw.get("source") == "model",
             )
         except KeyError as exc:
             raise ScenarioError(where, f"missing key {exc.args[0]!r}") from None
@@ -173,9 +187,13 @@ def _parse(doc: dict, source: str) -> Catalogue:
                 limits=_pair(f"{where}.limits", raw["limits"]) if "limits" in raw else (
                     -math.inf, math.inf),
                 physical=_physical(where, raw),
+                channel=raw.get("channel"),
+                target=tuple(raw.get("target", ())),
             )
         except KeyError as exc:
             raise ScenarioError(where, f"missing key {exc.args[0]!r}") from None
+        if results[rid].channel is not None and results[rid].channel not in numerics:
+            raise ScenarioError(f"{where}.channel", f"unknown channel {results[rid].channel!r}")
     waveforms: dict[str, WaveformSignal] = {}
     for wid, raw in doc.get("waveform", {}).items():
         where = f"{source}: waveform.{wid}"

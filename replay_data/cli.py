@@ -52,11 +52,50 @@ def _course(args: argparse.Namespace) -> Course:
     return Course(load_scenario(args.scenario), seed=args.seed)
 
 
-def _write_csv(path: str, write: Callable[[csv.writer], None]) -> None:
+def _write_output(path: str, write: Callable[[csv.writer], None]) -> None:
     """The CSV through the output rules: whole or not at all for a file, written through
-    a device, pipe or `-` (see replay_data.output_file)."""
+    a device, a pipe, `-` or /dev/stdout (see replay_data.output_file)."""
     with open_output(path, "--out") as fh:
         write(csv.writer(fh, lineterminator="\n"))
+
+
+def _overrides(course: Course, specs: Sequence[str] | None, t0: float, t1: float) -> Course:
+    """`--override CHANNEL=VALUE[@T]`: the channel held at VALUE from T (default: the
+    window's start) to the end of the window; the model's outputs follow."""
+    from .perturbations import override
+
+    perts = []
+    sc = course.scenario
+    for spec in specs or ():
+        what, _, when = spec.partition("@")
+        channel, eq, value_text = what.partition("=")
+        channel = channel.strip()
+        if not eq or not channel or not value_text.strip():
+            raise ReplayDataError(f"--override {spec}: expected CHANNEL=VALUE[@TIME]")
+        try:
+            ch = course.check_channel(channel)
+        except ReplayDataError as exc:
+            raise ReplayDataError(f"--override {spec}: {exc}") from None
+        if ch.derived:
+            raise ReplayDataError(f"--override {spec}: {channel!r} is derived from other "
+                                  "channels; override what it is derived from")
+        try:
+            value = float(value_text)
+        except ValueError:
+            raise ReplayDataError(f"--override {spec}: {value_text.strip()!r} is not a number"
+                                  ) from None
+        lo, hi = ch.limits
+        if not (np.isfinite(value) and lo <= value <= hi):
+            unit = f" {ch.unit}" if ch.unit else ""
+            raise ReplayDataError(f"--override {spec}: {value:g} is outside the physical range "
+                                  f"of {channel} ({lo:g} to {hi:g}{unit})")
+        start = sc.resolve_option("--override", when) if when else t0
+        if not t0 <= start <= t1:
+            raise ReplayDataError(f"--override {spec}: time {start:.0f} s is outside the window "
+                                  f"({t0:.0f} to {t1:.0f} s)")
+        perts.append(override(channel, value, start, 0.0, None,
+                              pid=f"cli-override:{channel}@{start:.0f}#{len(perts)}"))
+    return course.with_perturbations(perts) if perts else course
 
 
 def _fmt_t(t: float) -> str:
@@ -118,6 +157,7 @@ def cmd_trends(args: argparse.Namespace) -> int:
     for c in channels:
         course.check_channel(c.strip())
     channels = [c.strip() for c in channels]
+    course = _overrides(course, args.override, t0, t1)
     n = int(np.floor((t1 - t0) / step + 1e-9)) + 1
     t = t0 + step * np.arange(n)
     values = course.numerics(channels, t)
@@ -129,7 +169,29 @@ def cmd_trends(args: argparse.Namespace) -> int:
         for i in range(n):
             w.writerow([_fmt_t(t[i]), *(_fmt(col[i], d) for col, d in zip(cols, digits))])
 
-    _write_csv(args.out, write)
+    _write_output(args.out, write)
+    return 0
+
+
+def cmd_results(args: argparse.Namespace) -> int:
+    course = _course(args)
+    sc = course.scenario
+    t0, t1 = sc.resolve_option("--start", args.start), sc.resolve_option("--end", args.end)
+    if t1 < t0:
+        raise ReplayDataError(f"--end {args.end} ({t1:.0f} s) is before --start {args.start} "
+                              f"({t0:.0f} s)")
+    course = _overrides(course, args.override, t0, t1)
+    rows = [r for r in course.results_until(t1) if r.t >= t0]
+    cat = course.catalogue
+
+    def write(w: csv.writer) -> None:
+        w.writerow(["t", "time", "result", "value", "unit", "flag", "basis"])
+        for r in rows:
+            test = cat.results[r.test]
+            w.writerow([_fmt_t(r.t), format_case_time(r.t), r.test, test.format(r.value),
+                        test.unit, r.flag, r.basis])
+
+    _write_output(args.out, write)
     return 0
 
 
@@ -175,7 +237,7 @@ def cmd_waveform(args: argparse.Namespace) -> int:
                 break
             t_piece = (n[-1] + 1) / rate
 
-    _write_csv(args.out, write)
+    _write_output(args.out, write)
     return 0
 
 
@@ -234,16 +296,30 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--start", required=True, help="first time")
     sp.add_argument("--end", required=True, help="last time")
     sp.add_argument("--step", required=True, help="seconds between rows (or 1m, 1h ...)")
-    sp.add_argument("--channels", help="comma-separated channel ids (default: all displayed)")
-    sp.add_argument("--out", required=True, help="CSV file to write (- for standard output)")
+    sp.add_argument("--channels", help="comma-separated channel ids (default: all, model "
+                    "inputs and outputs included)")
+    sp.add_argument("--override", action="append", metavar="CHANNEL=VALUE[@TIME]",
+                    help="what-if: hold an input (e.g. ecmo_flow=3.0, cardiac_output=7@"
+                    "ecmo_start+1d) from TIME (default: --start) to the end; repeatable")
+    sp.add_argument("--out", required=True, help="CSV file to write ('-': standard output)")
     sp.set_defaults(func=cmd_trends)
+
+    sp = sub.add_parser("results", help="result draws (blood gases, labs) as CSV",
+                        epilog=times)
+    common(sp)
+    sp.add_argument("--start", required=True, help="first time")
+    sp.add_argument("--end", required=True, help="last time")
+    sp.add_argument("--override", action="append", metavar="CHANNEL=VALUE[@TIME]",
+                    help="what-if, as for trends: the draws read the changed model")
+    sp.add_argument("--out", required=True, help="CSV file to write ('-': standard output)")
+    sp.set_defaults(func=cmd_results)
 
     sp = sub.add_parser("waveform", help="one waveform as CSV on its sample grid", epilog=times)
     common(sp)
     sp.add_argument("signal", help="ecg_ii, pleth, abp, cvp or co2")
     sp.add_argument("--start", required=True, help="first time")
     sp.add_argument("--duration", required=True, help="length, e.g. 10s or 2m")
-    sp.add_argument("--out", required=True, help="CSV file to write (- for standard output)")
+    sp.add_argument("--out", required=True, help="CSV file to write ('-': standard output)")
     sp.set_defaults(func=cmd_waveform)
 
     sp = sub.add_parser("validate", help="check a scenario file")

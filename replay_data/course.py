@@ -17,21 +17,30 @@ import numpy as np
 from . import noise
 from .catalogue import Catalogue, NumericChannel, load_catalogue
 from .errors import ReplayDataError
-from .keyframes import interpolate, step_text
+from .keyframes import interpolate, node_sum, step_text
 from .perturbations import Perturbation, active_flags, apply, injection
+from .physiology.model import PatientModel
 from .scenario import ResultDraw, Scenario, load_scenario
 
 # Values the alarm engine reads besides the displayed numerics.
 ACT_LATEST = "act"
+# Where the displayed heart rate comes from: values[HR_SOURCE] indexes HR_SOURCES (NaN: no
+# rate). With the ECG leads off the monitor counts the arterial pulse, else the pleth.
+HR_SOURCE = "hr_source"
+HR_SOURCES = ("ECG", "ART", "PLETH")
+# Pump states shown on the ECMO panel.
+PUMP_RUNNING, PUMP_STOPPED, PUMP_CLAMPED = "running", "STOPPED", "CLAMPED"
 
 
 @dataclass(frozen=True)
 class Result:
-    """One intermittent result as the lab or the bedside analyser reports it."""
+    """One intermittent result as the lab or the bedside analyser reports it; `flag` is
+    "H" or "L" against the current target band (ACT on heparin) or the normal range."""
     t: float
     test: str
     value: float
     basis: str
+    flag: str = ""
 
 
 @dataclass(frozen=True)
@@ -67,6 +76,57 @@ class Course:
         return Course(self.scenario, self.seed, perts, self.catalogue)
 
     @cached_property
+    def model(self) -> PatientModel:
+        """The gas-exchange and circulation model fed by this course's inputs."""
+        return PatientModel(self.true_inputs)
+
+    @cached_property
+    def _output_cache(self) -> dict[tuple, dict[str, np.ndarray]]:
+        return {}
+
+    def true_inputs(self, channels: Iterable[str], t: np.ndarray) -> dict[str, np.ndarray]:
+        """Input channels as the patient has them: keyframes with the disturbances applied,
+        without the monitor's measurement noise (NaN where the scenario gives no value)."""
+        tt = np.asarray(t, dtype=np.float64)
+        out = {}
+        for c in channels:
+            kf = self.scenario.numeric_keyframes.get(c)
+            ch = self.catalogue.numerics[c]
+            if ch.group == "controls":
+                out[c] = self._control_setting(c, tt)
+                continue
+            base = (np.full(tt.shape, np.nan) if kf is None
+                    else interpolate(kf, tt, ch.interpolation))
+            out[c] = apply(c, tt, base, self.all_perturbations, False)
+        return out
+
+    def _control_setting(self, control: str, t: np.ndarray) -> np.ndarray:
+        """The team's setting of one console control (replay_data.controls) at times t:
+        a step from each control perturbation that restates it; NaN before the first."""
+        v = np.full(t.shape, np.nan)
+        for p in self.all_perturbations:
+            if p.kind != "control":
+                continue
+            for e in p.effects:
+                if e.channel == control:
+                    v = np.where(t >= p.start, e.set, v)
+        return v
+
+    def model_outputs(self, t: np.ndarray) -> dict[str, np.ndarray]:
+        """Every model output at times t, noise-free (what a blood gas drawn then reads);
+        the last few time grids are cached, since views ask channel by channel."""
+        tt = np.ascontiguousarray(t, dtype=np.float64)
+        key = (tt.size, hash(tt.tobytes()))
+        cache = self._output_cache
+        got = cache.get(key)
+        if got is None:
+            got = self.model.outputs(tt)
+            if len(cache) >= 4:
+                cache.pop(next(iter(cache)))
+            cache[key] = got
+        return got
+
+    @cached_property
     def _scheduled(self) -> tuple[Perturbation, ...]:
         return tuple(
             injection(self.scenario, s.injection, s.t, severity=s.severity, duration=s.duration,
@@ -98,10 +158,13 @@ class Course:
         return own * spec.sd
 
     def _base(self, ch: NumericChannel, t: np.ndarray) -> np.ndarray:
-        kf = self.scenario.numeric_keyframes.get(ch.id)
-        if kf is None:
-            return np.full(t.shape, np.nan)
-        level = interpolate(kf, t, ch.interpolation)
+        if ch.model:
+            level = self.model_outputs(t)[ch.id]
+        else:
+            kf = self.scenario.numeric_keyframes.get(ch.id)
+            if kf is None:
+                return np.full(t.shape, np.nan)
+            level = interpolate(kf, t, ch.interpolation)
         n = self._noise(ch, t)
         if ch.noise.mode == "headroom":
             # Noise on the distance below the ceiling: saturated values barely move.
@@ -124,8 +187,90 @@ class Course:
             raise ReplayDataError(f"channel {channel!r}: unknown derivation {ch.derived!r}")
         else:
             v = apply(channel, tt, self._base(ch, tt), self.all_perturbations, measured)
+            if channel == "hr" and measured:
+                v = np.where(np.isnan(self._hr_source_code(tt)), np.nan, v)
         lo, hi = ch.limits
         return np.clip(v, lo, hi)
+
+    def _hr_source_code(self, t: np.ndarray) -> np.ndarray:
+        """Index into HR_SOURCES per time (NaN: no heart rate). ECG leads off: the monitor
+        counts the arterial pulse if there is a line, else the pleth."""
+        code = np.zeros(t.shape)
+        leads_off = self.flags(t).get("ecg_leads_off")
+        if leads_off is None or not leads_off.any():
+            return code
+        art = np.isfinite(self.numeric("abp_sys", t))
+        pleth = np.isfinite(self.numeric("spo2", t))
+        alt = np.where(art, 1.0, np.where(pleth, 2.0, np.nan))
+        return np.where(leads_off, alt, code)
+
+    def hr_source(self, t: float) -> str:
+        """"ECG", "ART" or "PLETH" (the monitor labels the rate with it), "" for none."""
+        c = self._hr_source_code(np.array([float(t)]))[0]
+        return "" if np.isnan(c) else HR_SOURCES[int(c)]
+
+    def pump_state(self, t: float) -> str:
+        """running, STOPPED (no rpm) or CLAMPED (turning, no flow); "" with no circuit."""
+        i = self.true_inputs(("ecmo_rpm", "ecmo_flow"), np.array([float(t)]))
+        rpm, flow = float(i["ecmo_rpm"][0]), float(i["ecmo_flow"][0])
+        if np.isnan(flow):
+            return ""
+        if not rpm > 100.0:
+            return PUMP_STOPPED
+        return PUMP_CLAMPED if flow < 0.2 else PUMP_RUNNING
+
+    def node_sums(self, channel: str, starts: np.ndarray, n: int, step: float) -> np.ndarray:
+        """For each start: sum(numeric(channel, start + j * step, measured=False), j < n),
+        NaN counted as 0 — what integrating a rate over long stretches needs. Keyframes and
+        noise are summed in closed form (keyframes.node_sum, noise.smooth_noise_sums);
+        samples are evaluated only where a disturbance touches the channel, or where the
+        closed form does not apply. Each start's sum is the same whichever others come
+        with it."""
+        ch = self.check_channel(channel)
+        kf = self.scenario.numeric_keyframes.get(channel)
+        starts = np.asarray(starts, dtype=np.float64)
+        out = np.empty(starts.size)
+        closed = np.zeros(starts.size, dtype=bool)
+        spec = ch.noise
+        if kf is not None and ch.keyframed and spec.mode == "additive":
+            spread = 4.0 * spec.sd
+            for i, start in enumerate(starts):
+                end = start + (n - 1) * step
+                level = node_sum(kf, float(start), n, step, ch.interpolation)
+                if not math.isfinite(level):
+                    continue
+                # Clipping to the channel's limits would break the closed form.
+                edge = interpolate(kf, np.array([start, end]), ch.interpolation)
+                inner = [v for tt, v in zip(kf.times, kf.values) if start <= tt <= end]
+                vmin, vmax = min([*edge, *inner]), max([*edge, *inner])
+                if vmin - spread > ch.limits[0] and vmax + spread < ch.limits[1]:
+                    out[i], closed[i] = level, True
+        if closed.any() and spec.sd > 0:
+            cs = starts[closed]
+            own = noise.smooth_noise_sums(noise.stream_key(self.seed, ch.id), cs, n, step,
+                                          spec.tau)
+            if spec.group and spec.share > 0:
+                shared = noise.smooth_noise_sums(
+                    noise.stream_key(self.seed, "group:" + spec.group), cs, n, step, spec.tau)
+                own = math.sqrt(1.0 - spec.share) * own + math.sqrt(spec.share) * shared
+            out[closed] += spec.sd * own
+        for i, start in enumerate(starts):
+            end = start + (n - 1) * step
+            if not closed[i]:
+                t = start + step * np.arange(n)
+                out[i] = float(np.nansum(self.numeric(channel, t, measured=False)))
+                continue
+            # Disturbances: the difference they make, sample by sample, where they act.
+            spans = [(p.start, p.end + p.recovery) for p in self.all_perturbations
+                     if p.start <= end and p.end + p.recovery >= start
+                     and any(e.channel == channel for e in p.effects)]
+            if spans:
+                a = max(0, math.floor((min(s for s, _ in spans) - start) / step))
+                b = min(n - 1, math.ceil((max(e for _, e in spans) - start) / step))
+                t = start + step * np.arange(a, b + 1)
+                disturbed = np.nan_to_num(self.numeric(channel, t, measured=False))
+                out[i] += float(disturbed.sum() - self._base(ch, t).sum())
+        return out
 
     def numerics(self, channels: Iterable[str],
                  t: np.ndarray | Sequence[float]) -> dict[str, np.ndarray]:
@@ -153,7 +298,13 @@ class Course:
         return out
 
     def mode(self, name: str, t: float) -> str:
-        return step_text(self.scenario.modes.get(name, ()), t)
+        """A text mode in force at t; the ECMO mode carries the pump's state."""
+        text = step_text(self.scenario.modes.get(name, ()), t)
+        if name == "ecmo_mode":
+            state = self.pump_state(t)
+            if state:
+                text = f"{text} · {state}" if text else state
+        return text
 
     def sample(self, t: float) -> Sample:
         """All numerics plus the latest ACT and the flags at one case time."""
@@ -164,24 +315,82 @@ class Course:
     def sample_grid(self, t: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         """Vectorised `sample` on a time grid: (values, flags) as arrays."""
         tt = np.asarray(t, dtype=np.float64)
-        values = self.numerics(self.catalogue.numerics, tt)
+        values = self.numerics(self.catalogue.measured_numerics, tt)
         values[ACT_LATEST] = self.held_result(ACT_LATEST, tt)
+        values[HR_SOURCE] = self._hr_source_code(tt)
         return values, self.flags(tt)
 
     # ------------------------------------------------------------------ results
 
     @cached_property
-    def _results(self) -> tuple[Result, ...]:
-        out = []
-        for d in self.scenario.draws:
-            out.append(Result(d.t, d.test, self._draw_value(d), d.provenance.basis))
-        return tuple(out)
+    def _draw_index(self) -> dict[str, tuple[np.ndarray, list[int]]]:
+        """Per test: draw times (sorted) and the draws' positions in scenario.draws."""
+        by_test: dict[str, list[int]] = {}
+        for i, d in enumerate(self.scenario.draws):
+            by_test.setdefault(d.test, []).append(i)
+        return {test: (np.array([self.scenario.draws[i].t for i in idx]), idx)
+                for test, idx in by_test.items()}
 
-    def _draw_value(self, d: ResultDraw) -> float:
+    @cached_property
+    def _drawn(self) -> dict[int, Result]:
+        return {}
+
+    def _results_of(self, test: str, positions: Sequence[int]) -> list[Result]:
+        """Results of one test's draws (positions into that test's draws), computed when
+        first asked: a seek reads the model only at the draws it shows, not the course."""
+        _, idx = self._draw_index[test]
+        draws = self.scenario.draws
+        missing = [idx[p] for p in positions if idx[p] not in self._drawn]
+        if missing:
+            levels = np.full(len(missing), np.nan)
+            channel = self.catalogue.results[test].channel
+            if channel:
+                # Blood gases from the model, Hb from its input: disturbances included.
+                exact = np.array([draws[i].exact is not None for i in missing])
+                if not exact.all():
+                    times = np.array([draws[i].t for i in missing])
+                    levels[~exact] = self.truth(channel, times[~exact])
+            for i, level in zip(missing, levels):
+                d = draws[i]
+                value = self._draw_value(d, float(level))
+                self._drawn[i] = Result(d.t, d.test, value, d.provenance.basis,
+                                        self._flag(d.test, value, d.t))
+        return [self._drawn[idx[p]] for p in positions]
+
+    @cached_property
+    def _results(self) -> tuple[Result, ...]:
+        """Every draw of the course, in scenario order (by time, then test)."""
+        for test, (times, _) in self._draw_index.items():
+            self._results_of(test, range(times.size))
+        return tuple(self._drawn[i] for i in range(len(self.scenario.draws)))
+
+    def _flag(self, test_id: str, value: float, t: float) -> str:
+        test = self.catalogue.results[test_id]
+        lo, hi = test.normal
+        if test.target:
+            band = self.true_inputs(test.target, np.array([t]))
+            tlo, thi = (float(band[c][0]) for c in test.target)
+            if np.isfinite(tlo) and np.isfinite(thi):
+                lo, hi = tlo, thi
+        return "H" if value > hi else ("L" if value < lo else "")
+
+    def truth(self, channel: str, t: np.ndarray) -> np.ndarray:
+        """A channel's value without measurement noise: a model output as a blood gas reads
+        it, or an input as the patient has it."""
+        ch = self.check_channel(channel)
+        tt = np.atleast_1d(np.asarray(t, dtype=np.float64))
+        if ch.model:
+            return self.model_outputs(tt)[channel]
+        return self.true_inputs([channel], tt)[channel]
+
+    def _draw_value(self, d: ResultDraw, channel_level: float = math.nan) -> float:
         if d.exact is not None:
             return d.exact
         test = self.catalogue.results[d.test]
-        level = interpolate(self.scenario.result_levels[d.test], np.array([d.t]))[0]
+        if test.channel:
+            level = channel_level
+        else:
+            level = interpolate(self.scenario.result_levels[d.test], np.array([d.t]))[0]
         key = noise.stream_key(self.seed, "result:" + d.test)
         scatter = noise.normal(key, np.array([int(round(d.t))]), clip=2.0)[0] * test.scatter_sd
         value = min(max(level + scatter, test.limits[0]), test.limits[1])
@@ -189,13 +398,22 @@ class Course:
 
     def results_until(self, t: float) -> list[Result]:
         """Results drawn at or before t, oldest first."""
-        return [r for r in self._results if r.t <= t]
+        count = int(np.searchsorted([d.t for d in self.scenario.draws], t, side="right"))
+        if count == len(self.scenario.draws):
+            return list(self._results)
+        for test, (times, _) in self._draw_index.items():
+            self._results_of(test, range(int(np.searchsorted(times, t, side="right"))))
+        return [self._drawn[i] for i in range(count)]
 
     def latest_results(self, t: float) -> dict[str, Result]:
         out: dict[str, Result] = {}
-        for r in self._results:
-            if r.t > t:
-                break
+        latest = []
+        for test, (times, _) in self._draw_index.items():
+            p = int(np.searchsorted(times, t, side="right")) - 1
+            if p >= 0:
+                latest.append(self._results_of(test, [p])[0])
+        # In draw order, as before: dict order follows the draws.
+        for r in sorted(latest, key=lambda r: (r.t, r.test)):
             out[r.test] = r
         return out
 
@@ -204,12 +422,15 @@ class Course:
 
     def held_result(self, test: str, t: np.ndarray) -> np.ndarray:
         """Latest value of a result at each t (NaN before the first draw)."""
-        rs = [r for r in self._results if r.test == test]
-        if not rs:
+        got = self._draw_index.get(test)
+        if got is None:
             return np.full(np.shape(t), np.nan)
-        times = np.array([r.t for r in rs])
-        vals = np.array([r.value for r in rs])
+        times, _ = got
         i = np.searchsorted(times, t, side="right") - 1
+        needed = np.unique(i[i >= 0]) if np.ndim(i) else ([int(i)] if i >= 0 else [])
+        vals = np.full(times.size, np.nan)
+        for p, r in zip(needed, self._results_of(test, [int(p) for p in needed])):
+            vals[p] = r.value
         return np.where(i >= 0, vals[np.maximum(i, 0)], np.nan)
 
     # ------------------------------------------------------------------ waveforms

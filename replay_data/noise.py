@@ -82,3 +82,35 @@ def smooth_noise(key: int, t: np.ndarray, tau: float, clip: float = 2.5) -> np.n
     # Catmull-Rom through unit-variance knots has variance ~0.72 between knots; rescale
     # so that `sd` in the catalogue means what it says.
     return out / 0.85
+
+
+def smooth_noise_sums(key: int, starts: np.ndarray, n: int, step: float,
+                      tau: float) -> np.ndarray:
+    """For each start: sum(smooth_noise(key, start + j * step, tau) for j in range(n)).
+
+    From the knots alone when the samples tile whole knot cells (start on a knot, tau a
+    multiple of step, n whole cells): every cell then holds the same positions u, so its
+    sum is a fixed weighting of its four Catmull-Rom knots. Otherwise the samples are
+    summed. Each start's sum is computed the same way whichever others come with it."""
+    starts = np.asarray(starts, dtype=np.float64)
+    per_f = tau / step
+    tiled = (per_f == int(per_f) and n % int(per_f) == 0
+             and np.all(starts / tau == np.round(starts / tau)))
+    if not tiled:
+        return np.array([float(smooth_noise(key, s + step * np.arange(n), tau).sum())
+                         for s in starts])
+    per = int(per_f)
+    u = np.arange(per) / per
+    u2, u3 = u * u, u * u * u
+    w = [float(np.sum(0.5 * (-u + 2.0 * u2 - u3))),
+         float(np.sum(0.5 * (2.0 - 5.0 * u2 + 3.0 * u3))),
+         float(np.sum(0.5 * (u + 4.0 * u2 - 3.0 * u3))),
+         float(np.sum(0.5 * (-u2 + u3)))]
+    cells = n // per
+    k0 = np.round(starts / tau).astype(np.int64)
+    lo, hi = int(k0.min()) - 1, int(k0.max()) + cells + 2
+    knots = normal(key, np.arange(lo, hi + 1, dtype=np.int64), 2.5)
+    # Contribution of each cell k (its four knots), then one sum per start.
+    cell = (w[0] * knots[:-3] + w[1] * knots[1:-2] + w[2] * knots[2:-1] + w[3] * knots[3:])
+    first = k0 - (lo + 1)
+    return np.array([float(cell[f:f + cells].sum()) for f in first]) / 0.85

@@ -29,10 +29,16 @@ class Perturbation:
     offset: float
     flags: tuple[str, ...]
     effects: tuple[Effect, ...]
+    variant: str = ""  # the named form of an all-or-nothing injection ("" otherwise)
 
     @property
     def end(self) -> float:
         return math.inf if self.duration is None else self.start + self.duration
+
+    @property
+    def recovery(self) -> float:
+        """Longest time any effect takes to wear off after the end."""
+        return max([self.offset, *(e.offset for e in self.effects if e.offset is not None)])
 
     def stopped_at(self, t: float) -> Perturbation:
         """The same perturbation ended at case time t (ramping off from there); stopping
@@ -41,23 +47,55 @@ class Perturbation:
         return replace(self, duration=cut if self.duration is None else min(self.duration, cut))
 
     def active_at(self, t: float) -> bool:
-        return self.start <= t < self.end + self.offset
+        return self.start <= t < self.end + self.recovery
+
+
+def split_injection_name(name: str) -> tuple[str, str]:
+    """'pump_stop:clamped' -> ('pump_stop', 'clamped'); 'pump_stop' -> ('pump_stop', '')."""
+    iid, _, variant = name.partition(":")
+    return iid, variant
 
 
 def injection(scenario: Scenario, injection_id: str, start: float, *, severity: float | None = None,
-              duration: float | None = None, pid: str | None = None) -> Perturbation:
-    spec: InjectionSpec | None = scenario.injections.get(injection_id)
+              duration: float | None = None, pid: str | None = None,
+              variant: str | None = None) -> Perturbation:
+    """One of the scenario's injections from `start`. `injection_id` may name a variant
+    ("pump_stop:clamped"). Graded injections take a severity (0, 1] whose physical meaning
+    the scenario states; all-or-nothing ones take a variant instead."""
+    iid, named = split_injection_name(injection_id)
+    spec: InjectionSpec | None = scenario.injections.get(iid)
     if spec is None:
         known = ", ".join(scenario.injections) or "none"
-        raise ReplayDataError(f"unknown injection {injection_id!r} (known: {known})")
-    sev = spec.default_severity if severity is None else float(severity)
+        raise ReplayDataError(f"unknown injection {iid!r} (known: {known})")
+    chosen = variant or named
+    effects, flags, onset = spec.effects, spec.flags, spec.onset
+    if spec.variants:
+        chosen = chosen or spec.default_variant
+        v = spec.variants.get(chosen)
+        if v is None:
+            raise ReplayDataError(f"injection {iid!r}: unknown variant {chosen!r} "
+                                  f"(variants: {', '.join(spec.variants)})")
+        effects, flags = effects + v.effects, flags + v.flags
+        onset = spec.onset if v.onset is None else v.onset
+    elif chosen:
+        raise ReplayDataError(f"injection {iid!r} has no variants (asked for {chosen!r})")
+    if not spec.graded:
+        if severity is not None and float(severity) != 1.0:
+            raise ReplayDataError(
+                f"injection {iid!r} is all or nothing: choose a variant"
+                + (f" ({', '.join(spec.variants)})" if spec.variants else "")
+                + ", not a severity")
+        sev = 1.0
+    else:
+        sev = spec.default_severity if severity is None else float(severity)
     if not 0 < sev <= 1:
-        raise ReplayDataError(f"injection {injection_id!r}: severity {sev} must be in (0, 1]")
+        raise ReplayDataError(f"injection {iid!r}: severity {sev} must be in (0, 1]")
     dur = spec.default_duration if duration is None else float(duration)
     if dur < 0:
-        raise ReplayDataError(f"injection {injection_id!r}: duration must not be negative")
-    return Perturbation(pid or f"{injection_id}@{start:.0f}", "injection", injection_id,
-                        float(start), dur, sev, spec.onset, spec.offset, spec.flags, spec.effects)
+        raise ReplayDataError(f"injection {iid!r}: duration must not be negative")
+    return Perturbation(pid or f"{iid}@{start:.0f}", "injection", iid,
+                        float(start), dur, sev, onset, spec.offset, flags, effects,
+                        chosen if spec.variants else "")
 
 
 def override(channel: str, target: float, start: float, transition: float,
@@ -78,14 +116,17 @@ def _smoothstep(x: np.ndarray) -> np.ndarray:
     return x * x * (3.0 - 2.0 * x)
 
 
-def envelope(p: Perturbation, t: np.ndarray, onset: float | None = None) -> np.ndarray:
-    """0 before start, ramps to 1 over onset, holds, ramps back to 0 over offset."""
+def envelope(p: Perturbation, t: np.ndarray, onset: float | None = None,
+             offset: float | None = None) -> np.ndarray:
+    """0 before start, ramps to 1 over onset, holds, ramps back to 0 over offset (each
+    effect may have its own onset and offset)."""
     on = p.onset if onset is None else onset
+    off = p.offset if offset is None else offset
     rise = _smoothstep((t - p.start) / on) if on > 0 else (t >= p.start).astype(float)
     if p.duration is None:
         return rise
     end = p.start + p.duration
-    fall = 1.0 - (_smoothstep((t - end) / p.offset) if p.offset > 0 else (t >= end).astype(float))
+    fall = 1.0 - (_smoothstep((t - end) / off) if off > 0 else (t >= end).astype(float))
     # Stopped before fully on: fall from where the rise got to, not from 1.
     return np.minimum(rise, fall) * (t >= p.start)
 
@@ -100,9 +141,9 @@ def apply(channel: str, t: np.ndarray, base: np.ndarray, perturbations: tuple[Pe
         for eff in p.effects:
             if eff.channel != channel:
                 continue
-            if t_last < p.start or t_first >= p.end + p.offset + 1e-9:
+            if t_last < p.start or t_first >= p.end + p.recovery + 1e-9:
                 continue
-            e = envelope(p, t, eff.onset) * p.severity
+            e = envelope(p, t, eff.onset, eff.offset) * p.severity
             if eff.off:
                 if measured:
                     v = np.where(e > 0, np.nan, v)

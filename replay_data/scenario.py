@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from .catalogue import load_catalogue
+from .catalogue import Catalogue, load_catalogue
 from .errors import ReplayDataError, ScenarioError, TimeExpressionError
 from .input_file import decode_utf8, is_path_like, parse_toml, read_bytes
 from .timeexpr import parse_duration, split_reference
@@ -66,6 +66,40 @@ class Effect:
     period: float = 2.0
     off: bool = False
     onset: float | None = None  # overrides the injection's onset for this effect
+    offset: float | None = None  # overrides the injection's offset (recovery) for this effect
+
+
+@dataclass(frozen=True)
+class InjectionVariant:
+    """One named form of an all-or-nothing event (e.g. pump stop: power loss, clamped)."""
+    id: str
+    label: str
+    effects: tuple[Effect, ...]
+    flags: tuple[str, ...] = ()
+    onset: float | None = None
+
+
+@dataclass(frozen=True)
+class ControlCondition:
+    """A setting the team makes: `control` (a control.* channel) at least / at most /
+    exactly a value."""
+    control: str
+    at_least: float | None = None
+    at_most: float | None = None
+
+    def met(self, value: float) -> bool:
+        return ((self.at_least is None or value >= self.at_least - 1e-9)
+                and (self.at_most is None or value <= self.at_most + 1e-9))
+
+
+@dataclass(frozen=True)
+class ExpectedResponse:
+    """One thing the team should do after an injection, within `within` seconds of its
+    start; any one of `any` counts."""
+    id: str
+    label: str
+    within: float
+    any: tuple[ControlCondition, ...]
 
 
 @dataclass(frozen=True)
@@ -81,6 +115,17 @@ class InjectionSpec:
     flags: tuple[str, ...]
     effects: tuple[Effect, ...]
     provenance: Provenance
+    # What severity 1.0 means physically; "" for all-or-nothing events with variants.
+    severity_meaning: str = ""
+    variants: Mapping[str, InjectionVariant] = field(default_factory=dict)
+    default_variant: str = ""
+    # What the bedside team is expected to do, scored by the debrief.
+    expected: tuple[ExpectedResponse, ...] = ()
+
+    @property
+    def graded(self) -> bool:
+        """Severity is a physical fraction (else the event is all-or-nothing)."""
+        return bool(self.severity_meaning)
 
 
 @dataclass(frozen=True)
@@ -108,6 +153,15 @@ class TeachingNote:
 
 
 @dataclass(frozen=True)
+class Briefing:
+    """The scenario's teaching material for a session: what the drill should teach, the
+    case stem read out at the pre-brief, and questions for the debrief."""
+    objectives: tuple[str, ...] = ()
+    case_stem: str = ""
+    debrief_prompts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Scenario:
     id: str
     title: str
@@ -129,6 +183,7 @@ class Scenario:
     flag_periods: tuple[FlagPeriod, ...]
     teaching: tuple[TeachingNote, ...]
     keyframe_provenance: tuple[tuple[float, str, Provenance], ...] = field(default=())
+    briefing: Briefing = field(default=Briefing())
 
     @property
     def event_times(self) -> dict[str, float]:
@@ -193,6 +248,34 @@ def load_scenario(name_or_path: str | Path = "sle_dah_ecmo") -> Scenario:
         shown_path = source
     doc = parse_toml(decode_utf8(raw, source, "scenario"), source, "scenario")
     return parse_scenario(doc, source, shown_path)
+
+
+def _expected(source: str, raw: list, key: str, cat: Catalogue) -> tuple[ExpectedResponse, ...]:
+    out = []
+    for i, _ in enumerate(raw):
+        r = _Reader(source, raw[i], f"{key}.expected[{i}]")
+        r.check_keys({"id", "label", "within", "any"})
+        conds = []
+        for j, c in enumerate(r.array("any")):
+            cr = _Reader(source, c, f"{r.key}.any[{j}]")
+            cr.check_keys({"control", "at_least", "at_most", "equals"})
+            cid = cr.text("control")
+            ch = cat.numerics.get(cid)
+            if ch is None or ch.group != "controls":
+                raise ScenarioError(cr.where("control"), f"unknown control {cid!r}")
+            if "equals" in cr.table:
+                lo = hi = cr.number("equals")
+            else:
+                lo = cr.number("at_least") if "at_least" in cr.table else None
+                hi = cr.number("at_most") if "at_most" in cr.table else None
+            if lo is None and hi is None:
+                raise ScenarioError(cr.where(), "needs equals, at_least or at_most")
+            conds.append(ControlCondition(cid, lo, hi))
+        if not conds:
+            raise ScenarioError(r.where("any"), "needs at least one condition")
+        out.append(ExpectedResponse(r.text("id"), r.text("label"), r.duration("within"),
+                                    tuple(conds)))
+    return tuple(out)
 
 
 class _Reader:
@@ -308,7 +391,7 @@ def parse_scenario(doc: dict, source: str, path: str | None = None) -> Scenario:
     cat = load_catalogue()
     top = _Reader(source, doc, "")
     top.check_keys({"scenario", "patient", "events", "keyframes", "modes", "flag_periods",
-                    "draws", "injections", "scheduled", "teaching"})
+                    "draws", "injections", "scheduled", "teaching", "briefing"})
     meta = top.child("scenario")
     meta.check_keys({"id", "title", "source", "end", "default_start", "alarm_profile",
                      "monitoring_start"})
@@ -377,6 +460,12 @@ def parse_scenario(doc: dict, source: str, path: str | None = None) -> Scenario:
                     raise ScenarioError(vals.where(ch), f"unknown channel {ch!r}")
                 if ch in known and table == "values" and cat.numerics[ch].derived:
                     raise ScenarioError(vals.where(ch), f"{ch!r} is derived, not keyframed")
+                if table == "values" and cat.numerics[ch].model:
+                    raise ScenarioError(vals.where(ch), f"{ch!r} is computed by the model from "
+                                        "the input channels, not keyframed")
+                if table == "results" and cat.results[ch].channel:
+                    raise ScenarioError(vals.where(ch), f"result {ch!r} is read from channel "
+                                        f"{cat.results[ch].channel!r}, not keyframed")
                 if isinstance(v, bool) or not isinstance(v, int | float) or math.isinf(v):
                     raise ScenarioError(vals.where(ch), "must be a number (or nan)")
                 _in_range(vals.where(ch), float(v), known[ch])
@@ -417,7 +506,8 @@ def parse_scenario(doc: dict, source: str, path: str | None = None) -> Scenario:
                 raise ScenarioError(r.where(f"tests[{j}]"), "must be the name of a result")
             if test not in cat.results:
                 raise ScenarioError(r.where(f"tests[{j}]"), f"unknown result {test!r}")
-            if "values" not in r.table and test not in result_points:
+            if ("values" not in r.table and test not in result_points
+                    and cat.results[test].channel is None):
                 raise ScenarioError(r.where(f"tests[{j}]"),
                                     f"no keyframed level for result {test!r}")
         exact = r.child("values").table
@@ -459,34 +549,30 @@ def parse_scenario(doc: dict, source: str, path: str | None = None) -> Scenario:
         r = _Reader(source, inj_root.table[iid], f"injections.{iid}")
         r.check_keys({"label", "category", "basis", "quote", "note", "description",
                       "default_severity", "default_duration", "onset", "offset", "flags",
-                      "effects"})
-        effects = []
-        for j, raw in enumerate(r.array("effects")):
-            er = _Reader(source, raw, f"injections.{iid}.effects[{j}]")
-            er.check_keys({"channel", "set", "add", "oscillate", "period", "off", "onset"})
-            ch = er.text("channel")
-            if ch not in cat.numerics:
-                raise ScenarioError(er.where("channel"), f"unknown channel {ch!r}")
-            if cat.numerics[ch].derived:
-                raise ScenarioError(er.where("channel"),
-                                    f"{ch!r} is derived from other channels; act on those")
-            eff = Effect(
-                channel=ch,
-                set=er.number("set") if "set" in er.table else None,
-                add=er.number("add") if "add" in er.table else None,
-                oscillate=er.number("oscillate", 0.0),
-                period=er.duration("period", "2s"),
-                off=bool(er.get("off", bool, False)),
-                onset=er.duration("onset") if "onset" in er.table else None,
-            )
-            if eff.set is not None and eff.add is not None:
-                raise ScenarioError(er.where(), "give either set or add, not both")
-            if eff.set is None and eff.add is None and not eff.off and not eff.oscillate:
-                raise ScenarioError(er.where(), "an effect needs set, add, oscillate or off")
-            if eff.period <= 0:
-                raise ScenarioError(er.where("period"), "must be longer than 0 s")
-            _check_effect(er, eff, cat.numerics[ch])
-            effects.append(eff)
+                      "effects", "severity_meaning", "variants", "default_variant",
+                      "expected"})
+        effects = _effects(source, r.array("effects", []), f"injections.{iid}.effects", cat)
+        variants: dict[str, InjectionVariant] = {}
+        vroot = r.child("variants")
+        for vid in vroot.table:
+            vr = _Reader(source, vroot.table[vid], f"injections.{iid}.variants.{vid}")
+            vr.check_keys({"label", "effects", "flags", "onset"})
+            vflags = vr.array("flags", [])
+            if not all(isinstance(f, str) for f in vflags):
+                raise ScenarioError(vr.where("flags"), "must be a list of strings")
+            variants[vid] = InjectionVariant(
+                vid, vr.text("label"),
+                _effects(source, vr.array("effects", []), f"{vr.key}.effects", cat),
+                tuple(vflags), vr.duration("onset") if "onset" in vr.table else None)
+        if not effects and not variants and "flags" not in r.table:
+            raise ScenarioError(r.where("effects"), "an injection needs effects, variants or "
+                                "flags")
+        meaning = r.text("severity_meaning", "")
+        default_variant = r.text("default_variant", next(iter(variants), ""))
+        if variants and default_variant not in variants:
+            raise ScenarioError(r.where("default_variant"), f"unknown variant {default_variant!r}")
+        if not variants and "default_variant" in r.table:
+            raise ScenarioError(r.where("default_variant"), "the injection has no variants")
         sev = r.number("default_severity", 1.0)
         if not 0 < sev <= 1:
             raise ScenarioError(r.where("default_severity"), "must be in (0, 1]")
@@ -495,8 +581,6 @@ def parse_scenario(doc: dict, source: str, path: str | None = None) -> Scenario:
             raise ScenarioError(r.where("flags"), "must be a list of strings")
         for f in flags:
             _known_flag(r.where("flags"), f, cat.flags)
-        if not effects and not flags:
-            raise ScenarioError(r.where("effects"), "an injection needs effects or flags")
         if r.duration("default_duration") <= 0:
             raise ScenarioError(r.where("default_duration"), "must be longer than 0 s")
         injections[iid] = InjectionSpec(
@@ -504,7 +588,9 @@ def parse_scenario(doc: dict, source: str, path: str | None = None) -> Scenario:
             description=r.text("description", ""), default_severity=sev,
             default_duration=r.duration("default_duration"), onset=r.duration("onset", "0s"),
             offset=r.duration("offset", "0s"), flags=tuple(flags), effects=tuple(effects),
-            provenance=r.provenance(),
+            provenance=r.provenance(), severity_meaning=meaning, variants=variants,
+            default_variant=default_variant,
+            expected=_expected(source, r.array("expected", []), f"injections.{iid}", cat),
         )
 
     scheduled = []
@@ -561,6 +647,7 @@ def parse_scenario(doc: dict, source: str, path: str | None = None) -> Scenario:
         flag_periods=tuple(flag_periods),
         teaching=tuple(teaching),
         keyframe_provenance=tuple(provenance),
+        briefing=_briefing(top),
     )
     for name in ("default_start", "monitoring_start"):
         v = getattr(scenario, name)
@@ -603,6 +690,58 @@ def _check_effect(r: _Reader, eff: Effect, channel: object) -> None:
                                             f"physical range ({width:g})")
     if eff.oscillate < 0 or eff.oscillate > width:
         raise ScenarioError(r.where("oscillate"), f"must be between 0 and {width:g}")
+
+
+def _effects(source: str, raws: list, key: str, cat) -> tuple[Effect, ...]:  # noqa: ANN001
+    effects = []
+    for j, raw in enumerate(raws):
+        er = _Reader(source, raw, f"{key}[{j}]")
+        er.check_keys({"channel", "set", "add", "oscillate", "period", "off", "onset",
+                       "offset"})
+        ch = er.text("channel")
+        if ch not in cat.numerics:
+            raise ScenarioError(er.where("channel"), f"unknown channel {ch!r}")
+        if cat.numerics[ch].derived:
+            raise ScenarioError(er.where("channel"), f"{ch!r} is derived from other channels")
+        eff = Effect(
+            channel=ch,
+            set=er.number("set") if "set" in er.table else None,
+            add=er.number("add") if "add" in er.table else None,
+            oscillate=er.number("oscillate", 0.0),
+            period=er.duration("period", "2s"),
+            off=bool(er.get("off", bool, False)),
+            onset=er.duration("onset") if "onset" in er.table else None,
+            offset=er.duration("offset") if "offset" in er.table else None,
+        )
+        if eff.set is not None and eff.add is not None:
+            raise ScenarioError(er.where(), "give either set or add, not both")
+        if eff.set is None and eff.add is None and not eff.off and not eff.oscillate:
+            raise ScenarioError(er.where(), "an effect needs set, add, oscillate or off")
+        if eff.period <= 0:
+            raise ScenarioError(er.where("period"), "must be longer than 0 s")
+        _check_effect(er, eff, cat.numerics[ch])
+        effects.append(eff)
+    return tuple(effects)
+
+
+def _briefing(top: _Reader) -> Briefing:
+    """The optional [briefing] table: objectives, case_stem, debrief_prompts."""
+    if "briefing" not in top.table:
+        return Briefing()
+    if not isinstance(top.table["briefing"], dict):
+        raise ScenarioError(top.where("briefing"), "must be a table")
+    r = top.child("briefing")
+    r.check_keys({"objectives", "case_stem", "debrief_prompts"})
+
+    def texts(name: str) -> tuple[str, ...]:
+        items = r.array(name, [])
+        for i, x in enumerate(items):
+            if not isinstance(x, str) or not x.strip():
+                raise ScenarioError(r.where(f"{name}[{i}]"), "must be non-empty text")
+        return tuple(x.strip() for x in items)
+
+    return Briefing(texts("objectives"), r.text("case_stem", "").strip(),
+                    texts("debrief_prompts"))
 
 
 def check_case_events(scenario: Scenario) -> None:

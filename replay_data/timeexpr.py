@@ -92,15 +92,10 @@ def resolve_time(text: str | float | int, events: Mapping[str, float]) -> float:
 
 
 def format_case_time(t: float) -> str:
-    """'Day D HH:MM:SS' with day 1 starting at admission, as the monitor's clock shows."""
-    sign = "-" if t < 0 else ""
-    total = int(math.floor(abs(t)))
-    day, rest = divmod(total, 86400)
-    hh, rest = divmod(rest, 3600)
-    mm, ss = divmod(rest, 60)
-    if sign:
-        return f"-{day}d {hh:02d}:{mm:02d}:{ss:02d}"
-    return f"Day {day + 1} {hh:02d}:{mm:02d}:{ss:02d}"
+    """'Day D HH:MM:SS' with day 1 starting at admission (replay_data.casetime)."""
+    from .casetime import case_clock
+
+    return case_clock(t, seconds=True)
 
 
 def format_duration(seconds: float) -> str:

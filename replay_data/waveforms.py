@@ -127,8 +127,9 @@ class _CycleCache:
     A chunk's key is (scenario, catalogue, seed, channel, chunk index, the perturbations
     that change the channel within the chunk): perturbations outside a chunk leave its
     values bit-for-bit unchanged (their envelope is exactly 0 there), so courses that
-    differ only later share the chunk. Chunk totals are kept apart from the arrays, so
-    the running sum up to any time survives eviction of the arrays.
+    differ only later share the chunk. Chunk totals come from closed-form sums (see
+    _total) and are kept apart from the arrays, so the running sum up to any time is
+    cheap and survives eviction of the arrays.
     """
 
     def __init__(self) -> None:
@@ -152,7 +153,7 @@ class _CycleCache:
         lo, hi = self._span(course, c)
         touching = tuple(
             p for p in course.all_perturbations
-            if p.start <= hi and p.end + p.offset >= lo
+            if p.start <= hi and p.end + p.recovery >= lo
             and any(e.channel == channel and not e.off for e in p.effects)
         )
         return (_identity(course.scenario), _identity(course.catalogue), course.seed,
@@ -176,19 +177,34 @@ class _CycleCache:
         built = _CycleChunk(rate, count)
         with self._lock:
             self._chunks[key] = built
-            if len(self._totals) >= _MAX_CACHED_TOTALS:
-                self._totals.clear()  # recomputable; only reached in very long sessions
-            self._totals[key] = float(count[-1])
             while len(self._chunks) > _MAX_CACHED_CHUNKS:
                 self._chunks.popitem(last=False)
         return built
 
-    def _total(self, course: Course, channel: str, c: int) -> float:
+    def _totals_of(self, course: Course, channel: str, chunks: list[int]) -> list[float]:
+        """Cycles in each chunk: its trapezoid sum from Course.node_sums (closed form over
+        keyframes and noise) rather than from its node arrays, so a window far into the
+        course does not evaluate every node before it. Always computed this way, so the
+        offsets never depend on which chunks happen to be cached."""
+        keys = [self._key(course, channel, c) for c in chunks]
         with self._lock:
-            total = self._totals.get(self._key(course, channel, c))
-        if total is None:
-            total = float(self.chunk(course, channel, c).count[-1])
-        return total
+            got = [self._totals.get(k) for k in keys]
+        todo = [i for i, g in enumerate(got) if g is None]
+        if todo:
+            n = CYCLE_CHUNK_NODES
+            starts = np.array([self._span(course, chunks[i])[0] for i in todo])
+            inner = course.node_sums(channel, starts, n, CYCLE_STEP_S)
+            ends = np.nan_to_num(course.numeric(
+                channel, np.concatenate([starts, starts + n * CYCLE_STEP_S]), measured=False))
+            first, last = ends[:starts.size], ends[starts.size:]
+            totals = CYCLE_STEP_S * (inner - 0.5 * first + 0.5 * last) / 60.0
+            with self._lock:
+                if len(self._totals) >= _MAX_CACHED_TOTALS:
+                    self._totals.clear()  # recomputable; only reached in very long sessions
+                for i, total in zip(todo, totals):
+                    got[i] = float(total)
+                    self._totals[keys[i]] = float(total)
+        return [float(g) for g in got]
 
     def offset(self, course: Course, channel: str, c: int) -> float:
         """Cycles from scenario start to the first node of chunk c (summed in order, so
@@ -204,8 +220,9 @@ class _CycleCache:
             else:
                 self._offsets.move_to_end(memo_key)
             have = list(known)
-        while len(have) <= c:
-            have.append(have[-1] + self._total(course, channel, len(have) - 1))
+        if len(have) <= c:
+            for total in self._totals_of(course, channel, list(range(len(have) - 1, c))):
+                have.append(have[-1] + total)
         with self._lock:
             if len(known) < len(have):
                 known[len(known):] = have[len(known):]
@@ -444,9 +461,14 @@ def _abp(course: Course, t: np.ndarray, n: np.ndarray) -> np.ndarray:
     sys_ = _numeric_at(course, "abp_sys", t, True)
     dia = _numeric_at(course, "abp_dia", t, True)
     key = noise.stream_key(course.seed, "waveform:abp")
-    # No respiratory swing here: the displayed sys/dia must match the trace's peaks.
+    # Pulse-pressure variation with positive-pressure ventilation: the model's PPV (%) is
+    # the peak-to-trough swing of the pulse pressure over a breath, around the displayed
+    # sys/dia (which are its averages, as a monitor reports them). None off the ventilator.
+    ppv = np.nan_to_num(_numeric_at(course, "ppv", t, False)) / 100.0
+    swing = 1.0 + ppv * _respiration(breaths(course, t))
     m = MODEL.arterial
-    return dia + (sys_ - dia) * shape + m.noise_mmhg * noise.normal(key, n, clip=m.noise_clip_sd)
+    return (dia + (sys_ - dia) * swing * shape
+            + m.noise_mmhg * noise.normal(key, n, clip=m.noise_clip_sd))
 
 
 def _pleth(course: Course, t: np.ndarray, n: np.ndarray) -> np.ndarray:

@@ -14,6 +14,9 @@ computed from run lengths instead of a per-sample loop:
 
 No operator actions (acknowledge, pauses, ALARM OFF, limit changes) enter here: this is
 the alarm conditions the case itself produces, e.g. for marks on a trend view.
+
+`course_timeline` samples a course for it: only the channels and flags the profile's
+rules read, a day at a time, so the whole course's alarms come in about a second.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -28,7 +32,12 @@ from .conditions import AlarmRule, FlagClause, Level, NumericClause
 from .kinds import Priority
 from .profile import AlarmProfile
 
+if TYPE_CHECKING:
+    from replay_data.course import Course
+
 _EMPTY = np.zeros(0, dtype=np.int64)
+# Samples per course call in course_timeline (a day at 1 s): bounds temporary memory.
+_CHUNK_SAMPLES = 86400
 _COMPARE = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal}
 
 
@@ -255,3 +264,47 @@ def _combine(
         escalate_index=points[esc],
         escalate_level=peak[esc],
     )
+
+
+def profile_inputs(profile: AlarmProfile) -> tuple[set[str], set[str]]:
+    """(channels, flags) the profile's rules read."""
+    channels: set[str] = set()
+    flags: set[str] = set()
+    for rule in profile.rules:
+        for level in rule.levels:
+            for c in level.clauses:
+                if isinstance(c, FlagClause):
+                    flags.add(c.flag)
+                else:
+                    channels.add(c.channel)
+                    if c.ref is not None:
+                        channels.add(c.ref)
+    return channels, flags
+
+
+def course_timeline(course: Course, profile: AlarmProfile, t0: float | None = None,
+                    t1: float | None = None, step: float = 1.0) -> AlarmTimeline:
+    """The alarm timeline of a course (disturbances included) on the grid t0, t0 + step, ...
+    < t1 (default: the whole course), reading only what the rules need."""
+    sc = course.scenario
+    start = sc.start if t0 is None else float(t0)
+    end = sc.end if t1 is None else float(t1)
+    t = np.arange(start, end, float(step))
+    channels, flag_names = profile_inputs(profile)
+    numeric = sorted(c for c in channels if c in course.catalogue.numerics)
+    held = sorted(c for c in channels if c not in course.catalogue.numerics
+                  and c in course.catalogue.results)
+    values = {c: np.empty(t.size) for c in (*numeric, *held)}
+    flags = {f: np.zeros(t.size, dtype=bool) for f in flag_names}
+    for a in range(0, t.size, _CHUNK_SAMPLES):
+        g = t[a:a + _CHUNK_SAMPLES]
+        got = course.numerics(numeric, g)
+        for c in numeric:
+            values[c][a:a + g.size] = got[c]
+        for c in held:
+            values[c][a:a + g.size] = course.held_result(c, g)
+        on = course.flags(g)
+        for f in flag_names:
+            if f in on:
+                flags[f][a:a + g.size] = on[f]
+    return compute_timeline(t, values, flags, profile)

@@ -12,17 +12,26 @@ it can reach the clock or the alarm engine.
     seek            target: case time (s)                                instructor
     jump            event: scenario event id (old recordings)            instructor
     inject          injection, severity (0..1] | null, duration > 0 |    instructor
-                    null, start: case time | null (null: now), id | null
+                    null, start: case time | null (null: now), id | null,
+                    until_stopped: bool (on until a stop; duration ignored)
     override        channel, target, transition >= 0, duration > 0 |     instructor
                     null, start | null, id | null
     stop            id: a disturbance id                                 instructor
     freeze_screen   on: bool (the bedside shows the pause)               instructor
+    begin           participants: text | null (names or roles)           instructor
+                    -- the drill starts: the pre-brief is over, the clock plays
+    end             -                                                    instructor
+                    -- the drill is over: the clock stops, the file closes
+    note            text, bookmark: bool (a bookmark is a short mark)    instructor
     acknowledge     alarm_id: text | null (null: all)                    trainee or instructor
     audio_pause     on: bool (false ends it early)                       trainee or instructor
     alarm_pause     on: bool                                             trainee or instructor
     audio_off       on: bool                                             trainee or instructor
     alarm_off       target: alarm id or parameter, on: bool              trainee or instructor
     limits          parameter, low | null, high | null (null: unchanged) trainee or instructor
+    control         control: a console setting id (control.ecmo.rpm, ...), trainee or instructor
+                    value: number (replay_data.controls.CONTROLS)       (refused when locked)
+    lock            console: "ecmo" | "vent", on: bool                    instructor
 
 Roles: "instructor" (the console or a demo window), "trainee" (a bedside monitor),
 "replay" (a recorded session played back) and "script" (headless --inject): the last two
@@ -47,12 +56,17 @@ INJECT = "inject"
 OVERRIDE = "override"
 STOP = "stop"
 FREEZE_SCREEN = "freeze_screen"
+BEGIN = "begin"
+END = "end"
+NOTE = "note"
 ACKNOWLEDGE = "acknowledge"
 AUDIO_PAUSE = "audio_pause"
 ALARM_PAUSE = "alarm_pause"
 AUDIO_OFF = "audio_off"
 ALARM_OFF = "alarm_off"
 LIMITS = "limits"
+CONTROL = "control"
+LOCK = "lock"
 
 # --- roles ------------------------------------------------------------------------------
 INSTRUCTOR = "instructor"
@@ -97,7 +111,9 @@ ARGS: dict[str, dict[str, Arg]] = {
     INJECT: {"injection": Arg("text", required=True),
              "severity": Arg("number", nullable=True, low=0, low_open=True, high=1),
              "duration": Arg("number", nullable=True, low=0, low_open=True, high=MAX_DURATION),
-             "start": _TIME, "id": _ID},
+             "start": _TIME, "id": _ID,
+             # on until the instructor stops it (duration is then ignored)
+             "until_stopped": Arg("bool", default=False)},
     OVERRIDE: {"channel": Arg("text", required=True),
                "target": Arg("number", required=True, low=-1e6, high=1e6),
                "transition": Arg("number", default=0.0, low=0, high=MAX_DURATION),
@@ -105,6 +121,9 @@ ARGS: dict[str, dict[str, Arg]] = {
                "start": _TIME, "id": _ID},
     STOP: {"id": Arg("text", required=True)},
     FREEZE_SCREEN: {"on": _ON},
+    BEGIN: {"participants": Arg("text", nullable=True)},
+    END: {},
+    NOTE: {"text": Arg("text", required=True), "bookmark": Arg("bool", default=False)},
     ACKNOWLEDGE: {"alarm_id": _ID},
     AUDIO_PAUSE: {"on": _ON},
     ALARM_PAUSE: {"on": _ON},
@@ -113,23 +132,31 @@ ARGS: dict[str, dict[str, Arg]] = {
     LIMITS: {"parameter": Arg("text", required=True),
              "low": Arg("number", nullable=True, low=-1e6, high=1e6),
              "high": Arg("number", nullable=True, low=-1e6, high=1e6)},
+    CONTROL: {"control": Arg("text", required=True),
+              "value": Arg("number", required=True, low=-1e6, high=1e6)},
+    LOCK: {"console": Arg("text", required=True), "on": _ON},
 }
 ACTION_KINDS: tuple[str, ...] = tuple(ARGS)
 
 # The replay clock and the case itself: only the instructor (or a replay / script) may.
 CLOCK_KINDS = frozenset({PLAY, PAUSE, SPEED, SEEK, JUMP})
 DISTURBANCE_KINDS = frozenset({INJECT, OVERRIDE, STOP})
-INSTRUCTOR_ONLY = CLOCK_KINDS | DISTURBANCE_KINDS | {FREEZE_SCREEN}
+# The session's own course: pre-brief -> begin -> ... -> end, with notes on the way.
+SESSION_KINDS = frozenset({BEGIN, END, NOTE})
+INSTRUCTOR_ONLY = CLOCK_KINDS | DISTURBANCE_KINDS | SESSION_KINDS | {FREEZE_SCREEN, LOCK}
 # What a bedside monitor's alarm keys and limits dialog may request.
 TRAINEE_KINDS = frozenset({ACKNOWLEDGE, AUDIO_PAUSE, ALARM_PAUSE, AUDIO_OFF, ALARM_OFF, LIMITS})
 # Alarm operator actions: they change the alarm engine's state, so a display that joins
 # late replays them to rebuild it. Settings survive a seek; the others do not.
 OPERATOR_KINDS = TRAINEE_KINDS
 OPERATOR_SETTINGS = frozenset({AUDIO_OFF, ALARM_OFF, LIMITS})
+# What a bedside display may send to the instructor's controller (followers' uplink).
+UPLINK_KINDS = TRAINEE_KINDS | {CONTROL}
 
 # How the session log files each kind (its "type" key); disturbances have their own
 # records (perturbation, perturbation_stopped) with the whole disturbance as data.
-RECORD_TYPE = {**{k: "instructor" for k in CLOCK_KINDS | {FREEZE_SCREEN}},
+# A trainee's control is recorded as the disturbance it makes ("perturbation", kind control).
+RECORD_TYPE = {**{k: "instructor" for k in CLOCK_KINDS | SESSION_KINDS | {FREEZE_SCREEN, LOCK}},
                **{k: "trainee" for k in TRAINEE_KINDS}}
 
 

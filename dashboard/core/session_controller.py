@@ -30,6 +30,7 @@ Thread rule: only the thread that calls tick() touches the controller. Other thr
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import queue
@@ -45,11 +46,16 @@ from dashboard.core.actions import (
     ALARM_PAUSE,
     AUDIO_OFF,
     AUDIO_PAUSE,
+    BEGIN,
+    CONTROL,
+    END,
     FREEZE_SCREEN,
     INJECT,
     INSTRUCTOR_ROLES,
     JUMP,
     LIMITS,
+    LOCK,
+    NOTE,
     OPERATOR_KINDS,
     OPERATOR_SETTINGS,
     OVERRIDE,
@@ -59,7 +65,7 @@ from dashboard.core.actions import (
     SEEK,
     SPEED,
     STOP,
-    TRAINEE_KINDS,
+    UPLINK_KINDS,
     Action,
     ActionError,
 )
@@ -80,9 +86,10 @@ from dashboard.core.monitor import BedsideMonitor
 from dashboard.core.replay_feed import ReplayFeed
 from dashboard.core.scenario_hash import scenario_hash
 from dashboard.core.session_state import ClockAnchor, SessionState, StateError
+from replay_data.controls import CONSOLES, CONTROLS, control_perturbation
 from replay_data.course import Course, Sample
 from replay_data.errors import ReplayDataError, one_line
-from replay_data.perturbations import Perturbation, injection, override
+from replay_data.perturbations import Perturbation, injection, override, split_injection_name
 
 SNAPSHOT_EVERY_S = 60
 
@@ -152,8 +159,9 @@ class SessionController:
         # The session file first: it refuses to overwrite, and then no empty alarm log is
         # left behind; if the alarm log then fails, the new session file goes again.
         self.recorder: SessionRecorder | None = None
+        self.recorded_path: Path | None = None  # the session file once it is closed
         if session_log is not None:
-            self.recorder = SessionRecorder(session_log)
+            self.recorder = SessionRecorder(session_log, wall_clock=self._recording_wall())
             self.recorder.start(scenario=scenario_name or sc.id, scenario_id=sc.id,
                                 seed=course.seed, start=t0, speed=speed)
         try:
@@ -169,10 +177,13 @@ class SessionController:
         self.base_course = Course(sc, course.seed, (), course.catalogue)
         self.course = course
         self.perturbations: list[Perturbation] = list(course.perturbations)
+        self.locked: set[str] = set()  # consoles the instructor has locked ("ecmo", "vent")
         self.monitor = BedsideMonitor(course, self.alarms)
         self.monitor.sample_listeners.append(self._snapshot)
         self.seq = 0
         self.freeze_screen = False
+        self.begun = playing  # False: a pre-brief (the clock waits for "begin")
+        self.ended = False
         self._ids = itertools.count(1)
         self._subscribers: list[Callable[[SessionEvent], None]] = []
         self._inbox: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
@@ -184,6 +195,13 @@ class SessionController:
         self.history_seq = 0
         self._hash: str | None = None
         self._seek_quietly(t0)
+
+    def _recording_wall(self) -> Callable[[], float]:
+        """The session file's wall clock: the epoch time at start-up moved on by this
+        controller's own wall clock, so wall-clock durations in the debrief are the
+        clock's (a ManualWall in tests and headless runs) and stamps are real dates."""
+        epoch0, wall0 = time.time(), self.wall()
+        return lambda: epoch0 + (self.wall() - wall0)
 
     # ------------------------------------------------------------------ subscribers
 
@@ -234,7 +252,7 @@ class SessionController:
         actions to the instructor (uplink) and refuses instructor-only ones."""
         if self.authority:
             return self.apply(action)
-        if action.kind not in TRAINEE_KINDS:
+        if action.kind not in UPLINK_KINDS:
             self._refuse(action, "only the instructor can do that")
             return None
         if self.uplink is None:
@@ -249,6 +267,8 @@ class SessionController:
         if action.instructor_only and action.actor.role not in INSTRUCTOR_ROLES:
             return self._refuse(action, f"{action.kind}: only the instructor can do that",
                                 strict)
+        if self.ended and action.actor.role == "instructor":
+            return self._refuse(action, "the session has ended", strict)
         now = self.clock.case_time()
         t = now if action.case_t is None else action.case_t
         try:
@@ -264,6 +284,8 @@ class SessionController:
         if changes:
             self._publish(AlarmChanges(tuple(changes)))
         self._record(done, result)
+        if done.kind == END:
+            self._close_recording()
         self._publish(ActionApplied(done, self.seq, result))
         if self.authority:
             self._publish(StateChanged(self.state()))
@@ -308,12 +330,23 @@ class SessionController:
             self._publish(Seeked(self.clock.case_time()))
         elif k == FREEZE_SCREEN:
             self.freeze_screen = bool(a.arg("on"))
+        elif k == BEGIN:
+            # The pre-brief is over: case time runs from here (a replay re-plays it).
+            self.begun = True
+            self.clock.play()
+        elif k == END:
+            self.ended = True
+            self.clock.pause()
+        elif k == NOTE:
+            pass  # recorded (and shown in the debrief); the session itself is unchanged
         elif k == INJECT:
             start = t if a.arg("start") is None else a.arg("start")
             name = a.arg("injection")
             pid = a.arg("id") or self._next_id(name)
             p = injection(self.course.scenario, name, start, severity=a.arg("severity"),
                           duration=a.arg("duration"), pid=pid)
+            if a.arg("until_stopped"):
+                p = dataclasses.replace(p, duration=None)
             done, result = a.with_(case_t=t, start=p.start, id=p.id, severity=p.severity,
                                    duration=p.duration), p
             self._add(p)
@@ -326,6 +359,21 @@ class SessionController:
                          a.arg("duration"), pid=pid)
             done, result = a.with_(case_t=t, start=p.start, id=p.id), p
             self._add(p)
+        elif k == CONTROL:
+            spec = CONTROLS.get(a.arg("control"))
+            if spec is None:
+                raise ActionError(f"unknown control {a.arg('control')!r}")
+            if spec.console in self.locked and a.actor.role not in INSTRUCTOR_ROLES:
+                raise ActionError(f"the {spec.console} console is locked by the instructor")
+            p = control_perturbation(self.course, a.arg("control"), a.arg("value"), t,
+                                     self._next_id(a.arg("control")))
+            done, result = a.with_(case_t=t), p
+            self._add(p)
+        elif k == LOCK:
+            if a.arg("console") not in CONSOLES:
+                raise ActionError(f"unknown console {a.arg('console')!r} "
+                                  f"(consoles: {', '.join(CONSOLES)})")
+            (self.locked.add if a.arg("on") else self.locked.discard)(a.arg("console"))
         elif k == STOP:
             pid = a.arg("id")
             if not any(p.id == pid for p in self.perturbations):
@@ -457,8 +505,12 @@ class SessionController:
         sc, k = self.course.scenario, a.kind
         if k == JUMP:
             sc.event(a.arg("event"))
-        elif k == INJECT and a.arg("injection") not in sc.injections:
-            raise ActionError(f"unknown injection {a.arg('injection')!r}")
+        elif k == INJECT:
+            # "pump_stop:clamped" names a variant; injection() checks the variant itself
+            if split_injection_name(a.arg("injection"))[0] not in sc.injections:
+                raise ActionError(f"unknown injection {a.arg('injection')!r}")
+            injection(sc, a.arg("injection"), 0.0, severity=a.arg("severity"),
+                      duration=a.arg("duration"))
         elif k == OVERRIDE:
             self.course.check_channel(a.arg("channel"))
         elif k == ACKNOWLEDGE and a.arg("alarm_id") is not None and \
@@ -587,7 +639,7 @@ class SessionController:
                 rec.instructor(a.case_t, a.kind, display=a.actor.display, **a.args)
             elif kind == "trainee":
                 rec.trainee(a.case_t, a.kind, display=a.actor.display, **a.args)
-            elif a.kind in (INJECT, OVERRIDE):
+            elif a.kind in (INJECT, OVERRIDE, CONTROL):
                 rec.perturbation(a.case_t, result, display=a.actor.display)
             elif a.kind == STOP:
                 rec.perturbation_stopped(a.case_t, a.arg("id"), display=a.actor.display)
@@ -607,14 +659,27 @@ class SessionController:
         self.recorder = None
         self._publish(SystemProblem(message))
 
-    def write_debrief(self, out: str | Path | None = None) -> Path:
-        """Debrief report of this session, next to its recording by default."""
-        if self.recorder is None:
+    def _close_recording(self) -> None:
+        """End of the session: the file is complete; later alarms are not part of it."""
+        rec = self.recorder
+        if rec is None:
+            return
+        self.recorded_path = rec.path
+        if rec in self.sinks.sinks:
+            self.sinks.sinks.remove(rec)
+        self.recorder = None
+        rec.close()
+
+    def write_debrief(self, out: str | Path | None = None, *, pdf: bool = False) -> Path:
+        """Debrief report of this session, next to its recording by default (and a PDF
+        beside it with pdf=True). Works during the session and after it ended."""
+        path = self.recorder.path if self.recorder is not None else self.recorded_path
+        if path is None:
             raise ReplayDataError("this session is not recorded (start with --session-log)")
         from dashboard.debrief import build_debrief
 
-        target = Path(out) if out else self.recorder.path.with_suffix(".html")
-        build_debrief(self.recorder.path, target)
+        target = Path(out) if out else path.with_suffix(".html")
+        build_debrief(path, target, pdf=pdf)
         return target
 
     def close(self) -> None:

@@ -35,12 +35,16 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog=PROG,
                 description="Debrief report of a recorded training session: one "
-                            "self-contained HTML file (trends, alarms, time to acknowledge, "
-                            "what the team did after each injection) and a CSV of the "
-                            "timeline beside it. Training simulator, not a medical device.")
+                            "self-contained HTML file (plots of what happened, alarms, time to "
+                            "acknowledge in wall-clock and case time, what the team did after "
+                            "each injection, notes) and a CSV of the timeline beside it. "
+                            "Training simulator, not a medical device.")
     p.add_argument("session", help="session recording (.jsonl)")
     p.add_argument("--out", help="report file (.html); default: the session's name with "
                                  ".html, in the same folder")
+    p.add_argument("--pdf", action="store_true",
+                   help="also write REPORT.pdf (A4, for printing), made with Qt's PDF writer "
+                        "offscreen (no display needed)")
     return p
 
 
@@ -54,7 +58,7 @@ def debrief_main(argv: Sequence[str] | None = None) -> int:
             args = build_parser().parse_args(argv)
             session = Path(args.session)
             out = Path(args.out) if args.out else session.with_suffix(".html")
-            report = build_debrief(session, out)
+            report = build_debrief(session, out, pdf=args.pdf)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED  # nothing half-written (write_all), no traceback
     except Terminated:
@@ -66,7 +70,10 @@ def debrief_main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
         return _fail(f"{where}{exc.strerror or exc}")
-    print(f"wrote {report.html_path} and {report.csv_path}")
+    written = [report.html_path, report.csv_path]
+    if report.pdf_path is not None:
+        written.append(report.pdf_path)
+    print("wrote " + ", ".join(str(p) for p in written))
     return 0
 
 

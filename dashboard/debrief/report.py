@@ -1,22 +1,30 @@
-"""The debrief report of one recorded session: rows (pure Python) and one HTML file.
+"""The debrief report of one recorded session: the rows (pure Python) and the files.
 
-What happened comes from the session file (instructor, perturbations, alarms, trainee);
-the patient's values come from the course recomputed from it (course_for), so the
-trends are exact for every second of the session, whatever the replay speed was.
-The HTML is self-contained (inline CSS, plots as data URIs) so it can be mailed or
-opened on a lab PC without the app; a CSV with the timeline rows sits beside it.
+What happened comes from the session file (instructor, perturbations, alarms, trainee,
+notes); the patient's values come from the course recomputed from it (course_for), so
+the plots are exact for every second of the session, whatever the replay speed was.
+
+Every time is given twice: case time (the patient's day and clock, `Day 13 17:11:05`)
+and wall-clock time (when it happened in the room, to line up with a video). Times to
+acknowledge and to respond are wall seconds -- what the team took -- with the case
+seconds beside them (at 5x, 12 s in the room are 60 s of the patient's time). Only what
+the session played is reported: a scheduled event the instructor jumped over is listed
+as skipped (played.py).
+
+Outputs: one self-contained HTML file (inline CSS, plots as data URIs, a print
+stylesheet for A4), a CSV of the timeline beside it, and with pdf=True a PDF made by
+Qt's own PDF writer (pdf.py).
 """
 
 from __future__ import annotations
 
 import csv
-import html
 import io
 import math
 import os
-import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -29,28 +37,43 @@ from dashboard.session_log import (
     course_for,
     read_session,
 )
+from replay_data.casetime import case_clock, span_text
 from replay_data.course import Course
 from replay_data.errors import one_line
 from replay_data.output_file import write_all
 from replay_data.perturbations import Perturbation
-from replay_data.timeexpr import format_case_time
+
+from .played import PlayedTime, played_time
+from .scoring import DONE, LATE, MISSED, ScoredResponse, control_label, score_session
 
 DISCLAIMER = "Training simulator \u2014 not a medical device"
-TREND_CHANNELS = ("hr", "spo2", "abp_mean", "ecmo_flow", "p_venous", "delta_p", "sweep_flow")
+OVERVIEW_CHANNELS = ("hr", "spo2", "abp_mean", "ecmo_flow")
 RESPONSE_WINDOW_S = 300.0  # after an injection ends: what the team did next still counts
+EPISODE_BEFORE_S = 60.0  # a focused plot starts this long before what it shows
+EPISODE_AFTER_S = 180.0  # ... and runs on this long after it ended
+EPISODE_MAX_S = 1800.0  # a longer episode is plotted from its start over this much
+EPISODE_ALARM_S = 300.0  # an alarm episode's panel covers at most its first 5 min
 MIN_SPAN_S = 120.0  # a shorter session is plotted over this much, centred on it
+MAX_EPISODE_PANELS = 8
 ALARM_ROW_EVENTS = ("raise", "escalate", "clear", "acknowledge")
-CSV_COLUMNS = ("case_time_s", "case_time", "type", "what", "priority", "value", "limit")
+CSV_COLUMNS = ("case_time_s", "case_time", "wall_clock", "wall_elapsed_s", "type", "what",
+               "priority", "value", "limit", "alarm_id")
 # Snapshots were computed one sample at a time, the replay on a grid: allow float noise.
 REPLAY_TOLERANCE = 1e-6
 
-INJECTION_COLOUR = "#ffab40"
-STOP_COLOUR = "#69f0ae"
-EVENT_COLOUR = "#b0bec5"
+INJECTION_COLOUR = "#e65100"
+STOP_COLOUR = "#2e7d32"
+EVENT_COLOUR = "#546e7a"
+NOTE_COLOUR = "#6a1b9a"
 
 
 class DebriefError(ValueError):
     """The report cannot be made (bad output path); one line for the CLI."""
+
+
+def wall_text(wall: datetime | None) -> str:
+    """Wall-clock time of day, local time of the machine making the report."""
+    return "" if wall is None else wall.astimezone().strftime("%H:%M:%S")
 
 
 # --------------------------------------------------------------------------- rows
@@ -66,14 +89,23 @@ class TimelineRow:
     limit: str = ""
     # Line in the session file: keeps ties in the order they happened; not content.
     line: int = field(default=0, compare=False)
+    wall: datetime | None = field(default=None, compare=False)
+    wall_elapsed: float | None = field(default=None, compare=False)  # s since the start
+    alarm_id: str = ""  # for alarm rows (the CSV keeps it; the page shows the message)
 
     @property
     def time_text(self) -> str:
-        return format_case_time(self.case_time)
+        return case_clock(self.case_time, seconds=True)
+
+    @property
+    def wall_time_text(self) -> str:
+        return wall_text(self.wall)
 
     def csv_row(self) -> list[str]:
-        return [f"{self.case_time:.3f}", self.time_text, self.type, self.what, self.priority,
-                self.value, self.limit]
+        wall = "" if self.wall is None else self.wall.isoformat(timespec="milliseconds")
+        elapsed = "" if self.wall_elapsed is None else f"{self.wall_elapsed:.3f}"
+        return [f"{self.case_time:.3f}", self.time_text, wall, elapsed, self.type, self.what,
+                self.priority, self.value, self.limit, self.alarm_id]
 
 
 @dataclass(frozen=True)
@@ -88,27 +120,57 @@ class AcknowledgementRow:
     acknowledged_at: float | None
     via: str  # "this alarm", "acknowledge all", or "" when only the engine's record says so
     cleared_at: float | None
+    raised_wall: datetime | None = None
+    acknowledged_wall: datetime | None = None
+    cleared_wall: datetime | None = None
+    channel: str | None = None
 
     @property
     def time_to_acknowledge(self) -> float | None:
+        """Case seconds."""
         return None if self.acknowledged_at is None else self.acknowledged_at - self.raised_at
+
+    @property
+    def wall_to_acknowledge(self) -> float | None:
+        """Wall seconds: what the team took."""
+        if self.raised_wall is None or self.acknowledged_wall is None:
+            return None
+        return (self.acknowledged_wall - self.raised_wall).total_seconds()
 
     @property
     def outcome(self) -> str:
         if self.acknowledged_at is not None:
-            return f"{self.time_to_acknowledge:.0f} s"
+            return both_spans(self.wall_to_acknowledge, self.time_to_acknowledge)
         if self.cleared_at is not None:
+            lasted = None if self.cleared_wall is None or self.raised_wall is None else \
+                (self.cleared_wall - self.raised_wall).total_seconds()
             return (f"not acknowledged (condition ended after "
-                    f"{self.cleared_at - self.raised_at:.0f} s)")
+                    f"{both_spans(lasted, self.cleared_at - self.raised_at)})")
         return "not acknowledged (still present at the end of the session)"
+
+
+def both_spans(wall_s: float | None, case_s: float | None) -> str:
+    """'12 s (case 1 min 0 s)': wall seconds first; the case's beside them when they
+    differ (a replay faster or slower than real time)."""
+    if wall_s is None:
+        return "" if case_s is None else f"case {span_text(case_s)}"
+    text = span_text(wall_s)
+    if case_s is not None and span_text(case_s) != text:
+        text += f" (case {span_text(case_s)})"
+    return text
 
 
 @dataclass(frozen=True)
 class Response:
     case_time: float
-    delay: float  # seconds since the injection started
+    delay: float  # case seconds since the injection started
     actor: str  # trainee | instructor
     what: str
+    wall_delay: float | None = None  # wall seconds since the injection started
+
+    @property
+    def delay_text(self) -> str:
+        return "+" + both_spans(self.wall_delay, self.delay)
 
 
 @dataclass(frozen=True)
@@ -120,6 +182,36 @@ class InjectionResponse:
     source: str  # instructor | scheduled (by the scenario)
     window_end: float
     responses: tuple[Response, ...]
+    wall: datetime | None = None  # when it started on the wall clock
+    lasted_wall: float | None = None  # wall seconds from its start to its end (if seen)
+
+
+@dataclass(frozen=True)
+class SkippedRow:
+    """A scheduled injection or case event inside the session's span that the session
+    never played (the instructor jumped over it)."""
+    case_time: float
+    type: str  # scheduled injection | case event
+    what: str
+
+
+@dataclass(frozen=True)
+class NoteRow:
+    case_time: float
+    wall: datetime | None
+    text: str
+    bookmark: bool
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class ExpectedResponseRow:
+    """One expected response scored (when the scenario defines them)."""
+    injection: str
+    expected: str
+    due: str  # e.g. "within 30 s"
+    verdict: str  # done | late | missed
+    when: str  # when it was done (both clocks) or ""
 
 
 @dataclass
@@ -127,13 +219,23 @@ class DebriefReport:
     session: RecordedSession
     html_path: Path
     csv_path: Path
-    span: tuple[float, float]  # plotted case-time span
+    span: tuple[float, float]  # the overview's case-time span
     timeline: list[TimelineRow]
     acknowledgements: list[AcknowledgementRow]
     injections: list[InjectionResponse]
-    plotted: tuple[str, ...]  # channels with a trend plot
+    plotted: tuple[str, ...]  # channels of the overview plot
     snapshot_mismatches: int = 0  # recorded snapshots the recomputed course disagrees with
     warnings: list[str] = field(default_factory=list)
+    skipped: list[SkippedRow] = field(default_factory=list)
+    notes: list[NoteRow] = field(default_factory=list)
+    participants: list[str] = field(default_factory=list)
+    expected: list[ExpectedResponseRow] = field(default_factory=list)
+    played: PlayedTime | None = None
+    panels: list[tuple[str, float, float]] = field(default_factory=list)  # focused plots
+    marks: list = field(default_factory=list)  # plots.Mark, numbered on the plots
+    pdf_path: Path | None = None
+    pdf_pages: int = 0
+    scored: list[ScoredResponse] = field(default_factory=list)  # expected responses
 
 
 def _fmt_value(course: Course, channel: str | None, value: float | None) -> str:
@@ -145,18 +247,15 @@ def _fmt_value(course: Course, channel: str | None, value: float | None) -> str:
     return f"{ch.format(value)} {ch.unit}"
 
 
-def _fmt_seconds(s: float | None) -> str:
-    if s is None:
-        return "until stopped"
-    if s >= 60 and s % 60 == 0:
-        return f"{s / 60:g} min"
-    return f"{s:g} s"
-
-
 def perturbation_label(course: Course, p: Perturbation) -> str:
+    if p.kind == "control":
+        return control_label(p)
     if p.kind == "injection":
         spec = course.scenario.injections.get(p.name)
-        return spec.label if spec is not None else p.name
+        if spec is None:
+            return p.name
+        variant = spec.variants.get(p.variant)
+        return f"{spec.label} ({variant.label})" if variant is not None else spec.label
     ch = course.catalogue.numerics.get(p.name)
     target = next((e.set for e in p.effects if e.set is not None), None)
     label = ch.label if ch is not None else p.name
@@ -165,9 +264,12 @@ def perturbation_label(course: Course, p: Perturbation) -> str:
 
 def _perturbation_what(course: Course, p: Perturbation) -> str:
     if p.kind == "injection":
+        spec = course.scenario.injections.get(p.name)
+        if spec is not None and not spec.graded:  # all or nothing: the variant says it
+            return f"{perturbation_label(course, p)} ({span_text(p.duration)})"
         return (f"{perturbation_label(course, p)} (severity {p.severity:g}, "
-                f"{_fmt_seconds(p.duration)})")
-    return f"{perturbation_label(course, p)} over {_fmt_seconds(p.onset)}"
+                f"{span_text(p.duration)})")
+    return f"{perturbation_label(course, p)} over {span_text(p.onset)}"
 
 
 def _instructor_what(course: Course, a: Action) -> str:
@@ -176,11 +278,17 @@ def _instructor_what(course: Course, a: Action) -> str:
         return f"speed \u00d7{f['value']:g}" if isinstance(f["value"], int | float) else "speed"
     if a.action == acts.SEEK:
         target = f["target"]
-        where = format_case_time(target) if isinstance(target, int | float) else str(target)
+        where = case_clock(target) if isinstance(target, int | float) else str(target)
         return f"seek to {where}"
     if a.action == acts.JUMP:
         ev = next((e for e in course.scenario.events if e.id == f["event"]), None)
         return f"jump to {ev.label if ev is not None else f['event']}"
+    if a.action == acts.BEGIN:
+        return "session started"
+    if a.action == acts.END:
+        return "session ended"
+    if a.action == acts.FREEZE_SCREEN:
+        return "bedside shows the pause" if f.get("on", True) else "bedside sweeps on when paused"
     return a.action
 
 
@@ -214,55 +322,117 @@ def _alarm_messages(changes: Iterable[AlarmChange]) -> dict[str, str]:
 
 
 def _scheduled_in_span(course: Course, t0: float, t1: float) -> list[Perturbation]:
-    """The scenario's own injections (e.g. the case's drainage chatter) the session saw."""
+    """The scenario's own injections (e.g. the case's drainage chatter) in the span."""
     own = {p.id for p in course.perturbations}
     return [p for p in course.all_perturbations
             if p.id not in own and p.start <= t1 and p.end + p.offset >= t0]
 
 
-def timeline_rows(session: RecordedSession, course: Course) -> list[TimelineRow]:
-    """Every instructor action, perturbation start/stop, alarm change and trainee action,
-    in case-time order (ties in the order they happened)."""
+def _played(session: RecordedSession, course: Course) -> PlayedTime:
+    sc = course.scenario
+    return played_time(session, sc.event_times, (sc.start, sc.end))
+
+
+def _scheduled_seen(course: Course, played: PlayedTime, t0: float, t1: float
+                    ) -> tuple[list[Perturbation], list[Perturbation]]:
+    """Scheduled injections of the span: (seen -- some of it was played, skipped)."""
+    seen, skipped = [], []
+    for p in _scheduled_in_span(course, t0, t1):
+        (seen if played.overlaps(p.start, p.end + p.offset) else skipped).append(p)
+    return seen, skipped
+
+
+def timeline_rows(session: RecordedSession, course: Course,
+                  played: PlayedTime | None = None) -> list[TimelineRow]:
+    """Everything that happened, in the order it happened (wall clock, then file line):
+    instructor actions, notes, perturbation starts and stops, case events and scheduled
+    injections the session played through, alarm changes and trainee actions."""
+    played = played or _played(session, course)
     alarm_recs = session.alarm_records()
     messages = _alarm_messages(c for _, c in alarm_recs)
     rows: list[TimelineRow] = []
+
+    def add(t: float, kind: str, what: str, line: int = 0, priority: str = "",
+            value: str = "", limit: str = "", exact: bool = True, alarm_id: str = "") -> None:
+        # An action's own stamp is exact; an alarm's is its frame's: take the moment the
+        # clock passed its case time instead (played.py).
+        wall = played.wall_of_line(line) if line and exact else \
+            played.wall_at(t) or played.wall_of_line(line)
+        rows.append(TimelineRow(t, kind, what, priority, value, limit, line, wall,
+                                played.elapsed(wall), alarm_id))
+
     for a in session.instructor_actions():
-        rows.append(TimelineRow(a.case_time, "instructor", _instructor_what(course, a),
-                                line=a.line))
+        if a.action == acts.NOTE:
+            kind = "bookmark" if a.fields.get("bookmark") else "note"
+            add(a.case_time, kind, str(a.fields.get("text", "")), a.line)
+        else:
+            add(a.case_time, "instructor", _instructor_what(course, a), a.line)
     for rec in session.perturbation_records():
         p = rec.perturbation
-        rows.append(TimelineRow(p.start, p.kind, _perturbation_what(course, p), line=rec.line))
+        add(p.start if p.start >= rec.case_time else rec.case_time, p.kind,
+            _perturbation_what(course, p), rec.line)
         if rec.stopped is not None:
-            rows.append(TimelineRow(rec.stopped, f"{p.kind} stop",
-                                    f"stopped: {perturbation_label(course, p)}",
-                                    line=rec.stop_line or rec.line))
-    t0, t1 = session.span
-    for p in _scheduled_in_span(course, t0, t1):
-        if t0 <= p.start <= t1:
-            rows.append(TimelineRow(p.start, "scheduled injection", _perturbation_what(course, p)))
+            add(rec.stopped, f"{p.kind} stop", f"stopped: {perturbation_label(course, p)}",
+                rec.stop_line or rec.line)
+    t0, t1 = played.range
+    seen, _ = _scheduled_seen(course, played, t0, t1)
+    for p in seen:
+        if played.played(p.start):
+            add(p.start, "scheduled injection", _perturbation_what(course, p))
+        else:
+            seg = next(s for s in played.segments if s.t0 <= p.end + p.offset and p.start <= s.t1)
+            add(seg.t0, "scheduled injection",
+                f"{_perturbation_what(course, p)} -- already under way when the session "
+                f"reached {case_clock(seg.t0)}")
+    for ev in course.scenario.events:
+        if t0 <= ev.t <= t1 and played.played(ev.t):
+            add(ev.t, "case event", ev.label)
+    # An "acknowledge all" acknowledges each alarm: the alarm table has them one by one,
+    # the timeline has the trainee's action once.
+    ack_times = {a.case_time for a in session.trainee_actions() if a.action == acts.ACKNOWLEDGE}
     for line, c in alarm_recs:
         if c.event not in ALARM_ROW_EVENTS:
             continue
-        rows.append(TimelineRow(
-            c.case_time, f"alarm {c.event}", f"{c.message} ({c.alarm_id})" if c.alarm_id
-            else c.message, "" if c.priority is None else c.priority.label,
+        if c.event == "acknowledge" and c.case_time in ack_times:
+            continue
+        add(c.case_time, f"alarm {c.event}", c.message or c.alarm_id or "", line,
+            "" if c.priority is None else c.priority.label,
             _fmt_value(course, c.channel, c.value), _fmt_value(course, c.channel, c.limit),
-            line=line))
+            exact=False, alarm_id=c.alarm_id or "")
     for a in session.trainee_actions():
         where = f" (at {a.display})" if a.display else ""  # which bedside display
-        rows.append(TimelineRow(a.case_time, "trainee",
-                                _trainee_what(course, a, messages) + where, line=a.line))
-    rows.sort(key=lambda r: (r.case_time, r.line))
+        add(a.case_time, "trainee", _trainee_what(course, a, messages) + where, a.line)
+    far = datetime.max.replace(tzinfo=played.start_wall.tzinfo)
+    rows.sort(key=lambda r: (r.wall or far, r.case_time, r.line or math.inf))
     return rows
 
 
-def acknowledgement_rows(session: RecordedSession) -> list[AcknowledgementRow]:
+def skipped_rows(session: RecordedSession, course: Course,
+                 played: PlayedTime | None = None) -> list[SkippedRow]:
+    """Scheduled injections and case events inside the session's span it never played."""
+    played = played or _played(session, course)
+    t0, t1 = played.range
+    _, skipped = _scheduled_seen(course, played, t0, t1)
+    rows = [SkippedRow(p.start, "scheduled injection", _perturbation_what(course, p))
+            for p in skipped]
+    rows += [SkippedRow(ev.t, "case event", ev.label) for ev in course.scenario.events
+             if t0 < ev.t < t1 and not played.played(ev.t)]
+    return sorted(rows, key=lambda r: r.case_time)
+
+
+def acknowledgement_rows(session: RecordedSession,
+                         played: PlayedTime | None = None) -> list[AcknowledgementRow]:
     """Time to acknowledge for every raised or escalated alarm.
 
     An alarm episode runs from its raise to the next raise of the same alarm (in file
     order: after a seek the engine starts afresh). The first acknowledgement covering it
     is the engine's own acknowledge record for that alarm, or a trainee acknowledge of
     that alarm or of all alarms while its condition was still present."""
+    if played is None:
+        from replay_data.scenario import load_scenario
+
+        sc = load_scenario(session.scenario)
+        played = played_time(session, sc.event_times, (sc.start, sc.end))
     alarm_recs = session.alarm_records()
     trainee_acks = [a for a in session.trainee_actions() if a.action == acts.ACKNOWLEDGE]
     rows: list[AcknowledgementRow] = []
@@ -282,7 +452,8 @@ def acknowledgement_rows(session: RecordedSession) -> list[AcknowledgementRow]:
             (a.line, a.case_time) for a in trainee_acks
             if line < a.line < min(episode_end, clear_line) and a.case_time >= c.case_time
             and a.fields.get("alarm_id") in (None, aid)]
-        ack_t = min(candidates)[1] if candidates else None
+        first = min(candidates, key=lambda x: (x[1], x[0])) if candidates else None
+        ack_t = None if first is None else first[1]
         via = ""
         if ack_t is not None:
             same = [a for a in trainee_acks if a.case_time == ack_t and line < a.line
@@ -292,40 +463,164 @@ def acknowledgement_rows(session: RecordedSession) -> list[AcknowledgementRow]:
         rows.append(AcknowledgementRow(
             c.case_time, c.event, aid, c.message,
             "" if c.priority is None else c.priority.label, ack_t, via,
-            None if clear is None else clear[1].case_time))
+            None if clear is None else clear[1].case_time,
+            played.wall_at(c.case_time) or played.wall_of_line(line),
+            None if first is None else _ack_wall(played, first, trainee_acks),
+            None if clear is None else
+            played.wall_at(clear[1].case_time) or played.wall_of_line(clear[0]),
+            c.channel))
     return rows
 
 
-def injection_responses(session: RecordedSession, course: Course) -> list[InjectionResponse]:
-    """For each injection or override: trainee actions and its stop by the instructor from
-    its start to its end (ramp included) + RESPONSE_WINDOW_S, with the delay."""
+def _ack_wall(played: PlayedTime, first: tuple[int, float], trainee_acks: list[Action]
+              ) -> datetime | None:
+    """When the acknowledgement (line, case time) happened: the trainee's action is
+    stamped exactly; an engine record is a frame late."""
+    line, t = first
+    if any(a.line == line for a in trainee_acks):
+        return played.wall_of_line(line)
+    return played.wall_at(t) or played.wall_of_line(line)
+
+
+def injection_responses(session: RecordedSession, course: Course,
+                        played: PlayedTime | None = None) -> list[InjectionResponse]:
+    """For each injection or override the session saw: trainee actions and its stop by
+    the instructor from its start to its end (ramp included) + RESPONSE_WINDOW_S, with
+    the delay in wall seconds (and case seconds)."""
+    played = played or _played(session, course)
     messages = _alarm_messages(c for _, c in session.alarm_records())
     trainee = session.trainee_actions()
-    t0, t1 = session.span
-    items: list[tuple[Perturbation, str, float | None]] = [
-        (r.final, "instructor", r.stopped) for r in session.perturbation_records()]
-    items += [(p, "scheduled", None) for p in _scheduled_in_span(course, t0, t1)]
+    t0, t1 = played.range
+    items: list[tuple[Perturbation, str, float | None, int, int | None]] = [
+        (r.final, "instructor", r.stopped, r.line, r.stop_line)
+        for r in session.perturbation_records() if r.perturbation.kind != "control"]
+    seen, _ = _scheduled_seen(course, played, t0, t1)
+    items += [(p, "scheduled", None, 0, None) for p in seen]
+    # The team's hands on the consoles, as responses (which display they came from).
+    trainee_controls = [(r.perturbation, r.display, r.line)
+                        for r in session.perturbation_records()
+                        if r.perturbation.kind == "control"]
     out: list[InjectionResponse] = []
-    for p, source, stopped in sorted(items, key=lambda x: x[0].start):
+    for p, source, stopped, line, stop_line in sorted(items, key=lambda x: x[0].start):
         end = p.end + p.offset + RESPONSE_WINDOW_S
+        started = played.wall_at(p.start) or (played.wall_of_line(line) if line else None)
+
+        def wall_delay(w: datetime | None, started: datetime | None = started) -> float | None:
+            return None if w is None or started is None else (w - started).total_seconds()
+
         resp = [Response(a.case_time, a.case_time - p.start, "trainee",
-                         _trainee_what(course, a, messages))
+                         _trainee_what(course, a, messages),
+                         wall_delay(played.wall_of_line(a.line)))
                 for a in trainee if p.start <= a.case_time <= end]
+        resp += [Response(c.start, c.start - p.start, "trainee",
+                          control_label(c) + (f" (at {display})" if display else ""),
+                          wall_delay(played.wall_of_line(cline)))
+                 for c, display, cline in trainee_controls if p.start <= c.start <= end]
         if stopped is not None:
             resp.append(Response(stopped, stopped - p.start, "instructor",
-                                 f"stopped {perturbation_label(course, p)}"))
-        resp.sort(key=lambda r: r.case_time)
-        out.append(InjectionResponse(p, perturbation_label(course, p), source, end, tuple(resp)))
+                                 f"stopped {perturbation_label(course, p)}",
+                                 wall_delay(played.wall_of_line(stop_line or 0))))
+        resp.sort(key=lambda r: (r.case_time, r.wall_delay or 0.0))
+        finished = None if math.isinf(p.end) else played.wall_at(p.end)
+        out.append(InjectionResponse(p, perturbation_label(course, p), source, end,
+                                     tuple(resp), started, wall_delay(finished)))
     return out
 
 
-def plot_span(session: RecordedSession, course: Course) -> tuple[float, float]:
-    t0, t1 = session.span
+def note_rows(session: RecordedSession, played: PlayedTime) -> list[NoteRow]:
+    return [NoteRow(a.case_time, played.wall_of_line(a.line), str(a.fields.get("text", "")),
+                    bool(a.fields.get("bookmark")), a.line)
+            for a in session.instructor_actions() if a.action == acts.NOTE]
+
+
+def participants(session: RecordedSession) -> list[str]:
+    """Names or roles entered at Start (one text, split at commas and semicolons)."""
+    out: list[str] = []
+    for a in session.instructor_actions():
+        if a.action == acts.BEGIN and a.fields.get("participants"):
+            out += [x.strip() for x in str(a.fields["participants"]).replace(";", ",")
+                    .split(",") if x.strip()]
+    return out
+
+
+def expected_response_rows(report_scored: Sequence[ScoredResponse],
+                           played: PlayedTime) -> list[ExpectedResponseRow]:
+    """The scenario's expected responses, scored (done, late, missed), with the times in
+    both clocks: wall seconds after the injection started, case seconds beside them."""
+    rows = []
+    for r in report_scored:
+        when = ""
+        if r.at is not None and r.by is not None:
+            w0, w1 = played.wall_at(r.injection_start), played.wall_at(r.at)
+            wall_s = None if w0 is None or w1 is None else (w1 - w0).total_seconds()
+            where = f" at {r.by.display}" if r.by.display else ""
+            when = (f"+{both_spans(wall_s, r.delay)} ({case_clock(r.at, seconds=True)})"
+                    f"{where}")
+        rows.append(ExpectedResponseRow(f"{r.injection} ({case_clock(r.injection_start)})",
+                                        r.response, f"within {span_text(r.within)}",
+                                        r.status, when))
+    return rows
+
+
+def scoring_summary(rows: Sequence[ExpectedResponseRow]) -> str:
+    n = {s: sum(r.verdict == s for r in rows) for s in (DONE, LATE, MISSED)}
+    return f"{n[DONE]} done in time, {n[LATE]} late, {n[MISSED]} missed"
+
+
+def focus_windows(report: DebriefReport, course: Course) -> list[tuple[str, float, float]]:
+    """One window per injection and per alarm episode -- from a minute before to a few
+    minutes after -- kept inside the stretch of the session that played it; windows
+    that overlap are drawn as one panel."""
+    played = report.played
+    assert played is not None
+    wins: list[tuple[float, float, str]] = []
+    for inj in report.injections:
+        p = inj.perturbation
+        stop = p.end + p.offset if math.isfinite(p.end) else p.start + EPISODE_MAX_S
+        wins.append((p.start, stop, inj.label))
+    for a in report.acknowledgements:
+        # Low-priority alarms (an ACT below target) run for hours: no panel of their own.
+        if a.event != "raise" or a.priority not in ("medium", "high"):
+            continue
+        end = a.cleared_at if a.cleared_at is not None else report.session.end
+        end = max(end, a.acknowledged_at or end)
+        wins.append((a.raised_at, min(end, a.raised_at + EPISODE_ALARM_S), a.message))
+    out: list[tuple[float, float, list[str]]] = []
+    for t0, t1, label in sorted(wins):
+        seg = played.segment_of(t0) or played.segment_of(t1)
+        if seg is None:
+            continue
+        lo = max(seg.t0, t0 - EPISODE_BEFORE_S)
+        hi = min(seg.t1, min(t1, t0 + EPISODE_MAX_S) + EPISODE_AFTER_S)
+        if hi - lo < 30:
+            lo, hi = max(seg.t0, lo - 15), min(seg.t1, hi + 15)
+        if out and lo <= out[-1][1] and played.segment_of(out[-1][0]) is seg:
+            prev = out[-1]
+            out[-1] = (prev[0], max(prev[1], hi), prev[2] + [label])
+        else:
+            out.append((lo, hi, [label]))
+    panels = []
+    for lo, hi, labels in out[:MAX_EPISODE_PANELS]:
+        names = list(dict.fromkeys(labels))
+        title = "; ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        panels.append((title, lo, hi))
+    return panels
+
+
+def overview_span(session: RecordedSession, course: Course,
+                  played: PlayedTime) -> tuple[float, float]:
+    """The longest stretch the session played (a drill usually has one)."""
+    seg = max(played.segments, key=lambda s: s.t1 - s.t0)
+    t0, t1 = seg.t0, seg.t1
     if t1 - t0 < MIN_SPAN_S:
         pad = (MIN_SPAN_S - (t1 - t0)) / 2
         t0, t1 = t0 - pad, t1 + pad
     sc = course.scenario
     return max(sc.start, t0), min(sc.end, t1)
+
+
+def plot_span(session: RecordedSession, course: Course) -> tuple[float, float]:
+    return overview_span(session, course, _played(session, course))
 
 
 def snapshot_mismatches(session: RecordedSession, course: Course) -> int:
@@ -345,136 +640,6 @@ def snapshot_mismatches(session: RecordedSession, course: Course) -> int:
                 bad += 1
                 break
     return bad
-
-
-# --------------------------------------------------------------------------- HTML
-
-_CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px auto;
-max-width:1040px;color:#1c2329;background:#fff;line-height:1.4}
-h1{font-size:1.5em;margin:0 0 4px} h2{font-size:1.15em;margin:28px 0 8px;
-border-bottom:2px solid #cfd8dc;padding-bottom:3px}
-.disclaimer{font-weight:600;color:#b71c1c;margin:0 0 14px}
-.warning{background:#fff3e0;border-left:4px solid #ef6c00;padding:6px 10px;margin:8px 0}
-table{border-collapse:collapse;width:100%;font-size:.9em}
-th,td{border-bottom:1px solid #e0e0e0;padding:4px 6px;text-align:left;vertical-align:top}
-th{background:#eceff1} td.num{text-align:right;font-variant-numeric:tabular-nums}
-table.meta{width:auto} table.meta th{background:none;padding-right:18px}
-.prio-high{color:#c62828;font-weight:700} .prio-medium{color:#a66a00;font-weight:700}
-.prio-low{color:#00838f}
-figure{margin:6px 0} figure img{width:100%;max-width:960px;display:block}
-ol.markers{font-size:.9em;columns:2} .none{color:#78909c;font-style:italic}
-@media print{body{margin:0;max-width:none} figure,tr{break-inside:avoid}}
-"""
-
-
-def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)
-
-
-def _prio(p: str) -> str:
-    return f'<span class="prio-{_e(p)}">{_e(p)}</span>' if p else ""
-
-
-def _table(head: Sequence[str], rows: Iterable[Sequence[str]], num_cols: Sequence[int] = ()
-           ) -> str:
-    """Cells are already HTML (escaped by the caller)."""
-    out = ["<table><thead><tr>", *(f"<th>{_e(h)}</th>" for h in head), "</tr></thead><tbody>"]
-    for r in rows:
-        cells = (f'<td class="num">{c}</td>' if i in num_cols else f"<td>{c}</td>"
-                 for i, c in enumerate(r))
-        out.append("<tr>" + "".join(cells) + "</tr>")
-    out.append("</tbody></table>")
-    return "".join(out)
-
-
-def render_html(report: DebriefReport, course: Course, plots: Sequence[tuple[str, str]],
-                markers: Sequence[tuple[str, float, str]]) -> str:
-    s = report.session
-    sc = course.scenario
-    t0, t1 = report.span
-    meta = [
-        ("Scenario", f"{sc.title} ({sc.id})"),
-        ("Seed", str(s.seed)),
-        ("Session start (case time)", format_case_time(s.start)),
-        ("Session end (case time)", format_case_time(s.end)),
-        ("Plotted span", f"{format_case_time(t0)} to {format_case_time(t1)}"),
-        ("Recorded", f"{s.wall_time} (UTC), replay speed at start \u00d7{s.speed:g}"),
-        ("Session file", s.path.name),
-    ]
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>Debrief \u2014 {_e(sc.title)} \u2014 {_e(format_case_time(s.start))}</title>",
-        f"<style>{_CSS}</style></head><body>",
-        f"<h1>Debrief: {_e(sc.title)}</h1>",
-        f'<p class="disclaimer">{_e(DISCLAIMER)}</p>',
-        '<table class="meta">',
-        *(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in meta),
-        "</table>",
-        *(f'<p class="warning">{_e(w)}</p>' for w in report.warnings),
-    ]
-    acks = report.acknowledgements
-    raised = [a for a in acks if a.event == "raise"]
-    times = [a.time_to_acknowledge for a in acks if a.time_to_acknowledge is not None]
-    summary = [
-        f"{len(raised)} alarm(s) raised, {sum(a.acknowledged_at is not None for a in raised)} "
-        "acknowledged",
-        f"{len(report.injections)} injection(s) or override(s)",
-    ]
-    if times:
-        summary.append(f"time to acknowledge: median {statistics.median(times):.0f} s, "
-                       f"longest {max(times):.0f} s")
-    parts += ["<h2>Summary</h2><ul>", *(f"<li>{_e(x)}</li>" for x in summary), "</ul>"]
-
-    parts.append("<h2>Trends</h2>")
-    if markers:
-        parts.append('<ol class="markers">')
-        parts += [f"<li>{_e(lab)} \u2014 {_e(format_case_time(t))} {_e(what)}</li>"
-                  for lab, t, what in markers]
-        parts.append("</ol>")
-    for label, uri in plots:
-        parts.append(f'<figure><img src="{uri}" alt="{_e(label)} trend"></figure>')
-
-    parts.append("<h2>Injections and what the team did next</h2>")
-    if not report.injections:
-        parts.append('<p class="none">No injections or overrides in this session.</p>')
-    rows = []
-    for inj in report.injections:
-        p = inj.perturbation
-        if inj.responses:
-            done = "<br>".join(
-                f"+{r.delay:.0f} s ({_e(format_case_time(r.case_time))}) {_e(r.actor)}: "
-                f"{_e(r.what)}" for r in inj.responses)
-        else:
-            done = '<span class="none">no trainee action</span>'
-        rows.append([_e(format_case_time(p.start)), _e(inj.label), _e(inj.source),
-                     _e(_fmt_seconds(None if math.isinf(p.end) else p.end - p.start)), done])
-    if rows:
-        parts.append(_table(("Start", "Injection", "Started by", "Lasted", "Actions next"),
-                            rows))
-
-    parts.append("<h2>Time to acknowledge</h2>")
-    if not acks:
-        parts.append('<p class="none">No alarms in this session.</p>')
-    else:
-        parts.append(_table(
-            ("Raised", "Alarm", "Priority", "Event", "Acknowledged", "Time to acknowledge",
-             "How"),
-            ([_e(format_case_time(a.raised_at)), _e(f"{a.message} ({a.alarm_id})"),
-              _prio(a.priority), _e(a.event),
-              _e(format_case_time(a.acknowledged_at)) if a.acknowledged_at is not None else "",
-              _e(a.outcome), _e(a.via)] for a in acks), num_cols=(5,)))
-
-    parts.append("<h2>Timeline</h2>")
-    parts.append(_table(
-        ("Case time", "Type", "What", "Priority", "Value", "Limit"),
-        ([_e(r.time_text), _e(r.type), _e(r.what), _prio(r.priority), _e(r.value),
-          _e(r.limit)] for r in report.timeline), num_cols=(4, 5)))
-    parts.append(f'<p class="disclaimer">{_e(DISCLAIMER)}. Values are the simulator\'s '
-                 "recomputed course, not patient data.</p></body></html>")
-    return "\n".join(parts) + "\n"
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -515,28 +680,40 @@ def _check_out(session_path: Path, out_html: Path) -> Path:
     if out_html.is_dir():
         raise DebriefError(one_line(f"{out_html}: is a folder"))
     csv_path = out_html.with_suffix(".csv")
-    for p in (out_html, csv_path):
+    for p in (out_html, csv_path, out_html.with_suffix(".pdf")):
         if p.exists() and p.resolve() == session_path.resolve():
             raise DebriefError(one_line(f"{p}: would overwrite the session file"))
     return csv_path
 
 
-def build_debrief(session_path: str | os.PathLike[str], out_html: str | os.PathLike[str]
-                  ) -> DebriefReport:
-    """Read a session, write OUT.html (self-contained) and OUT.csv (timeline rows).
+def _write_atomic(files: Sequence[tuple[Path, bytes]]) -> None:
+    """Each file whole or not at all, all written before any replaces its old version;
+    devices, pipes and symbolic links handled by the shared output rules
+    (replay_data.output_file)."""
+    write_all([(str(path), data) for path, data in files], "--out")
 
-    Raises SessionLogError (bad session file), OSError (unreadable), ReplayDataError
-    (scenario gone or changed) or DebriefError (bad output path); then nothing is written."""
+
+def build_report(session_path: str | os.PathLike[str], out_html: str | os.PathLike[str]
+                 ) -> tuple[DebriefReport, Course]:
+    """The rows of the report (no Qt, nothing written)."""
     session_path, out = Path(session_path), Path(out_html)
     csv_path = _check_out(session_path, out)
     session = read_session(session_path)
     course = course_for(session)
-    span = plot_span(session, course)
+    played = _played(session, course)
     report = DebriefReport(
-        session=session, html_path=out, csv_path=csv_path, span=span,
-        timeline=timeline_rows(session, course), acknowledgements=acknowledgement_rows(session),
-        injections=injection_responses(session, course), plotted=TREND_CHANNELS,
-        snapshot_mismatches=snapshot_mismatches(session, course))
+        session=session, html_path=out, csv_path=csv_path,
+        span=overview_span(session, course, played),
+        timeline=timeline_rows(session, course, played),
+        acknowledgements=acknowledgement_rows(session, played),
+        injections=injection_responses(session, course, played),
+        plotted=OVERVIEW_CHANNELS,
+        snapshot_mismatches=snapshot_mismatches(session, course),
+        skipped=skipped_rows(session, course, played),
+        notes=note_rows(session, played), participants=participants(session),
+        played=played, scored=score_session(session, course.scenario))
+    report.expected = expected_response_rows(report.scored, played)
+    report.panels = focus_windows(report, course)
     if session.truncated:
         report.warnings.append("The session file ends in a cut-off line (the app stopped "
                                "while writing); everything before it is shown.")
@@ -545,34 +722,29 @@ def build_debrief(session_path: str | os.PathLike[str], out_html: str | os.PathL
             f"{report.snapshot_mismatches} of {len(session.snapshots())} recorded snapshots "
             "differ from the recomputed course: the scenario or the simulator changed since "
             "the recording, so the trends may not be what the trainees saw.")
+    return report, course
 
-    from . import plots  # Qt only from here: the rows above work without it
 
-    # (t, colour, dashed, legend text), numbered in time order once collected.
-    marks: list[tuple[float, str, bool, str]] = []
-    regions: list[plots.Region] = []
-    t0, t1 = span
-    for inj in report.injections:
-        p = inj.perturbation
-        marks.append((p.start, INJECTION_COLOUR, False, f"{inj.label} ({inj.source})"))
-        regions.append(plots.Region(p.start, p.end + p.offset, INJECTION_COLOUR))
-    for rec in session.perturbation_records():
-        if rec.stopped is not None:
-            marks.append((rec.stopped, STOP_COLOUR, False,
-                          f"stopped: {perturbation_label(course, rec.perturbation)}"))
-    marks += [(ev.t, EVENT_COLOUR, True, f"case event: {ev.label}")
-              for ev in course.scenario.events if t0 <= ev.t <= t1]
-    marks = [m for m in sorted(marks, key=lambda m: m[0]) if t0 <= m[0] <= t1]
-    markers = [plots.Marker(t, str(i), colour, dashed)
-               for i, (t, colour, dashed, _) in enumerate(marks, 1)]
-    legend = [(str(i), t, text) for i, (t, _, _, text) in enumerate(marks, 1)]
-    grid = plots.time_grid(t0, t1)
-    values = course.numerics(TREND_CHANNELS, grid)
-    images = []
-    for ch in TREND_CHANNELS:
-        png = plots.render_trend(course, ch, grid, values[ch], markers, regions)
-        images.append((course.catalogue.numeric(ch).label, plots.png_data_uri(png)))
-    page = render_html(report, course, images, legend)
-    write_all([(str(csv_path), render_csv(report.timeline)), (str(out), page.encode("utf-8"))],
-              "--out")
+def build_debrief(session_path: str | os.PathLike[str], out_html: str | os.PathLike[str],
+                  *, pdf: bool = False) -> DebriefReport:
+    """Read a session, write OUT.html (self-contained), OUT.csv (timeline rows) and with
+    pdf=True OUT.pdf (Qt's PDF writer, A4).
+
+    Raises SessionLogError (bad session file), OSError (unreadable), ReplayDataError
+    (scenario gone or changed) or DebriefError (bad output path); then nothing is written."""
+    report, course = build_report(session_path, out_html)
+    from . import page, plots  # Qt only from here: the rows above work without it
+
+    figures = plots.report_figures(report, course)
+    html_text = page.render_html(report, course, figures, embed=True)
+    files = [(report.csv_path, render_csv(report.timeline)),
+             (report.html_path, html_text.encode("utf-8"))]
+    if pdf:
+        from . import pdf as pdf_out
+
+        pdf_bytes, pages = pdf_out.render_pdf(page.render_html(report, course, figures,
+                                                               embed=False), figures)
+        report.pdf_path, report.pdf_pages = report.html_path.with_suffix(".pdf"), pages
+        files.append((report.pdf_path, pdf_bytes))
+    _write_atomic(files)
     return report

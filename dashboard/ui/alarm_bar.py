@@ -15,7 +15,6 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from dashboard.alarms import AlarmProfile, AlarmSignal, InactivationStatus, Priority
 
 PRIORITY_COLOURS = {Priority.HIGH: "#ff1744", Priority.MEDIUM: "#ffea00", Priority.LOW: "#00e5ff"}
-MAX_SHOWN = 3
 
 
 def flash_on(priority: Priority, wall: float, profile: AlarmProfile) -> bool:
@@ -45,21 +44,64 @@ def alarm_text(a: AlarmSignal) -> str:
     return text
 
 
+def fit_height(label: QtWidgets.QLabel) -> None:
+    """Minimum height = the label's text wrapped at its current width."""
+    fm = QtGui.QFontMetrics(label.font())
+    m = label.contentsMargins()
+    width = label.width() - m.left() - m.right() - 12  # the style's padding
+    text = label.text() or " "
+    if width < 120:
+        # Not laid out yet: one line per message, or a window would grow to fit a
+        # column of single words and never shrink back. The resize re-fits it.
+        needed = fm.lineSpacing() * (text.count("\n") + 1)
+    else:
+        needed = fm.boundingRect(QtCore.QRect(0, 0, width, 100000),
+                                 int(QtCore.Qt.TextFlag.TextWordWrap), text).height()
+    height = needed + m.top() + m.bottom() + 6
+    if label.minimumHeight() != height:
+        label.setMinimumHeight(height)
+
+
+class _FitOnResize(QtCore.QObject):
+    """Re-fits a label's height when its width changes (a wrap may add a line)."""
+
+    def eventFilter(self, obj: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802
+        if event.type() == QtCore.QEvent.Type.Resize and isinstance(obj, QtWidgets.QLabel):
+            fit_height(obj)
+        return False
+
+
 def _mmss(seconds: float) -> str:
     s = max(0, int(math.ceil(seconds)))
     return f"{s // 60}:{s % 60:02d}"
 
 
-class AlarmMessages(QtWidgets.QLabel):
-    """One block of alarm messages (physiological or technical)."""
+class WrappingLabel(QtWidgets.QLabel):
+    """A word-wrapping label that asks for its height by minimumHeight (fit_height), not
+    by height-for-width: a window holding height-for-width items grows past the screen."""
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802
+        return False
+
+
+class AlarmMessages(WrappingLabel):
+    """One block of alarm messages (physiological or technical): every active alarm on
+    its own line, highest priority first, wrapped at word boundaries when the block is
+    narrow -- never elided, so the message that matters is read whole. The block grows
+    downwards (the bar takes the height it needs) rather than hiding an alarm."""
 
     def __init__(self, name: str, parent: QtWidgets.QWidget) -> None:
         super().__init__("", parent)
         self.setObjectName(name)
         self.setProperty("role", "alarm_messages")
-        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
-                           QtWidgets.QSizePolicy.Policy.Preferred)
         self.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+        self.setWordWrap(True)
+        # Width comes from the bar's stretch (a long message must not widen the window).
+        # No height-for-width (QLabel's word wrap would set it): a top-level window then
+        # grows to fit, past the screen; the label asks for the height it needs instead.
+        self.setSizePolicy(QtWidgets.QSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
+                                                 QtWidgets.QSizePolicy.Policy.Minimum))
+        self.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop)
         self._style = ""
 
     def show_alarms(self, alarms: list[AlarmSignal], wall: float, profile: AlarmProfile) -> None:
@@ -67,14 +109,8 @@ class AlarmMessages(QtWidgets.QLabel):
             self._set("", "")
             self.setAccessibleDescription("")
             return
-        shown = alarms[:MAX_SHOWN]
-        parts = [alarm_text(a) for a in shown]
-        if len(alarms) > MAX_SHOWN:
-            parts.append(f"+{len(alarms) - MAX_SHOWN} more")
-        full = "   ".join(parts)
-        # Elide rather than clip: the highest-priority message always shows whole first.
-        text = QtGui.QFontMetrics(self.font()).elidedText(
-            full, QtCore.Qt.TextElideMode.ElideRight, max(40, self.width() - 12))
+        full = "\n".join(alarm_text(a) for a in alarms)
+        text = full
         self.setToolTip(full)
         top = alarms[0]
         colour = PRIORITY_COLOURS[top.priority]
@@ -87,6 +123,7 @@ class AlarmMessages(QtWidgets.QLabel):
     def _set(self, text: str, style: str) -> None:
         if self.text() != text:
             self.setText(text)
+            fit_height(self)
         full = f"QLabel {{ {style} font-weight: bold; padding: 2px 6px; }}"
         if full != self._style:
             self._style = full
@@ -110,13 +147,19 @@ class AlarmBar(QtWidgets.QFrame):
         self.physiological.setAccessibleName("Physiological alarms")
         self.technical = AlarmMessages("alarm.technical", self)
         self.technical.setAccessibleName("Technical alarms")
-        self.status = QtWidgets.QLabel("", self)
+        self.status = WrappingLabel("", self)
         self.status.setObjectName("alarm.status")
         self.status.setAccessibleName("Alarm inactivation state")
         self.status.setProperty("role", "alarm_status")
         self.status.setStyleSheet("color: #ffffff; font-weight: bold;")
-        self.status.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
-                                  QtWidgets.QSizePolicy.Policy.Preferred)
+        # Status texts wrap (never cut): 'NO AUDIO DEVICE: alarms silent' reads whole.
+        self.status.setWordWrap(True)
+        self.status.setMinimumWidth(150)
+        self.status.setSizePolicy(QtWidgets.QSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
+                                                        QtWidgets.QSizePolicy.Policy.Minimum))
+        self._fit = _FitOnResize(self)
+        for lab in (self.physiological, self.technical, self.status):
+            lab.installEventFilter(self._fit)
 
         def button(text: str, name: str, tip: str) -> QtWidgets.QPushButton:
             b = QtWidgets.QPushButton(text, self)
@@ -158,10 +201,11 @@ class AlarmBar(QtWidgets.QFrame):
             parts.append(f"ALARM OFF: {', '.join(sorted(status.alarms_off))}")
         if audio_note:
             parts.append(audio_note)
-        text = " · ".join(parts)
+        text = "\n".join(parts)
         if self.status.text() != text:
             self.status.setText(text)
             self.status.setToolTip(text)
+            fit_height(self.status)
         if self.audio_off.isChecked() != status.audio_off:
             self.audio_off.blockSignals(True)
             self.audio_off.setChecked(status.audio_off)

@@ -3,7 +3,7 @@ change, newest first, with the case time it happened."""
 
 from __future__ import annotations
 
-from PySide6 import QtGui, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from dashboard.alarms import AlarmChange
 
@@ -13,7 +13,7 @@ MAX_ROWS = 500
 
 
 def describe(change: AlarmChange) -> str:
-    from replay_data.timeexpr import format_case_time
+    from replay_data.casetime import case_clock
 
     what = change.message or change.alarm_id or ""
     prefix = f"{change.priority.prefix} " if change.priority is not None else ""
@@ -22,7 +22,7 @@ def describe(change: AlarmChange) -> str:
         value = f"  {change.value:.4g}"
         if change.limit is not None:
             value += f" (limit {change.limit:.4g})"
-    return f"{format_case_time(change.case_time)}  {change.event:<12} {prefix}{what}{value}"
+    return f"{case_clock(change.case_time, seconds=True)}  {change.event}  {prefix}{what}{value}"
 
 
 class AlarmHistory(QtWidgets.QListWidget):
@@ -30,8 +30,11 @@ class AlarmHistory(QtWidgets.QListWidget):
         super().__init__(parent)
         self.setObjectName("alarm.history")
         self.setAccessibleName("Alarm history")
-        self.setStyleSheet("QListWidget { font-family: 'DejaVu Sans Mono', monospace; }")
-        self.setUniformItemSizes(True)
+        # Fits its panel: lines wrap at word boundaries, never a sideways scroll.
+        self.setWordWrap(True)
+        self.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setResizeMode(QtWidgets.QListView.ResizeMode.Adjust)
+        self.setTextElideMode(QtCore.Qt.TextElideMode.ElideNone)
 
     def add_changes(self, changes: list[AlarmChange]) -> None:
         for ch in changes:

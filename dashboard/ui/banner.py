@@ -5,19 +5,14 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 
+from replay_data.casetime import ecmo_run
 from replay_data.scenario import Scenario
 from replay_data.timeexpr import format_case_time
 
 
 def ecmo_clock_text(t: float, ecmo_start: float | None, ecmo_end: float | None) -> str:
-    """'ECMO +Dd HH:MM' while on ECMO; 'ECMO ended' after; '' before."""
-    if ecmo_start is None or t < ecmo_start:
-        return ""
-    if ecmo_end is not None and t >= ecmo_end:
-        return "ECMO ended"
-    run = int(t - ecmo_start)
-    d, rest = divmod(run, 86400)
-    return f"ECMO +{d}d {rest // 3600:02d}:{(rest % 3600) // 60:02d}"
+    """'ECMO run 1 d 02:03' while on ECMO; 'ECMO ended' after; '' before."""
+    return ecmo_run(t, ecmo_start, ecmo_end)
 
 
 class PatientBanner(QtWidgets.QFrame):

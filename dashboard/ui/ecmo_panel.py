@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from replay_data.catalogue import Catalogue, NumericChannel
 from replay_data.course import Result
+from replay_data.ventilator import VentNumerics
+from replay_data.ventilator import waveforms as vent_waveforms
 
 ACT_COLOUR_CHANNEL = "heparin_rate"  # anticoagulation values share the heparin colour
 ECMO_ROWS: tuple[tuple[str, ...], ...] = (
@@ -121,6 +125,9 @@ class EcmoPanel(QtWidgets.QFrame):
             self.act.setAccessibleDescription(f"{text} s, {band}")
         if self.mode.text() != mode:
             self.mode.setText(mode)
+            # A stopped or clamped pump is shown in the alarm colour, as a console does.
+            halted = "STOPPED" in mode or "CLAMPED" in mode
+            self.mode.setStyleSheet("color: #ff5252; font-weight: bold;" if halted else "")
 
 
 class VentilatorStrip(QtWidgets.QFrame):
@@ -131,9 +138,15 @@ class VentilatorStrip(QtWidgets.QFrame):
         self.setObjectName("panel.ventilator")
         self.setProperty("role", "panel")
         self.catalogue = catalogue
-        lay = QtWidgets.QHBoxLayout(self)
-        lay.setContentsMargins(8, 2, 8, 2)
+        outer = QtWidgets.QVBoxLayout(self)
+        outer.setContentsMargins(8, 2, 8, 2)
+        outer.setSpacing(0)
+        lay = QtWidgets.QHBoxLayout()
         lay.setSpacing(16)
+        outer.addLayout(lay)
+        row2 = QtWidgets.QHBoxLayout()  # the ventilator's own numerics and Paw
+        row2.setSpacing(16)
+        outer.addLayout(row2)
         self.mode = QtWidgets.QLabel("", self)
         self.mode.setObjectName("vent.mode")
         self.mode.setAccessibleName("Ventilator mode")
@@ -152,7 +165,49 @@ class VentilatorStrip(QtWidgets.QFrame):
                 lay.addWidget(w)
             lay.addSpacing(8)
             self.values[cid] = val
+        # The ventilator's own numerics (replay_data.ventilator) and its airway pressure.
+        self.vent_numbers: dict[str, QtWidgets.QLabel] = {}
+        for cid, cap in (("vt", "Vt"), ("ppeak", "Ppeak"), ("pplat", "Pplat"),
+                         ("driving_pressure", "ΔP"), ("mv", "MV")):
+            # Caption and value in one small label (the strip is one line on a laptop).
+            val = coloured_label(self, f"{cap} ---", "ecmo_label", "#fff59d",
+                                 f"numeric.{cid}", cap)
+            val.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred,
+                              QtWidgets.QSizePolicy.Policy.Preferred)
+            row2.addWidget(val)
+            self.vent_numbers[cid] = val
+        self.paw = pg.PlotWidget(self)
+        self.paw.setObjectName("waveform.paw")
+        self.paw.setBackground(None)
+        self.paw.hideAxis("left")
+        self.paw.hideAxis("bottom")
+        self.paw.setMenuEnabled(False)
+        self.paw.setMouseEnabled(False, False)
+        self.paw.hideButtons()
+        self.paw.getViewBox().setRange(xRange=(-8, 0), yRange=(0, 45), padding=0)
+        self.paw.getViewBox().disableAutoRange()
+        self.paw.setFixedSize(120, 30)
+        self.paw_curve = self.paw.plot(pen=pg.mkPen("#fff59d", width=1.5))
+        row2.addWidget(self.paw)
+        row2.addStretch(1)
         lay.addStretch(1)
+
+    def show_vent(self, t: float, n: VentNumerics | None) -> None:
+        """The vent numerics and the last 8 s of airway pressure (once a second)."""
+        if n is None:
+            for lab in self.vent_numbers.values():
+                lab.setText(f"{lab.accessibleName()} ---")
+            self.paw_curve.setData([], [])
+            return
+        texts = {"vt": f"Vt {n.vt:.0f} mL ({n.vt_per_kg:.1f}/kg)",
+                 "ppeak": f"Ppeak {n.ppeak:.0f}", "pplat": f"Pplat {n.pplat:.0f}",
+                 "driving_pressure": f"ΔP {n.driving_pressure:.0f}", "mv": f"MV {n.mv:.1f}"}
+        for cid, text in texts.items():
+            if self.vent_numbers[cid].text() != text:
+                self.vent_numbers[cid].setText(text)
+        tt = t + np.arange(-8.0, 0.0, 0.04)
+        paw, _ = vent_waveforms(tt, n)
+        self.paw_curve.setData(tt - t, paw)
 
     def show_values(self, values: dict[str, float], vent_mode: str) -> None:
         show_channel_values(self.catalogue, self.values, values)

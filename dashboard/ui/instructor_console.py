@@ -37,13 +37,16 @@ from dashboard.core.session_controller import (
     SessionEvent,
     Tick,
 )
+from replay_data.casetime import span_text
 from replay_data.course import Course
 from replay_data.errors import ReplayDataError
 from replay_data.perturbations import Perturbation
-from replay_data.timeexpr import format_case_time, format_duration
+from replay_data.timeexpr import format_case_time
 
 from .controls import ReplayControls
 from .main_window import MonitorWindow, Role
+from .session_panel import SessionPanel
+from .team_controls_panel import TeamControlsPanel
 
 # The console is read by a person, not flashed: a few refreshes a second are enough,
 # and it need not rebuild its notes and lists in every monitor frame.
@@ -116,6 +119,9 @@ class InstructorConsole(QtWidgets.QWidget):
         # --- what the instructor can do
         right = QtWidgets.QVBoxLayout()
         split.addLayout(right, 2)
+        right.addWidget(self._title("Session"))
+        self.session_panel = SessionPanel(controller, self.request, self.write_debrief, self)
+        right.addWidget(self.session_panel)
         right.addWidget(self._title("Alarms the trainees see"))
         self.alarms = QtWidgets.QListWidget(self)
         self.alarms.setObjectName("instructor.alarms")
@@ -136,20 +142,25 @@ class InstructorConsole(QtWidgets.QWidget):
         self.severity.setAccessibleName("Severity (0-1)")
         self.severity.setRange(0.05, 1.0)
         self.severity.setSingleStep(0.1)
+        # All-or-nothing events (pump stop, air) come in named variants instead.
+        self.variant = QtWidgets.QComboBox(self)
+        self.variant.setObjectName("instructor.variant")
+        self.variant.setAccessibleName("Variant")
         self.duration = QtWidgets.QSpinBox(self)
         self.duration.setObjectName("instructor.duration")
         self.duration.setAccessibleName("Duration in seconds")
-        self.duration.setRange(5, 24 * 3600)
+        self.duration.setRange(0, 24 * 3600)
         self.duration.setSuffix(" s")
+        # 0 = until stopped (the instructor ends it with Stop selected / Stop all)
+        self.duration.setSpecialValueText("until stopped")
         self.injection.currentIndexChanged.connect(self._injection_defaults)
         self._injection_defaults()
         inject = QtWidgets.QPushButton("Inject", self)
         inject.setObjectName("instructor.inject")
         inject.setAccessibleName("Start the injection now")
-        inject.clicked.connect(lambda: self.request(
-            INJECT, injection=self.injection.currentData(), severity=self.severity.value(),
-            duration=float(self.duration.value())))
+        inject.clicked.connect(self._inject)
         form.addRow("Event", self.injection)
+        form.addRow("Variant", self.variant)
         form.addRow("Severity", self.severity)
         form.addRow("Duration", self.duration)
         form.addRow(inject)
@@ -167,8 +178,9 @@ class InstructorConsole(QtWidgets.QWidget):
         self.target = QtWidgets.QDoubleSpinBox(self)
         self.target.setObjectName("instructor.override_target")
         self.target.setAccessibleName("Target value")
-        self.target.setRange(-500, 5000)
+        self.target.setRange(-500, 5000)  # set per channel from its range (_bound_target)
         self._values: dict[str, float] = {}
+        self.channel.currentIndexChanged.connect(self._bound_target)
         self.channel.currentIndexChanged.connect(self._target_from_now)
         self.transition = QtWidgets.QSpinBox(self)
         self.transition.setObjectName("instructor.override_transition")
@@ -195,17 +207,28 @@ class InstructorConsole(QtWidgets.QWidget):
         oform.addRow(apply_override)
         right.addLayout(oform)
 
+        right.addWidget(self._title("The team's consoles"))
+        self.team = TeamControlsPanel(controller, display, self)
+        right.addWidget(self.team)
+
         right.addWidget(self._title("Active disturbances"))
         self.active = QtWidgets.QListWidget(self)
         self.active.setObjectName("instructor.active")
         self.active.setAccessibleName("Active injections and overrides")
         self.active.setWordWrap(True)
         right.addWidget(self.active, 1)
+        stops = QtWidgets.QHBoxLayout()
         stop = QtWidgets.QPushButton("Stop selected", self)
         stop.setObjectName("instructor.stop")
         stop.setAccessibleName("Stop the selected disturbance")
         stop.clicked.connect(self._stop_selected)
-        right.addWidget(stop)
+        stops.addWidget(stop)
+        stop_all = QtWidgets.QPushButton("Stop all", self)
+        stop_all.setObjectName("instructor.stop_all")
+        stop_all.setAccessibleName("Stop every active disturbance")
+        stop_all.clicked.connect(self.stop_all)
+        stops.addWidget(stop_all)
+        right.addLayout(stops)
         self.debrief = QtWidgets.QPushButton("Debrief report…", self)
         self.debrief.setObjectName("instructor.debrief")
         self.debrief.setAccessibleName("Write the debrief report of this session")
@@ -234,11 +257,12 @@ class InstructorConsole(QtWidgets.QWidget):
 
     def write_debrief(self) -> None:
         try:
-            path = self.controller.write_debrief()
+            path = self.controller.write_debrief(pdf=True)
         except (ReplayDataError, ValueError, OSError) as exc:
             self.show_message(f"Not done: {exc}")
             return
-        self.show_message(f"Debrief written: {path}")
+        self.show_message(f"Debrief written: {path} (and {path.with_suffix('.pdf').name}, "
+                          f"{path.with_suffix('.csv').name} beside it)")
 
     def _on_event(self, ev: SessionEvent) -> None:
         if isinstance(ev, Tick):
@@ -259,10 +283,12 @@ class InstructorConsole(QtWidgets.QWidget):
         c = self.controller
         t = c.case_time()
         self._refreshed_wall = c.clock.wall_time()
-        lines = alarm_lines(c.alarms.active_alarms(), t, format_duration)
+        lines = alarm_lines(c.alarms.active_alarms(), t, span_text)
         latest = c.monitor.latest
-        self.show_state(t, c.clock.playing, c.clock.speed, lines, c.perturbations,
+        self.show_state(t, c.clock.playing, c.clock.speed, lines,
+                        [p for p in c.perturbations if p.kind != "control"],
                         latest.values if latest is not None else None)
+        self.team.refresh()
 
     def detach(self) -> None:
         self._unsubscribe()
@@ -281,19 +307,66 @@ class InstructorConsole(QtWidgets.QWidget):
     def _injection_defaults(self) -> None:
         spec = self.course.scenario.injections.get(self.injection.currentData())
         if spec is not None:
-            self.severity.setValue(spec.default_severity)
+            self.severity.setValue(spec.default_severity if spec.graded else 1.0)
+            self.severity.setEnabled(spec.graded)
+            self.severity.setToolTip(f"1.0 = {spec.severity_meaning}" if spec.graded
+                                     else "All or nothing: choose a variant")
+            self.variant.clear()
+            for v in spec.variants.values():
+                self.variant.addItem(v.label, v.id)
+            if spec.variants:
+                self.variant.setCurrentIndex(list(spec.variants).index(spec.default_variant))
+            self.variant.setEnabled(bool(spec.variants))
             self.duration.setValue(int(spec.default_duration))
 
+    def _inject(self) -> None:
+        iid = self.injection.currentData()
+        variant = self.variant.currentData() if self.variant.isEnabled() else None
+        name = f"{iid}:{variant}" if variant else iid
+        severity = self.severity.value() if self.severity.isEnabled() else 1.0
+        self.request(INJECT, injection=name, severity=severity,
+                     duration=float(self.duration.value()) or None,
+                     until_stopped=self.duration.value() == 0)
+
+    def _bound_target(self) -> None:
+        """The target box takes only what the channel can show (its physical range) at
+        the precision the monitor shows it."""
+        ch = self.course.catalogue.numerics.get(self.channel.currentData())
+        if ch is None:
+            return
+        lo, hi = ch.limits
+        self.target.setDecimals(ch.precision)
+        self.target.setRange(lo if math.isfinite(lo) else -1e4, hi if math.isfinite(hi) else 1e4)
+        self.target.setSingleStep(10 ** -ch.precision)
+        self.target.setSuffix(f" {ch.unit}")
+
     def _target_from_now(self) -> None:
-        """Start the target at the channel's value now, so a small change is a small edit."""
+        """Start the target at the channel's value now, rounded as the monitor shows it,
+        so a small change is a small edit."""
+        self._bound_target()
+        ch = self.course.catalogue.numerics.get(self.channel.currentData())
         v = self._values.get(self.channel.currentData())
-        if v is not None and math.isfinite(v):
-            self.target.setValue(v)
+        if ch is not None and v is not None and math.isfinite(v):
+            self.target.setValue(round(v, ch.precision))
 
     def _stop_selected(self) -> None:
         item = self.active.currentItem()
-        if item is not None:
-            self.request(STOP, id=item.data(QtCore.Qt.ItemDataRole.UserRole))
+        if item is None:
+            self.show_message("Not done: select a disturbance in the list first "
+                              "(or use Stop all)." if self.active.count() else
+                              "Not done: no disturbance is active.")
+            return
+        self.request(STOP, id=item.data(QtCore.Qt.ItemDataRole.UserRole))
+
+    def stop_all(self) -> None:
+        ids = [self.active.item(i).data(QtCore.Qt.ItemDataRole.UserRole)
+               for i in range(self.active.count())]
+        if not ids:
+            self.show_message("Not done: no disturbance is active.")
+            return
+        for pid in ids:
+            self.request(STOP, id=pid)
+        self.show_message(f"Stopped {len(ids)} disturbance(s).")
 
     def set_course(self, course: Course) -> None:
         self.course = course
@@ -313,6 +386,7 @@ class InstructorConsole(QtWidgets.QWidget):
         if self.clock.text() != text:
             self.clock.setText(text)
         self.controls.show_state(t, playing, speed)
+        self.session_panel.show_state()
         self._show_teaching(t)
         if [self.alarms.item(i).text() for i in range(self.alarms.count())] != alarm_texts:
             self.alarms.clear()
@@ -322,7 +396,7 @@ class InstructorConsole(QtWidgets.QWidget):
             if not p.active_at(t) and t >= p.start:
                 continue
             left = "until stopped" if p.duration is None else \
-                f"{format_duration(max(0.0, p.end - t))} left"
+                f"{span_text(max(0.0, p.end - t))} left"
             what = (self.course.scenario.injections[p.name].label if p.kind == "injection"
                     else f"{p.name} → {p.effects[0].set:g}")
             rows.append((p.id, f"{what} · from {format_case_time(p.start)} · {left}"))
@@ -348,7 +422,7 @@ class InstructorConsole(QtWidgets.QWidget):
             parts.append(f"<p><b>[{n.basis}]</b> {n.text}</p>")
         if past:
             e = past[-1]
-            ago = format_duration(t - e.t)
+            ago = span_text(t - e.t)
             src = e.provenance
             quote = f"<br><i>“{src.quote}”</i>" if src.quote else ""
             note = f"<br>{src.note}" if src.note else ""
@@ -357,7 +431,7 @@ class InstructorConsole(QtWidgets.QWidget):
         upcoming = [e for e in sc.events if e.t > t]
         if upcoming:
             e = upcoming[0]
-            parts.append(f"<p><b>Next</b> in {format_duration(e.t - t)}: {e.label} "
+            parts.append(f"<p><b>Next</b> in {span_text(e.t - t)}: {e.label} "
                          f"[{e.provenance.basis}]</p>")
         html = "".join(parts)
         if self.teaching.text() != html:

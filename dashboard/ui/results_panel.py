@@ -72,8 +72,9 @@ class ResultsPanel(QtWidgets.QFrame):
             if r is None:
                 text, colour = "", "#e0e0e0"
             else:
-                lo, hi = test.normal
-                flag = " H" if r.value > hi else (" L" if r.value < lo else "")
+                # Flag as the course reports it: against the current target band when
+                # one applies (ACT on heparin), else the normal range.
+                flag = f" {r.flag}" if r.flag else ""
                 unit = f" {test.unit}" if test.unit else ""
                 text = f"{test.label} {test.format(r.value)}{unit}{flag}"
                 colour = "#ffcc80" if flag else "#e0e0e0"

@@ -11,6 +11,7 @@ import math
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from replay_data.catalogue import NumericChannel
+from replay_data.course import HR_SOURCE, HR_SOURCES
 
 _IGNORED = QtWidgets.QSizePolicy.Policy.Ignored
 
@@ -51,6 +52,7 @@ class NumericTile(QtWidgets.QFrame):
         grid.setContentsMargins(8, 2, 8, 2)
         grid.setHorizontalSpacing(4)
         grid.setVerticalSpacing(0)
+        self._base_title = title
         self.title = QtWidgets.QLabel(title, self)
         self.title.setProperty("role", "tile_title")
         self.title.setStyleSheet(f"color: {colour};")
@@ -161,6 +163,8 @@ class NumericTile(QtWidgets.QFrame):
                 self._style_label(slash)
 
     def show_values(self, values: dict[str, float]) -> None:
+        if self.channels[0].id == "hr":
+            self._show_hr_source(values.get(HR_SOURCE, 0.0))
         for cid, lab in self.values.items():
             ch = next(c for c in self.channels if c.id == cid)
             text = ch.format(values.get(cid, math.nan))
@@ -168,6 +172,16 @@ class NumericTile(QtWidgets.QFrame):
                 text = f"({text})"
             if lab.text() != text:
                 lab.setText(text)
+
+    def _show_hr_source(self, code: float) -> None:
+        """The rate's source beside the title when it is not the ECG (leads off)."""
+        base = self._base_title
+        src = HR_SOURCES[int(code)] if math.isfinite(code) else ""
+        text = base if src in ("", "ECG") else f"{base} ({src})"
+        if self.title.text() != text:
+            self.title.setText(text)
+            self.title.setToolTip("" if text == base else f"Heart rate counted from the {src} "
+                                  "pulse: ECG leads off")
 
     def show_limits(self, low: float | None, high: float | None, precision: int = 0) -> None:
         def f(v: float | None) -> str:

@@ -7,7 +7,9 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from dashboard.alarms import AlarmProfile, Priority, compute_timeline
+from dashboard.alarms import AlarmProfile, Priority
+from dashboard.alarms.timeline import course_timeline
+from replay_data.casetime import case_clock, clock_of_day
 from replay_data.course import Course
 
 from .alarm_bar import PRIORITY_COLOURS
@@ -16,10 +18,12 @@ TREND_CHANNELS = ("hr", "spo2", "abp_mean", "ecmo_flow")
 WINDOWS: dict[str, float | None] = {"1 h": 3600.0, "8 h": 8 * 3600.0, "24 h": 86400.0,
                                     "Course": None}
 POINTS = 480
-# Alarm episodes are drawn under the trends for windows up to a day: the vectorised
-# timeline of a day at 1 s takes about 0.1 s; the whole course (2-4 s) is left to the
-# debrief. They are recomputed when the window has moved by a twentieth of its width.
+# Alarm episodes are drawn under the trends: at 1 s (as the monitor samples) for windows
+# up to a day, on a 5 s grid for the whole course (about a second for 24 days; a bar is
+# 25 min per pixel there). They are recomputed when the window has moved by a twentieth
+# of its width.
 ALARM_BARS_MAX_S = 86400.0
+COURSE_ALARM_STEP_S = 5.0
 ALARM_BARS_STEPS = 20
 ALARM_WARMUP_S = 120.0  # history before the window, so delays and latches start right
 # Bars are computed this long after the view last moved: dragging the timeline seeks
@@ -27,6 +31,20 @@ ALARM_WARMUP_S = 120.0  # history before the window, so delays and latches start
 ALARM_BARS_DELAY_MS = 300
 MAX_MARKER_LINES = 200  # one hoverable line per event up to this many
 EVENT_KINDS_SHOWN = ("airway", "ecmo", "result", "circuit", "treatment", "clinical", "ventilator")
+
+
+class CaseClockHoursAxis(pg.AxisItem):
+    """The trend's x axis is in case hours; its labels are the case's clock ('17:00'),
+    with the day where it changes ('Day 13 00:00') -- the format of every other screen."""
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float  # noqa: N802
+                    ) -> list[str]:
+        out = []
+        for v in values:
+            t = v * 3600.0
+            midnight = abs(t % 86400) < 1 or len(values) <= 2
+            out.append(case_clock(t) if midnight else clock_of_day(t))
+        return out
 
 
 class TrendView(QtWidgets.QFrame):
@@ -44,7 +62,8 @@ class TrendView(QtWidgets.QFrame):
         self._alarm_timer.timeout.connect(self.update_alarm_bars_now)
         self.setProperty("role", "panel")
         self.course = course
-        self.window_name = "8 h"
+        # 1 h by default: a two-minute emergency is a visible dip, not a sliver.
+        self.window_name = "1 h"
         self._last_key: tuple | None = None
         lay = QtWidgets.QHBoxLayout(self)
         lay.setContentsMargins(4, 2, 4, 2)
@@ -75,7 +94,8 @@ class TrendView(QtWidgets.QFrame):
             lab.setObjectName(f"trend.legend.{cid}")
             lab.setStyleSheet(f"color: {ch.colour};")
             legend.addWidget(lab, 1)
-        self.plot = pg.PlotWidget(parent=self, background="#000000")
+        self.plot = pg.PlotWidget(parent=self, background="#000000",
+                                  axisItems={"bottom": CaseClockHoursAxis(orientation="bottom")})
         self.plot.setObjectName("trend.plot")
         pi = self.plot.getPlotItem()
         pi.hideButtons()
@@ -121,7 +141,7 @@ class TrendView(QtWidgets.QFrame):
             self.view.addItem(self.marker_curve)
         lay.addWidget(self.plot, 1)
         lay.addLayout(legend)
-        self.plot.getPlotItem().setLabel("bottom", "case time (h from admission)")
+        self.plot.getPlotItem().setLabel("bottom", "case day and clock time")
 
     def set_course(self, course: Course) -> None:
         self.course = course
@@ -173,7 +193,8 @@ class TrendView(QtWidgets.QFrame):
             return
         t0, t1 = self._alarm_span
         span = t1 - t0
-        if WINDOWS[self.window_name] is None or span > ALARM_BARS_MAX_S or span <= 0:
+        whole = WINDOWS[self.window_name] is None
+        if (not whole and span > ALARM_BARS_MAX_S) or span <= 0:
             if self._alarm_key is not None:
                 self._alarm_key = None
                 self.alarm_intervals = []
@@ -186,9 +207,8 @@ class TrendView(QtWidgets.QFrame):
             return
         self._alarm_key = key
         start = max(self.course.scenario.start, t0 - ALARM_WARMUP_S)
-        grid = np.arange(np.floor(start), np.floor(t1) + 1.0)
-        values, flags = self.course.sample_grid(grid)
-        timeline = compute_timeline(grid, values, flags, self.profile)
+        timeline = course_timeline(self.course, self.profile, np.floor(start),
+                                   np.floor(t1) + 1.0, COURSE_ALARM_STEP_S if whole else 1.0)
         shown = [iv for iv in timeline.intervals()
                  if (np.isnan(iv.end) or iv.end > t0) and iv.start < t1]
         self.alarm_intervals = shown

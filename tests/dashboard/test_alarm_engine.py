@@ -104,10 +104,10 @@ def test_alarm_raised_exactly_when_out_of_limits_for_the_delay(rule, n_out, dt):
 def test_condition_shorter_than_delay_never_raises():
     e = engine()
     feed(e, 0, 10)
-    assert feed(e, 10, 15, {"hr": 130}) == []  # 5 s < 6 s delay
+    assert feed(e, 10, 15, {"hr": 145}) == []  # 5 s < 6 s delay
     assert feed(e, 15, 20) == []
-    assert feed(e, 20, 26, {"hr": 130}) == []  # samples 20..25: 5 s held
-    ch = feed(e, 26, 28, {"hr": 130})
+    assert feed(e, 20, 26, {"hr": 145}) == []  # samples 20..25: 5 s held
+    ch = feed(e, 26, 28, {"hr": 145})
     assert events(ch) == [(26.0, "raise", "hr.high")]
 
 
@@ -122,12 +122,12 @@ def test_desat_has_no_delay_and_is_high_priority():
 
 def test_hysteresis_value_hovering_at_the_limit_does_not_chatter():
     e = engine()
-    feed(e, 0, 10, {"hr": 125})  # raised at t=6
+    feed(e, 0, 10, {"hr": 145})  # raised at t=6
     assert ids(e) == ["hr.high"]
-    # Hovering between 118.5 and 121.5 around the 120 limit: stays (margin 2).
+    # Hovering between 138.5 and 141.5 around the 140 limit: stays (margin 2).
     hover = []
     for i in range(40):
-        hover += e.update(10 + i, {**CALM, "hr": 121.5 if i % 2 else 118.5})
+        hover += e.update(10 + i, {**CALM, "hr": 141.5 if i % 2 else 138.5})
     assert events(hover, "raise", "clear") == []
     ch = e.update(50, {**CALM, "hr": 117.9})  # back inside by more than the margin
     assert events(ch) == [(50.0, "clear", "hr.high")]
@@ -137,7 +137,7 @@ def test_nan_channel_is_not_an_alarm_and_ends_one():
     e = engine()
     ch = feed(e, 0, 60, {"ecmo_flow": math.nan, "ecmo_rpm": math.nan, "p_venous": math.nan})
     assert ch == []
-    feed(e, 60, 70, {"hr": 130})
+    feed(e, 60, 70, {"hr": 145})
     assert ids(e) == ["hr.high"]
     ch = e.update(70, {**CALM, "hr": math.nan})
     assert events(ch) == [(70.0, "clear", "hr.high")]
@@ -148,13 +148,13 @@ def test_nan_channel_is_not_an_alarm_and_ends_one():
 
 def test_escalation_from_normal_into_extreme_limit():
     e = engine()
-    ch = feed(e, 0, 10, {"hr": 130})  # raise medium at 6
+    ch = feed(e, 0, 10, {"hr": 145})  # raise medium at 6
     ch += feed(e, 10, 20, {"hr": 160})  # extreme > 150 for 6 s: escalate at 16
     assert events(ch) == [(6.0, "raise", "hr.high"), (16.0, "escalate", "hr.high")]
     esc = ch[-1]
     assert esc.priority is Priority.HIGH and esc.message == "Extreme tachy" and esc.limit == 150
     # Back to merely high: stays high (one-way until it clears), no new log lines.
-    assert feed(e, 20, 30, {"hr": 130}) == []
+    assert feed(e, 20, 30, {"hr": 145}) == []
     assert e.active_alarms()[0].priority is Priority.HIGH
 
 
@@ -187,14 +187,14 @@ def test_high_priority_latches_until_acknowledged():
 
 def test_medium_priority_does_not_latch():
     e = engine()
-    feed(e, 0, 10, {"hr": 130})
+    feed(e, 0, 10, {"hr": 145})
     feed(e, 10, 11)
     assert e.active_alarms() == []
 
 
 def test_acknowledge_silences_but_visual_stays_while_condition_lasts():
     e = engine()
-    feed(e, 0, 12, {"hr": 130, "etco2": 60})
+    feed(e, 0, 12, {"hr": 145, "etco2": 60})
     ch = e.acknowledge(12, "hr.high")
     assert events(ch) == [(12.0, "acknowledge", "hr.high")]
     states = {a.alarm_id: a.state for a in e.active_alarms()}
@@ -214,9 +214,9 @@ def test_acknowledge_unknown_id_is_an_error():
 
 def test_active_alarms_sorted_by_priority_then_newest():
     e = engine()
-    feed(e, 0, 7, {"hr": 130})  # medium at 6
-    feed(e, 7, 20, {"hr": 130, "etco2": 60})  # medium at 16
-    feed(e, 20, 21, {"hr": 130, "etco2": 60, "spo2": 70})  # high at 20
+    feed(e, 0, 7, {"hr": 145})  # medium at 6
+    feed(e, 7, 20, {"hr": 145, "etco2": 60})  # medium at 16
+    feed(e, 20, 21, {"hr": 145, "etco2": 60, "spo2": 70})  # high at 20
     assert ids(e) == ["spo2.low", "etco2.high", "hr.high"]
     assert e.active_alarms()[0].text == "*** Desat"
     assert e.active_alarms()[1].text == "** EtCO2 high"
@@ -236,15 +236,15 @@ def test_technical_and_physiological_are_told_apart():
 
 def test_audio_pause_silences_then_countdown_expiry_restores_audio():
     e = engine()
-    feed(e, 0, 10, {"hr": 130})
+    feed(e, 0, 10, {"hr": 145})
     assert e.audible_priority() is Priority.MEDIUM
     e.audio_pause(10)
     assert e.audible_priority() is None
     assert e.status().audio_paused_remaining_s == pytest.approx(120)
-    feed(e, 10, 100, {"hr": 130})
+    feed(e, 10, 100, {"hr": 145})
     assert e.status().audio_paused_remaining_s == pytest.approx(31)
     assert e.audible_priority() is None
-    ch = feed(e, 100, 135, {"hr": 130})
+    ch = feed(e, 100, 135, {"hr": 145})
     assert events(ch) == [(130.0, "audio_resumed", None)]
     assert e.status().audio_paused_remaining_s is None
     assert e.audible_priority() is Priority.MEDIUM
@@ -252,12 +252,12 @@ def test_audio_pause_silences_then_countdown_expiry_restores_audio():
 
 def test_higher_priority_alarm_breaks_through_audio_pause():
     e = engine()
-    feed(e, 0, 10, {"hr": 130})
+    feed(e, 0, 10, {"hr": 145})
     e.audio_pause(10)
     # Another medium alarm does not break through.
-    feed(e, 10, 25, {"hr": 130, "etco2": 60})
+    feed(e, 10, 25, {"hr": 145, "etco2": 60})
     assert e.audible_priority() is None and e.status().audio_paused_remaining_s is not None
-    ch = feed(e, 25, 26, {"hr": 130, "etco2": 60, "spo2": 70})
+    ch = feed(e, 25, 26, {"hr": 145, "etco2": 60, "spo2": 70})
     assert events(ch) == [(25.0, "raise", "spo2.low"), (25.0, "audio_resumed", "spo2.low")]
     assert e.status().audio_paused_remaining_s is None
     assert e.audible_priority() is Priority.HIGH
@@ -265,7 +265,7 @@ def test_higher_priority_alarm_breaks_through_audio_pause():
 
 def test_escalation_above_the_pause_ceiling_breaks_through():
     e = engine()
-    feed(e, 0, 10, {"hr": 130})
+    feed(e, 0, 10, {"hr": 145})
     e.audio_pause(10)
     feed(e, 10, 20, {"hr": 160})
     assert e.status().audio_paused_remaining_s is None
@@ -282,9 +282,9 @@ def test_audio_paused_with_a_high_alarm_present_holds_against_other_highs():
 
 def test_audio_off_and_on():
     e = engine()
-    feed(e, 0, 10, {"hr": 130})
+    feed(e, 0, 10, {"hr": 145})
     assert events(e.audio_off(10, True)) == [(10.0, "audio_off", None)]
-    feed(e, 10, 500, {"hr": 130, "spo2": 70})  # no countdown, no break-through
+    feed(e, 10, 500, {"hr": 145, "spo2": 70})  # no countdown, no break-through
     assert e.audible_priority() is None and e.status().audio_off
     assert events(e.audio_off(500, False)) == [(500.0, "audio_on", None)]
     assert e.audible_priority() is Priority.HIGH  # restored for alarms still active
@@ -296,7 +296,7 @@ def test_audio_off_and_on():
 def test_alarm_pause_holds_new_signals_and_restores_them_when_it_ends():
     e = engine()
     e.alarm_pause(0)
-    ch = feed(e, 0, 20, {"hr": 130})
+    ch = feed(e, 0, 20, {"hr": 145})
     assert events(ch, "raise") == [(6.0, "raise", "hr.high")]  # the condition is logged
     assert e.active_alarms() == [] and e.audible_priority() is None
     assert e.status().alarm_paused_remaining_s == pytest.approx(101)
@@ -344,11 +344,11 @@ def test_alarm_off_spo2_keeps_desat():
 
 def test_alarm_off_removes_signal_and_alarm_on_restores_it():
     e = engine()
-    feed(e, 0, 10, {"hr": 130})
+    feed(e, 0, 10, {"hr": 145})
     ch = e.alarm_off(10, "hr.high")
     assert events(ch) == [(10.0, "alarm_off", "hr.high"), (10.0, "clear", "hr.high")]
     assert e.active_alarms() == []
-    assert feed(e, 10, 20, {"hr": 130}) == []
+    assert feed(e, 10, 20, {"hr": 145}) == []
     ch = e.alarm_off(20, "hr.high", on=False)
     assert events(ch) == [(20.0, "alarm_on", "hr.high"), (20.0, "raise", "hr.high")]
     assert ids(e) == ["hr.high"]
@@ -376,14 +376,14 @@ def test_set_limits_validation():
     with pytest.raises(LimitError, match="extreme"):
         e.set_limits(0, "hr", low=35)
     with pytest.raises(LimitError, match="below high"):
-        e.set_limits(0, "hr", low=125)
+        e.set_limits(0, "hr", low=145)
     with pytest.raises(LimitError, match="no alarm limits"):
         e.set_limits(0, "cvp", low=2)
     with pytest.raises(LimitError, match="no low"):
         e.set_limits(0, "etco2", low=10)
     with pytest.raises(LimitError, match="finite"):
         e.set_limits(0, "hr", high=math.inf)
-    assert e.limits("hr") == (50, 120)
+    assert e.limits("hr") == (50, 140)
 
 
 # ------------------------------------------------------------------ technical alarms
@@ -466,7 +466,7 @@ def test_reset_keeps_settings_and_rebuild_restores_state_silently():
     e = AlarmEngine(ECMO, sink=sink)
     e.set_limits(0, "hr", high=125)
     e.audio_off(0, True)
-    feed(e, 0, 10, {"hr": 130})
+    feed(e, 0, 10, {"hr": 145})
     n = len(sink.lines)
     samples = [(float(t), {**CALM, "hr": 130.0}, frozenset()) for t in range(100, 110)]
     e.rebuild(samples)
@@ -486,11 +486,11 @@ def test_engine_never_reads_the_wall_clock(monkeypatch):
     monkeypatch.setattr(time, "time", boom)
     monkeypatch.setattr(time, "monotonic", boom)
     e = engine()
-    feed(e, 0, 10, {"hr": 130, "spo2": 70})
+    feed(e, 0, 10, {"hr": 145, "spo2": 70})
     e.audio_pause(10)
     e.acknowledge(11)
     e.alarm_pause(12)
-    feed(e, 12, 300, {"hr": 130})
+    feed(e, 12, 300, {"hr": 145})
 
 
 def test_reset_quiet_until_does_not_log_the_rebuild_window_again():
@@ -503,11 +503,11 @@ def test_reset_quiet_until_does_not_log_the_rebuild_window_again():
 
     sink = Sink()
     e = AlarmEngine(ECMO, sink=sink)
-    feed(e, 0, 300, {"hr": 130})
+    feed(e, 0, 300, {"hr": 145})
     assert events(sink.lines) == [(6.0, "raise", "hr.high")]
     # Seek back to t=200: rebuild from 200 - 120 without logging what is before 200.
     e.reset(quiet_until=200)
-    ch = feed(e, 80, 210, {"hr": 130})
+    ch = feed(e, 80, 210, {"hr": 145})
     assert events(ch) == [(86.0, "raise", "hr.high")]  # returned, for the screen
     assert len(sink.lines) == 1  # but not logged twice
     feed(e, 210, 211)

@@ -24,9 +24,9 @@ def fake_clock(start: float = 1_750_000_000.0):
 def run_session(path) -> None:
     with AlarmLog(path, wall_clock=fake_clock()) as log:
         e = AlarmEngine(ECMO, sink=log)
-        feed(e, 0, 10, {"hr": 130})
+        feed(e, 0, 10, {"hr": 145})
         e.audio_pause(10)
-        feed(e, 10, 12, {"hr": 130, "spo2": 70})
+        feed(e, 10, 12, {"hr": 145, "spo2": 70})
         e.acknowledge(12)
         feed(e, 12, 20, {"hr": 160, "spo2": 70})
         e.set_limits(20, "hr", high=135)
@@ -61,8 +61,8 @@ def test_every_line_has_the_keys_in_order_and_the_events(tmp_path):
         "event": "raise",
         "alarm_id": "hr.high",
         "channel": "hr",
-        "value": 130.0,
-        "limit": 120.0,
+        "value": 145.0,
+        "limit": 140.0,
         "priority": "medium",
         "message": "HR high",
     }

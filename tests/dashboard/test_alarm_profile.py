@@ -40,7 +40,7 @@ def test_adult_defaults_from_clinical_md():
 def test_ecmo_profile_inherits_overrides_and_adds():
     assert ECMO.rule("spo2.low").levels[0].primary.value == 88  # override
     assert ECMO.rule("spo2.low").levels[0].delay_s == 10  # inherited from adult_icu
-    assert ECMO.rule("hr.high").levels[0].primary.value == 120
+    assert ECMO.rule("hr.high").levels[0].primary.value == 140  # this patient (assumed)
     flow = ECMO.rule("ecmo_flow.low")
     assert [lv.primary.value for lv in flow.levels] == [2.0, 1.0]
     assert flow.kind is AlarmKind.TECHNICAL and flow.category is Category.ARTIFICIAL_PERFUSION

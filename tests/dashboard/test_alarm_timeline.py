@@ -83,9 +83,9 @@ def test_timeline_agrees_with_sequential_engine(course):
 def test_timeline_on_a_hand_made_course():
     t = np.arange(0.0, 100.0)
     hr = np.full(100, 90.0)
-    hr[10:40] = 130  # raised at 16 (delay 6)
+    hr[10:40] = 145  # raised at 16 (delay 6)
     hr[40:50] = 160  # extreme from 40: escalate at 46
-    hr[50:60] = 119  # inside the limit but not by the 2 /min margin: still active
+    hr[50:60] = 139  # inside the limit but not by the 2 /min margin: still active
     # from 60 calm again: clears at 60
     spo2 = np.full(100, 95.0)
     spo2[70:72] = 70  # Desat: no delay

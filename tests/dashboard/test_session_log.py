@@ -133,7 +133,8 @@ def test_records_of_each_kind(recording):
     assert pert["case_time"] == INJ
     assert pert["perturbation"]["name"] == "pump_stop"
     assert {"channel": "ecmo_flow", "set": 0.0, "add": None, "oscillate": 0.0, "period": 2.0,
-            "off": False, "onset": None} in pert["perturbation"]["effects"]
+            "off": False, "onset": None, "offset": None} in pert["perturbation"]["effects"]
+    assert pert["perturbation"]["variant"] == "power_loss"
     stop = next(r for r in records if r["type"] == "perturbation_stopped")
     assert (stop["case_time"], stop["id"]) == (STOP, recording.pump.id)
     ack = next(r for r in records if r["type"] == "trainee")

@@ -174,3 +174,49 @@ def test_alarm_log_failure_is_shown_not_fatal(make_session, tmp_path):
     assert "No space left on device" in status
     assert str(tmp_path / "a.jsonl") in status  # the user is told which file failed
     assert any(a.alarm_id == "pump_stopped" for a in s.alarms.active_alarms())
+
+
+def _fits_whole(label: QtWidgets.QLabel) -> bool:
+    """The label's whole text, wrapped at word boundaries, fits inside it (no word wider
+    than the label, no line below its bottom): nothing elided, nothing clipped."""
+    from PySide6 import QtCore, QtGui
+
+    fm = QtGui.QFontMetrics(label.font())
+    box = label.contentsRect()
+    words = label.text().split()
+    if any(fm.horizontalAdvance(w) > box.width() for w in words):
+        return False
+    needed = fm.boundingRect(QtCore.QRect(0, 0, box.width(), 100000),
+                             int(QtCore.Qt.TextFlag.TextWordWrap), label.text())
+    return needed.height() <= box.height()
+
+
+def test_five_alarms_read_whole_at_1366x768(make_session, qtbot):
+    """The message that matters is never cut: every active alarm on its own line, wrapped
+    at word boundaries, status texts whole, history without a sideways scroll."""
+    s = make_session("ecmo_start+1d", size=(1366, 768))
+    s.inject("pump_stop")
+    s.inject("hypotension")
+    s.inject("ecg_leads_off")
+    s.advance_virtual(60, frames=30)
+    w = s.window
+    active = s.alarms.active_alarms()
+    assert len(active) >= 5, [a.text for a in active]
+    qtbot.waitUntil(lambda: w.alarm_bar.height() > 0)
+    QtWidgets.QApplication.processEvents()
+    from dashboard.ui.alarm_bar import alarm_text
+
+    shown = []
+    for name in ("alarm.physiological", "alarm.technical"):
+        label = w.findChild(QtWidgets.QLabel, name)
+        assert "\u2026" not in label.text() and "more" not in label.text()
+        assert _fits_whole(label), (name, label.text(), label.size())
+        shown += label.text().splitlines()
+    assert sorted(shown) == sorted(alarm_text(a) for a in active)  # all of them, whole
+    status = w.findChild(QtWidgets.QLabel, "alarm.status")
+    status.setText("NO AUDIO DEVICE: alarms silent\nALARM OFF: spo2.low, hr.high")
+    QtWidgets.QApplication.processEvents()
+    assert _fits_whole(status), status.size()
+    history = w.findChild(QtWidgets.QListWidget, "alarm.history")
+    assert history.count() > 0 and history.wordWrap()
+    assert history.horizontalScrollBar().maximum() == 0

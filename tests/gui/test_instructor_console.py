@@ -46,6 +46,28 @@ def test_console_injects_pump_stop_and_stops_it(make_session):
     assert float(child(w, QtWidgets.QLabel, "numeric.ecmo_flow").text()) > 3.0
 
 
+def test_console_offers_variants_for_all_or_nothing_events(make_session):
+    s = make_session("ecmo_start+1d", instructor=True)
+    console = s.console
+    severity = child(console, QtWidgets.QDoubleSpinBox, "instructor.severity")
+    variant = child(console, QtWidgets.QComboBox, "instructor.variant")
+    choose(child(console, QtWidgets.QComboBox, "instructor.injection"), "sweep_gas_failure")
+    assert severity.isEnabled() and not variant.isEnabled()
+    assert "sweep gas flow lost" in severity.toolTip()
+    choose(child(console, QtWidgets.QComboBox, "instructor.injection"), "pump_stop")
+    assert not severity.isEnabled() and variant.isEnabled()
+    assert [variant.itemData(i) for i in range(variant.count())] == ["power_loss", "clamped"]
+    mode = child(s.window, QtWidgets.QLabel, "ecmo.mode")
+    assert mode.text().endswith("running")
+    choose(variant, "clamped")
+    child(console, QtWidgets.QPushButton, "instructor.inject").click()
+    s.advance_virtual(30, frames=2)
+    assert child(s.window, QtWidgets.QLabel, "numeric.ecmo_flow").text() == "0.00"
+    assert float(child(s.window, QtWidgets.QLabel, "numeric.ecmo_rpm").text()) > 2000
+    assert mode.text().endswith("CLAMPED")
+    assert s.perturbations[-1].variant == "clamped"
+
+
 def test_console_override_drives_spo2(make_session):
     s = make_session("ecmo_start+2d", instructor=True)
     console = s.console
@@ -114,3 +136,30 @@ def test_debrief_button_writes_the_report(make_session, tmp_path):
     text = html.read_text()
     assert "Pump stop" in text and "data:image/png;base64," in text
     assert str(html) in child(s.console, QtWidgets.QLabel, "instructor.message").text()
+
+
+def test_console_locks_the_team_console_sees_and_overrides_its_settings(make_session, qtbot):
+    from dashboard.ui.ecmo_console import EcmoConsole
+
+    s = make_session("ecmo_start+1d", instructor=True)
+    console = s.console
+    pump = EcmoConsole(s.controller, display="ecmo-console")
+    qtbot.addWidget(pump)
+    # The team turns the knob; the instructor sees it.
+    pump.set("control.ecmo.rpm", 3600)
+    s.advance_virtual(2, 2)
+    settings = child(console, QtWidgets.QLabel, "instructor.team_settings")
+    assert "ECMO console Pump speed: 3600 rpm *" in settings.text()
+    # Locked: the team is refused and its console says so.
+    child(console, QtWidgets.QCheckBox, "instructor.lock.ecmo").setChecked(True)
+    assert not child(pump, QtWidgets.QDial, "control.ecmo.rpm").isEnabled()
+    assert pump.set("control.ecmo.rpm", 4000) is None
+    assert "locked" in child(pump, QtWidgets.QLabel, "console.ecmo.status").text()
+    # The instructor overrides through the lock; the team's console shows the new setting.
+    choose(child(console, QtWidgets.QComboBox, "instructor.control"), "control.ecmo.rpm")
+    child(console, QtWidgets.QDoubleSpinBox, "instructor.control_value").setValue(2800)
+    child(console, QtWidgets.QPushButton, "instructor.control_set").click()
+    s.advance_virtual(2, 2)
+    assert child(pump, QtWidgets.QDial, "control.ecmo.rpm").value() == 2800
+    assert child(pump, QtWidgets.QLabel, "console.ecmo.speed").text() == "2800"
+    pump.detach()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6 import QtCore, QtWidgets
 
 from replay_data.timeexpr import format_case_time
@@ -41,7 +42,7 @@ def test_clock_shows_day_and_ecmo_time(make_session, case_course):
     s = make_session("ecmo_start+1d2h3m")
     t = case_course.scenario.resolve("ecmo_start+1d2h3m")
     assert label(s.window, "clock.case_time").text() == format_case_time(t)
-    assert label(s.window, "clock.ecmo_time").text() == "ECMO +1d 02:03"
+    assert label(s.window, "clock.ecmo_time").text() == "ECMO run 1 d 02:03"
 
 
 def test_play_pause_speed_and_seek_by_hand(make_session, case_course):
@@ -134,7 +135,7 @@ def test_trend_view_marks_alarm_episodes(make_session):
     trends = s.window.trends
     trends.update_alarm_bars_now()  # normally 0.3 s after the view stops moving
     ids = {(iv.alarm_id, iv.priority.name) for iv in trends.alarm_intervals}
-    assert ("spo2.low", "HIGH") in ids  # the pre-ECMO desaturation in the last 8 h
+    assert ("spo2.low", "HIGH") in ids  # the pre-ECMO desaturation in the last hour
     desat = next(iv for iv in trends.alarm_intervals if iv.alarm_id == "spo2.low")
     # Its condition ended minutes after the pump started (SpO2 over 99 %).
     ecmo_start = s.course.scenario.resolve("ecmo_start")
@@ -144,4 +145,23 @@ def test_trend_view_marks_alarm_episodes(make_session):
     s.window.findChild(QtWidgets.QPushButton, "control.trend_window.course").click()
     s.window.trends.show_time(s.clock.case_time())
     trends.update_alarm_bars_now()
-    assert trends.alarm_intervals == []  # whole course: left to the debrief
+    # Whole course (so far): every alarm episode since admission, the desaturation too.
+    whole = {(iv.alarm_id, iv.priority.name) for iv in trends.alarm_intervals}
+    assert ("spo2.low", "HIGH") in whole
+    assert min(iv.start for iv in trends.alarm_intervals) < desat.start
+
+
+
+def test_a_two_minute_pump_stop_shows_in_the_default_trend_window(make_session):
+    s = make_session("ecmo_start+1d", size=(1366, 768))
+    trends = s.window.trends
+    s.inject("pump_stop", duration=120)
+    s.advance_virtual(180, frames=30)
+    trends.show_time(s.clock.case_time())
+    x, y = trends.curves["ecmo_flow"].getData()
+    t = np.asarray(x) * 3600.0
+    stop = s.perturbations[-1].start
+    during = np.asarray(y)[(t > stop + 20) & (t < stop + 100)]
+    before = np.asarray(y)[t < stop - 60]
+    assert len(during) >= 8  # drawn with many points, not one or two
+    assert np.nanmax(during) < np.nanmin(before) - 0.2  # a clear dip in its band

@@ -156,7 +156,7 @@ def test_day_10_labs(course, ev) -> None:
     latest = course.latest_results(t)
     # "white blood cell count of 2,740 ... hemoglobin count of 9.8 g/dL ... platelet count of
     # 70,000 cells/mm3" (platelets in 10^3/mm3)
-    assert latest["wbc"].value == 2740
+    assert latest["wbc"].value == 2.74  # 10^3/uL, one convention with platelets
     assert latest["hb"].value == 9.8
     assert latest["platelets"].value == 70
     assert all(latest[k].t == t for k in ("wbc", "hb", "platelets"))

@@ -18,7 +18,7 @@ STEP = 30.0  # long grid: the whole course every 30 s
 
 @pytest.fixture(scope="module")
 def channels(case_course: Course) -> list[str]:
-    return list(case_course.catalogue.numerics)
+    return case_course.catalogue.measured_numerics  # the team's settings: test_controls
 
 
 @pytest.fixture(scope="module")
@@ -165,8 +165,11 @@ def test_sample_grid_matches_sample(case_course, case_scenario) -> None:
 
 def test_latest_act_is_held_between_draws(case_course, case_scenario) -> None:
     ev = case_scenario.event_times
+    baseline = case_course.latest_result("act", ev["ecmo_start"])  # at pump-on
+    assert baseline is not None and baseline.t == ev["ecmo_start"]
+    assert np.isnan(case_course.sample(ev["ecmo_start"] - 1).values[ACT_LATEST])
     first_act = ev["ecmo_start"] + 3600  # bedside ACT every 2 h from ECMO start + 1 h
-    assert np.isnan(case_course.sample(first_act - 1).values[ACT_LATEST])
+    assert case_course.sample(first_act - 1).values[ACT_LATEST] == baseline.value
     drawn = case_course.latest_result("act", first_act)
     assert drawn is not None and drawn.t == first_act
     held = case_course.sample(first_act + 7199).values[ACT_LATEST]
@@ -174,7 +177,8 @@ def test_latest_act_is_held_between_draws(case_course, case_scenario) -> None:
     grid = np.array([first_act - 1, first_act, first_act + 7199, first_act + 7200])
     values, _ = case_course.sample_grid(grid)
     nxt = case_course.latest_result("act", first_act + 7200)
-    assert _same(values[ACT_LATEST], np.array([np.nan, drawn.value, drawn.value, nxt.value]))
+    assert _same(values[ACT_LATEST], np.array([baseline.value, drawn.value, drawn.value,
+                                               nxt.value]))
 
 
 def test_unknown_channel(case_course) -> None:

@@ -81,8 +81,14 @@ BROKEN = [
            (("default_severity = 0.6", 'default_severity = "0.6"'),),
            "injections.endobronchial_bleeding.default_severity", ("must be", "not str")),
     Broken("draw_value_as_string",
-           (("values = { wbc = 2740,", 'values = { wbc = "2740",'),),
+           (("values = { wbc = 2.74,", 'values = { wbc = "2.74",'),),
            f"draws[{_draw_index('wbc', 'sle_diagnosis')}].values.wbc", ("must be",)),
+    Broken("keyframed_model_output",
+           (("values = { ecmo_flow = 3.7 }", "values = { ecmo_flow = 3.7, spo2 = 99 }"),),
+           "keyframes[", ("'spo2' is computed by the model",)),
+    Broken("injection_unknown_variant_default",
+           (('default_variant = "power_loss"', 'default_variant = "power_cut"'),),
+           "injections.pump_stop.default_variant", ("unknown variant 'power_cut'",)),
     Broken("unknown_keyframe_channel",
            (("values = { ecmo_flow = 3.7 }", "values = { ecmo_flw = 3.7 }"),),
            f"keyframes[{_keyframe_index('ecmo_flow', 'ecmo_flow_target')}].values.ecmo_flw",
@@ -96,7 +102,7 @@ BROKEN = [
            f"events[{event_index(DOC, 'empiric_antibiotics')}].t",
            ("unknown event 'admision'",)),
     Broken("unknown_event_in_keyframe",
-           (('t = "rest_ventilation+40m"', 't = "rest_ventilaton+40m"'),),
+           (('t = "rest_ventilation+2h"', 't = "rest_ventilaton+2h"'),),
            "keyframes[", ("unknown event 'rest_ventilaton'",)),
     Broken("missing_label",
            (('label = "Admission"\n', ""),),
@@ -133,8 +139,8 @@ BROKEN = [
            (('at = "intubation+1h"', 'at = "extubation+1d"'),),
            f"draws[{_draw_index('ph', 'intubation+1h')}].at", ("outside the scenario",)),
     Broken("injection_with_unknown_channel",
-           (('{ channel = "hr", off = true }', '{ channel = "heart", off = true }'),),
-           "injections.ecg_leads_off.effects[0].channel", ("unknown channel 'heart'",)),
+           (('{ channel = "spo2", off = true }', '{ channel = "heart", off = true }'),),
+           "injections.spo2_probe_off.effects[0].channel", ("unknown channel 'heart'",)),
     Broken("scheduled_unknown_injection",
            (('injection = "drainage_chatter"\nat', 'injection = "drainage_chater"\nat'),),
            "scheduled[0].injection", ("unknown injection 'drainage_chater'",)),
@@ -323,3 +329,21 @@ def test_control_characters_in_keys_stay_on_one_line() -> None:
     message = str(info.value)
     assert message.startswith("mini.toml: bad\\nkey: unknown key")
     assert len(message.splitlines()) == 1
+
+
+def test_the_case_carries_its_briefing(case_scenario):
+    b = case_scenario.briefing
+    assert "43-year-old woman" in b.case_stem and "63 %" in b.case_stem
+    assert len(b.objectives) >= 3 and len(b.debrief_prompts) >= 3
+
+
+def test_a_briefing_must_be_a_table_of_texts(tmp_path):
+    from replay_data.scenario import load_scenario
+
+    src = Path(__file__).resolve().parents[2] / "resources/scenarios/sle_dah_ecmo.toml"
+    text = src.read_text(encoding="utf-8")
+    bad = text.replace('objectives = [\n', 'objectives = [\n    3,\n', 1)
+    path = tmp_path / "bad.toml"
+    path.write_text(bad, encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"briefing\.objectives\[0\]"):
+        load_scenario(path)

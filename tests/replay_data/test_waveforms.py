@@ -310,8 +310,27 @@ def test_arterial_peaks_and_troughs_are_sys_and_dia(course: Course, when: str) -
         i_max = a + int(np.argmax(y[a:b]))
         # the foot: the lowest sample around the end of the pulse
         i_min = b - 3 + int(np.argmin(y[b - 3:b + 3]))
-        assert abs(y[i_max] - course.numeric("abp_sys", t[i_max])[0]) < 2.0
+        # Peaks swing with ventilation by the pulse-pressure variation around sys.
+        sys_, dia = course.numeric("abp_sys", t[i_max])[0], course.numeric("abp_dia", t[i_max])[0]
+        ppv = np.nan_to_num(course.numeric("ppv", t[i_max])[0]) / 100.0
+        assert abs(y[i_max] - sys_) < 2.0 + 0.75 * ppv * (sys_ - dia)
         assert abs(y[i_min] - course.numeric("abp_dia", t[i_min])[0]) < 2.0
+
+
+def test_pulse_pressure_varies_with_ventilation_at_high_peep(course: Course) -> None:
+    t0 = at(course, "abg_pre_ecmo")  # PEEP 22, hypotension
+    t, y = wf.waveform(course, "abp", t0, 60.0)
+    r = r_peaks(*wf.waveform(course, "ecg_ii", t0, 60.0))
+    feet = r + wf.ARTERIAL_PULSE.transit_s
+    beats = per_beat(t, y, feet)
+    pps = np.array([np.ptp(y[a:b]) for a, b in beats])
+    breath = np.floor(wf.breaths(course, np.array([t[a] for a, _ in beats])).count)
+    # PPV as a monitor computes it: (PPmax - PPmin) / mean over each breath, median.
+    per_breath = [np.ptp(pps[breath == k]) / pps[breath == k].mean() * 100
+                  for k in np.unique(breath) if np.sum(breath == k) >= 3]
+    ppv = course.numeric("ppv", t0)[0]
+    assert 10 <= ppv <= 20
+    assert abs(np.median(per_breath) - ppv) < 5
 
 
 def _lags(course: Course, signal: str, when: str) -> tuple[np.ndarray, np.ndarray]:

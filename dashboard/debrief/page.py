@@ -1,0 +1,236 @@
+"""The debrief as one HTML page: readable on screen, printable on A4, and simple enough
+for Qt's rich-text engine (pdf.py) to lay out the same page into a PDF.
+
+So: plain tables (no floats, no CSS columns), widths in percent, one font size per table,
+and three printed parts separated by page breaks -- the summary with the tables of what
+the team did, the plots, then the timeline with the notes and the debrief prompts. On
+paper everything is dark on white.
+"""
+
+from __future__ import annotations
+
+import html
+import statistics
+from collections.abc import Iterable, Sequence
+
+from replay_data.casetime import case_clock, span_text
+from replay_data.course import Course
+
+from .plots import Figure
+from .report import DISCLAIMER, DebriefReport, both_spans, scoring_summary, wall_text
+
+_CSS = """
+body{font-family:"DejaVu Sans",system-ui,"Segoe UI",Roboto,sans-serif;color:#1c2329;
+background:#ffffff;font-size:9pt;line-height:1.3}
+h1{font-size:14pt;margin:0 0 2px} h2{font-size:12pt;margin:14px 0 4px;color:#263238;
+border-bottom:1px solid #90a4ae;padding-bottom:2px}
+h3{font-size:10.5pt;margin:8px 0 2px}
+p{margin:3px 0} ul{margin:2px 0 4px 0}
+.disclaimer{font-weight:bold;color:#b71c1c;margin:0 0 8px}
+.warning{background:#fff3e0;border-left:4px solid #ef6c00;padding:4px 8px;margin:6px 0}
+table{border-collapse:collapse;width:100%;font-size:8pt;margin:2px 0 6px}
+th,td{border-bottom:1px solid #cfd8dc;padding:2px 4px;text-align:left;vertical-align:top}
+th{background:#eceff1;font-weight:bold}
+td.num{text-align:right}
+table.meta{width:auto;font-size:9pt} table.meta th{background:#ffffff;padding-right:14px}
+.prio-high{color:#c62828;font-weight:bold} .prio-medium{color:#8d5a00;font-weight:bold}
+.prio-low{color:#00695c}
+.none{color:#607d8b;font-style:italic}
+.caption{font-size:8.5pt;color:#455a64;margin:0 0 8px}
+img{max-width:100%}
+.part{page-break-before:always;break-before:page}
+/* The three parts: summary and tables | plots | timeline, notes, questions (flowing on) */
+@media print{body{margin:0;max-width:none}
+ table,tr,img,.figure{break-inside:avoid;page-break-inside:avoid}
+ h2,h3{break-after:avoid;page-break-after:avoid}
+ @page{size:A4;margin:14mm 12mm}}
+"""
+
+
+# On screen the page is a centred column; Qt lays it out on the printable width itself.
+_SCREEN_CSS = "body{margin:20px auto;max-width:1000px}"
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _prio(p: str) -> str:
+    return f'<span class="prio-{_e(p)}">{_e(p)}</span>' if p else ""
+
+
+def _table(head: Sequence[str], rows: Iterable[Sequence[str]], num_cols: Sequence[int] = (),
+           widths: Sequence[int] = ()) -> str:
+    """Cells are already HTML (escaped by the caller). widths: percent per column."""
+    # No <thead>: Qt repeats a header row at the top of each printed page, drawn over
+    # whatever starts that page; a header that prints once is the honest choice.
+    out = ['<table width="98%" cellspacing="0" cellpadding="2"><tr>']
+    for i, h in enumerate(head):
+        w = f' width="{widths[i]}%"' if i < len(widths) else ""
+        out.append(f"<th{w}>{_e(h)}</th>")
+    out.append("</tr>")
+    for r in rows:
+        cells = (f'<td class="num" align="right">{c}</td>' if i in num_cols else f"<td>{c}</td>"
+                 for i, c in enumerate(r))
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    out.append("</table>")
+    return "".join(out)
+
+
+def _both(t: float, wall_html: str) -> str:
+    return f"{wall_html}<br><small>{_e(case_clock(t, seconds=True))}</small>"
+
+
+def render_html(report: DebriefReport, course: Course, figures: Sequence[Figure], *,
+                embed: bool = True) -> str:
+    """The page; embed=True puts the plots in as data URIs (the self-contained file),
+    embed=False refers to them by Figure.name (pdf.py supplies them to Qt)."""
+    s = report.session
+    sc = course.scenario
+    played = report.played
+    assert played is not None
+    t0, t1 = report.span
+    speeds = sorted({s.speed, *(float(a.fields["value"]) for a in s.instructor_actions()
+                                if a.action == "speed")})
+    local = played.start_wall.astimezone()
+    meta = [
+        ("Wall clock", f"{local.strftime('%Y-%m-%d')} {wall_text(played.start_wall)} to "
+                       f"{wall_text(played.end_wall)} ({span_text(played.wall_seconds)}; "
+                       f"local time, {local.strftime('UTC%z')})"),
+        ("Case time played", "; ".join(f"{case_clock(g.t0)} to {case_clock(g.t1)}"
+                                       for g in played.segments if g.t1 > g.t0)
+         or case_clock(s.start)),
+        ("Replay speed", ", ".join(f"\u00d7{v:g}" for v in speeds)),
+        ("Participants", ", ".join(report.participants) or "not entered"),
+    ]
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>Debrief \u2014 {_e(sc.title)} \u2014 {_e(case_clock(s.start))}</title>",
+        # Qt lays the page out on the printable width itself: no screen margins there.
+        f"<style>{_SCREEN_CSS + _CSS if embed else _CSS}</style></head><body>",
+        f"<h1>Debrief: {_e(sc.title)}</h1>",
+        f'<p class="disclaimer">{_e(DISCLAIMER)} \u00b7 scenario {_e(sc.id)}, seed {s.seed}, '
+        f"session file {_e(s.path.name)}</p>",
+        '<table class="meta" cellspacing="0" cellpadding="2">',
+        *(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in meta),
+        "</table>",
+        *(f'<p class="warning">{_e(w)}</p>' for w in report.warnings),
+    ]
+    acks = report.acknowledgements
+    raised = [a for a in acks if a.event == "raise"]
+    walls = [a.wall_to_acknowledge for a in acks if a.wall_to_acknowledge is not None]
+    summary = [
+        f"{len(raised)} alarm(s) raised, {sum(a.acknowledged_at is not None for a in raised)} "
+        "acknowledged",
+        f"{len(report.injections)} injection(s) or override(s)",
+    ]
+    if walls:
+        summary.append(f"time to acknowledge (wall clock): median "
+                       f"{span_text(statistics.median(walls))}, longest {span_text(max(walls))}")
+    if report.skipped:
+        summary.append(f"{len(report.skipped)} scheduled event(s) skipped (the session "
+                       "jumped over them)")
+    if report.notes:
+        summary.append(f"{len(report.notes)} instructor note(s) or bookmark(s)")
+    parts += ["<h2>Summary</h2><ul>", *(f"<li>{_e(x)}</li>" for x in summary), "</ul>"]
+    b = sc.briefing
+    if report.expected:
+        parts.append("<h2>Expected responses</h2>")
+        parts.append(f"<p>{_e(scoring_summary(report.expected))}.</p>")
+        parts.append(_table(("Injection", "Expected", "Due", "Result", "Done"),
+                            ([_e(r.injection), _e(r.expected), _e(r.due), _e(r.verdict),
+                              _e(r.when)] for r in report.expected),
+                            widths=(22, 34, 12, 10, 22)))
+
+    parts.append("<h2>Injections and what the team did next</h2>")
+    if not report.injections:
+        parts.append('<p class="none">No injections or overrides in this session.</p>')
+    rows = []
+    for inj in report.injections:
+        p = inj.perturbation
+        if inj.responses:
+            done = "<br>".join(f"{_e(r.delay_text)} {_e(r.actor)}: {_e(r.what)}"
+                               for r in inj.responses)
+        else:
+            done = '<span class="none">no trainee action</span>'
+        lasted = "until the end" if p.duration is None and not inj.lasted_wall else \
+            both_spans(inj.lasted_wall, None if p.duration is None else p.end - p.start)
+        rows.append([_both(p.start, _e(wall_text(inj.wall))), _e(inj.label), _e(inj.source),
+                     _e(lasted), done])
+    if rows:
+        parts.append(_table(("Started (wall / case)", "Injection", "By", "Lasted",
+                             "Actions next (wall delay, case delay)"), rows,
+                            widths=(17, 22, 10, 14, 37)))
+
+    parts.append("<h2>Time to acknowledge</h2>")
+    if not acks:
+        parts.append('<p class="none">No alarms in this session.</p>')
+    else:
+        parts.append(_table(
+            ("Raised (wall / case)", "Alarm", "Priority", "Acknowledged", "Time to acknowledge",
+             "How"),
+            ([_both(a.raised_at, _e(wall_text(a.raised_wall))),
+              _e(a.message) + (f" <small>({_e(a.event)})</small>" if a.event != "raise" else ""),
+              _prio(a.priority), _e(wall_text(a.acknowledged_wall)), _e(a.outcome), _e(a.via)]
+             for a in acks), widths=(16, 24, 11, 12, 22, 15)))
+
+    # --- part 2: the plots
+    parts.append('<div class="part"></div><h2>What happened, plotted</h2>')
+    marks = report.marks
+    if marks:
+        parts.append(_table(("#", "Case time", "Wall clock", "What"),
+                            ([str(m.number), _e(case_clock(m.t, seconds=True)),
+                              _e(wall_text(played.wall_at(m.t))), _e(m.what)] for m in marks),
+                            widths=(5, 20, 13, 62)))
+    for f in figures:
+        src = f.data_uri if embed else f.name
+        # Title under the image: a page break can then never leave it alone at a page end.
+        parts.append(f'<div class="figure">'
+                     f'<img src="{src}" width="{_img_width(f, embed)}" alt="{_e(f.title)}">'
+                     f'<p class="caption"><b>{_e(f.title)}</b> \u2014 {_e(f.caption)}</p></div>')
+
+    # --- part 3: the timeline, notes, prompts
+    parts.append('<h2>Timeline</h2>')
+    parts.append(_table(
+        ("Wall clock", "Case time", "Type", "What", "Priority", "Value / limit"),
+        ([_e(r.wall_time_text), _e(r.time_text), _e(r.type), _e(r.what), _prio(r.priority),
+          _e(_value_limit(r.value, r.limit))] for r in report.timeline),
+        num_cols=(5,), widths=(10, 16, 15, 34, 11, 14)))
+    if report.skipped:
+        parts.append("<h3>Skipped: scheduled, but the session jumped over them</h3>")
+        parts.append(_table(("Case time", "Type", "What"),
+                            ([_e(case_clock(r.case_time, seconds=True)), _e(r.type),
+                              _e(r.what)] for r in report.skipped), widths=(20, 20, 60)))
+    parts.append("<h2>Instructor notes and bookmarks</h2>")
+    if report.notes:
+        parts.append(_table(("Wall clock", "Case time", "", "Note"),
+                            ([_e(wall_text(n.wall)), _e(case_clock(n.case_time, seconds=True)),
+                              "bookmark" if n.bookmark else "note", _e(n.text)]
+                             for n in report.notes), widths=(12, 20, 10, 58)))
+    else:
+        parts.append('<p class="none">No notes were taken.</p>')
+    if b.objectives:
+        parts += ["<h2>Learning objectives</h2><ul>",
+                  *(f"<li>{_e(o)}</li>" for o in b.objectives), "</ul>"]
+    if b.debrief_prompts:
+        parts += ["<h2>Questions for the debrief</h2><ul>",
+                  *(f"<li>{_e(q)}</li>" for q in b.debrief_prompts), "</ul>"]
+    parts.append(f'<p class="disclaimer">{_e(DISCLAIMER)}. Values are the simulator\'s '
+                 "recomputed course, not patient data.</p></body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def _value_limit(value: str, limit: str) -> str:
+    """'0.00 / 1.00 L/min' (the unit once when both have it)."""
+    if not limit:
+        return value
+    v, _, vu = value.partition(" ")
+    lim, _, lu = limit.partition(" ")
+    return f"{v} / {lim} {lu}".strip() if vu == lu else f"{value} / {limit}"
+
+
+def _img_width(f: Figure, embed: bool) -> str:
+    # In a browser the CSS scales it to the page; Qt needs a width in pixels of its page.
+    return "100%" if embed else str(f.width)

@@ -1,0 +1,297 @@
+"""The ECMO console the bedside team operates, styled after a centrifugal pump console.
+
+A view of the SessionController like the monitor window: every knob, switch and clamp is a
+`control` action (controller.request) from this display; what it shows (flow, speed,
+pressures, the console's own alarms) is read from the course, so it shows the same on
+every display and in a replay. Big targets for a touch screen; keys too:
+
+    Up / Down          pump speed +/- 100 rpm        P   pump on / off
+    D / R              drainage / return clamp       H   hand crank on / off
+    S / Shift+S        sweep +/- 0.5 L/min           F / Shift+F   FdO2 +/- 5 %
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from dashboard.core.actions import CONTROL, TRAINEE, Action, Actor
+from dashboard.core.session_controller import (
+    ActionApplied,
+    ActionRefused,
+    CourseChanged,
+    Seeked,
+    SessionController,
+    SessionEvent,
+    Tick,
+)
+from replay_data.controls import CONTROLS, ECMO, settings_at
+
+# Console alarms (assumed thresholds, typical of centrifugal pump consoles).
+LOW_FLOW_LPM = 2.0
+P_VENOUS_LOW_MMHG = -100.0
+REFRESH_S = 0.1  # the flow readout refreshes at 10 Hz, like a console's display
+DEFAULT_CRANK_RPM = 2500
+
+STYLE = """
+QFrame#console\\.ecmo { background: #101418; }
+QLabel { color: #e0e0e0; font-size: 15px; }
+QLabel[role="big"] { color: #ff8a65; font-size: 44px; font-weight: bold; }
+QLabel[role="mid"] { color: #ffcc80; font-size: 24px; font-weight: bold; }
+QLabel[role="alarm"] { color: #ff5252; font-size: 18px; font-weight: bold; }
+QLabel[role="locked"] { color: #000; background: #ffb74d; font-size: 16px;
+                        font-weight: bold; padding: 4px; }
+QPushButton { min-height: 56px; min-width: 120px; font-size: 16px; font-weight: bold;
+              color: #e0e0e0; background: #263238; border: 2px solid #546e7a;
+              border-radius: 8px; }
+QPushButton:checked { background: #b71c1c; border-color: #ff5252; color: white; }
+QPushButton#control\\.ecmo\\.pump:checked { background: #1b5e20; border-color: #69f0ae; }
+QAbstractSpinBox { min-height: 48px; font-size: 20px; color: #e0e0e0;
+                   background: #263238; }
+QAbstractSpinBox::up-button, QAbstractSpinBox::down-button { width: 40px; }
+"""
+
+
+class EcmoConsole(QtWidgets.QFrame):
+    """objectName `console.ecmo`; controls named by their control ids."""
+
+    def __init__(self, controller: SessionController, *, display: str = "ecmo-console",
+                 parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.display = display
+        self.setObjectName("console.ecmo")
+        self.setWindowTitle("ECMO console — TRAINING SIMULATOR, not a medical device")
+        self.setStyleSheet(STYLE)
+        self._last_refresh_wall = -math.inf
+        self._syncing = False
+
+        def label(name: str, text: str = "", role: str = "") -> QtWidgets.QLabel:
+            lab = QtWidgets.QLabel(text, self)
+            lab.setObjectName(name)
+            if role:
+                lab.setProperty("role", role)
+            return lab
+
+        title = label("console.ecmo.title", "CENTRIFUGAL PUMP CONSOLE · training simulator")
+        self.locked = label("console.ecmo.locked", "LOCKED BY THE INSTRUCTOR: call for help",
+                            "locked")
+        self.locked.setVisible(False)
+        self.flow = label("console.ecmo.flow", "--", "big")
+        self.speed = label("console.ecmo.speed", "--", "mid")
+        self.p_venous = label("console.ecmo.p_venous", "--", "mid")
+        self.p_int = label("console.ecmo.p_int", "--", "mid")
+        self.delta_p = label("console.ecmo.delta_p", "--", "mid")
+        self.alarms = label("console.ecmo.alarms", "", "alarm")
+        self.status = label("console.ecmo.status", "")
+        self.status.setWordWrap(True)
+
+        self.rpm = QtWidgets.QDial(self)
+        self.rpm.setObjectName("control.ecmo.rpm")
+        self.rpm.setAccessibleName("Pump speed (rpm)")
+        spec = CONTROLS["control.ecmo.rpm"]
+        self.rpm.setRange(int(spec.low), int(spec.high))
+        self.rpm.setSingleStep(int(spec.step))
+        self.rpm.setPageStep(500)
+        self.rpm.setNotchesVisible(True)
+        self.rpm.setMinimumSize(170, 170)
+        # Dragging sends one action on release; keys and wheel send each step.
+        self.rpm.sliderReleased.connect(lambda: self.set("control.ecmo.rpm",
+                                                         self.rpm.value()))
+        self.rpm.valueChanged.connect(self._rpm_changed)
+        self.rpm_set = label("console.ecmo.rpm_set", "", "")
+
+        def toggle(cid: str, text: str) -> QtWidgets.QPushButton:
+            b = QtWidgets.QPushButton(text, self)
+            b.setObjectName(cid)
+            b.setCheckable(True)
+            b.setAccessibleName(CONTROLS[cid].label)
+            b.toggled.connect(lambda on, c=cid: self._toggled(c, on))
+            return b
+
+        self.pump = toggle("control.ecmo.pump", "PUMP")
+        self.clamp_drainage = toggle("control.ecmo.clamp_drainage", "CLAMP\nDRAINAGE")
+        self.clamp_return = toggle("control.ecmo.clamp_return", "CLAMP\nRETURN")
+        self.hand_crank = toggle("control.ecmo.hand_crank", "HAND\nCRANK")
+        self.crank_rate = QtWidgets.QSpinBox(self)
+        self.crank_rate.setObjectName("console.ecmo.crank_rate")
+        self.crank_rate.setAccessibleName("Cranking rate (rpm)")
+        self.crank_rate.setRange(500, int(CONTROLS["control.ecmo.hand_crank"].high))
+        self.crank_rate.setSingleStep(100)
+        self.crank_rate.setValue(DEFAULT_CRANK_RPM)
+        self.crank_rate.setSuffix(" rpm")
+        self.crank_rate.valueChanged.connect(self._crank_rate_changed)
+
+        self.sweep = QtWidgets.QDoubleSpinBox(self)
+        self.sweep.setObjectName("control.ecmo.sweep_flow")
+        self.sweep.setAccessibleName("Sweep gas flow (L/min)")
+        s = CONTROLS["control.ecmo.sweep_flow"]
+        self.sweep.setRange(s.low, s.high)
+        self.sweep.setSingleStep(s.step)
+        self.sweep.setDecimals(1)
+        self.sweep.setSuffix(" L/min")
+        self.sweep.valueChanged.connect(lambda v: self.set("control.ecmo.sweep_flow", v))
+        self.fdo2 = QtWidgets.QSpinBox(self)
+        self.fdo2.setObjectName("control.ecmo.fdo2")
+        self.fdo2.setAccessibleName("FdO2 (%)")
+        f = CONTROLS["control.ecmo.fdo2"]
+        self.fdo2.setRange(int(f.low), int(f.high))
+        self.fdo2.setSingleStep(int(f.step))
+        self.fdo2.setSuffix(" %")
+        self.fdo2.valueChanged.connect(lambda v: self.set("control.ecmo.fdo2", v))
+
+        readouts = QtWidgets.QGridLayout()
+        for col, (cap, w) in enumerate((("FLOW L/min", self.flow), ("SPEED rpm", self.speed))):
+            readouts.addWidget(QtWidgets.QLabel(cap, self), 0, col)
+            readouts.addWidget(w, 1, col)
+        for col, (cap, w) in enumerate((("P venous", self.p_venous), ("P int", self.p_int),
+                                        ("ΔP membrane", self.delta_p))):
+            readouts.addWidget(QtWidgets.QLabel(f"{cap} mmHg", self), 2, col)
+            readouts.addWidget(w, 3, col)
+
+        knob = QtWidgets.QVBoxLayout()
+        knob.addWidget(QtWidgets.QLabel("PUMP SPEED", self))
+        knob.addWidget(self.rpm, 1)
+        knob.addWidget(self.rpm_set)
+        switches = QtWidgets.QGridLayout()
+        switches.addWidget(self.pump, 0, 0)
+        switches.addWidget(self.hand_crank, 0, 1)
+        switches.addWidget(self.clamp_drainage, 1, 0)
+        switches.addWidget(self.clamp_return, 1, 1)
+        switches.addWidget(QtWidgets.QLabel("Crank rate", self), 2, 0)
+        switches.addWidget(self.crank_rate, 2, 1)
+        gas = QtWidgets.QFormLayout()
+        gas.addRow("Sweep gas", self.sweep)
+        gas.addRow("FdO2 blender", self.fdo2)
+        middle = QtWidgets.QHBoxLayout()
+        middle.addLayout(knob, 1)
+        middle.addLayout(switches, 2)
+
+        root = QtWidgets.QVBoxLayout(self)
+        root.addWidget(title)
+        root.addWidget(self.locked)
+        root.addLayout(readouts)
+        root.addWidget(self.alarms)
+        root.addLayout(middle, 1)
+        root.addLayout(gas)
+        root.addWidget(self.status)
+        self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
+        self._unsubscribe = controller.subscribe(self._on_event)
+        self.sync()
+
+    # ------------------------------------------------------------------ input
+
+    def set(self, control: str, value: float) -> Action | None:
+        if self._syncing:
+            return None
+        return self.controller.request(Action.make(
+            CONTROL, {"control": control, "value": float(value)}, Actor(TRAINEE, self.display)))
+
+    def _rpm_changed(self, v: int) -> None:
+        self.rpm_set.setText(f"set {v} rpm")
+        if not self.rpm.isSliderDown():
+            self.set("control.ecmo.rpm", v)
+
+    def _toggled(self, cid: str, on: bool) -> None:
+        if cid == "control.ecmo.hand_crank":
+            self.set(cid, self.crank_rate.value() if on else 0)
+        else:
+            self.set(cid, 1 if on else 0)
+
+    def _crank_rate_changed(self, v: int) -> None:
+        if self.hand_crank.isChecked():
+            self.set("control.ecmo.hand_crank", v)
+
+    def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:  # noqa: N802
+        k, shift = QtCore.Qt.Key, bool(event.modifiers() & QtCore.Qt.KeyboardModifier.ShiftModifier)
+        key = event.key()
+        if key in (k.Key_Up, k.Key_Down):
+            self.rpm.setValue(self.rpm.value() + (100 if key == k.Key_Up else -100))
+        elif key == k.Key_P:
+            self.pump.toggle()
+        elif key == k.Key_D:
+            self.clamp_drainage.toggle()
+        elif key == k.Key_R:
+            self.clamp_return.toggle()
+        elif key == k.Key_H:
+            self.hand_crank.toggle()
+        elif key == k.Key_S:
+            self.sweep.setValue(self.sweep.value() + (-0.5 if shift else 0.5))
+        elif key == k.Key_F:
+            self.fdo2.setValue(self.fdo2.value() + (-5 if shift else 5))
+        else:
+            super().keyPressEvent(event)
+            return
+        event.accept()
+
+    # ------------------------------------------------------------------ events
+
+    def _on_event(self, ev: SessionEvent) -> None:
+        if isinstance(ev, Tick):
+            if ev.wall - self._last_refresh_wall >= REFRESH_S or ev.wall < self._last_refresh_wall:
+                self._last_refresh_wall = ev.wall
+                self.show_values(ev.t)
+        elif isinstance(ev, ActionApplied | CourseChanged | Seeked):
+            self.sync()
+        elif isinstance(ev, ActionRefused) and ev.action.actor.display == self.display:
+            self.status.setText(f"Refused: {ev.reason}")
+
+    def sync(self) -> None:
+        """Knobs and switches as the course has them now (any display's or the
+        instructor's settings), then the readouts."""
+        t = self.controller.case_time()
+        s = settings_at(self.controller.course, t)
+        locked = ECMO in self.controller.locked
+        self._syncing = True
+        try:
+            if not self.rpm.isSliderDown():
+                self.rpm.setValue(int(round(s["control.ecmo.rpm"])))
+            self.rpm_set.setText(f"set {s['control.ecmo.rpm']:.0f} rpm")
+            self.pump.setChecked(s["control.ecmo.pump"] >= 0.5)
+            self.pump.setText("PUMP ON" if self.pump.isChecked() else "PUMP OFF")
+            self.clamp_drainage.setChecked(s["control.ecmo.clamp_drainage"] >= 0.5)
+            self.clamp_return.setChecked(s["control.ecmo.clamp_return"] >= 0.5)
+            self.hand_crank.setChecked(s["control.ecmo.hand_crank"] > 0)
+            if s["control.ecmo.hand_crank"] > 0:
+                self.crank_rate.setValue(int(s["control.ecmo.hand_crank"]))
+            self.sweep.setValue(s["control.ecmo.sweep_flow"])
+            self.fdo2.setValue(int(round(s["control.ecmo.fdo2"])))
+        finally:
+            self._syncing = False
+        self.locked.setVisible(locked)
+        for w in (self.rpm, self.pump, self.clamp_drainage, self.clamp_return,
+                  self.hand_crank, self.crank_rate, self.sweep, self.fdo2):
+            # Locked: the team sees the settings but cannot change them.
+            w.setEnabled(not locked)
+        self.show_values(t)
+
+    def show_values(self, t: float) -> None:
+        course = self.controller.course
+        now = course.numerics(("ecmo_flow", "ecmo_rpm"), np.array([t]))
+        flow, rpm = float(now["ecmo_flow"][0]), float(now["ecmo_rpm"][0])
+        latest = self.controller.monitor.latest
+        v = latest.values if latest is not None else {}
+        circuit = not math.isnan(flow)
+        self.flow.setText(f"{flow:.2f}" if circuit else "--")
+        self.speed.setText(f"{rpm:.0f}" if not math.isnan(rpm) else "--")
+        for lab, ch in ((self.p_venous, "p_venous"), (self.p_int, "p_int"),
+                        (self.delta_p, "delta_p")):
+            x = v.get(ch, math.nan)
+            lab.setText("--" if math.isnan(x) else f"{x:.0f}")
+        alarms = []
+        if circuit and flow < LOW_FLOW_LPM:
+            alarms.append("LOW FLOW")
+        if latest is not None and "air_in_circuit" in latest.flags:
+            alarms.append("BUBBLE DETECTED")
+        if v.get("p_venous", 0.0) < P_VENOUS_LOW_MMHG:
+            alarms.append("P VENOUS LOW")
+        self.alarms.setText("  ·  ".join(alarms))
+
+    def detach(self) -> None:
+        self._unsubscribe()
+
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802
+        self.detach()
+        super().closeEvent(event)

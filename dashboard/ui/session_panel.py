@@ -1,0 +1,135 @@
+"""The drill's own course on the instructor console: pre-brief (the case stem and the
+objectives; the trainees' monitor shows the patient alive, no case time passes), Start
+(participants optional), notes and bookmarks on the way, End session (the session file
+closes) and the debrief.
+
+Every button is an Action for the controller (begin, note, end: dashboard.core.actions);
+the panel only shows the controller's state.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from dashboard.core.actions import BEGIN, END, NOTE, Action
+from dashboard.core.session_controller import SessionController
+from replay_data.scenario import Scenario
+
+Request = Callable[..., Action | None]
+
+
+class SessionPanel(QtWidgets.QFrame):
+    """objectName `instructor.session`."""
+
+    def __init__(self, controller: SessionController, request: Request,
+                 debrief: Callable[[], None], parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("instructor.session")
+        self.controller = controller
+        self._request = request
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.state = QtWidgets.QLabel("", self)
+        self.state.setObjectName("instructor.session_state")
+        self.state.setStyleSheet("font-weight: bold; color: #ffb74d;")
+        self.state.setWordWrap(True)
+        lay.addWidget(self.state)
+        self.brief = QtWidgets.QLabel("", self)
+        self.brief.setObjectName("instructor.case_stem")
+        self.brief.setAccessibleName("Case stem and learning objectives for the pre-brief")
+        self.brief.setWordWrap(True)
+        self.brief.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        self.brief.setText(briefing_html(controller.course.scenario))
+        lay.addWidget(self.brief)
+        row = QtWidgets.QHBoxLayout()
+        self.participants = QtWidgets.QLineEdit(self)
+        self.participants.setObjectName("instructor.participants")
+        self.participants.setPlaceholderText("Participants (optional): names or roles")
+        self.participants.setMaxLength(200)
+        row.addWidget(self.participants, 1)
+        self.start = QtWidgets.QPushButton("Start", self)
+        self.start.setObjectName("instructor.start")
+        self.start.setAccessibleName("Start the drill: case time runs from here")
+        self.start.clicked.connect(self._begin)
+        row.addWidget(self.start)
+        self.end = QtWidgets.QPushButton("End session", self)
+        self.end.setObjectName("instructor.end")
+        self.end.setAccessibleName("End the session: the session file closes")
+        self.end.clicked.connect(self._end)
+        row.addWidget(self.end)
+        lay.addLayout(row)
+        notes = QtWidgets.QHBoxLayout()
+        self.note_text = QtWidgets.QLineEdit(self)
+        self.note_text.setObjectName("instructor.note_text")
+        self.note_text.setPlaceholderText("Note (Enter) -- or Ctrl+B for a bookmark")
+        self.note_text.setMaxLength(200)
+        self.note_text.returnPressed.connect(lambda: self.add_note(bookmark=False))
+        notes.addWidget(self.note_text, 1)
+        self.note = QtWidgets.QPushButton("Note", self)
+        self.note.setObjectName("instructor.note")
+        self.note.clicked.connect(lambda: self.add_note(bookmark=False))
+        notes.addWidget(self.note)
+        self.bookmark = QtWidgets.QPushButton("Bookmark", self)
+        self.bookmark.setObjectName("instructor.bookmark")
+        self.bookmark.setToolTip("Mark this moment for the debrief (Ctrl+B)")
+        self.bookmark.clicked.connect(lambda: self.add_note(bookmark=True))
+        notes.addWidget(self.bookmark)
+        lay.addLayout(notes)
+        shortcut = QtGui.QShortcut(QtGui.QKeySequence("Ctrl+B"), self)
+        shortcut.setContext(QtCore.Qt.ShortcutContext.WindowShortcut)
+        shortcut.activated.connect(lambda: self.add_note(bookmark=True))
+        self.debrief = debrief
+        self.show_state()
+
+    def _begin(self) -> None:
+        who = self.participants.text().strip() or None
+        if self._request(BEGIN, participants=who) is not None:
+            self.participants.setEnabled(False)
+        self.show_state()
+
+    def _end(self) -> None:
+        if self._request(END) is not None:
+            self.show_state()
+            self.debrief()  # offered at once: the report of the closed session file
+
+    def add_note(self, *, bookmark: bool) -> None:
+        text = self.note_text.text().strip() or ("bookmark" if bookmark else "")
+        if not text:
+            return
+        if self._request(NOTE, text=text, bookmark=bookmark) is not None:
+            self.note_text.clear()
+
+    def show_state(self) -> None:
+        c = self.controller
+        if c.ended:
+            text = "Session ended: the session file is closed. Write the debrief report."
+        elif not c.begun:
+            text = ("Pre-brief: read the case stem; the trainees' monitor shows the patient, "
+                    "no case time passes until Start.")
+        elif not c.clock.playing:
+            text = "Paused: the trainees' monitor keeps the patient alive; no case time passes."
+        else:
+            text = "Running."
+        if self.state.text() != text:
+            self.state.setText(text)
+        self.start.setEnabled(not c.begun and not c.ended)
+        self.end.setEnabled(c.begun and not c.ended)
+        for w in (self.note, self.bookmark, self.note_text):
+            w.setEnabled(not c.ended)
+        self.brief.setVisible(not c.begun)
+
+
+def briefing_html(sc: Scenario) -> str:
+    b = sc.briefing
+    if not b.case_stem and not b.objectives:
+        return "<i>This scenario has no briefing.</i>"
+    parts = []
+    if b.case_stem:
+        parts.append(f"<p><b>Case stem</b><br>{html.escape(b.case_stem)}</p>")
+    if b.objectives:
+        items = "".join(f"<li>{html.escape(o)}</li>" for o in b.objectives)
+        parts.append(f"<p><b>Learning objectives</b></p><ul>{items}</ul>")
+    return "".join(parts)

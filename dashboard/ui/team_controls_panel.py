@@ -1,0 +1,94 @@
+"""The instructor's view of the bedside team's consoles: lock each one (a scenario that
+wants the team to call for help), see what the team set, and override any setting. A
+view of the SessionController: locks and overrides are actions of the instructor."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6 import QtWidgets
+
+from dashboard.core.actions import CONTROL, INSTRUCTOR, LOCK, Action, Actor
+from dashboard.core.session_controller import SessionController
+from replay_data.controls import CONSOLES, CONTROLS, settings_at
+
+CONSOLE_LABELS = {"ecmo": "ECMO console", "vent": "Ventilator"}
+
+
+class TeamControlsPanel(QtWidgets.QWidget):
+    """objectName `instructor.team`: lock boxes `instructor.lock.ecmo` / `.vent`, the
+    settings list `instructor.team_settings`, override `instructor.control` +
+    `instructor.control_value` + `instructor.control_set`."""
+
+    def __init__(self, controller: SessionController, display: str,
+                 parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("instructor.team")
+        self.controller = controller
+        self.display = display
+        box = QtWidgets.QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        locks = QtWidgets.QHBoxLayout()
+        self.locks: dict[str, QtWidgets.QCheckBox] = {}
+        for console in CONSOLES:
+            cb = QtWidgets.QCheckBox(f"Lock {CONSOLE_LABELS[console]}", self)
+            cb.setObjectName(f"instructor.lock.{console}")
+            cb.toggled.connect(lambda on, c=console: self._request(LOCK, console=c, on=on))
+            self.locks[console] = cb
+            locks.addWidget(cb)
+        box.addLayout(locks)
+        self.settings = QtWidgets.QLabel("", self)
+        self.settings.setObjectName("instructor.team_settings")
+        self.settings.setWordWrap(True)
+        box.addWidget(self.settings)
+        row = QtWidgets.QHBoxLayout()
+        self.control = QtWidgets.QComboBox(self)
+        self.control.setObjectName("instructor.control")
+        for cid, spec in CONTROLS.items():
+            self.control.addItem(f"{CONSOLE_LABELS[spec.console]}: {spec.label}", cid)
+        self.value = QtWidgets.QDoubleSpinBox(self)
+        self.value.setObjectName("instructor.control_value")
+        self.value.setRange(-1e6, 1e6)
+        self.value.setDecimals(1)
+        self.control.currentIndexChanged.connect(self._value_from_now)
+        set_btn = QtWidgets.QPushButton("Set", self)
+        set_btn.setObjectName("instructor.control_set")
+        set_btn.setAccessibleName("Override the team's setting")
+        set_btn.clicked.connect(lambda: self._request(
+            CONTROL, control=self.control.currentData(), value=self.value.value()))
+        row.addWidget(self.control, 2)
+        row.addWidget(self.value, 1)
+        row.addWidget(set_btn)
+        box.addLayout(row)
+        self._value_from_now()
+
+    def _request(self, kind: str, **args: object) -> Action | None:
+        return self.controller.request(Action.make(kind, args, Actor(INSTRUCTOR, self.display)))
+
+    def _value_from_now(self) -> None:
+        cid = self.control.currentData()
+        v = settings_at(self.controller.course, self.controller.case_time())[cid]
+        if not math.isnan(v):
+            self.value.setValue(v)
+
+    def refresh(self) -> None:
+        c = self.controller
+        for console, cb in self.locks.items():
+            if cb.isChecked() != (console in c.locked):
+                cb.blockSignals(True)
+                cb.setChecked(console in c.locked)
+                cb.blockSignals(False)
+        s = settings_at(c.course, c.case_time())
+        # Which settings the team (or the instructor) has set, and from which display.
+        touched = {p.name: p for p in c.perturbations if p.kind == "control"}
+        lines = []
+        for cid, spec in CONTROLS.items():
+            v = s[cid]
+            text = ("on" if v >= 0.5 else "off") if spec.high == 1 and spec.step == 1 \
+                else f"{v:g} {spec.unit}".rstrip()
+            mark = " *" if cid in touched else ""
+            lines.append(f"{CONSOLE_LABELS[spec.console]} {spec.label}: {text}{mark}")
+        lines.append("* set at the bedside or overridden here")
+        text = "\n".join(lines)
+        if self.settings.text() != text:
+            self.settings.setText(text)

@@ -1,0 +1,215 @@
+"""The ventilator the bedside team operates: mode, FiO2, PEEP, Pinsp or Vt, rate (I:E 1:2);
+airway pressure and flow waveforms and numerics from replay_data.ventilator; the
+ventilator's alarms. A view of the SessionController: every setting is a `control`
+action from this display, what it shows is read from the course.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtGui, QtWidgets
+
+from dashboard.core.actions import CONTROL, TRAINEE, Action, Actor
+from dashboard.core.session_controller import (
+    ActionApplied,
+    ActionRefused,
+    CourseChanged,
+    Seeked,
+    SessionController,
+    SessionEvent,
+    Tick,
+)
+from replay_data.controls import CONTROLS, VENT, settings_at
+from replay_data.ventilator import VentNumerics, waveforms
+from replay_data.ventilator import at as vent_at
+
+HIGH_PRESSURE_CMH2O = 35.0  # assumed alarm settings
+LOW_MV_LPM = 2.0  # below the case's own rest ventilation (about 2.6 L/min)
+APNEA_RR = 4.0  # below the lowest settable rate: no mandatory breaths
+WINDOW_S = 12.0
+WAVE_HZ = 50.0
+REFRESH_S = 0.04  # 25 Hz waveform redraw
+
+STYLE = """
+QFrame#console\\.vent { background: #0e1216; }
+QLabel { color: #e0e0e0; font-size: 15px; }
+QLabel[role="num"] { color: #fff59d; font-size: 28px; font-weight: bold; }
+QLabel[role="alarm"] { color: #ff5252; font-size: 18px; font-weight: bold; }
+QLabel[role="locked"] { color: #000; background: #ffb74d; font-size: 16px;
+                        font-weight: bold; padding: 4px; }
+QAbstractSpinBox, QComboBox { min-height: 48px; font-size: 20px; color: #e0e0e0;
+                              background: #263238; }
+QAbstractSpinBox::up-button, QAbstractSpinBox::down-button { width: 40px; }
+"""
+
+_SPINS = (("control.vent.fio2", "FiO2 %"), ("control.vent.peep", "PEEP"),
+          ("control.vent.pinsp", "Pinsp"), ("control.vent.vt", "Vt mL"),
+          ("control.vent.rr", "Rate /min"))
+
+
+class VentilatorConsole(QtWidgets.QFrame):
+    """objectName `console.vent`; settings named by their control ids, numerics
+    `numeric.vt` ..., waveforms `waveform.paw` and `waveform.flow`."""
+
+    def __init__(self, controller: SessionController, *, display: str = "ventilator",
+                 parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.display = display
+        self.setObjectName("console.vent")
+        self.setWindowTitle("Ventilator — TRAINING SIMULATOR, not a medical device")
+        self.setStyleSheet(STYLE)
+        self._syncing = False
+        self._last_refresh_wall = -math.inf
+        self.current: VentNumerics | None = None
+
+        def label(name: str, text: str = "", role: str = "") -> QtWidgets.QLabel:
+            lab = QtWidgets.QLabel(text, self)
+            lab.setObjectName(name)
+            if role:
+                lab.setProperty("role", role)
+            return lab
+
+        self.locked = label("console.vent.locked", "LOCKED BY THE INSTRUCTOR", "locked")
+        self.locked.setVisible(False)
+        self.alarms = label("console.vent.alarms", "", "alarm")
+        self.status = label("console.vent.status", "")
+        self.mode = QtWidgets.QComboBox(self)
+        self.mode.setObjectName("control.vent.mode")
+        self.mode.setAccessibleName("Mode")
+        self.mode.addItem("PC (pressure control)", 0.0)
+        self.mode.addItem("AC (volume assist control)", 1.0)
+        self.mode.currentIndexChanged.connect(
+            lambda i: self.set("control.vent.mode", self.mode.itemData(i)))
+        self.spins: dict[str, QtWidgets.QDoubleSpinBox] = {}
+        self._form = form = QtWidgets.QFormLayout()
+        form.addRow("Mode", self.mode)
+        for cid, text in _SPINS:
+            spec = CONTROLS[cid]
+            sb = QtWidgets.QDoubleSpinBox(self)
+            sb.setObjectName(cid)
+            sb.setAccessibleName(spec.label)
+            sb.setRange(spec.low, spec.high)
+            sb.setSingleStep(spec.step)
+            sb.setDecimals(0)
+            sb.valueChanged.connect(lambda v, c=cid: self.set(c, v))
+            self.spins[cid] = sb
+            form.addRow(text, sb)
+        form.addRow("I:E", QtWidgets.QLabel("1:2", self))
+
+        self.numbers: dict[str, QtWidgets.QLabel] = {}
+        nums = QtWidgets.QGridLayout()
+        for col, (cid, cap) in enumerate((("numeric.vt", "Vt mL (mL/kg PBW)"),
+                                          ("numeric.ppeak", "Ppeak"),
+                                          ("numeric.pplat", "Pplat"),
+                                          ("numeric.driving_pressure", "ΔP"),
+                                          ("numeric.mv", "MV L/min"))):
+            nums.addWidget(QtWidgets.QLabel(cap, self), 0, col)
+            self.numbers[cid] = label(cid, "--", "num")
+            nums.addWidget(self.numbers[cid], 1, col)
+
+        self.plots: dict[str, pg.PlotDataItem] = {}
+        waves = QtWidgets.QVBoxLayout()
+        for wid, colour, yr in (("waveform.paw", "#fff59d", (0, 45)),
+                                ("waveform.flow", "#80deea", (-90, 90))):
+            pw = pg.PlotWidget(self)
+            pw.setObjectName(wid)
+            pw.setBackground("#0e1216")
+            pw.setMenuEnabled(False)
+            pw.setMouseEnabled(False, False)
+            pw.hideButtons()
+            pw.setYRange(*yr, padding=0)
+            pw.setXRange(-WINDOW_S, 0, padding=0)
+            pw.getPlotItem().setLabel("left", "Paw cmH2O" if wid.endswith("paw") else
+                                      "Flow L/min")
+            self.plots[wid] = pw.plot(pen=pg.mkPen(colour, width=2))
+            waves.addWidget(pw, 1)
+
+        top = QtWidgets.QHBoxLayout()
+        top.addLayout(waves, 3)
+        top.addLayout(form, 1)
+        root = QtWidgets.QVBoxLayout(self)
+        root.addWidget(label("console.vent.title", "VENTILATOR · training simulator"))
+        root.addWidget(self.locked)
+        root.addLayout(nums)
+        root.addWidget(self.alarms)
+        root.addLayout(top, 1)
+        root.addWidget(self.status)
+        self._unsubscribe = controller.subscribe(self._on_event)
+        self.sync()
+
+    def set(self, control: str, value: float) -> Action | None:
+        if self._syncing:
+            return None
+        return self.controller.request(Action.make(
+            CONTROL, {"control": control, "value": float(value)}, Actor(TRAINEE, self.display)))
+
+    def _on_event(self, ev: SessionEvent) -> None:
+        if isinstance(ev, Tick):
+            if ev.wall - self._last_refresh_wall >= REFRESH_S or ev.wall < self._last_refresh_wall:
+                self._last_refresh_wall = ev.wall
+                self.show_values(ev.t)
+        elif isinstance(ev, ActionApplied | CourseChanged | Seeked):
+            self.sync()
+        elif isinstance(ev, ActionRefused) and ev.action.actor.display == self.display:
+            self.status.setText(f"Refused: {ev.reason}")
+
+    def sync(self) -> None:
+        t = self.controller.case_time()
+        s = settings_at(self.controller.course, t)
+        locked = VENT in self.controller.locked
+        self._syncing = True
+        try:
+            self.mode.setCurrentIndex(1 if s["control.vent.mode"] >= 0.5 else 0)
+            for cid, sb in self.spins.items():
+                sb.setValue(s[cid])
+        finally:
+            self._syncing = False
+        volume = self.mode.currentIndex() == 1
+        self._form.setRowVisible(self.spins["control.vent.pinsp"], not volume)
+        self._form.setRowVisible(self.spins["control.vent.vt"], volume)
+        self.locked.setVisible(locked)
+        for w in (self.mode, *self.spins.values()):
+            w.setEnabled(not locked)
+        self.show_values(t)
+
+    def vent_numerics(self, t: float) -> VentNumerics | None:
+        return vent_at(self.controller.course, t)
+
+    def show_values(self, t: float) -> None:
+        n = self.vent_numerics(t)
+        self.current = n
+        if n is None:
+            for lab in self.numbers.values():
+                lab.setText("--")
+            self.alarms.setText("")
+            return
+        self.numbers["numeric.vt"].setText(f"{n.vt:.0f} ({n.vt_per_kg:.1f})")
+        self.numbers["numeric.ppeak"].setText(f"{n.ppeak:.0f}")
+        self.numbers["numeric.pplat"].setText(f"{n.pplat:.0f}")
+        self.numbers["numeric.driving_pressure"].setText(f"{n.driving_pressure:.0f}")
+        self.numbers["numeric.mv"].setText(f"{n.mv:.1f}")
+        alarms = []
+        if n.ppeak > HIGH_PRESSURE_CMH2O:
+            alarms.append("HIGH PRESSURE")
+        if n.mv < LOW_MV_LPM:
+            alarms.append("LOW MINUTE VOLUME")
+        if n.rr < APNEA_RR:
+            alarms.append("APNEA")
+        self.alarms.setText("  ·  ".join(alarms))
+        tt = t + np.arange(-WINDOW_S, 0.0, 1.0 / WAVE_HZ)
+        paw, flow = waveforms(tt, n)
+        x = tt - t
+        self.plots["waveform.paw"].setData(x, paw)
+        self.plots["waveform.flow"].setData(x, flow)
+
+    def detach(self) -> None:
+        self._unsubscribe()
+
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802
+        self.detach()
+        super().closeEvent(event)
+

@@ -1,0 +1,256 @@
+"""The bedside team's hands on the ECMO console and the ventilator, as data.
+
+A trainee turning a knob produces a *control* perturbation: from that case time on it
+sets the console's setting channels (`control.ecmo.rpm`, ... hidden step channels of the
+catalogue) and the model inputs that the whole console state implies (blood flow, pump
+speed, drainage resistance, sweep, FdO2; FiO2, PEEP, rate, tidal volume). Each control
+perturbation restates its whole console, so the latest one has the last word over the
+scenario, the instructor's injections before it and the team's earlier settings. Values
+therefore stay a pure function of (scenario, perturbations, seed, t): replays and seeks
+need nothing else.
+
+Circuit (assumed, fitted to the scenario's own keyframes 1800 rpm -> 1.3 L/min and
+3200 rpm -> 3.7 L/min, a linear pressure-flow region of a centrifugal pump against a
+fixed circuit):
+
+    Q_pump = max(0, (rpm - RPM_ZERO_FLOW) x LPM_PER_RPM)
+    Q      = 0 with either line clamped, else min(Q_pump, DRAINAGE_LIMIT)
+
+Above the drainage limit the vein collapses onto the cannula: the drainage resistance
+rises with the excess (P venous falls, replay_data.physiology.circuit) and the flow
+chatters. The hand crank turns the pump head at the cranking rate, bypassing the motor.
+While air is in the circuit (an `air_in_circuit` injection) no setting gives flow until the
+team has clamped both lines since the air appeared (clamp, de-air, then unclamp and
+restart); the bubble alarm itself lasts as long as the injection.
+
+Ventilator, single-compartment lung (Bates, Lung Mechanics, 2009): in pressure control
+Vt = C x Pinsp x (1 - exp(-Ti / (R C))); in assist control Vt is set. Compliance and
+resistance of a severe ARDS lung are assumed (C 18 mL/cmH2O, R 15 cmH2O/L/s), as is
+I:E 1:2.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import ReplayDataError
+from .keyframes import interpolate
+from .perturbations import Perturbation
+from .scenario import Effect
+
+ECMO, VENT = "ecmo", "vent"
+CONSOLES = (ECMO, VENT)
+
+
+@dataclass(frozen=True)
+class ControlSpec:
+    id: str
+    console: str
+    label: str
+    unit: str
+    low: float
+    high: float
+    step: float
+
+
+def _spec(cid: str, label: str, unit: str, low: float, high: float, step: float) -> ControlSpec:
+    return ControlSpec(cid, cid.split(".")[1], label, unit, low, high, step)
+
+
+CONTROLS: dict[str, ControlSpec] = {s.id: s for s in (
+    _spec("control.ecmo.rpm", "Pump speed", "rpm", 0, 5000, 100),
+    _spec("control.ecmo.pump", "Pump on", "", 0, 1, 1),
+    _spec("control.ecmo.clamp_drainage", "Drainage clamp", "", 0, 1, 1),
+    _spec("control.ecmo.clamp_return", "Return clamp", "", 0, 1, 1),
+    _spec("control.ecmo.hand_crank", "Hand crank", "rpm", 0, 4000, 100),
+    _spec("control.ecmo.sweep_flow", "Sweep gas", "L/min", 0, 12, 0.5),
+    _spec("control.ecmo.fdo2", "FdO2", "%", 21, 100, 5),
+    _spec("control.vent.mode", "Mode (0 PC, 1 AC)", "", 0, 1, 1),
+    _spec("control.vent.fio2", "FiO2", "%", 21, 100, 5),
+    _spec("control.vent.peep", "PEEP", "cmH2O", 0, 25, 1),
+    _spec("control.vent.pinsp", "Pinsp", "cmH2O", 5, 45, 1),
+    _spec("control.vent.vt", "Vt", "mL", 150, 800, 10),
+    _spec("control.vent.rr", "Rate", "/min", 4, 40, 1),
+)}
+
+# Circuit (see module docstring; assumed).
+RPM_ZERO_FLOW = 1042.0
+LPM_PER_RPM = 2.4 / 1400.0
+DRAINAGE_LIMIT = 4.6  # L/min the drainage cannula gives before the vein collapses
+SUCTION_PER_LPM = 2.5  # rise of the drainage resistance factor per L/min asked beyond it
+CHATTER_AMPLITUDE, CHATTER_PERIOD = 0.35, 1.2
+FLOW_ONSET_S = 0.3  # a centrifugal pump follows its speed within a few hundred ms
+
+# Lung (assumed, severe ARDS).
+COMPLIANCE = 18.0  # mL/cmH2O
+RESISTANCE = 15.0  # cmH2O/(L/s)
+IE_RATIO = 2.0  # E / I
+PBW_KG = 61.0  # predicted body weight: a woman of 168 cm (assumed; the case gives no height)
+
+
+def pump_flow(rpm: float) -> float:
+    return max(0.0, (rpm - RPM_ZERO_FLOW) * LPM_PER_RPM)
+
+
+def rpm_for_flow(flow: float) -> float:
+    return RPM_ZERO_FLOW + max(flow, 0.0) / LPM_PER_RPM
+
+
+def inspiratory_time(rr: float) -> float:
+    return 60.0 / max(rr, 1.0) / (1.0 + IE_RATIO)
+
+
+def pc_tidal_volume(pinsp: float, rr: float, c: float = COMPLIANCE,
+                    r: float = RESISTANCE) -> float:
+    tau = r * c / 1000.0  # s
+    return c * pinsp * (1.0 - math.exp(-inspiratory_time(rr) / tau))
+
+
+def pinsp_for_volume(vt: float, rr: float) -> float:
+    return vt / max(pc_tidal_volume(1.0, rr), 1e-6)
+
+
+@dataclass(frozen=True)
+class EcmoOutcome:
+    flow: float
+    spin: float  # pump head rpm
+    drainage_resistance: float
+    chatter: bool
+
+
+def ecmo_outcome(s: dict[str, float]) -> EcmoOutcome:
+    """Blood flow from the console settings (module docstring)."""
+    if s["control.ecmo.hand_crank"] > 0:
+        spin = s["control.ecmo.hand_crank"]
+    elif s["control.ecmo.pump"] >= 0.5:
+        spin = s["control.ecmo.rpm"]
+    else:
+        spin = 0.0
+    asked = pump_flow(spin)
+    if s["control.ecmo.clamp_drainage"] >= 0.5 or s["control.ecmo.clamp_return"] >= 0.5:
+        return EcmoOutcome(0.0, spin, 1.0, False)
+    excess = max(0.0, asked - DRAINAGE_LIMIT)
+    return EcmoOutcome(min(asked, DRAINAGE_LIMIT), spin, 1.0 + SUCTION_PER_LPM * excess,
+                       excess > 0)
+
+
+def settings_at(course, t: float) -> dict[str, float]:
+    """Every control's setting at case time t: the team's last one, else what the
+    scenario's course implies (its pump speed, sweep, ventilator)."""
+    tt = np.array([float(t)])
+    ids = list(CONTROLS)
+    # Each control perturbation restates its whole console: the latest one begun by t.
+    got = {k: math.nan for k in ids}
+    for p in course.all_perturbations:
+        if p.kind == "control" and p.start <= t:
+            got.update({e.channel: float(e.set) for e in p.effects if e.channel in got})
+    # Defaults from the course without the team's settings (the injections stay: a
+    # stopped pump shows stopped until someone acts).
+    base = {k: float(v[0]) for k, v in course.true_inputs(
+        ("ecmo_rpm", "ecmo_flow", "sweep_flow", "fdo2", "fio2", "peep", "rr",
+         "tidal_volume"), tt).items()}
+    kf = course.scenario.numeric_keyframes.get("ecmo_rpm")
+    scen_rpm = math.nan if kf is None else float(interpolate(
+        kf, tt, course.catalogue.numerics["ecmo_rpm"].interpolation)[0])
+
+    def nz(x: float, d: float) -> float:
+        return d if math.isnan(x) else x
+
+    rr = nz(base["rr"], 14.0)
+    vt = nz(base["tidal_volume"], 450.0)
+    rpm_set = nz(scen_rpm, rpm_for_flow(nz(base["ecmo_flow"], 0.0)))
+    defaults = {
+        "control.ecmo.rpm": rpm_set,
+        "control.ecmo.pump": 0.0 if nz(base["ecmo_rpm"], 0.0) <= 0 else 1.0,
+        "control.ecmo.clamp_drainage": 0.0, "control.ecmo.clamp_return": 0.0,
+        "control.ecmo.hand_crank": 0.0,
+        "control.ecmo.sweep_flow": nz(base["sweep_flow"], 0.0),
+        "control.ecmo.fdo2": nz(base["fdo2"], 100.0),
+        "control.vent.mode": 0.0,
+        "control.vent.fio2": nz(base["fio2"], 21.0),
+        "control.vent.peep": nz(base["peep"], 5.0),
+        "control.vent.pinsp": round(pinsp_for_volume(vt, rr), 0),
+        "control.vent.vt": vt,
+        "control.vent.rr": rr,
+    }
+    return {k: nz(got[k], defaults[k]) for k in ids}
+
+
+AIR_FLAG = "air_in_circuit"
+
+
+def air_not_cleared(course, t: float, s: dict[str, float]) -> bool:
+    """Air detected at t and not yet cleared: no setting since it appeared (this one
+    included) had both lines clamped."""
+    air = [p for p in course.all_perturbations if AIR_FLAG in p.flags and p.active_at(t)
+           and p.start <= t < p.end]
+    if not air:
+        return False
+    since = max(p.start for p in air)
+
+    def both(x: dict[str, float]) -> bool:
+        return x["control.ecmo.clamp_drainage"] >= 0.5 and x["control.ecmo.clamp_return"] >= 0.5
+
+    if both(s):
+        return False
+    for p in course.all_perturbations:
+        if p.kind == "control" and since <= p.start <= t:
+            x = {e.channel: float(e.set) for e in p.effects}
+            if "control.ecmo.clamp_drainage" in x and both(x):
+                return False
+    return True
+
+
+def control_perturbation(course, control: str, value: float, t: float,
+                         pid: str) -> Perturbation:
+    """The perturbation a trainee's setting makes at case time t (ReplayDataError if the
+    control or value is unknown, or the console has nothing to act on then)."""
+    spec = CONTROLS.get(control)
+    if spec is None:
+        raise ReplayDataError(f"unknown control {control!r} (known: {', '.join(CONTROLS)})")
+    if not spec.low <= value <= spec.high:
+        raise ReplayDataError(f"{control} {value:g} must be within {spec.low:g}..{spec.high:g}")
+    if spec.step == 1 and spec.high == 1:
+        value = 1.0 if value >= 0.5 else 0.0
+    tt = np.array([float(t)])
+    s = settings_at(course, t)
+    s[control] = float(value)
+    mine = [k for k in CONTROLS if CONTROLS[k].console == spec.console]
+    effects = [Effect(channel=k, set=s[k]) for k in mine]
+    if spec.console == ECMO:
+        if np.isnan(course.true_inputs(("ecmo_flow",), tt)["ecmo_flow"][0]):
+            raise ReplayDataError("no ECMO circuit at this time: nothing to control")
+        o = ecmo_outcome(s)
+        if o.flow > 0 and air_not_cleared(course, t, s):
+            # Air in the circuit: the bubble detector holds the pump until the team has
+            # clamped both lines (and de-aired) since the air appeared.
+            o = EcmoOutcome(0.0, 0.0, 1.0, False)
+        effects += [
+            # Chatter: the flow swings below what the cannula gives as the vein collapses.
+            Effect(channel="ecmo_flow", set=o.flow - (CHATTER_AMPLITUDE if o.chatter else 0.0),
+                   onset=FLOW_ONSET_S,
+                   oscillate=-CHATTER_AMPLITUDE if o.chatter else 0.0,
+                   period=CHATTER_PERIOD),
+            Effect(channel="ecmo_rpm", set=o.spin, onset=FLOW_ONSET_S),
+            Effect(channel="drainage_resistance", set=o.drainage_resistance,
+                   onset=FLOW_ONSET_S),
+            Effect(channel="sweep_flow", set=s["control.ecmo.sweep_flow"]),
+            Effect(channel="fdo2", set=s["control.ecmo.fdo2"]),
+        ]
+    else:
+        if np.isnan(course.true_inputs(("peep",), tt)["peep"][0]):
+            raise ReplayDataError("the patient is not on the ventilator at this time")
+        rr = s["control.vent.rr"]
+        vt = (s["control.vent.vt"] if s["control.vent.mode"] >= 0.5
+              else pc_tidal_volume(s["control.vent.pinsp"], rr))
+        effects += [
+            Effect(channel="fio2", set=s["control.vent.fio2"]),
+            Effect(channel="peep", set=s["control.vent.peep"]),
+            Effect(channel="rr", set=rr),
+            Effect(channel="tidal_volume", set=vt, onset=10.0),
+        ]
+    return Perturbation(pid, "control", control, float(t), None, 1.0, 0.0, 0.0, (),
+                        tuple(effects))

@@ -1,0 +1,246 @@
+"""The patient under the replay: inputs in, monitor and blood-gas outputs out.
+
+Inputs are the scenario's keyframed channels with the instructor's disturbances applied
+(shunt fraction, cardiac output, VO2, VCO2, Hb, circuit and ventilator settings ...).
+Outputs are algebra on the inputs plus two stores with first-order dynamics:
+
+* the body's O2 store, state = mixed venous O2 content Cv (oxygenation.py), and
+* the body's CO2 store, state = PaCO2 (co2.py),
+
+each computed with replay_data.physiology.lags, so any window is a direct computation.
+Saturations and gases are then read off the state: arterial blood 8 s after the lungs
+(blood gas), the finger 15 s after (SpO2), the drainage cannula and oxygenator outlet at
+once. Gas-exchange outputs are evaluated on a fixed 3 s grid of case time and linearly
+interpolated between the two grid times at or before t (their time constants are tens of
+seconds and more; the one grid step of lag is part of the delays above, and nothing at t
+depends on anything later); circuit pressures follow flow directly at every time asked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import numpy as np
+
+from . import circuit, co2, oxygenation
+from .coefficients import Coefficients, load_coefficients
+from .lags import Lag
+
+Inputs = Callable[[Iterable[str], np.ndarray], dict[str, np.ndarray]]
+
+# Inputs the model reads, with the value used where the scenario gives none (NaN: e.g. no
+# circuit before cannulation, no ventilator on the ward).
+INPUT_DEFAULTS: dict[str, float] = {
+    "shunt_fraction": 0.05, "cardiac_output": 5.0, "vo2": 250.0, "vco2": 200.0, "hb": 12.0,
+    "recirculation": 0.0, "base_excess": 0.0, "tidal_volume": 450.0,
+    "dead_space_fraction": 0.3, "membrane_function": 1.0, "membrane_resistance": 6.0,
+    "drainage_resistance": 1.0, "oximeter_bias": 0.0, "fio2_ward": 21.0,
+    "blood_volume_deficit": 0.0, "ecmo_flow": 0.0, "sweep_flow": 0.0, "fdo2": 21.0,
+    "fio2": np.nan, "peep": np.nan, "temp": 37.0, "rr": 14.0, "cvp": 8.0,
+}
+# Channels the model computes.
+OUTPUTS = ("spo2", "sao2", "pao2", "paco2", "ph", "etco2", "svo2", "po2_post", "p_venous",
+           "p_int", "delta_p", "ppv")
+GAS_OUTPUTS = ("spo2", "sao2", "pao2", "paco2", "ph", "etco2", "svo2", "po2_post")
+
+GAS_GRID_S = 3.0
+CHECKPOINT_S = 4 * 3600.0
+# Knot spacing and warm-up of the two stores (see lags.py): the O2 store's time constant
+# is 0.5-3 min, the CO2 store's 10-60 min.
+O2_STEP_S, O2_WARMUP_S = 10.0, 900.0
+CO2_STEP_S, CO2_WARMUP_S = 60.0, 6 * 3600.0
+
+_O2_INPUTS = ("shunt_fraction", "ecmo_flow", "recirculation", "cardiac_output", "vo2", "hb",
+              "fio2", "fio2_ward", "fdo2", "sweep_flow", "membrane_function", "temp",
+              "base_excess")
+_CO2_INPUTS = ("vco2", "cardiac_output", "sweep_flow", "ecmo_flow", "recirculation", "rr",
+               "tidal_volume", "dead_space_fraction", "membrane_function")
+
+
+def unique_ints(a: np.ndarray) -> np.ndarray:
+    """Sorted unique integers; a bitmap when they are dense (much faster than sorting)."""
+    if a.size == 0:
+        return a
+    lo, hi = int(a.min()), int(a.max())
+    if hi - lo <= 64 * a.size:
+        mark = np.zeros(hi - lo + 1, dtype=bool)
+        mark[a - lo] = True
+        return np.flatnonzero(mark) + lo
+    return np.unique(a)
+
+
+class PatientModel:
+    """Outputs at any times; caches store intervals (the object is per course)."""
+
+    def __init__(self, inputs: Inputs, coef: Coefficients | None = None) -> None:
+        self._raw_inputs = inputs
+        self.coef = coef or load_coefficients()
+        self.co2_store = Lag("paco2", CO2_STEP_S, CO2_WARMUP_S, CHECKPOINT_S, self._co2_drive)
+        self.o2_store = Lag("cv", O2_STEP_S, O2_WARMUP_S, CHECKPOINT_S, self._o2_drive)
+        ox = self.coef.oxygen_store
+        # Interpolation already lags one grid step (see gas()).
+        self._artery_k = max(int(round(ox.artery_delay / GAS_GRID_S)) - 1, 0)
+        self._finger_k = max(int(round(ox.finger_delay / GAS_GRID_S)) - 1, 0)
+
+    # ------------------------------------------------------------------ inputs
+
+    def inputs(self, names: Iterable[str], t: np.ndarray) -> dict[str, np.ndarray]:
+        names = list(names)
+        raw = self._raw_inputs(names, t)
+        out = {}
+        for n in names:
+            v = raw[n]
+            d = INPUT_DEFAULTS[n]
+            out[n] = v if np.isnan(d) else np.where(np.isnan(v), d, v)
+        return out
+
+    @staticmethod
+    def _fio2(i: dict[str, np.ndarray]) -> np.ndarray:
+        """FiO2 as a fraction: the ventilator's when ventilated, else the ward's."""
+        return np.where(np.isnan(i["fio2"]), i["fio2_ward"], i["fio2"]) / 100.0
+
+    # ------------------------------------------------------------------ stores
+
+    def _co2_conductances(self, i: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        c = self.coef.co2
+        qeff = i["ecmo_flow"] * (1.0 - np.clip(i["recirculation"], 0.0, 0.95))
+        # A clotted membrane loses CO2 transfer with its O2 transfer.
+        gm = co2.membrane_conductance(i["sweep_flow"], qeff, c) * np.clip(
+            i["membrane_function"], 0.0, 1.0)
+        gn = co2.native_conductance(
+            co2.alveolar_ventilation(i["rr"], i["tidal_volume"], i["dead_space_fraction"]), c)
+        return gm, gn
+
+    def _co2_drive(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        i = self.inputs(_CO2_INPUTS, t)
+        gm, gn = self._co2_conductances(i)
+        return co2.paco2_drive(i["vco2"], i["cardiac_output"], gm, gn, self.coef.co2)
+
+    def _balance(self, i: dict[str, np.ndarray], paco2: np.ndarray
+                 ) -> tuple[oxygenation.OxygenBalance, np.ndarray]:
+        c = self.coef
+        ph = co2.ph(paco2, i["base_excess"], c.acid_base)
+        factor = oxygenation.virtual_factor(ph, i["temp"], paco2, c.oxygen)
+        bal = oxygenation.balance(
+            shunt=i["shunt_fraction"], flow=i["ecmo_flow"], recirculation=i["recirculation"],
+            cardiac_output=i["cardiac_output"], vo2=i["vo2"], hb=i["hb"], fio2=self._fio2(i),
+            fdo2=i["fdo2"] / 100.0, sweep=i["sweep_flow"],
+            membrane_function=i["membrane_function"], paco2=paco2, factor=factor, coef=c)
+        return bal, factor
+
+    def _o2_drive(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        i = self.inputs(_O2_INPUTS, t)
+        bal, _ = self._balance(i, self.co2_store(t))
+        return (bal.venous_steady_state(),
+                bal.venous_time_constant(i["cardiac_output"], self.coef.oxygen_store.volume))
+
+    # ------------------------------------------------------------------ gas exchange
+
+    def gas_at_grid(self, k: np.ndarray, arterial: np.ndarray, venous: np.ndarray
+                    ) -> dict[str, np.ndarray]:
+        """Gas-exchange state at grid times k * GAS_GRID_S (k unique, sorted). Arterial
+        values are only needed where `arterial` is set, circuit values where `venous` is
+        (the dissociation curve is inverted only there); elsewhere they are NaN."""
+        t = k * GAS_GRID_S
+        c = self.coef
+        i = self.inputs((*_O2_INPUTS, "tidal_volume", "dead_space_fraction", "peep",
+                         "oximeter_bias"), t)
+        paco2 = np.minimum(self.co2_store(t), co2.MAX_PACO2)
+        bal, factor = self._balance(i, paco2)
+        cv = np.maximum(self.o2_store(t), 0.0)
+        hb = np.maximum(i["hb"], 0.5)
+
+        def at(mask: np.ndarray, cont: np.ndarray, saturation: bool) -> np.ndarray:
+            out = np.full(k.shape, np.nan)
+            p = oxygenation.po2_from_content(cont[mask], hb[mask], factor[mask], c.oxygen)
+            out[mask] = (100.0 * oxygenation.saturation(p * factor[mask], c.oxygen)
+                         if saturation else p)
+            return out
+
+        ca = bal.arterial(cv)
+        pao2 = at(arterial, ca, False)
+        sao2 = 100.0 * oxygenation.saturation(pao2 * factor, c.oxygen)
+        etco2 = co2.etco2(paco2, i["tidal_volume"], i["dead_space_fraction"], c.co2)
+        om = c.oximetry
+        weight = np.clip((om.bias_full_weight_below + om.bias_span - sao2) / om.bias_span,
+                         0.0, 1.0)
+        return {
+            "sao2": sao2, "pao2": pao2, "paco2": paco2,
+            "ph": co2.ph(paco2, i["base_excess"], c.acid_base),
+            "svo2": at(venous, bal.drainage(cv), True),
+            "po2_post": at(venous, bal.post_oxygenator(cv), False),
+            "etco2": np.where(np.isnan(i["peep"]), np.nan, etco2),
+            "spo2_site": np.clip(sao2 + i["oximeter_bias"] * weight, 0.0, 100.0),
+        }
+
+    def gas(self, t: np.ndarray, names: Iterable[str] = GAS_OUTPUTS) -> dict[str, np.ndarray]:
+        t = np.asarray(t, dtype=np.float64)
+        names = list(names)
+        # Interpolate between the last grid point at or before t and the one before it
+        # (value at t = grid value one step earlier): causal by construction.
+        x = t / GAS_GRID_S - 1.0
+        k = np.floor(x).astype(np.int64)
+        frac = x - k
+        # Each output is read at its site: arterial blood after the lung-to-artery delay,
+        # SpO2 after the lung-to-finger delay, circuit and venous values at once.
+        site = {"sao2": ("artery", "sao2"), "pao2": ("artery", "pao2"),
+                "paco2": ("artery", "paco2"), "ph": ("artery", "ph"),
+                "spo2": ("finger", "spo2_site"), "svo2": ("", "svo2"),
+                "po2_post": ("", "po2_post"), "etco2": ("", "etco2")}
+        shifts = {"": 0, "artery": self._artery_k, "finger": self._finger_k}
+        used = {site[n][0] for n in names}
+        points = {w: unique_ints(np.concatenate([k - shifts[w], k - shifts[w] + 1]))
+                  for w in used}
+        need = unique_ints(np.concatenate(list(points.values())))
+        arterial = np.zeros(need.shape, bool)
+        venous = np.zeros(need.shape, bool)
+        for w, pts in points.items():
+            (venous if w == "" else arterial)[np.searchsorted(need, pts)] = True
+        if need.size == 0:
+            return {n: np.empty(t.shape) for n in names}
+        state = self.gas_at_grid(need, arterial, venous)
+        out = {}
+        # No circuit (before cannulation, after decannulation): no drainage saturation or
+        # post-oxygenator PO2 to show.
+        circuit = ~np.isnan(self._raw_inputs(("ecmo_flow",), t)["ecmo_flow"])
+        dense = need.size == int(need[-1] - need[0]) + 1  # every grid point: plain offsets
+        for n in names:
+            where, key = site[n]
+            at = k - shifts[where]
+            j0 = (at - need[0]) if dense else np.searchsorted(need, at)
+            v = state[key]
+            out[n] = v[j0] + (v[j0 + 1] - v[j0]) * frac
+            if n in ("svo2", "po2_post"):
+                out[n] = np.where(circuit, out[n], np.nan)
+        return out
+
+    # ------------------------------------------------------------------ everything
+
+    def outputs(self, t: np.ndarray, names: Iterable[str] = OUTPUTS) -> dict[str, np.ndarray]:
+        t = np.asarray(t, dtype=np.float64)
+        names = list(names)
+        out: dict[str, np.ndarray] = {}
+        gas = [n for n in names if n in GAS_OUTPUTS]
+        if gas:
+            out.update(self.gas(t, gas))
+        rest = [n for n in names if n not in GAS_OUTPUTS]
+        if not rest:
+            return out
+        i = self._raw_inputs(("ecmo_flow", "cvp", "membrane_resistance",
+                              "drainage_resistance", "peep", "blood_volume_deficit"), t)
+        c = self.coef
+        if {"p_venous", "p_int", "delta_p"} & set(rest):
+            flow = i["ecmo_flow"]  # NaN before cannulation: no circuit, no pressures
+            cvp = np.where(np.isnan(i["cvp"]), INPUT_DEFAULTS["cvp"], i["cvp"])
+            mr = np.where(np.isnan(i["membrane_resistance"]), 6.0, i["membrane_resistance"])
+            dr = np.where(np.isnan(i["drainage_resistance"]), 1.0, i["drainage_resistance"])
+            p = circuit.pressures(flow, cvp, mr, dr, c.circuit)
+            out.update(p_venous=p.p_venous, p_int=p.p_int, delta_p=p.delta_p)
+        if "ppv" in rest:
+            v = c.ventilation
+            deficit = np.nan_to_num(i["blood_volume_deficit"])
+            ppv = (v.ppv_base + v.ppv_per_peep * np.maximum(i["peep"] - v.ppv_peep_ref, 0.0)
+                   + v.ppv_per_100ml_deficit * np.maximum(deficit, 0.0) / 100.0)
+            # Not ventilated: no positive-pressure swing (NaN PEEP).
+            out["ppv"] = np.minimum(ppv, v.ppv_max)
+        return {n: out[n] for n in names}

@@ -1,0 +1,63 @@
+"""The beat and breath clocks place a window far into the course from closed-form sums
+(keyframes and noise), not by integrating every node before it: those sums must equal
+the node-by-node integral, disturbances included."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from replay_data import noise
+from replay_data import waveforms as wf
+from replay_data.course import Course
+from replay_data.keyframes import interpolate, node_sum
+from replay_data.perturbations import injection
+
+
+@pytest.fixture(scope="module")
+def disturbed(case_scenario) -> Course:
+    c = Course(case_scenario, seed=5)
+    t = case_scenario.resolve("ecmo_start+2d")
+    return c.with_perturbations([injection(case_scenario, "hypotension", t),
+                                 injection(case_scenario, "pump_stop", t + 3 * 3600)])
+
+
+@pytest.mark.parametrize("channel", ["hr", "rr"])
+def test_node_sums_equal_the_nodes(disturbed: Course, channel: str) -> None:
+    step, n = wf.CYCLE_STEP_S, wf.CYCLE_CHUNK_NODES
+    starts = np.arange(0, disturbed.scenario.end, n * step)[::7]
+    got = disturbed.node_sums(channel, starts, n, step)
+    for s, g in zip(starts, got):
+        direct = np.nansum(disturbed.numeric(channel, s + step * np.arange(n), measured=False))
+        assert g == pytest.approx(direct, rel=1e-12, abs=1e-6)
+
+
+def test_keyframe_and_noise_sums_in_closed_form(case_scenario) -> None:
+    kf = case_scenario.numeric_keyframes["hr"]
+    key = noise.stream_key(3, "hr")
+    for start in (0.0, 21600.0 * 11, 21600.0 * 50):
+        t = start + 2.0 * np.arange(10800)
+        assert node_sum(kf, start, 10800, 2.0) == pytest.approx(interpolate(kf, t).sum(),
+                                                                rel=1e-13)
+        assert noise.smooth_noise_sums(key, np.array([start]), 10800, 2.0, 30.0)[0] == (
+            pytest.approx(noise.smooth_noise(key, t, 30.0).sum(), abs=1e-9))
+
+
+def test_clock_is_continuous_across_chunks(disturbed: Course) -> None:
+    wf.clear_cache()
+    chunk_s = wf.CYCLE_CHUNK_NODES * wf.CYCLE_STEP_S
+    for c in (3, 40, 54, 55):
+        edge = c * chunk_s
+        before = wf.beats(disturbed, np.array([edge - 1e-6])).count[0]
+        after = wf.beats(disturbed, np.array([edge])).count[0]
+        assert after - before == pytest.approx(0.0, abs=1e-5), c
+
+
+def test_cold_window_far_in_equals_warm(disturbed: Course) -> None:
+    t0 = disturbed.scenario.end - 30.0
+    wf.clear_cache()
+    _, cold = wf.waveform(disturbed, "ecg_ii", t0, 10.0)
+    for t in np.arange(disturbed.scenario.start, t0, 86400.0):  # walk there first
+        wf.waveform(disturbed, "ecg_ii", t, 1.0)
+    _, warm = wf.waveform(disturbed, "ecg_ii", t0, 10.0)
+    np.testing.assert_array_equal(cold, warm)
