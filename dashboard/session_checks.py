@@ -61,8 +61,9 @@ def _check_effect(pid: str, e: Effect, cat: Catalogue) -> None:
     width = hi - lo
     if e.add is not None and abs(e.add) > width:
         raise ValueError(f"{where}: add {e.add:g} is more than the whole range ({width:g})")
-    if not 0 <= e.oscillate <= width:
-        raise ValueError(f"{where}: oscillate must be between 0 and {width:g}")
+    if abs(e.oscillate) > width:  # negative: the opposite phase
+        raise ValueError(f"{where}: oscillate {e.oscillate:g} is more than the whole range "
+                         f"({width:g})")
     if not (math.isfinite(e.period) and e.period > 0):
         raise ValueError(f"{where}: period must be longer than 0 s, not {e.period:g}")
     if e.onset is not None and e.onset < 0:

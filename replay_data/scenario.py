@@ -688,8 +688,9 @@ def _check_effect(r: _Reader, eff: Effect, channel: object) -> None:
     if eff.add is not None and abs(eff.add) > width:
         raise ScenarioError(r.where("add"), f"{eff.add:g} is more than the channel's whole "
                                             f"physical range ({width:g})")
-    if eff.oscillate < 0 or eff.oscillate > width:
-        raise ScenarioError(r.where("oscillate"), f"must be between 0 and {width:g}")
+    if abs(eff.oscillate) > width:  # negative: the opposite phase
+        raise ScenarioError(r.where("oscillate"), f"{eff.oscillate:g} is more than the "
+                                                  f"channel's whole physical range ({width:g})")
 
 
 def _effects(source: str, raws: list, key: str, cat) -> tuple[Effect, ...]:  # noqa: ANN001

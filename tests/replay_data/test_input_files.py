@@ -133,8 +133,8 @@ EFFECT_INJECTION = ('\n[injections.test_thing]\nlabel = "x"\nbasis = "assumed"\n
 
 
 @pytest.mark.parametrize(("extra", "words"), [
-    (KEYFRAME.format("spo2 = 150"), "150 % is outside the physical range 0 to 100 %"),
-    (KEYFRAME.format("spo2 = -5"), "-5 % is outside the physical range"),
+    (KEYFRAME.format("fio2 = 150"), "150 % is outside the physical range 21 to 100 %"),
+    (KEYFRAME.format("fio2 = -5"), "-5 % is outside the physical range"),
     (KEYFRAME.format("hr = 1e9"), "outside the physical range 0 to 350"),
     ('\n[[keyframes]]\nt = "ecmo_start+1h"\nbasis = "assumed"\nresults = { platelets = -20 }\n',
      "results.platelets: -20"),
