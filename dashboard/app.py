@@ -29,8 +29,10 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from replay_data.cli import OneLineParser
-from replay_data.errors import ReplayDataError
+from dashboard.launch_checks import check_outputs, check_qt_platform
+from replay_data.cli import OneLineParser, parse_seed
+from replay_data.errors import ReplayDataError, one_line
+from replay_data.interrupts import EXIT_INTERRUPTED, Terminated, terminate_raises
 from replay_data.perturbations import injection
 from replay_data.timeexpr import parse_duration
 
@@ -98,7 +100,8 @@ def _common(p: argparse.ArgumentParser, *, speed: bool = True,
     if speed:
         p.add_argument("--speed", type=float, default=None,
                        help="replay speed (1, 2, 5, 10, 60, 600, 3600; default 1)")
-    p.add_argument("--seed", type=int, default=None, help="noise seed (default 0)")
+    p.add_argument("--seed", type=parse_seed, default=None,
+                   help="noise seed, 0 .. 2**32-1 (default 0)")
     p.add_argument("--fullscreen", action="store_true", help="open fullscreen")
     p.add_argument("--size", default=None, help="window size WxH (default 1600x1000)")
     p.add_argument("--headless", action="store_true",
@@ -216,6 +219,8 @@ def launch_options(a: argparse.Namespace, role: str) -> LaunchOptions:
                                   f"not take {', '.join(clash)}")
         if not os.path.isfile(replay):
             raise ReplayDataError(f"--replay {replay}: no such session file")
+    check_outputs({"--alarm-log": a.alarm_log, "--session-log": session_log,
+                   "--screenshot": a.screenshot})
     for spec in inject:
         if "@" not in spec:
             raise ReplayDataError(f"--inject {spec}: use ID@TIME, e.g. pump_stop@ecmo_start+1d")
@@ -331,6 +336,8 @@ def _qt_app(opts: LaunchOptions):  # noqa: ANN202
 
     if os.environ.get("QT_QPA_PLATFORM") == "offscreen":
         _quiet_offscreen_notice()
+    else:
+        check_qt_platform()  # Qt would abort the process (exit 134) without one
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
     app.setApplicationName("icu-dashboard")
     if not opts.headless:
@@ -365,29 +372,11 @@ def _run_event_loop(app, session, opts: LaunchOptions) -> int:  # noqa: ANN001
 
 
 def _save_png(widget, path: str) -> None:  # noqa: ANN001
-    """The frame as a PNG, written whole: into a temporary file beside it, then moved
-    into place (a device or pipe is written to directly)."""
-    import tempfile
+    """The frame as a PNG through the output rules (replay_data.output_file): whole or
+    not at all for a file, written through a device or pipe, and a failure says why."""
+    from dashboard.ui.screenshot import save_png
 
-    image = widget.grab().toImage()
-    if os.path.exists(path) and not os.path.isfile(path):
-        if not image.save(path, "PNG"):
-            raise ReplayDataError(f"--screenshot {path}: could not write the PNG")
-        return
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".screenshot.", suffix=".png", dir=folder)
-    os.close(fd)
-    try:
-        if not image.save(tmp, "PNG"):
-            raise ReplayDataError(f"--screenshot {path}: could not write the PNG "
-                                  "(disk full or no permission?)")
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # as an ordinary new file, not mkstemp's 0600
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    save_png(widget.grab().toImage(), path)
 
 
 def _headless_screenshot(app, session, widget, opts: LaunchOptions) -> int:  # noqa: ANN001
@@ -631,20 +620,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args[:1] and args[0] in ROLES and args[0] != "demo":
         role, args = args[0], args[1:]
     try:
-        return run_role(role, args)
+        with terminate_raises():
+            return run_role(role, args)
     except KeyboardInterrupt:
         # Ctrl-C in a headless run: files were closed on the way out; no traceback.
-        return 130
+        return EXIT_INTERRUPTED
+    except Terminated:
+        return 0  # SIGTERM in a headless run: a requested stop, files closed
     except ReplayDataError as exc:
-        print(f"icu-dashboard: error: {exc}", file=sys.stderr)
+        print(f"icu-dashboard: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except ValueError as exc:
         # Session files and alarm profiles report their own file and line.
-        print(f"icu-dashboard: error: {exc}", file=sys.stderr)
+        print(f"icu-dashboard: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as exc:
         where = f" {exc.filename}:" if getattr(exc, "filename", None) else ""
-        print(f"icu-dashboard: error:{where} {exc.strerror or exc}", file=sys.stderr)
+        print(one_line(f"icu-dashboard: error:{where} {exc.strerror or exc}"), file=sys.stderr)
         return EXIT_BAD_INPUT
 
 
