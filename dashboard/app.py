@@ -25,11 +25,14 @@ import os
 import re
 import signal
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from replay_data.cli import OneLineParser
-from replay_data.errors import ReplayDataError
+from dashboard.launch_checks import check_outputs, check_qt_platform
+from replay_data.cli import OneLineParser, parse_seed
+from replay_data.errors import ReplayDataError, one_line
+from replay_data.interrupts import EXIT_INTERRUPTED, Terminated, terminate_raises
 from replay_data.perturbations import injection
 from replay_data.timeexpr import parse_duration
 
@@ -97,7 +100,8 @@ def _common(p: argparse.ArgumentParser, *, speed: bool = True,
     if speed:
         p.add_argument("--speed", type=float, default=None,
                        help="replay speed (1, 2, 5, 10, 60, 600, 3600; default 1)")
-    p.add_argument("--seed", type=int, default=None, help="noise seed (default 0)")
+    p.add_argument("--seed", type=parse_seed, default=None,
+                   help="noise seed, 0 .. 2**32-1 (default 0)")
     p.add_argument("--fullscreen", action="store_true", help="open fullscreen")
     p.add_argument("--size", default=None, help="window size WxH (default 1600x1000)")
     p.add_argument("--headless", action="store_true",
@@ -144,7 +148,14 @@ def build_instructor_parser() -> argparse.ArgumentParser:
                 "--screenshot S.png it paints the console's last frame.")
     _common(p)
     _recording(p, "default: the user data folder")
+    _network_options(p, "instructor")
     return p
+
+
+def _network_options(p: argparse.ArgumentParser, role: str) -> None:
+    from dashboard.net.roles import add_network_options
+
+    add_network_options(p, role)
 
 
 def build_monitor_parser() -> argparse.ArgumentParser:
@@ -158,6 +169,7 @@ def build_monitor_parser() -> argparse.ArgumentParser:
                    help="also open a console the bedside team operates (ecmo: the pump "
                         "console, vent: the ventilator; repeat for both); with --headless "
                         "--screenshot the PNG shows the first one")
+    _network_options(p, "monitor")
     return p
 
 
@@ -207,6 +219,8 @@ def launch_options(a: argparse.Namespace, role: str) -> LaunchOptions:
                                   f"not take {', '.join(clash)}")
         if not os.path.isfile(replay):
             raise ReplayDataError(f"--replay {replay}: no such session file")
+    check_outputs({"--alarm-log": a.alarm_log, "--session-log": session_log,
+                   "--screenshot": a.screenshot})
     for spec in inject:
         if "@" not in spec:
             raise ReplayDataError(f"--inject {spec}: use ID@TIME, e.g. pump_stop@ecmo_start+1d")
@@ -322,6 +336,8 @@ def _qt_app(opts: LaunchOptions):  # noqa: ANN202
 
     if os.environ.get("QT_QPA_PLATFORM") == "offscreen":
         _quiet_offscreen_notice()
+    else:
+        check_qt_platform()  # Qt would abort the process (exit 134) without one
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
     app.setApplicationName("icu-dashboard")
     if not opts.headless:
@@ -356,29 +372,11 @@ def _run_event_loop(app, session, opts: LaunchOptions) -> int:  # noqa: ANN001
 
 
 def _save_png(widget, path: str) -> None:  # noqa: ANN001
-    """The frame as a PNG, written whole: into a temporary file beside it, then moved
-    into place (a device or pipe is written to directly)."""
-    import tempfile
+    """The frame as a PNG through the output rules (replay_data.output_file): whole or
+    not at all for a file, written through a device or pipe, and a failure says why."""
+    from dashboard.ui.screenshot import save_png
 
-    image = widget.grab().toImage()
-    if os.path.exists(path) and not os.path.isfile(path):
-        if not image.save(path, "PNG"):
-            raise ReplayDataError(f"--screenshot {path}: could not write the PNG")
-        return
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".screenshot.", suffix=".png", dir=folder)
-    os.close(fd)
-    try:
-        if not image.save(tmp, "PNG"):
-            raise ReplayDataError(f"--screenshot {path}: could not write the PNG "
-                                  "(disk full or no permission?)")
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # as an ordinary new file, not mkstemp's 0600
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    save_png(widget.grab().toImage(), path)
 
 
 def _headless_screenshot(app, session, widget, opts: LaunchOptions) -> int:  # noqa: ANN001
@@ -429,6 +427,12 @@ def run_instructor(opts: LaunchOptions) -> int:
 
     prep = prepare(opts)
     session_path = opts.session_log or str(default_session_path())
+    networked = _run_networked(opts, prep, session_path)
+    if networked is not None:
+        return networked
+    from dashboard.net.roles import network_settings
+
+    net = network_settings(opts, "instructor")
     if opts.headless and not opts.screenshot:
         return run_core_headless(opts, prep, session_log=session_path, display="console")
     app = _qt_app(opts)
@@ -441,9 +445,21 @@ def run_instructor(opts: LaunchOptions) -> int:
                                     virtual_clock=opts.headless, playing=opts.headless,
                                     alarm_log=_alarm_log_path(opts), session_log=session_path,
                                     instructor=True, scenario_name=opts.scenario,
-                                    mute=opts.mute or opts.headless)
+                                    mute=opts.mute or opts.headless,
+                                    network_wall=time.time if net else None)
     for name, when in prep.planned:
         session.schedule_injection(name, when)
+    if net:
+        from dashboard.net.roles import attach_instructor
+
+        bridge = attach_instructor(session, net)
+        try:
+            session.extra_windows.append(place_instructor(app, session.window,
+                                                          session.console,
+                                                          fullscreen=opts.fullscreen))
+            return _run_event_loop(app, session, opts)
+        finally:
+            bridge.stop()
     if opts.headless:
         return _headless_screenshot(app, session, session.console, opts)
     session.extra_windows.append(place_instructor(app, session.window, session.console,
@@ -451,8 +467,62 @@ def run_instructor(opts: LaunchOptions) -> int:
     return _run_event_loop(app, session, opts)
 
 
+def _run_networked(opts: LaunchOptions, prep: Prepared, session_log: str | None) -> int | None:
+    """--broker given: the instructor or monitor over MQTT (dashboard.net.roles)."""
+    from dashboard.net import roles
+
+    net = roles.network_settings(opts, opts.role)
+    if net is None:
+        return None
+    if opts.role == "instructor" and opts.headless:
+        return roles.run_instructor_headless(opts, prep, net, session_log,
+                                             _alarm_log_path(opts))
+    if opts.role == "monitor" and opts.headless and not opts.screenshot:
+        return roles.run_monitor_headless(opts, prep, net, _alarm_log_path(opts))
+    if opts.role == "monitor":
+        app = _qt_app(opts)
+        from dashboard.session import MonitorSession
+
+        session = MonitorSession.create(prep.course, start=prep.start, role="monitor",
+                                        alarm_log=_alarm_log_path(opts),
+                                        mute=opts.mute or opts.headless,
+                                        scenario_name=opts.scenario, display=net["display"],
+                                        network_wall=time.time)
+        bridge = roles.attach_monitor_window(session, net)
+        if opts.headless:
+            try:
+                session.window.resize(*opts.size)
+                session.window.show()
+                _quit_after(app, opts.duration)
+                app.exec()
+                session.settle_for_screenshot()
+                app.processEvents()
+                _save_png(session.window, opts.screenshot)
+            finally:
+                bridge.stop()
+                session.close()
+                session.window.close()
+            return 0
+        session.window.resize(*opts.size)
+        session.window.showFullScreen() if opts.fullscreen else session.window.show()
+        try:
+            return _run_event_loop(app, session, opts)
+        finally:
+            bridge.stop()
+    return None
+
+
+def _quit_after(app, seconds: float) -> None:  # noqa: ANN001
+    from PySide6 import QtCore
+
+    QtCore.QTimer.singleShot(int(seconds * 1000), app.quit)
+
+
 def run_monitor(opts: LaunchOptions) -> int:
     prep = prepare(opts)
+    networked = _run_networked(opts, prep, None)
+    if networked is not None:
+        return networked
     if opts.headless and not opts.screenshot:
         return run_core_headless(opts, prep, session_log=None, display="monitor")
     app = _qt_app(opts)
@@ -524,8 +594,24 @@ def _quiet_offscreen_notice() -> None:
     QtCore.qInstallMessageHandler(handler)
 
 
+def _network_command(args: list[str]) -> int | None:
+    """`broker` and `room-access` (dashboard.net); None when args are not one of them."""
+    if args[:1] == ["broker"]:
+        from dashboard.net.cli import broker_main
+
+        return broker_main(args[1:])
+    if args[:1] == ["room-access"]:
+        from dashboard.net.cli import room_access_main
+
+        return room_access_main(args[1:])
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    network = _network_command(args)
+    if network is not None:
+        return network
     if args[:1] == ["debrief"]:
         from dashboard.debrief import debrief_main
 
@@ -534,20 +620,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args[:1] and args[0] in ROLES and args[0] != "demo":
         role, args = args[0], args[1:]
     try:
-        return run_role(role, args)
+        with terminate_raises():
+            return run_role(role, args)
     except KeyboardInterrupt:
         # Ctrl-C in a headless run: files were closed on the way out; no traceback.
-        return 130
+        return EXIT_INTERRUPTED
+    except Terminated:
+        return 0  # SIGTERM in a headless run: a requested stop, files closed
     except ReplayDataError as exc:
-        print(f"icu-dashboard: error: {exc}", file=sys.stderr)
+        print(f"icu-dashboard: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except ValueError as exc:
         # Session files and alarm profiles report their own file and line.
-        print(f"icu-dashboard: error: {exc}", file=sys.stderr)
+        print(f"icu-dashboard: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as exc:
         where = f" {exc.filename}:" if getattr(exc, "filename", None) else ""
-        print(f"icu-dashboard: error:{where} {exc.strerror or exc}", file=sys.stderr)
+        print(one_line(f"icu-dashboard: error:{where} {exc.strerror or exc}"), file=sys.stderr)
         return EXIT_BAD_INPUT
 
 

@@ -8,6 +8,7 @@ the controller does; the windows draw and turn input into actions.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,7 +47,8 @@ class MonitorSession:
                mute: bool = False, playing: bool = True, audio: AlarmAudio | None = None,
                session_log: str | Path | None = None, instructor: bool = False,
                scenario_name: str | None = None, role: Role | str = Role.DEMO,
-               display: str | None = None) -> MonitorSession:
+               display: str | None = None,
+               network_wall: Callable[[], float] | None = None) -> MonitorSession:
         """alarm_log / session_log: JSON Lines paths (None: not written; the app passes
         the default paths). role: the window's (demo or monitor); instructor=True adds
         the console (and makes the window the trainees' bedside monitor)."""
@@ -54,8 +56,10 @@ class MonitorSession:
         if instructor and role is Role.DEMO:
             role = Role.MONITOR
         wall = ManualWall() if virtual_clock else None
+        # network mode: time.time, so clock anchors compare across machines
         controller = SessionController(course, start=start, speed=speed, playing=playing,
-                                       wall=wall, alarm_log=alarm_log, session_log=session_log,
+                                       wall=wall or network_wall, alarm_log=alarm_log,
+                                       session_log=session_log,
                                        scenario_name=scenario_name,
                                        display=display or role.value)
         if audio is None:

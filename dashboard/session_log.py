@@ -49,8 +49,10 @@ from dashboard.alarms.kinds import AlarmKind, Category, Priority
 from dashboard.core import actions as acts
 from dashboard.core.actions import RECORD_TYPE, ActionError, Actor
 from dashboard.core.jsonl import LineWriter, user_data_file
+from dashboard.session_checks import check_injection_names, check_perturbation, check_seed
 from replay_data.course import Course, Sample
-from replay_data.errors import one_line
+from replay_data.errors import ReplayDataError, one_line
+from replay_data.input_file import InputFileError, parse_json, read_bytes
 from replay_data.perturbations import Perturbation
 from replay_data.scenario import Effect, load_scenario
 
@@ -407,11 +409,18 @@ class RecordedSession:
 
 def course_for(session: RecordedSession) -> Course:
     """The session's course: its scenario and seed with its final perturbations."""
-    scenario = load_scenario(session.scenario)
+    try:
+        scenario = load_scenario(session.scenario)
+    except ReplayDataError as exc:  # the error names the session file, then the scenario's
+        raise SessionLogError(one_line(f"{session.path}: line 1: scenario: {exc}")) from None
     if scenario.id != session.scenario_id:
         raise SessionLogError(one_line(
             f"{session.path}: recorded on scenario {session.scenario_id!r} but "
             f"{session.scenario!r} now loads {scenario.id!r}"))
+    bad = check_injection_names(
+        ((r.line, r.perturbation) for r in session.perturbation_records()), scenario)
+    if bad is not None:
+        raise SessionLogError(one_line(f"{session.path}: line {bad[0]}: {bad[1]}"))
     return Course(scenario, session.seed).with_perturbations(session.final_perturbations())
 
 
@@ -482,13 +491,18 @@ def _perturbation(d: object) -> Perturbation:
     kind = _text(d, "kind")
     if kind not in ("injection", "override", "control"):
         raise _Bad(f"perturbation kind must be injection, override or control, not {kind!r}")
-    return Perturbation(
+    p = Perturbation(
         id=_text(d, "id"), kind=kind, name=_text(d, "name"), start=_number(d, "start"),
         duration=_number(d, "duration", optional=True), severity=_number(d, "severity"),
         onset=_number(d, "onset"), offset=_number(d, "offset"), flags=tuple(flags),
         effects=tuple(_effect(e) for e in effects),
         variant=(_text(d, "variant", optional=True) or "") if "variant" in d else "",
     )  # type: ignore[arg-type]
+    try:
+        check_perturbation(p)
+    except ValueError as exc:
+        raise _Bad(str(exc)) from None
+    return p
 
 
 def perturbation_from_data(d: object) -> Perturbation:
@@ -543,11 +557,9 @@ def _check_snapshot(d: Mapping[str, Any]) -> None:
 
 def _parse_line(text: str) -> tuple[str, float, str, dict[str, Any]]:
     try:
-        record = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise _Bad(f"not JSON ({exc.msg})") from None
-    except RecursionError:
-        raise _Bad("not JSON (nested too deeply)") from None
+        record = parse_json(text)  # no NaN/Infinity, huge integers or deep nesting
+    except ValueError as exc:
+        raise _Bad(str(exc)) from None
     if not isinstance(record, dict):
         raise _Bad("not a JSON object")
     kind = _text(record, "type")
@@ -565,10 +577,13 @@ def _parse_line(text: str) -> tuple[str, float, str, dict[str, Any]]:
 
 def read_session(path: str | os.PathLike[str]) -> RecordedSession:
     """Read and check a session file. Content problems raise SessionLogError
-    ('FILE: line N: ...'); a file that cannot be opened raises OSError."""
+    ('FILE: line N: ...'), and so does a file that cannot be read (missing, not a
+    regular file, too large: replay_data.input_file)."""
     path = Path(path)
-    with open(path, "rb") as f:
-        raw = f.read()
+    try:
+        raw = read_bytes(path, "session")  # regular file, size limit; never hangs
+    except InputFileError as exc:
+        raise SessionLogError(str(exc)) from None
     lines = raw.split(b"\n")
     # A line without its newline at the very end is a write cut off by a crash.
     cut = lines.pop() if lines else b""
@@ -611,6 +626,10 @@ def _header(path: Path, t: float, wall: str, d: Mapping[str, Any]) -> RecordedSe
     seed = d.get("seed")
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise _Bad(f"'seed' must be an integer, not {seed!r}")
+    try:
+        check_seed(seed)
+    except ValueError as exc:
+        raise _Bad(str(exc)) from None
     speed = _number(d, "speed")
     if speed <= 0:  # type: ignore[operator]
         raise _Bad(f"'speed' must be positive, not {speed!r}")

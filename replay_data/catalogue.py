@@ -39,6 +39,8 @@ class NumericChannel:
     limits: tuple[float, float] = (-math.inf, math.inf)
     derived: str | None = None
     trend: tuple[float, float] | None = None  # y range of the trend view
+    # The widest range the quantity can take (input files are checked against it).
+    physical: tuple[float, float] = (-math.inf, math.inf)
     model: bool = False  # computed by replay_data.physiology from the input channels
 
     @property
@@ -64,6 +66,7 @@ class ResultTest:
     panel: str
     scatter_sd: float
     limits: tuple[float, float] = (-math.inf, math.inf)  # what the analyser can report
+    physical: tuple[float, float] = (-math.inf, math.inf)  # widest possible value
     channel: str | None = None  # numeric channel a draw reads (model output or input)
     target: tuple[str, ...] = ()  # (low, high) channels of a target band flagged against
 
@@ -88,6 +91,7 @@ class Catalogue:
     numerics: dict[str, NumericChannel]
     results: dict[str, ResultTest]
     waveforms: dict[str, WaveformSignal]
+    flags: dict[str, str] = field(default_factory=dict)  # flag id -> label
 
     def numeric(self, channel_id: str) -> NumericChannel:
         try:
@@ -123,6 +127,17 @@ def _pair(where: str, raw: object) -> tuple[float, float]:
     return float(raw[0]), float(raw[1])
 
 
+def _physical(where: str, raw: dict) -> tuple[float, float]:
+    """`physical`, else `limits`, else unbounded."""
+    for key in ("physical", "limits"):
+        if key in raw:
+            lo, hi = _pair(f"{where}.{key}", raw[key])
+            if not lo < hi:
+                raise ScenarioError(f"{where}.{key}", "the first number must be the lower")
+            return lo, hi
+    return -math.inf, math.inf
+
+
 def _parse(doc: dict, source: str) -> Catalogue:
     numerics: dict[str, NumericChannel] = {}
     for cid, raw in doc.get("numeric", {}).items():
@@ -151,6 +166,7 @@ def _parse(doc: dict, source: str) -> Catalogue:
                     -math.inf, math.inf),
                 derived=raw.get("derived"),
                 trend=_pair(f"{where}.trend", raw["trend"]) if "trend" in raw else None,
+                physical=_physical(where, raw),
                 model=raw.get("source") == "model",
             )
         except KeyError as exc:
@@ -170,6 +186,7 @@ def _parse(doc: dict, source: str) -> Catalogue:
                 scatter_sd=float(raw.get("noise", {}).get("sd", 0.0)),
                 limits=_pair(f"{where}.limits", raw["limits"]) if "limits" in raw else (
                     -math.inf, math.inf),
+                physical=_physical(where, raw),
                 channel=raw.get("channel"),
                 target=tuple(raw.get("target", ())),
             )
@@ -193,7 +210,8 @@ def _parse(doc: dict, source: str) -> Catalogue:
             )
         except KeyError as exc:
             raise ScenarioError(where, f"missing key {exc.args[0]!r}") from None
-    return Catalogue(numerics, results, waveforms)
+    flags = {fid: str(raw.get("label", fid)) for fid, raw in doc.get("flag", {}).items()}
+    return Catalogue(numerics, results, waveforms, flags)
 
 
 @cache

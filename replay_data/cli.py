@@ -10,18 +10,33 @@ import argparse
 import csv
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 import numpy as np
 
 from .course import Course
 from .errors import ReplayDataError, one_line
+from .interrupts import EXIT_INTERRUPTED, Terminated, terminate_raises
+from .output_file import open_output
 from .scenario import load_scenario
 from .timeexpr import format_case_time, parse_duration
 
 EXIT_BAD_INPUT = 2
+# The noise is keyed by a 32-bit seed: larger or negative seeds would silently alias
+# (4294967296 would equal 0), so they are refused rather than reduced.
+SEED_MAX = 2**32 - 1
+WAVEFORM_PIECE_S = 60.0  # waveform exports are computed and written a minute at a time
+
+
+def parse_seed(text: str) -> int:
+    """argparse type for --seed: an integer 0 .. 2**32 - 1, never reduced modulo."""
+    try:
+        seed = int(text.strip(), 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= seed <= SEED_MAX:
+        raise argparse.ArgumentTypeError(f"{text}: must be between 0 and {SEED_MAX}")
+    return seed
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -37,29 +52,11 @@ def _course(args: argparse.Namespace) -> Course:
     return Course(load_scenario(args.scenario), seed=args.seed)
 
 
-def _write_atomically(path: str, write: Callable[[csv.writer], None]) -> None:
-    """Write a CSV next to its destination and move it into place only when complete."""
-    dest = Path(path)
-    parent = dest.parent if str(dest.parent) else Path(".")
-    if not parent.is_dir():
-        raise ReplayDataError(f"--out {path}: folder {parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=parent)
-    try:
-        with os.fdopen(fd, "w", newline="") as fh:
-            write(csv.writer(fh, lineterminator="\n"))
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _write_output(path: str, write: Callable[[csv.writer], None]) -> None:
-    """`--out -` writes to standard output; a file is written atomically."""
-    if path == "-":
-        write(csv.writer(sys.stdout, lineterminator="\n"))
-        sys.stdout.flush()
-        return
-    _write_atomically(path, write)
+    """The CSV through the output rules: whole or not at all for a file, written through
+    a device, a pipe, `-` or /dev/stdout (see replay_data.output_file)."""
+    with open_output(path, "--out") as fh:
+        write(csv.writer(fh, lineterminator="\n"))
 
 
 def _overrides(course: Course, specs: Sequence[str] | None, t0: float, t1: float) -> Course:
@@ -199,6 +196,7 @@ def cmd_results(args: argparse.Namespace) -> int:
 
 
 def cmd_waveform(args: argparse.Namespace) -> int:
+    from .waveforms import signals as waveform_signals
     from .waveforms import waveform
 
     course = _course(args)
@@ -215,22 +213,62 @@ def cmd_waveform(args: argparse.Namespace) -> int:
                               f"end of the scenario ({sc.end:.0f} s)")
     if duration > 6 * 3600:
         raise ReplayDataError(f"--duration {args.duration}: at most 6 h of samples per export")
-    t, y = waveform(course, args.signal, t0, duration)
+    if args.signal not in waveform_signals(course):
+        waveform(course, args.signal, t0, 0.0)  # raises the one-line "unknown waveform"
+    rate = course.catalogue.waveforms[args.signal].rate
 
     def write(w: csv.writer) -> None:
+        # A minute at a time: six hours of ECG never sit in memory at once. Samples
+        # depend only on their index n (t = n / rate), so pieces cut on the index are
+        # the same samples as one long window.
         w.writerow(["t", args.signal])
-        for ti, yi in zip(t.tolist(), y.tolist()):
-            w.writerow([_fmt_t(ti), "" if yi != yi else f"{yi:.4f}"])
+        n_end = None
+        t_piece = t0
+        while True:
+            t, y = waveform(course, args.signal, t_piece,
+                            min(WAVEFORM_PIECE_S, t0 + duration - t_piece))
+            if n_end is None:
+                n_end = _sample_index(t0 + duration, rate)
+            n = np.rint(t * rate).astype(np.int64)
+            keep = n < n_end
+            for ti, yi in zip(t[keep].tolist(), y[keep].tolist()):
+                w.writerow([_fmt_t(ti), "" if yi != yi else f"{yi:.4f}"])
+            if not len(n) or n[-1] + 1 >= n_end:
+                break
+            t_piece = (n[-1] + 1) / rate
 
     _write_output(args.out, write)
     return 0
 
 
+def _sample_index(t: float, rate: float) -> int:
+    """First sample index n with n / rate >= t (the waveform grid's own rule)."""
+    n = int(np.ceil(t * rate))
+    while n / rate < t:
+        n += 1
+    while (n - 1) / rate >= t:
+        n -= 1
+    return n
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     sc = load_scenario(args.file)
-    print(f"{args.file}: OK ({len(sc.events)} events, {len(sc.numeric_keyframes)} keyframed "
-          f"channels, {len(sc.draws)} result draws, {len(sc.injections)} injections)")
+    check_alarm_profile(sc)
+    print(f"{one_line(args.file)}: OK ({len(sc.events)} events, "
+          f"{len(sc.numeric_keyframes)} keyframed channels, {len(sc.draws)} result draws, "
+          f"{len(sc.injections)} injections)")
     return 0
+
+
+def check_alarm_profile(sc: object) -> None:
+    """The dashboard refuses a scenario whose alarm profile is missing or broken, so
+    validate does too (the profile loader is Qt-free)."""
+    from dashboard.alarms.profile import ProfileError, load_profile
+
+    try:
+        load_profile(sc.alarm_profile)  # type: ignore[attr-defined]
+    except (ProfileError, ReplayDataError) as exc:
+        raise ReplayDataError(f"{sc.path}: scenario.alarm_profile: {exc}") from None  # type: ignore[attr-defined]
 
 
 # ------------------------------------------------------------------ parser
@@ -246,7 +284,7 @@ def build_parser() -> argparse.ArgumentParser:
     def common(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--scenario", default="sle_dah_ecmo",
                         help="built-in scenario name or path to a .toml file (default: the case)")
-        sp.add_argument("--seed", type=int, default=0,
+        sp.add_argument("--seed", type=parse_seed, default=0,
                         help="noise seed: same seed, same output; other seeds, other noise")
 
     sp = sub.add_parser("info", help="events, channels, waveforms of a scenario", epilog=times)
@@ -293,8 +331,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
-        return int(args.func(args))
+        with terminate_raises():
+            args = parser.parse_args(argv)
+            return int(args.func(args))
     except ReplayDataError as exc:
         print(f"replay-data: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -308,7 +347,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(one_line(f"replay-data: error:{where} {exc.strerror or exc}"), file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        return 130
+        # Ctrl-C: the half-written output is gone already (open_output), no traceback.
+        return EXIT_INTERRUPTED
+    except Terminated:
+        # SIGTERM: a requested stop, not a failure; nothing half-written is left.
+        return 0
 
 
 if __name__ == "__main__":

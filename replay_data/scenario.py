@@ -7,7 +7,6 @@ Every problem is reported as a ScenarioError naming the file and the key, e.g.
 from __future__ import annotations
 
 import math
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -15,6 +14,7 @@ from pathlib import Path
 
 from .catalogue import Catalogue, load_catalogue
 from .errors import ReplayDataError, ScenarioError, TimeExpressionError
+from .input_file import decode_utf8, is_path_like, parse_toml, read_bytes
 from .timeexpr import parse_duration, split_reference
 
 BASES = ("case", "assumed", "derived")
@@ -224,24 +224,18 @@ def builtin_scenarios() -> list[str]:
 
 
 def load_scenario(name_or_path: str | Path = "sle_dah_ecmo") -> Scenario:
-    """A built-in scenario by name, or a TOML file by path."""
+    """A built-in scenario by name, or a TOML file by path (read through the hardened
+    reader: regular file, size limit, UTF-8, nesting and number limits)."""
     text_name = str(name_or_path)
     path = Path(text_name)
     try:
-        is_path = path.suffix == ".toml" or path.exists() or "/" in text_name
-        is_file = is_path and path.is_file()
+        is_path = is_path_like(text_name) or path.exists()
     except (OSError, ValueError) as exc:  # name too long, NUL byte
         raise ScenarioError(text_name, f"cannot read: {getattr(exc, 'strerror', None) or exc}"
                             ) from None
     if is_path:
-        if not is_file:
-            raise ScenarioError(text_name, "no such scenario file")
-        source = path.name
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise ScenarioError(text_name, f"cannot read: {exc.strerror}") from None
-        shown_path = str(path)
+        raw = read_bytes(path, "scenario")
+        source, shown_path = path.name, str(path)
     else:
         if text_name not in builtin_scenarios():
             raise ScenarioError(
@@ -252,14 +246,7 @@ def load_scenario(name_or_path: str | Path = "sle_dah_ecmo") -> Scenario:
         raw = ref.read_bytes()
         source = text_name + ".toml"
         shown_path = source
-    try:
-        doc = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ScenarioError(source, "not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(source, f"not valid TOML: {exc}") from None
-    except RecursionError:
-        raise ScenarioError(source, "not valid TOML: arrays or tables nested too deeply") from None
+    doc = parse_toml(decode_utf8(raw, source, "scenario"), source, "scenario")
     return parse_scenario(doc, source, shown_path)
 
 
@@ -461,6 +448,9 @@ def parse_scenario(doc: dict, source: str, path: str | None = None) -> Scenario:
         r = top.child("keyframes", i)
         r.check_keys({"t", "basis", "quote", "note", "values", "results", "modes"})
         t = when(r, "t")
+        if not (start <= t <= end):
+            raise ScenarioError(r.where("t"), f"keyframe at {t:.0f} s is outside the scenario "
+                                              f"(0 to {end:.0f} s)")
         prov = r.provenance()
         for table, known, dest in (("values", cat.numerics, numeric_points),
                                    ("results", cat.results, result_points)):
@@ -478,6 +468,7 @@ def parse_scenario(doc: dict, source: str, path: str | None = None) -> Scenario:
                                         f"{cat.results[ch].channel!r}, not keyframed")
                 if isinstance(v, bool) or not isinstance(v, int | float) or math.isinf(v):
                     raise ScenarioError(vals.where(ch), "must be a number (or nan)")
+                _in_range(vals.where(ch), float(v), known[ch])
                 dest.setdefault(ch, []).append((t, float(v), i))
                 provenance.append((t, ch, prov))
         modes = r.child("modes")
@@ -498,7 +489,11 @@ def parse_scenario(doc: dict, source: str, path: str | None = None) -> Scenario:
         fs, fe = when(r, "start"), when(r, "end")
         if fe <= fs:
             raise ScenarioError(r.where("end"), "end must be after start")
-        flag_periods.append(FlagPeriod(r.text("flag"), fs, fe))
+        for name, ft in (("start", fs), ("end", fe)):
+            _in_course(r.where(name), ft, start, end)
+        flag = r.text("flag")
+        _known_flag(r.where("flag"), flag, cat.flags)
+        flag_periods.append(FlagPeriod(flag, fs, fe))
 
     draws: list[ResultDraw] = []
     for i, _ in enumerate(top.array("draws", [])):
@@ -521,6 +516,7 @@ def parse_scenario(doc: dict, source: str, path: str | None = None) -> Scenario:
                 raise ScenarioError(r.where(f"values.{k}"), "value for a test not in tests")
             if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
                 raise ScenarioError(r.where(f"values.{k}"), "must be a finite number")
+            _in_range(r.where(f"values.{k}"), float(v), cat.results[k])
         if "at" in r.table:
             draw_times = [when(r, "at")]
             if not (start <= draw_times[0] <= end):
@@ -583,6 +579,10 @@ def parse_scenario(doc: dict, source: str, path: str | None = None) -> Scenario:
         flags = r.array("flags", [])
         if not all(isinstance(f, str) for f in flags):
             raise ScenarioError(r.where("flags"), "must be a list of strings")
+        for f in flags:
+            _known_flag(r.where("flags"), f, cat.flags)
+        if r.duration("default_duration") <= 0:
+            raise ScenarioError(r.where("default_duration"), "must be longer than 0 s")
         injections[iid] = InjectionSpec(
             id=iid, label=r.text("label"), category=r.text("category", "patient"),
             description=r.text("description", ""), default_severity=sev,
@@ -604,7 +604,11 @@ def parse_scenario(doc: dict, source: str, path: str | None = None) -> Scenario:
         if not 0 < sev <= 1:
             raise ScenarioError(r.where("severity"), "must be in (0, 1]")
         duration = r.duration("duration", injections[iid].default_duration)
-        scheduled.append(ScheduledInjection(iid, when(r, "at"), sev, duration, r.provenance()))
+        if duration <= 0:
+            raise ScenarioError(r.where("duration"), "must be longer than 0 s")
+        at = when(r, "at")
+        _in_course(r.where("at"), at, start, end)
+        scheduled.append(ScheduledInjection(iid, at, sev, duration, r.provenance()))
 
     teaching = []
     for i, _ in enumerate(top.array("teaching", [])):
@@ -613,7 +617,12 @@ def parse_scenario(doc: dict, source: str, path: str | None = None) -> Scenario:
         basis = r.text("basis")
         if basis not in BASES:
             raise ScenarioError(r.where("basis"), f"must be one of {', '.join(BASES)}")
-        teaching.append(TeachingNote(when(r, "from"), when(r, "to"), r.text("text"), basis))
+        t_from, t_to = when(r, "from"), when(r, "to")
+        for name, tt in (("from", t_from), ("to", t_to)):
+            _in_course(r.where(name), tt, start, end)
+        if t_to < t_from:
+            raise ScenarioError(r.where("to"), "is before from")
+        teaching.append(TeachingNote(t_from, t_to, r.text("text"), basis))
 
     patient = top.child("patient")
     sid = meta.text("id")
@@ -647,6 +656,43 @@ def parse_scenario(doc: dict, source: str, path: str | None = None) -> Scenario:
     return scenario
 
 
+def _in_course(where: str, t: float, start: float, end: float) -> None:
+    if not (start <= t <= end):
+        raise ScenarioError(where, f"{t:.0f} s is outside the scenario ({start:.0f} to "
+                                   f"{end:.0f} s)")
+
+
+def _in_range(where: str, value: float, channel: object) -> None:
+    """A value must lie in the channel's physical range (from the catalogue); NaN means
+    not measured and is always allowed."""
+    lo, hi = channel.physical  # type: ignore[attr-defined]
+    if not math.isnan(value) and not (lo <= value <= hi):
+        unit = channel.unit  # type: ignore[attr-defined]
+        raise ScenarioError(where, f"{value:g} {unit} is outside the physical range "
+                                   f"{lo:g} to {hi:g} {unit}".replace("  ", " "))
+
+
+def _known_flag(where: str, flag: str, known: Mapping[str, str]) -> None:
+    if flag not in known:
+        raise ScenarioError(where, f"unknown flag {flag!r} (known: {', '.join(sorted(known))})")
+
+
+def _check_effect(r: _Reader, eff: Effect, channel: object) -> None:
+    """What an injection may do to a channel: set a value in its physical range, or add or
+    oscillate by at most the range's width (so a full-severity effect stays a change a
+    patient or device could show; the course clamps to the monitor's limits)."""
+    lo, hi = channel.physical  # type: ignore[attr-defined]
+    if eff.set is not None:
+        _in_range(r.where("set"), eff.set, channel)
+    width = hi - lo
+    if eff.add is not None and abs(eff.add) > width:
+        raise ScenarioError(r.where("add"), f"{eff.add:g} is more than the channel's whole "
+                                            f"physical range ({width:g})")
+    if abs(eff.oscillate) > width:  # negative: the opposite phase
+        raise ScenarioError(r.where("oscillate"), f"{eff.oscillate:g} is more than the "
+                                                  f"channel's whole physical range ({width:g})")
+
+
 def _effects(source: str, raws: list, key: str, cat) -> tuple[Effect, ...]:  # noqa: ANN001
     effects = []
     for j, raw in enumerate(raws):
@@ -672,8 +718,9 @@ def _effects(source: str, raws: list, key: str, cat) -> tuple[Effect, ...]:  # n
             raise ScenarioError(er.where(), "give either set or add, not both")
         if eff.set is None and eff.add is None and not eff.off and not eff.oscillate:
             raise ScenarioError(er.where(), "an effect needs set, add, oscillate or off")
-        if eff.oscillate and eff.period <= 0:
+        if eff.period <= 0:
             raise ScenarioError(er.where("period"), "must be longer than 0 s")
+        _check_effect(er, eff, cat.numerics[ch])
         effects.append(eff)
     return tuple(effects)
 

@@ -10,6 +10,9 @@ cd "$(dirname "$0")/.."
 QT_DEBS="libegl1 libgl1 libfontconfig1 libxkbcommon0 libxkbcommon-x11-0 libdbus-1-3 \
 libglib2.0-0 libpulse0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 \
 libxcb-render-util0 libxcb-shape0 libxcb-randr0 libxcb-xkb1 libxcb-xinerama0 fonts-dejavu-core"
+# Mosquitto 2.x, the MQTT broker a lab may run for networked sessions (the embedded broker
+# `icu-dashboard broker` needs nothing from the system); the network tests use it too.
+QT_DEBS="$QT_DEBS mosquitto"
 
 missing=""
 if command -v dpkg-query >/dev/null 2>&1; then
@@ -19,11 +22,11 @@ if command -v dpkg-query >/dev/null 2>&1; then
 fi
 if [ -n "$missing" ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-    echo "setup: installing system libraries:$missing"
+    echo "setup: installing system packages:$missing"
     DEBIAN_FRONTEND=noninteractive apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
   else
-    echo "setup: Qt needs these system libraries; as root run:"
+    echo "setup: missing system packages (Qt libraries, mosquitto); as root run:"
     echo "  apt-get install -y$missing"
   fi
 fi

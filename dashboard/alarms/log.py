@@ -61,6 +61,17 @@ def format_line(change: AlarmChange, wall_time: float) -> str:
     return json.dumps(record, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
+def is_alarm_log_line(line: bytes) -> bool:
+    """Whether a file's first line is an alarm-log record (JSON with this log's keys,
+    and not a session file's typed record)."""
+    try:
+        record = json.loads(line)
+    except (ValueError, RecursionError):
+        return False
+    return (isinstance(record, dict) and "type" not in record
+            and {"case_time", "event", "alarm_id", "message"} <= record.keys())
+
+
 class AlarmLog:
     """JSON Lines sink for AlarmEngine(sink=...). Use as a context manager or close()."""
 
@@ -74,8 +85,10 @@ class AlarmLog:
         self.path = Path(path)
         self.fsync = fsync
         self._wall_clock = wall_clock
-        # Appended: a log named twice keeps both runs rather than losing the first.
-        self._out = LineWriter(self.path, "a", "alarm log", _error, fsync)
+        # Appended: a log named twice keeps both runs rather than losing the first; but
+        # only to an alarm log (a session file or a scenario given by mistake is refused).
+        self._out = LineWriter(self.path, "a", "alarm log", _error, fsync,
+                               looks_like=is_alarm_log_line)
 
     def write(self, change: AlarmChange) -> None:
         if self._out.closed:

@@ -13,12 +13,13 @@ import dataclasses
 import math
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from replay_data.input_file import InputFileError, parse_toml, read_text
 
 from .conditions import (
     KNOWN_CHANNELS,
@@ -34,6 +35,7 @@ from .kinds import AlarmKind, Category, Priority
 
 PROFILE_PACKAGE = "resources.alarm_profiles"
 _RULE_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
 
 
 class ProfileError(ValueError):
@@ -116,10 +118,12 @@ def profile_from_toml(text: str, where: str = "<string>") -> AlarmProfile:
 
 
 def _parse(text: str, where: str) -> dict[str, Any]:
+    """TOML through the shared hardened reader (nesting, huge integers, infinities)."""
     try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise ProfileError(where, None, f"invalid TOML: {e}") from None
+        return parse_toml(text, where, "alarm profile")
+    except InputFileError as e:
+        raise ProfileError(e.where, None, e.detail.replace("not valid TOML", "invalid TOML")
+                           ) from None
 
 
 def _read(name_or_path: str | os.PathLike[str], near: Path | None) -> tuple[str, str, Path | None]:
@@ -129,9 +133,12 @@ def _read(name_or_path: str | os.PathLike[str], near: Path | None) -> tuple[str,
     if looks_like_path:
         p = Path(s)
         try:
-            return p.read_text(encoding="utf-8"), str(p), p.parent
-        except OSError as e:
-            raise ProfileError(str(p), None, f"cannot read alarm profile: {e.strerror}") from None
+            return read_text(p, "alarm profile"), str(p), p.parent
+        except InputFileError as e:
+            raise ProfileError(e.where, None, e.detail) from None
+    if not _NAME.fullmatch(s):
+        raise ProfileError(s, None, "an alarm profile is a name such as 'adult_icu' or a "
+                                    "path to a .toml file")
     if near is not None and (near / f"{s}.toml").is_file():
         return _read(near / f"{s}.toml", None)
     res = resources.files(PROFILE_PACKAGE) / f"{s}.toml"

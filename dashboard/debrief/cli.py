@@ -7,12 +7,14 @@ exit code 2, no traceback and no output file (the report is written atomically).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from dashboard.session_log import SessionLogError
 from replay_data.errors import ReplayDataError, one_line
+from replay_data.interrupts import EXIT_INTERRUPTED, Terminated, terminate_raises
 
 from .report import DebriefError, build_debrief
 
@@ -47,11 +49,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def debrief_main(argv: Sequence[str] | None = None) -> int:
+    # The plots are rendered offscreen: no display, and no platform plugin, is needed
+    # (set before Qt is imported, so a broken QT_QPA_PLATFORM cannot abort the run).
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    _quiet_qt()
     try:
-        args = build_parser().parse_args(argv)
-        session = Path(args.session)
-        out = Path(args.out) if args.out else session.with_suffix(".html")
-        report = build_debrief(session, out, pdf=args.pdf)
+        with terminate_raises():
+            args = build_parser().parse_args(argv)
+            session = Path(args.session)
+            out = Path(args.out) if args.out else session.with_suffix(".html")
+            report = build_debrief(session, out, pdf=args.pdf)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED  # nothing half-written (write_all), no traceback
+    except Terminated:
+        return 0
     except SystemExit as exc:  # --help
         return int(exc.code or 0)
     except (_UsageError, SessionLogError, DebriefError, ReplayDataError) as exc:
@@ -64,6 +75,16 @@ def debrief_main(argv: Sequence[str] | None = None) -> int:
         written.append(report.pdf_path)
     print("wrote " + ", ".join(str(p) for p in written))
     return 0
+
+
+def _quiet_qt() -> None:
+    """Offscreen rendering makes Qt talk (size hints, fonts); a report run prints only
+    its result. Installed only when Qt is already loaded or loads cleanly."""
+    try:
+        from PySide6 import QtCore
+    except ImportError:  # the rows work without Qt; plots will say what is missing
+        return
+    QtCore.qInstallMessageHandler(lambda mode, context, message: None)
 
 
 def _fail(message: str) -> int:

@@ -82,6 +82,8 @@ def ensure_qapp() -> QtWidgets.QApplication:
     global _app
     app = QtWidgets.QApplication.instance()
     if app is None:
+        # Rendering needs no display: always offscreen, whatever platform the session
+        # (or a broken QT_QPA_PLATFORM) names, so the debrief runs on any machine.
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
         app = _app = QtWidgets.QApplication(["icu-dashboard-debrief"])
     if not isinstance(app, QtWidgets.QApplication):

@@ -22,7 +22,6 @@ import csv
 import io
 import math
 import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -41,6 +40,7 @@ from dashboard.session_log import (
 from replay_data.casetime import case_clock, span_text
 from replay_data.course import Course
 from replay_data.errors import one_line
+from replay_data.output_file import write_all
 from replay_data.perturbations import Perturbation
 
 from .played import PlayedTime, played_time
@@ -642,12 +642,28 @@ def snapshot_mismatches(session: RecordedSession, course: Course) -> int:
     return bad
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(cell: object) -> str:
+    """A cell a spreadsheet will not run: text starting with = + - @ (or tab, CR) gets a
+    leading apostrophe (OWASP's advice against CSV formula injection); plain numbers such
+    as -5 stay numbers."""
+    text = "" if cell is None else str(cell)
+    if text.startswith(_FORMULA_START):
+        try:
+            float(text)
+        except ValueError:
+            return "'" + text
+    return text
+
+
 def render_csv(rows: Iterable[TimelineRow]) -> bytes:
     buf = io.StringIO(newline="")
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(CSV_COLUMNS)
     for r in rows:
-        w.writerow(r.csv_row())
+        w.writerow([csv_safe(cell) for cell in r.csv_row()])
     # BOM: spreadsheet programs otherwise read the UTF-8 arrows and dashes as Latin-1.
     return buf.getvalue().encode("utf-8-sig")
 
@@ -671,26 +687,10 @@ def _check_out(session_path: Path, out_html: Path) -> Path:
 
 
 def _write_atomic(files: Sequence[tuple[Path, bytes]]) -> None:
-    """Each file appears whole or not at all: write a temp file beside it, then rename.
-    All temps are written before any rename, so a full disk touches none."""
-    umask = os.umask(0)
-    os.umask(umask)
-    temps: list[str] = []
-    try:
-        for path, data in files:
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-            temps.append(tmp)
-            with os.fdopen(fd, "wb") as f:
-                os.fchmod(f.fileno(), 0o666 & ~umask)  # as open() would have made it
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-        for (path, _), tmp in zip(files, temps):
-            os.replace(tmp, path)
-    finally:
-        for tmp in temps:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+    """Each file whole or not at all, all written before any replaces its old version;
+    devices, pipes and symbolic links handled by the shared output rules
+    (replay_data.output_file)."""
+    write_all([(str(path), data) for path, data in files], "--out")
 
 
 def build_report(session_path: str | os.PathLike[str], out_html: str | os.PathLike[str]

@@ -29,6 +29,7 @@ ALARM_WARMUP_S = 120.0  # history before the window, so delays and latches start
 # Bars are computed this long after the view last moved: dragging the timeline seeks
 # many times a second and the numbers must follow at once; the bars can wait.
 ALARM_BARS_DELAY_MS = 300
+MAX_MARKER_LINES = 200  # one hoverable line per event up to this many
 EVENT_KINDS_SHOWN = ("airway", "ecmo", "result", "circuit", "treatment", "clinical", "ventilator")
 
 
@@ -121,16 +122,23 @@ class TrendView(QtWidgets.QFrame):
         self.now_line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#ffffff", width=1))
         self.view.addItem(self.now_line)
         self.markers: list[pg.InfiniteLine] = []
-        for e in course.scenario.events:
-            if e.kind not in EVENT_KINDS_SHOWN:
-                continue
-            # Lines only: labels of events minutes apart would pile up; the timeline and
-            # the jump list name them.
-            m = pg.InfiniteLine(pos=e.t / 3600.0, angle=90,
-                                pen=pg.mkPen("#ffb74d", width=1, style=QtCore.Qt.PenStyle.DashLine))
-            m.setToolTip(e.label)
-            self.view.addItem(m)
-            self.markers.append(m)
+        shown = [e for e in course.scenario.events if e.kind in EVENT_KINDS_SHOWN]
+        pen = pg.mkPen("#ffb74d", width=1, style=QtCore.Qt.PenStyle.DashLine)
+        if len(shown) <= MAX_MARKER_LINES:
+            for e in shown:
+                # Lines only: labels of events minutes apart would pile up; the timeline
+                # and the jump list name them.
+                m = pg.InfiniteLine(pos=e.t / 3600.0, angle=90, pen=pen)
+                m.setToolTip(e.label)
+                self.view.addItem(m)
+                self.markers.append(m)
+        else:
+            # Thousands of graphics items make pyqtgraph crawl (each one re-lays out the
+            # scene): a scenario with that many events gets one item of vertical segments.
+            xs = np.repeat([e.t / 3600.0 for e in shown], 2)
+            ys = np.tile([-0.35, float(len(TREND_CHANNELS))], len(shown))
+            self.marker_curve = pg.PlotCurveItem(xs, ys, pen=pen, connect="pairs")
+            self.view.addItem(self.marker_curve)
         lay.addWidget(self.plot, 1)
         lay.addLayout(legend)
         self.plot.getPlotItem().setLabel("bottom", "case day and clock time")

@@ -175,7 +175,7 @@ def test_invalid_toml_unknown_parent_and_cycles(tmp_path):
     (tmp_path / "b.toml").write_text('inherits = "a"\n')
     with pytest.raises(ProfileError, match="inheritance cycle"):
         load_profile(tmp_path / "a.toml")
-    with pytest.raises(ProfileError, match="cannot read alarm profile"):
+    with pytest.raises(ProfileError, match="no such alarm profile file"):
         load_profile(tmp_path / "missing.toml")
     with pytest.raises(ProfileError, match="unknown alarm profile"):
         load_profile("missing_profile")

@@ -19,6 +19,7 @@ from dashboard.alarms import AlarmChange, Priority
 from dashboard.debrief import DebriefError, build_debrief, debrief_main
 from dashboard.debrief.report import DISCLAIMER, acknowledgement_rows
 from dashboard.session_log import SessionLogError, SessionRecorder, read_session
+from replay_data.output_file import OutputError
 from replay_data.timeexpr import format_case_time
 
 
@@ -226,8 +227,8 @@ def test_a_failed_write_leaves_no_half_file(built, tmp_path, monkeypatch):
     def no_rename(src: str, dst: str) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("dashboard.debrief.report.os.replace", no_rename)
-    with pytest.raises(OSError, match="No space"):
+    monkeypatch.setattr("replay_data.output_file.os.replace", no_rename)
+    with pytest.raises(OutputError, match=r"r\.(csv|html): No space"):
         build_debrief(report.session.path, tmp_path / "r.html")
     assert list(tmp_path.iterdir()) == []  # no report, no CSV, no temp files
 
@@ -257,7 +258,7 @@ def test_cli_writes_the_report(built, tmp_path, capsys):
 
 @pytest.mark.parametrize(("args", "message"), [
     ([], "the following arguments are required: session"),
-    (["{tmp}/none.jsonl"], "none.jsonl: No such file or directory"),
+    (["{tmp}/none.jsonl"], "none.jsonl: no such session file"),
     (["{tmp}/bad.jsonl", "--out", "{tmp}/r.html"], "bad.jsonl: line 2: unknown type 'coffee'"),
     (["{tmp}/good.jsonl", "--out", "{tmp}/nowhere/r.html"], "does not exist"),
     (["{tmp}/good.jsonl", "--out", "{tmp}/r.txt"], "must be an .html file"),

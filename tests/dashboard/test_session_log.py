@@ -433,9 +433,10 @@ def test_a_file_without_a_usable_header_is_refused(tmp_path, text, message):
         read_session(path)
 
 
-def test_a_missing_file_is_an_oserror(tmp_path):
-    with pytest.raises(FileNotFoundError):
-        read_session(tmp_path / "none.jsonl")
+def test_a_missing_file_is_a_one_line_error_naming_it(tmp_path):
+    path = tmp_path / "none.jsonl"
+    with pytest.raises(SessionLogError, match=f"^{path}: no such session file$"):
+        read_session(path)
 
 
 # --------------------------------------------------------------------------- no Qt

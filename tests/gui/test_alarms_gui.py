@@ -4,6 +4,7 @@ the limits dialog, and the log. Clock and wall time are driven by hand."""
 from __future__ import annotations
 
 import json
+import os
 import re
 
 from PySide6 import QtWidgets
@@ -164,20 +165,14 @@ def test_limits_dialog_switches_an_alarm_off_where_allowed(make_session, tmp_pat
 
 def test_alarm_log_failure_is_shown_not_fatal(make_session, tmp_path):
     s = make_session("ecmo_start+1d", alarm_log=tmp_path / "a.jsonl")
-    class FullDisk:
-        def write(self, _line: str) -> None:
-            raise OSError(28, "No space left on device")
-
-        def flush(self) -> None: ...
-
-        def close(self) -> None: ...
-
-    s.alarm_log._out._file.close()
-    s.alarm_log._out._file = FullDisk()  # the disk fills up under the log
+    full = os.open("/dev/full", os.O_WRONLY)  # the disk fills up under the log
+    os.dup2(full, s.alarm_log._out._fd)
+    os.close(full)
     s.inject("pump_stop")
     s.advance_virtual(20, frames=2)  # alarms raise; writing them fails
     status = s.window.findChild(QtWidgets.QLabel, "alarm.status").text()
     assert "No space left on device" in status
+    assert str(tmp_path / "a.jsonl") in status  # the user is told which file failed
     assert any(a.alarm_id == "pump_stopped" for a in s.alarms.active_alarms())
 
 

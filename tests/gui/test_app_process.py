@@ -121,5 +121,7 @@ def test_unwritable_logs_fail_cleanly_and_leave_nothing(tmp_path):
     session = tmp_path / "new.jsonl"
     p = run("--headless", "--duration", "5s", "--screenshot", str(tmp_path / "b.png"),
             "--session-log", str(session), "--alarm-log", str(blocked / "alarms.jsonl"))
-    assert p.returncode == 2 and p.stderr.startswith("icu-dashboard: error: cannot open alarm log")
+    assert p.returncode == 2 and p.stderr == (
+        f"icu-dashboard: error: --alarm-log {blocked / 'alarms.jsonl'}: {blocked} is a file, "
+        "not a folder\n")  # said before anything is created, not "File exists"
     assert not session.exists() and not (tmp_path / "b.png").exists()

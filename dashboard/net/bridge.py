@@ -1,0 +1,306 @@
+"""Bridges between a SessionController and the room's MQTT topics.
+
+Thread rule: the paho thread only fills the link's inbox; :meth:`pump` drains it on the
+controller's own thread (the Qt frame timer or the headless loop) before each tick, so
+nothing from the network touches the session from another thread.
+
+InstructorBridge (the authority)
+    publishes the retained session state on every ``StateChanged`` and each applied
+    action on the action topic; receives trainee requests from displays and applies
+    them with the display's name as actor (so they land in the one session log the
+    instructor keeps); tracks which displays are present and what each dropped.
+
+MonitorBridge (a follower, ``controller.authority = False``)
+    adopts the instructor's state (a scenario hash mismatch is refused: ``refused``
+    holds the one line, and nothing was changed), re-anchors its clock on every state,
+    applies the instructor's actions in sequence (a gap waits for the next state, which
+    always follows an action), and sends trainee actions up. When the link or the
+    instructor is gone it keeps running on its own clock at the last speed and
+    ``status`` says so; paho reconnects and the retained state resynchronises it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from dashboard.core.actions import TRAINEE, TRAINEE_KINDS, Action, ActionError, Actor
+from dashboard.core.events import ActionApplied, StateChanged
+from dashboard.core.session_controller import ScenarioMismatch, SessionController
+from dashboard.core.session_state import SessionState, StateError
+from dashboard.net.guard import MessageGuard
+from dashboard.net.link import MqttLink
+from dashboard.net.protocol import (
+    ACTION,
+    DISPLAY,
+    INSTRUCTOR,
+    REQUEST,
+    STATE,
+    Envelope,
+    ProtocolError,
+    RoomTopics,
+)
+
+PRESENCE_EVERY_S = 10.0
+
+
+def instructor_subscriptions(room: str) -> list[str]:
+    t = RoomTopics(room)
+    return [t.request, t.displays]
+
+
+def monitor_subscriptions(room: str) -> list[str]:
+    t = RoomTopics(room)
+    return [t.state, t.action, t.instructor]
+
+
+class _Sender:
+    """Envelopes from one process: one boot id, a counter per message type."""
+
+    def __init__(self, room: str, name: str, wall: Callable[[], float]) -> None:
+        self.room, self.name, self.wall = room, name, wall
+        self.boot = uuid.uuid4().hex[:16]
+        self._seq: dict[str, int] = {}
+
+    def envelope(self, kind: str, body: dict) -> bytes:
+        seq = self._seq.get(kind, 0) + 1
+        self._seq[kind] = seq
+        return Envelope(kind, self.room, self.name, self.boot, seq, self.wall(), body).encode()
+
+
+@dataclass
+class DisplayPresence:
+    name: str
+    online: bool
+    drops: dict[str, int] = field(default_factory=dict)
+    last_drop: str = ""
+    case_t: float | None = None
+    seen_wall: float = 0.0
+
+
+class _Bridge:
+    def __init__(self, controller: SessionController, link: MqttLink, room: str,
+                 name: str, wall: Callable[[], float]) -> None:
+        self.controller = controller
+        self.link = link
+        self.topics = RoomTopics(room)
+        self.name = name
+        self.wall = wall
+        self.guard = MessageGuard(self.topics)
+        self.sender = _Sender(room, name, wall)
+
+    @property
+    def drops(self) -> dict[str, int]:
+        return self.guard.drops.to_json()
+
+    def pump(self) -> None:
+        for m in self.link.drain():
+            env = self.guard.admit(m.topic, m.payload)
+            if env is not None:
+                self._handle(env)
+
+    def _handle(self, env: Envelope) -> None:
+        raise NotImplementedError
+
+
+class InstructorBridge(_Bridge):
+    def __init__(self, controller: SessionController, link: MqttLink, room: str,
+                 name: str = "console", wall: Callable[[], float] | None = None) -> None:
+        super().__init__(controller, link, room, name, wall or controller.wall)
+        self.displays: dict[str, DisplayPresence] = {}
+        self.requests_applied = 0
+        self._unsubscribe = controller.subscribe(self._on_event)
+        self._last_drops = -1
+
+    def start(self) -> None:
+        self.publish_state(self.controller.state())
+        self._presence(True)
+        self.link.set_will(*self.will())
+        self.link.start()
+
+    def will(self) -> tuple[str, bytes]:
+        return self.topics.instructor, self.sender.envelope(INSTRUCTOR, {"online": False})
+
+    def publish_state(self, state: SessionState) -> None:
+        self.link.publish(self.topics.state, self.sender.envelope(STATE, state.to_json()),
+                          retain=True)
+
+    def _presence(self, online: bool) -> None:
+        self.link.publish(self.topics.instructor, self.sender.envelope(
+            INSTRUCTOR, {"online": online, "drops": self.drops}), retain=True)
+
+    def _on_event(self, ev: object) -> None:
+        if isinstance(ev, StateChanged):
+            self.publish_state(ev.state)
+        elif isinstance(ev, ActionApplied):
+            self.link.publish(self.topics.action, self.sender.envelope(
+                ACTION, {"action": ev.action.to_json(), "seq": ev.seq}))
+
+    def pump(self) -> None:
+        super().pump()
+        total = self.guard.drops.total
+        if total != self._last_drops and self.link.connected:
+            self._last_drops = total
+            self._presence(True)
+
+    def _handle(self, env: Envelope) -> None:
+        if env.type == REQUEST:
+            self._request(env)
+        elif env.type == DISPLAY:
+            body = env.body
+            drops = body.get("drops") if isinstance(body.get("drops"), dict) else {}
+            case_t = body.get("case_t")
+            self.displays[env.sender] = DisplayPresence(
+                env.sender, body.get("online") is True,
+                {str(k): int(v) for k, v in drops.items() if isinstance(v, int)},
+                str(body.get("last_drop", ""))[:160],
+                float(case_t) if isinstance(case_t, (int, float)) else None, self.wall())
+        # state/action/instructor messages are our own, echoed back: nothing to do
+
+    def _request(self, env: Envelope) -> None:
+        try:
+            action = Action.from_json(env.body.get("action"))
+        except ActionError as exc:
+            self.guard.drop("malformed", f"request from {env.sender}: {exc}")
+            return
+        if action.kind not in TRAINEE_KINDS or action.actor.role != TRAINEE:
+            self.guard.drop("forged", f"request from {env.sender}: {action.kind} by "
+                                      f"{action.actor.role} is not a trainee action")
+            return
+        # The display's name comes from the envelope (its topic rights), the time is the
+        # instructor's now: the session log holds one timeline.
+        done = self.controller.apply(Action.make(action.kind, dict(action.args),
+                                                 Actor(TRAINEE, env.sender)))
+        if done is not None:
+            self.requests_applied += 1
+
+    def presence_lines(self) -> list[str]:
+        """One line per display for the console, and what this console dropped."""
+        lines = []
+        for d in sorted(self.displays.values(), key=lambda d: d.name):
+            state = "connected" if d.online else "GONE"
+            dropped = sum(d.drops.values())
+            lines.append(f"{d.name}: {state}" + (f", dropped {dropped}" if dropped else ""))
+        if self.guard.drops.total:
+            lines.append(f"console dropped {self.guard.drops.total} "
+                         f"({self.guard.drops.last})")
+        return lines
+
+    def stop(self) -> None:
+        self._unsubscribe()
+        self.link.stop(farewell=(self.topics.instructor, self.sender.envelope(
+            INSTRUCTOR, {"online": False, "drops": self.drops})))
+
+
+class MonitorBridge(_Bridge):
+    def __init__(self, controller: SessionController, link: MqttLink, room: str,
+                 name: str, wall: Callable[[], float] | None = None,
+                 on_refused: Callable[[str], None] | None = None) -> None:
+        super().__init__(controller, link, room, name, wall or controller.wall)
+        controller.authority = False
+        controller.uplink = self.send_request
+        self.on_refused = on_refused
+        self.refused = ""           # scenario mismatch: the one line shown
+        self.synced = False         # adopted the instructor's state at least once
+        self.instructor_online = False
+        self.adoptions = 0
+        self._presence_wall = -1e18
+        self._presence_drops = -1
+
+    def will(self) -> tuple[str, bytes]:
+        return self.topics.display(self.name), self.sender.envelope(DISPLAY, {"online": False})
+
+    def start(self) -> None:
+        self.link.set_will(*self.will())
+        self.link.start()
+
+    @property
+    def link_lost(self) -> bool:
+        return not (self.link.connected and self.instructor_online)
+
+    @property
+    def status(self) -> str:
+        """Small-type status for the screen ('' when all is well)."""
+        if self.refused:
+            return self.refused
+        if not self.synced:
+            return "waiting for the instructor"
+        if self.link_lost:
+            return (f"instructor link lost - running on at "
+                    f"{self.controller.clock.speed:g}x")
+        return ""
+
+    def send_request(self, action: Action) -> None:
+        body = {"action": Action.make(action.kind, dict(action.args),
+                                      Actor(TRAINEE, self.name)).to_json()}
+        self.link.publish(self.topics.request, self.sender.envelope(REQUEST, body))
+
+    def pump(self) -> None:
+        super().pump()
+        now = self.wall()
+        total = self.guard.drops.total
+        if self.link.connected and (total != self._presence_drops or
+                                    now - self._presence_wall >= PRESENCE_EVERY_S):
+            self._presence_drops, self._presence_wall = total, now
+            self.link.publish(self.topics.display(self.name), self.sender.envelope(DISPLAY, {
+                "online": True, "drops": self.drops, "last_drop": self.guard.drops.last,
+                "case_t": round(self.controller.case_time(), 3)}), retain=True)
+        if not self.link.connected:
+            self._presence_wall = -1e18   # announce again at once after a reconnect
+
+    def _handle(self, env: Envelope) -> None:
+        if env.type == STATE:
+            self._state(env)
+        elif env.type == ACTION:
+            self._action(env)
+        elif env.type == INSTRUCTOR:
+            self.instructor_online = env.body.get("online") is True
+        # requests and other displays' presence: not for a monitor
+
+    def _state(self, env: Envelope) -> None:
+        try:
+            state = SessionState.from_json(env.body)
+        except (StateError, ProtocolError) as exc:
+            self.guard.drop("malformed", f"state: {exc}")
+            return
+        c = self.controller
+        if self.refused:
+            return
+        try:
+            if self.synced and state.seq == c.seq:
+                c.follow_anchor(state.anchor)
+            else:
+                c.adopt_state(state)
+                self.adoptions += 1
+        except ScenarioMismatch as exc:
+            self.refused = f"REFUSED: {exc}"
+            if self.on_refused is not None:
+                self.on_refused(self.refused)
+            return
+        except (StateError, ValueError) as exc:
+            self.guard.drop("malformed", f"state: {exc}")
+            return
+        self.synced = True
+
+    def _action(self, env: Envelope) -> None:
+        seq = env.body.get("seq")
+        if not self.synced or type(seq) is not int:
+            if type(seq) is not int:
+                self.guard.drop("malformed", "action without seq")
+            return
+        c = self.controller
+        if seq <= c.seq:
+            return                      # already part of the state we adopted
+        if seq != c.seq + 1:
+            return                      # a gap: the state that follows resynchronises
+        try:
+            action = Action.from_json(env.body.get("action"))
+        except ActionError as exc:
+            self.guard.drop("malformed", f"action: {exc}")
+            return
+        c.apply(action)
+
+    def stop(self) -> None:
+        self.link.stop(farewell=(self.topics.display(self.name), self.sender.envelope(
+            DISPLAY, {"online": False, "drops": self.drops})))

@@ -1,0 +1,106 @@
+"""What a receiver accepts, and the count of what it dropped.
+
+Every incoming payload passes :meth:`MessageGuard.admit` before anything looks at its
+body. A message is dropped -- never applied, never raised -- when it is
+
+- ``oversized``: above :data:`~dashboard.net.protocol.MAX_PAYLOAD` bytes;
+- ``malformed``: not a valid envelope (see :mod:`dashboard.net.protocol`), or a body the
+  bridge cannot read (an unknown action, a state that does not parse);
+- ``forged``: on a topic that does not match its ``type``, for another room, claiming a
+  sender its topic contradicts, or a display asking for an instructor-only action;
+- ``replayed``: a (sender, type) sequence number not above the last one seen from the
+  same process start (``boot``), or a new ``boot`` whose timestamp is not later than the
+  last accepted message of that sender. An exact duplicate of the last accepted message
+  (a retained message delivered again after a reconnect, a QoS 1 redelivery) is ignored
+  silently, since applying it again would change nothing.
+
+The counts travel in each display's presence message, so the instructor sees what every
+display dropped. The guard is used from one thread only (the one that drains the inbox).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from dashboard.net.protocol import DISPLAY, Envelope, ProtocolError, RoomTopics, decode
+
+DROP_REASONS = ("oversized", "malformed", "forged", "replayed")
+
+
+@dataclass
+class DropCounts:
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(DROP_REASONS, 0))
+    last: str = ""   # one line describing the latest drop (never the payload itself)
+
+    def add(self, reason: str, why: str) -> None:
+        self.counts[reason] = self.counts.get(reason, 0) + 1
+        self.last = f"{reason}: {why}"[:160]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def to_json(self) -> dict[str, int]:
+        return dict(self.counts)
+
+
+@dataclass
+class _Seen:
+    boot: str
+    seq: int
+    ts: float
+    digest: bytes
+
+
+class MessageGuard:
+    def __init__(self, topics: RoomTopics) -> None:
+        self.topics = topics
+        self.drops = DropCounts()
+        self._seen: dict[tuple[str, str], _Seen] = {}
+
+    def drop(self, reason: str, why: str) -> None:
+        self.drops.add(reason, why)
+
+    def admit(self, topic: str, payload: bytes) -> Envelope | None:
+        """The envelope if it may be applied; None if dropped (counted) or a duplicate."""
+        where = self.topics.type_of(topic)
+        if where is None:
+            self.drop("forged", f"topic {topic[:60]!r} is not one of room {self.topics.room}")
+            return None
+        kind, display = where
+        try:
+            env = decode(payload)
+        except ProtocolError as exc:
+            reason = "oversized" if "exceeds" in str(exc) else "malformed"
+            self.drop(reason, f"{topic}: {exc}")
+            return None
+        if env.type != kind:
+            self.drop("forged", f"{topic}: a {env.type!r} message on the {kind!r} topic")
+            return None
+        if env.room != self.topics.room:
+            self.drop("forged", f"{topic}: message for room {env.room!r}")
+            return None
+        if kind == DISPLAY and env.sender != display:
+            self.drop("forged", f"{topic}: sender {env.sender!r} on display {display!r}")
+            return None
+        return self._check_order(env, payload)
+
+    def _check_order(self, env: Envelope, payload: bytes) -> Envelope | None:
+        key = (env.sender, env.type)
+        digest = hashlib.sha256(payload).digest()
+        seen = self._seen.get(key)
+        if seen is not None:
+            if env.boot == seen.boot:
+                if env.seq == seen.seq and digest == seen.digest:
+                    return None   # the same message again (retained, redelivered)
+                if env.seq <= seen.seq:
+                    self.drop("replayed", f"{env.type} from {env.sender}: seq {env.seq} "
+                                          f"after {seen.seq}")
+                    return None
+            elif env.ts <= seen.ts:
+                self.drop("replayed", f"{env.type} from {env.sender}: an earlier start "
+                                      f"(ts {env.ts:.3f} <= {seen.ts:.3f})")
+                return None
+        self._seen[key] = _Seen(env.boot, env.seq, env.ts, digest)
+        return env

@@ -1,0 +1,231 @@
+"""Instructor and bedside monitor over MQTT: ``icu-dashboard instructor --broker URL
+--room ROOM`` and ``icu-dashboard monitor --broker URL --room ROOM [--display NAME]``.
+
+Network mode runs on the wall clock (``time.time``, so anchors compare across machines;
+``--duration`` is wall seconds when headless). Each frame -- the Qt frame timer, or the
+headless loop every 20 ms -- first pumps the bridge (messages from the network applied
+on this thread), then ticks the controller. A monitor does not tick before it has the
+instructor's state, so its alarm log never holds a moment it was not in step.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import sys
+import time
+from collections.abc import Callable
+
+from dashboard.net.bridge import (
+    InstructorBridge,
+    MonitorBridge,
+    instructor_subscriptions,
+    monitor_subscriptions,
+)
+from dashboard.net.link import BrokerUrl, Credentials, LinkError, MqttLink
+from dashboard.net.protocol import check_name
+
+FRAME_S = 0.02
+CONNECT_WAIT_S = 10.0
+
+
+class NetworkOptionError(ValueError):
+    """A bad --broker/--room/--display/--credentials; one line."""
+
+
+def add_network_options(p: argparse.ArgumentParser, role: str) -> None:
+    g = p.add_argument_group("network (instructor and monitors on separate machines)")
+    g.add_argument("--broker", default=None, metavar="URL",
+                   help="MQTT broker, mqtt://HOST[:PORT] or mqtts://HOST[:PORT]")
+    g.add_argument("--room", default=None, help="room name: one session per room")
+    if role == "monitor":
+        g.add_argument("--display", default=None, metavar="NAME",
+                       help="this display's name (default: the host name)")
+    g.add_argument("--credentials", default=None, metavar="FILE",
+                   help="broker account (user, password): a file written by "
+                        "`icu-dashboard room-access`")
+
+
+def network_settings(opts: object, role: str) -> dict | None:
+    """Checked network options from LaunchOptions.extra; None when not networked."""
+    extra = getattr(opts, "extra", {}) or {}
+    if not extra.get("broker"):
+        if extra.get("room") or extra.get("display") or extra.get("credentials"):
+            raise NetworkOptionError("--room, --display and --credentials need --broker URL")
+        return None
+    try:
+        url = BrokerUrl.parse(extra["broker"])
+        room = check_name("room", extra.get("room") or "")
+        display = extra.get("display") or _host_name()
+        check_name("display", display)
+        creds = Credentials.load(extra["credentials"]) if extra.get("credentials") else None
+    except (LinkError, ValueError) as exc:
+        raise NetworkOptionError(str(exc)) from None
+    if not extra.get("room"):
+        raise NetworkOptionError("--broker needs --room ROOM")
+    return {"url": url, "room": room, "display": display, "credentials": creds}
+
+
+def _host_name() -> str:
+    name = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in socket.gethostname())
+    return (name.strip("-.") or "monitor")[:64]
+
+
+def _say(message: str) -> None:
+    print(f"icu-dashboard: {message}", file=sys.stderr, flush=True)
+
+
+def _wait_connected(link: MqttLink) -> None:
+    end = time.monotonic() + CONNECT_WAIT_S
+    while time.monotonic() < end and not link.connected and not link.refused:
+        time.sleep(0.02)
+    if link.refused:
+        raise NetworkOptionError(f"broker {link.url} refused the connection: {link.refused}")
+    if not link.connected:
+        _say(f"broker {link.url} not reachable yet; retrying in the background")
+
+
+def _run_for(seconds: float, frame: Callable[[], bool]) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if not frame():
+            return
+        time.sleep(FRAME_S)
+
+
+def run_instructor_headless(opts, prep, net: dict, session_log: str,  # noqa: ANN001
+                            alarm_log: str) -> int:
+    from dashboard.core.actions import INJECT, SCRIPT, Action, Actor
+    from dashboard.core.session_controller import SessionController
+
+    c = SessionController(prep.course, start=prep.start, speed=opts.speed or 1.0,
+                          wall=time.time, alarm_log=alarm_log, session_log=session_log,
+                          scenario_name=opts.scenario, display="console")
+    link = MqttLink(net["url"], credentials=net["credentials"],
+                    subscriptions=instructor_subscriptions(net["room"]))
+    bridge = InstructorBridge(c, link, net["room"])
+    try:
+        _say(f"recording the session to {c.recorder.path}")
+        for name, when in prep.planned:
+            c.apply(Action.make(INJECT, {"injection": name, "start": when},
+                                Actor(SCRIPT, "script")), strict=True)
+        bridge.start()
+        _wait_connected(link)
+        seen: dict[str, bool] = {}
+
+        def frame() -> bool:
+            bridge.pump()
+            c.tick()
+            for name, d in bridge.displays.items():
+                if seen.get(name) != d.online:
+                    seen[name] = d.online
+                    _say(f"display {name} {'connected' if d.online else 'gone'}")
+            return True
+
+        _run_for(opts.duration, frame)
+        for line in bridge.presence_lines():
+            _say(line)
+    finally:
+        bridge.stop()
+        c.close()
+    return 0
+
+
+def run_monitor_headless(opts, prep, net: dict, alarm_log: str) -> int:  # noqa: ANN001
+    from dashboard.core.session_controller import SessionController
+
+    c = SessionController(prep.course, start=prep.start, wall=time.time,
+                          alarm_log=alarm_log, scenario_name=opts.scenario,
+                          display=net["display"], authority=False)
+    link = MqttLink(net["url"], credentials=net["credentials"],
+                    subscriptions=monitor_subscriptions(net["room"]))
+    bridge = MonitorBridge(c, link, net["room"], net["display"])
+    status = [""]
+    try:
+        bridge.start()
+        _wait_connected(link)
+
+        def frame() -> bool:
+            bridge.pump()
+            if bridge.refused:
+                return False
+            if bridge.synced:       # never tick on a clock not yet in step
+                c.tick()
+            if bridge.status != status[0]:
+                status[0] = bridge.status
+                _say(status[0] or "in step with the instructor")
+            return True
+
+        _run_for(opts.duration, frame)
+    finally:
+        bridge.stop()
+        c.close()
+    if bridge.refused:
+        if c.alarm_log is not None:    # nothing half-done: the log of a refused session
+            os.unlink(c.alarm_log.path)
+        return 2
+    return 0
+
+
+def attach_monitor_window(session, net: dict):  # noqa: ANN001, ANN201
+    """A Qt monitor (MonitorSession) in network mode: the frame timer pumps the bridge
+    before the tick, only ticks once in step, and a small status line says when the
+    instructor link is lost (or the scenario was refused)."""
+    from PySide6 import QtWidgets
+
+    c = session.controller
+    link = MqttLink(net["url"], credentials=net["credentials"],
+                    subscriptions=monitor_subscriptions(net["room"]))
+    bridge = MonitorBridge(c, link, net["room"], net["display"],
+                           on_refused=lambda line: _say(line))
+    label = QtWidgets.QLabel(session.window)
+    label.setObjectName("linkStatus")
+    label.setStyleSheet("color: #a0a0a0; font-size: 11px; background: transparent;")
+    session.timer.timeout.disconnect(c.tick)
+
+    def frame() -> None:
+        bridge.pump()
+        if bridge.synced and not bridge.refused:
+            c.tick()
+        if label.text() != bridge.status:
+            label.setText(bridge.status)
+            label.adjustSize()
+            label.move(8, session.window.height() - label.height() - 4)
+            label.setVisible(bool(bridge.status))
+            label.raise_()
+            if bridge.refused:
+                session.window.show_system_problem(bridge.refused)
+
+    session.timer.timeout.connect(frame)
+    bridge.start()
+    return bridge
+
+
+def attach_instructor(session, net: dict) -> InstructorBridge:  # noqa: ANN001
+    """The Qt instructor (console + bedside copy) publishing its session to the room;
+    the frame timer pumps the bridge; which displays are connected goes to stderr and
+    the console's window title."""
+    c = session.controller
+    link = MqttLink(net["url"], credentials=net["credentials"],
+                    subscriptions=instructor_subscriptions(net["room"]))
+    bridge = InstructorBridge(c, link, net["room"])
+    seen: dict[str, bool] = {}
+    console = session.console
+    title = console.windowTitle() if console is not None else ""
+
+    def frame() -> None:
+        bridge.pump()
+        changed = False
+        for name, d in bridge.displays.items():
+            if seen.get(name) != d.online:
+                seen[name] = d.online
+                changed = True
+                _say(f"display {name} {'connected' if d.online else 'gone'}")
+        if changed and console is not None:
+            lines = bridge.presence_lines()
+            console.setWindowTitle(f"{title} - room {net['room']}: " + "; ".join(lines))
+
+    session.timer.timeout.connect(frame)
+    bridge.start()
+    return bridge

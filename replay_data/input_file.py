@@ -1,0 +1,190 @@
+"""The one way every input file is read: scenarios, alarm profiles, session logs.
+
+Whatever a file holds, reading it ends in data or in an InputFileError whose message is
+one line naming the file: never a hang, an exhausted memory, a traceback or a silent
+misreading.
+
+- Only regular files: a FIFO, a device (/dev/zero), a socket or a folder is refused
+  without blocking (the file is opened non-blocking and checked with fstat).
+- A size limit per kind of file (read at most limit + 1 bytes, so /dev/zero-like files
+  that claim size 0 cannot grow the memory either).
+- UTF-8 only, with the file name and the byte offset in the error.
+- Parsed documents are walked once: nesting deeper than MAX_DEPTH, integers a float cannot
+  hold (beyond 2**53: they would be silently rounded or overflow), and Infinity/NaN where
+  the format would let them in (JSON) are refused here, so field checks see only plain
+  numbers (TOML NaN is allowed through: scenario keyframes use it for "not measured").
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import stat
+import tomllib
+from typing import Any
+
+from .errors import ScenarioError
+
+MAX_DEPTH = 32
+MAX_INT = 2**53  # the largest integer a float (every number here ends as one) holds exactly
+MAX_BYTES = {
+    "scenario": 8 * 1024 * 1024,
+    "alarm profile": 1024 * 1024,
+    "session": 256 * 1024 * 1024,  # 24 h of snapshots every case minute is ~3 MB
+}
+DEFAULT_MAX_BYTES = 16 * 1024 * 1024
+
+
+class InputFileError(ScenarioError):
+    """An input file that cannot be read as the kind it should be. One line, names the file
+    (`where`) and says what is wrong (`detail`)."""
+
+
+def read_bytes(path: str | os.PathLike[str], kind: str, max_bytes: int | None = None) -> bytes:
+    """The bytes of a regular file of at most max_bytes (default: the kind's limit)."""
+    name = os.fspath(path)
+    limit = max_bytes if max_bytes is not None else MAX_BYTES.get(kind, DEFAULT_MAX_BYTES)
+    try:
+        # O_NONBLOCK: opening a FIFO for reading must not wait for a writer.
+        fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise InputFileError(name, f"no such {kind} file") from None
+    except (OSError, ValueError) as exc:  # ValueError: NUL byte in the name
+        raise InputFileError(name, f"cannot read {kind} file: {_reason(exc)}") from None
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise InputFileError(name, f"is a folder, not a {kind} file")
+        if not stat.S_ISREG(st.st_mode):
+            raise InputFileError(name, f"{_file_type(st.st_mode)}, not a {kind} file")
+        if st.st_size > limit:
+            raise InputFileError(name, f"{kind} file too large ({st.st_size} bytes; at most "
+                                       f"{limit})")
+        os.set_blocking(fd, True)
+        chunks: list[bytes] = []
+        got = 0
+        while got <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - got))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            got += len(chunk)
+        if got > limit:
+            raise InputFileError(name, f"{kind} file too large (more than {limit} bytes)")
+        return b"".join(chunks)
+    except OSError as exc:
+        raise InputFileError(name, f"cannot read {kind} file: {_reason(exc)}") from None
+    finally:
+        os.close(fd)
+
+
+def decode_utf8(data: bytes, where: str, kind: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputFileError(where, f"not UTF-8 text (byte {exc.start})") from None
+
+
+def read_text(path: str | os.PathLike[str], kind: str, max_bytes: int | None = None) -> str:
+    return decode_utf8(read_bytes(path, kind, max_bytes), os.fspath(path), kind)
+
+
+def parse_toml(text: str, where: str, kind: str) -> dict[str, Any]:
+    """A TOML document, checked for nesting and numbers (see the module docstring)."""
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputFileError(where, f"not valid TOML: {exc}") from None
+    except RecursionError:
+        raise InputFileError(where, "not valid TOML: arrays or tables nested too deeply"
+                             ) from None
+    check_tree(doc, where, allow_nan=True)
+    return doc
+
+
+def load_toml(path: str | os.PathLike[str], kind: str, shown: str | None = None
+              ) -> dict[str, Any]:
+    """Read a TOML file of the given kind through every check above."""
+    where = shown or os.fspath(path)
+    return parse_toml(decode_utf8(read_bytes(path, kind), where, kind), where, kind)
+
+
+def _refuse_constant(name: str) -> float:
+    raise ValueError(f"{name}: only finite numbers are allowed")
+
+
+def _parse_int(text: str) -> int:
+    # Checked on the digits, before Python builds a huge int (or refuses > 4300 digits).
+    if len(text.lstrip("-")) > 16 or abs(int(text)) > MAX_INT:
+        raise ValueError(f"integer {text[:20]}{'...' if len(text) > 20 else ''} is too large")
+    return int(text)
+
+
+def _parse_float(text: str) -> float:
+    v = float(text)
+    if not math.isfinite(v):
+        raise ValueError(f"number {text[:20]} is out of range")
+    return v
+
+
+def parse_json(text: str) -> Any:
+    """One JSON value with the same rules: no NaN/Infinity, no huge integers or numbers
+    that overflow a float, nesting at most MAX_DEPTH. Raises ValueError (one line)."""
+    try:
+        value = json.loads(text, parse_int=_parse_int, parse_float=_parse_float,
+                           parse_constant=_refuse_constant)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not JSON ({exc.msg})") from None
+    except RecursionError:
+        raise ValueError("not JSON (nested too deeply)") from None
+    problem = _tree_problem(value, allow_nan=False)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def check_tree(doc: object, where: str, *, allow_nan: bool) -> None:
+    problem = _tree_problem(doc, allow_nan=allow_nan)
+    if problem:
+        raise InputFileError(where, problem)
+
+
+def _tree_problem(doc: object, *, allow_nan: bool) -> str | None:
+    """Walk without recursion; say what is wrong (and at which key) or None."""
+    stack: list[tuple[object, str, int]] = [(doc, "", 0)]
+    while stack:
+        node, key, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return f"{key or 'document'}: nested more than {MAX_DEPTH} levels deep"
+        if isinstance(node, dict):
+            stack.extend((v, f"{key}.{k}" if key else str(k), depth + 1) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((v, f"{key}[{i}]", depth + 1) for i, v in enumerate(node))
+        elif isinstance(node, bool):
+            continue
+        elif isinstance(node, int):
+            if abs(node) > MAX_INT:
+                return f"{key or 'value'}: integer too large (at most {MAX_INT})"
+        elif isinstance(node, float):
+            if math.isinf(node) or (math.isnan(node) and not allow_nan):
+                return f"{key or 'value'}: must be a number, not {node} (finite numbers only)"
+    return None
+
+
+def _reason(exc: BaseException) -> str:
+    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+
+
+def _file_type(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "a pipe"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def is_path_like(text: str) -> bool:
+    """Whether a name given on the command line means a file rather than a built-in."""
+    return text.endswith(".toml") or "/" in text or os.sep in text
+

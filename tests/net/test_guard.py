@@ -1,0 +1,48 @@
+"""The message guard: what a display accepts and what it drops (and counts)."""
+
+from __future__ import annotations
+
+from dashboard.net.guard import MessageGuard
+from dashboard.net.protocol import MAX_PAYLOAD, Envelope, RoomTopics
+
+T = RoomTopics("sim1")
+
+
+def env(seq: int, *, boot: str = "b1", ts: float = 100.0, kind: str = "action",
+        room: str = "sim1", body: dict | None = None) -> bytes:
+    return Envelope(kind, room, "console", boot, seq, ts, body or {"n": seq}).encode()
+
+
+def test_in_order_messages_pass_and_duplicates_are_ignored_silently():
+    g = MessageGuard(T)
+    assert g.admit(T.action, env(1)) is not None
+    assert g.admit(T.action, env(2)) is not None
+    assert g.admit(T.action, env(2)) is None      # redelivered: not an attack
+    assert g.drops.total == 0
+
+
+def test_replayed_old_sequence_and_old_process_start_are_dropped_and_counted():
+    g = MessageGuard(T)
+    g.admit(T.action, env(1))
+    g.admit(T.action, env(2, body={"x": 1}))
+    assert g.admit(T.action, env(1, body={"x": 2})) is None
+    assert g.admit(T.action, env(9, boot="old", ts=50.0)) is None
+    assert g.drops.counts["replayed"] == 2
+    assert g.admit(T.action, env(1, boot="new", ts=200.0)) is not None   # a restart
+
+
+def test_malformed_oversized_and_forged_messages_are_dropped_and_counted():
+    g = MessageGuard(T)
+    for payload in (b"not json", b"[1,2]", b'{"v": 2}', b'{"v":1,"type":"action"}',
+                    b"\xff\xfe", b'{"v":1, "ts": NaN}'):
+        assert g.admit(T.action, payload) is None
+    assert g.drops.counts["malformed"] == 6
+    assert g.admit(T.action, b" " * (MAX_PAYLOAD + 1)) is None
+    assert g.drops.counts["oversized"] == 1
+    assert g.admit(T.action, env(1, kind="state")) is None          # type vs topic
+    assert g.admit(T.action, env(1, room="sim2")) is None           # another room
+    assert g.admit("icu/sim2/action", env(1)) is None               # not our topic
+    assert g.admit(T.display("bed-1"), Envelope("display", "sim1", "bed-2", "b", 1, 1.0,
+                                                 {}).encode()) is None
+    assert g.drops.counts["forged"] == 4
+    assert "forged" in g.drops.last

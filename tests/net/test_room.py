@@ -1,0 +1,144 @@
+"""An instructor and two bedside monitors on a real (embedded) broker, in one process:
+real controllers and bridges on the wall clock, each pumped and ticked by the test."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from net_support import instructor, monitor, wait_for
+
+from dashboard.alarms.log import read_log
+from dashboard.core.actions import ACKNOWLEDGE, INJECT, SPEED, Action, Actor
+from dashboard.net.broker import EmbeddedBroker, free_port
+from dashboard.session_log import read_session
+
+ROOM = "sim1"
+CONSOLE = Actor("instructor", "console")
+
+
+@pytest.fixture
+def broker():
+    with EmbeddedBroker(port=0) as b:
+        yield b
+
+
+def events(path, event: str) -> list[str]:
+    return [r["alarm_id"] for r in read_log(path) if r["event"] == event]
+
+
+def test_injection_reaches_both_monitors_and_an_acknowledge_at_one_clears_the_other(
+        broker, tmp_path):
+    ins = instructor(broker.url, ROOM, tmp_path)
+    bed1 = monitor(broker.url, ROOM, "bed-1", tmp_path)
+    bed2 = monitor(broker.url, ROOM, "bed-2", tmp_path)
+    room = [ins, bed1, bed2]
+    try:
+        wait_for(lambda: bed1.bridge.synced and bed2.bridge.synced, room, what="sync")
+        wait_for(lambda: {"bed-1", "bed-2"} <= {n for n, d in ins.bridge.displays.items()
+                                                if d.online}, room, what="presence")
+        # In step with the instructor, and with each other.
+        for bed in (bed1, bed2):
+            assert abs(bed.controller.case_time() - ins.controller.case_time()) < 1.0
+        assert abs(bed1.controller.case_time() - bed2.controller.case_time()) < 0.1
+
+        ins.controller.apply(Action.make(INJECT, {"injection": "pump_stop"}, CONSOLE))
+        for bed in (bed1, bed2):
+            wait_for(lambda b=bed: "pump_stopped" in events(b.controller.alarm_log.path,
+                                                            "raise"), room, what="raise")
+        # The trainee at bed-1 acknowledges; the request goes up, the instructor applies
+        # it and bed-2 sees the acknowledge too.
+        bed1.controller.request(Action.make(ACKNOWLEDGE, {"alarm_id": None},
+                                            Actor("trainee", "bed-1")))
+        wait_for(lambda: "pump_stopped" in events(bed2.controller.alarm_log.path,
+                                                  "acknowledge"), room, what="ack at bed-2")
+        wait_for(lambda: "pump_stopped" in events(bed1.controller.alarm_log.path,
+                                                  "acknowledge"), room, what="ack at bed-1")
+        assert bed1.controller.seq == bed2.controller.seq == ins.controller.seq
+    finally:
+        for n in room:
+            n.close()
+    rec = read_session(tmp_path / "session.jsonl")
+    trainee = [(a.kind, a.actor.display) for a in rec.replay_actions()
+               if a.actor.role == "trainee"]
+    assert trainee == [("acknowledge", "bed-1")]
+    assert "pump_stopped" in events(tmp_path / "console-alarms.jsonl", "acknowledge")
+    # The clean exits announced themselves gone.
+    assert not any(b.bridge.drops.get(k) for b in (bed1, bed2) for k in b.bridge.drops)
+
+
+def test_late_joiner_is_in_step_and_follows_speed_changes(broker, tmp_path):
+    ins = instructor(broker.url, ROOM, tmp_path)
+    room = [ins]
+    try:
+        ins.controller.apply(Action.make(SPEED, {"value": 60}, CONSOLE))
+        wait_for(lambda: ins.link.connected, room, what="instructor connected")
+        late = monitor(broker.url, ROOM, "late", tmp_path)
+        room.append(late)
+        wait_for(lambda: late.bridge.synced, room, what="late joiner synced")
+        # 60x: 1 s of case time is 17 ms of wall time; within 1 s of case time.
+        assert abs(late.controller.case_time() - ins.controller.case_time()) < 1.0
+        assert late.controller.clock.speed == 60
+        assert late.controller.seq == ins.controller.seq
+    finally:
+        for n in room:
+            n.close()
+
+
+def test_scenario_mismatch_is_refused_and_changes_nothing(broker, tmp_path):
+    ins = instructor(broker.url, ROOM, tmp_path)
+    bed = monitor(broker.url, ROOM, "bed-9", tmp_path)
+    # A monitor whose scenario file differs: its content hash differs (messages are only
+    # handled when the test pumps, so this is in place before the state arrives).
+    bed.controller._hash = "0" * 64
+    before = (bed.controller.case_time(), bed.controller.seq, bed.controller.course)
+    room = [ins, bed]
+    try:
+        wait_for(lambda: bool(bed.bridge.refused), room, what="refusal")
+        assert bed.bridge.refused.startswith("REFUSED: scenario differs")
+        assert "\n" not in bed.bridge.refused
+        assert not bed.bridge.synced
+        assert bed.controller.seq == before[1] and bed.controller.course is before[2]
+    finally:
+        for n in room:
+            n.close()
+
+
+def start_broker_process(port: int) -> subprocess.Popen:
+    proc = subprocess.Popen([sys.executable, "-m", "dashboard.app", "broker", "--port",
+                             str(port), "--bind", "127.0.0.1"], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    line = proc.stdout.readline()   # printed once it listens
+    assert line.startswith("broker: mqtt://127.0.0.1:"), line
+    return proc
+
+
+def test_broker_killed_and_restarted_monitors_run_on_and_resynchronise(tmp_path):
+    port = free_port()
+    proc = start_broker_process(port)
+    url = f"mqtt://127.0.0.1:{port}"
+    ins = instructor(url, ROOM, tmp_path)
+    bed = monitor(url, ROOM, "bed-1", tmp_path)
+    room = [ins, bed]
+    try:
+        wait_for(lambda: bed.bridge.synced and bed.bridge.status == "", room, what="sync")
+        proc.kill()
+        proc.wait(10)
+        wait_for(lambda: "link lost" in bed.bridge.status, room, what="link lost")
+        assert "running on at 1x" in bed.bridge.status
+        t_lost = bed.controller.case_time()
+        wait_for(lambda: bed.controller.case_time() > t_lost + 0.5, room,
+                 what="monitor running on its own clock")
+        proc = start_broker_process(port)
+        wait_for(lambda: bed.bridge.status == "" and bed.link.connects >= 2, room,
+                 what="reconnected")
+        ins.controller.apply(Action.make(INJECT, {"injection": "pump_stop"}, CONSOLE))
+        wait_for(lambda: "pump_stopped" in events(bed.controller.alarm_log.path, "raise"),
+                 room, what="injection after the restart")
+        assert abs(bed.controller.case_time() - ins.controller.case_time()) < 1.0
+    finally:
+        for n in room:
+            n.close()
+        proc.terminate()
+        proc.wait(10)
