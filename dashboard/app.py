@@ -93,10 +93,13 @@ def _parser(prog: str, description: str, epilog: str) -> argparse.ArgumentParser
 
 def _common(p: argparse.ArgumentParser, *, speed: bool = True,
             screenshot_required: bool = False) -> None:
-    p.add_argument("--scenario", default=None, help="built-in name or .toml path "
-                                                    f"(default {DEFAULT_SCENARIO})")
-    p.add_argument("--start", help="case time to open at (default: a few minutes before "
-                                   "the pre-ECMO blood gas)")
+    from replay_data.scenario import builtin_scenarios
+
+    p.add_argument("--scenario", default=None, help="built-in case or drill "
+                   f"({', '.join(builtin_scenarios())}) or a .toml path "
+                   f"(default {DEFAULT_SCENARIO})")
+    p.add_argument("--start", help="case time to open at (default: the scenario's start; "
+                                   "for the case a few minutes before the pre-ECMO blood gas)")
     if speed:
         p.add_argument("--speed", type=float, default=None,
                        help="replay speed (1, 2, 5, 10, 60, 600, 3600; default 1)")

@@ -14,11 +14,12 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from .casetime import span_text
 from .course import Course
 from .errors import ReplayDataError, one_line
 from .interrupts import EXIT_INTERRUPTED, Terminated, terminate_raises
 from .output_file import open_output
-from .scenario import load_scenario
+from .scenario import builtin_scenarios, load_scenario, scenario_title
 from .timeexpr import format_case_time, parse_duration
 
 EXIT_BAD_INPUT = 2
@@ -118,7 +119,23 @@ def cmd_info(args: argparse.Namespace) -> int:
     out.write(f"{sc.title}\n{sc.source}\n")
     out.write(f"Patient: {sc.patient.get('summary', '')}\n")
     out.write(f"Course: 0 to {sc.end:.0f} s ({sc.end / 86400:.1f} days); default start "
-              f"{format_case_time(sc.default_start)}\n\nEvents\n")
+              f"{format_case_time(sc.default_start)}\n")
+    if sc.base:
+        out.write(f"Drill on the case {sc.base!r}: starts at {format_case_time(sc.default_start)}"
+                  "\n")
+    out.write("\nBuilt-in scenarios and drills (--scenario NAME)\n")
+    for name in builtin_scenarios():
+        out.write(f"  {name:<24} {scenario_title(name)}\n")
+    out.write("\nScheduled injections\n")
+    for s in sorted(sc.scheduled, key=lambda s: s.t):
+        mark = f"  (+{span_text(s.t - sc.default_start)} after the start)" if (
+            sc.base and s.t >= sc.default_start) else ""
+        out.write(f"  {s.t:>9.0f} s  {format_case_time(s.t):<17} {s.injection:<24} "
+                  f"for {span_text(s.duration)}{mark}\n")
+        for e in sc.injections[s.injection].expected:
+            out.write(f"  {'':>9}    {'':<17} expected: {e.label} within "
+                      f"{span_text(e.within)}\n")
+    out.write("\nEvents\n")
     for e in sc.events:
         out.write(f"  {e.t:>9.0f} s  {format_case_time(e.t):<17} {e.id:<24} [{e.provenance.basis}] "
                   f"{e.label}\n")

@@ -6,6 +6,7 @@ Every problem is reported as a ScenarioError naming the file and the key, e.g.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -184,6 +185,7 @@ class Scenario:
     teaching: tuple[TeachingNote, ...]
     keyframe_provenance: tuple[tuple[float, str, Provenance], ...] = field(default=())
     briefing: Briefing = field(default=Briefing())
+    base: str = ""  # a drill (replay_data.drill): the id of the case it overlays
 
     @property
     def event_times(self) -> dict[str, float]:
@@ -247,7 +249,23 @@ def load_scenario(name_or_path: str | Path = "sle_dah_ecmo") -> Scenario:
         source = text_name + ".toml"
         shown_path = source
     doc = parse_toml(decode_utf8(raw, source, "scenario"), source, "scenario")
+    from .drill import base_loader, is_drill, parse_drill
+
+    if is_drill(doc):  # a drill overlays its base case (replay_data.drill)
+        return parse_drill(doc, source, shown_path,
+                           base_loader(path if is_path else None, load_scenario))
     return parse_scenario(doc, source, shown_path)
+
+
+@functools.cache
+def scenario_title(name: str) -> str:
+    """The title of a built-in scenario or drill, for a pick list ('' if it does not
+    load: the pick still lists it, and choosing it shows the error). Built-in files do
+    not change while the program runs, so the title is read once."""
+    try:
+        return load_scenario(name).title
+    except ReplayDataError:
+        return ""
 
 
 def _expected(source: str, raw: list, key: str, cat: Catalogue) -> tuple[ExpectedResponse, ...]:

@@ -57,7 +57,8 @@ MIN_SPAN_S = 120.0  # a shorter session is plotted over this much, centred on it
 MAX_EPISODE_PANELS = 8
 ALARM_ROW_EVENTS = ("raise", "escalate", "clear", "acknowledge")
 CSV_COLUMNS = ("case_time_s", "case_time", "wall_clock", "wall_elapsed_s", "type", "what",
-               "priority", "value", "limit", "alarm_id")
+               "priority", "value", "limit", "alarm_id", "deadline", "result", "by")
+SCORING_TYPE = "expected response"  # the CSV's rows for the scored expected responses
 # Snapshots were computed one sample at a time, the replay on a grid: allow float noise.
 REPLAY_TOLERANCE = 1e-6
 
@@ -92,6 +93,10 @@ class TimelineRow:
     wall: datetime | None = field(default=None, compare=False)
     wall_elapsed: float | None = field(default=None, compare=False)  # s since the start
     alarm_id: str = ""  # for alarm rows (the CSV keeps it; the page shows the message)
+    # Expected-response rows (CSV only): due by (case clock), done | late | missed, who.
+    deadline: str = ""
+    result: str = ""
+    by: str = ""
 
     @property
     def time_text(self) -> str:
@@ -105,7 +110,8 @@ class TimelineRow:
         wall = "" if self.wall is None else self.wall.isoformat(timespec="milliseconds")
         elapsed = "" if self.wall_elapsed is None else f"{self.wall_elapsed:.3f}"
         return [f"{self.case_time:.3f}", self.time_text, wall, elapsed, self.type, self.what,
-                self.priority, self.value, self.limit, self.alarm_id]
+                self.priority, self.value, self.limit, self.alarm_id, self.deadline,
+                self.result, self.by]
 
 
 @dataclass(frozen=True)
@@ -556,9 +562,38 @@ def expected_response_rows(report_scored: Sequence[ScoredResponse],
             where = f" at {r.by.display}" if r.by.display else ""
             when = (f"+{both_spans(wall_s, r.delay)} ({case_clock(r.at, seconds=True)})"
                     f"{where}")
-        rows.append(ExpectedResponseRow(f"{r.injection} ({case_clock(r.injection_start)})",
+        by_whom = ", scheduled" if r.source == "scheduled" else ""
+        rows.append(ExpectedResponseRow(f"{r.injection} ({case_clock(r.injection_start)}"
+                                        f"{by_whom})",
                                         r.response, f"within {span_text(r.within)}",
                                         r.status, when))
+    return rows
+
+
+def scoring_csv_rows(scored: Sequence[ScoredResponse], played: PlayedTime
+                     ) -> list[TimelineRow]:
+    """The scored expected responses as CSV rows: at the time the team did it (at the
+    deadline when missed) in both clocks; value = the delay after the injection started
+    (wall seconds, case seconds beside), limit = the time allowed, deadline = the case
+    time it was due by, result = done | late | missed, by = what was set, at which
+    display."""
+    rows = []
+    for r in scored:
+        t = r.at if r.at is not None else r.deadline
+        wall = played.wall_at(t) if r.at is not None else None
+        value = by = ""
+        if r.at is not None and r.by is not None:
+            w0 = played.wall_at(r.injection_start)
+            wall_s = None if w0 is None or wall is None else (wall - w0).total_seconds()
+            value = f"after {both_spans(wall_s, r.delay)}"  # no leading "+": a formula
+            by = r.by.label + (f" at {r.by.display}" if r.by.display else "")
+        what = (f"{r.injection} ({r.source}, {case_clock(r.injection_start, seconds=True)}): "
+                f"{r.response}")
+        rows.append(TimelineRow(t, SCORING_TYPE, what, value=value,
+                                limit=f"within {span_text(r.within)}", wall=wall,
+                                wall_elapsed=played.elapsed(wall),
+                                deadline=case_clock(r.deadline, seconds=True),
+                                result=r.status, by=by))
     return rows
 
 
@@ -711,7 +746,7 @@ def build_report(session_path: str | os.PathLike[str], out_html: str | os.PathLi
         snapshot_mismatches=snapshot_mismatches(session, course),
         skipped=skipped_rows(session, course, played),
         notes=note_rows(session, played), participants=participants(session),
-        played=played, scored=score_session(session, course.scenario))
+        played=played, scored=score_session(session, course.scenario, played))
     report.expected = expected_response_rows(report.scored, played)
     report.panels = focus_windows(report, course)
     if session.truncated:
@@ -737,7 +772,9 @@ def build_debrief(session_path: str | os.PathLike[str], out_html: str | os.PathL
 
     figures = plots.report_figures(report, course)
     html_text = page.render_html(report, course, figures, embed=True)
-    files = [(report.csv_path, render_csv(report.timeline)),
+    assert report.played is not None
+    csv_rows = report.timeline + scoring_csv_rows(report.scored, report.played)
+    files = [(report.csv_path, render_csv(csv_rows)),
              (report.html_path, html_text.encode("utf-8"))]
     if pdf:
         from . import pdf as pdf_out

@@ -2,10 +2,11 @@
 
 Each injection in the scenario may list expected responses (`expected` in the scenario
 file: a label, a time limit and settings any one of which counts). For every injection
-started in a session, each response is *done* (the team made a matching setting within
-the limit), *late* (after it) or *missed* (never, up to the end of the session). Only the
-control the team actually touched counts: a setting restated alongside another one does
-not.
+started in a session -- by the instructor, or by the scenario's own schedule (a drill's
+pump stop) when the session played its start -- each response is *done* (the team made a
+matching setting within the limit), *late* (after it) or *missed* (never, up to the end of
+the session). Only the control the team actually touched counts: a setting restated
+alongside another one does not.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ import html
 import math
 from dataclasses import dataclass
 
+from dashboard.debrief.played import PlayedTime, played_time
 from dashboard.session_log import RecordedSession
 from replay_data.controls import CONTROLS
-from replay_data.perturbations import Perturbation
+from replay_data.perturbations import Perturbation, injection
 from replay_data.scenario import Scenario
 from replay_data.timeexpr import format_case_time
 
@@ -31,6 +33,11 @@ class TeamControl:
     value: float
     display: str
 
+    @property
+    def label(self) -> str:
+        """'Drainage clamp on', 'FiO2 100 %'."""
+        return _team_text(self)
+
 
 @dataclass(frozen=True)
 class ScoredResponse:
@@ -42,6 +49,12 @@ class ScoredResponse:
     status: str  # done | late | missed
     at: float | None  # case time the team did it
     by: TeamControl | None
+    source: str = "instructor"  # instructor | scheduled (by the scenario)
+
+    @property
+    def deadline(self) -> float:
+        """Case time by which the response was due."""
+        return self.injection_start + self.within
 
     @property
     def delay(self) -> float | None:
@@ -62,8 +75,9 @@ def _setting(p: Perturbation) -> float:
 
 
 def score(scenario: Scenario, injections: list[Perturbation], controls: list[TeamControl],
-          end: float) -> list[ScoredResponse]:
-    """Every expected response of every injection, in injection order."""
+          end: float, scheduled: frozenset[str] = frozenset()) -> list[ScoredResponse]:
+    """Every expected response of every injection, in injection order; `scheduled` names
+    the ids of the injections the scenario scheduled (the rest the instructor gave)."""
     out = []
     for inj in sorted(injections, key=lambda p: p.start):
         spec = scenario.injections.get(inj.name)
@@ -77,15 +91,25 @@ def score(scenario: Scenario, injections: list[Perturbation], controls: list[Tea
             else:
                 status = DONE if hit.t - inj.start <= exp.within + 1e-9 else LATE
             out.append(ScoredResponse(spec.label, inj.id, inj.start, exp.label, exp.within,
-                                      status, None if hit is None else hit.t, hit))
+                                      status, None if hit is None else hit.t, hit,
+                                      "scheduled" if inj.id in scheduled else "instructor"))
     del end  # a response after the session's end cannot be in it: missed
     return out
 
 
-def score_session(session: RecordedSession, scenario: Scenario) -> list[ScoredResponse]:
+def score_session(session: RecordedSession, scenario: Scenario,
+                  played: PlayedTime | None = None) -> list[ScoredResponse]:
+    """The instructor's injections and the scenario's scheduled ones whose start the
+    session played (one it jumped over is skipped, not the team's miss)."""
     injections = [r.perturbation for r in session.perturbation_records()
                   if r.perturbation.kind == "injection"]
-    return score(scenario, injections, team_controls(session), session.end)
+    if played is None:
+        played = played_time(session, scenario.event_times, (scenario.start, scenario.end))
+    own = [injection(scenario, s.injection, s.t, severity=s.severity, duration=s.duration,
+                     pid=f"scheduled:{s.injection}@{s.t:.0f}")
+           for s in scenario.scheduled if played.played(s.t)]
+    return score(scenario, injections + own, team_controls(session), session.end,
+                 frozenset(p.id for p in own))
 
 
 def control_label(p: Perturbation) -> str:

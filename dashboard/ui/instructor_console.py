@@ -37,6 +37,7 @@ from dashboard.core.session_controller import (
     SessionEvent,
     Tick,
 )
+from dashboard.debrief.report import perturbation_label
 from replay_data.casetime import span_text
 from replay_data.course import Course
 from replay_data.errors import ReplayDataError
@@ -406,8 +407,8 @@ class InstructorConsole(QtWidgets.QWidget):
                 continue
             left = "until stopped" if p.duration is None else \
                 f"{span_text(max(0.0, p.end - t))} left"
-            what = (self.course.scenario.injections[p.name].label if p.kind == "injection"
-                    else f"{p.name} → {p.effects[0].set:g}")
+            # rounded as the monitor shows the channel, with its unit ("ABP mean → 131 mmHg")
+            what = perturbation_label(self.course, p)
             rows.append((p.id, f"{what} · from {format_case_time(p.start)} · {left}"))
         current = [(self.active.item(i).data(QtCore.Qt.ItemDataRole.UserRole),
                     self.active.item(i).text()) for i in range(self.active.count())]

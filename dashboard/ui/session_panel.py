@@ -16,7 +16,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from dashboard.core.actions import BEGIN, END, NOTE, Action
 from dashboard.core.session_controller import SessionController
-from replay_data.scenario import Scenario, builtin_scenarios
+from replay_data.scenario import Scenario, builtin_scenarios, scenario_title
 
 Request = Callable[..., Action | None]
 
@@ -49,8 +49,9 @@ class SessionPanel(QtWidgets.QFrame):
         self.scenario.setObjectName("instructor.scenario")
         self.scenario.setAccessibleName("Scenario (choose before Start)")
         sc = controller.course.scenario
-        for name in builtin_scenarios():
-            self.scenario.addItem(name, name)
+        for name in builtin_scenarios():  # the case and the drills built on it
+            title = scenario_title(name)
+            self.scenario.addItem(f"{title} ({name})" if title else name, name)
         here = self.scenario.findData(sc.id)
         if here < 0:  # a scenario file: listed by its path
             self.scenario.addItem(sc.path or sc.id, sc.path or sc.id)

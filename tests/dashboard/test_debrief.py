@@ -129,10 +129,15 @@ def test_the_csv_has_the_same_rows_as_the_html_timeline(built):
     assert report.csv_path == report.html_path.with_suffix(".csv")
     rows = csv_rows(report.csv_path)
     assert rows[0] == ["case_time_s", "case_time", "wall_clock", "wall_elapsed_s", "type",
-                       "what", "priority", "value", "limit", "alarm_id"]
-    assert rows[1:] == [r.csv_row() for r in report.timeline]
+                       "what", "priority", "value", "limit", "alarm_id", "deadline", "result",
+                       "by"]
+    timeline = rows[1:len(report.timeline) + 1]
+    assert timeline == [r.csv_row() for r in report.timeline]
+    # after the timeline: the scored expected responses, one row each
+    assert [r[4] for r in rows[len(report.timeline) + 1:]] == [
+        "expected response"] * len(report.scored)
     shown = html_table(page, "Timeline")
-    assert [r[1:5] for r in shown] == [[r[1], r[4], r[5], r[6]] for r in rows[1:]]
+    assert [r[1:5] for r in shown] == [[r[1], r[4], r[5], r[6]] for r in timeline]
     assert [r[0] for r in shown] == [x.wall_time_text for x in report.timeline]
 
 

@@ -163,3 +163,25 @@ def test_console_locks_the_team_console_sees_and_overrides_its_settings(make_ses
     assert child(pump, QtWidgets.QDial, "control.ecmo.rpm").value() == 2800
     assert child(pump, QtWidgets.QLabel, "console.ecmo.speed").text() == "2800"
     pump.detach()
+
+
+def test_active_list_shows_targets_rounded_as_displayed_with_unit(make_session):
+    """An override's target as the monitor shows the channel (a recorded or networked
+    target may carry any decimals), an injection with its variant."""
+    from dashboard.core.actions import Action, Actor
+
+    s = make_session("ecmo_start+1d", instructor=True)
+    boss = Actor("instructor", "console")
+    for channel, target in (("abp_sys", 130.77), ("ecmo_flow", 2.4567), ("temp", 38.249)):
+        assert s.controller.apply(Action.make(
+            "override", {"channel": channel, "target": target, "transition": 30.0}, boss))
+    s.controller.apply(Action.make("inject", {"injection": "pump_stop"}, boss))
+    s.advance_virtual(5, frames=1)
+    s.console.refresh()
+    active = child(s.console, QtWidgets.QListWidget, "instructor.active")
+    texts = [active.item(i).text() for i in range(active.count())]
+    assert texts[0].startswith("ABP sys → 131 mmHg (override) · from ")
+    assert texts[1].startswith("Blood flow → 2.46 L/min (override) · from ")
+    assert texts[2].startswith("Temp → 38.2 °C (override) · from ")
+    assert texts[3].startswith("Pump stop (Power loss: pump stopped) · from ")
+    assert not any("130.77" in t or "2.4567" in t or "38.249" in t for t in texts)

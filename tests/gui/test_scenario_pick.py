@@ -111,3 +111,29 @@ def test_pick_back_to_the_builtin(make_session, qtbot, tmp_path, monkeypatch):
     assert "43-year-old woman was admitted" in child(
         s.console, QtWidgets.QLabel, "instructor.case_stem").text()
     assert read_session(log).scenario == "sle_dah_ecmo"
+
+
+def test_pick_a_builtin_drill_and_run_it(make_session, qtbot, tmp_path):
+    """The drills are in the pick by title; choosing one puts the pre-brief at the drill's
+    start with its own case stem; after Start its pump stop comes three minutes in."""
+    log = tmp_path / "drill.jsonl"
+    s = make_session(None, instructor=True, playing=False, session_log=log)
+    qtbot.addWidget(s.console)
+    combo = child(s.console, QtWidgets.QComboBox, "instructor.scenario")
+    i = combo.findData("pump_stop_day2")
+    assert i >= 0 and combo.itemText(i) == "Drill: pump stop on ECMO day 2 (pump_stop_day2)"
+    combo.setCurrentIndex(i)
+    combo.activated.emit(i)
+    sc = s.course.scenario
+    assert (sc.id, sc.base) == ("pump_stop_day2", "sle_dah_ecmo")
+    assert s.clock.case_time() == sc.resolve("ecmo_start+20h") and not s.clock.playing
+    con = s.console
+    qtbot.addWidget(con)
+    stem = child(con, QtWidgets.QLabel, "instructor.case_stem").text()
+    assert "hospital day 13, 13:10" in stem and "Clamp the lines within 30 s" in stem
+    click(qtbot, con, "instructor.start")
+    s.advance_virtual(170, frames=17)
+    assert "pump_stopped" not in {a.alarm_id for a in s.controller.alarms.active_alarms()}
+    s.advance_virtual(20, frames=4)
+    assert "pump_stopped" in {a.alarm_id for a in s.controller.alarms.active_alarms()}
+    assert read_session(log).scenario == "pump_stop_day2"

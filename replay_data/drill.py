@@ -1,0 +1,148 @@
+"""A drill: a ready-made exercise that overlays a base case instead of copying it.
+
+A drill file names its base case (a built-in scenario, or a case file beside the drill)
+and adds only what makes the exercise: where the pre-brief stands, the injections
+scheduled a few minutes in, the expected responses the debrief scores, and its own
+teaching material (case stem, objectives, debrief prompts). The patient, the course of
+the numbers, the alarm profile and the injection catalogue are the base case's, so a fix
+to the case reaches every drill built on it.
+
+    [drill]
+    id = "pump_stop_day2"              # = the file's name for a built-in drill
+    title = "Pump stop on ECMO day 2"
+    base = "sle_dah_ecmo"              # built-in name, or a case .toml beside this file
+    start = "ecmo_start+20h"           # time expression on the base's events
+
+    [[scheduled]]                      # one or more
+    injection = "pump_stop"            # an injection of the base case
+    after = "3m"                       # after the drill's start (or `at` = time expression)
+    duration = "10m"                   # optional (default: the injection's)
+    severity = 1.0                     # optional, (0, 1]
+
+    [expected]                         # optional: replaces the base's expected responses
+    pump_stop = [{ id = "clamp", label = "Clamp the lines", within = "30s", any = [...] }]
+
+    [briefing]                         # required: case_stem and objectives
+    case_stem = "..."
+    objectives = ["..."]
+    debrief_prompts = ["..."]
+
+The result is a plain Scenario (``base`` set to the base's id): the session, the console
+and the debrief need nothing else to run a drill.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+
+from .catalogue import load_catalogue
+from .errors import ReplayDataError, ScenarioError
+from .scenario import Provenance, Scenario, ScheduledInjection, _briefing, _expected, _Reader
+
+DRILL_KEYS = {"drill", "scheduled", "expected", "briefing"}
+
+
+def is_drill(doc: dict) -> bool:
+    return isinstance(doc, dict) and "drill" in doc
+
+
+def parse_drill(doc: dict, source: str, path: str,
+                load_base: Callable[[str], Scenario]) -> Scenario:
+    """The base case with the drill's start, schedule, expected responses and briefing.
+
+    `load_base` loads the base by the name the file gives (a built-in name or a path the
+    caller resolves next to the drill file); errors name the drill file and the key."""
+    top = _Reader(source, doc, "")
+    top.check_keys(DRILL_KEYS)
+    meta = top.child("drill")
+    meta.check_keys({"id", "title", "base", "start"})
+    base_name = meta.text("base")
+    try:
+        base = load_base(base_name)
+    except ReplayDataError as exc:
+        raise ScenarioError(meta.where("base"), f"base case {base_name!r}: {exc}") from None
+    if base.base:
+        raise ScenarioError(meta.where("base"), f"{base_name!r} is itself a drill (on "
+                                                f"{base.base!r}); a drill's base is a case")
+
+    def when(r: _Reader, name: str) -> float:
+        text = r.get(name, (str, int, float))
+        try:
+            return base.resolve(str(text))
+        except ReplayDataError as exc:
+            raise ScenarioError(r.where(name), str(exc)) from None
+
+    start = when(meta, "start")
+    cat = load_catalogue()
+
+    expected_root = top.child("expected")
+    injections = dict(base.injections)
+    for iid in expected_root.table:
+        if iid not in injections:
+            raise ScenarioError(expected_root.where(iid), f"unknown injection {iid!r} "
+                                f"(the base case has: {', '.join(injections)})")
+        resp = expected_root.array(iid)
+        injections[iid] = dataclasses.replace(
+            injections[iid], expected=_expected(source, resp, f"expected.{iid}", cat))
+
+    raw = top.array("scheduled")
+    if not raw:
+        raise ScenarioError(top.where("scheduled"), "a drill needs at least one scheduled "
+                                                    "injection")
+    scheduled = []
+    for i, _ in enumerate(raw):
+        r = top.child("scheduled", i)
+        r.check_keys({"injection", "at", "after", "severity", "duration", "note"})
+        iid = r.text("injection")
+        if iid not in injections:
+            raise ScenarioError(r.where("injection"), f"unknown injection {iid!r} "
+                                f"(the base case has: {', '.join(injections)})")
+        spec = injections[iid]
+        if ("at" in r.table) == ("after" in r.table):
+            raise ScenarioError(r.where(), "give either at (a time) or after (a duration "
+                                           "after the drill's start)")
+        at = when(r, "at") if "at" in r.table else start + r.duration("after")
+        if not (start <= at <= base.end):
+            raise ScenarioError(r.where("at" if "at" in r.table else "after"),
+                                f"{at:.0f} s is outside the drill (its start {start:.0f} s "
+                                f"to the case's end {base.end:.0f} s)")
+        sev = r.number("severity", spec.default_severity)
+        if not 0 < sev <= 1:
+            raise ScenarioError(r.where("severity"), "must be in (0, 1]")
+        duration = r.duration("duration", spec.default_duration)
+        if duration <= 0:
+            raise ScenarioError(r.where("duration"), "must be longer than 0 s")
+        scheduled.append(ScheduledInjection(
+            iid, at, sev, duration,
+            Provenance("assumed", note=r.text("note", "") or "training drill")))
+
+    if "briefing" not in top.table:
+        raise ScenarioError(top.where("briefing"), "a drill needs its case stem and "
+                                                   "objectives")
+    briefing = _briefing(top)
+    if not briefing.case_stem:
+        raise ScenarioError(top.where("briefing.case_stem"), "missing")
+    if not briefing.objectives:
+        raise ScenarioError(top.where("briefing.objectives"), "missing")
+
+    return dataclasses.replace(
+        base, id=meta.text("id"), title=meta.text("title"), path=path, base=base.id,
+        default_start=start, injections=injections,
+        scheduled=base.scheduled + tuple(sorted(scheduled, key=lambda s: s.t)),
+        briefing=briefing)
+
+
+def base_loader(drill_path: Path | None, load: Callable[[str | Path], Scenario]
+                ) -> Callable[[str], Scenario]:
+    """How a drill finds its base: a built-in name, or (for a drill file) a case file
+    path taken relative to the drill's folder."""
+    def load_base(name: str) -> Scenario:
+        if drill_path is not None and name.endswith(".toml"):
+            p = Path(name)
+            return load(p if p.is_absolute() else drill_path.parent / p)
+        if name.endswith(".toml"):
+            raise ReplayDataError("a built-in drill's base is a built-in case name")
+        return load(name)
+    return load_base
