@@ -490,7 +490,7 @@ def _run_networked(opts: LaunchOptions, prep: Prepared, session_log: str | None)
                                         alarm_log=_alarm_log_path(opts),
                                         mute=opts.mute or opts.headless,
                                         scenario_name=opts.scenario, display=net["display"],
-                                        network_wall=time.time)
+                                        network_wall=time.time, authority=False)
         bridge = roles.attach_monitor_window(session, net)
         if opts.headless:
             try:

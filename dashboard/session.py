@@ -48,10 +48,13 @@ class MonitorSession:
                session_log: str | Path | None = None, instructor: bool = False,
                scenario_name: str | None = None, role: Role | str = Role.DEMO,
                display: str | None = None,
-               network_wall: Callable[[], float] | None = None) -> MonitorSession:
+               network_wall: Callable[[], float] | None = None,
+               authority: bool = True) -> MonitorSession:
         """alarm_log / session_log: JSON Lines paths (None: not written; the app passes
         the default paths). role: the window's (demo or monitor); instructor=True adds
-        the console (and makes the window the trainees' bedside monitor)."""
+        the console (and makes the window the trainees' bedside monitor). authority=False:
+        a networked monitor, following the instructor (its alarm log starts with the
+        instructor's state)."""
         role = Role(role)
         if instructor and role is Role.DEMO:
             role = Role.MONITOR
@@ -61,7 +64,7 @@ class MonitorSession:
                                        wall=wall or network_wall, alarm_log=alarm_log,
                                        session_log=session_log,
                                        scenario_name=scenario_name,
-                                       display=display or role.value)
+                                       display=display or role.value, authority=authority)
         if audio is None:
             audio = make_audio(controller.profile, mute=mute)
         window = MonitorWindow(controller, role=role, display=display or role.value,

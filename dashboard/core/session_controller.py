@@ -109,7 +109,8 @@ class AlarmSinks:
 
     A sink that fails (disk full, folder removed) must not stop the monitor: the failure
     is reported once through `on_error` and that sink is dropped; the others go on.
-    `muted` holds writes back while alarm history is rebuilt (already logged)."""
+    `muted` holds writes back while alarm history is rebuilt (already logged), and on a
+    follower until it has adopted the authority's state."""
 
     def __init__(self, *sinks: object) -> None:
         self.sinks = [s for s in sinks if s is not None]
@@ -173,6 +174,9 @@ class SessionController:
             raise
         self.sinks = AlarmSinks(self.alarm_log, self.recorder)
         self.sinks.on_error = lambda message: self._publish(SystemProblem(message))
+        # A follower's alarms from its own start are not the room's: its logs begin with
+        # the instructor's state (adopt_state's rebuild un-mutes and logs what is present).
+        self.sinks.muted = not authority
         self.alarms = AlarmEngine(self.profile, sink=self.sinks)
         self.base_course = Course(sc, course.seed, (), course.catalogue)
         self.course = course

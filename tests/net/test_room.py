@@ -142,3 +142,38 @@ def test_broker_killed_and_restarted_monitors_run_on_and_resynchronise(tmp_path)
             n.close()
         proc.terminate()
         proc.wait(10)
+
+
+def test_a_monitor_logs_alarms_only_from_the_instructors_state(broker, tmp_path):
+    """A networked monitor opens at its own default start (before ECMO: SpO2 low, ...);
+    none of those alarms reach its log. It starts with the instructor's state: the alarms
+    present there, at the instructor's case time."""
+    bed = monitor(broker.url, ROOM, "bed-1", tmp_path)
+    log = tmp_path / "bed-1-alarms.jsonl"
+    ins = None
+    try:
+        for _ in range(20):  # waiting for the instructor, ticking on its own clock
+            bed.step()
+        assert bed.controller.alarms.active_alarms()  # the pre-ECMO patient alarms here...
+        assert read_log(log) == []  # ...but writes none of them
+        ins = instructor(broker.url, ROOM, tmp_path)
+        room = [ins, bed]
+        wait_for(lambda: bed.bridge.synced, room, what="sync")
+        t_adopted = ins.controller.case_time()
+        for _ in range(5):
+            for n in room:
+                n.step()
+        ins.controller.apply(Action.make(INJECT, {"injection": "pump_stop"}, CONSOLE))
+        wait_for(lambda: "pump_stopped" in events(log, "raise"), room, what="raise")
+    finally:
+        bed.close()
+        if ins is not None:
+            ins.close()
+    lines = read_log(log)
+    # Nothing from the monitor's own start: every line is the room's, from the adoption on.
+    assert min(r["case_time"] for r in lines) >= t_adopted - 1.0
+    present = {r["alarm_id"] for r in lines if r["event"] == "present"}
+    console = read_log(tmp_path / "console-alarms.jsonl")
+    assert present <= {r["alarm_id"] for r in console}
+    assert "spo2.low" not in {r["alarm_id"] for r in lines if r["event"] in ("present",
+                                                                              "raise")}
