@@ -1,10 +1,15 @@
 """The debrief as one HTML page: readable on screen, printable on A4, and simple enough
 for Qt's rich-text engine (pdf.py) to lay out the same page into a PDF.
 
-So: plain tables (no floats, no CSS columns), widths in percent, one font size per table,
-three parts flowing on (the summary with the tables of what the team did, the plots, then
-the timeline with the notes and the debrief prompts) so a 20-minute drill prints on two
-to three A4 sheets. On paper everything is dark on white.
+So: plain tables (no floats, no CSS columns), widths in percent, one font size per table.
+Three parts, each starting on a new page when it would otherwise be split and fits on one:
+what the drill was and what the team did (summary, objectives, expected responses,
+injections), what happened (the plots and the times to acknowledge), and the record (the
+timeline, the notes and the debrief prompts); a section within a part is kept whole where
+that costs no page. Browsers do this from the print stylesheet (`break-inside: avoid` on
+each part and section); Qt's rich text does not, so pdf.py places the breaks itself
+(PART_TITLES). A 20-minute drill prints on three A4 sheets. On paper everything is dark on
+white.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ p{margin:3px 0} ul{margin:2px 0 4px 0} li{margin:0}
 .disclaimer{font-weight:bold;color:#b71c1c;margin:0 0 8px}
 .warning{background:#fff3e0;border-left:4px solid #ef6c00;padding:4px 8px;margin:6px 0}
 table{border-collapse:collapse;width:100%;font-size:7.5pt;margin:2px 0 4px}
-th,td{border-bottom:1px solid #cfd8dc;padding:1px 3px;text-align:left;vertical-align:top}
+th,td{border-bottom:1px solid #cfd8dc;padding:0 3px;text-align:left;vertical-align:top}
 th{background:#eceff1;font-weight:bold}
 td.num{text-align:right}
 table.meta{width:auto;font-size:9pt} table.meta th{background:#ffffff;padding-right:14px}
@@ -39,7 +44,7 @@ table.meta{width:auto;font-size:9pt} table.meta th{background:#ffffff;padding-ri
 .caption{font-size:8pt;color:#455a64;margin:1px 0 6px}
 img{max-width:100%}
 @media print{body{margin:0;max-width:none}
- table,tr,img,.figure{break-inside:avoid;page-break-inside:avoid}
+ tr,img,.figure,.part,.section{break-inside:avoid;page-break-inside:avoid}
  h2,h3{break-after:avoid;page-break-after:avoid}
  @page{size:A4;margin:14mm 12mm}}
 """
@@ -47,6 +52,9 @@ img{max-width:100%}
 
 # On screen the page is a centred column; Qt lays it out on the printable width itself.
 _SCREEN_CSS = "body{margin:20px auto;max-width:1000px}"
+# The <h2> that opens the second and third parts: pdf.py starts them on a new page when
+# they would otherwise be split (the first part starts the document).
+PART_TITLES = ("What happened, plotted", "Timeline")
 
 
 def _e(text: object) -> str:
@@ -62,7 +70,7 @@ def _table(head: Sequence[str], rows: Iterable[Sequence[str]], num_cols: Sequenc
     """Cells are already HTML (escaped by the caller). widths: percent per column."""
     # No <thead>: Qt repeats a header row at the top of each printed page, drawn over
     # whatever starts that page; a header that prints once is the honest choice.
-    out = ['<table width="98%" cellspacing="0" cellpadding="2"><tr>']
+    out = ['<table width="98%" cellspacing="0" cellpadding="1"><tr>']
     for i, h in enumerate(head):
         w = f' width="{widths[i]}%"' if i < len(widths) else ""
         out.append(f"<th{w}>{_e(h)}</th>")
@@ -132,17 +140,22 @@ def render_html(report: DebriefReport, course: Course, figures: Sequence[Figure]
                        "jumped over them)")
     if report.notes:
         summary.append(f"{len(report.notes)} instructor note(s) or bookmark(s)")
+    # --- part 1: what the drill was and what the team did
+    parts.append('<div class="part"><div class="section">')
     parts += ["<h2>Summary</h2><ul>", *(f"<li>{_e(x)}</li>" for x in summary), "</ul>"]
     b = sc.briefing
+    if b.objectives:
+        parts += ['</div><div class="section"><h2>Learning objectives</h2><ul>',
+                  *(f"<li>{_e(o)}</li>" for o in b.objectives), "</ul>"]
     if report.expected:
-        parts.append("<h2>Expected responses</h2>")
+        parts.append('</div><div class="section"><h2>Expected responses</h2>')
         parts.append(f"<p>{_e(scoring_summary(report.expected))}.</p>")
         parts.append(_table(("Injection", "Expected", "Due", "Result", "Done"),
                             ([_e(r.injection), _e(r.expected), _e(r.due), _e(r.verdict),
                               _e(r.when)] for r in report.expected),
                             widths=(22, 34, 12, 10, 22)))
 
-    parts.append("<h2>Injections and what the team did next</h2>")
+    parts.append('</div><div class="section"><h2>Injections and what the team did next</h2>')
     if not report.injections:
         parts.append('<p class="none">No injections or overrides in this session.</p>')
     rows = []
@@ -161,23 +174,10 @@ def render_html(report: DebriefReport, course: Course, figures: Sequence[Figure]
         parts.append(_table(("Started (wall / case)", "Injection", "By", "Lasted",
                              "Actions next (wall delay, case delay)"), rows,
                             widths=(17, 22, 10, 14, 37)))
+    parts.append("</div></div>")
 
-    parts.append("<h2>Time to acknowledge</h2>")
-    if not acks:
-        parts.append('<p class="none">No alarms in this session.</p>')
-    else:
-        parts.append(_table(
-            ("Raised (wall / case)", "Alarm", "Priority", "Acknowledged", "Time to acknowledge",
-             "How"),
-            ([_both(a.raised_at, _e(wall_text(a.raised_wall))),
-              _e(a.message) + (f" <small>({_e(a.event)})</small>" if a.event != "raise" else ""),
-              _prio(a.priority), _e(wall_text(a.acknowledged_wall)), _e(a.outcome), _e(a.via)]
-             for a in acks), widths=(15, 22, 9, 14, 25, 15)))
-
-    # --- part 2: the plots
-    # No forced page break before the plots: on paper it left most of a page blank, and a
-    # 20-minute drill then needed four or five sheets instead of two or three.
-    parts.append('<h2>What happened, plotted</h2>')
+    # --- part 2: what happened -- the plots, the alarms and the times to acknowledge
+    parts.append(f'<div class="part"><div class="section"><h2>{_e(PART_TITLES[0])}</h2>')
     marks = report.marks
     if marks:
         parts.append(_table(("#", "Case time", "Wall clock", "What"),
@@ -194,8 +194,22 @@ def render_html(report: DebriefReport, course: Course, figures: Sequence[Figure]
                      f'<img src="{src}" width="{_img_width(f, embed)}" alt="{_e(f.title)}"></p>'
                      f'<p class="caption"><b>{_e(f.title)}</b> \u2014 {_e(f.caption)}</p></div>')
 
-    # --- part 3: the timeline, notes, prompts
-    parts.append('<h2>Timeline</h2>')
+    parts.append('</div><div class="section"><h2>Time to acknowledge</h2>')
+    if not acks:
+        parts.append('<p class="none">No alarms in this session.</p>')
+    else:
+        # One line a row: wall clock and case time side by side, how it was acknowledged
+        # after the time (when it was is in the timeline, to the second in both clocks).
+        parts.append(_table(
+            ("Raised", "Case time", "Alarm", "Priority", "Time to acknowledge \u00b7 how"),
+            ([_e(wall_text(a.raised_wall)), _e(case_clock(a.raised_at, seconds=True)),
+              _e(a.message) + (f" <small>({_e(a.event)})</small>" if a.event != "raise" else ""),
+              _prio(a.priority), _e(a.outcome + (f" \u00b7 {a.via}" if a.via else ""))]
+             for a in acks), widths=(9, 15, 24, 8, 44)))
+    parts.append("</div></div>")
+
+    # --- part 3: the record -- the timeline, notes, prompts
+    parts.append(f'<div class="part"><div class="section"><h2>{_e(PART_TITLES[1])}</h2>')
     parts.append(_table(
         ("Wall clock", "Case time", "Type", "What", "Priority", "Value / limit"),
         ([_e(r.wall_time_text), _e(r.time_text), _e(r.type), _e(r.what), _prio(r.priority),
@@ -206,7 +220,7 @@ def render_html(report: DebriefReport, course: Course, figures: Sequence[Figure]
         parts.append(_table(("Case time", "Type", "What"),
                             ([_e(case_clock(r.case_time, seconds=True)), _e(r.type),
                               _e(r.what)] for r in report.skipped), widths=(20, 20, 60)))
-    parts.append("<h2>Instructor notes and bookmarks</h2>")
+    parts.append('</div><div class="section"><h2>Instructor notes and bookmarks</h2>')
     if report.notes:
         parts.append(_table(("Wall clock", "Case time", "", "Note"),
                             ([_e(wall_text(n.wall)), _e(case_clock(n.case_time, seconds=True)),
@@ -214,12 +228,10 @@ def render_html(report: DebriefReport, course: Course, figures: Sequence[Figure]
                              for n in report.notes), widths=(12, 20, 10, 58)))
     else:
         parts.append('<p class="none">No notes were taken.</p>')
-    if b.objectives:
-        parts += ["<h2>Learning objectives</h2><ul>",
-                  *(f"<li>{_e(o)}</li>" for o in b.objectives), "</ul>"]
     if b.debrief_prompts:
-        parts += ["<h2>Questions for the debrief</h2><ul>",
+        parts += ['</div><div class="section"><h2>Questions for the debrief</h2><ul>',
                   *(f"<li>{_e(q)}</li>" for q in b.debrief_prompts), "</ul>"]
+    parts.append("</div></div>")
     parts.append(f'<p class="disclaimer">{_e(DISCLAIMER)}. Values are the simulator\'s '
                  "recomputed course, not patient data.</p></body></html>")
     return "\n".join(parts) + "\n"

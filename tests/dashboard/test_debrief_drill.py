@@ -208,5 +208,18 @@ def test_the_print_layout_has_no_overlapping_text_and_nothing_past_the_page(whic
             both = a.intersected(b)
             assert both.width() <= 1 or both.height() <= 1, f"{ta!r} overlaps {tb!r}"
     assert doc.pageCount() == report.pdf_pages
+    # Page breaks between sections: no section that fits on a page is split between two
+    # (each part of the report starts a page when it would otherwise be split).
+    height = pdf.page_size_px().height()
+    sections = pdf._sections(doc)
+    assert [b.text() for b, _, _ in sections if b.text() in page.PART_TITLES] == list(
+        page.PART_TITLES)
+    for block, top, bottom in sections:
+        if bottom - top <= height:
+            assert int(top // height) == int((bottom - 1) // height), f"{block.text()} split"
+    if which == "twenty_minute_drill":  # three parts, three pages, each part on its own
+        starts = {b.text(): top for b, top, _ in sections}
+        assert [int(starts[t] // height) for t in page.PART_TITLES] == [1, 2]
+        assert all(starts[t] % height < 16 for t in page.PART_TITLES)  # at the top (h2 margin)
     # no table row numbered twice: the marks are a table, not a numbered list
     assert "<ol" not in page.render_html(r, course, figures, embed=False)
