@@ -1,11 +1,28 @@
-"""Trend view: key channels over the last 1 h, 8 h, 24 h or the whole course, with the
-case's events as markers. Recomputed from the pure course, never accumulated."""
+"""The trend review, as a bedside monitor has it: opened over the waveforms ("Trends"
+key, or T), while the numerics beside them stay live.
+
+- Graphical trends: one pane per parameter, stacked on one clock axis -- HR, SpO2, ABP
+  (systolic, diastolic and mean), ECMO blood flow, and a fifth pane the trainee chooses
+  -- each with its own fixed scale and values on its axis (trend_parameters), the alarm
+  limits as dashed lines, the channel's colour; labelled event marks above
+  (trend_marks); the alarm episodes below, in priority colours; a cursor (click or drag
+  on any pane, Left/Right to step, End back to the latest) whose case time and values
+  are read out.
+- Tabular trends: the same parameters every 5, 15 or 60 minutes, abnormal values
+  flagged L/H against the normal range (red beyond the alarm limits).
+
+Everything is recomputed from the course (a pure function of case time), never
+accumulated, and only when the view would move by a visible amount: not every frame.
+"""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from dashboard.alarms import AlarmProfile, Priority
 from dashboard.alarms.timeline import course_timeline
@@ -13,15 +30,32 @@ from replay_data.casetime import case_clock, clock_of_day
 from replay_data.course import Course
 
 from .alarm_bar import PRIORITY_COLOURS
+from .trend_marks import MARK_COLOURS, MIN_LABEL_PX, TrendMark, course_marks, stagger
+from .trend_parameters import (
+    DEFAULT_CHOICE,
+    FIXED_PANES,
+    TrendParameter,
+    choice_channels,
+    pane_range,
+    parameter,
+    table_times,
+)
 
-TREND_CHANNELS = ("hr", "spo2", "abp_mean", "ecmo_flow")
-WINDOWS: dict[str, float | None] = {"1 h": 3600.0, "8 h": 8 * 3600.0, "24 h": 86400.0,
-                                    "Course": None}
-POINTS = 480
-# Alarm episodes are drawn under the trends: at 1 s (as the monitor samples) for windows
-# up to a day, on a 5 s grid for the whole course (about a second for 24 days; a bar is
-# 25 min per pixel there). They are recomputed when the window has moved by a twentieth
-# of its width.
+# The windows a trainee chooses from; 1 h by default: a two-minute emergency is a
+# visible dip, not a sliver. Tick spacing (major, minor) on the clock axis, in hours.
+WINDOWS: dict[str, float | None] = {"15 min": 900.0, "1 h": 3600.0, "4 h": 4 * 3600.0,
+                                    "8 h": 8 * 3600.0, "24 h": 86400.0, "Course": None}
+TICKS_H: dict[str, tuple[float, float]] = {"15 min": (5 / 60, 1 / 60), "1 h": (10 / 60, 5 / 60),
+                                           "4 h": (0.5, 10 / 60), "8 h": (1.0, 0.5),
+                                           "24 h": (4.0, 1.0), "Course": (48.0, 24.0)}
+DEFAULT_WINDOW = "1 h"
+POINTS = 600  # samples across a window: 1.5 s at 15 min, 2.4 min at 24 h
+TABLE_INTERVALS = {"5 min": 300.0, "15 min": 900.0, "60 min": 3600.0}
+DEFAULT_TABLE_INTERVAL = "15 min"
+CURSOR_STEPS = 60  # Left/Right move the cursor by a 60th of the window (x10 with Shift)
+# Alarm episodes: at 1 s (as the monitor samples) for windows up to a day, on a 5 s grid
+# for the whole course (about a second for 24 days; a bar is 25 min per pixel there).
+# They are recomputed when the window has moved by a twentieth of its width.
 ALARM_BARS_MAX_S = 86400.0
 COURSE_ALARM_STEP_S = 5.0
 ALARM_BARS_STEPS = 20
@@ -29,8 +63,14 @@ ALARM_WARMUP_S = 120.0  # history before the window, so delays and latches start
 # Bars are computed this long after the view last moved: dragging the timeline seeks
 # many times a second and the numbers must follow at once; the bars can wait.
 ALARM_BARS_DELAY_MS = 300
-MAX_MARKER_LINES = 200  # one hoverable line per event up to this many
-EVENT_KINDS_SHOWN = ("airway", "ecmo", "result", "circuit", "treatment", "clinical", "ventilator")
+ALARM_ROWS = {Priority.HIGH: 2.5, Priority.MEDIUM: 1.5, Priority.LOW: 0.5}
+MARK_ROWS = 3
+AXIS_WIDTH = 46     # px of every pane's value axis, so that the panes line up
+LABEL_WIDTH = 92    # px of the name-and-value column left of each pane
+Y_PAD = 0.08       # of a pane's scale, above and below it
+CURSOR_COLOUR = "#ffffff"
+FLAG_COLOUR = "#ffea00"
+BEYOND_LIMIT_COLOUR = "#ff5252"
 
 
 class CaseClockHoursAxis(pg.AxisItem):
@@ -41,18 +81,261 @@ class CaseClockHoursAxis(pg.AxisItem):
                     ) -> list[str]:
         out = []
         for v in values:
-            t = v * 3600.0
+            t = round(v * 3600.0)  # 16.65 h is 16:39, not 16:38:59.99
             midnight = abs(t % 86400) < 1 or len(values) <= 2
             out.append(case_clock(t) if midnight else clock_of_day(t))
         return out
 
 
+class CursorViewBox(pg.ViewBox):
+    """A pane's view: no zoom or pan (the window buttons choose the span); a click or a
+    drag puts the cursor at that time."""
+
+    def __init__(self, on_cursor: Callable[[float], None]) -> None:
+        super().__init__(enableMouse=False, enableMenu=False)
+        self._on_cursor = on_cursor
+
+    def mouseClickEvent(self, ev) -> None:  # noqa: N802, ANN001
+        if ev.button() == QtCore.Qt.MouseButton.LeftButton:
+            ev.accept()
+            self._on_cursor(self.mapSceneToView(ev.scenePos()).x())
+
+    def mouseDragEvent(self, ev, axis=None) -> None:  # noqa: N802, ANN001
+        if ev.button() == QtCore.Qt.MouseButton.LeftButton:
+            ev.accept()
+            self._on_cursor(self.mapSceneToView(ev.scenePos()).x())
+
+
+def _plot(name: str, on_cursor: Callable[[float], None], parent: QtWidgets.QWidget,
+          bottom_axis: bool = False) -> pg.PlotWidget:
+    axes = {"bottom": CaseClockHoursAxis(orientation="bottom")} if bottom_axis else {}
+    w = pg.PlotWidget(parent=parent, background="#000000", viewBox=CursorViewBox(on_cursor),
+                      axisItems=axes)
+    w.setObjectName(name)
+    w.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Ignored)
+    w.setMinimumHeight(30)
+    pi = w.getPlotItem()
+    pi.hideButtons()
+    pi.setMenuEnabled(False)
+    pi.setMouseEnabled(False, False)
+    pi.getViewBox().disableAutoRange()
+    pi.layout.setContentsMargins(0, 2, 4, 0)
+    left = pi.getAxis("left")
+    left.setWidth(AXIS_WIDTH)
+    left.setTextPen("#b0bec5")
+    left.setPen("#455a64")
+    if bottom_axis:
+        pi.getAxis("bottom").setTextPen("#b0bec5")
+        pi.getAxis("bottom").setPen("#455a64")
+    else:
+        pi.hideAxis("bottom")
+    pi.showGrid(x=True, y=False, alpha=0.15)
+    return w
+
+
+class TrendPane(QtWidgets.QWidget):
+    """One parameter: its name, unit and value at the cursor on the left, its trend on
+    its own scale on the right, with the alarm limits dashed."""
+
+    def __init__(self, param: TrendParameter, on_cursor: Callable[[float], None],
+                 parent: QtWidgets.QWidget) -> None:
+        super().__init__(parent)
+        self.param = param
+        lay = QtWidgets.QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        col = QtWidgets.QVBoxLayout()
+        col.setSpacing(0)
+        self.name = QtWidgets.QLabel(self)
+        self.value = QtWidgets.QLabel("---", self)
+        self.value.setProperty("role", "trend_value")
+        for lab in (self.name, self.value):
+            lab.setFixedWidth(LABEL_WIDTH)
+        col.addWidget(self.name)
+        col.addWidget(self.value)
+        col.addStretch(1)
+        lay.addLayout(col)
+        self.plot = _plot("", on_cursor, self)
+        lay.addWidget(self.plot, 1)
+        self.view = self.plot.getPlotItem().getViewBox()
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        self.limit_lines = [pg.InfiniteLine(angle=0, movable=False) for _ in range(2)]
+        for line in self.limit_lines:
+            line.setVisible(False)
+            self.view.addItem(line)
+        # The marks' lines, one item per kind of mark (its colour).
+        self.marks: dict[str, pg.PlotCurveItem] = {}
+        for kind, colour in MARK_COLOURS.items():
+            item = pg.PlotCurveItem(connect="pairs", pen=pg.mkPen(
+                colour, width=1, style=QtCore.Qt.PenStyle.DashLine))
+            self.view.addItem(item)
+            self.marks[kind] = item
+        self.now_line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#607d8b", width=1))
+        self.cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen(CURSOR_COLOUR, width=1))
+        self.view.addItem(self.now_line)
+        self.view.addItem(self.cursor)
+        self.y_range = param.nominal
+        self.set_parameter(param)
+
+    def set_parameter(self, param: TrendParameter) -> None:
+        self.param = param
+        key = param.key
+        self.setObjectName(f"trend.row.{key}")
+        self.plot.setObjectName(f"trend.pane.{key}")
+        self.name.setObjectName(f"trend.label.{key}")
+        self.value.setObjectName(f"trend.value.{key}")
+        self.name.setText(f"{param.label} {param.unit}".strip())
+        self.name.setToolTip(f"{param.label} ({param.unit}) -- scale {param.nominal[0]:g}–"
+                             f"{param.nominal[1]:g}, wider when values leave it")
+        style = f"color: {param.colour}; font-weight: bold;"
+        self.name.setStyleSheet(style)
+        self.value.setStyleSheet(style)
+        self.plot.setAccessibleName(f"{param.label} trend")
+        for c in self.curves.values():
+            self.view.removeItem(c)
+        self.curves = {}
+        for cid in param.channels:
+            # ABP: systolic and diastolic thin, the mean (what perfusion reads) bold.
+            width = 1 if param.key == "abp" and cid != "abp_mean" else 2
+            curve = pg.PlotDataItem([], [], pen=pg.mkPen(param.colour, width=width),
+                                    connect="finite")
+            self.view.addItem(curve)
+            self.curves[cid] = curve
+        pen = pg.mkPen(param.colour, width=1, style=QtCore.Qt.PenStyle.DashLine)
+        for line in self.limit_lines:
+            line.setPen(pen)
+
+    def set_limits(self, low: float | None, high: float | None) -> None:
+        for line, v in zip(self.limit_lines, (low, high), strict=True):
+            shown = v is not None and math.isfinite(v)
+            line.setVisible(shown)
+            if shown:
+                line.setPos(v)
+                line.setToolTip(f"alarm limit {v:g} {self.param.unit}")
+
+    def limits_shown(self) -> tuple[float | None, float | None]:
+        out = [line.value() if line.isVisible() else None for line in self.limit_lines]
+        return out[0], out[1]
+
+    def set_data(self, x_h: np.ndarray, values: dict[str, np.ndarray],
+                 x_range: tuple[float, float]) -> None:
+        for cid, curve in self.curves.items():
+            curve.setData(x_h, values[cid])
+        self.y_range = pane_range(self.param.nominal, *(values[c] for c in self.curves))
+        # A little room above and below, so the top and bottom values on the axis
+        # are not cut by the pane's edge.
+        lo, hi = self.y_range
+        pad = (hi - lo) * Y_PAD
+        self.view.setRange(xRange=x_range, yRange=(lo - pad, hi + pad), padding=0.0)
+
+    def set_marks(self, by_kind: dict[str, list[float]]) -> None:
+        lo, hi = self.y_range
+        for kind, item in self.marks.items():
+            xs = by_kind.get(kind, [])
+            item.setData(np.repeat(xs, 2), np.tile([lo, hi], len(xs)))
+
+
+class TrendTableModel(QtCore.QAbstractTableModel):
+    """Rows = times (case day and clock), columns = parameters; cells formatted on demand
+    from values computed at once, so a long window costs nothing to show."""
+
+    def __init__(self, parent: QtCore.QObject | None = None) -> None:
+        super().__init__(parent)
+        self.times = np.zeros(0)
+        self.params: list[TrendParameter] = []
+        self.values: dict[str, np.ndarray] = {}
+        self.catalogue = None
+        self.limits: dict[str, tuple[float | None, float | None]] = {}
+
+    def set_rows(self, times: np.ndarray, params: list[TrendParameter],
+                 values: dict[str, np.ndarray], catalogue, limits) -> None:  # noqa: ANN001
+        self.beginResetModel()
+        self.times, self.params, self.values = times, params, values
+        self.catalogue, self.limits = catalogue, limits
+        self.endResetModel()
+
+    def rowCount(self, parent=QtCore.QModelIndex()) -> int:  # noqa: N802, ANN001, B008
+        return 0 if parent.isValid() else len(self.times)
+
+    def columnCount(self, parent=QtCore.QModelIndex()) -> int:  # noqa: N802, ANN001, B008
+        return 0 if parent.isValid() else len(self.params)
+
+    def row_values(self, row: int) -> dict[str, float]:
+        return {c: float(v[row]) for c, v in self.values.items()}
+
+    def cell_text(self, row: int, col: int) -> str:
+        p = self.params[col]
+        vals = self.row_values(row)
+        flag = p.flag(vals, self.catalogue)
+        return p.text(vals) + (f" {flag}" if flag else "")
+
+    def _beyond_limit(self, row: int, p: TrendParameter) -> bool:
+        low, high = self.limits.get(p.limit_channel, (None, None))
+        v = float(self.values[p.limit_channel][row])
+        return math.isfinite(v) and ((low is not None and v < low)
+                                     or (high is not None and v > high))
+
+    def data(self, index: QtCore.QModelIndex, role: int = QtCore.Qt.ItemDataRole.DisplayRole
+             ) -> object:
+        if not index.isValid():
+            return None
+        row, col = index.row(), index.column()
+        p = self.params[col]
+        r = QtCore.Qt.ItemDataRole
+        if role == r.DisplayRole:
+            return self.cell_text(row, col)
+        if role == r.TextAlignmentRole:
+            return int(QtCore.Qt.AlignmentFlag.AlignCenter)
+        if role == r.ForegroundRole:
+            if self._beyond_limit(row, p):
+                return QtGui.QBrush(QtGui.QColor(BEYOND_LIMIT_COLOUR))
+            flagged = p.flag(self.row_values(row), self.catalogue)
+            return QtGui.QBrush(QtGui.QColor(FLAG_COLOUR if flagged else p.colour))
+        if role == r.FontRole and p.flag(self.row_values(row), self.catalogue):
+            f = QtGui.QFont()
+            f.setBold(True)
+            return f
+        if role == r.ToolTipRole:
+            ranges = ", ".join(f"{self.catalogue.numerics[c].label} normal "
+                               f"{self.catalogue.numerics[c].normal[0]:g}–"
+                               f"{self.catalogue.numerics[c].normal[1]:g}" for c in p.channels)
+            beyond = " · beyond the alarm limit" if self._beyond_limit(row, p) else ""
+            return f"{p.label} at {case_clock(self.times[row])}: {ranges}{beyond}"
+        return None
+
+    def headerData(self, section: int, orientation: QtCore.Qt.Orientation,  # noqa: N802
+                   role: int = QtCore.Qt.ItemDataRole.DisplayRole) -> object:
+        if role != QtCore.Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == QtCore.Qt.Orientation.Horizontal:
+            p = self.params[section]
+            return f"{p.label} {p.unit}".strip()
+        return case_clock(float(self.times[section]))
+
+
 class TrendView(QtWidgets.QFrame):
+    """objectName `panel.trends`. `show_time(t)` follows the case; `set_window`,
+    `set_choice`, `set_cursor` are what the buttons, the combo box and the mouse do."""
+
     def __init__(self, course: Course, parent: QtWidgets.QWidget | None = None,
-                 profile: AlarmProfile | None = None) -> None:
+                 profile: AlarmProfile | None = None,
+                 limits: Callable[[str], tuple[float | None, float | None]] | None = None
+                 ) -> None:
         super().__init__(parent)
         self.setObjectName("panel.trends")
+        self.setProperty("role", "panel")
+        self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
+        self.course = course
         self.profile = profile
+        self._limits_of = limits
+        self.window_name = DEFAULT_WINDOW
+        self.now: float = course.scenario.start
+        self.cursor_t: float | None = None  # None: the cursor follows the latest time
+        self.marks: list[TrendMark] = course_marks(course)
+        self.shown_marks: list[TrendMark] = []
+        self._last_key: tuple | None = None
+        self._table_key: tuple | None = None
+        self._span: tuple[float, float] = (course.scenario.start, course.scenario.start)
         self._alarm_key: tuple | None = None
         self._alarm_span: tuple[float, float] | None = None
         self.alarm_intervals: list = []  # what the bars show (for tests and tooltips)
@@ -60,92 +343,188 @@ class TrendView(QtWidgets.QFrame):
         self._alarm_timer.setSingleShot(True)
         self._alarm_timer.setInterval(ALARM_BARS_DELAY_MS)
         self._alarm_timer.timeout.connect(self.update_alarm_bars_now)
-        self.setProperty("role", "panel")
-        self.course = course
-        # 1 h by default: a two-minute emergency is a visible dip, not a sliver.
-        self.window_name = "1 h"
-        self._last_key: tuple | None = None
-        lay = QtWidgets.QHBoxLayout(self)
-        lay.setContentsMargins(4, 2, 4, 2)
-        buttons = QtWidgets.QVBoxLayout()
-        buttons.setSpacing(2)
+        cat = course.catalogue
+
+        root = QtWidgets.QVBoxLayout(self)
+        root.setContentsMargins(4, 2, 4, 2)
+        root.setSpacing(2)
+        head = QtWidgets.QHBoxLayout()
+        head.setSpacing(4)
         title = QtWidgets.QLabel("Trends", self)
+        title.setObjectName("trend.title")
         title.setProperty("role", "panel_title")
-        buttons.addWidget(title)
+        head.addWidget(title)
         self.group = QtWidgets.QButtonGroup(self)
         for name in WINDOWS:
             b = QtWidgets.QPushButton(name, self)
             b.setCheckable(True)
             b.setObjectName(f"control.trend_window.{name.replace(' ', '').lower()}")
             b.setAccessibleName(f"Trend window {name}")
+            b.setToolTip(f"Show the last {name}" if name != "Course" else
+                         "Show the whole course so far")
             b.setChecked(name == self.window_name)
+            b.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
             b.clicked.connect(lambda _=False, n=name: self.set_window(n))
             self.group.addButton(b)
-            buttons.addWidget(b)
-        buttons.addStretch(1)
-        lay.addLayout(buttons)
-        # Legend beside the plot, top to bottom in the order of the bands.
-        legend = QtWidgets.QVBoxLayout()
-        legend.setSpacing(0)
-        for cid in TREND_CHANNELS:
-            ch = course.catalogue.numerics[cid]
-            lo, hi = ch.trend or ch.limits
-            lab = QtWidgets.QLabel(f"{ch.label} {lo:g}–{hi:g} {ch.unit}", self)
-            lab.setObjectName(f"trend.legend.{cid}")
-            lab.setStyleSheet(f"color: {ch.colour};")
-            legend.addWidget(lab, 1)
-        self.plot = pg.PlotWidget(parent=self, background="#000000",
-                                  axisItems={"bottom": CaseClockHoursAxis(orientation="bottom")})
-        self.plot.setObjectName("trend.plot")
-        pi = self.plot.getPlotItem()
-        pi.hideButtons()
-        pi.setMenuEnabled(False)
-        pi.setMouseEnabled(False, False)
-        pi.showAxis("left", False)
-        pi.getAxis("bottom").setTextPen("#90a4ae")
-        self.plot.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
-                                QtWidgets.QSizePolicy.Policy.Ignored)
-        self.view = pi.getViewBox()
-        self.view.disableAutoRange()
-        # Each channel on its own normalised band so that all four read at once.
+            head.addWidget(b)
+        head.addStretch(1)
+        choice_label = QtWidgets.QLabel("5th pane", self)
+        choice_label.setObjectName("trend.choice_label")
+        head.addWidget(choice_label)
+        self.choice = QtWidgets.QComboBox(self)
+        self.choice.setObjectName("trend.choice")
+        self.choice.setAccessibleName("Parameter of the fifth trend pane")
+        self.choice.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
+        for cid in choice_channels(cat):
+            ch = cat.numerics[cid]
+            self.choice.addItem(f"{ch.label} {ch.unit}".strip(), cid)
+        self.choice.setCurrentIndex(max(0, self.choice.findData(DEFAULT_CHOICE)))
+        self.choice.activated.connect(lambda i: self.set_choice(self.choice.itemData(i)))
+        head.addWidget(self.choice)
+        self.close_button = QtWidgets.QPushButton("Close", self)
+        self.close_button.setObjectName("trend.close")
+        self.close_button.setAccessibleName("Close the trend review (T)")
+        self.close_button.setToolTip("Back to the waveforms (T)")
+        self.close_button.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
+        head.addWidget(self.close_button)
+        root.addLayout(head)
+
+        self.tabs = QtWidgets.QTabWidget(self)
+        self.tabs.setObjectName("trend.tabs")
+        self.tabs.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
+        root.addWidget(self.tabs, 1)
+
+        # -- graphical
+        graph = QtWidgets.QWidget(self)
+        graph.setObjectName("trend.graphical")
+        glay = QtWidgets.QVBoxLayout(graph)
+        glay.setContentsMargins(0, 2, 0, 0)
+        glay.setSpacing(1)
+        events_row = QtWidgets.QHBoxLayout()
+        events_row.setSpacing(2)
+        ev_label = QtWidgets.QLabel("Events", graph)
+        ev_label.setObjectName("trend.label.events")
+        ev_label.setFixedWidth(LABEL_WIDTH)
+        ev_label.setStyleSheet(f"color: {MARK_COLOURS['event']};")
+        events_row.addWidget(ev_label, 0, QtCore.Qt.AlignmentFlag.AlignTop)
+        self.events_plot = _plot("trend.pane.events", self.set_cursor_hours, graph)
+        self.events_plot.getPlotItem().getAxis("left").setStyle(showValues=False)
+        self.events_plot.getPlotItem().getAxis("left").setTicks([[], []])
+        self.events_view = self.events_plot.getPlotItem().getViewBox()
+        self.events_view.sigResized.connect(self._place_labels)
+        events_row.addWidget(self.events_plot, 1)
+        glay.addLayout(events_row, 4)
+        self.label_items: list[pg.TextItem] = []
+        self.label_font = QtGui.QFont()
+        self.label_font.setPixelSize(11)
+
+        self.panes: dict[str, TrendPane] = {}
+        keys = [*FIXED_PANES, self.choice.currentData()]
+        for i, key in enumerate(keys):
+            pane = TrendPane(parameter(cat, key), self.set_cursor_hours, graph)
+            self.panes[key] = pane
+            if i == len(FIXED_PANES):
+                self.choice_pane = pane
+            glay.addWidget(pane, 6)
         self.curves: dict[str, pg.PlotDataItem] = {}
-        for cid in TREND_CHANNELS:
-            ch = course.catalogue.numerics[cid]
-            self.curves[cid] = pi.plot([], [], pen=pg.mkPen(ch.colour, width=1),
-                                       connect="finite")
-        # One curve per priority, segments as pairs; high drawn last, on top.
+        self._collect_curves()
+
+        alarm_row = QtWidgets.QHBoxLayout()
+        alarm_row.setSpacing(2)
+        al_label = QtWidgets.QLabel("Alarms", graph)
+        al_label.setObjectName("trend.label.alarms")
+        al_label.setFixedWidth(LABEL_WIDTH)
+        alarm_row.addWidget(al_label, 0, QtCore.Qt.AlignmentFlag.AlignTop)
+        self.alarm_plot = _plot("trend.pane.alarms", self.set_cursor_hours, graph,
+                                bottom_axis=True)
+        api = self.alarm_plot.getPlotItem()
+        api.getAxis("left").setStyle(showValues=False)
+        api.getAxis("left").setTicks([[], []])
+        self.alarm_view = api.getViewBox()
+        self.alarm_view.setYRange(0, 3, padding=0)
+        alarm_row.addWidget(self.alarm_plot, 1)
+        glay.addLayout(alarm_row, 3)
+        # One curve per priority, segments as pairs; high on top.
         self.alarm_curves: dict[Priority, pg.PlotCurveItem] = {}
         for prio in (Priority.LOW, Priority.MEDIUM, Priority.HIGH):
             c = pg.PlotCurveItem(pen=pg.mkPen(PRIORITY_COLOURS[prio], width=5), connect="pairs")
-            self.view.addItem(c)
+            self.alarm_view.addItem(c)
             self.alarm_curves[prio] = c
-        self.now_line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#ffffff", width=1))
-        self.view.addItem(self.now_line)
-        self.markers: list[pg.InfiniteLine] = []
-        shown = [e for e in course.scenario.events if e.kind in EVENT_KINDS_SHOWN]
-        pen = pg.mkPen("#ffb74d", width=1, style=QtCore.Qt.PenStyle.DashLine)
-        if len(shown) <= MAX_MARKER_LINES:
-            for e in shown:
-                # Lines only: labels of events minutes apart would pile up; the timeline
-                # and the jump list name them.
-                m = pg.InfiniteLine(pos=e.t / 3600.0, angle=90, pen=pen)
-                m.setToolTip(e.label)
-                self.view.addItem(m)
-                self.markers.append(m)
-        else:
-            # Thousands of graphics items make pyqtgraph crawl (each one re-lays out the
-            # scene): a scenario with that many events gets one item of vertical segments.
-            xs = np.repeat([e.t / 3600.0 for e in shown], 2)
-            ys = np.tile([-0.35, float(len(TREND_CHANNELS))], len(shown))
-            self.marker_curve = pg.PlotCurveItem(xs, ys, pen=pen, connect="pairs")
-            self.view.addItem(self.marker_curve)
-        lay.addWidget(self.plot, 1)
-        lay.addLayout(legend)
-        self.plot.getPlotItem().setLabel("bottom", "case day and clock time")
+        self.other_cursors = []
+        for view in (self.events_view, self.alarm_view):
+            line = pg.InfiniteLine(angle=90, pen=pg.mkPen(CURSOR_COLOUR, width=1))
+            view.addItem(line)
+            self.other_cursors.append(line)
+        for pane in self.panes.values():
+            pane.view.setXLink(self.alarm_view)
+        self.events_view.setXLink(self.alarm_view)
+
+        self.readout = QtWidgets.QLabel("", graph)
+        self.readout.setObjectName("trend.cursor.readout")
+        self.readout.setAccessibleName("Trend cursor readout")
+        self.readout.setWordWrap(True)
+        self.readout.setStyleSheet("color: #ffffff;")
+        self.readout.setToolTip("Click or drag on a pane to move the cursor; Left/Right step "
+                                "it, End brings it back to the latest time")
+        glay.addWidget(self.readout, 0)
+        self.tabs.addTab(graph, "Graphical")
+
+        # -- tabular
+        tab = QtWidgets.QWidget(self)
+        tab.setObjectName("trend.tabular")
+        tlay = QtWidgets.QVBoxLayout(tab)
+        tlay.setContentsMargins(0, 2, 0, 0)
+        trow = QtWidgets.QHBoxLayout()
+        ilab = QtWidgets.QLabel("Every", tab)
+        ilab.setObjectName("trend.table.interval_label")
+        trow.addWidget(ilab)
+        self.interval = QtWidgets.QComboBox(tab)
+        self.interval.setObjectName("trend.table.interval")
+        self.interval.setAccessibleName("Tabular trend interval")
+        for name, seconds in TABLE_INTERVALS.items():
+            self.interval.addItem(name, seconds)
+        self.interval.setCurrentIndex(self.interval.findData(TABLE_INTERVALS[
+            DEFAULT_TABLE_INTERVAL]))
+        self.interval.currentIndexChanged.connect(lambda _i: self.refresh_table(force=True))
+        trow.addWidget(self.interval)
+        note = QtWidgets.QLabel("values at each time; L/H outside the normal range, red "
+                                "beyond the alarm limit; newest first", tab)
+        note.setObjectName("trend.table.note")
+        note.setWordWrap(True)
+        trow.addWidget(note, 1)
+        tlay.addLayout(trow)
+        self.table_model = TrendTableModel(self)
+        self.table = QtWidgets.QTableView(tab)
+        self.table.setObjectName("trend.table")
+        self.table.setAccessibleName("Tabular trends")
+        self.table.setModel(self.table_model)
+        self.table.setStyleSheet("QTableView { gridline-color: #333333; } "
+                                 "QHeaderView::section { background: #1e2a36; color: #e0e0e0;"
+                                 " border: 0; padding: 2px 6px; }")
+        self.table.horizontalHeader().setSectionResizeMode(
+            QtWidgets.QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setSectionResizeMode(
+            QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        tlay.addWidget(self.table, 1)
+        self.tabs.addTab(tab, "Tabular")
+        self.tabs.currentChanged.connect(lambda _i: self.refresh_table())
+        self._set_ticks()
+        self.refresh_limits()
+
+    # ------------------------------------------------------------------ setup
+
+    def _collect_curves(self) -> None:
+        self.curves = {cid: c for pane in self.panes.values() for cid, c in pane.curves.items()}
+
+    @property
+    def params(self) -> list[TrendParameter]:
+        return [p.param for p in self.panes.values()]
 
     def set_course(self, course: Course) -> None:
         self.course = course
+        self.marks = course_marks(course)
         self._last_key = None
+        self._table_key = None
         self._alarm_key = None
 
     def set_window(self, name: str) -> None:
@@ -155,35 +534,224 @@ class TrendView(QtWidgets.QFrame):
         for b in self.group.buttons():
             b.setChecked(b.text() == name)
         self._last_key = None
+        self._set_ticks()
+        if not self.isHidden():
+            self.show_time(self.now)
 
-    def show_time(self, t: float) -> None:
+    def _set_ticks(self) -> None:
+        major, minor = TICKS_H[self.window_name]
+        axis = self.alarm_plot.getPlotItem().getAxis("bottom")
+        if WINDOWS[self.window_name] is None:
+            axis.setTickSpacing()  # the whole course: pyqtgraph chooses
+        else:
+            axis.setTickSpacing(major, minor)
+
+    def set_choice(self, channel: str) -> None:
+        """Put another channel in the fifth pane."""
+        cat = self.course.catalogue
+        if channel not in choice_channels(cat):
+            raise ValueError(f"{channel!r} cannot be chosen for the trend "
+                             f"(choose from {', '.join(choice_channels(cat))})")
+        old = self.choice_pane.param.key
+        if channel == old:
+            return
+        self.panes = {(channel if k == old else k): p for k, p in self.panes.items()}
+        self.choice_pane.set_parameter(parameter(cat, channel))
+        i = self.choice.findData(channel)
+        if self.choice.currentIndex() != i:
+            self.choice.setCurrentIndex(i)
+        self._collect_curves()
+        self.refresh_limits()
+        self._last_key = None
+        self._table_key = None
+        self.show_time(self.now)
+
+    def refresh_limits(self) -> None:
+        """Draw the current alarm limits (called when the trainees change them)."""
+        for pane in self.panes.values():
+            low, high = (None, None) if self._limits_of is None else \
+                self._limits_of(pane.param.limit_channel)
+            pane.set_limits(low, high)
+        self._table_key = None
+        self.refresh_table()
+
+    # ------------------------------------------------------------------ time
+
+    def window_span(self, t: float) -> tuple[float, float]:
+        """(t0, t1) of the window at case time t: the latest time at the right edge once
+        a whole window has passed."""
         span = WINDOWS[self.window_name]
         sc = self.course.scenario
         if span is None:
-            t0, t1 = sc.start, sc.end
-        else:
-            t0, t1 = max(sc.start, t - span), max(sc.start + span, t)
-            t1 = min(t1, sc.end)
+            return sc.start, sc.end
+        t0, t1 = max(sc.start, t - span), max(sc.start + span, t)
+        return t0, min(t1, sc.end)
+
+    def note_time(self, t: float) -> None:
+        """Follow the case cheaply while the review is closed (no sampling, no drawing)."""
+        self.now = t
+        t0, t1 = self.window_span(t)
+        self._alarm_span = (t0, min(t, t1))
+
+    def show_time(self, t: float) -> None:
+        self.now = t
+        t0, t1 = self.window_span(t)
+        self._span = (t0, t1)
+        for pane in self.panes.values():
+            pane.now_line.setPos(t / 3600.0)
         # Recompute only when the view would move by a visible amount.
         quantum = (t1 - t0) / POINTS
-        key = (self.window_name, int(t // max(quantum, 1.0)), id(self.course))
-        self.now_line.setPos(t / 3600.0)
-        if key == self._last_key:
+        key = (self.window_name, int(t // max(quantum, 1.0)), id(self.course),
+               self.choice_pane.param.key)
+        if key != self._last_key:
+            self._last_key = key
+            self._sample(t0, t1, min(t, t1))
+            self._alarm_span = (t0, min(t, t1))
+            if self.profile is not None:
+                self._alarm_timer.start()
+        self._show_cursor()
+        self.refresh_table()
+
+    def _sample(self, t0: float, t1: float, t_end: float) -> None:
+        grid = np.linspace(t0, t_end, POINTS)
+        channels = [c for p in self.params for c in p.channels]
+        values = self.course.numerics(channels, grid)
+        x = grid / 3600.0
+        x_range = (t0 / 3600.0, t1 / 3600.0)
+        for pane in self.panes.values():
+            pane.set_data(x, values, x_range)
+        self.alarm_view.setXRange(*x_range, padding=0.0)
+        self.events_view.setRange(xRange=x_range, yRange=(0, MARK_ROWS), padding=0.0)
+        self.shown_marks = [m for m in self.marks if t0 <= m.t <= t_end]
+        by_kind: dict[str, list[float]] = {}
+        for m in self.shown_marks:
+            by_kind.setdefault(m.kind, []).append(m.t / 3600.0)
+        for pane in self.panes.values():
+            pane.set_marks(by_kind)
+        self._place_labels()
+
+    # ------------------------------------------------------------------ event labels
+
+    def _place_labels(self) -> None:
+        """Write the marks' labels on up to three rows, shortened where the next one on
+        the same row begins; the full text is in each label's tooltip."""
+        marks = self.shown_marks
+        width_px = max(1.0, self.events_view.width())
+        x0, x1 = self._span[0] / 3600.0, self._span[1] / 3600.0
+        fm = QtGui.QFontMetricsF(self.label_font)
+        widths = [fm.horizontalAdvance(m.label) + 8 for m in marks]
+        # A label starts at its line, or further left where it would run off the right
+        # edge (the latest events are the ones being looked at).
+        xs = [min((m.t / 3600.0 - x0) / max(x1 - x0, 1e-9) * width_px, width_px - w)
+              for m, w in zip(marks, widths, strict=True)]
+        xs = [max(0.0, x) for x in xs]
+        order = sorted(range(len(marks)), key=lambda i: xs[i])
+        placed_sorted = stagger([xs[i] for i in order], [widths[i] for i in order], MARK_ROWS)
+        placed = list(placed_sorted)
+        for rank, i in enumerate(order):
+            placed[i] = placed_sorted[rank]
+        while len(self.label_items) < len(marks):
+            item = pg.TextItem("", anchor=(0, 0))
+            item.setFont(self.label_font)
+            self.events_view.addItem(item)
+            self.label_items.append(item)
+        for i, item in enumerate(self.label_items):
+            if i >= len(marks):
+                item.setVisible(False)
+                continue
+            m, p = marks[i], placed[i]
+            text = fm.elidedText(m.label, QtCore.Qt.TextElideMode.ElideRight, p.width_px - 8)
+            shown = p.width_px >= MIN_LABEL_PX
+            item.setVisible(shown)
+            item.setText(text if shown else "", color=MARK_COLOURS[m.kind])
+            item.setToolTip(f"{case_clock(m.t)} {m.label}")
+            item.setPos(x0 + xs[i] / width_px * (x1 - x0), MARK_ROWS - p.row)
+        self.placed_labels = placed
+
+    def label_texts(self) -> list[tuple[str, str]]:
+        """(shown text, full label) of every mark in view, for tests and screen readers."""
+        return [(it.textItem.toPlainText(), m.label)
+                for it, m in zip(self.label_items, self.shown_marks, strict=False)]
+
+    # ------------------------------------------------------------------ cursor
+
+    def set_cursor_hours(self, x_h: float) -> None:
+        self.set_cursor(x_h * 3600.0)
+        self.setFocus(QtCore.Qt.FocusReason.MouseFocusReason)
+
+    def set_cursor(self, t: float | None) -> None:
+        """Pin the cursor at case time t (whole seconds, within the data shown), or let
+        it follow the latest time (None)."""
+        if t is None:
+            self.cursor_t = None
+        else:
+            t0, _ = self._span
+            self.cursor_t = float(min(max(round(t), math.ceil(t0)), math.floor(self.now)))
+        self._show_cursor()
+
+    def cursor_time(self) -> float:
+        return float(math.floor(self.now)) if self.cursor_t is None else self.cursor_t
+
+    def _show_cursor(self) -> None:
+        t = self.cursor_time()
+        for pane in self.panes.values():
+            pane.cursor.setPos(t / 3600.0)
+        for line in self.other_cursors:
+            line.setPos(t / 3600.0)
+        channels = [c for p in self.params for c in p.channels]
+        values = {c: float(v[0]) for c, v in self.course.numerics(channels, [t]).items()}
+        parts = []
+        for pane in self.panes.values():
+            p = pane.param
+            text = p.text(values)
+            if pane.value.text() != text:
+                pane.value.setText(text)
+            parts.append(f"{p.label} {text} {p.unit}".strip())
+        which = "Latest" if self.cursor_t is None else "Cursor"
+        readout = f"{which} {case_clock(t, seconds=True)} · " + " · ".join(parts)
+        if self.readout.text() != readout:
+            self.readout.setText(readout)
+
+    def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:  # noqa: N802
+        k = QtCore.Qt.Key
+        span = WINDOWS[self.window_name] or (self._span[1] - self._span[0])
+        step = max(1.0, round(span / CURSOR_STEPS))
+        if event.modifiers() & QtCore.Qt.KeyboardModifier.ShiftModifier:
+            step *= 10
+        if event.key() in (k.Key_Left, k.Key_Right):
+            sign = -1 if event.key() == k.Key_Left else 1
+            self.set_cursor(self.cursor_time() + sign * step)
+        elif event.key() == k.Key_End:
+            self.set_cursor(None)
+        else:
+            super().keyPressEvent(event)
             return
-        self._last_key = key
-        grid = np.linspace(t0, min(t, t1), POINTS)
-        n = len(TREND_CHANNELS)
-        for i, cid in enumerate(TREND_CHANNELS):
-            ch = self.course.catalogue.numerics[cid]
-            v = self.course.numeric(cid, grid)
-            lo, hi = ch.trend or ch.limits
-            band = n - 1 - i
-            y = band + np.clip((v - lo) / (hi - lo), 0.0, 1.0) * 0.9
-            self.curves[cid].setData(grid / 3600.0, y)
-        self.view.setRange(xRange=(t0 / 3600.0, t1 / 3600.0), yRange=(-0.35, n), padding=0.01)
-        self._alarm_span = (t0, min(t, t1))
-        if self.profile is not None:
-            self._alarm_timer.start()
+        event.accept()
+
+    # ------------------------------------------------------------------ table
+
+    def refresh_table(self, force: bool = False) -> None:
+        """Fill the tabular trend for the current window (only while it is shown, or
+        when forced, and only when its rows change)."""
+        if not force and self.tabs.currentIndex() != 1:
+            return
+        interval = float(self.interval.currentData())
+        t0, t1 = self.window_span(self.now)
+        t_end = min(self.now, t1)
+        key = (t0 // interval, t_end // interval, interval, id(self.course),
+               tuple(p.key for p in self.params))
+        if key == self._table_key and not force:
+            return
+        self._table_key = key
+        times = table_times(t0, t_end, interval)
+        channels = [c for p in self.params for c in p.channels]
+        values = self.course.numerics(channels, times) if times.size else \
+            {c: np.zeros(0) for c in channels}
+        limits = {p.limit_channel: (self._limits_of(p.limit_channel) if self._limits_of
+                                    else (None, None)) for p in self.params}
+        self.table_model.set_rows(times, self.params, values, self.course.catalogue, limits)
+
+    # ------------------------------------------------------------------ alarm bars
 
     def update_alarm_bars_now(self) -> None:
         """Compute the alarm bars for the current view (the timer does it after a pause;
@@ -218,5 +786,4 @@ class TrendView(QtWidgets.QFrame):
                 if iv.priority is prio:
                     end = t1 if np.isnan(iv.end) else iv.end
                     xs += [max(iv.start, t0) / 3600.0, end / 3600.0]
-            y = {Priority.HIGH: -0.12, Priority.MEDIUM: -0.2, Priority.LOW: -0.28}[prio]
-            curve.setData(xs, [y] * len(xs))
+            curve.setData(xs, [ALARM_ROWS[prio]] * len(xs))
