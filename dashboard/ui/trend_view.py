@@ -67,7 +67,7 @@ ALARM_ROWS = {Priority.HIGH: 2.5, Priority.MEDIUM: 1.5, Priority.LOW: 0.5}
 MARK_ROWS = 3
 AXIS_WIDTH = 46     # px of every pane's value axis, so that the panes line up
 LABEL_WIDTH = 92    # px of the name-and-value column left of each pane
-Y_PAD = 0.08       # of a pane's scale, above and below it
+Y_PAD = 0.12       # of a pane's scale, above and below it
 CURSOR_COLOUR = "#ffffff"
 FLAG_COLOUR = "#ffea00"
 BEYOND_LIMIT_COLOUR = "#ff5252"
@@ -122,6 +122,8 @@ def _plot(name: str, on_cursor: Callable[[float], None], parent: QtWidgets.QWidg
     pi.layout.setContentsMargins(0, 2, 4, 0)
     left = pi.getAxis("left")
     left.setWidth(AXIS_WIDTH)
+    # A value at the very edge would be drawn half over the next pane's: hidden instead.
+    left.setStyle(hideOverlappingLabels=True)
     left.setTextPen("#b0bec5")
     left.setPen("#455a64")
     if bottom_axis:
@@ -184,7 +186,8 @@ class TrendPane(QtWidgets.QWidget):
         self.plot.setObjectName(f"trend.pane.{key}")
         self.name.setObjectName(f"trend.label.{key}")
         self.value.setObjectName(f"trend.value.{key}")
-        self.name.setText(f"{param.label} {param.unit}".strip())
+        # The unit on its own line: 'Blood flow' over 'L/min', never 'L/' over 'min'.
+        self.name.setText(f"{param.label}\n{param.unit}" if param.unit else param.label)
         self.name.setToolTip(f"{param.label} ({param.unit}) -- scale {param.nominal[0]:g}–"
                              f"{param.nominal[1]:g}, wider when values leave it")
         style = f"color: {param.colour}; font-weight: bold;"
@@ -467,6 +470,7 @@ class TrendView(QtWidgets.QFrame):
         self.readout.setToolTip("Click or drag on a pane to move the cursor; Left/Right step "
                                 "it, End brings it back to the latest time")
         glay.addWidget(self.readout, 0)
+        self.lane_labels = (ev_label, al_label)
         self.tabs.addTab(graph, "Graphical")
 
         # -- tabular
@@ -561,6 +565,7 @@ class TrendView(QtWidgets.QFrame):
         if self.choice.currentIndex() != i:
             self.choice.setCurrentIndex(i)
         self._collect_curves()
+        self._fit_label_column()
         self.refresh_limits()
         self._last_key = None
         self._table_key = None
@@ -646,13 +651,18 @@ class TrendView(QtWidgets.QFrame):
               for m, w in zip(marks, widths, strict=True)]
         xs = [max(0.0, x) for x in xs]
         order = sorted(range(len(marks)), key=lambda i: xs[i])
-        placed_sorted = stagger([xs[i] for i in order], [widths[i] for i in order], MARK_ROWS)
+        # As many rows as the lane has room for (up to three), so rows never overlap.
+        line_px = fm.height() + 3
+        height_px = max(1.0, self.events_view.height())
+        rows = int(max(1, min(MARK_ROWS, height_px // line_px)))
+        placed_sorted = stagger([xs[i] for i in order], [widths[i] for i in order], rows)
         placed = list(placed_sorted)
         for rank, i in enumerate(order):
             placed[i] = placed_sorted[rank]
         while len(self.label_items) < len(marks):
             item = pg.TextItem("", anchor=(0, 0))
             item.setFont(self.label_font)
+            item.textItem.document().setDocumentMargin(1)
             self.events_view.addItem(item)
             self.label_items.append(item)
         for i, item in enumerate(self.label_items):
@@ -665,8 +675,39 @@ class TrendView(QtWidgets.QFrame):
             item.setVisible(shown)
             item.setText(text if shown else "", color=MARK_COLOURS[m.kind])
             item.setToolTip(f"{case_clock(m.t)} {m.label}")
-            item.setPos(x0 + xs[i] / width_px * (x1 - x0), MARK_ROWS - p.row)
+            item.setPos(x0 + xs[i] / width_px * (x1 - x0),
+                        MARK_ROWS * (1.0 - p.row * line_px / height_px))
         self.placed_labels = placed
+
+    def _fit_label_column(self) -> None:
+        """The name-and-value column as wide as its widest value ('120/80 (93)') or
+        word at the current font size (the stylesheet scales fonts with the window)."""
+        panes = list(self.panes.values())
+        fm = QtGui.QFontMetrics(panes[0].value.font())
+        lines = [line for p in panes for line in p.name.text().splitlines()]
+        fm_name = QtGui.QFontMetrics(panes[0].name.font())
+        width = max([fm.horizontalAdvance("000/000 (000)")]
+                    + [fm_name.horizontalAdvance(line) for line in lines]) + 8
+        # Event labels a little smaller than the screen's base text.
+        px = max(10, self.readout.fontInfo().pixelSize() - 1)
+        if self.label_font.pixelSize() != px:
+            self.label_font.setPixelSize(px)
+            for item in self.label_items:
+                item.setFont(self.label_font)
+            self._place_labels()
+        for lab in (*[x for p in panes for x in (p.name, p.value)], *self.lane_labels):
+            if lab.width() != width:
+                lab.setFixedWidth(width)
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802
+        self._fit_label_column()
+        super().showEvent(event)
+
+    def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802
+        if event.type() in (QtCore.QEvent.Type.StyleChange, QtCore.QEvent.Type.FontChange) \
+                and hasattr(self, "lane_labels"):
+            self._fit_label_column()
+        super().changeEvent(event)
 
     def label_texts(self) -> list[tuple[str, str]]:
         """(shown text, full label) of every mark in view, for tests and screen readers."""
