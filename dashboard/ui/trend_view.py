@@ -65,6 +65,7 @@ ALARM_WARMUP_S = 120.0  # history before the window, so delays and latches start
 ALARM_BARS_DELAY_MS = 300
 ALARM_ROWS = {Priority.HIGH: 2.5, Priority.MEDIUM: 1.5, Priority.LOW: 0.5}
 MARK_ROWS = 3
+MAX_LABELS = 80
 AXIS_WIDTH = 46     # px of every pane's value axis, so that the panes line up
 LABEL_WIDTH = 92    # px of the name-and-value column left of each pane
 Y_PAD = 0.12       # of a pane's scale, above and below it
@@ -334,8 +335,10 @@ class TrendView(QtWidgets.QFrame):
         self.window_name = DEFAULT_WINDOW
         self.now: float = course.scenario.start
         self.cursor_t: float | None = None  # None: the cursor follows the latest time
-        self.marks: list[TrendMark] = course_marks(course)
+        self._marks: list[TrendMark] | None = None  # made when first needed
         self.shown_marks: list[TrendMark] = []
+        self.labelled_marks: list[TrendMark] = []
+        self._mark_times = np.zeros(0)
         self._last_key: tuple | None = None
         self._table_key: tuple | None = None
         self._span: tuple[float, float] = (course.scenario.start, course.scenario.start)
@@ -524,9 +527,18 @@ class TrendView(QtWidgets.QFrame):
     def params(self) -> list[TrendParameter]:
         return [p.param for p in self.panes.values()]
 
+    @property
+    def marks(self) -> list[TrendMark]:
+        """Every mark of the course, in time order (made when the review first needs
+        them after a change: a drill's many injections cost nothing while it is shut)."""
+        if self._marks is None:
+            self._marks = course_marks(self.course)
+            self._mark_times = np.array([m.t for m in self._marks])
+        return self._marks
+
     def set_course(self, course: Course) -> None:
         self.course = course
-        self.marks = course_marks(course)
+        self._marks = None
         self._last_key = None
         self._table_key = None
         self._alarm_key = None
@@ -627,7 +639,10 @@ class TrendView(QtWidgets.QFrame):
             pane.set_data(x, values, x_range)
         self.alarm_view.setXRange(*x_range, padding=0.0)
         self.events_view.setRange(xRange=x_range, yRange=(0, MARK_ROWS), padding=0.0)
-        self.shown_marks = [m for m in self.marks if t0 <= m.t <= t_end]
+        marks = self.marks
+        a = int(np.searchsorted(self._mark_times, t0, side="left"))
+        b = int(np.searchsorted(self._mark_times, t_end, side="right"))
+        self.shown_marks = marks[a:b]
         by_kind: dict[str, list[float]] = {}
         for m in self.shown_marks:
             by_kind.setdefault(m.kind, []).append(m.t / 3600.0)
@@ -640,7 +655,10 @@ class TrendView(QtWidgets.QFrame):
     def _place_labels(self) -> None:
         """Write the marks' labels on up to three rows, shortened where the next one on
         the same row begins; the full text is in each label's tooltip."""
-        marks = self.shown_marks
+        # Lines for every mark; labels for the latest MAX_LABELS (a scenario with
+        # thousands of events in view would bury the panes in text).
+        marks = self.shown_marks[-MAX_LABELS:]
+        self.labelled_marks = marks
         width_px = max(1.0, self.events_view.width())
         x0, x1 = self._span[0] / 3600.0, self._span[1] / 3600.0
         fm = QtGui.QFontMetricsF(self.label_font)
@@ -712,7 +730,7 @@ class TrendView(QtWidgets.QFrame):
     def label_texts(self) -> list[tuple[str, str]]:
         """(shown text, full label) of every mark in view, for tests and screen readers."""
         return [(it.textItem.toPlainText(), m.label)
-                for it, m in zip(self.label_items, self.shown_marks, strict=False)]
+                for it, m in zip(self.label_items, self.labelled_marks, strict=False)]
 
     # ------------------------------------------------------------------ cursor
 

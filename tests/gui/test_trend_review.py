@@ -413,3 +413,30 @@ def test_scales_and_table_times(case_course):
     assert list(table_times(3600 * 17 + 10, 3600 * 18 + 5, 900)) == [
         3600 * 18, 3600 * 17 + 2700, 3600 * 17 + 1800, 3600 * 17 + 900]
     assert table_times(100, 200, 900).size == 0
+
+
+def test_marks_name_injections_overrides_and_the_teams_settings(case_course):
+    from dashboard.ui.trend_marks import course_marks
+    from replay_data.controls import control_perturbation
+    from replay_data.perturbations import injection, override
+
+    sc = case_course.scenario
+    t = sc.resolve("ecmo_start+1d")
+    perts = [injection(sc, "pump_stop:clamped", t + 60, duration=120),
+             override("spo2", 85.0, t + 120, 60.0)]
+    course = case_course.with_perturbations(perts)
+    team = control_perturbation(course, "control.ecmo.rpm", 2500.0, t + 200, "team-1")
+    clamp = control_perturbation(course, "control.ecmo.clamp_drainage", 1.0, t + 210,
+                                 "team-2")
+    course = course.with_perturbations([*perts, team, clamp])
+    marks = [m for m in course_marks(course) if m.t > t]
+    got = [(m.t - t, m.label, m.kind) for m in marks if m.t - t <= 300]
+    spec = sc.injections["pump_stop"]
+    assert got == [
+        (60, f"{spec.label} ({spec.variants['clamped'].label})", "injection"),
+        (120, "Override SpO2 to 85 %", "override"),
+        (200, "Team: Pump speed 2500 rpm", "team"),
+        (210, "Team: Drainage clamp on", "team"),
+    ]
+    times = [m.t for m in course_marks(course)]
+    assert times == sorted(times)
