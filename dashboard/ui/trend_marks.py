@@ -22,8 +22,9 @@ MARK_COLOURS = {
     "override": "#ce93d8",   # an instructor's channel override
     "team": "#80cbc4",       # the team's hands on the consoles
 }
-# Shorter than this a label is not worth showing: the line and its tooltip remain.
-MIN_LABEL_PX = 18.0
+# Shorter than this a label is not worth showing (a few letters and '…'): the line
+# and its tooltip remain.
+MIN_LABEL_PX = 40.0
 LABEL_GAP_PX = 6.0
 
 

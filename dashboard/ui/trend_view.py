@@ -26,7 +26,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from dashboard.alarms import AlarmProfile, Priority
 from dashboard.alarms.timeline import course_timeline
-from replay_data.casetime import case_clock, clock_of_day
+from replay_data.casetime import case_clock, case_day, clock_of_day
 from replay_data.course import Course
 
 from .alarm_bar import PRIORITY_COLOURS
@@ -83,6 +83,9 @@ class CaseClockHoursAxis(pg.AxisItem):
         out = []
         for v in values:
             t = round(v * 3600.0)  # 16.65 h is 16:39, not 16:38:59.99
+            if spacing >= 24:  # days apart (the whole course): the day is the news
+                out.append(f"Day {case_day(t)}" if t >= 0 else case_clock(t))
+                continue
             midnight = abs(t % 86400) < 1 or len(values) <= 2
             out.append(case_clock(t) if midnight else clock_of_day(t))
         return out
@@ -555,12 +558,16 @@ class TrendView(QtWidgets.QFrame):
             self.show_time(self.now)
 
     def _set_ticks(self) -> None:
-        major, minor = TICKS_H[self.window_name]
         axis = self.alarm_plot.getPlotItem().getAxis("bottom")
         if WINDOWS[self.window_name] is None:
-            axis.setTickSpacing()  # the whole course: pyqtgraph chooses
+            # The whole course: ticks at midnights, every 1, 2, 5, 10 ... days so that
+            # about six are labelled.
+            sc = self.course.scenario
+            days = max(1.0, (sc.end - sc.start) / 86400.0 / 6)
+            step = next(s for s in (1, 2, 5, 10, 20, 50, 100, 1e9) if s >= days)
+            axis.setTickSpacing(24.0 * step, 24.0)
         else:
-            axis.setTickSpacing(major, minor)
+            axis.setTickSpacing(*TICKS_H[self.window_name])
 
     def set_choice(self, channel: str) -> None:
         """Put another channel in the fifth pane."""
