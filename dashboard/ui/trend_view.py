@@ -390,6 +390,13 @@ class TrendView(QtWidgets.QFrame):
         self.choice.setCurrentIndex(max(0, self.choice.findData(DEFAULT_CHOICE)))
         self.choice.activated.connect(lambda i: self.set_choice(self.choice.itemData(i)))
         head.addWidget(self.choice)
+        self.latest_button = QtWidgets.QPushButton("Latest", self)
+        self.latest_button.setObjectName("trend.cursor.latest")
+        self.latest_button.setAccessibleName("Cursor to the latest time (End)")
+        self.latest_button.setToolTip("Cursor back to the latest time (End)")
+        self.latest_button.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
+        self.latest_button.clicked.connect(lambda: self.set_cursor(None))
+        head.addWidget(self.latest_button)
         self.close_button = QtWidgets.QPushButton("Close", self)
         self.close_button.setObjectName("trend.close")
         self.close_button.setAccessibleName("Close the trend review (T)")
@@ -621,6 +628,10 @@ class TrendView(QtWidgets.QFrame):
         self.now = t
         t0, t1 = self.window_span(t)
         self._span = (t0, t1)
+        if self.cursor_t is not None:
+            # A pinned cursor stays on the data shown: after a jump back, or once the
+            # window has moved past it, it sits at the nearest edge.
+            self.cursor_t = float(min(max(self.cursor_t, math.ceil(t0)), math.floor(t)))
         for pane in self.panes.values():
             pane.now_line.setPos(t / 3600.0)
         # Recompute only when the view would move by a visible amount.

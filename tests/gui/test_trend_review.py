@@ -199,6 +199,14 @@ def test_cursor_reads_every_pane_at_a_clicked_time_and_steps_with_the_arrows(
     assert trends.cursor_t == t - 540
     qtbot.keyClick(trends, QtCore.Qt.Key.Key_End)
     assert trends.cursor_t is None and readout.text().startswith("Latest")
+    # On a touch screen: the Latest button. And a cursor left behind by a narrower
+    # window sits at its left edge.
+    trends.set_cursor(t)
+    s.window.findChild(QtWidgets.QPushButton, "trend.cursor.latest").click()
+    assert trends.cursor_t is None
+    trends.set_cursor(t)
+    s.window.findChild(QtWidgets.QPushButton, "control.trend_window.15min").click()
+    assert trends.cursor_t == math.ceil(s.clock.case_time() - 900)
 
 
 def test_drag_moves_the_cursor(make_session):
