@@ -164,8 +164,9 @@ class MonitorWindow(QtWidgets.QWidget):
         # while the numerics beside them stay live (closed by default: the waveforms are
         # what a bedside screen shows). The instructor's copy shows vitals and alarms;
         # trends and results stay on the bedside (the console has its own notes and lists).
+        # The limits through the controller each time: it may rebuild its alarm engine.
         self.trends = TrendView(course, self, profile=controller.profile,
-                                limits=controller.alarms.limits)
+                                limits=lambda p: controller.alarms.limits(p))
         self.trends.setVisible(False)
         self.trends.close_button.clicked.connect(lambda: self.show_trends(False))
         left.addWidget(self.trends, 0, 0, len(STRIP_ROWS), 1)
