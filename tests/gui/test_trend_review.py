@@ -129,6 +129,10 @@ def test_alarm_limits_are_dashed_lines_that_follow_the_limits(make_session):
     assert trends.panes["ecmo_flow"].limits_shown()[0] == flow_low
     s.window.request("limits", parameter="hr", low=45.0, high=125.0)
     assert trends.panes["hr"].limits_shown() == (45.0, 125.0)
+    # A jump rebuilds the controller's alarm engine; the lines still show its limits.
+    s.window.seek(s.clock.case_time() - 600)
+    assert trends.panes["hr"].limits_shown() == s.controller.alarms.limits("hr") \
+        == (45.0, 125.0)
     line = trends.panes["hr"].limit_lines[1]
     assert line.pen.style() == QtCore.Qt.PenStyle.DashLine
 
