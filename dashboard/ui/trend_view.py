@@ -522,6 +522,9 @@ class TrendView(QtWidgets.QFrame):
             QtWidgets.QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setSectionResizeMode(
             QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setToolTip("Double-click a row to put the cursor of the graphical "
+                              "trends at that time")
+        self.table.doubleClicked.connect(self._row_to_cursor)
         tlay.addWidget(self.table, 1)
         self.tabs.addTab(tab, "Tabular")
         self.tabs.currentChanged.connect(lambda _i: self.refresh_table())
@@ -827,6 +830,11 @@ class TrendView(QtWidgets.QFrame):
         limits = {p.limit_channel: (self._limits_of(p.limit_channel) if self._limits_of
                                     else (None, None)) for p in self.params}
         self.table_model.set_rows(times, self.params, values, self.course.catalogue, limits)
+
+    def _row_to_cursor(self, index: QtCore.QModelIndex) -> None:
+        """A row of the table, seen on the graphical trends: the cursor at its time."""
+        self.tabs.setCurrentIndex(0)
+        self.set_cursor(float(self.table_model.times[index.row()]))
 
     # ------------------------------------------------------------------ alarm bars
 

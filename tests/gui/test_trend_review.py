@@ -274,6 +274,11 @@ def test_tabular_trend_every_15_minutes(make_session):
     assert model.data(model.index(3, 1)).endswith(" L")
     brush = model.data(model.index(3, 1), QtCore.Qt.ItemDataRole.ForegroundRole)
     assert brush.color().name() in ("#ffea00", "#ff5252")
+    # A double-click on a row shows that time on the graphical trends, cursor on it.
+    table.doubleClicked.emit(model.index(2, 0))
+    assert tabs.currentWidget().objectName() == "trend.graphical"
+    assert trends.cursor_t == expected_times[2]
+    tabs.setCurrentIndex(1)
     interval.setCurrentIndex(interval.findData(300.0))
     assert model.rowCount() == len([t for t in range(int(now - 3600), int(now) + 1)
                                     if t % 300 == 0])
