@@ -457,3 +457,21 @@ def test_marks_name_injections_overrides_and_the_teams_settings(case_course):
     ]
     times = [m.t for m in course_marks(course)]
     assert times == sorted(times)
+
+
+def test_closed_review_samples_nothing_and_open_review_not_every_frame(make_session,
+                                                                      monkeypatch):
+    s = make_session("ecmo_start+1h")
+    trends = s.window.trends
+    calls: list[float] = []
+    original = trends._sample
+    monkeypatch.setattr(trends, "_sample", lambda *a: (calls.append(a[2]), original(*a)))
+    s.advance_virtual(60, frames=60)
+    assert calls == []
+    s.window.show_trends(True)
+    calls.clear()
+    # 120 frames over 12 wall seconds at 1x: recomputed only when the hour's window
+    # moves by a 600th (6 s), not every frame.
+    for _ in range(120):
+        s.advance_virtual(0.1, frames=1)
+    assert 1 <= len(calls) <= 3
