@@ -8,8 +8,10 @@ key, or T), while the numerics beside them stay live.
   (trend_marks); the alarm episodes below, in priority colours; a cursor (click or drag
   on any pane, Left/Right to step, End back to the latest) whose case time and values
   are read out.
-- Tabular trends: the same parameters every 5, 15 or 60 minutes, abnormal values
-  flagged L/H against the normal range (red beyond the alarm limits).
+- Tabular trends (trend_table): the same parameters every 5, 15 or 60 minutes,
+  abnormal values flagged L/H against the normal range (red beyond the alarm limits).
+
+Each pane is a trend_pane.TrendPane; this module lays them out and keeps them in step.
 
 Everything is recomputed from the course (a pure function of case time), never
 accumulated, and only when the view would move by a visible amount: not every frame.
@@ -26,20 +28,21 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from dashboard.alarms import AlarmProfile, Priority
 from dashboard.alarms.timeline import course_timeline
-from replay_data.casetime import case_clock, case_day, clock_of_day
+from replay_data.casetime import case_clock
 from replay_data.course import Course
 
 from .alarm_bar import PRIORITY_COLOURS
 from .trend_marks import MARK_COLOURS, MIN_LABEL_PX, TrendMark, course_marks, stagger
+from .trend_pane import CURSOR_COLOUR, LABEL_WIDTH, TrendPane, make_plot
 from .trend_parameters import (
     DEFAULT_CHOICE,
     FIXED_PANES,
     TrendParameter,
     choice_channels,
-    pane_range,
     parameter,
     table_times,
 )
+from .trend_table import TrendTableModel
 
 # The windows a trainee chooses from; 1 h by default: a two-minute emergency is a
 # visible dip, not a sliver. Tick spacing (major, minor) on the clock axis, in hours.
@@ -47,7 +50,7 @@ WINDOWS: dict[str, float | None] = {"15 min": 900.0, "1 h": 3600.0, "4 h": 4 * 3
                                     "8 h": 8 * 3600.0, "24 h": 86400.0, "Course": None}
 TICKS_H: dict[str, tuple[float, float]] = {"15 min": (5 / 60, 1 / 60), "1 h": (10 / 60, 5 / 60),
                                            "4 h": (0.5, 10 / 60), "8 h": (1.0, 0.5),
-                                           "24 h": (4.0, 1.0), "Course": (48.0, 24.0)}
+                                           "24 h": (4.0, 1.0)}  # Course: by its length
 DEFAULT_WINDOW = "1 h"
 POINTS = 600  # samples across a window: 1.5 s at 15 min, 2.4 min at 24 h
 TABLE_INTERVALS = {"5 min": 300.0, "15 min": 900.0, "60 min": 3600.0}
@@ -66,258 +69,6 @@ ALARM_BARS_DELAY_MS = 300
 ALARM_ROWS = {Priority.HIGH: 2.5, Priority.MEDIUM: 1.5, Priority.LOW: 0.5}
 MARK_ROWS = 3
 MAX_LABELS = 80
-AXIS_WIDTH = 46     # px of every pane's value axis, so that the panes line up
-LABEL_WIDTH = 92    # px of the name-and-value column left of each pane
-Y_PAD = 0.12       # of a pane's scale, above and below it
-CURSOR_COLOUR = "#ffffff"
-FLAG_COLOUR = "#ffea00"
-BEYOND_LIMIT_COLOUR = "#ff5252"
-
-
-class CaseClockHoursAxis(pg.AxisItem):
-    """The trend's x axis is in case hours; its labels are the case's clock ('17:00'),
-    with the day where it changes ('Day 13 00:00') -- the format of every other screen."""
-
-    def tickStrings(self, values: list[float], scale: float, spacing: float  # noqa: N802
-                    ) -> list[str]:
-        out = []
-        for v in values:
-            t = round(v * 3600.0)  # 16.65 h is 16:39, not 16:38:59.99
-            if spacing >= 24:  # days apart (the whole course): the day is the news
-                out.append(f"Day {case_day(t)}" if t >= 0 else case_clock(t))
-                continue
-            midnight = abs(t % 86400) < 1 or len(values) <= 2
-            out.append(case_clock(t) if midnight else clock_of_day(t))
-        return out
-
-
-class CursorViewBox(pg.ViewBox):
-    """A pane's view: no zoom or pan (the window buttons choose the span); a click or a
-    drag puts the cursor at that time."""
-
-    def __init__(self, on_cursor: Callable[[float], None]) -> None:
-        super().__init__(enableMouse=False, enableMenu=False)
-        self._on_cursor = on_cursor
-
-    def mouseClickEvent(self, ev) -> None:  # noqa: N802, ANN001
-        if ev.button() == QtCore.Qt.MouseButton.LeftButton:
-            ev.accept()
-            self._on_cursor(self.mapSceneToView(ev.scenePos()).x())
-
-    def mouseDragEvent(self, ev, axis=None) -> None:  # noqa: N802, ANN001
-        if ev.button() == QtCore.Qt.MouseButton.LeftButton:
-            ev.accept()
-            self._on_cursor(self.mapSceneToView(ev.scenePos()).x())
-
-
-def _plot(name: str, on_cursor: Callable[[float], None], parent: QtWidgets.QWidget,
-          bottom_axis: bool = False) -> pg.PlotWidget:
-    axes = {"bottom": CaseClockHoursAxis(orientation="bottom")} if bottom_axis else {}
-    w = pg.PlotWidget(parent=parent, background="#000000", viewBox=CursorViewBox(on_cursor),
-                      axisItems=axes)
-    w.setObjectName(name)
-    w.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Ignored)
-    w.setMinimumHeight(30)
-    pi = w.getPlotItem()
-    pi.hideButtons()
-    pi.setMenuEnabled(False)
-    pi.setMouseEnabled(False, False)
-    pi.getViewBox().disableAutoRange()
-    pi.layout.setContentsMargins(0, 2, 4, 0)
-    left = pi.getAxis("left")
-    left.setWidth(AXIS_WIDTH)
-    # A value at the very edge would be drawn half over the next pane's: hidden instead.
-    left.setStyle(hideOverlappingLabels=True)
-    left.setTextPen("#b0bec5")
-    left.setPen("#455a64")
-    if bottom_axis:
-        pi.getAxis("bottom").setTextPen("#b0bec5")
-        pi.getAxis("bottom").setPen("#455a64")
-    else:
-        pi.hideAxis("bottom")
-    pi.showGrid(x=True, y=False, alpha=0.15)
-    return w
-
-
-class TrendPane(QtWidgets.QWidget):
-    """One parameter: its name, unit and value at the cursor on the left, its trend on
-    its own scale on the right, with the alarm limits dashed."""
-
-    def __init__(self, param: TrendParameter, on_cursor: Callable[[float], None],
-                 parent: QtWidgets.QWidget) -> None:
-        super().__init__(parent)
-        self.param = param
-        lay = QtWidgets.QHBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(2)
-        col = QtWidgets.QVBoxLayout()
-        col.setSpacing(0)
-        self.name = QtWidgets.QLabel(self)
-        self.value = QtWidgets.QLabel("---", self)
-        self.value.setProperty("role", "trend_value")
-        for lab in (self.name, self.value):
-            lab.setFixedWidth(LABEL_WIDTH)
-        col.addWidget(self.name)
-        col.addWidget(self.value)
-        col.addStretch(1)
-        lay.addLayout(col)
-        self.plot = _plot("", on_cursor, self)
-        lay.addWidget(self.plot, 1)
-        self.view = self.plot.getPlotItem().getViewBox()
-        self.curves: dict[str, pg.PlotDataItem] = {}
-        self.limit_lines = [pg.InfiniteLine(angle=0, movable=False) for _ in range(2)]
-        for line in self.limit_lines:
-            line.setVisible(False)
-            self.view.addItem(line)
-        # The marks' lines, one item per kind of mark (its colour).
-        self.marks: dict[str, pg.PlotCurveItem] = {}
-        for kind, colour in MARK_COLOURS.items():
-            item = pg.PlotCurveItem(connect="pairs", pen=pg.mkPen(
-                colour, width=1, style=QtCore.Qt.PenStyle.DashLine))
-            self.view.addItem(item)
-            self.marks[kind] = item
-        self.now_line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#607d8b", width=1))
-        self.cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen(CURSOR_COLOUR, width=1))
-        self.view.addItem(self.now_line)
-        self.view.addItem(self.cursor)
-        self.y_range = param.nominal
-        self.set_parameter(param)
-
-    def set_parameter(self, param: TrendParameter) -> None:
-        self.param = param
-        key = param.key
-        self.setObjectName(f"trend.row.{key}")
-        self.plot.setObjectName(f"trend.pane.{key}")
-        self.name.setObjectName(f"trend.label.{key}")
-        self.value.setObjectName(f"trend.value.{key}")
-        # The unit on its own line: 'Blood flow' over 'L/min', never 'L/' over 'min'.
-        self.name.setText(f"{param.label}\n{param.unit}" if param.unit else param.label)
-        self.name.setToolTip(f"{param.label} ({param.unit}) -- scale {param.nominal[0]:g}–"
-                             f"{param.nominal[1]:g}, wider when values leave it")
-        style = f"color: {param.colour}; font-weight: bold;"
-        self.name.setStyleSheet(style)
-        self.value.setStyleSheet(style)
-        self.plot.setAccessibleName(f"{param.label} trend")
-        for c in self.curves.values():
-            self.view.removeItem(c)
-        self.curves = {}
-        for cid in param.channels:
-            # ABP: systolic and diastolic thin, the mean (what perfusion reads) bold.
-            width = 1 if param.key == "abp" and cid != "abp_mean" else 2
-            curve = pg.PlotDataItem([], [], pen=pg.mkPen(param.colour, width=width),
-                                    connect="finite")
-            self.view.addItem(curve)
-            self.curves[cid] = curve
-        pen = pg.mkPen(param.colour, width=1, style=QtCore.Qt.PenStyle.DashLine)
-        for line in self.limit_lines:
-            line.setPen(pen)
-
-    def set_limits(self, low: float | None, high: float | None) -> None:
-        for line, v in zip(self.limit_lines, (low, high), strict=True):
-            shown = v is not None and math.isfinite(v)
-            line.setVisible(shown)
-            if shown:
-                line.setPos(v)
-                line.setToolTip(f"alarm limit {v:g} {self.param.unit}")
-
-    def limits_shown(self) -> tuple[float | None, float | None]:
-        out = [line.value() if line.isVisible() else None for line in self.limit_lines]
-        return out[0], out[1]
-
-    def set_data(self, x_h: np.ndarray, values: dict[str, np.ndarray],
-                 x_range: tuple[float, float]) -> None:
-        for cid, curve in self.curves.items():
-            curve.setData(x_h, values[cid])
-        self.y_range = pane_range(self.param.nominal, *(values[c] for c in self.curves))
-        # A little room above and below, so the top and bottom values on the axis
-        # are not cut by the pane's edge.
-        lo, hi = self.y_range
-        pad = (hi - lo) * Y_PAD
-        self.view.setRange(xRange=x_range, yRange=(lo - pad, hi + pad), padding=0.0)
-
-    def set_marks(self, by_kind: dict[str, list[float]]) -> None:
-        lo, hi = self.y_range
-        for kind, item in self.marks.items():
-            xs = by_kind.get(kind, [])
-            item.setData(np.repeat(xs, 2), np.tile([lo, hi], len(xs)))
-
-
-class TrendTableModel(QtCore.QAbstractTableModel):
-    """Rows = times (case day and clock), columns = parameters; cells formatted on demand
-    from values computed at once, so a long window costs nothing to show."""
-
-    def __init__(self, parent: QtCore.QObject | None = None) -> None:
-        super().__init__(parent)
-        self.times = np.zeros(0)
-        self.params: list[TrendParameter] = []
-        self.values: dict[str, np.ndarray] = {}
-        self.catalogue = None
-        self.limits: dict[str, tuple[float | None, float | None]] = {}
-
-    def set_rows(self, times: np.ndarray, params: list[TrendParameter],
-                 values: dict[str, np.ndarray], catalogue, limits) -> None:  # noqa: ANN001
-        self.beginResetModel()
-        self.times, self.params, self.values = times, params, values
-        self.catalogue, self.limits = catalogue, limits
-        self.endResetModel()
-
-    def rowCount(self, parent=QtCore.QModelIndex()) -> int:  # noqa: N802, ANN001, B008
-        return 0 if parent.isValid() else len(self.times)
-
-    def columnCount(self, parent=QtCore.QModelIndex()) -> int:  # noqa: N802, ANN001, B008
-        return 0 if parent.isValid() else len(self.params)
-
-    def row_values(self, row: int) -> dict[str, float]:
-        return {c: float(v[row]) for c, v in self.values.items()}
-
-    def cell_text(self, row: int, col: int) -> str:
-        p = self.params[col]
-        vals = self.row_values(row)
-        flag = p.flag(vals, self.catalogue)
-        return p.text(vals) + (f" {flag}" if flag else "")
-
-    def _beyond_limit(self, row: int, p: TrendParameter) -> bool:
-        low, high = self.limits.get(p.limit_channel, (None, None))
-        v = float(self.values[p.limit_channel][row])
-        return math.isfinite(v) and ((low is not None and v < low)
-                                     or (high is not None and v > high))
-
-    def data(self, index: QtCore.QModelIndex, role: int = QtCore.Qt.ItemDataRole.DisplayRole
-             ) -> object:
-        if not index.isValid():
-            return None
-        row, col = index.row(), index.column()
-        p = self.params[col]
-        r = QtCore.Qt.ItemDataRole
-        if role == r.DisplayRole:
-            return self.cell_text(row, col)
-        if role == r.TextAlignmentRole:
-            return int(QtCore.Qt.AlignmentFlag.AlignCenter)
-        if role == r.ForegroundRole:
-            if self._beyond_limit(row, p):
-                return QtGui.QBrush(QtGui.QColor(BEYOND_LIMIT_COLOUR))
-            flagged = p.flag(self.row_values(row), self.catalogue)
-            return QtGui.QBrush(QtGui.QColor(FLAG_COLOUR if flagged else p.colour))
-        if role == r.FontRole and p.flag(self.row_values(row), self.catalogue):
-            f = QtGui.QFont()
-            f.setBold(True)
-            return f
-        if role == r.ToolTipRole:
-            ranges = ", ".join(f"{self.catalogue.numerics[c].label} normal "
-                               f"{self.catalogue.numerics[c].normal[0]:g}–"
-                               f"{self.catalogue.numerics[c].normal[1]:g}" for c in p.channels)
-            beyond = " · beyond the alarm limit" if self._beyond_limit(row, p) else ""
-            return f"{p.label} at {case_clock(self.times[row])}: {ranges}{beyond}"
-        return None
-
-    def headerData(self, section: int, orientation: QtCore.Qt.Orientation,  # noqa: N802
-                   role: int = QtCore.Qt.ItemDataRole.DisplayRole) -> object:
-        if role != QtCore.Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == QtCore.Qt.Orientation.Horizontal:
-            p = self.params[section]
-            return f"{p.label} {p.unit}".strip()
-        return case_clock(float(self.times[section]))
 
 
 class TrendView(QtWidgets.QFrame):
@@ -423,7 +174,7 @@ class TrendView(QtWidgets.QFrame):
         ev_label.setFixedWidth(LABEL_WIDTH)
         ev_label.setStyleSheet(f"color: {MARK_COLOURS['event']};")
         events_row.addWidget(ev_label, 0, QtCore.Qt.AlignmentFlag.AlignTop)
-        self.events_plot = _plot("trend.pane.events", self.set_cursor_hours, graph)
+        self.events_plot = make_plot("trend.pane.events", self.set_cursor_hours, graph)
         self.events_plot.getPlotItem().getAxis("left").setStyle(showValues=False)
         self.events_plot.getPlotItem().getAxis("left").setTicks([[], []])
         self.events_view = self.events_plot.getPlotItem().getViewBox()
@@ -451,7 +202,7 @@ class TrendView(QtWidgets.QFrame):
         al_label.setObjectName("trend.label.alarms")
         al_label.setFixedWidth(LABEL_WIDTH)
         alarm_row.addWidget(al_label, 0, QtCore.Qt.AlignmentFlag.AlignTop)
-        self.alarm_plot = _plot("trend.pane.alarms", self.set_cursor_hours, graph,
+        self.alarm_plot = make_plot("trend.pane.alarms", self.set_cursor_hours, graph,
                                 bottom_axis=True)
         api = self.alarm_plot.getPlotItem()
         api.getAxis("left").setStyle(showValues=False)
