@@ -572,15 +572,15 @@ def expected_response_rows(report_scored: Sequence[ScoredResponse],
 
 def scoring_csv_rows(scored: Sequence[ScoredResponse], played: PlayedTime
                      ) -> list[TimelineRow]:
-    """The scored expected responses as CSV rows: at the time the team did it (at the
-    deadline when missed) in both clocks; value = the delay after the injection started
-    (wall seconds, case seconds beside), limit = the time allowed, deadline = the case
-    time it was due by, result = done | late | missed, by = what was set, at which
-    display."""
+    """The scored expected responses as CSV rows, in both clocks: at the time the team
+    did it (at the deadline when missed, if the session played it). value = the delay
+    after the injection started (wall seconds, case seconds beside), limit = the time
+    allowed, deadline = the case time it was due by, result = done | late | missed,
+    by = what was set, at which display."""
     rows = []
     for r in scored:
         t = r.at if r.at is not None else r.deadline
-        wall = played.wall_at(t) if r.at is not None else None
+        wall = played.wall_at(t)  # missed: when the deadline passed in the room
         value = by = ""
         if r.at is not None and r.by is not None:
             w0 = played.wall_at(r.injection_start)

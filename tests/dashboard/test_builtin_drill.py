@@ -155,6 +155,14 @@ def test_a_missed_response_is_scored_missed(tmp_path):
     c.close()
     scored = score_session(read_session(path), DRILL)
     assert [r.status for r in scored] == [MISSED, MISSED, MISSED]
+    report = build_debrief(path, tmp_path / "missed.html")
+    rows = [r for r in csv.DictReader(io.StringIO(report.csv_path.read_text("utf-8-sig")))
+            if r["type"] == SCORING_TYPE]
+    clamp = rows[0]
+    assert (clamp["result"], clamp["by"], clamp["value"]) == ("missed", "", "")
+    # at the deadline, in both clocks: 3 min + 30 s after the start, at 1x
+    assert float(clamp["case_time_s"]) == DRILL.default_start + 210
+    assert float(clamp["wall_elapsed_s"]) == 210.0
 
 
 BAD_DRILLS = [
