@@ -85,10 +85,17 @@ class TeamControlsPanel(QtWidgets.QWidget):
         for cid, spec in CONTROLS.items():
             v = s[cid]
             text = ("on" if v >= 0.5 else "off") if spec.high == 1 and spec.step == 1 \
-                else f"{v:g} {spec.unit}".rstrip()
+                else f"{v:.{step_decimals(spec.step)}f} {spec.unit}".rstrip()
             mark = " *" if cid in touched else ""
             lines.append(f"{CONSOLE_LABELS[spec.console]} {spec.label}: {text}{mark}")
         lines.append("* set at the bedside or overridden here")
         text = "\n".join(lines)
         if self.settings.text() != text:
             self.settings.setText(text)
+
+
+def step_decimals(step: float) -> int:
+    """Decimals a setting is shown with: those of its control's step (a case value
+    between keyframes reads 252 mL, not 251.58 mL; a sweep gas 4.5 L/min)."""
+    text = f"{step:g}"
+    return len(text.split(".")[1]) if "." in text else 0

@@ -185,3 +185,16 @@ def test_active_list_shows_targets_rounded_as_displayed_with_unit(make_session):
     assert texts[2].startswith("Temp → 38.2 °C (override) · from ")
     assert texts[3].startswith("Pump stop (Power loss: pump stopped) · from ")
     assert not any("130.77" in t or "2.4567" in t or "38.249" in t for t in texts)
+
+
+def test_team_settings_read_rounded_to_the_controls_step(make_session):
+    """The case's own settings between keyframes (a tidal volume of 251.58 mL) read as the
+    control shows them."""
+    import re
+
+    s = make_session("ecmo_start+20h", instructor=True)
+    s.advance_virtual(1, 1)
+    text = child(s.console, QtWidgets.QLabel, "instructor.team_settings").text()
+    assert "ECMO console Sweep gas: 4.5 L/min" in text
+    assert re.search(r"Ventilator Vt: \d+ mL", text), text
+    assert not re.search(r"\d+\.\d\d", text), text
