@@ -63,9 +63,6 @@ def parse_drill(doc: dict, source: str, path: str,
         base = load_base(base_name)
     except ReplayDataError as exc:
         raise ScenarioError(meta.where("base"), f"base case {base_name!r}: {exc}") from None
-    if base.base:
-        raise ScenarioError(meta.where("base"), f"{base_name!r} is itself a drill (on "
-                                                f"{base.base!r}); a drill's base is a case")
 
     def when(r: _Reader, name: str) -> float:
         text = r.get(name, (str, int, float))
@@ -134,15 +131,16 @@ def parse_drill(doc: dict, source: str, path: str,
         briefing=briefing)
 
 
-def base_loader(drill_path: Path | None, load: Callable[[str | Path], Scenario]
+def base_loader(drill_path: Path | None, load: Callable[..., Scenario]
                 ) -> Callable[[str], Scenario]:
     """How a drill finds its base: a built-in name, or (for a drill file) a case file
-    path taken relative to the drill's folder."""
+    path taken relative to the drill's folder; `load` is load_scenario, asked to refuse
+    a drill as a base before reading further."""
     def load_base(name: str) -> Scenario:
         if drill_path is not None and name.endswith(".toml"):
             p = Path(name)
-            return load(p if p.is_absolute() else drill_path.parent / p)
+            return load(p if p.is_absolute() else drill_path.parent / p, as_base=True)
         if name.endswith(".toml"):
             raise ReplayDataError("a built-in drill's base is a built-in case name")
-        return load(name)
+        return load(name, as_base=True)
     return load_base

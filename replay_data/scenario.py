@@ -225,9 +225,12 @@ def builtin_scenarios() -> list[str]:
     return sorted(p.name[:-5] for p in root.iterdir() if p.name.endswith(".toml"))
 
 
-def load_scenario(name_or_path: str | Path = "sle_dah_ecmo") -> Scenario:
+def load_scenario(name_or_path: str | Path = "sle_dah_ecmo", *, as_base: bool = False
+                  ) -> Scenario:
     """A built-in scenario by name, or a TOML file by path (read through the hardened
-    reader: regular file, size limit, UTF-8, nesting and number limits)."""
+    reader: regular file, size limit, UTF-8, nesting and number limits). as_base: loaded
+    as a drill's base case, which must not be a drill itself (refused before it loads
+    its own base: two drills naming each other cannot recurse)."""
     text_name = str(name_or_path)
     path = Path(text_name)
     try:
@@ -252,6 +255,8 @@ def load_scenario(name_or_path: str | Path = "sle_dah_ecmo") -> Scenario:
     from .drill import base_loader, is_drill, parse_drill
 
     if is_drill(doc):  # a drill overlays its base case (replay_data.drill)
+        if as_base:
+            raise ScenarioError(source, "is a drill; a drill's base must be a case")
         return parse_drill(doc, source, shown_path,
                            base_loader(path if is_path else None, load_scenario))
     return parse_scenario(doc, source, shown_path)

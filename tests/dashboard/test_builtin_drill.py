@@ -167,7 +167,8 @@ def test_a_missed_response_is_scored_missed(tmp_path):
 
 BAD_DRILLS = [
     ('base = "no_such_case"', "drill.base: base case 'no_such_case'"),
-    ('base = "pump_stop_day2"', "drill.base: 'pump_stop_day2' is itself a drill"),
+    ('base = "pump_stop_day2"', "drill.base: base case 'pump_stop_day2': pump_stop_day2.toml: "
+                                "is a drill; a drill's base must be a case"),
     ('start = "ecmo_strat+1h"', "drill.start: "),
     ('start = "extubation+13h"', "drill.start: "),
 ]
@@ -271,3 +272,13 @@ def test_icu_dashboard_runs_a_drill_headless(tmp_path):
     assert p.returncode == 0, p.stderr
     raised = [ln for ln in log.read_text().splitlines() if "pump_stopped" in ln]
     assert raised and '"raise"' in raised[0]
+
+
+def test_two_drills_naming_each_other_are_refused_not_recursed(tmp_path):
+    a, b = tmp_path / "a.toml", tmp_path / "b.toml"
+    a.write_text(_drill_text(**{'base = "sle_dah_ecmo"': 'base = "b.toml"'}))
+    b.write_text(_drill_text(**{'base = "sle_dah_ecmo"': 'base = "a.toml"'}))
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario(a)
+    assert str(exc.value) == ("a.toml: drill.base: base case 'b.toml': b.toml: is a drill; "
+                              "a drill's base must be a case")
