@@ -319,9 +319,10 @@ def run_core_headless(opts: LaunchOptions, prep: Prepared, *, session_log: str |
         if controller.recorder is not None:
             print(f"icu-dashboard: recording the session to {controller.recorder.path}",
                   file=sys.stderr)
-        for name, when in prep.planned:
-            controller.apply(Action.make(INJECT, {"injection": name, "start": when},
-                                         Actor(SCRIPT, "script")), strict=True)
+        # One batch: the course is rebuilt once, however many --inject there are.
+        controller.apply_many([Action.make(INJECT, {"injection": name, "start": when},
+                                           Actor(SCRIPT, "script"))
+                               for name, when in prep.planned], strict=True)
         controller.advance(opts.duration, _ticks_for(opts.duration))
     finally:
         controller.close()
@@ -413,8 +414,7 @@ def run_demo(opts: LaunchOptions) -> int:
                                         speed=opts.speed or 1.0,
                                         session_log=opts.session_log,
                                         scenario_name=opts.scenario, **common)
-    for name, when in prep.planned:
-        session.schedule_injection(name, when)
+    session.schedule_injections(prep.planned)
     if opts.headless:
         return _headless_screenshot(app, session, session.window, opts)
     session.window.resize(*opts.size)
@@ -447,8 +447,7 @@ def run_instructor(opts: LaunchOptions) -> int:
                                     instructor=True, scenario_name=opts.scenario,
                                     mute=opts.mute or opts.headless,
                                     network_wall=time.time if net else None)
-    for name, when in prep.planned:
-        session.schedule_injection(name, when)
+    session.schedule_injections(prep.planned)
     if net:
         from dashboard.net.roles import attach_instructor
 

@@ -68,12 +68,16 @@ class Course:
         """The same course with the instructor's disturbances layered on."""
         perts = tuple(perturbations)
         for p in perts:
-            for eff in p.effects:
-                ch = self.catalogue.numeric(eff.channel)
-                if ch.derived:
-                    raise ReplayDataError(
-                        f"{eff.channel!r} is derived from other channels and cannot be overridden")
+            self.check_perturbation(p)
         return Course(self.scenario, self.seed, perts, self.catalogue)
+
+    def check_perturbation(self, p: Perturbation) -> None:
+        """ReplayDataError if `p` acts on a channel it cannot (a derived one)."""
+        for eff in p.effects:
+            ch = self.catalogue.numeric(eff.channel)
+            if ch.derived:
+                raise ReplayDataError(
+                    f"{eff.channel!r} is derived from other channels and cannot be overridden")
 
     @cached_property
     def model(self) -> PatientModel:

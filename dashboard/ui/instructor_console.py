@@ -276,7 +276,8 @@ class InstructorConsole(QtWidgets.QWidget):
                 self.freeze.blockSignals(True)
                 self.freeze.setChecked(bool(ev.action.arg("on")))
                 self.freeze.blockSignals(False)
-            self.refresh()  # the console shows an instructor action at once
+            if not ev.more:  # once for a whole apply_many()
+                self.refresh()  # the console shows an instructor action at once
         elif isinstance(ev, ActionRefused) and ev.action.actor.display == self.display:
             self.show_message(f"Not done: {ev.reason}")
 

@@ -221,7 +221,8 @@ class MonitorWindow(QtWidgets.QWidget):
         elif isinstance(ev, Seeked):
             self._jumped(ev.t)
         elif isinstance(ev, ActionApplied):
-            self._applied(ev.action)
+            if not ev.more:  # one redraw for a whole apply_many()
+                self._applied(ev.action)
         elif isinstance(ev, ActionRefused):
             if ev.action.actor.display == self.display and self.role is not Role.MIRROR:
                 self.alarm_bar.status.setText(ev.reason)
