@@ -584,13 +584,9 @@ def _quiet_offscreen_notice() -> None:
     """The offscreen platform says 'does not support propagateSizeHints()' whenever a
     window's size hint changes; it means nothing for a screenshot run. Everything else
     Qt says still reaches stderr."""
-    from PySide6 import QtCore
+    from dashboard.qt_messages import install_filter
 
-    def handler(mode, context, message: str) -> None:  # noqa: ANN001
-        if "propagateSizeHints" not in message:
-            sys.stderr.write(message + "\n")
-
-    QtCore.qInstallMessageHandler(handler)
+    install_filter()
 
 
 def _network_command(args: list[str]) -> int | None:
