@@ -382,6 +382,9 @@ def _save_png(widget, path: str) -> None:  # noqa: ANN001
 
 def _headless_screenshot(app, session, widget, opts: LaunchOptions) -> int:  # noqa: ANN001
     try:
+        if session.recorder is not None:  # as every other run that records says
+            print(f"icu-dashboard: recording the session to {session.recorder.path}",
+                  file=sys.stderr, flush=True)
         widget.resize(*opts.size)
         widget.show()
         session.advance_virtual(opts.duration, _ticks_for(opts.duration))
