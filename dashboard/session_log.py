@@ -124,11 +124,18 @@ def _display(display: str | None) -> dict[str, str]:
     return {} if display is None else {"display": str(display)}
 
 
+_PERTURBATION_FIELDS = tuple(f.name for f in dataclasses.fields(Perturbation))
+_EFFECT_FIELDS = tuple(f.name for f in dataclasses.fields(Effect))
+
+
 def perturbation_to_data(p: Perturbation) -> dict[str, Any]:
-    """Every field, effects included: enough to rebuild the exact Perturbation."""
-    d = dataclasses.asdict(p)
+    """Every field, effects included: enough to rebuild the exact Perturbation. (What
+    dataclasses.asdict gives -- the fields are plain values -- without its deep copies:
+    a session state with thousands of disturbances is built after every action.)"""
+    d = {name: getattr(p, name) for name in _PERTURBATION_FIELDS}
     d["flags"] = list(p.flags)
-    d["effects"] = list(d["effects"])  # plain JSON data: lists, as a reader gets them
+    # plain JSON data: lists, as a reader gets them
+    d["effects"] = [{name: getattr(e, name) for name in _EFFECT_FIELDS} for e in p.effects]
     return d
 
 

@@ -377,3 +377,21 @@ def test_a_batch_raises_at_the_first_refusal_when_strict_keeping_those_before():
                       act(INJECT, script, injection="pump_stop", start=T0 + 1)], strict=True)
     assert [p.id for p in c.perturbations] == ["pump_stop#1"]
     assert [p.id for p in c.course.perturbations] == ["pump_stop#1"]
+
+
+def test_perturbation_data_is_every_field_as_plain_data():
+    import dataclasses
+
+    from dashboard.session_log import perturbation_from_data, perturbation_to_data
+
+    sc = COURSE.scenario
+    from replay_data.perturbations import injection, override
+
+    for p in [injection(sc, "pump_stop:clamped", T0, pid="a"),
+              injection(sc, "air_in_circuit", T0, pid="b"),
+              override("spo2", 80, T0, 10, None, pid="c")]:
+        d = perturbation_to_data(p)
+        want = dataclasses.asdict(p)
+        want["flags"], want["effects"] = list(p.flags), list(want["effects"])
+        assert d == want and json.loads(json.dumps(d)) == d
+        assert perturbation_from_data(d) == p
