@@ -315,6 +315,8 @@ def run_core_headless(opts: LaunchOptions, prep: Prepared, *, session_log: str |
                                    scenario_name=opts.scenario, display=display)
     controller.subscribe(lambda ev: isinstance(ev, SystemProblem) and print(
         f"icu-dashboard: {ev.message}", file=sys.stderr))
+    for message in controller.problems:  # at start-up, before anyone listened
+        print(f"icu-dashboard: {message}", file=sys.stderr)
     try:
         if controller.recorder is not None:
             print(f"icu-dashboard: recording the session to {controller.recorder.path}",
@@ -380,11 +382,23 @@ def _save_png(widget, path: str) -> None:  # noqa: ANN001
     save_png(widget.grab().toImage(), path)
 
 
+def _say_problems(controller) -> None:  # noqa: ANN001 - a SessionController
+    """A headless run has no status line: the simulator's own failures (a log on a full
+    disk) go to stderr -- those so far and those to come -- and the run goes on."""
+    from dashboard.core.session_controller import SystemProblem
+
+    for message in controller.problems:
+        print(f"icu-dashboard: {message}", file=sys.stderr, flush=True)
+    controller.subscribe(lambda ev: isinstance(ev, SystemProblem) and print(
+        f"icu-dashboard: {ev.message}", file=sys.stderr, flush=True))
+
+
 def _headless_screenshot(app, session, widget, opts: LaunchOptions) -> int:  # noqa: ANN001
     try:
         if session.recorder is not None:  # as every other run that records says
             print(f"icu-dashboard: recording the session to {session.recorder.path}",
                   file=sys.stderr, flush=True)
+        _say_problems(session.controller)
         widget.resize(*opts.size)
         widget.show()
         session.advance_virtual(opts.duration, _ticks_for(opts.duration))

@@ -322,12 +322,12 @@ def cases() -> list[Case]:
         Case("--alarm-log = --session-log", [*headless, "--session-log", "{d}/a.jsonl"]),
         Case("--session-log on an existing file",
              [*headless, "--session-log", "{d}/good.jsonl"], files=log_files),
-        Case("--screenshot in /proc", [*headless[:3], "--screenshot", "/proc/x.png",
-                                       *headless[5:]]),
-        Case("--screenshot in a missing folder", [*headless[:3], "--screenshot",
-                                                  "{d}/no/x.png", *headless[5:]]),
-        Case("--screenshot = --alarm-log", [*headless[:3], "--screenshot", "{d}/a.jsonl",
-                                            *headless[5:]]),
+        Case("--screenshot in /proc", [*headless[:4], "--screenshot", "/proc/x.png",
+                                       *headless[6:]]),
+        Case("--screenshot in a missing folder", [*headless[:4], "--screenshot",
+                                                  "{d}/no/x.png", *headless[6:]]),
+        Case("--screenshot = --alarm-log", [*headless[:4], "--screenshot", "{d}/a.jsonl",
+                                            *headless[6:]]),
         Case("--replay with --scenario",
              [*headless, "--replay", "{d}/good.jsonl", "--scenario", "sle_dah_ecmo"],
              files=log_files),
@@ -350,6 +350,24 @@ def cases() -> list[Case]:
              written=("r.html", "r.csv")),
         Case("window without a Qt platform", [dash, "--alarm-log", "{d}/a.jsonl"],
              env={"QT_QPA_PLATFORM": "nonexistent"}, words="Qt platform"),
+        Case("--alarm-log on a full disk (/dev/full)", [*headless[:-1], "/dev/full",
+                                                        "--duration", "2m"],
+             expect="ok", words="/dev/full", written=("x.png",)),
+        Case("--session-log on a device (/dev/full): must be a new file",
+             [*headless, "--session-log", "/dev/full", "--duration", "2m"],
+             words="/dev/full"),
+        Case("--screenshot on a full disk (/dev/full)",
+             [*headless[:4], "--screenshot", "/dev/full", *headless[6:]], words="/dev/full"),
+        Case("--scenario path with a newline and ESC",
+             [*headless, "--scenario", "{d}/a\n\x1b[31mb.toml"]),
+        Case("results --out /dev/full", [rd, "results", "--start", "ecmo_start", "--end",
+                                         "ecmo_start+1d", "--out", "/dev/full"]),
+        Case("waveform unknown signal", [rd, "waveform", "sparkle", "--start", "ecmo_start",
+                                         "--duration", "10s", "--out", "{d}/w.csv"]),
+        Case("waveform --duration 0", [rd, "waveform", "ecg_ii", "--start", "ecmo_start",
+                                       "--duration", "0s", "--out", "{d}/w.csv"]),
+        Case("info on a FIFO scenario", [rd, "info", "--scenario", "{d}/bad"],
+             files={"bad": lambda d: os.mkfifo(d / "bad")}),
         Case("unknown role", [dash, "bystander"]),
         Case("replay-data unknown command", [rd, "dance"]),
     ]
@@ -401,6 +419,8 @@ def run_case(case: Case, base: Path, good: Path, verbose: bool) -> str | None:
     if case.expect == "ok":
         if p.returncode != 0:
             return f"exit {p.returncode}, expected 0: {err.strip()[:200]}"
+        if case.words and case.words not in err:
+            return f"stderr does not say {case.words!r}: {err.strip()[:200]}"
         missing = [w for w in case.written if not (d / w).is_file() or
                    (d / w).stat().st_size == 0]
         if missing:

@@ -14,7 +14,8 @@ instructor console, a recording being replayed (`ReplayFeed`) and the network al
     CourseChanged(course)         disturbances changed (values from now on differ)
     Seeked(t)                     case time jumped (views redraw whole sweeps)
     StateChanged(state)           (authority only) what a network bridge publishes
-    SystemProblem(message)        the simulator itself failed (e.g. log not writable)
+    SystemProblem(message)        the simulator itself failed (e.g. log not writable);
+                                  also kept in `problems` (some happen before anyone listens)
 
 Determinism: an action at case time t applies after every whole case second up to t has
 been processed, live or replayed, at any speed and however coarse the ticks. So a
@@ -176,7 +177,10 @@ class SessionController:
                 self.recorder.path.unlink(missing_ok=True)
             raise
         self.sinks = AlarmSinks(self.alarm_log, self.recorder)
-        self.sinks.on_error = lambda message: self._publish(SystemProblem(message))
+        # Every failure of the simulator itself, in order: one at start-up (the first
+        # alarm line on a full disk) happens before anyone has subscribed.
+        self.problems: list[str] = []
+        self.sinks.on_error = self._problem
         self.alarms = AlarmEngine(self.profile, sink=self.sinks)
         self.base_course = Course(sc, course.seed, (), course.catalogue)
         self.course = course
@@ -755,6 +759,10 @@ class SessionController:
         if self.recorder in self.sinks.sinks:
             self.sinks.sinks.remove(self.recorder)
         self.recorder = None
+        self._problem(message)
+
+    def _problem(self, message: str) -> None:
+        self.problems.append(message)
         self._publish(SystemProblem(message))
 
     def _close_recording(self) -> None:

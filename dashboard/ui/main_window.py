@@ -206,6 +206,8 @@ class MonitorWindow(QtWidgets.QWidget):
         self._styled_height = 1000
         self._unsubscribe = controller.subscribe(self._on_event)
         self._jumped(clock.case_time())
+        for message in controller.problems:  # failures before this window listened
+            self.show_system_problem(message)
 
     # ------------------------------------------------------------------ events
 

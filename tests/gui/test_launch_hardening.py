@@ -94,6 +94,8 @@ def test_screenshot_failure_gives_the_reason(tmp_path):
     line = one_line(p.stderr)
     assert line.startswith("icu-dashboard: error: --screenshot /proc/x.png: ")
     assert line.split(": ")[-1] not in ("", "could not write the PNG")
+    # Tried before the run, not found out after it: not even the alarm log was started.
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("role", ["demo", "instructor"])
