@@ -20,13 +20,14 @@ network ones) in one place.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import re
 import signal
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from dashboard.launch_checks import check_outputs, check_qt_platform
@@ -393,18 +394,53 @@ def _say_problems(controller) -> None:  # noqa: ANN001 - a SessionController
         f"icu-dashboard: {ev.message}", file=sys.stderr, flush=True))
 
 
+@contextlib.contextmanager
+def _signals_between_frames() -> Iterator[Callable[[], None]]:
+    """Ctrl-C and SIGTERM only noted, and acted on by calling the check it yields (a
+    KeyboardInterrupt or Terminated from there). Raised wherever Python happened to be,
+    they would come out of a Python method Qt calls back (a widget being shown) and
+    crash the process (SIGSEGV) instead of ending it cleanly."""
+    got: list[int] = []
+
+    def note(signum: int, _frame: object) -> None:
+        got.append(signum)
+
+    def check() -> None:
+        if got:
+            raise KeyboardInterrupt if got[0] == signal.SIGINT else Terminated(got[0])
+
+    previous = {sig: signal.signal(sig, note) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield check
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    check()  # one that came while leaving
+
+
 def _headless_screenshot(app, session, widget, opts: LaunchOptions) -> int:  # noqa: ANN001
     try:
-        if session.recorder is not None:  # as every other run that records says
-            print(f"icu-dashboard: recording the session to {session.recorder.path}",
-                  file=sys.stderr, flush=True)
-        _say_problems(session.controller)
-        widget.resize(*opts.size)
-        widget.show()
-        session.advance_virtual(opts.duration, _ticks_for(opts.duration))
-        session.settle_for_screenshot()
-        app.processEvents()
-        _save_png(widget, opts.screenshot)
+        with _signals_between_frames() as check:
+            if session.recorder is not None:  # as every other run that records says
+                print(f"icu-dashboard: recording the session to {session.recorder.path}",
+                      file=sys.stderr, flush=True)
+            _say_problems(session.controller)
+            widget.resize(*opts.size)
+            widget.show()
+            check()
+            # Frame by frame (the steps SessionController.advance takes), so that a
+            # signal is acted on between frames, never inside one.
+            ticks = _ticks_for(opts.duration)
+            remaining = float(opts.duration)
+            for i in range(ticks):
+                step = remaining / (ticks - i)
+                remaining -= step
+                session.advance_virtual(step, 1)
+                check()
+            session.settle_for_screenshot()
+            app.processEvents()
+            check()
+            _save_png(widget, opts.screenshot)
     finally:
         session.close()
         widget.close()
