@@ -9,7 +9,7 @@ replayed exactly from its list of perturbations.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
@@ -30,6 +30,19 @@ class Perturbation:
     flags: tuple[str, ...]
     effects: tuple[Effect, ...]
     variant: str = ""  # the named form of an all-or-nothing injection ("" otherwise)
+
+    def __hash__(self) -> int:
+        # Computed once: waveform caches key on the perturbations acting on a stretch of
+        # time, and with thousands of them hashing every field each time was the cost.
+        h = self.__dict__.get("_hash")
+        if h is None:
+            h = hash(tuple(getattr(self, f.name) for f in fields(self)))
+            object.__setattr__(self, "_hash", h)
+        return h
+
+    def __getstate__(self) -> dict:
+        # str hashes differ between processes: a copy computes its own.
+        return {k: v for k, v in self.__dict__.items() if k != "_hash"}
 
     @property
     def end(self) -> float:
