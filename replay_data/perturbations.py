@@ -311,15 +311,3 @@ class PerturbationIndex:
 
     def with_flag(self, flag: str) -> list[Perturbation]:
         return [p for p, _ in self._flagged.pairs if flag in p.flags]
-
-
-def apply(channel: str, t: np.ndarray, base: np.ndarray, perturbations: tuple[Perturbation, ...],
-          measured: bool) -> np.ndarray:
-    """Layer every perturbation's effects on `channel` over its base values (a course
-    keeps a PerturbationIndex instead of calling this for each value)."""
-    return PerturbationIndex(perturbations).apply(channel, np.asarray(t), base, measured)
-
-
-def active_flags(t: np.ndarray, perturbations: tuple[Perturbation, ...]) -> dict[str, np.ndarray]:
-    """Flags (sensor off, air detected) raised while an injection is more than half on."""
-    return PerturbationIndex(perturbations).flags(np.asarray(t))
