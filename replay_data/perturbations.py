@@ -168,8 +168,8 @@ def _span_end(p: Perturbation) -> float:
 def apply_each(channel: str, t: np.ndarray, base: np.ndarray,
                perturbations: tuple[Perturbation, ...], measured: bool) -> np.ndarray:
     """Layer every perturbation's effects on `channel` over its base values, the
-    straightforward way: each one over all of t. The reference that `apply` (through a
-    PerturbationIndex) must match value for value."""
+    straightforward way: each one over all of t. The reference PerturbationIndex.apply
+    must match value for value (tests compare them)."""
     v = base
     # Skip perturbations wholly outside the times asked for; t need not be sorted.
     t_first, t_last = (float(t.min()), float(t.max())) if t.size else (math.inf, -math.inf)
