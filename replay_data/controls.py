@@ -144,8 +144,8 @@ def settings_at(course, t: float) -> dict[str, float]:
     ids = list(CONTROLS)
     # Each control perturbation restates its whole console: the latest one begun by t.
     got = {k: math.nan for k in ids}
-    for p in course.all_perturbations:
-        if p.kind == "control" and p.start <= t:
+    for p in course.perturbation_index.controls:
+        if p.start <= t:
             got.update({e.channel: float(e.set) for e in p.effects if e.channel in got})
     # Defaults from the course without the team's settings (the injections stay: a
     # stopped pump shows stopped until someone acts).
@@ -185,7 +185,7 @@ AIR_FLAG = "air_in_circuit"
 def air_not_cleared(course, t: float, s: dict[str, float]) -> bool:
     """Air detected at t and not yet cleared: no setting since it appeared (this one
     included) had both lines clamped."""
-    air = [p for p in course.all_perturbations if AIR_FLAG in p.flags and p.active_at(t)
+    air = [p for p in course.perturbation_index.with_flag(AIR_FLAG) if p.active_at(t)
            and p.start <= t < p.end]
     if not air:
         return False
@@ -196,8 +196,8 @@ def air_not_cleared(course, t: float, s: dict[str, float]) -> bool:
 
     if both(s):
         return False
-    for p in course.all_perturbations:
-        if p.kind == "control" and since <= p.start <= t:
+    for p in course.perturbation_index.controls:
+        if since <= p.start <= t:
             x = {e.channel: float(e.set) for e in p.effects}
             if "control.ecmo.clamp_drainage" in x and both(x):
                 return False
