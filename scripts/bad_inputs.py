@@ -108,6 +108,29 @@ BAD_SCENARIOS: dict[str, str | bytes] = {
                                       'label = "x"\nbasis = "assumed"\n'),
 }
 
+# Drills overlay a base case (replay_data/drill.py): the drill's own mistakes.
+DRILL = (ROOT / "resources/scenarios/pump_stop_day2.toml").read_text(encoding="utf-8")
+
+
+def drill_edit(old: str, new: str) -> str:
+    assert old in DRILL, old
+    return DRILL.replace(old, new, 1)
+
+
+BAD_SCENARIOS.update({
+    "drill: unknown base": drill_edit('base = "sle_dah_ecmo"', 'base = "no_such_case"'),
+    "drill: base is a drill": drill_edit('base = "sle_dah_ecmo"', 'base = "pump_stop_day2"'),
+    "drill: base is itself": drill_edit('base = "sle_dah_ecmo"', 'base = "bad.toml"'),
+    "drill: start outside the case": drill_edit('start = "ecmo_start+20h"',
+                                                'start = "extubation+30d"'),
+    "drill: unknown injection": drill_edit('injection = "pump_stop"',
+                                           'injection = "pump_stpo"'),
+    "drill: injection before its start": drill_edit('after = "3m"', 'at = "admission"'),
+    "drill: keyframes copied in": DRILL + '\n[[keyframes]]\nt = 0\nbasis = "assumed"\n',
+    "drill: no briefing": DRILL.split("[briefing]")[0],
+    "drill: expected for an unknown injection": drill_edit("pump_stop = [", "pump_stpo = ["),
+})
+
 BAD_PROFILES: dict[str, str | bytes] = {
     "profile not UTF-8": PROFILE.encode() + b"\n# \xff\n",
     "profile deep nesting": PROFILE + "\ndeep = " + "[" * 5000 + "]" * 5000 + "\n",
