@@ -665,10 +665,21 @@ def snapshot_mismatches(session: RecordedSession, course: Course) -> int:
     if not snaps:
         return 0
     values, _ = course.sample_grid(np.array([s.case_time for s in snaps]))
+    records = session.perturbation_records()
     bad = 0
     for i, s in enumerate(snaps):
-        for ch, col in values.items():
-            rec, now = s.values.get(ch, math.nan), float(col[i])
+        # A disturbance applied in the same second, after the snapshot was written, was
+        # not in what the snapshot saw: compare with the course as it was then.
+        later = {r.perturbation.id for r in records
+                 if r.line > s.line and r.perturbation.start <= s.case_time}
+        seen = values
+        if later:
+            then = course.with_perturbations(p for p in course.perturbations
+                                             if p.id not in later)
+            seen, _ = then.sample_grid(np.array([s.case_time]))
+        col_at = 0 if later else i
+        for ch, col in seen.items():
+            rec, now = s.values.get(ch, math.nan), float(col[col_at])
             same = (math.isnan(rec) and math.isnan(now)) or (
                 abs(rec - now) <= REPLAY_TOLERANCE * max(1.0, abs(now)))
             if not same:

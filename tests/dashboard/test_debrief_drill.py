@@ -223,3 +223,16 @@ def test_the_print_layout_has_no_overlapping_text_and_nothing_past_the_page(whic
         assert all(starts[t] % height < 16 for t in page.PART_TITLES)  # at the top (h2 margin)
     # no table row numbered twice: the marks are a table, not a numbered list
     assert "<ol" not in page.render_html(r, course, figures, embed=False)
+
+
+def test_a_disturbance_in_the_same_second_as_a_snapshot_is_not_a_mismatch(
+        twenty_minute_drill):
+    """The SpO2 probe comes off in the very second a snapshot was written (after it): the
+    snapshot saw SpO2, the course from then on has none. Not a changed scenario."""
+    report, _ = twenty_minute_drill
+    snaps = {s.case_time: s for s in report.session.snapshots()}
+    probe = next(r for r in report.session.perturbation_records()
+                 if r.perturbation.name == "spo2_probe_off")
+    same_second = snaps.get(probe.perturbation.start)
+    assert same_second is not None and same_second.line < probe.line
+    assert report.snapshot_mismatches == 0 and report.warnings == []
