@@ -21,7 +21,8 @@ rises with the excess (P venous falls, replay_data.physiology.circuit) and the f
 chatters. The hand crank turns the pump head at the cranking rate, bypassing the motor.
 While air is in the circuit (an `air_in_circuit` injection) no setting gives flow until the
 team has clamped both lines since the air appeared (clamp, de-air, then unclamp and
-restart); the bubble alarm itself lasts as long as the injection.
+restart); the bubble detector's flag (and its alarm) ends at that de-airing too, even if
+the injection runs on (bubble_flags).
 
 Ventilator, single-compartment lung (Bates, Lung Mechanics, 2009): in pressure control
 Vt = C x Pinsp x (1 - exp(-Ti / (R C))); in assist control Vt is set. Compliance and
@@ -38,7 +39,7 @@ import numpy as np
 
 from .errors import ReplayDataError
 from .keyframes import interpolate
-from .perturbations import Perturbation
+from .perturbations import Perturbation, active_flags
 from .scenario import Effect
 
 ECMO, VENT = "ecmo", "vent"
@@ -182,26 +183,40 @@ def settings_at(course, t: float) -> dict[str, float]:
 AIR_FLAG = "air_in_circuit"
 
 
+def _both_clamped(x: dict[str, float]) -> bool:
+    return (x.get("control.ecmo.clamp_drainage", 0.0) >= 0.5
+            and x.get("control.ecmo.clamp_return", 0.0) >= 0.5)
+
+
+def air_cleared_at(course, air: Perturbation) -> float:
+    """When the team de-aired the circuit after `air` appeared: the first setting made at
+    or after the air's start with both lines clamped (inf: not yet). A pure function of
+    the perturbations, so seeking and playing agree."""
+    times = [p.start for p in course.all_perturbations
+             if p.kind == "control" and p.start >= air.start
+             and _both_clamped({e.channel: float(e.set) for e in p.effects})]
+    return min(times, default=math.inf)
+
+
 def air_not_cleared(course, t: float, s: dict[str, float]) -> bool:
     """Air detected at t and not yet cleared: no setting since it appeared (this one
-    included) had both lines clamped."""
+    included, `s`) had both lines clamped."""
     air = [p for p in course.all_perturbations if AIR_FLAG in p.flags and p.active_at(t)
            and p.start <= t < p.end]
-    if not air:
+    if not air or _both_clamped(s):
         return False
-    since = max(p.start for p in air)
+    return any(t < air_cleared_at(course, p) for p in air)
 
-    def both(x: dict[str, float]) -> bool:
-        return x["control.ecmo.clamp_drainage"] >= 0.5 and x["control.ecmo.clamp_return"] >= 0.5
 
-    if both(s):
-        return False
+def bubble_flags(course, t: np.ndarray) -> np.ndarray:
+    """The bubble detector's flag at times t: while an `air_in_circuit` injection is on
+    and the team has not yet de-aired since it appeared (air_not_cleared)."""
+    on = np.zeros(t.shape, bool)
     for p in course.all_perturbations:
-        if p.kind == "control" and since <= p.start <= t:
-            x = {e.channel: float(e.set) for e in p.effects}
-            if "control.ecmo.clamp_drainage" in x and both(x):
-                return False
-    return True
+        if AIR_FLAG in p.flags:
+            mine = active_flags(t, (p,))[AIR_FLAG]
+            on |= mine & (t < air_cleared_at(course, p))
+    return on
 
 
 def control_perturbation(course, control: str, value: float, t: float,

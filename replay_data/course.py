@@ -16,6 +16,7 @@ import numpy as np
 
 from . import noise
 from .catalogue import Catalogue, NumericChannel, load_catalogue
+from .controls import AIR_FLAG, bubble_flags
 from .errors import ReplayDataError
 from .keyframes import interpolate, node_sum, step_text
 from .perturbations import Perturbation, active_flags, apply, injection
@@ -292,6 +293,9 @@ class Course:
     def flags(self, t: np.ndarray | Sequence[float] | float) -> dict[str, np.ndarray]:
         tt = np.atleast_1d(np.asarray(t, dtype=np.float64))
         out = active_flags(tt, self.all_perturbations)
+        if AIR_FLAG in out:
+            # The detector sees no more air once the team has clamped and de-aired.
+            out[AIR_FLAG] = bubble_flags(self, tt)
         for fp in self.scenario.flag_periods:
             on = (tt >= fp.start) & (tt < fp.end)
             out[fp.flag] = out.get(fp.flag, np.zeros(tt.shape, bool)) | on
