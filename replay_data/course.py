@@ -14,7 +14,7 @@ from functools import cached_property
 
 import numpy as np
 
-from . import noise
+from . import noise, ventilator
 from .catalogue import Catalogue, NumericChannel, load_catalogue
 from .controls import AIR_FLAG, bubble_flags
 from .errors import ReplayDataError
@@ -184,6 +184,8 @@ class Course:
             v = dia + (sys_ - dia) / 3.0
         elif ch.derived == "post_oxygenator_pressure":
             v = self.numeric("p_int", tt, measured) - self.numeric("delta_p", tt, measured)
+        elif ch.derived == "ventilator":
+            v = ventilator.numerics_grid(self, tt)[channel]
         elif ch.derived:
             raise ReplayDataError(f"channel {channel!r}: unknown derivation {ch.derived!r}")
         else:
@@ -278,6 +280,7 @@ class Course:
         tt = np.asarray(t, dtype=np.float64)
         wanted = list(channels)
         out: dict[str, np.ndarray] = {}
+        vent = None  # the ventilator's numerics, computed once for all of its channels
         # Measured channels first, so derived ones reuse them instead of recomputing.
         for c in sorted(wanted, key=lambda c: bool(self.check_channel(c).derived)):
             ch = self.catalogue.numerics[c]
@@ -286,6 +289,10 @@ class Course:
                 out[c] = np.clip(v, *ch.limits)
             elif ch.derived == "post_oxygenator_pressure" and {"p_int", "delta_p"} <= out.keys():
                 out[c] = np.clip(out["p_int"] - out["delta_p"], *ch.limits)
+            elif ch.derived == "ventilator":
+                if vent is None:
+                    vent = ventilator.numerics_grid(self, tt)
+                out[c] = np.clip(vent[c], *ch.limits)
             else:
                 out[c] = self.numeric(c, tt)
         return {c: out[c] for c in wanted}

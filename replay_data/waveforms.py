@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import noise
+from . import noise, ventilator
 from .course import Course
 from .errors import ReplayDataError
 from .waveform_model import EcgWave, PulseShape, VenousWave, load_waveform_model
@@ -557,6 +557,19 @@ def _co2(course: Course, t: np.ndarray, n: np.ndarray) -> np.ndarray:
     return np.where(breath.rate * 60.0 < APNOEA_RR, np.where(np.isnan(y), np.nan, 0.0), y)
 
 
+# ------------------------------------------------------------------ ventilator
+
+def _paw(course: Course, t: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Airway pressure from the equation of motion (replay_data.ventilator)."""
+    breath = breaths(course, t)
+    return ventilator.airway(course, t, breath.count, breath.rate)["paw"]
+
+
+def _flow(course: Course, t: np.ndarray, n: np.ndarray) -> np.ndarray:
+    breath = breaths(course, t)
+    return ventilator.airway(course, t, breath.count, breath.rate)["flow"]
+
+
 # ------------------------------------------------------------------ public API
 
 _Synth = Callable[[Course, np.ndarray, np.ndarray], np.ndarray]
@@ -566,7 +579,29 @@ _SYNTHS: dict[str, _Synth] = {
     "abp": _abp,
     "cvp": _cvp,
     "co2": _co2,
+    "paw": _paw,
+    "flow": _flow,
 }
+
+
+def ventilator_window(course: Course, t0: float, duration: float,
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(t, paw, flow) for t0 <= t < t0 + duration on the paw grid: the samples
+    `waveform(course, "paw" / "flow", ...)` give, computed together (the consoles draw both)."""
+    t, _ = waveform(course, "paw", t0, 0.0)  # checks the window
+    rate = course.catalogue.waveforms["paw"].rate
+    n = np.arange(_first_index_at_or_after(t0, rate),
+                  _first_index_at_or_after(t0 + duration, rate), dtype=np.int64)
+    t = n / rate
+    paw = np.full(t.shape, np.nan)
+    flow = np.full(t.shape, np.nan)
+    inside = (t >= course.scenario.start) & (t <= course.scenario.end)
+    if inside.any():
+        ti = t[inside]
+        breath = breaths(course, ti)
+        got = ventilator.airway(course, ti, breath.count, breath.rate)
+        paw[inside], flow[inside] = got["paw"], got["flow"]
+    return t, paw, flow
 
 
 def signals(course: Course) -> list[str]:

@@ -1,7 +1,9 @@
-"""The ventilator the bedside team operates: mode, FiO2, PEEP, Pinsp or Vt, rate (I:E 1:2);
+"""The ventilator the bedside team operates: mode, FiO2, PEEP, Pinsp or Vt, rate, I:E;
 airway pressure and flow waveforms and numerics from replay_data.ventilator; the
 ventilator's alarms. A view of the SessionController: every setting is a `control`
-action from this display, what it shows is read from the course.
+action from this display, what it shows is read from the course -- the numerics as the
+catalogue's channels (Course.numerics, what `replay-data trends` prints) and the traces as
+its waveforms (what `replay-data waveform --channels paw,flow` prints).
 """
 
 from __future__ import annotations
@@ -23,14 +25,15 @@ from dashboard.core.session_controller import (
     Tick,
 )
 from replay_data.controls import CONTROLS, VENT, settings_at
-from replay_data.ventilator import VentNumerics, waveforms
+from replay_data.ventilator import CHANNELS as VENT_CHANNELS
+from replay_data.ventilator import VentNumerics
 from replay_data.ventilator import at as vent_at
+from replay_data.waveforms import ventilator_window
 
 HIGH_PRESSURE_CMH2O = 35.0  # assumed alarm settings
 LOW_MV_LPM = 2.0  # below the case's own rest ventilation (about 2.6 L/min)
 APNEA_RR = 4.0  # below the lowest settable rate: no mandatory breaths
 WINDOW_S = 12.0
-WAVE_HZ = 50.0
 REFRESH_S = 0.04  # 25 Hz waveform redraw
 
 STYLE = """
@@ -47,7 +50,18 @@ QAbstractSpinBox::up-button, QAbstractSpinBox::down-button { width: 40px; }
 
 _SPINS = (("control.vent.fio2", "FiO2 %"), ("control.vent.peep", "PEEP"),
           ("control.vent.pinsp", "Pinsp"), ("control.vent.vt", "Vt mL"),
-          ("control.vent.rr", "Rate /min"))
+          ("control.vent.rr", "Rate /min"), ("control.vent.ie", "I:E  1 :"))
+
+
+def vent_texts(course, t: float) -> dict[str, str]:  # noqa: ANN001 - a Course
+    """The ventilator's numerics at t as its screens show them, each at its catalogue
+    precision (Vt with mL/kg of predicted body weight): the console's and the bedside
+    strip's numbers are these."""
+    got = course.numerics(VENT_CHANNELS, np.array([float(t)]))
+    cat = course.catalogue.numerics
+    text = {c: cat[c].format(float(got[c][0])) for c in VENT_CHANNELS}
+    text["vt"] = f"{text['vt']} ({text.pop('vt_per_kg')})"
+    return text
 
 
 class VentilatorConsole(QtWidgets.QFrame):
@@ -94,11 +108,10 @@ class VentilatorConsole(QtWidgets.QFrame):
             sb.setAccessibleName(spec.label)
             sb.setRange(spec.low, spec.high)
             sb.setSingleStep(spec.step)
-            sb.setDecimals(0)
+            sb.setDecimals(1 if spec.step < 1 else 0)
             sb.valueChanged.connect(lambda v, c=cid: self.set(c, v))
             self.spins[cid] = sb
             form.addRow(text, sb)
-        form.addRow("I:E", QtWidgets.QLabel("1:2", self))
 
         self.numbers: dict[str, QtWidgets.QLabel] = {}
         nums = QtWidgets.QGridLayout()
@@ -106,7 +119,8 @@ class VentilatorConsole(QtWidgets.QFrame):
                                           ("numeric.ppeak", "Ppeak"),
                                           ("numeric.pplat", "Pplat"),
                                           ("numeric.driving_pressure", "ΔP"),
-                                          ("numeric.mv", "MV L/min"))):
+                                          ("numeric.mv", "MV L/min"),
+                                          ("numeric.compliance", "Cstat"))):
             nums.addWidget(QtWidgets.QLabel(cap, self), 0, col)
             self.numbers[cid] = label(cid, "--", "num")
             nums.addWidget(self.numbers[cid], 1, col)
@@ -187,11 +201,8 @@ class VentilatorConsole(QtWidgets.QFrame):
                 lab.setText("--")
             self.alarms.setText("")
             return
-        self.numbers["numeric.vt"].setText(f"{n.vt:.0f} ({n.vt_per_kg:.1f})")
-        self.numbers["numeric.ppeak"].setText(f"{n.ppeak:.0f}")
-        self.numbers["numeric.pplat"].setText(f"{n.pplat:.0f}")
-        self.numbers["numeric.driving_pressure"].setText(f"{n.driving_pressure:.0f}")
-        self.numbers["numeric.mv"].setText(f"{n.mv:.1f}")
+        for cid, text in vent_texts(self.controller.course, t).items():
+            self.numbers[f"numeric.{cid}"].setText(text)
         alarms = []
         if n.ppeak > HIGH_PRESSURE_CMH2O:
             alarms.append("HIGH PRESSURE")
@@ -200,8 +211,7 @@ class VentilatorConsole(QtWidgets.QFrame):
         if n.rr < APNEA_RR:
             alarms.append("APNEA")
         self.alarms.setText("  ·  ".join(alarms))
-        tt = t + np.arange(-WINDOW_S, 0.0, 1.0 / WAVE_HZ)
-        paw, flow = waveforms(tt, n)
+        tt, paw, flow = ventilator_window(self.controller.course, t - WINDOW_S, WINDOW_S)
         x = tt - t
         self.plots["waveform.paw"].setData(x, paw)
         self.plots["waveform.flow"].setData(x, flow)

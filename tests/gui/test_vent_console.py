@@ -8,7 +8,7 @@ from PySide6 import QtWidgets
 
 from dashboard.core.actions import Action, Actor
 from dashboard.ui.vent_console import VentilatorConsole
-from replay_data.controls import COMPLIANCE, pc_tidal_volume
+from replay_data.controls import lung_compliance, pc_tidal_volume
 
 
 @pytest.fixture
@@ -33,14 +33,17 @@ def spin(console, name: str) -> QtWidgets.QDoubleSpinBox:
 
 def test_pinsp_sets_tidal_volume_and_pressures(vent):
     s, console = vent
+    # The lung as the ventilator finds it (the compliance its breaths imply).
+    c = lung_compliance(s.controller.course, s.controller.case_time())
+    assert 15 < c < 22
     spin(console, "control.vent.pinsp").setValue(20)
     s.advance_virtual(30, 10)
     rr = spin(console, "control.vent.rr").value()
-    vt = pc_tidal_volume(20, rr)
+    vt = pc_tidal_volume(20, rr, c)
     assert text(console, "numeric.vt").startswith(f"{vt:.0f} (")
     peep = spin(console, "control.vent.peep").value()
     assert text(console, "numeric.ppeak") == f"{peep + 20:.0f}"
-    assert text(console, "numeric.driving_pressure") == f"{vt / COMPLIANCE:.0f}"
+    assert text(console, "numeric.driving_pressure") == f"{vt / c:.0f}"
     assert text(console, "numeric.mv") == f"{vt * rr / 1000:.1f}"
     # the airway-pressure waveform reaches PEEP + Pinsp and returns to PEEP
     paw = console.plots["waveform.paw"].getData()[1]
