@@ -215,3 +215,26 @@ def test_without_both_clamps_the_bubble_alarm_lasts_the_whole_injection():
     assert value(c, "ecmo_flow", T0 + 44) == 0.0
     assert "air_in_circuit" in {a.alarm_id for a in c.alarms.active_alarms()}
     c.close()
+
+
+def test_ie_is_an_action_recorded_and_replayed_and_moves_the_pc_tidal_volume(tmp_path):
+    from replay_data.controls import lung_compliance, pc_tidal_volume
+
+    path = tmp_path / "s.jsonl"
+    c = controller(session_log=path, display="vent-1")
+    c.request(ctl("control.vent.rr", 30))
+    c.request(ctl("control.vent.pinsp", 20))
+    c.advance(10)
+    lung = lung_compliance(c.course, T0 + 10)
+    c.request(ctl("control.vent.ie", 4))
+    c.advance(10)
+    vt = c.course.numerics(["vt"], np.array([T0 + 15]))["vt"][0]
+    assert vt == pytest.approx(pc_tidal_volume(20, 30, lung, ie=4), abs=0.1)
+    assert vt < pc_tidal_volume(20, 30, lung, ie=2) - 20
+    assert c.request(ctl("control.vent.ie", 5)) is None  # 1:1 .. 1:4
+    c.close()
+    rec = read_session(path)
+    assert ("control", "control.vent.ie", "bed-1") in [
+        (r.perturbation.kind, r.perturbation.name, r.display) for r in rec.perturbation_records()]
+    replayed = course_for(rec)
+    assert replayed.numerics(["vt"], np.array([T0 + 15]))["vt"][0] == vt
