@@ -25,9 +25,11 @@ restart); the bubble detector's flag (and its alarm) ends at that de-airing too,
 the injection runs on (bubble_flags).
 
 Ventilator, single-compartment lung (Bates, Lung Mechanics, 2009): in pressure control
-Vt = C x Pinsp x (1 - exp(-Ti / (R C))); in assist control Vt is set. Compliance and
-resistance of a severe ARDS lung are assumed (C 18 mL/cmH2O, R 15 cmH2O/L/s), as is
-I:E 1:2.
+Vt = C x Pinsp x (1 - exp(-Ti / (R C))) with Ti = 60 / rate / (1 + E) for the set I:E 1:E
+(`control.vent.ie`, 1:1 .. 1:4, default 1:2: the case gives none); in assist control Vt is
+set. Compliance and resistance of a severe ARDS lung are assumed (C 18 mL/cmH2O, R 15
+cmH2O/L/s); once the course runs, the lung's compliance is what its pressure-controlled
+breaths imply (pc_compliance), so a new setting gives the Vt of the lung as it is then.
 """
 
 from __future__ import annotations

@@ -145,3 +145,19 @@ def airway(course, t: np.ndarray, breath_count: np.ndarray,  # noqa: ANN001 - a 
     nan = np.full(tt.shape, np.nan)
     return {"paw": np.where(off, nan, paw), "flow": np.where(off, nan, flow * 60.0),
             "volume": np.where(off, nan, vol * 1000.0)}
+
+
+def inspiration_fraction(course, t: np.ndarray, default: float) -> np.ndarray:  # noqa: ANN001
+    """Ti / breath period = 1 / (1 + E) at times t (held on the PARAM_STEP_S grid, as the
+    airway waveforms are), `default` off the ventilator: the capnogram breathes with the
+    ventilator's I:E."""
+    tt = np.asarray(t, dtype=np.float64)
+    if tt.size == 0:
+        return np.empty(0)
+    k = np.floor(tt / PARAM_STEP_S).astype(np.int64)
+    k0 = int(k.min())
+    nodes = np.arange(k0, int(k.max()) + 1) * PARAM_STEP_S
+    ie = vent_settings(course, nodes)["control.vent.ie"]
+    on = np.isfinite(course.true_inputs(("peep",), nodes)["peep"])
+    f = np.where(on, 1.0 / (1.0 + ie), default)
+    return f[k - k0]

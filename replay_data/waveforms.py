@@ -540,18 +540,20 @@ def _co2(course: Course, t: np.ndarray, n: np.ndarray) -> np.ndarray:
     period = 60.0 / rr
     b = breath.fraction
     etco2 = _numeric_at(course, "etco2", t, True)
+    # Ventilated, inspiration lasts as the ventilator's I:E says (Paw and CO2 agree).
+    insp_f = ventilator.inspiration_fraction(course, t, INSPIRATION_FRACTION)
     # Inspiration: CO2 falls from the end-tidal value to the fresh-gas baseline of 0.
     down = 1.0 - _smoothstep(b * period / np.minimum(
-        CO2_DOWNSTROKE_S, CO2_DOWNSTROKE_MAX_INSP * INSPIRATION_FRACTION * period))
+        CO2_DOWNSTROKE_S, CO2_DOWNSTROKE_MAX_INSP * insp_f * period))
     # Expiration: dead space first, a steep upstroke, then the sloping alveolar plateau.
     # Normalised so that the last sample of expiration is exactly EtCO2.
-    exp_len = (1.0 - INSPIRATION_FRACTION) * period
-    s = np.maximum((b - INSPIRATION_FRACTION) * period - CO2_DEAD_SPACE_S, 0.0)
+    exp_len = (1.0 - insp_f) * period
+    s = np.maximum((b - insp_f) * period - CO2_DEAD_SPACE_S, 0.0)
     s_end = exp_len - CO2_DEAD_SPACE_S
     rise = (1.0 - np.exp(-s / CO2_UPSTROKE_S)) / (1.0 - np.exp(-s_end / CO2_UPSTROKE_S))
-    e = np.clip((b - INSPIRATION_FRACTION) / (1.0 - INSPIRATION_FRACTION), 0.0, 1.0)
+    e = np.clip((b - insp_f) / (1.0 - insp_f), 0.0, 1.0)
     plateau = CO2_PLATEAU_START + (1.0 - CO2_PLATEAU_START) * e
-    shape = np.where(b < INSPIRATION_FRACTION, down, rise * plateau)
+    shape = np.where(b < insp_f, down, rise * plateau)
     y = etco2 * shape
     # Apnoea: no expired gas reaches the sensor.
     return np.where(breath.rate * 60.0 < APNOEA_RR, np.where(np.isnan(y), np.nan, 0.0), y)

@@ -26,8 +26,6 @@ from dashboard.core.session_controller import (
 )
 from replay_data.controls import CONTROLS, VENT, settings_at
 from replay_data.ventilator import CHANNELS as VENT_CHANNELS
-from replay_data.ventilator import VentNumerics
-from replay_data.ventilator import at as vent_at
 from replay_data.waveforms import ventilator_window
 
 HIGH_PRESSURE_CMH2O = 35.0  # assumed alarm settings
@@ -50,14 +48,12 @@ QAbstractSpinBox::up-button, QAbstractSpinBox::down-button { width: 40px; }
 
 _SPINS = (("control.vent.fio2", "FiO2 %"), ("control.vent.peep", "PEEP"),
           ("control.vent.pinsp", "Pinsp"), ("control.vent.vt", "Vt mL"),
-          ("control.vent.rr", "Rate /min"), ("control.vent.ie", "I:E  1 :"))
+          ("control.vent.rr", "Rate /min"), ("control.vent.ie", "I:E"))
 
 
-def vent_texts(course, t: float) -> dict[str, str]:  # noqa: ANN001 - a Course
-    """The ventilator's numerics at t as its screens show them, each at its catalogue
-    precision (Vt with mL/kg of predicted body weight): the console's and the bedside
-    strip's numbers are these."""
-    got = course.numerics(VENT_CHANNELS, np.array([float(t)]))
+def vent_texts(course, got: dict[str, np.ndarray]) -> dict[str, str]:  # noqa: ANN001
+    """The ventilator's numerics (Course.numerics at one time) as its screens show them,
+    each at its catalogue precision (Vt with mL/kg of predicted body weight)."""
     cat = course.catalogue.numerics
     text = {c: cat[c].format(float(got[c][0])) for c in VENT_CHANNELS}
     text["vt"] = f"{text['vt']} ({text.pop('vt_per_kg')})"
@@ -78,7 +74,6 @@ class VentilatorConsole(QtWidgets.QFrame):
         self.setStyleSheet(STYLE)
         self._syncing = False
         self._last_refresh_wall = -math.inf
-        self.current: VentNumerics | None = None
 
         def label(name: str, text: str = "", role: str = "") -> QtWidgets.QLabel:
             lab = QtWidgets.QLabel(text, self)
@@ -109,6 +104,8 @@ class VentilatorConsole(QtWidgets.QFrame):
             sb.setRange(spec.low, spec.high)
             sb.setSingleStep(spec.step)
             sb.setDecimals(1 if spec.step < 1 else 0)
+            if cid == "control.vent.ie":
+                sb.setPrefix("1:")  # the E of I:E 1:E
             sb.valueChanged.connect(lambda v, c=cid: self.set(c, v))
             self.spins[cid] = sb
             form.addRow(text, sb)
@@ -120,7 +117,7 @@ class VentilatorConsole(QtWidgets.QFrame):
                                           ("numeric.pplat", "Pplat"),
                                           ("numeric.driving_pressure", "ΔP"),
                                           ("numeric.mv", "MV L/min"),
-                                          ("numeric.compliance", "Cstat"))):
+                                          ("numeric.compliance", "Cstat mL/cmH2O"))):
             nums.addWidget(QtWidgets.QLabel(cap, self), 0, col)
             self.numbers[cid] = label(cid, "--", "num")
             nums.addWidget(self.numbers[cid], 1, col)
@@ -190,28 +187,27 @@ class VentilatorConsole(QtWidgets.QFrame):
             w.setEnabled(not locked)
         self.show_values(t)
 
-    def vent_numerics(self, t: float) -> VentNumerics | None:
-        return vent_at(self.controller.course, t)
-
     def show_values(self, t: float) -> None:
-        n = self.vent_numerics(t)
-        self.current = n
-        if n is None:
+        course = self.controller.course
+        got = course.numerics([*VENT_CHANNELS, "rr"], np.array([float(t)]))
+        if not np.isfinite(got["vt"][0]):  # not on the ventilator
             for lab in self.numbers.values():
                 lab.setText("--")
             self.alarms.setText("")
+            self.plots["waveform.paw"].setData([], [])
+            self.plots["waveform.flow"].setData([], [])
             return
-        for cid, text in vent_texts(self.controller.course, t).items():
+        for cid, text in vent_texts(course, got).items():
             self.numbers[f"numeric.{cid}"].setText(text)
         alarms = []
-        if n.ppeak > HIGH_PRESSURE_CMH2O:
+        if got["ppeak"][0] > HIGH_PRESSURE_CMH2O:
             alarms.append("HIGH PRESSURE")
-        if n.mv < LOW_MV_LPM:
+        if got["mv"][0] < LOW_MV_LPM:
             alarms.append("LOW MINUTE VOLUME")
-        if n.rr < APNEA_RR:
+        if got["rr"][0] < APNEA_RR:
             alarms.append("APNEA")
         self.alarms.setText("  ·  ".join(alarms))
-        tt, paw, flow = ventilator_window(self.controller.course, t - WINDOW_S, WINDOW_S)
+        tt, paw, flow = ventilator_window(course, t - WINDOW_S, WINDOW_S)
         x = tt - t
         self.plots["waveform.paw"].setData(x, paw)
         self.plots["waveform.flow"].setData(x, flow)

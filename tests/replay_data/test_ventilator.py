@@ -172,3 +172,17 @@ def test_scripted_pump_speed_from_the_command_line(tmp_path):
     np.testing.assert_allclose(got["ecmo_flow"][after], expect, atol=0.002)
     assert got["ecmo_flow"][after].max() < got["ecmo_flow"][before].min()
     assert got["sao2"][-1] < got["sao2"][0]  # less flow through the oxygenator
+
+
+def test_the_capnogram_breathes_with_the_ventilators_ie():
+    """Inspiration (fresh gas, CO2 near 0) is as long on the capnogram as on the flow trace,
+    at 1:2 and at 1:4."""
+    from replay_data.waveforms import waveform
+
+    for ie, insp in ((2.0, 1 / 3), (4.0, 1 / 5)):
+        p = control_perturbation(COURSE, "control.vent.ie", ie, T, "ie")
+        course = COURSE.with_perturbations([p])
+        _, co2 = waveform(course, "co2", T + 10, 24)
+        _, flow = waveform(course, "flow", T + 10, 24)
+        assert (flow > 0).mean() == pytest.approx(insp, abs=0.02)
+        assert (co2 < 0.5 * np.nanmax(co2)).mean() == pytest.approx(insp, abs=0.03)
