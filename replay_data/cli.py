@@ -229,6 +229,7 @@ def cmd_results(args: argparse.Namespace) -> int:
         raise ReplayDataError(f"--end {args.end} ({t1:.0f} s) is before --start {args.start} "
                               f"({t0:.0f} s)")
     course = _overrides(course, args.override, t0, t1)
+    course = _controls(course, args.control, t0, t1)
     rows = [r for r in course.results_until(t1) if r.t >= t0]
     cat = course.catalogue
 
@@ -374,6 +375,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--end", required=True, help="last time")
     sp.add_argument("--override", action="append", metavar="CHANNEL=VALUE[@TIME]",
                     help="what-if, as for trends: the draws read the changed model")
+    control_option(sp)
     sp.add_argument("--out", required=True, help="CSV file to write ('-': standard output)")
     sp.set_defaults(func=cmd_results)
 

@@ -186,3 +186,14 @@ def test_the_capnogram_breathes_with_the_ventilators_ie():
         _, flow = waveform(course, "flow", T + 10, 24)
         assert (flow > 0).mean() == pytest.approx(insp, abs=0.02)
         assert (co2 < 0.5 * np.nanmax(co2)).mean() == pytest.approx(insp, abs=0.03)
+
+
+def test_results_read_the_model_with_the_teams_settings(tmp_path):
+    """A blood gas drawn after the sweep was turned down shows the CO2 it would."""
+    def paco2(*extra: str) -> float:
+        out = tmp_path / "r.csv"
+        assert main(["results", "--start", "ecmo_start+1d", "--end", "ecmo_start+2d",
+                     *extra, "--out", str(out)]) == 0
+        rows = list(csv.reader(out.open()))
+        return float(next(r for r in rows[1:] if r[2] == "paco2")[3])
+    assert paco2("--control", "ecmo.sweep_flow=1@ecmo_start+1d") > paco2() + 10
