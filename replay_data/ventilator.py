@@ -28,6 +28,9 @@ a direct computation and Paw and CO2 breathe together.
 from __future__ import annotations
 
 import math
+import threading
+import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -97,6 +100,30 @@ def at(course, t: float) -> VentNumerics | None:  # noqa: ANN001 - a replay_data
                         "AC" if g["volume_mode"] >= 0.5 else "PC", g["ie"], g["compliance"])
 
 
+# The last few node grids, per course: a console redrawing a sliding window 25 times a
+# second asks for the same nodes until the window passes the next one.
+_GRIDS: OrderedDict[tuple[int, int, int], tuple[weakref.ref, dict[str, np.ndarray]]] = \
+    OrderedDict()
+_GRIDS_KEPT = 8
+_GRIDS_LOCK = threading.Lock()
+
+
+def _node_grid(course, k0: int, k1: int) -> dict[str, np.ndarray]:  # noqa: ANN001 - a Course
+    """numerics_grid on the nodes k0 .. k1 (times k x PARAM_STEP_S), cached."""
+    key = (id(course), k0, k1)
+    with _GRIDS_LOCK:
+        hit = _GRIDS.get(key)
+        if hit is not None and hit[0]() is course:
+            _GRIDS.move_to_end(key)
+            return hit[1]
+    g = numerics_grid(course, np.arange(k0, k1 + 1) * PARAM_STEP_S)
+    with _GRIDS_LOCK:
+        _GRIDS[key] = (weakref.ref(course), g)
+        while len(_GRIDS) > _GRIDS_KEPT:
+            _GRIDS.popitem(last=False)
+    return g
+
+
 def airway(course, t: np.ndarray, breath_count: np.ndarray,  # noqa: ANN001 - a Course
            breath_rate: np.ndarray) -> dict[str, np.ndarray]:
     """Airway pressure (cmH2O), flow (L/min, inspiration positive) and volume above FRC
@@ -108,8 +135,7 @@ def airway(course, t: np.ndarray, breath_count: np.ndarray,  # noqa: ANN001 - a 
     # The breath's parameters: held from the last PARAM_STEP_S node at or before each t.
     k = np.floor(tt / PARAM_STEP_S).astype(np.int64)
     k0 = int(k.min())
-    nodes = np.arange(k0, int(k.max()) + 1) * PARAM_STEP_S
-    g = numerics_grid(course, nodes)
+    g = _node_grid(course, k0, int(k.max()))
     j = k - k0
     vt_l = g["vt"][j] / 1000.0
     c = g["compliance"][j]
@@ -156,8 +182,6 @@ def inspiration_fraction(course, t: np.ndarray, default: float) -> np.ndarray:  
         return np.empty(0)
     k = np.floor(tt / PARAM_STEP_S).astype(np.int64)
     k0 = int(k.min())
-    nodes = np.arange(k0, int(k.max()) + 1) * PARAM_STEP_S
-    ie = vent_settings(course, nodes)["control.vent.ie"]
-    on = np.isfinite(course.true_inputs(("peep",), nodes)["peep"])
-    f = np.where(on, 1.0 / (1.0 + ie), default)
+    g = _node_grid(course, k0, int(k.max()))
+    f = np.where(np.isfinite(g["ie"]), 1.0 / (1.0 + g["ie"]), default)
     return f[k - k0]

@@ -586,14 +586,12 @@ _SYNTHS: dict[str, _Synth] = {
 }
 
 
-def ventilator_window(course: Course, t0: float, duration: float,
-                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(t, paw, flow) for t0 <= t < t0 + duration on the paw grid: the samples
-    `waveform(course, "paw" / "flow", ...)` give, computed together (the consoles draw both)."""
-    t, _ = waveform(course, "paw", t0, 0.0)  # checks the window
+def ventilator_samples(course: Course, n0: int, n1: int,
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(t, paw, flow) for the samples n0 <= n < n1 of the paw / flow grid (t = n / rate):
+    the samples `waveform(course, "paw" / "flow", ...)` give, computed together."""
     rate = course.catalogue.waveforms["paw"].rate
-    n = np.arange(_first_index_at_or_after(t0, rate),
-                  _first_index_at_or_after(t0 + duration, rate), dtype=np.int64)
+    n = np.arange(n0, max(n0, n1), dtype=np.int64)
     t = n / rate
     paw = np.full(t.shape, np.nan)
     flow = np.full(t.shape, np.nan)
@@ -604,6 +602,21 @@ def ventilator_window(course: Course, t0: float, duration: float,
         got = ventilator.airway(course, ti, breath.count, breath.rate)
         paw[inside], flow[inside] = got["paw"], got["flow"]
     return t, paw, flow
+
+
+def ventilator_window(course: Course, t0: float, duration: float,
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(t, paw, flow) for t0 <= t < t0 + duration (see ventilator_samples)."""
+    rate = course.catalogue.waveforms["paw"].rate
+    return ventilator_samples(course, _first_index_at_or_after(t0, rate),
+                              _first_index_at_or_after(t0 + duration, rate))
+
+
+def sample_range(course: Course, signal: str, t0: float, duration: float) -> tuple[int, int]:
+    """Sample indices (n0, n1) of the window t0 <= t < t0 + duration on a signal's grid."""
+    rate = course.catalogue.waveforms[signal].rate
+    return (_first_index_at_or_after(t0, rate),
+            _first_index_at_or_after(t0 + duration, rate))
 
 
 def signals(course: Course) -> list[str]:

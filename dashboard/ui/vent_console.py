@@ -26,13 +26,14 @@ from dashboard.core.session_controller import (
 )
 from replay_data.controls import CONTROLS, VENT, settings_at
 from replay_data.ventilator import CHANNELS as VENT_CHANNELS
-from replay_data.waveforms import ventilator_window
+from replay_data.waveforms import sample_range, ventilator_samples
 
 HIGH_PRESSURE_CMH2O = 35.0  # assumed alarm settings
 LOW_MV_LPM = 2.0  # below the case's own rest ventilation (about 2.6 L/min)
 APNEA_RR = 4.0  # below the lowest settable rate: no mandatory breaths
 WINDOW_S = 12.0
 REFRESH_S = 0.04  # 25 Hz waveform redraw
+NUMBERS_REFRESH_S = 0.25  # the numbers a few times a second (a ventilator updates per breath)
 
 STYLE = """
 QFrame#console\\.vent { background: #0e1216; }
@@ -74,6 +75,8 @@ class VentilatorConsole(QtWidgets.QFrame):
         self.setStyleSheet(STYLE)
         self._syncing = False
         self._last_refresh_wall = -math.inf
+        self._last_numbers_wall = -math.inf
+        self._trace_cache: tuple | None = None
 
         def label(name: str, text: str = "", role: str = "") -> QtWidgets.QLabel:
             lab = QtWidgets.QLabel(text, self)
@@ -162,7 +165,10 @@ class VentilatorConsole(QtWidgets.QFrame):
         if isinstance(ev, Tick):
             if ev.wall - self._last_refresh_wall >= REFRESH_S or ev.wall < self._last_refresh_wall:
                 self._last_refresh_wall = ev.wall
-                self.show_values(ev.t)
+                numbers = not 0 <= ev.wall - self._last_numbers_wall < NUMBERS_REFRESH_S
+                if numbers:
+                    self._last_numbers_wall = ev.wall
+                self.show_values(ev.t, numbers=numbers)
         elif isinstance(ev, ActionApplied | CourseChanged | Seeked):
             self.sync()
         elif isinstance(ev, ActionRefused) and ev.action.actor.display == self.display:
@@ -187,15 +193,23 @@ class VentilatorConsole(QtWidgets.QFrame):
             w.setEnabled(not locked)
         self.show_values(t)
 
-    def show_values(self, t: float) -> None:
+    def show_values(self, t: float, *, numbers: bool = True) -> None:
+        """Traces at t; numbers and alarms too unless `numbers` is False (between their
+        refreshes)."""
         course = self.controller.course
+        tt, paw, flow = self._traces(course, t)
+        x = tt - t
+        if not np.isfinite(paw).any():  # not on the ventilator: no traces
+            x = paw = flow = np.empty(0)
+        self.plots["waveform.paw"].setData(x, paw)
+        self.plots["waveform.flow"].setData(x, flow)
+        if not numbers:
+            return
         got = course.numerics([*VENT_CHANNELS, "rr"], np.array([float(t)]))
         if not np.isfinite(got["vt"][0]):  # not on the ventilator
             for lab in self.numbers.values():
                 lab.setText("--")
             self.alarms.setText("")
-            self.plots["waveform.paw"].setData([], [])
-            self.plots["waveform.flow"].setData([], [])
             return
         for cid, text in vent_texts(course, got).items():
             self.numbers[f"numeric.{cid}"].setText(text)
@@ -207,10 +221,24 @@ class VentilatorConsole(QtWidgets.QFrame):
         if got["rr"][0] < APNEA_RR:
             alarms.append("APNEA")
         self.alarms.setText("  ·  ".join(alarms))
-        tt, paw, flow = ventilator_window(course, t - WINDOW_S, WINDOW_S)
-        x = tt - t
-        self.plots["waveform.paw"].setData(x, paw)
-        self.plots["waveform.flow"].setData(x, flow)
+
+    def _traces(self, course, t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # noqa: ANN001
+        """The last WINDOW_S of Paw and flow. Samples are a pure function of the course and
+        their index, so while the course is the same only the new ones are computed."""
+        n0, n1 = sample_range(course, "paw", t - WINDOW_S, WINDOW_S)
+        last = self._trace_cache
+        if last is not None and last[0] is course and last[1] <= n0 <= last[2] <= n1:
+            _, lo, hi, tt, paw, flow = last
+            _, p2, f2 = ventilator_samples(course, hi, n1)
+            keep = n0 - lo
+            paw = np.concatenate([paw[keep:], p2])
+            flow = np.concatenate([flow[keep:], f2])
+        else:
+            _, paw, flow = ventilator_samples(course, n0, n1)
+        rate = course.catalogue.waveforms["paw"].rate
+        tt = np.arange(n0, n1) / rate
+        self._trace_cache = (course, n0, n1, tt, paw, flow)
+        return tt, paw, flow
 
     def detach(self) -> None:
         self._unsubscribe()
