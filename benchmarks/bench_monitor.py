@@ -2,13 +2,15 @@
 
     .venv/bin/python benchmarks/bench_monitor.py [--seconds 20] [--size 1600x1000]
         [--role demo|monitor|instructor] [--paused] [--console ecmo] [--console vent]
+        [--trends]
 
 --role monitor measures the trainees' bedside monitor; --role instructor the bedside
 monitor with the console (and its live bedside copy) open beside it on one machine;
 --paused measures while the instructor has paused the clock (the bedside keeps sweeping
-the frozen moment). --console opens the team's ECMO console and/or ventilator beside the
-monitor (the case then starts on ECMO) and also measures the time from turning the pump
-knob to the flow number changing on the console.
+the frozen moment). --trends measures with the trend review open over the waveforms.
+--console opens the team's ECMO console and/or ventilator beside the monitor (the case
+then starts on ECMO) and also measures the time from turning the pump knob to the flow
+number changing on the console.
 
 Runs the real window offscreen on the real wall clock at 1x and reports:
 frames painted per second, median and 95th-percentile paint time (sum of the paint
@@ -70,6 +72,7 @@ def main() -> int:
     ap.add_argument("--paused", action="store_true")
     ap.add_argument("--console", choices=("ecmo", "vent"), action="append", default=[])
     ap.add_argument("--knob-turns", type=int, default=20)
+    ap.add_argument("--trends", action="store_true", help="with the trend review open")
     a = ap.parse_args()
     w, h = (int(x) for x in a.size.split("x"))
 
@@ -98,6 +101,8 @@ def main() -> int:
     win = session.window
     win.resize(w, h)
     win.show()
+    if a.trends:
+        win.show_trends(True)
     first_paint: list[float] = []
 
     def first() -> None:
@@ -170,7 +175,8 @@ def main() -> int:
         app.processEvents()
         seek_ms.append((time.perf_counter() - t0) * 1000.0)
 
-    print(f"{a.role} window {w}x{h}, 1x{' paused' if a.paused else ''}, "
+    print(f"{a.role} window {w}x{h}, 1x{' paused' if a.paused else ''}"
+          f"{', trend review open' if a.trends else ''}, "
           f"{wall:.1f} s on the real clock")
     print(f"startup to first painted frame: {first_paint[0]:.2f} s")
     print(f"painted frames per second: {painted_frames / wall:.1f}")

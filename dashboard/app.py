@@ -111,6 +111,9 @@ def _common(p: argparse.ArgumentParser, *, speed: bool = True,
     p.add_argument("--screenshot", help="headless: PNG file for the last frame")
     p.add_argument("--alarm-log", help="alarm log (JSON Lines); default: user data folder")
     p.add_argument("--mute", action="store_true", help="no alarm sound")
+    p.add_argument("--trends", action="store_true",
+                   help="open the trend review over the waveforms (key T; with --headless "
+                        "--screenshot the PNG shows it)")
 
 
 def _recording(p: argparse.ArgumentParser, default_note: str) -> None:
@@ -127,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
                 "medical device.\n\n" + ROLES_TEXT,
                 TIMES_TEXT + " Keys: Space play/pause, Left/Right 10 s (Shift: 10 min), "
                 "[ ] speed, Home/End, F11 fullscreen; A acknowledge, S audio pause, "
-                "P alarm pause, L limits.")
+                "P alarm pause, L limits, T trends.")
     _common(p, screenshot_required=True)
     p.add_argument("--instructor", action="store_true",
                    help="run as the instructor (same as `icu-dashboard instructor`)")
@@ -161,8 +164,8 @@ def _network_options(p: argparse.ArgumentParser, role: str) -> None:
 def build_monitor_parser() -> argparse.ArgumentParser:
     p = _parser("icu-dashboard monitor",
                 "The trainees' bedside monitor: numerics, waveforms, trends, alarm keys "
-                "(A acknowledge, S audio pause, P alarm pause, L limits). No play, pause, "
-                "speed, timeline or jump; the case runs at 1x from --start.",
+                "(A acknowledge, S audio pause, P alarm pause, L limits, T trends). No play, "
+                "pause, speed, timeline or jump; the case runs at 1x from --start.",
                 TIMES_TEXT + " Headless: --duration D [--alarm-log P] [--screenshot S.png].")
     _common(p, speed=False)
     p.add_argument("--console", choices=("ecmo", "vent"), action="append", default=[],
@@ -415,6 +418,8 @@ def run_demo(opts: LaunchOptions) -> int:
                                         scenario_name=opts.scenario, **common)
     for name, when in prep.planned:
         session.schedule_injection(name, when)
+    if opts.extra.get("trends"):
+        session.window.show_trends(True)
     if opts.headless:
         return _headless_screenshot(app, session, session.window, opts)
     session.window.resize(*opts.size)
@@ -532,6 +537,8 @@ def run_monitor(opts: LaunchOptions) -> int:
                                     virtual_clock=opts.headless,
                                     alarm_log=_alarm_log_path(opts),
                                     mute=opts.mute or opts.headless, scenario_name=opts.scenario)
+    if opts.extra.get("trends"):
+        session.window.show_trends(True)
     consoles = []
     for which in opts.extra.get("console") or []:
         if which == "ecmo":

@@ -28,15 +28,23 @@ def flash_on(priority: Priority, wall: float, profile: AlarmProfile) -> bool:
 
 def alarm_text(a: AlarmSignal) -> str:
     """'*** Desat 59 < 80' for a limit alarm while its condition lasts (value against the
-    limit it crossed, as monitors print it); '*** ECMO pump stopped' otherwise."""
+    limit it crossed, as monitors print it; '92 (limit 90)' while the value is back inside
+    the limit but the hysteresis holds the alarm); '*** ECMO pump stopped' otherwise."""
     text = a.text
     limit_alarm = a.channel is not None and a.alarm_id in (f"{a.channel}.low",
                                                            f"{a.channel}.high")
     if limit_alarm and a.condition_active and a.value is not None and a.limit is not None \
             and math.isfinite(a.value) and math.isfinite(a.limit):
         digits = 0 if abs(a.limit) >= 10 else 1
-        sign = "<" if a.value < a.limit else ">"
-        text += f" {a.value:.{digits}f} {sign} {a.limit:.{digits}f}"
+        low = a.alarm_id.endswith(".low")
+        value, limit = f"{a.value:.{digits}f}", f"{a.limit:.{digits}f}"
+        beyond = a.value < a.limit if low else a.value > a.limit
+        if beyond and value != limit:
+            text += f" {value} {'<' if low else '>'} {limit}"
+        else:
+            # Back inside the limit but not yet past the hysteresis (or equal once
+            # rounded): "92 > 90" under "ABP sys low" would read as a contradiction.
+            text += f" {value} (limit {limit})"
     if a.state.value == "acknowledged":
         text += "  (ack)"
     elif a.state.value == "latched":

@@ -159,10 +159,16 @@ class MonitorWindow(QtWidgets.QWidget):
         main.addLayout(left, 7)
         main.addLayout(right, 2)
 
-        self.trends = TrendView(course, self, profile=controller.profile)
-        # The instructor's copy shows vitals and alarms; trends and results stay on the
-        # bedside (the console has its own notes and lists).
-        self.trends.setVisible(self.role is not Role.MIRROR)
+        # The trend review opens over the waveforms, as a monitor's "Trends" window does,
+        # while the numerics beside them stay live (closed by default: the waveforms are
+        # what a bedside screen shows). The instructor's copy shows vitals and alarms;
+        # trends and results stay on the bedside (the console has its own notes and lists).
+        # The limits through the controller each time: it may rebuild its alarm engine.
+        self.trends = TrendView(course, self, profile=controller.profile,
+                                limits=lambda p: controller.alarms.limits(p))
+        self.trends.setVisible(False)
+        self.trends.close_button.clicked.connect(lambda: self.show_trends(False))
+        left.addWidget(self.trends, 0, 0, len(STRIP_ROWS), 1)
         self.side_tabs.setVisible(self.role is not Role.MIRROR)
         # Only the demo window runs the case from here; the bedside monitor has no
         # replay controls at all (not hidden ones).
@@ -193,9 +199,16 @@ class MonitorWindow(QtWidgets.QWidget):
             self.alarm_bar.alarm_pause_clicked.connect(self.alarm_pause)
             self.alarm_bar.audio_off_toggled.connect(self.audio_off)
             self.alarm_bar.limits_clicked.connect(lambda: self.open_limits())
+            self.trends_button = QtWidgets.QPushButton("Trends", self.alarm_bar)
+            self.trends_button.setObjectName("control.trends")
+            self.trends_button.setAccessibleName("Trend review (T)")
+            self.trends_button.setToolTip("Trend review over the waveforms (T)")
+            self.trends_button.setCheckable(True)
+            self.trends_button.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
+            self.trends_button.toggled.connect(self.show_trends)
+            self.alarm_bar.layout().addWidget(self.trends_button, 0)
         root.addWidget(self.alarm_bar, 0)
         root.addLayout(main, 1)
-        root.addWidget(self.trends, 0)
         if self.controls is not None:
             root.addWidget(self.controls, 0)
         root.addWidget(self.note, 0)
@@ -255,6 +268,7 @@ class MonitorWindow(QtWidgets.QWidget):
             (k.Key_P, False): self.alarm_pause,
             (k.Key_L, False): lambda: self.open_limits(),
             (k.Key_F11, False): self.toggle_fullscreen,
+            (k.Key_T, False): lambda: self.show_trends(self.trends.isHidden()),
         }
         replay_keys = {
             (k.Key_Space, False): self.toggle_play,
@@ -314,6 +328,22 @@ class MonitorWindow(QtWidgets.QWidget):
 
     def step(self, seconds: float) -> None:
         self.seek(self.controller.case_time() + seconds)
+
+    def show_trends(self, on: bool) -> None:
+        """Open (or close) the trend review over the waveforms; the numerics stay."""
+        if self.role is Role.MIRROR or on != self.trends.isHidden():
+            return
+        for strip in self.strips.values():
+            strip.setVisible(not on)
+        self.trends.setVisible(on)
+        if self.trends_button.isChecked() != on:
+            self.trends_button.setChecked(on)
+        if on:
+            self._last_trend_wall = self.controller.clock.wall_time()
+            self.trends.show_time(self.controller.case_time())
+            self.trends.setFocus()
+        else:
+            self.setFocus()
 
     def toggle_fullscreen(self) -> None:
         w = self.window()
@@ -376,6 +406,7 @@ class MonitorWindow(QtWidgets.QWidget):
                 low, high = alarms.limits(cid)
                 precision = self.controller.course.catalogue.numerics[cid].precision
                 tile.show_limits(low, high, precision)
+        self.trends.refresh_limits()
 
     def _show_alarms(self, wall: float) -> None:
         self._last_alarm_wall = wall
@@ -480,7 +511,9 @@ class MonitorWindow(QtWidgets.QWidget):
             self.banner.show_time(t + (wall - self._paused_since_wall))
         if self.controls is not None:
             self.controls.show_state(t, clock.playing, clock.speed)
-        if self.role is not Role.MIRROR and wall - self._last_trend_wall >= TREND_MIN_INTERVAL_S:
+        if self.trends.isHidden():
+            self.trends.note_time(t)  # closed: no sampling, no drawing
+        elif wall - self._last_trend_wall >= TREND_MIN_INTERVAL_S or force:
             self._last_trend_wall = wall
             self.trends.show_time(t)
 

@@ -125,3 +125,29 @@ def test_unwritable_logs_fail_cleanly_and_leave_nothing(tmp_path):
         f"icu-dashboard: error: --alarm-log {blocked / 'alarms.jsonl'}: {blocked} is a file, "
         "not a folder\n")  # said before anything is created, not "File exists"
     assert not session.exists() and not (tmp_path / "b.png").exists()
+
+
+def _orange_pixels_left(path: Path) -> int:
+    """Pixels in the trend review's title and event-label orange, over the waveform area."""
+    img = QtGui.QImage(str(path)).convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    target = QtGui.QColor("#ffb74d")
+    n = 0
+    for y in range(60, img.height() - 120, 2):
+        for x in range(0, int(img.width() * 0.5), 2):
+            c = img.pixelColor(x, y)
+            if (abs(c.red() - target.red()) < 40 and abs(c.green() - target.green()) < 40
+                    and abs(c.blue() - target.blue()) < 40):
+                n += 1
+    return n
+
+
+def test_trends_flag_opens_the_trend_review_in_a_screenshot(tmp_path):
+    plain, review = tmp_path / "plain.png", tmp_path / "review.png"
+    for out, extra in ((plain, ()), (review, ("--trends",))):
+        p = run("monitor", "--headless", "--start", "ecmo_start+20m", "--duration", "1m",
+                "--size", "1366x768", *extra, "--screenshot", str(out))
+        assert p.returncode == 0, p.stderr
+    # The review's title and the labels of the ECMO start are orange over the waveform
+    # area; the waveforms alone have none of it.
+    assert _orange_pixels_left(review) > 50
+    assert _orange_pixels_left(plain) < 5
