@@ -21,7 +21,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from dashboard.alarms import AlarmEngine, compute_timeline, load_profile  # noqa: E402
-from dashboard.alarms.conditions import KNOWN_FLAGS  # noqa: E402
+from dashboard.alarms.conditions import known_flags  # noqa: E402
 
 # (typical value, random-walk scale) per channel: enough excursions to raise alarms.
 TYPICAL = {
@@ -50,7 +50,7 @@ def synthetic_course(n: int, seed: int = 1):
             v[g : g + 2000] = np.nan
         values[ch] = v
     flags = {}
-    for f in sorted(KNOWN_FLAGS):
+    for f in sorted(known_flags()):
         m = np.zeros(n, dtype=bool)
         for s in rng.integers(0, n, 20):
             m[s : s + int(rng.integers(10, 600))] = True

@@ -20,13 +20,14 @@ network ones) in one place.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import re
 import signal
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from dashboard.launch_checks import check_outputs, check_qt_platform
@@ -318,13 +319,16 @@ def run_core_headless(opts: LaunchOptions, prep: Prepared, *, session_log: str |
                                    scenario_name=opts.scenario, display=display)
     controller.subscribe(lambda ev: isinstance(ev, SystemProblem) and print(
         f"icu-dashboard: {ev.message}", file=sys.stderr))
+    for message in controller.problems:  # at start-up, before anyone listened
+        print(f"icu-dashboard: {message}", file=sys.stderr)
     try:
         if controller.recorder is not None:
             print(f"icu-dashboard: recording the session to {controller.recorder.path}",
                   file=sys.stderr)
-        for name, when in prep.planned:
-            controller.apply(Action.make(INJECT, {"injection": name, "start": when},
-                                         Actor(SCRIPT, "script")), strict=True)
+        # One batch: the course is rebuilt once, however many --inject there are.
+        controller.apply_many([Action.make(INJECT, {"injection": name, "start": when},
+                                           Actor(SCRIPT, "script"))
+                               for name, when in prep.planned], strict=True)
         controller.advance(opts.duration, _ticks_for(opts.duration))
     finally:
         controller.close()
@@ -382,14 +386,64 @@ def _save_png(widget, path: str) -> None:  # noqa: ANN001
     save_png(widget.grab().toImage(), path)
 
 
+def _say_problems(controller) -> None:  # noqa: ANN001 - a SessionController
+    """A headless run has no status line: the simulator's own failures (a log on a full
+    disk) go to stderr -- those so far and those to come -- and the run goes on."""
+    from dashboard.core.session_controller import SystemProblem
+
+    for message in controller.problems:
+        print(f"icu-dashboard: {message}", file=sys.stderr, flush=True)
+    controller.subscribe(lambda ev: isinstance(ev, SystemProblem) and print(
+        f"icu-dashboard: {ev.message}", file=sys.stderr, flush=True))
+
+
+@contextlib.contextmanager
+def _signals_between_frames() -> Iterator[Callable[[], None]]:
+    """Ctrl-C and SIGTERM only noted, and acted on by calling the check it yields (a
+    KeyboardInterrupt or Terminated from there). Raised wherever Python happened to be,
+    they would come out of a Python method Qt calls back (a widget being shown) and
+    crash the process (SIGSEGV) instead of ending it cleanly."""
+    got: list[int] = []
+
+    def note(signum: int, _frame: object) -> None:
+        got.append(signum)
+
+    def check() -> None:
+        if got:
+            raise KeyboardInterrupt if got[0] == signal.SIGINT else Terminated(got[0])
+
+    previous = {sig: signal.signal(sig, note) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield check
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    check()  # one that came while leaving
+
+
 def _headless_screenshot(app, session, widget, opts: LaunchOptions) -> int:  # noqa: ANN001
     try:
-        widget.resize(*opts.size)
-        widget.show()
-        session.advance_virtual(opts.duration, _ticks_for(opts.duration))
-        session.settle_for_screenshot()
-        app.processEvents()
-        _save_png(widget, opts.screenshot)
+        with _signals_between_frames() as check:
+            if session.recorder is not None:  # as every other run that records says
+                print(f"icu-dashboard: recording the session to {session.recorder.path}",
+                      file=sys.stderr, flush=True)
+            _say_problems(session.controller)
+            widget.resize(*opts.size)
+            widget.show()
+            check()
+            # Frame by frame (the steps SessionController.advance takes), so that a
+            # signal is acted on between frames, never inside one.
+            ticks = _ticks_for(opts.duration)
+            remaining = float(opts.duration)
+            for i in range(ticks):
+                step = remaining / (ticks - i)
+                remaining -= step
+                session.advance_virtual(step, 1)
+                check()
+            session.settle_for_screenshot()
+            app.processEvents()
+            check()
+            _save_png(widget, opts.screenshot)
     finally:
         session.close()
         widget.close()
@@ -416,8 +470,7 @@ def run_demo(opts: LaunchOptions) -> int:
                                         speed=opts.speed or 1.0,
                                         session_log=opts.session_log,
                                         scenario_name=opts.scenario, **common)
-    for name, when in prep.planned:
-        session.schedule_injection(name, when)
+    session.schedule_injections(prep.planned)
     if opts.extra.get("trends"):
         session.window.show_trends(True)
     if opts.headless:
@@ -452,8 +505,7 @@ def run_instructor(opts: LaunchOptions) -> int:
                                     instructor=True, scenario_name=opts.scenario,
                                     mute=opts.mute or opts.headless,
                                     network_wall=time.time if net else None)
-    for name, when in prep.planned:
-        session.schedule_injection(name, when)
+    session.schedule_injections(prep.planned)
     if net:
         from dashboard.net.roles import attach_instructor
 
@@ -592,13 +644,9 @@ def _quiet_offscreen_notice() -> None:
     """The offscreen platform says 'does not support propagateSizeHints()' whenever a
     window's size hint changes; it means nothing for a screenshot run. Everything else
     Qt says still reaches stderr."""
-    from PySide6 import QtCore
+    from dashboard.qt_messages import install_filter
 
-    def handler(mode, context, message: str) -> None:  # noqa: ANN001
-        if "propagateSizeHints" not in message:
-            sys.stderr.write(message + "\n")
-
-    QtCore.qInstallMessageHandler(handler)
+    install_filter()
 
 
 def _network_command(args: list[str]) -> int | None:

@@ -1,7 +1,8 @@
 """Checks of an `icu-dashboard` launch that must happen before any window or file exists.
 
 - outputs: each output (alarm log, session file, screenshot) in an existing folder, and no
-  two of them on one file (the second would silently destroy the first);
+  two of them on one file (the second would silently destroy the first); the screenshot,
+  written when the run ends, in a folder that can be written into;
 - the Qt platform: without a usable one Qt aborts the process (exit 134) inside
   QApplication(); it is probed in a child process first so the user gets one line.
 """
@@ -13,11 +14,15 @@ import subprocess
 import sys
 
 from replay_data.errors import ReplayDataError, one_line
-from replay_data.output_file import check_distinct, check_folder
+from replay_data.output_file import check_distinct, check_folder, check_writable
 
 # Platforms that need no display server and are always built into PySide6.
 _NO_DISPLAY_PLATFORMS = ("offscreen", "minimal")
 PROBE_TIMEOUT_S = 30.0
+
+
+# Outputs written only when the run ends: tried at the start (output_file.check_writable).
+WRITTEN_AT_THE_END = ("--screenshot",)
 
 
 def check_outputs(outputs: dict[str, str | None]) -> None:
@@ -25,6 +30,9 @@ def check_outputs(outputs: dict[str, str | None]) -> None:
         if path:
             check_folder(path, option)
     check_distinct(outputs)
+    for option in WRITTEN_AT_THE_END:
+        if outputs.get(option):
+            check_writable(outputs[option], option)  # type: ignore[arg-type]
 
 
 def _platform_name() -> str:

@@ -8,7 +8,7 @@ the controller does; the windows draw and turn input into actions.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -143,6 +143,13 @@ class MonitorSession:
     def schedule_injection(self, injection_id: str, t: float) -> Action:
         """An injection starting at case time t (headless --inject)."""
         return self._instructor(INJECT, SCRIPT, injection=injection_id, start=float(t))
+
+    def schedule_injections(self, planned: Iterable[tuple[str, float]]) -> list[Action]:
+        """Injections (id, start) as one batch: the course is rebuilt once (--inject)."""
+        done = self.controller.apply_many(
+            [Action.make(INJECT, {"injection": name, "start": float(t)},
+                         Actor(SCRIPT, "script")) for name, t in planned], strict=True)
+        return [a for a in done if a is not None]
 
     def override(self, channel: str, target: float, transition: float,
                  duration: float | None = None) -> Action:

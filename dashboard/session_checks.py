@@ -5,7 +5,8 @@ would refuse must be refused here too: a zero oscillation period (NaN on every c
 negative durations or ramps, a severity outside (0, 1], effects on unknown or derived
 channels or beyond the channel's physical range, unknown flags. The ranges come from the
 channel catalogue, as for scenarios. Injection names can only be checked against the
-scenario, once it is loaded (`check_injection_names`).
+scenario, once it is loaded (`check_injection_names`), and the alarms trainee actions
+name only against the scenario's alarm profile (`check_alarm_names`).
 
 Each check raises ValueError with a one-line message (the reader adds file and line).
 """
@@ -13,7 +14,8 @@ Each check raises ValueError with a one-line message (the reader adds file and l
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from replay_data.catalogue import Catalogue, load_catalogue
 from replay_data.perturbations import Perturbation
@@ -78,4 +80,22 @@ def check_injection_names(records: Iterable[tuple[int, Perturbation]], scenario:
             known = ", ".join(scenario.injections) or "none"
             return line, (f"perturbation {p.id!r}: unknown injection {p.name!r} in scenario "
                           f"{scenario.id!r} (known: {known})")
+    return None
+
+
+def check_alarm_names(actions: Iterable[tuple[int, str, Mapping[str, Any]]],
+                      profile: Any) -> tuple[int, str] | None:
+    """(line, problem) of the first recorded action (line, kind, fields) naming an alarm
+    or alarm limits the profile does not have, or None -- what a replay refuses
+    (SessionController.check), so the debrief refuses it as well."""
+    rules = {r.id for r in profile.rules}
+    for line, kind, fields in actions:
+        if kind == "acknowledge" and fields.get("alarm_id") is not None and \
+                fields["alarm_id"] not in rules:
+            return line, f"acknowledge: unknown alarm id {fields['alarm_id']!r}"
+        if kind == "limits" and fields.get("parameter") not in profile.parameters:
+            return line, f"limits: no alarm limits for {fields.get('parameter')!r}"
+        if kind == "alarm_off" and fields.get("target") not in profile.parameters and \
+                fields.get("target") not in rules:
+            return line, f"alarm_off: unknown alarm {fields.get('target')!r}"
     return None

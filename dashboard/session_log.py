@@ -49,7 +49,12 @@ from dashboard.alarms.kinds import AlarmKind, Category, Priority
 from dashboard.core import actions as acts
 from dashboard.core.actions import RECORD_TYPE, ActionError, Actor
 from dashboard.core.jsonl import LineWriter, user_data_file
-from dashboard.session_checks import check_injection_names, check_perturbation, check_seed
+from dashboard.session_checks import (
+    check_alarm_names,
+    check_injection_names,
+    check_perturbation,
+    check_seed,
+)
 from replay_data.course import Course, Sample
 from replay_data.errors import ReplayDataError, one_line
 from replay_data.input_file import InputFileError, parse_json, read_bytes
@@ -119,11 +124,18 @@ def _display(display: str | None) -> dict[str, str]:
     return {} if display is None else {"display": str(display)}
 
 
+_PERTURBATION_FIELDS = tuple(f.name for f in dataclasses.fields(Perturbation))
+_EFFECT_FIELDS = tuple(f.name for f in dataclasses.fields(Effect))
+
+
 def perturbation_to_data(p: Perturbation) -> dict[str, Any]:
-    """Every field, effects included: enough to rebuild the exact Perturbation."""
-    d = dataclasses.asdict(p)
+    """Every field, effects included: enough to rebuild the exact Perturbation. (What
+    dataclasses.asdict gives -- the fields are plain values -- without its deep copies:
+    a session state with thousands of disturbances is built after every action.)"""
+    d = {name: getattr(p, name) for name in _PERTURBATION_FIELDS}
     d["flags"] = list(p.flags)
-    d["effects"] = list(d["effects"])  # plain JSON data: lists, as a reader gets them
+    # plain JSON data: lists, as a reader gets them
+    d["effects"] = [{name: getattr(e, name) for name in _EFFECT_FIELDS} for e in p.effects]
     return d
 
 
@@ -419,6 +431,17 @@ def course_for(session: RecordedSession) -> Course:
             f"{session.scenario!r} now loads {scenario.id!r}"))
     bad = check_injection_names(
         ((r.line, r.perturbation) for r in session.perturbation_records()), scenario)
+    if bad is None:
+        from dashboard.alarms.profile import ProfileError, load_profile
+
+        try:
+            profile = load_profile(scenario.alarm_profile)
+        except (ProfileError, ReplayDataError) as exc:
+            raise SessionLogError(one_line(
+                f"{session.path}: line 1: scenario: alarm profile: {exc}")) from None
+        bad = check_alarm_names(
+            ((a.line, a.action, a.fields) for a in
+             session.instructor_actions() + session.trainee_actions()), profile)
     if bad is not None:
         raise SessionLogError(one_line(f"{session.path}: line {bad[0]}: {bad[1]}"))
     return Course(scenario, session.seed).with_perturbations(session.final_perturbations())

@@ -41,7 +41,7 @@ import numpy as np
 
 from .errors import ReplayDataError
 from .keyframes import interpolate
-from .perturbations import Perturbation, active_flags
+from .perturbations import Perturbation, active_flags_each
 from .scenario import Effect
 
 ECMO, VENT = "ecmo", "vent"
@@ -177,8 +177,8 @@ def settings_at(course, t: float) -> dict[str, float]:
     ids = list(CONTROLS)
     # Each control perturbation restates its whole console: the latest one begun by t.
     got = {k: math.nan for k in ids}
-    for p in course.all_perturbations:
-        if p.kind == "control" and p.start <= t:
+    for p in course.perturbation_index.controls:
+        if p.start <= t:
             got.update({e.channel: float(e.set) for e in p.effects if e.channel in got})
     # Defaults from the course without the team's settings (the injections stay: a
     # stopped pump shows stopped until someone acts).
@@ -250,8 +250,8 @@ def air_cleared_at(course, air: Perturbation) -> float:
     """When the team de-aired the circuit after `air` appeared: the first setting made at
     or after the air's start with both lines clamped (inf: not yet). A pure function of
     the perturbations, so seeking and playing agree."""
-    times = [p.start for p in course.all_perturbations
-             if p.kind == "control" and p.start >= air.start
+    times = [p.start for p in course.perturbation_index.controls
+             if p.start >= air.start
              and _both_clamped({e.channel: float(e.set) for e in p.effects})]
     return min(times, default=math.inf)
 
@@ -259,7 +259,7 @@ def air_cleared_at(course, air: Perturbation) -> float:
 def air_not_cleared(course, t: float, s: dict[str, float]) -> bool:
     """Air detected at t and not yet cleared: no setting since it appeared (this one
     included, `s`) had both lines clamped."""
-    air = [p for p in course.all_perturbations if AIR_FLAG in p.flags and p.active_at(t)
+    air = [p for p in course.perturbation_index.with_flag(AIR_FLAG) if p.active_at(t)
            and p.start <= t < p.end]
     if not air or _both_clamped(s):
         return False
@@ -270,10 +270,9 @@ def bubble_flags(course, t: np.ndarray) -> np.ndarray:
     """The bubble detector's flag at times t: while an `air_in_circuit` injection is on
     and the team has not yet de-aired since it appeared (air_not_cleared)."""
     on = np.zeros(t.shape, bool)
-    for p in course.all_perturbations:
-        if AIR_FLAG in p.flags:
-            mine = active_flags(t, (p,))[AIR_FLAG]
-            on |= mine & (t < air_cleared_at(course, p))
+    for p in course.perturbation_index.with_flag(AIR_FLAG):
+        mine = active_flags_each(t, (p,))[AIR_FLAG]
+        on |= mine & (t < air_cleared_at(course, p))
     return on
 
 

@@ -19,7 +19,7 @@ from .catalogue import Catalogue, NumericChannel, load_catalogue
 from .controls import AIR_FLAG, bubble_flags
 from .errors import ReplayDataError
 from .keyframes import interpolate, node_sum, step_text
-from .perturbations import Perturbation, active_flags, apply, injection
+from .perturbations import Perturbation, PerturbationIndex, injection
 from .physiology.model import PatientModel
 from .scenario import ResultDraw, Scenario, load_scenario
 
@@ -69,12 +69,16 @@ class Course:
         """The same course with the instructor's disturbances layered on."""
         perts = tuple(perturbations)
         for p in perts:
-            for eff in p.effects:
-                ch = self.catalogue.numeric(eff.channel)
-                if ch.derived:
-                    raise ReplayDataError(
-                        f"{eff.channel!r} is derived from other channels and cannot be overridden")
+            self.check_perturbation(p)
         return Course(self.scenario, self.seed, perts, self.catalogue)
+
+    def check_perturbation(self, p: Perturbation) -> None:
+        """ReplayDataError if `p` acts on a channel it cannot (a derived one)."""
+        for eff in p.effects:
+            ch = self.catalogue.numeric(eff.channel)
+            if ch.derived:
+                raise ReplayDataError(
+                    f"{eff.channel!r} is derived from other channels and cannot be overridden")
 
     @cached_property
     def model(self) -> PatientModel:
@@ -98,19 +102,15 @@ class Course:
                 continue
             base = (np.full(tt.shape, np.nan) if kf is None
                     else interpolate(kf, tt, ch.interpolation))
-            out[c] = apply(c, tt, base, self.all_perturbations, False)
+            out[c] = self.perturbation_index.apply(c, tt, base, False)
         return out
 
     def _control_setting(self, control: str, t: np.ndarray) -> np.ndarray:
         """The team's setting of one console control (replay_data.controls) at times t:
         a step from each control perturbation that restates it; NaN before the first."""
         v = np.full(t.shape, np.nan)
-        for p in self.all_perturbations:
-            if p.kind != "control":
-                continue
-            for e in p.effects:
-                if e.channel == control:
-                    v = np.where(t >= p.start, e.set, v)
+        for p, e in self.perturbation_index.controls_of(control):
+            v = np.where(t >= p.start, e.set, v)
         return v
 
     def model_outputs(self, t: np.ndarray) -> dict[str, np.ndarray]:
@@ -138,6 +138,11 @@ class Course:
     @property
     def all_perturbations(self) -> tuple[Perturbation, ...]:
         return self._scheduled + self.perturbations
+
+    @cached_property
+    def perturbation_index(self) -> PerturbationIndex:
+        """All perturbations arranged so that a value costs only those active then."""
+        return PerturbationIndex(self.all_perturbations)
 
     # ------------------------------------------------------------------ numerics
 
@@ -189,7 +194,7 @@ class Course:
         elif ch.derived:
             raise ReplayDataError(f"channel {channel!r}: unknown derivation {ch.derived!r}")
         else:
-            v = apply(channel, tt, self._base(ch, tt), self.all_perturbations, measured)
+            v = self.perturbation_index.apply(channel, tt, self._base(ch, tt), measured)
             if channel == "hr" and measured:
                 v = np.where(np.isnan(self._hr_source_code(tt)), np.nan, v)
         lo, hi = ch.limits
@@ -264,9 +269,8 @@ class Course:
                 out[i] = float(np.nansum(self.numeric(channel, t, measured=False)))
                 continue
             # Disturbances: the difference they make, sample by sample, where they act.
-            spans = [(p.start, p.end + p.recovery) for p in self.all_perturbations
-                     if p.start <= end and p.end + p.recovery >= start
-                     and any(e.channel == channel for e in p.effects)]
+            spans = [(p.start, p.end + p.recovery)
+                     for p in self.perturbation_index.touching(channel, start, end)]
             if spans:
                 a = max(0, math.floor((min(s for s, _ in spans) - start) / step))
                 b = min(n - 1, math.ceil((max(e for _, e in spans) - start) / step))
@@ -299,7 +303,7 @@ class Course:
 
     def flags(self, t: np.ndarray | Sequence[float] | float) -> dict[str, np.ndarray]:
         tt = np.atleast_1d(np.asarray(t, dtype=np.float64))
-        out = active_flags(tt, self.all_perturbations)
+        out = self.perturbation_index.flags(tt)
         if AIR_FLAG in out:
             # The detector sees no more air once the team has clamped and de-aired.
             out[AIR_FLAG] = bubble_flags(self, tt)

@@ -76,6 +76,27 @@ def check_folder(path: str, option: str = "") -> None:
         raise _fail(option, path, _reason(exc)) from None
 
 
+def check_writable(path: str, option: str = "") -> None:
+    """An output written only at the end of a long run (a screenshot) is tried at the
+    start: a temporary file is created in its folder and removed at once, so a folder
+    nothing can be written into (read-only, /proc, no permission) is refused before the
+    run instead of after it. Devices, pipes and descriptor names are left to the write."""
+    if path == STDOUT or descriptor_alias(path) is not None:
+        return
+    check_folder(path, option)
+    target = os.path.realpath(path)
+    if not is_regular_or_new(target):
+        return
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".part",
+                                   dir=os.path.dirname(target) or ".")
+    except OSError as exc:
+        raise _fail(option, path, _reason(exc)) from None
+    os.close(fd)
+    with contextlib.suppress(OSError):
+        os.unlink(tmp)
+
+
 def same_file(a: str, b: str) -> bool:
     """Whether two output paths name one file (after links, `..`, hard links)."""
     fa, fb = descriptor_alias(a), descriptor_alias(b)

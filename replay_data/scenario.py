@@ -560,6 +560,8 @@ def parse_scenario(doc: dict, source: str, path: str | None = None) -> Scenario:
             vflags = vr.array("flags", [])
             if not all(isinstance(f, str) for f in vflags):
                 raise ScenarioError(vr.where("flags"), "must be a list of strings")
+            for f in vflags:
+                _known_flag(vr.where("flags"), f, cat.flags)
             variants[vid] = InjectionVariant(
                 vid, vr.text("label"),
                 _effects(source, vr.array("effects", []), f"{vr.key}.effects", cat),

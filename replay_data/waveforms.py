@@ -151,11 +151,7 @@ class _CycleCache:
 
     def _key(self, course: Course, channel: str, c: int) -> tuple:
         lo, hi = self._span(course, c)
-        touching = tuple(
-            p for p in course.all_perturbations
-            if p.start <= hi and p.end + p.recovery >= lo
-            and any(e.channel == channel and not e.off for e in p.effects)
-        )
+        touching = course.perturbation_index.touching(channel, lo, hi, off=False)
         return (_identity(course.scenario), _identity(course.catalogue), course.seed,
                 channel, c, touching)
 

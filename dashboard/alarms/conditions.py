@@ -27,9 +27,12 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from replay_data import catalogue
+
 from .kinds import AlarmKind, Category, Priority
 
-# The input contract with the replay model: channel ids and flags a sample may carry.
+# The input contract with the replay model: channel ids a sample may carry (flags:
+# known_flags()).
 # Profiles are checked against these so a typo cannot silently disable an alarm.
 KNOWN_CHANNELS: frozenset[str] = frozenset(
     {
@@ -39,9 +42,13 @@ KNOWN_CHANNELS: frozenset[str] = frozenset(
         "act", "act_target_low", "act_target_high",
     }
 )  # fmt: skip
-KNOWN_FLAGS: frozenset[str] = frozenset(
-    {"spo2_probe_off", "ecg_leads_off", "air_in_circuit", "weaning"}
-)
+
+
+def known_flags() -> frozenset[str]:
+    """The flags a sample may carry: the catalogue's `[flag.*]` entries
+    (resources/catalogue/channels.toml), the one list scenarios are checked against too."""
+    return frozenset(catalogue.load_catalogue().flags)
+
 
 OPS = ("<", "<=", ">", ">=")
 

@@ -23,13 +23,13 @@ from replay_data.input_file import InputFileError, parse_toml, read_text
 
 from .conditions import (
     KNOWN_CHANNELS,
-    KNOWN_FLAGS,
     OPS,
     AlarmRule,
     Clause,
     FlagClause,
     Level,
     NumericClause,
+    known_flags,
 )
 from .kinds import AlarmKind, Category, Priority
 
@@ -279,9 +279,10 @@ class _Builder:
         v = self.get(table, path, key, [])
         if not isinstance(v, list) or not all(isinstance(f, str) for f in v):
             raise self.fail((*path, key), "must be a list of flag names")
+        known = known_flags()
         for f in v:
-            if f not in KNOWN_FLAGS:
-                raise self.fail((*path, key), f"unknown flag {f!r} (known: {_known(KNOWN_FLAGS)})")
+            if f not in known:
+                raise self.fail((*path, key), f"unknown flag {f!r} (known: {_known(known)})")
         return tuple(v)
 
     # -- the profile
@@ -503,9 +504,10 @@ class _Builder:
             if "flag" in c:
                 self.only(c, cpath, {"flag", "present"})
                 flag = c["flag"]
-                if flag not in KNOWN_FLAGS:
+                known = known_flags()
+                if flag not in known:
                     raise self.fail(
-                        (*cpath, "flag"), f"unknown flag {flag!r} (known: {_known(KNOWN_FLAGS)})"
+                        (*cpath, "flag"), f"unknown flag {flag!r} (known: {_known(known)})"
                     )
                 out.append(FlagClause(flag, self.boolean(c, cpath, "present", True)))
                 continue

@@ -36,6 +36,9 @@ class ActionApplied:
     action: Action  # completed: case_t set, defaults and ids filled in
     seq: int
     result: object = None  # the Perturbation an inject/override/stop made
+    # More actions of the same apply_many() follow: a view that redraws for each action
+    # may wait for the last (thousands of start-up injections, one redraw).
+    more: bool = False
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,13 @@ instructor console, a recording being replayed (`ReplayFeed`) and the network al
     ValuesUpdated(sample)         a new case second reached the numerics
     AlarmChanges(changes)         alarm raises, clears, acknowledgements, ... in order
     ActionApplied(action, seq, result)   action completed (case_t, ids, defaults filled in)
+                                  (more=True: further actions of one apply_many() follow)
     ActionRefused(action, reason) not allowed or not possible; nothing changed
     CourseChanged(course)         disturbances changed (values from now on differ)
     Seeked(t)                     case time jumped (views redraw whole sweeps)
     StateChanged(state)           (authority only) what a network bridge publishes
-    SystemProblem(message)        the simulator itself failed (e.g. log not writable)
+    SystemProblem(message)        the simulator itself failed (e.g. log not writable);
+                                  also kept in `problems` (some happen before anyone listens)
 
 Determinism: an action at case time t applies after every whole case second up to t has
 been processed, live or replayed, at any speed and however coarse the ticks. So a
@@ -92,6 +94,9 @@ from replay_data.errors import ReplayDataError, one_line
 from replay_data.perturbations import Perturbation, injection, override, split_injection_name
 
 SNAPSHOT_EVERY_S = 60
+# Actions apply_many() applies without rebuilding the course after each: they only change
+# the list of disturbances (a control reads the course as it stands, so it is not here).
+BATCHED_KINDS = frozenset({INJECT, OVERRIDE, STOP})
 
 
 class ScenarioMismatch(ValueError):
@@ -172,11 +177,18 @@ class SessionController:
                 self.recorder.path.unlink(missing_ok=True)
             raise
         self.sinks = AlarmSinks(self.alarm_log, self.recorder)
-        self.sinks.on_error = lambda message: self._publish(SystemProblem(message))
+        # Every failure of the simulator itself, in order: one at start-up (the first
+        # alarm line on a full disk) happens before anyone has subscribed.
+        self.problems: list[str] = []
+        self.sinks.on_error = self._problem
         self.alarms = AlarmEngine(self.profile, sink=self.sinks)
         self.base_course = Course(sc, course.seed, (), course.catalogue)
         self.course = course
         self.perturbations: list[Perturbation] = list(course.perturbations)
+        # apply_many(): the disturbances added while the course waits to be rebuilt once.
+        self._deferred: list[Perturbation] | None = None
+        self._run: list[SessionEvent] | None = None  # its events, published when it ends
+        self._id_cache: tuple[list[Perturbation], int, set[str]] | None = None
         self.locked: set[str] = set()  # consoles the instructor has locked ("ecmo", "vent")
         self.monitor = BedsideMonitor(course, self.alarms)
         self.monitor.sample_listeners.append(self._snapshot)
@@ -270,23 +282,10 @@ class SessionController:
     def apply(self, action: Action, *, strict: bool = False) -> Action | None:
         """Apply one action; returns it completed (None if refused: an ActionRefused event
         says why; with strict=True an ActionError is raised instead)."""
-        if action.instructor_only and action.actor.role not in INSTRUCTOR_ROLES:
-            return self._refuse(action, f"{action.kind}: only the instructor can do that",
-                                strict)
-        if self.ended and action.actor.role == "instructor":
-            return self._refuse(action, "the session has ended", strict)
-        now = self.clock.case_time()
-        t = now if action.case_t is None else action.case_t
-        try:
-            if action.kind in OPERATOR_KINDS:
-                done, result, changes = self._operator(action, t)
-            else:
-                done, result, changes = self._instructor(action, t)
-        except (ActionError, ReplayDataError, ValueError) as exc:
-            return self._refuse(action, one_line(str(exc)), strict)
-        self.seq += 1
-        if done.kind in OPERATOR_KINDS:
-            self._operator_log.append((self.seq, done))
+        applied = self._apply_one(action, strict)
+        if applied is None:
+            return None
+        done, result, changes = applied
         if changes:
             self._publish(AlarmChanges(tuple(changes)))
         self._record(done, result)
@@ -297,9 +296,91 @@ class SessionController:
             self._publish(StateChanged(self.state()))
         return done
 
+    def apply_many(self, actions: Iterable[Action], *, strict: bool = False
+                   ) -> list[Action | None]:
+        """Apply actions in order, as apply() one by one would -- same results, same
+        recording, same values, same events in the same order -- but disturbances
+        (inject, override, stop) that follow each other rebuild the course once, not once
+        each: 5,000 start-up injections would otherwise rebuild it 5,000 times.
+        Subscribers get one CourseChanged for such a run, then each action's events
+        (ActionApplied with more=True but for the last), then one StateChanged. With
+        strict=True the first refusal raises ActionError after the actions before it
+        have been applied (as apply() in a loop would)."""
+        out: list[Action | None] = []
+        try:
+            for action in actions:
+                if action.kind not in BATCHED_KINDS:
+                    self._end_run()
+                    out.append(self.apply(action, strict=strict))
+                    continue
+                t = self.clock.case_time() if action.case_t is None else action.case_t
+                if math.floor(t) > self._alarm_t:
+                    # Case seconds to process first: with the course as the actions
+                    # before left it, as one by one.
+                    self._end_run()
+                if self._run is None:
+                    self._run = []
+                    self._deferred = list(self.perturbations)
+                    self.perturbations = self._deferred
+                applied = self._apply_one(action, strict, t)
+                if applied is None:
+                    out.append(None)
+                    continue
+                done, result, changes = applied
+                self._record(done, result)
+                if changes:
+                    self._run.append(AlarmChanges(tuple(changes)))
+                self._run.append(ActionApplied(done, self.seq, result, more=True))
+                out.append(done)
+        finally:
+            self._end_run()
+        return out
+
+    def _end_run(self) -> None:
+        """apply_many(): rebuild the course once for the run of disturbances just applied,
+        then tell the subscribers what happened, in order."""
+        run, self._run, self._deferred = self._run, None, None
+        if run is None:
+            return
+        applied = [i for i, ev in enumerate(run) if isinstance(ev, ActionApplied)]
+        if applied:
+            self._set_perturbations(self.perturbations)
+            last = applied[-1]
+            run[last] = dataclasses.replace(run[last], more=False)  # type: ignore[type-var]
+        for ev in run:
+            self._publish(ev)
+        if applied and self.authority:
+            self._publish(StateChanged(self.state()))
+
+    def _apply_one(self, action: Action, strict: bool, t: float | None = None
+                   ) -> tuple[Action, object, list[AlarmChange]] | None:
+        """Check and apply one action at case time t (default: its own, else now);
+        nothing published, nothing recorded yet."""
+        if action.instructor_only and action.actor.role not in INSTRUCTOR_ROLES:
+            return self._refuse(action, f"{action.kind}: only the instructor can do that",
+                                strict)
+        if self.ended and action.actor.role == "instructor":
+            return self._refuse(action, "the session has ended", strict)
+        if t is None:
+            t = self.clock.case_time() if action.case_t is None else action.case_t
+        try:
+            if action.kind in OPERATOR_KINDS:
+                done, result, changes = self._operator(action, t)
+            else:
+                done, result, changes = self._instructor(action, t)
+        except (ActionError, ReplayDataError, ValueError) as exc:
+            return self._refuse(action, one_line(str(exc)), strict)
+        self.seq += 1
+        if done.kind in OPERATOR_KINDS:
+            self._operator_log.append((self.seq, done))
+        return done, result, changes
+
     def _refuse(self, action: Action, reason: str, strict: bool = False) -> None:
         if strict:
             raise ActionError(f"{action.origin}: {reason}" if action.origin else reason)
+        if self._run is not None:  # apply_many(): in order with the actions around it
+            self._run.append(ActionRefused(action, reason))
+            return None
         self._publish(ActionRefused(action, reason))
         return None
 
@@ -430,19 +511,40 @@ class SessionController:
 
     # ------------------------------------------------------------------ disturbances
 
+    def _ids_in_use(self) -> set[str]:
+        """Ids of the disturbances, kept while the list is the same (thousands of
+        start-up injections would otherwise collect them once per injection)."""
+        ps = self.perturbations
+        if self._id_cache is None or self._id_cache[0] is not ps or \
+                self._id_cache[1] != len(ps):
+            self._id_cache = (ps, len(ps), {p.id for p in ps})
+        return self._id_cache[2]
+
     def _next_id(self, name: str) -> str:
-        taken = {p.id for p in self.perturbations}
+        taken = self._ids_in_use()
         while True:
             pid = f"{name}#{next(self._ids)}"
             if pid not in taken:
                 return pid
 
     def _add(self, p: Perturbation) -> None:
-        if any(q.id == p.id for q in self.perturbations):
+        taken = self._ids_in_use()
+        if p.id in taken:
             raise ActionError(f"disturbance id {p.id!r} is already in use")
+        if self._deferred is not None:
+            # apply_many(): the course is rebuilt once, when the run of disturbances ends
+            # (checked now as the rebuild would, so a refusal is this action's).
+            self.base_course.check_perturbation(p)
+            self._deferred.append(p)
+            taken.add(p.id)
+            self._id_cache = (self._deferred, len(self._deferred), taken)
+            return
         self._set_perturbations([*self.perturbations, p])
 
     def _set_perturbations(self, perturbations: list[Perturbation]) -> None:
+        if self._deferred is not None:
+            self._deferred = self.perturbations = perturbations
+            return
         course = self.base_course.with_perturbations(perturbations)
         self.perturbations = perturbations
         self.course = course
@@ -668,6 +770,10 @@ class SessionController:
         if self.recorder in self.sinks.sinks:
             self.sinks.sinks.remove(self.recorder)
         self.recorder = None
+        self._problem(message)
+
+    def _problem(self, message: str) -> None:
+        self.problems.append(message)
         self._publish(SystemProblem(message))
 
     def _close_recording(self) -> None:

@@ -78,13 +78,15 @@ def debrief_main(argv: Sequence[str] | None = None) -> int:
 
 
 def _quiet_qt() -> None:
-    """Offscreen rendering makes Qt talk (size hints, fonts); a report run prints only
-    its result. Installed only when Qt is already loaded or loads cleanly."""
+    """Offscreen rendering makes Qt say one harmless notice (size hints) that a report run
+    should not print; everything else Qt says still reaches stderr (qt_messages).
+    Installed only when Qt loads cleanly."""
     try:
-        from PySide6 import QtCore
+        from dashboard.qt_messages import install_filter
+
+        install_filter()
     except ImportError:  # the rows work without Qt; plots will say what is missing
         return
-    QtCore.qInstallMessageHandler(lambda mode, context, message: None)
 
 
 def _fail(message: str) -> int:

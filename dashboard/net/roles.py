@@ -107,9 +107,9 @@ def run_instructor_headless(opts, prep, net: dict, session_log: str,  # noqa: AN
     bridge = InstructorBridge(c, link, net["room"])
     try:
         _say(f"recording the session to {c.recorder.path}")
-        for name, when in prep.planned:
-            c.apply(Action.make(INJECT, {"injection": name, "start": when},
-                                Actor(SCRIPT, "script")), strict=True)
+        c.apply_many([Action.make(INJECT, {"injection": name, "start": when},
+                                  Actor(SCRIPT, "script")) for name, when in prep.planned],
+                     strict=True)
         bridge.start()
         _wait_connected(link)
         seen: dict[str, bool] = {}

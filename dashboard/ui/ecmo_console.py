@@ -233,6 +233,8 @@ class EcmoConsole(QtWidgets.QFrame):
             if ev.wall - self._last_refresh_wall >= REFRESH_S or ev.wall < self._last_refresh_wall:
                 self._last_refresh_wall = ev.wall
                 self.show_values(ev.t)
+        elif isinstance(ev, ActionApplied) and ev.more:
+            pass  # the last action of an apply_many() syncs once for all
         elif isinstance(ev, ActionApplied | CourseChanged | Seeked):
             self.sync()
         elif isinstance(ev, ActionRefused) and ev.action.actor.display == self.display:

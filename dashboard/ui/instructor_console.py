@@ -213,6 +213,8 @@ class InstructorConsole(QtWidgets.QWidget):
 
         right.addWidget(self._title("Active disturbances"))
         self.active = QtWidgets.QListWidget(self)
+        self._row_labels: dict[tuple, str] = {}
+        self._rows_shown: list[tuple[str, str]] | None = None  # what `active` lists
         self.active.setObjectName("instructor.active")
         self.active.setAccessibleName("Active injections and overrides")
         self.active.setWordWrap(True)
@@ -276,7 +278,8 @@ class InstructorConsole(QtWidgets.QWidget):
                 self.freeze.blockSignals(True)
                 self.freeze.setChecked(bool(ev.action.arg("on")))
                 self.freeze.blockSignals(False)
-            self.refresh()  # the console shows an instructor action at once
+            if not ev.more:  # once for a whole apply_many()
+                self.refresh()  # the console shows an instructor action at once
         elif isinstance(ev, ActionRefused) and ev.action.actor.display == self.display:
             self.show_message(f"Not done: {ev.reason}")
 
@@ -401,17 +404,32 @@ class InstructorConsole(QtWidgets.QWidget):
             self.alarms.clear()
             self.alarms.addItems(alarm_texts)
         rows = []
+        # What does not change from one refresh to the next is made once per disturbance
+        # (thousands of them are listed when scripted: the list refreshes every second).
+        labels = self._row_labels
         for p in perturbations:
             if not p.active_at(t) and t >= p.start:
                 continue
             left = "until stopped" if p.duration is None else \
                 f"{span_text(max(0.0, p.end - t))} left"
-            what = (self.course.scenario.injections[p.name].label if p.kind == "injection"
-                    else f"{p.name} → {p.effects[0].set:g}")
-            rows.append((p.id, f"{what} · from {format_case_time(p.start)} · {left}"))
+            key = (p.kind, p.name, p.start, p.effects[0].set if p.kind != "injection" else 0)
+            head = labels.get(key)
+            if head is None:
+                what = (self.course.scenario.injections[p.name].label
+                        if p.kind == "injection" else f"{p.name} → {p.effects[0].set:g}")
+                head = labels[key] = f"{what} · from {format_case_time(p.start)} · "
+            rows.append((p.id, head + left))
         current = [(self.active.item(i).data(QtCore.Qt.ItemDataRole.UserRole),
-                    self.active.item(i).text()) for i in range(self.active.count())]
-        if current != rows:
+                    self.active.item(i).text()) for i in range(self.active.count())] \
+            if self._rows_shown is None else self._rows_shown
+        if current != rows and [r[0] for r in current] == [r[0] for r in rows]:
+            # The same disturbances, new times left: the changed rows' text only.
+            self._rows_shown = rows
+            for i, (old, new) in enumerate(zip(current, rows)):
+                if old[1] != new[1]:
+                    self.active.item(i).setText(new[1])
+        elif current != rows:
+            self._rows_shown = rows
             selected = self.active.currentItem()
             keep = selected.data(QtCore.Qt.ItemDataRole.UserRole) if selected else None
             self.active.clear()

@@ -218,6 +218,8 @@ class MonitorWindow(QtWidgets.QWidget):
         self._styled_height = 1000
         self._unsubscribe = controller.subscribe(self._on_event)
         self._jumped(clock.case_time())
+        for message in controller.problems:  # failures before this window listened
+            self.show_system_problem(message)
 
     # ------------------------------------------------------------------ events
 
@@ -233,7 +235,8 @@ class MonitorWindow(QtWidgets.QWidget):
         elif isinstance(ev, Seeked):
             self._jumped(ev.t)
         elif isinstance(ev, ActionApplied):
-            self._applied(ev.action)
+            if not ev.more:  # one redraw for a whole apply_many()
+                self._applied(ev.action)
         elif isinstance(ev, ActionRefused):
             if ev.action.actor.display == self.display and self.role is not Role.MIRROR:
                 self.alarm_bar.status.setText(ev.reason)

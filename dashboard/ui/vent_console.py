@@ -169,6 +169,8 @@ class VentilatorConsole(QtWidgets.QFrame):
                 if numbers:
                     self._last_numbers_wall = ev.wall
                 self.show_values(ev.t, numbers=numbers)
+        elif isinstance(ev, ActionApplied) and ev.more:
+            pass  # the last action of an apply_many() syncs once for all
         elif isinstance(ev, ActionApplied | CourseChanged | Seeked):
             self.sync()
         elif isinstance(ev, ActionRefused) and ev.action.actor.display == self.display:

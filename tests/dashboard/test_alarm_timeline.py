@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dashboard.alarms import AlarmEngine, Priority, compute_timeline
-from dashboard.alarms.conditions import KNOWN_FLAGS, NumericClause
+from dashboard.alarms.conditions import NumericClause, known_flags
 
 
 def _candidates() -> dict[str, list[float]]:
@@ -54,7 +54,7 @@ def courses(draw):
         ch: np.array(runs(st.sampled_from(CANDIDATES[ch])) if ch in moving else [CALM[ch]] * n)
         for ch in CANDIDATES
     }
-    raised_flags = draw(st.sets(st.sampled_from(sorted(KNOWN_FLAGS)), max_size=3))
+    raised_flags = draw(st.sets(st.sampled_from(sorted(known_flags())), max_size=3))
     flags = {f: np.array(runs(st.booleans()), dtype=bool) for f in raised_flags}
     profile = draw(st.sampled_from([ECMO, ADULT]))
     return t, values, flags, profile

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 
+import numpy as np
 import pytest
 
 from dashboard.core.actions import (
@@ -302,6 +303,98 @@ def test_a_viewer_jump_in_a_replay_passes_over_the_actions_before_it(tmp_path):
     assert applied == [SEEK, SEEK, "audio_pause"]
     assert not any(isinstance(e, ActionRefused) for e in seen)
     r.close()
+
+
+def _batch_session(tmp_path, name: str, batched: bool) -> tuple[SessionController, list]:
+    """Start-up disturbances (as --inject gives them, plus the other kinds a batch takes
+    and some it refuses) one by one or through apply_many(), then two case minutes."""
+    c = controller(alarm_log=tmp_path / f"{name}-alarms.jsonl",
+                   session_log=tmp_path / f"{name}-session.jsonl")
+    events: list = []
+    c.subscribe(events.append)
+    script = Actor("script", "script")
+    actions = [act(INJECT, script, injection="pump_stop", start=T0 + i) for i in range(0, 40, 2)]
+    actions += [
+        act(INJECT, script, injection="no_such_thing", start=T0),          # refused
+        act("override", channel="spo2", target=80, transition=10),
+        act("override", channel="abp_mean", target=50, transition=10),   # derived: refused
+        act(INJECT, injection="pump_stop", start=T0 + 5, id="pump_stop#3"),  # id in use
+        act("stop", id="pump_stop#2"),
+        act(ACKNOWLEDGE, BED),                                        # not batched: in order
+        act(INJECT, injection="air_in_circuit:clamped_for_deairing", start=T0 + 50),
+        act(SPEED, value=2.0),
+        act(INJECT, injection="pump_stop", start=T0 + 70),
+    ]
+    if batched:
+        done = c.apply_many(actions)
+    else:
+        done = [c.apply(a) for a in actions]
+    c.advance(120, ticks=4)
+    c.close()
+    return c, [done, events]
+
+
+def test_a_batch_of_disturbances_is_the_same_as_one_by_one(tmp_path):
+    """apply_many(): the same completed actions, refusals, disturbances, recording,
+    alarm log and values as apply() in a loop -- with one course rebuild per run."""
+    one, (done1, events1) = _batch_session(tmp_path, "one", batched=False)
+    many, (done2, events2) = _batch_session(tmp_path, "many", batched=True)
+    assert done2 == done1
+    assert sum(d is None for d in done1) == 3
+    assert many.perturbations == one.perturbations
+    assert many.course.perturbations == one.course.perturbations
+    times = T0 + np.arange(0, 180, 1.0)
+    v1, f1 = one.course.sample_grid(times)
+    v2, f2 = many.course.sample_grid(times)
+    assert all(np.array_equal(v1[k], v2[k], equal_nan=True) for k in v1)
+    assert all(np.array_equal(f1[k], f2[k]) for k in f1) and f1.keys() == f2.keys()
+
+    def lines(path):  # the wall stamps differ between the two runs, nothing else
+        return [{k: v for k, v in json.loads(x).items() if k != "wall_time"}
+                for x in path.read_text().splitlines()]
+    for kind in ("session", "alarms"):
+        assert lines(tmp_path / f"many-{kind}.jsonl") == lines(tmp_path / f"one-{kind}.jsonl")
+    assert any(r.get("event") == "raise" for r in lines(tmp_path / "one-alarms.jsonl"))
+
+    def summary(events):
+        return [(type(e).__name__, getattr(e, "action", None), getattr(e, "seq", None))
+                for e in events if type(e).__name__ in ("ActionApplied", "ActionRefused")]
+    assert summary(events2) == summary(events1)
+    # One course rebuild per run of disturbances (two runs, split by the acknowledge and
+    # the speed change, and the last one), not one per disturbance.
+    changed = [type(e).__name__ for e in events2].count("CourseChanged")
+    assert changed == 3 < [type(e).__name__ for e in events1].count("CourseChanged")
+    applied = [e for e in events2 if isinstance(e, ActionApplied)]
+    assert [e.more for e in applied if e.action.kind == INJECT][-1] is False
+
+
+def test_a_batch_raises_at_the_first_refusal_when_strict_keeping_those_before():
+    c = controller()
+    script = Actor("script", "script")
+    with pytest.raises(ActionError, match="unknown injection"):
+        c.apply_many([act(INJECT, script, injection="pump_stop", start=T0),
+                      act(INJECT, script, injection="nope", start=T0),
+                      act(INJECT, script, injection="pump_stop", start=T0 + 1)], strict=True)
+    assert [p.id for p in c.perturbations] == ["pump_stop#1"]
+    assert [p.id for p in c.course.perturbations] == ["pump_stop#1"]
+
+
+def test_perturbation_data_is_every_field_as_plain_data():
+    import dataclasses
+
+    from dashboard.session_log import perturbation_from_data, perturbation_to_data
+
+    sc = COURSE.scenario
+    from replay_data.perturbations import injection, override
+
+    for p in [injection(sc, "pump_stop:clamped", T0, pid="a"),
+              injection(sc, "air_in_circuit", T0, pid="b"),
+              override("spo2", 80, T0, 10, None, pid="c")]:
+        d = perturbation_to_data(p)
+        want = dataclasses.asdict(p)
+        want["flags"], want["effects"] = list(p.flags), list(want["effects"])
+        assert d == want and json.loads(json.dumps(d)) == d
+        assert perturbation_from_data(d) == p
 
 
 def test_the_state_carries_the_locks_and_older_states_without_them_still_load():

@@ -163,3 +163,24 @@ def test_console_locks_the_team_console_sees_and_overrides_its_settings(make_ses
     assert child(pump, QtWidgets.QDial, "control.ecmo.rpm").value() == 2800
     assert child(pump, QtWidgets.QLabel, "console.ecmo.speed").text() == "2800"
     pump.detach()
+
+
+def test_the_disturbance_list_counts_down_in_place_and_keeps_the_selection(make_session):
+    """Thousands of scripted disturbances are listed; each second only the times left
+    change, in the same rows, and the one the instructor selected stays selected."""
+    s = make_session("ecmo_start+1d", instructor=True)
+    t0 = s.clock.case_time()
+    s.schedule_injections([("pump_stop", t0 + 10 * i) for i in range(300)])
+    s.advance_virtual(2, frames=1)
+    active = child(s.console, QtWidgets.QListWidget, "instructor.active")
+    assert active.count() == 300
+    active.setCurrentRow(5)
+    first, sixth = active.item(0), active.item(5)
+    before = first.text()
+    s.advance_virtual(60, frames=2)
+    assert active.count() == 300 and active.item(0) is first  # the same rows
+    assert first.text() != before and first.text().startswith("Pump stop · from ")
+    assert "left" in first.text()
+    assert active.currentItem() is sixth
+    s.advance_virtual(600, frames=10)  # the early ones have run their course: rebuilt
+    assert active.count() < 300 and "Pump stop" in active.item(0).text()

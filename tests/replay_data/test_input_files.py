@@ -178,3 +178,58 @@ def test_validate_refuses_a_missing_alarm_profile_like_the_dashboard(tmp_path, o
 def test_the_case_still_validates():
     p = cli("replay-data", "validate", str(SCENARIO))
     assert p.returncode == 0 and p.stdout.endswith("injections)\n")
+
+
+def test_an_unknown_flag_in_a_variant_is_refused_by_validate_and_the_dashboard(
+        tmp_path, one_error_line):
+    f = edited(tmp_path, '[injections.air_in_circuit.variants.clamped_for_deairing]\n',
+               '[injections.air_in_circuit.variants.clamped_for_deairing]\n'
+               'flags = ["air_in_circiut"]\n')
+    with pytest.raises(ScenarioError, match="unknown flag 'air_in_circiut'"):
+        load_scenario(f)
+    p = cli("replay-data", "validate", str(f))
+    line = one_error_line(p.stderr)
+    assert p.returncode == 2
+    assert "edited.toml" in line and "variants.clamped_for_deairing.flags" in line
+    assert "unknown flag 'air_in_circiut'" in line
+    q = cli("icu-dashboard", "--headless", "--scenario", str(f), "--screenshot",
+            str(tmp_path / "x.png"), "--alarm-log", str(tmp_path / "a.jsonl"))
+    assert q.returncode == 2 and "unknown flag 'air_in_circiut'" in one_error_line(q.stderr)
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["edited.toml"]
+
+
+PROFILE_WITH_FLAG = """
+inherits = "adult_icu"
+
+[conditions.odd]
+kind = "technical"
+category = "general"
+priority = "low"
+delay_s = 0
+message = "odd"
+when = [{{ flag = "{flag}" }}]
+"""
+
+
+def test_alarm_profiles_know_the_flags_of_the_catalogue(tmp_path, monkeypatch):
+    """One list of flags: the catalogue's [flag.*] entries. A flag the catalogue gains
+    is usable in a profile; one it does not have is refused, naming the file."""
+    import dataclasses
+
+    from replay_data import catalogue
+
+    real = catalogue.load_catalogue()
+    prof = tmp_path / "p.toml"
+    prof.write_text(PROFILE_WITH_FLAG.format(flag="cable_cut"))
+    with pytest.raises(ProfileError, match="unknown flag 'cable_cut'") as info:
+        load_profile(prof)
+    assert "p.toml" in str(info.value)
+    more = dataclasses.replace(real, flags={**real.flags, "cable_cut": "Cable cut"})
+    monkeypatch.setattr(catalogue, "load_catalogue", lambda: more)
+    assert "odd" in [r.id for r in load_profile(prof).rules]
+    fewer = dataclasses.replace(real, flags={k: v for k, v in real.flags.items()
+                                             if k != "weaning"})
+    monkeypatch.setattr(catalogue, "load_catalogue", lambda: fewer)
+    prof.write_text(PROFILE_WITH_FLAG.format(flag="weaning"))
+    with pytest.raises(ProfileError, match="unknown flag 'weaning'"):
+        load_profile(prof)
