@@ -99,6 +99,53 @@ def _overrides(course: Course, specs: Sequence[str] | None, t0: float, t1: float
     return course.with_perturbations(perts) if perts else course
 
 
+def control_option(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("--control", action="append", metavar="CONTROL=VALUE[@TIME]",
+                    help="what-if with the team's hands: a console setting (e.g. "
+                    "ecmo.rpm=2500@ecmo_start+2h, vent.pinsp=20, vent.ie=3) made at TIME "
+                    "(default: --start; may be before it) as the console would make it; "
+                    "repeatable, applied in time order")
+
+
+def _controls(course: Course, specs: Sequence[str] | None, t0: float, t1: float) -> Course:
+    """`--control CONTROL=VALUE[@T]`: the setting a trainee's knob makes at T (default:
+    the window's start), through the same path as the consoles (control_perturbation),
+    so the model responds as it does to the team in a session."""
+    from .controls import CONTROLS, control_perturbation
+
+    parsed = []
+    sc = course.scenario
+    for i, spec in enumerate(specs or ()):
+        what, _, when = spec.partition("@")
+        name, eq, value_text = what.partition("=")
+        name = name.strip()
+        if not eq or not name or not value_text.strip():
+            raise ReplayDataError(f"--control {spec}: expected CONTROL=VALUE[@TIME]")
+        control = name if name.startswith("control.") else f"control.{name}"
+        if control not in CONTROLS:
+            known = ", ".join(c.removeprefix("control.") for c in CONTROLS)
+            raise ReplayDataError(f"--control {spec}: unknown control {name!r} (known: {known})")
+        try:
+            value = float(value_text)
+        except ValueError:
+            raise ReplayDataError(f"--control {spec}: {value_text.strip()!r} is not a number"
+                                  ) from None
+        start = sc.resolve_option("--control", when) if when else t0
+        # A setting made before the window holds into it; one after it changes nothing.
+        if start > t1:
+            raise ReplayDataError(f"--control {spec}: time {start:.0f} s is after the end of "
+                                  f"the window ({t1:.0f} s)")
+        parsed.append((start, i, spec, control, value))
+    for start, i, spec, control, value in sorted(parsed):
+        try:
+            p = control_perturbation(course, control, value, start,
+                                     pid=f"cli-control:{control}@{start:.0f}#{i}")
+        except ReplayDataError as exc:
+            raise ReplayDataError(f"--control {spec}: {exc}") from None
+        course = course.with_perturbations((*course.perturbations, p))
+    return course
+
+
 def _fmt_t(t: float) -> str:
     """Case seconds without float noise or exponent: 1008000, 1008000.004."""
     text = f"{t:.4f}".rstrip("0").rstrip(".")
@@ -175,6 +222,7 @@ def cmd_trends(args: argparse.Namespace) -> int:
         course.check_channel(c.strip())
     channels = [c.strip() for c in channels]
     course = _overrides(course, args.override, t0, t1)
+    course = _controls(course, args.control, t0, t1)
     n = int(np.floor((t1 - t0) / step + 1e-9)) + 1
     t = t0 + step * np.arange(n)
     values = course.numerics(channels, t)
@@ -198,6 +246,7 @@ def cmd_results(args: argparse.Namespace) -> int:
         raise ReplayDataError(f"--end {args.end} ({t1:.0f} s) is before --start {args.start} "
                               f"({t0:.0f} s)")
     course = _overrides(course, args.override, t0, t1)
+    course = _controls(course, args.control, t0, t1)
     rows = [r for r in course.results_until(t1) if r.t >= t0]
     cat = course.catalogue
 
@@ -230,26 +279,40 @@ def cmd_waveform(args: argparse.Namespace) -> int:
                               f"end of the scenario ({sc.end:.0f} s)")
     if duration > 6 * 3600:
         raise ReplayDataError(f"--duration {args.duration}: at most 6 h of samples per export")
-    if args.signal not in waveform_signals(course):
-        waveform(course, args.signal, t0, 0.0)  # raises the one-line "unknown waveform"
-    rate = course.catalogue.waveforms[args.signal].rate
+    if bool(args.signal) == bool(args.channels):
+        raise ReplayDataError("waveform: give one signal, or --channels S1,S2,... (not both)")
+    signals = [args.signal] if args.signal else [c.strip() for c in args.channels.split(",")]
+    for sig in signals:
+        if sig not in waveform_signals(course):
+            waveform(course, sig, t0, 0.0)  # raises the one-line "unknown waveform"
+    rates = {course.catalogue.waveforms[sig].rate for sig in signals}
+    if len(rates) > 1:
+        raise ReplayDataError(f"--channels {args.channels}: the signals have different sample "
+                              f"rates ({', '.join(f'{r:g} Hz' for r in sorted(rates))}); "
+                              "export them one at a time")
+    rate = rates.pop()
+    course = _controls(course, args.control, t0, t0 + duration)
 
     def write(w: csv.writer) -> None:
         # A minute at a time: six hours of ECG never sit in memory at once. Samples
         # depend only on their index n (t = n / rate), so pieces cut on the index are
         # the same samples as one long window.
-        w.writerow(["t", args.signal])
+        w.writerow(["t", *signals])
         n_end = None
         t_piece = t0
         while True:
-            t, y = waveform(course, args.signal, t_piece,
-                            min(WAVEFORM_PIECE_S, t0 + duration - t_piece))
+            piece = min(WAVEFORM_PIECE_S, t0 + duration - t_piece)
+            cols = []
+            for sig in signals:
+                t, y = waveform(course, sig, t_piece, piece)
+                cols.append(y)
             if n_end is None:
                 n_end = _sample_index(t0 + duration, rate)
             n = np.rint(t * rate).astype(np.int64)
             keep = n < n_end
-            for ti, yi in zip(t[keep].tolist(), y[keep].tolist()):
-                w.writerow([_fmt_t(ti), "" if yi != yi else f"{yi:.4f}"])
+            rows = zip(t[keep].tolist(), *(y[keep].tolist() for y in cols))
+            for ti, *ys in rows:
+                w.writerow([_fmt_t(ti), *("" if yi != yi else f"{yi:.4f}" for yi in ys)])
             if not len(n) or n[-1] + 1 >= n_end:
                 break
             t_piece = (n[-1] + 1) / rate
@@ -318,6 +381,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--override", action="append", metavar="CHANNEL=VALUE[@TIME]",
                     help="what-if: hold an input (e.g. ecmo_flow=3.0, cardiac_output=7@"
                     "ecmo_start+1d) from TIME (default: --start) to the end; repeatable")
+    control_option(sp)
     sp.add_argument("--out", required=True, help="CSV file to write ('-': standard output)")
     sp.set_defaults(func=cmd_trends)
 
@@ -328,12 +392,16 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--end", required=True, help="last time")
     sp.add_argument("--override", action="append", metavar="CHANNEL=VALUE[@TIME]",
                     help="what-if, as for trends: the draws read the changed model")
+    control_option(sp)
     sp.add_argument("--out", required=True, help="CSV file to write ('-': standard output)")
     sp.set_defaults(func=cmd_results)
 
     sp = sub.add_parser("waveform", help="one waveform as CSV on its sample grid", epilog=times)
     common(sp)
-    sp.add_argument("signal", help="ecg_ii, pleth, abp, cvp or co2")
+    sp.add_argument("signal", nargs="?", help="ecg_ii, pleth, abp, cvp, co2, paw or flow")
+    sp.add_argument("--channels", help="several signals of one sample rate as columns, "
+                    "e.g. paw,flow")
+    control_option(sp)
     sp.add_argument("--start", required=True, help="first time")
     sp.add_argument("--duration", required=True, help="length, e.g. 10s or 2m")
     sp.add_argument("--out", required=True, help="CSV file to write ('-': standard output)")

@@ -21,12 +21,15 @@ rises with the excess (P venous falls, replay_data.physiology.circuit) and the f
 chatters. The hand crank turns the pump head at the cranking rate, bypassing the motor.
 While air is in the circuit (an `air_in_circuit` injection) no setting gives flow until the
 team has clamped both lines since the air appeared (clamp, de-air, then unclamp and
-restart); the bubble alarm itself lasts as long as the injection.
+restart); the bubble detector's flag (and its alarm) ends at that de-airing too, even if
+the injection runs on (bubble_flags).
 
 Ventilator, single-compartment lung (Bates, Lung Mechanics, 2009): in pressure control
-Vt = C x Pinsp x (1 - exp(-Ti / (R C))); in assist control Vt is set. Compliance and
-resistance of a severe ARDS lung are assumed (C 18 mL/cmH2O, R 15 cmH2O/L/s), as is
-I:E 1:2.
+Vt = C x Pinsp x (1 - exp(-Ti / (R C))) with Ti = 60 / rate / (1 + E) for the set I:E 1:E
+(`control.vent.ie`, 1:1 .. 1:4, default 1:2: the case gives none); in assist control Vt is
+set. Compliance and resistance of a severe ARDS lung are assumed (C 18 mL/cmH2O, R 15
+cmH2O/L/s); once the course runs, the lung's compliance is what its pressure-controlled
+breaths imply (pc_compliance), so a new setting gives the Vt of the lung as it is then.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ import numpy as np
 
 from .errors import ReplayDataError
 from .keyframes import interpolate
-from .perturbations import Perturbation
+from .perturbations import Perturbation, active_flags_each
 from .scenario import Effect
 
 ECMO, VENT = "ecmo", "vent"
@@ -74,6 +77,8 @@ CONTROLS: dict[str, ControlSpec] = {s.id: s for s in (
     _spec("control.vent.pinsp", "Pinsp", "cmH2O", 5, 45, 1),
     _spec("control.vent.vt", "Vt", "mL", 150, 800, 10),
     _spec("control.vent.rr", "Rate", "/min", 4, 40, 1),
+    # I:E as the E part of 1:E (1:1 .. 1:4); inverse ratios are not offered.
+    _spec("control.vent.ie", "I:E (1:x)", "", 1, 4, 0.5),
 )}
 
 # Circuit (see module docstring; assumed).
@@ -87,7 +92,7 @@ FLOW_ONSET_S = 0.3  # a centrifugal pump follows its speed within a few hundred 
 # Lung (assumed, severe ARDS).
 COMPLIANCE = 18.0  # mL/cmH2O
 RESISTANCE = 15.0  # cmH2O/(L/s)
-IE_RATIO = 2.0  # E / I
+IE_RATIO = 2.0  # E / I: the default I:E 1:2 (the case gives none)
 PBW_KG = 61.0  # predicted body weight: a woman of 168 cm (assumed; the case gives no height)
 
 
@@ -99,18 +104,46 @@ def rpm_for_flow(flow: float) -> float:
     return RPM_ZERO_FLOW + max(flow, 0.0) / LPM_PER_RPM
 
 
-def inspiratory_time(rr: float) -> float:
-    return 60.0 / max(rr, 1.0) / (1.0 + IE_RATIO)
+def inspiratory_time(rr, ie=IE_RATIO):  # noqa: ANN001, ANN201 - floats or arrays
+    """Ti in seconds: the breath period 60 / rate split as I:E 1:ie."""
+    return 60.0 / np.maximum(rr, 1.0) / (1.0 + ie)
 
 
 def pc_tidal_volume(pinsp: float, rr: float, c: float = COMPLIANCE,
-                    r: float = RESISTANCE) -> float:
+                    r: float = RESISTANCE, *, ie: float = IE_RATIO) -> float:
+    """Pressure control: Vt = C Pinsp (1 - exp(-Ti / RC)), in mL."""
     tau = r * c / 1000.0  # s
-    return c * pinsp * (1.0 - math.exp(-inspiratory_time(rr) / tau))
+    return float(c * pinsp * (1.0 - math.exp(-float(inspiratory_time(rr, ie)) / tau)))
 
 
-def pinsp_for_volume(vt: float, rr: float) -> float:
-    return vt / max(pc_tidal_volume(1.0, rr), 1e-6)
+def pinsp_for_volume(vt: float, rr: float, ie: float = IE_RATIO) -> float:
+    return vt / max(pc_tidal_volume(1.0, rr, ie=ie), 1e-6)
+
+
+# The compliance a pressure-controlled breath implies is found by bisection on a log scale
+# between these bounds (mL/cmH2O); 30 halvings leave a relative error under 1e-8.
+_C_BOUNDS, _C_ITERATIONS = (1.0, 300.0), 30
+
+
+def pc_compliance(vt: np.ndarray, pinsp: np.ndarray, ti: np.ndarray,
+                  r: float = RESISTANCE) -> np.ndarray:
+    """The lung's compliance C that makes Vt = C Pinsp (1 - exp(-Ti / RC)): what a
+    pressure-controlled breath of that Vt says of the lung (a bleed that stiffens it shows
+    as a smaller C, and so a smaller Vt for the same Pinsp). Vectorised bisection; C grows
+    with Vt at fixed Pinsp and Ti."""
+    vt, pinsp, ti = np.broadcast_arrays(np.asarray(vt, float), np.asarray(pinsp, float),
+                                        np.asarray(ti, float))
+    target = vt / np.maximum(pinsp, 1e-6)
+    lo = np.full(vt.shape, math.log(_C_BOUNDS[0]))
+    hi = np.full(vt.shape, math.log(_C_BOUNDS[1]))
+    k = ti * 1000.0 / r
+    for _ in range(_C_ITERATIONS):
+        mid = 0.5 * (lo + hi)
+        c = np.exp(mid)
+        short = c * (1.0 - np.exp(-k / c)) < target
+        lo = np.where(short, mid, lo)
+        hi = np.where(short, hi, mid)
+    return np.exp(0.5 * (lo + hi))
 
 
 @dataclass(frozen=True)
@@ -159,8 +192,6 @@ def settings_at(course, t: float) -> dict[str, float]:
     def nz(x: float, d: float) -> float:
         return d if math.isnan(x) else x
 
-    rr = nz(base["rr"], 14.0)
-    vt = nz(base["tidal_volume"], 450.0)
     rpm_set = nz(scen_rpm, rpm_for_flow(nz(base["ecmo_flow"], 0.0)))
     defaults = {
         "control.ecmo.rpm": rpm_set,
@@ -169,39 +200,92 @@ def settings_at(course, t: float) -> dict[str, float]:
         "control.ecmo.hand_crank": 0.0,
         "control.ecmo.sweep_flow": nz(base["sweep_flow"], 0.0),
         "control.ecmo.fdo2": nz(base["fdo2"], 100.0),
-        "control.vent.mode": 0.0,
         "control.vent.fio2": nz(base["fio2"], 21.0),
         "control.vent.peep": nz(base["peep"], 5.0),
-        "control.vent.pinsp": round(pinsp_for_volume(vt, rr), 0),
-        "control.vent.vt": vt,
-        "control.vent.rr": rr,
+        **{k: float(v[0]) for k, v in vent_settings(course, tt).items()},
     }
     return {k: nz(got[k], defaults[k]) for k in ids}
+
+
+def vent_settings(course, t: np.ndarray) -> dict[str, np.ndarray]:
+    """Mode, Pinsp, Vt set, rate and I:E at times t: the team's last setting, else the
+    scenario's. The scenario gives rate and tidal volume; its Pinsp is the one that gives
+    that volume in a lung of the assumed compliance (rounded as a knob is), taken from the
+    scenario's keyframes so that a disturbance of the lung does not move the knob."""
+    tt = np.asarray(t, dtype=np.float64)
+    ids = ("control.vent.mode", "control.vent.pinsp", "control.vent.vt", "control.vent.rr",
+           "control.vent.ie")
+    got = course.true_inputs(ids, tt)
+    base = course.true_inputs(("rr", "tidal_volume"), tt)
+    scen = {}
+    for ch in ("rr", "tidal_volume"):
+        kf = course.scenario.numeric_keyframes.get(ch)
+        scen[ch] = (np.full(tt.shape, np.nan) if kf is None else
+                    interpolate(kf, tt, course.catalogue.numerics[ch].interpolation))
+    rr = np.where(np.isnan(base["rr"]), 14.0, base["rr"])
+    vt = np.where(np.isnan(base["tidal_volume"]), 450.0, base["tidal_volume"])
+    scen_rr = np.where(np.isnan(scen["rr"]), rr, scen["rr"])
+    scen_vt = np.where(np.isnan(scen["tidal_volume"]), vt, scen["tidal_volume"])
+    defaults = {
+        "control.vent.mode": np.zeros(tt.shape),
+        "control.vent.pinsp": np.round(scen_vt / np.maximum(
+            COMPLIANCE * (1.0 - np.exp(-inspiratory_time(scen_rr) * 1000.0
+                                       / (RESISTANCE * COMPLIANCE))), 1e-6)),
+        "control.vent.vt": vt,
+        "control.vent.rr": rr,
+        "control.vent.ie": np.full(tt.shape, IE_RATIO),
+    }
+    return {k: np.where(np.isnan(got[k]), defaults[k], got[k]) for k in ids}
 
 
 AIR_FLAG = "air_in_circuit"
 
 
+def _both_clamped(x: dict[str, float]) -> bool:
+    return (x.get("control.ecmo.clamp_drainage", 0.0) >= 0.5
+            and x.get("control.ecmo.clamp_return", 0.0) >= 0.5)
+
+
+def air_cleared_at(course, air: Perturbation) -> float:
+    """When the team de-aired the circuit after `air` appeared: the first setting made at
+    or after the air's start with both lines clamped (inf: not yet). A pure function of
+    the perturbations, so seeking and playing agree."""
+    times = [p.start for p in course.perturbation_index.controls
+             if p.start >= air.start
+             and _both_clamped({e.channel: float(e.set) for e in p.effects})]
+    return min(times, default=math.inf)
+
+
 def air_not_cleared(course, t: float, s: dict[str, float]) -> bool:
     """Air detected at t and not yet cleared: no setting since it appeared (this one
-    included) had both lines clamped."""
+    included, `s`) had both lines clamped."""
     air = [p for p in course.perturbation_index.with_flag(AIR_FLAG) if p.active_at(t)
            and p.start <= t < p.end]
-    if not air:
+    if not air or _both_clamped(s):
         return False
-    since = max(p.start for p in air)
+    return any(t < air_cleared_at(course, p) for p in air)
 
-    def both(x: dict[str, float]) -> bool:
-        return x["control.ecmo.clamp_drainage"] >= 0.5 and x["control.ecmo.clamp_return"] >= 0.5
 
-    if both(s):
-        return False
-    for p in course.perturbation_index.controls:
-        if since <= p.start <= t:
-            x = {e.channel: float(e.set) for e in p.effects}
-            if "control.ecmo.clamp_drainage" in x and both(x):
-                return False
-    return True
+def bubble_flags(course, t: np.ndarray) -> np.ndarray:
+    """The bubble detector's flag at times t: while an `air_in_circuit` injection is on
+    and the team has not yet de-aired since it appeared (air_not_cleared)."""
+    on = np.zeros(t.shape, bool)
+    for p in course.perturbation_index.with_flag(AIR_FLAG):
+        mine = active_flags_each(t, (p,))[AIR_FLAG]
+        on |= mine & (t < air_cleared_at(course, p))
+    return on
+
+
+def lung_compliance(course, t: float) -> float:
+    """The lung's compliance at t as the ventilator sees it (COMPLIANCE in volume mode,
+    else what the pressure-controlled breath implies; COMPLIANCE off the ventilator)."""
+    tt = np.array([float(t)])
+    s = vent_settings(course, tt)
+    vt = course.true_inputs(("tidal_volume",), tt)["tidal_volume"]
+    if s["control.vent.mode"][0] >= 0.5 or not np.isfinite(vt[0]):
+        return COMPLIANCE
+    ti = inspiratory_time(s["control.vent.rr"], s["control.vent.ie"])
+    return float(pc_compliance(vt, s["control.vent.pinsp"], ti)[0])
 
 
 def control_perturbation(course, control: str, value: float, t: float,
@@ -243,14 +327,18 @@ def control_perturbation(course, control: str, value: float, t: float,
     else:
         if np.isnan(course.true_inputs(("peep",), tt)["peep"][0]):
             raise ReplayDataError("the patient is not on the ventilator at this time")
-        rr = s["control.vent.rr"]
+        rr, ie = s["control.vent.rr"], s["control.vent.ie"]
+        # Pressure control: the volume the lung as it is now (its compliance, which a
+        # disturbance may have lowered) takes at the new settings.
+        c = lung_compliance(course, t)
         vt = (s["control.vent.vt"] if s["control.vent.mode"] >= 0.5
-              else pc_tidal_volume(s["control.vent.pinsp"], rr))
+              else pc_tidal_volume(s["control.vent.pinsp"], rr, c, ie=ie))
         effects += [
             Effect(channel="fio2", set=s["control.vent.fio2"]),
             Effect(channel="peep", set=s["control.vent.peep"]),
             Effect(channel="rr", set=rr),
-            Effect(channel="tidal_volume", set=vt, onset=10.0),
+            # From the next breath on (a step: the lung mechanics stay as they are).
+            Effect(channel="tidal_volume", set=vt, onset=0.0),
         ]
     return Perturbation(pid, "control", control, float(t), None, 1.0, 0.0, 0.0, (),
                         tuple(effects))

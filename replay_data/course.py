@@ -14,8 +14,9 @@ from functools import cached_property
 
 import numpy as np
 
-from . import noise
+from . import noise, ventilator
 from .catalogue import Catalogue, NumericChannel, load_catalogue
+from .controls import AIR_FLAG, bubble_flags
 from .errors import ReplayDataError
 from .keyframes import interpolate, node_sum, step_text
 from .perturbations import Perturbation, PerturbationIndex, injection
@@ -188,6 +189,8 @@ class Course:
             v = dia + (sys_ - dia) / 3.0
         elif ch.derived == "post_oxygenator_pressure":
             v = self.numeric("p_int", tt, measured) - self.numeric("delta_p", tt, measured)
+        elif ch.derived == "ventilator":
+            v = ventilator.numerics_grid(self, tt)[channel]
         elif ch.derived:
             raise ReplayDataError(f"channel {channel!r}: unknown derivation {ch.derived!r}")
         else:
@@ -281,6 +284,7 @@ class Course:
         tt = np.asarray(t, dtype=np.float64)
         wanted = list(channels)
         out: dict[str, np.ndarray] = {}
+        vent = None  # the ventilator's numerics, computed once for all of its channels
         # Measured channels first, so derived ones reuse them instead of recomputing.
         for c in sorted(wanted, key=lambda c: bool(self.check_channel(c).derived)):
             ch = self.catalogue.numerics[c]
@@ -289,6 +293,10 @@ class Course:
                 out[c] = np.clip(v, *ch.limits)
             elif ch.derived == "post_oxygenator_pressure" and {"p_int", "delta_p"} <= out.keys():
                 out[c] = np.clip(out["p_int"] - out["delta_p"], *ch.limits)
+            elif ch.derived == "ventilator":
+                if vent is None:
+                    vent = ventilator.numerics_grid(self, tt)
+                out[c] = np.clip(vent[c], *ch.limits)
             else:
                 out[c] = self.numeric(c, tt)
         return {c: out[c] for c in wanted}
@@ -296,6 +304,9 @@ class Course:
     def flags(self, t: np.ndarray | Sequence[float] | float) -> dict[str, np.ndarray]:
         tt = np.atleast_1d(np.asarray(t, dtype=np.float64))
         out = self.perturbation_index.flags(tt)
+        if AIR_FLAG in out:
+            # The detector sees no more air once the team has clamped and de-aired.
+            out[AIR_FLAG] = bubble_flags(self, tt)
         for fp in self.scenario.flag_periods:
             on = (tt >= fp.start) & (tt < fp.end)
             out[fp.flag] = out.get(fp.flag, np.zeros(tt.shape, bool)) | on

@@ -2,32 +2,56 @@
 
     Paw(t) = V(t) / C + R x flow(t) + PEEP          (Bates, Lung Mechanics, 2009)
 
+Ti = 60 / rate / (1 + E) for I:E 1:E (the `control.vent.ie` setting, default 1:2).
+
 Pressure control: the ventilator holds Paw = PEEP + Pinsp through inspiration, so flow
-decays as (Pinsp / R) exp(-t / RC) and V(t) = C Pinsp (1 - exp(-t / RC)). Assist
-(volume) control: constant inspiratory flow Vt / Ti, so Paw rises linearly to the peak
-PEEP + Vt / C + R Vt / Ti. Expiration is passive in both: V decays with the same RC, and
-the airway pressure reads PEEP. The plateau (end-inspiratory pause) is PEEP + Vt / C, the
-driving pressure Vt / C. Compliance, resistance and I:E are those of replay_data.controls
-(a severe ARDS lung, assumed). The tidal volume is the course's (which the team's
-settings and the scenario's injections set), so an endobronchial bleed that stiffens the
-lung shows as a smaller Vt in pressure control.
+decays as (Pinsp / R) exp(-t / RC) and V(t) = C Pinsp (1 - exp(-t / RC)), which gives
+Vt = C Pinsp (1 - exp(-Ti / RC)). The course's tidal volume (the team's settings and the
+scenario's injections set it) says what the lung is: C is the compliance that gives that
+Vt at that Pinsp and Ti (controls.pc_compliance), so a bleed that stiffens the lung shows
+as a smaller Vt and a smaller C, with Ppeak = PEEP + Pinsp still. Assist (volume) control:
+constant inspiratory flow Vt / Ti, so Paw rises linearly to the peak PEEP + Vt / C +
+R Vt / Ti, with the assumed C. Expiration is passive in both: V decays with the same RC,
+and the airway pressure reads PEEP (V / C + R x flow = 0 with flow = -V / RC). The
+plateau (end-inspiratory pause) is PEEP + Vt / C, the driving pressure Vt / C, the
+minute volume Vt x rate. Resistance and the assumed compliance are those of
+replay_data.controls (a severe ARDS lung).
+
+These are channels of the replay-data catalogue (`derived = "ventilator"`: vt, vt_per_kg,
+ppeak, pplat, driving_pressure, mv, compliance; waveforms paw and flow), computed here for
+`replay-data trends` / `waveform`, the ventilator console and the bedside monitor's
+ventilator strip alike. Breaths follow the course's breath clock (replay_data.waveforms:
+whole numbers are starts of inspiration), the one the capnogram follows, so any window is
+a direct computation and Paw and CO2 breathe together.
 """
 
 from __future__ import annotations
 
 import math
+import threading
+import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 
 from .controls import (
     COMPLIANCE,
-    IE_RATIO,
     PBW_KG,
     RESISTANCE,
     inspiratory_time,
-    settings_at,
+    pc_compliance,
+    vent_settings,
 )
+
+# The channels computed here, in catalogue order.
+CHANNELS = ("vt", "vt_per_kg", "ppeak", "pplat", "driving_pressure", "mv", "compliance")
+WAVEFORMS = ("paw", "flow")
+# The breath's settings are read on this fixed grid of case time and held (settings are
+# steps; tidal volume and compliance move over seconds): cheap, and the same for any window.
+PARAM_STEP_S = 0.5
+# Below this rate (breaths/min) no mandatory breaths: Paw reads PEEP, no flow.
+APNOEA_RR = 1.0
 
 
 @dataclass(frozen=True)
@@ -41,50 +65,123 @@ class VentNumerics:
     rr: float
     peep: float
     mode: str  # "PC" | "AC"
+    ie: float = 2.0  # E of I:E 1:E
+    compliance: float = COMPLIANCE  # mL/cmH2O
 
 
-def numerics(vt: float, rr: float, peep: float, pinsp: float, volume_mode: bool,
-             c: float = COMPLIANCE, r: float = RESISTANCE) -> VentNumerics:
+def numerics_grid(course, t: np.ndarray) -> dict[str, np.ndarray]:  # noqa: ANN001 - a Course
+    """The ventilator's numerics at case times t (NaN off the ventilator): the CHANNELS
+    plus rr, peep, ie, ti (s), volume_mode (1 AC, 0 PC) and pinsp."""
+    tt = np.atleast_1d(np.asarray(t, dtype=np.float64))
+    i = course.true_inputs(("tidal_volume", "rr", "peep"), tt)
+    vt, rr, peep = i["tidal_volume"], i["rr"], i["peep"]
+    s = vent_settings(course, tt)
+    volume = s["control.vent.mode"] >= 0.5
+    pinsp, ie = s["control.vent.pinsp"], s["control.vent.ie"]
+    ti = inspiratory_time(rr, ie)
+    c = np.where(volume, COMPLIANCE, pc_compliance(np.nan_to_num(vt), pinsp, ti))
     dp = vt / c
-    if volume_mode:
-        ppeak = peep + dp + r * (vt / 1000.0) / inspiratory_time(rr)
-    else:
-        ppeak = peep + pinsp
-    return VentNumerics(vt, vt / PBW_KG, ppeak, peep + dp, dp, vt * rr / 1000.0, rr, peep,
-                        "AC" if volume_mode else "PC")
-
-
-def waveforms(t: np.ndarray, n: VentNumerics, c: float = COMPLIANCE,
-              r: float = RESISTANCE) -> tuple[np.ndarray, np.ndarray]:
-    """(paw cmH2O, flow L/min) at case times t; breaths start at whole multiples of the
-    breath period, so any window is a direct computation."""
-    period = 60.0 / max(n.rr, 1.0)
-    ti = period / (1.0 + IE_RATIO)
-    tau = r * c / 1000.0
-    phase = np.mod(t, period)
-    insp = phase < ti
-    te = phase - ti
-    vt_l = n.vt / 1000.0
-    if n.mode == "AC":
-        q_in = vt_l / ti
-        vol_in = q_in * phase
-        flow_in = np.full(t.shape, q_in)
-    else:
-        # the volume reached is this breath's Vt: scale the exponential to it
-        vol_in = vt_l * (1.0 - np.exp(-phase / tau)) / (1.0 - math.exp(-ti / tau))
-        flow_in = vt_l / tau * np.exp(-phase / tau) / (1.0 - math.exp(-ti / tau))
-    vol_ex = vt_l * np.exp(-np.maximum(te, 0.0) / tau)
-    flow_ex = -vol_ex / tau
-    flow = np.where(insp, flow_in, flow_ex)  # L/s
-    paw = np.where(insp, n.peep + vol_in * 1000.0 / c + r * flow_in, n.peep)
-    return paw, flow * 60.0
+    ppeak = np.where(volume, peep + dp + RESISTANCE * (vt / 1000.0) / ti, peep + pinsp)
+    off = np.isnan(peep)
+    out = {"vt": vt, "vt_per_kg": vt / PBW_KG, "ppeak": ppeak, "pplat": peep + dp,
+           "driving_pressure": dp, "mv": vt * rr / 1000.0, "compliance": c, "rr": rr,
+           "peep": peep, "ie": ie, "ti": ti, "volume_mode": volume.astype(float),
+           "pinsp": pinsp}
+    return {k: np.where(off, np.nan, v) for k, v in out.items()}
 
 
 def at(course, t: float) -> VentNumerics | None:  # noqa: ANN001 - a replay_data Course
     """The ventilator's numerics at case time t (None: not on the ventilator)."""
-    i = course.true_inputs(("tidal_volume", "rr", "peep"), np.array([float(t)]))
-    vt, rr, peep = (float(i[k][0]) for k in ("tidal_volume", "rr", "peep"))
-    if math.isnan(peep):
+    g = {k: float(v[0]) for k, v in numerics_grid(course, np.array([float(t)])).items()}
+    if math.isnan(g["peep"]):
         return None
-    s = settings_at(course, t)
-    return numerics(vt, rr, peep, s["control.vent.pinsp"], s["control.vent.mode"] >= 0.5)
+    return VentNumerics(g["vt"], g["vt_per_kg"], g["ppeak"], g["pplat"],
+                        g["driving_pressure"], g["mv"], g["rr"], g["peep"],
+                        "AC" if g["volume_mode"] >= 0.5 else "PC", g["ie"], g["compliance"])
+
+
+# The last few node grids, per course: a console redrawing a sliding window 25 times a
+# second asks for the same nodes until the window passes the next one.
+_GRIDS: OrderedDict[tuple[int, int, int], tuple[weakref.ref, dict[str, np.ndarray]]] = \
+    OrderedDict()
+_GRIDS_KEPT = 8
+_GRIDS_LOCK = threading.Lock()
+
+
+def _node_grid(course, k0: int, k1: int) -> dict[str, np.ndarray]:  # noqa: ANN001 - a Course
+    """numerics_grid on the nodes k0 .. k1 (times k x PARAM_STEP_S), cached."""
+    key = (id(course), k0, k1)
+    with _GRIDS_LOCK:
+        hit = _GRIDS.get(key)
+        if hit is not None and hit[0]() is course:
+            _GRIDS.move_to_end(key)
+            return hit[1]
+    g = numerics_grid(course, np.arange(k0, k1 + 1) * PARAM_STEP_S)
+    with _GRIDS_LOCK:
+        _GRIDS[key] = (weakref.ref(course), g)
+        while len(_GRIDS) > _GRIDS_KEPT:
+            _GRIDS.popitem(last=False)
+    return g
+
+
+def airway(course, t: np.ndarray, breath_count: np.ndarray,  # noqa: ANN001 - a Course
+           breath_rate: np.ndarray) -> dict[str, np.ndarray]:
+    """Airway pressure (cmH2O), flow (L/min, inspiration positive) and volume above FRC
+    (mL) at case times t, given the breath clock there (count: whole numbers start
+    inspiration; rate in breaths per second). NaN off the ventilator."""
+    tt = np.asarray(t, dtype=np.float64)
+    if tt.size == 0:
+        return {"paw": np.empty(0), "flow": np.empty(0), "volume": np.empty(0)}
+    # The breath's parameters: held from the last PARAM_STEP_S node at or before each t.
+    k = np.floor(tt / PARAM_STEP_S).astype(np.int64)
+    k0 = int(k.min())
+    g = _node_grid(course, k0, int(k.max()))
+    j = k - k0
+    vt_l = g["vt"][j] / 1000.0
+    c = g["compliance"][j]
+    peep = g["peep"][j]
+    pinsp = g["pinsp"][j]
+    volume_mode = g["volume_mode"][j] >= 0.5
+    ie = g["ie"][j]
+    rate = np.nan_to_num(breath_rate) * 60.0  # /min
+    breathing = rate >= APNOEA_RR
+    period = 60.0 / np.maximum(rate, APNOEA_RR)
+    phase = (breath_count - np.floor(breath_count)) * period  # s since inspiration began
+    ti = period / (1.0 + ie)
+    tau = RESISTANCE * c / 1000.0  # s
+    insp = phase < ti
+    e_ti = np.exp(-ti / tau)
+    # Inspiration. PC: V = C Pinsp (1 - exp(-t/tau)) reaches this breath's Vt at Ti.
+    # AC: constant flow Vt / Ti.
+    vol_pc = c * pinsp * (1.0 - np.exp(-phase / tau)) / 1000.0
+    flow_pc = pinsp / RESISTANCE * np.exp(-phase / tau)
+    vol_in = np.where(volume_mode, vt_l * phase / ti, vol_pc)
+    flow_in = np.where(volume_mode, vt_l / ti, flow_pc)
+    # Expiration from the volume reached at Ti, passive with the same time constant.
+    v_end = np.where(volume_mode, vt_l, c * pinsp * (1.0 - e_ti) / 1000.0)
+    vol_ex = v_end * np.exp(-np.maximum(phase - ti, 0.0) / tau)
+    flow_ex = -vol_ex / tau
+    vol = np.where(insp, vol_in, vol_ex)
+    flow = np.where(insp, flow_in, flow_ex)  # L/s
+    paw = peep + vol * 1000.0 / c + RESISTANCE * flow
+    vol = np.where(breathing, vol, 0.0)
+    flow = np.where(breathing, flow, 0.0)
+    paw = np.where(breathing, paw, peep)
+    off = np.isnan(peep) | ~np.isfinite(breath_count)
+    nan = np.full(tt.shape, np.nan)
+    return {"paw": np.where(off, nan, paw), "flow": np.where(off, nan, flow * 60.0),
+            "volume": np.where(off, nan, vol * 1000.0)}
+
+
+def inspiration_fraction(course, t: np.ndarray, default: float) -> np.ndarray:  # noqa: ANN001
+    """Ti / breath period = 1 / (1 + E) at times t (held on the PARAM_STEP_S grid, as the
+    airway waveforms are), `default` off the ventilator: the capnogram breathes with the
+    ventilator's I:E."""
+    tt = np.asarray(t, dtype=np.float64)
+    if tt.size == 0:
+        return np.empty(0)
+    k = np.floor(tt / PARAM_STEP_S).astype(np.int64)
+    k0 = int(k.min())
+    g = _node_grid(course, k0, int(k.max()))
+    f = np.where(np.isfinite(g["ie"]), 1.0 / (1.0 + g["ie"]), default)
+    return f[k - k0]

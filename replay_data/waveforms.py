@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import noise
+from . import noise, ventilator
 from .course import Course
 from .errors import ReplayDataError
 from .waveform_model import EcgWave, PulseShape, VenousWave, load_waveform_model
@@ -536,21 +536,36 @@ def _co2(course: Course, t: np.ndarray, n: np.ndarray) -> np.ndarray:
     period = 60.0 / rr
     b = breath.fraction
     etco2 = _numeric_at(course, "etco2", t, True)
+    # Ventilated, inspiration lasts as the ventilator's I:E says (Paw and CO2 agree).
+    insp_f = ventilator.inspiration_fraction(course, t, INSPIRATION_FRACTION)
     # Inspiration: CO2 falls from the end-tidal value to the fresh-gas baseline of 0.
     down = 1.0 - _smoothstep(b * period / np.minimum(
-        CO2_DOWNSTROKE_S, CO2_DOWNSTROKE_MAX_INSP * INSPIRATION_FRACTION * period))
+        CO2_DOWNSTROKE_S, CO2_DOWNSTROKE_MAX_INSP * insp_f * period))
     # Expiration: dead space first, a steep upstroke, then the sloping alveolar plateau.
     # Normalised so that the last sample of expiration is exactly EtCO2.
-    exp_len = (1.0 - INSPIRATION_FRACTION) * period
-    s = np.maximum((b - INSPIRATION_FRACTION) * period - CO2_DEAD_SPACE_S, 0.0)
+    exp_len = (1.0 - insp_f) * period
+    s = np.maximum((b - insp_f) * period - CO2_DEAD_SPACE_S, 0.0)
     s_end = exp_len - CO2_DEAD_SPACE_S
     rise = (1.0 - np.exp(-s / CO2_UPSTROKE_S)) / (1.0 - np.exp(-s_end / CO2_UPSTROKE_S))
-    e = np.clip((b - INSPIRATION_FRACTION) / (1.0 - INSPIRATION_FRACTION), 0.0, 1.0)
+    e = np.clip((b - insp_f) / (1.0 - insp_f), 0.0, 1.0)
     plateau = CO2_PLATEAU_START + (1.0 - CO2_PLATEAU_START) * e
-    shape = np.where(b < INSPIRATION_FRACTION, down, rise * plateau)
+    shape = np.where(b < insp_f, down, rise * plateau)
     y = etco2 * shape
     # Apnoea: no expired gas reaches the sensor.
     return np.where(breath.rate * 60.0 < APNOEA_RR, np.where(np.isnan(y), np.nan, 0.0), y)
+
+
+# ------------------------------------------------------------------ ventilator
+
+def _paw(course: Course, t: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Airway pressure from the equation of motion (replay_data.ventilator)."""
+    breath = breaths(course, t)
+    return ventilator.airway(course, t, breath.count, breath.rate)["paw"]
+
+
+def _flow(course: Course, t: np.ndarray, n: np.ndarray) -> np.ndarray:
+    breath = breaths(course, t)
+    return ventilator.airway(course, t, breath.count, breath.rate)["flow"]
 
 
 # ------------------------------------------------------------------ public API
@@ -562,7 +577,42 @@ _SYNTHS: dict[str, _Synth] = {
     "abp": _abp,
     "cvp": _cvp,
     "co2": _co2,
+    "paw": _paw,
+    "flow": _flow,
 }
+
+
+def ventilator_samples(course: Course, n0: int, n1: int,
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(t, paw, flow) for the samples n0 <= n < n1 of the paw / flow grid (t = n / rate):
+    the samples `waveform(course, "paw" / "flow", ...)` give, computed together."""
+    rate = course.catalogue.waveforms["paw"].rate
+    n = np.arange(n0, max(n0, n1), dtype=np.int64)
+    t = n / rate
+    paw = np.full(t.shape, np.nan)
+    flow = np.full(t.shape, np.nan)
+    inside = (t >= course.scenario.start) & (t <= course.scenario.end)
+    if inside.any():
+        ti = t[inside]
+        breath = breaths(course, ti)
+        got = ventilator.airway(course, ti, breath.count, breath.rate)
+        paw[inside], flow[inside] = got["paw"], got["flow"]
+    return t, paw, flow
+
+
+def ventilator_window(course: Course, t0: float, duration: float,
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(t, paw, flow) for t0 <= t < t0 + duration (see ventilator_samples)."""
+    rate = course.catalogue.waveforms["paw"].rate
+    return ventilator_samples(course, _first_index_at_or_after(t0, rate),
+                              _first_index_at_or_after(t0 + duration, rate))
+
+
+def sample_range(course: Course, signal: str, t0: float, duration: float) -> tuple[int, int]:
+    """Sample indices (n0, n1) of the window t0 <= t < t0 + duration on a signal's grid."""
+    rate = course.catalogue.waveforms[signal].rate
+    return (_first_index_at_or_after(t0, rate),
+            _first_index_at_or_after(t0 + duration, rate))
 
 
 def signals(course: Course) -> list[str]:

@@ -259,7 +259,7 @@ class SessionController:
         return SessionState(self.course.scenario.id, self.scenario_hash, self.course.seed,
                             tuple(perturbation_to_data(p) for p in self.perturbations),
                             anchor, self.seq, ops, self.freeze_screen, self.history_from,
-                            self.history_seq)
+                            self.history_seq, tuple(sorted(self.locked)))
 
     # ------------------------------------------------------------------ the dispatch
 
@@ -271,6 +271,12 @@ class SessionController:
         if action.kind not in UPLINK_KINDS:
             self._refuse(action, "only the instructor can do that")
             return None
+        if action.kind == CONTROL and action.actor.role not in INSTRUCTOR_ROLES:
+            spec = CONTROLS.get(action.arg("control"))
+            if spec is not None and spec.console in self.locked:
+                # Known locked here (from the instructor's state): refused at once.
+                self._refuse(action, f"the {spec.console} console is locked by the instructor")
+                return None
         if self.uplink is None:
             self._refuse(action, "no link to the instructor")
             return None
@@ -714,6 +720,10 @@ class SessionController:
                 ops.append((int(op["seq"]), a))
         except (ValueError, ActionError) as exc:
             raise StateError(one_line(str(exc))) from None
+        unknown = sorted(set(state.locked) - set(CONSOLES))
+        if unknown:
+            raise StateError(f"session state locks unknown console {unknown[0]!r} "
+                             f"(consoles: {', '.join(CONSOLES)})")
         base = self.base_course if state.seed == self.base_course.seed else \
             Course(self.base_course.scenario, state.seed, (), self.base_course.catalogue)
         course = base.with_perturbations(perts)
@@ -723,6 +733,7 @@ class SessionController:
         self._operator_log = ops
         self.history_from, self.history_seq = state.history_from, state.history_seq
         self.seq, self.freeze_screen = state.seq, state.freeze_screen
+        self.locked = set(state.locked)
         a, c = state.anchor, self.clock
         now = min(max(a.case_time_at(c.wall_time()), c.begin), c.end)
         c.set_speed(a.speed)

@@ -68,6 +68,9 @@ class SessionState:
     freeze_screen: bool = False
     history_from: float = 0.0  # case time of the last seek (alarm history starts there)
     history_seq: int = 0  # seq of that seek: operator actions after it are since then
+    # Consoles the instructor has locked ("ecmo", "vent"): a late joiner's consoles show
+    # locked and refuse the team's settings. Absent in states of older versions.
+    locked: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {"scenario_id": self.scenario_id, "scenario_hash": self.scenario_hash,
@@ -75,7 +78,7 @@ class SessionState:
                 "anchor": self.anchor.to_json(), "seq": self.seq,
                 "operator_actions": list(self.operator_actions),
                 "freeze_screen": self.freeze_screen, "history_from": self.history_from,
-                "history_seq": self.history_seq}
+                "history_seq": self.history_seq, "locked": list(self.locked)}
 
     @classmethod
     def from_json(cls, d: object) -> SessionState:
@@ -110,9 +113,12 @@ class SessionState:
         freeze = d.get("freeze_screen", False)
         if not isinstance(freeze, bool):
             raise StateError("session state freeze_screen must be true or false")
+        locked = d.get("locked", [])
+        if not isinstance(locked, list) or not all(isinstance(c, str) for c in locked):
+            raise StateError("session state locked must be a list of console names")
         return cls(d["scenario_id"], d["scenario_hash"], seed, tuple(dist),
                    ClockAnchor.from_json(d.get("anchor")), seq, tuple(checked), freeze,
-                   _number(d, "history_from"), hseq)
+                   _number(d, "history_from"), hseq, tuple(sorted(set(locked))))
 
 
 def _number(d: Mapping[str, Any], key: str) -> float:

@@ -25,7 +25,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from dashboard.core.actions import TRAINEE, TRAINEE_KINDS, Action, ActionError, Actor
+from dashboard.core.actions import TRAINEE, UPLINK_KINDS, Action, ActionError, Actor
 from dashboard.core.events import ActionApplied, StateChanged
 from dashboard.core.session_controller import ScenarioMismatch, SessionController
 from dashboard.core.session_state import SessionState, StateError
@@ -164,7 +164,7 @@ class InstructorBridge(_Bridge):
         except ActionError as exc:
             self.guard.drop("malformed", f"request from {env.sender}: {exc}")
             return
-        if action.kind not in TRAINEE_KINDS or action.actor.role != TRAINEE:
+        if action.kind not in UPLINK_KINDS or action.actor.role != TRAINEE:
             self.guard.drop("forged", f"request from {env.sender}: {action.kind} by "
                                       f"{action.actor.role} is not a trainee action")
             return

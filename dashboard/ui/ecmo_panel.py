@@ -13,9 +13,10 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from replay_data.catalogue import Catalogue, NumericChannel
-from replay_data.course import Result
-from replay_data.ventilator import VentNumerics
-from replay_data.ventilator import waveforms as vent_waveforms
+from replay_data.controls import settings_at
+from replay_data.course import Course, Result
+from replay_data.ventilator import CHANNELS as VENT_CHANNELS
+from replay_data.waveforms import ventilator_window
 
 ACT_COLOUR_CHANNEL = "heparin_rate"  # anticoagulation values share the heparin colour
 ECMO_ROWS: tuple[tuple[str, ...], ...] = (
@@ -168,10 +169,10 @@ class VentilatorStrip(QtWidgets.QFrame):
         # The ventilator's own numerics (replay_data.ventilator) and its airway pressure.
         self.vent_numbers: dict[str, QtWidgets.QLabel] = {}
         for cid, cap in (("vt", "Vt"), ("ppeak", "Ppeak"), ("pplat", "Pplat"),
-                         ("driving_pressure", "ΔP"), ("mv", "MV")):
+                         ("driving_pressure", "ΔP"), ("mv", "MV"), ("ie", "I:E")):
             # Caption and value in one small label (the strip is one line on a laptop).
             val = coloured_label(self, f"{cap} ---", "ecmo_label", "#fff59d",
-                                 f"numeric.{cid}", cap)
+                                 "vent.ie" if cid == "ie" else f"numeric.{cid}", cap)
             val.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred,
                               QtWidgets.QSizePolicy.Policy.Preferred)
             row2.addWidget(val)
@@ -192,21 +193,25 @@ class VentilatorStrip(QtWidgets.QFrame):
         row2.addStretch(1)
         lay.addStretch(1)
 
-    def show_vent(self, t: float, n: VentNumerics | None) -> None:
-        """The vent numerics and the last 8 s of airway pressure (once a second)."""
-        if n is None:
+    def show_vent(self, course: Course, t: float) -> None:
+        """The ventilator's numerics (the catalogue's channels, as `replay-data trends`
+        gives them) and the last 8 s of its airway pressure (the `paw` waveform)."""
+        got = course.numerics(VENT_CHANNELS, np.array([float(t)]))
+        if not np.isfinite(got["vt"][0]):
             for lab in self.vent_numbers.values():
                 lab.setText(f"{lab.accessibleName()} ---")
             self.paw_curve.setData([], [])
             return
-        texts = {"vt": f"Vt {n.vt:.0f} mL ({n.vt_per_kg:.1f}/kg)",
-                 "ppeak": f"Ppeak {n.ppeak:.0f}", "pplat": f"Pplat {n.pplat:.0f}",
-                 "driving_pressure": f"ΔP {n.driving_pressure:.0f}", "mv": f"MV {n.mv:.1f}"}
+        fmt = {c: course.catalogue.numerics[c].format(float(got[c][0])) for c in VENT_CHANNELS}
+        ie = settings_at(course, t)["control.vent.ie"]
+        texts = {"vt": f"Vt {fmt['vt']} mL ({fmt['vt_per_kg']}/kg)",
+                 "ppeak": f"Ppeak {fmt['ppeak']}", "pplat": f"Pplat {fmt['pplat']}",
+                 "driving_pressure": f"ΔP {fmt['driving_pressure']}", "mv": f"MV {fmt['mv']}",
+                 "ie": f"I:E 1:{ie:g}"}
         for cid, text in texts.items():
             if self.vent_numbers[cid].text() != text:
                 self.vent_numbers[cid].setText(text)
-        tt = t + np.arange(-8.0, 0.0, 0.04)
-        paw, _ = vent_waveforms(tt, n)
+        tt, paw, _ = ventilator_window(course, t - 8.0, 8.0)
         self.paw_curve.setData(tt - t, paw)
 
     def show_values(self, values: dict[str, float], vent_mode: str) -> None:

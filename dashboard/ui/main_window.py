@@ -42,7 +42,6 @@ from dashboard.core.session_controller import (
     Tick,
 )
 from replay_data.course import Course
-from replay_data.ventilator import at as vent_at
 
 from .alarm_audio import AlarmAudio, SilentAudio
 from .alarm_bar import PRIORITY_COLOURS, AlarmBar, flash_on
@@ -539,7 +538,7 @@ class MonitorWindow(QtWidgets.QWidget):
         latest = course.latest_results(t)
         self.ecmo.show_values(values, latest.get("act"), course.mode("ecmo_mode", t))
         self.vent.show_values(values, course.mode("vent_mode", t))
-        self.vent.show_vent(t, vent_at(course, t))
+        self.vent.show_vent(course, t)
         self.results.show_results(latest)
         self._show_note()
         flags = sample.flags

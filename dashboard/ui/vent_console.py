@@ -1,7 +1,9 @@
-"""The ventilator the bedside team operates: mode, FiO2, PEEP, Pinsp or Vt, rate (I:E 1:2);
+"""The ventilator the bedside team operates: mode, FiO2, PEEP, Pinsp or Vt, rate, I:E;
 airway pressure and flow waveforms and numerics from replay_data.ventilator; the
 ventilator's alarms. A view of the SessionController: every setting is a `control`
-action from this display, what it shows is read from the course.
+action from this display, what it shows is read from the course -- the numerics as the
+catalogue's channels (Course.numerics, what `replay-data trends` prints) and the traces as
+its waveforms (what `replay-data waveform --channels paw,flow` prints).
 """
 
 from __future__ import annotations
@@ -23,15 +25,15 @@ from dashboard.core.session_controller import (
     Tick,
 )
 from replay_data.controls import CONTROLS, VENT, settings_at
-from replay_data.ventilator import VentNumerics, waveforms
-from replay_data.ventilator import at as vent_at
+from replay_data.ventilator import CHANNELS as VENT_CHANNELS
+from replay_data.waveforms import sample_range, ventilator_samples
 
 HIGH_PRESSURE_CMH2O = 35.0  # assumed alarm settings
 LOW_MV_LPM = 2.0  # below the case's own rest ventilation (about 2.6 L/min)
 APNEA_RR = 4.0  # below the lowest settable rate: no mandatory breaths
 WINDOW_S = 12.0
-WAVE_HZ = 50.0
 REFRESH_S = 0.04  # 25 Hz waveform redraw
+NUMBERS_REFRESH_S = 0.25  # the numbers a few times a second (a ventilator updates per breath)
 
 STYLE = """
 QFrame#console\\.vent { background: #0e1216; }
@@ -47,7 +49,16 @@ QAbstractSpinBox::up-button, QAbstractSpinBox::down-button { width: 40px; }
 
 _SPINS = (("control.vent.fio2", "FiO2 %"), ("control.vent.peep", "PEEP"),
           ("control.vent.pinsp", "Pinsp"), ("control.vent.vt", "Vt mL"),
-          ("control.vent.rr", "Rate /min"))
+          ("control.vent.rr", "Rate /min"), ("control.vent.ie", "I:E"))
+
+
+def vent_texts(course, got: dict[str, np.ndarray]) -> dict[str, str]:  # noqa: ANN001
+    """The ventilator's numerics (Course.numerics at one time) as its screens show them,
+    each at its catalogue precision (Vt with mL/kg of predicted body weight)."""
+    cat = course.catalogue.numerics
+    text = {c: cat[c].format(float(got[c][0])) for c in VENT_CHANNELS}
+    text["vt"] = f"{text['vt']} ({text.pop('vt_per_kg')})"
+    return text
 
 
 class VentilatorConsole(QtWidgets.QFrame):
@@ -64,7 +75,8 @@ class VentilatorConsole(QtWidgets.QFrame):
         self.setStyleSheet(STYLE)
         self._syncing = False
         self._last_refresh_wall = -math.inf
-        self.current: VentNumerics | None = None
+        self._last_numbers_wall = -math.inf
+        self._trace_cache: tuple | None = None
 
         def label(name: str, text: str = "", role: str = "") -> QtWidgets.QLabel:
             lab = QtWidgets.QLabel(text, self)
@@ -94,11 +106,12 @@ class VentilatorConsole(QtWidgets.QFrame):
             sb.setAccessibleName(spec.label)
             sb.setRange(spec.low, spec.high)
             sb.setSingleStep(spec.step)
-            sb.setDecimals(0)
+            sb.setDecimals(1 if spec.step < 1 else 0)
+            if cid == "control.vent.ie":
+                sb.setPrefix("1:")  # the E of I:E 1:E
             sb.valueChanged.connect(lambda v, c=cid: self.set(c, v))
             self.spins[cid] = sb
             form.addRow(text, sb)
-        form.addRow("I:E", QtWidgets.QLabel("1:2", self))
 
         self.numbers: dict[str, QtWidgets.QLabel] = {}
         nums = QtWidgets.QGridLayout()
@@ -106,7 +119,8 @@ class VentilatorConsole(QtWidgets.QFrame):
                                           ("numeric.ppeak", "Ppeak"),
                                           ("numeric.pplat", "Pplat"),
                                           ("numeric.driving_pressure", "ΔP"),
-                                          ("numeric.mv", "MV L/min"))):
+                                          ("numeric.mv", "MV L/min"),
+                                          ("numeric.compliance", "Cstat mL/cmH2O"))):
             nums.addWidget(QtWidgets.QLabel(cap, self), 0, col)
             self.numbers[cid] = label(cid, "--", "num")
             nums.addWidget(self.numbers[cid], 1, col)
@@ -151,7 +165,10 @@ class VentilatorConsole(QtWidgets.QFrame):
         if isinstance(ev, Tick):
             if ev.wall - self._last_refresh_wall >= REFRESH_S or ev.wall < self._last_refresh_wall:
                 self._last_refresh_wall = ev.wall
-                self.show_values(ev.t)
+                numbers = not 0 <= ev.wall - self._last_numbers_wall < NUMBERS_REFRESH_S
+                if numbers:
+                    self._last_numbers_wall = ev.wall
+                self.show_values(ev.t, numbers=numbers)
         elif isinstance(ev, ActionApplied) and ev.more:
             pass  # the last action of an apply_many() syncs once for all
         elif isinstance(ev, ActionApplied | CourseChanged | Seeked):
@@ -178,35 +195,52 @@ class VentilatorConsole(QtWidgets.QFrame):
             w.setEnabled(not locked)
         self.show_values(t)
 
-    def vent_numerics(self, t: float) -> VentNumerics | None:
-        return vent_at(self.controller.course, t)
-
-    def show_values(self, t: float) -> None:
-        n = self.vent_numerics(t)
-        self.current = n
-        if n is None:
+    def show_values(self, t: float, *, numbers: bool = True) -> None:
+        """Traces at t; numbers and alarms too unless `numbers` is False (between their
+        refreshes)."""
+        course = self.controller.course
+        tt, paw, flow = self._traces(course, t)
+        x = tt - t
+        if not np.isfinite(paw).any():  # not on the ventilator: no traces
+            x = paw = flow = np.empty(0)
+        self.plots["waveform.paw"].setData(x, paw)
+        self.plots["waveform.flow"].setData(x, flow)
+        if not numbers:
+            return
+        got = course.numerics([*VENT_CHANNELS, "rr"], np.array([float(t)]))
+        if not np.isfinite(got["vt"][0]):  # not on the ventilator
             for lab in self.numbers.values():
                 lab.setText("--")
             self.alarms.setText("")
             return
-        self.numbers["numeric.vt"].setText(f"{n.vt:.0f} ({n.vt_per_kg:.1f})")
-        self.numbers["numeric.ppeak"].setText(f"{n.ppeak:.0f}")
-        self.numbers["numeric.pplat"].setText(f"{n.pplat:.0f}")
-        self.numbers["numeric.driving_pressure"].setText(f"{n.driving_pressure:.0f}")
-        self.numbers["numeric.mv"].setText(f"{n.mv:.1f}")
+        for cid, text in vent_texts(course, got).items():
+            self.numbers[f"numeric.{cid}"].setText(text)
         alarms = []
-        if n.ppeak > HIGH_PRESSURE_CMH2O:
+        if got["ppeak"][0] > HIGH_PRESSURE_CMH2O:
             alarms.append("HIGH PRESSURE")
-        if n.mv < LOW_MV_LPM:
+        if got["mv"][0] < LOW_MV_LPM:
             alarms.append("LOW MINUTE VOLUME")
-        if n.rr < APNEA_RR:
+        if got["rr"][0] < APNEA_RR:
             alarms.append("APNEA")
         self.alarms.setText("  ·  ".join(alarms))
-        tt = t + np.arange(-WINDOW_S, 0.0, 1.0 / WAVE_HZ)
-        paw, flow = waveforms(tt, n)
-        x = tt - t
-        self.plots["waveform.paw"].setData(x, paw)
-        self.plots["waveform.flow"].setData(x, flow)
+
+    def _traces(self, course, t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # noqa: ANN001
+        """The last WINDOW_S of Paw and flow. Samples are a pure function of the course and
+        their index, so while the course is the same only the new ones are computed."""
+        n0, n1 = sample_range(course, "paw", t - WINDOW_S, WINDOW_S)
+        last = self._trace_cache
+        if last is not None and last[0] is course and last[1] <= n0 <= last[2] <= n1:
+            _, lo, hi, tt, paw, flow = last
+            _, p2, f2 = ventilator_samples(course, hi, n1)
+            keep = n0 - lo
+            paw = np.concatenate([paw[keep:], p2])
+            flow = np.concatenate([flow[keep:], f2])
+        else:
+            _, paw, flow = ventilator_samples(course, n0, n1)
+        rate = course.catalogue.waveforms["paw"].rate
+        tt = np.arange(n0, n1) / rate
+        self._trace_cache = (course, n0, n1, tt, paw, flow)
+        return tt, paw, flow
 
     def detach(self) -> None:
         self._unsubscribe()

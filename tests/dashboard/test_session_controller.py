@@ -395,3 +395,51 @@ def test_perturbation_data_is_every_field_as_plain_data():
         want["flags"], want["effects"] = list(p.flags), list(want["effects"])
         assert d == want and json.loads(json.dumps(d)) == d
         assert perturbation_from_data(d) == p
+
+
+def test_the_state_carries_the_locks_and_older_states_without_them_still_load():
+    boss = controller()
+    boss.apply(act("lock", console="ecmo", on=True))
+    data = json.loads(json.dumps(boss.state().to_json()))
+    assert data["locked"] == ["ecmo"]
+    assert SessionState.from_json(data).locked == ("ecmo",)
+    del data["locked"]  # a state published by an older version
+    assert SessionState.from_json(data).locked == ()
+    data["locked"] = "ecmo"
+    with pytest.raises(ValueError, match="locked must be a list"):
+        SessionState.from_json(data)
+    boss.apply(act("lock", console="ecmo", on=False))
+    assert boss.state().locked == ()
+    boss.close()
+
+
+def test_a_late_joiner_knows_a_locked_console_and_refuses_the_team_locally():
+    wall = ManualWall(1000.0)
+    boss = SessionController(COURSE, start=T0, wall=wall)
+    boss.apply(act("lock", console="ecmo", on=True))
+    state = SessionState.from_json(json.loads(json.dumps(boss.state().to_json())))
+    follower = SessionController(COURSE, start=T0, wall=wall, authority=False)
+    sent: list[Action] = []
+    follower.uplink = sent.append
+    seen = []
+    follower.subscribe(seen.append)
+    follower.adopt_state(state)
+    assert follower.locked == {"ecmo"}
+    follower.request(act("control", BED, control="control.ecmo.rpm", value=4000))
+    refused = [e for e in seen if isinstance(e, ActionRefused)]
+    assert sent == [] and len(refused) == 1 and "locked" in refused[0].reason
+    # The ventilator is not locked: that setting goes up to the instructor.
+    follower.request(act("control", BED, control="control.vent.fio2", value=80))
+    assert [a.arg("control") for a in sent] == ["control.vent.fio2"]
+    # The instructor may still set a locked console (overriding what the team set).
+    follower.request(act("control", CONSOLE, control="control.ecmo.rpm", value=3000))
+    assert [a.arg("control") for a in sent][-1] == "control.ecmo.rpm"
+    # A state that locks a console nobody knows is refused before anything changes.
+    bad = state.to_json()
+    bad["locked"] = ["pump"]
+    other = SessionController(COURSE, start=T0, wall=wall, authority=False)
+    with pytest.raises(ValueError, match="unknown console 'pump'"):
+        other.adopt_state(SessionState.from_json(bad))
+    assert other.locked == set()
+    for c in (boss, follower, other):
+        c.close()

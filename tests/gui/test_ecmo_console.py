@@ -107,3 +107,43 @@ def test_a_locked_console_refuses_and_says_so(bed, qtbot):
     console.set("control.ecmo.rpm", 4000)  # a touch that got through anyway
     assert "locked" in find(console, QtWidgets.QLabel, "console.ecmo.status").text()
     assert model(s, "ecmo_rpm") == pytest.approx(3200, abs=30)
+
+
+def test_a_late_joining_console_shows_the_instructors_lock_and_sends_nothing(qtbot):
+    """A monitor that joins after the instructor locked the ECMO console learns it from
+    the session state: its console is disabled, says so, and refuses a touch locally."""
+    import json
+
+    from dashboard.core.clock import ManualWall
+    from dashboard.core.session_controller import ActionRefused, SessionController
+    from dashboard.core.session_state import SessionState
+    from replay_data.course import Course
+
+    course = Course.load()
+    t0 = course.scenario.resolve("ecmo_start+1d")
+    wall = ManualWall(100.0)
+    boss = SessionController(course, start=t0, wall=wall)
+    boss.apply(Action.make("lock", {"console": "ecmo", "on": True},
+                           Actor("instructor", "console")))
+    follower = SessionController(course, start=t0, wall=wall, authority=False)
+    sent: list[Action] = []
+    follower.uplink = sent.append
+    console = EcmoConsole(follower, display="bed-2")
+    qtbot.addWidget(console)
+    console.show()
+    lock_label = find(console, QtWidgets.QLabel, "console.ecmo.locked")
+    dial = find(console, QtWidgets.QDial, "control.ecmo.rpm")
+    assert not lock_label.isVisible() and dial.isEnabled()
+    refused = []
+    follower.subscribe(lambda ev: refused.append(ev) if isinstance(ev, ActionRefused) else None)
+    follower.adopt_state(SessionState.from_json(json.loads(json.dumps(
+        boss.state().to_json()))))
+    assert lock_label.isVisible() and "LOCKED BY THE INSTRUCTOR" in lock_label.text()
+    assert not dial.isEnabled()
+    assert not find(console, QtWidgets.QPushButton, "control.ecmo.clamp_drainage").isEnabled()
+    console.set("control.ecmo.rpm", 4000)  # a touch that got through anyway
+    assert sent == [] and len(refused) == 1
+    assert "locked" in find(console, QtWidgets.QLabel, "console.ecmo.status").text()
+    console.detach()
+    follower.close()
+    boss.close()

@@ -8,7 +8,7 @@ from PySide6 import QtWidgets
 
 from dashboard.core.actions import Action, Actor
 from dashboard.ui.vent_console import VentilatorConsole
-from replay_data.controls import COMPLIANCE, pc_tidal_volume
+from replay_data.controls import lung_compliance, pc_tidal_volume
 
 
 @pytest.fixture
@@ -33,14 +33,17 @@ def spin(console, name: str) -> QtWidgets.QDoubleSpinBox:
 
 def test_pinsp_sets_tidal_volume_and_pressures(vent):
     s, console = vent
+    # The lung as the ventilator finds it (the compliance its breaths imply).
+    c = lung_compliance(s.controller.course, s.controller.case_time())
+    assert 15 < c < 22
     spin(console, "control.vent.pinsp").setValue(20)
     s.advance_virtual(30, 10)
     rr = spin(console, "control.vent.rr").value()
-    vt = pc_tidal_volume(20, rr)
+    vt = pc_tidal_volume(20, rr, c)
     assert text(console, "numeric.vt").startswith(f"{vt:.0f} (")
     peep = spin(console, "control.vent.peep").value()
     assert text(console, "numeric.ppeak") == f"{peep + 20:.0f}"
-    assert text(console, "numeric.driving_pressure") == f"{vt / COMPLIANCE:.0f}"
+    assert text(console, "numeric.driving_pressure") == f"{vt / c:.0f}"
     assert text(console, "numeric.mv") == f"{vt * rr / 1000:.1f}"
     # the airway-pressure waveform reaches PEEP + Pinsp and returns to PEEP
     paw = console.plots["waveform.paw"].getData()[1]
@@ -83,3 +86,90 @@ def test_the_bedside_monitor_shows_paw_and_vent_numerics(vent):
         .join(("MV ", ""))
     paw = s.window.vent.paw_curve.getData()[1]
     assert paw.max() == pytest.approx(peep + 22, abs=0.5)
+
+
+def cli_values(t: float, tmp_path, *extra: str) -> dict[str, float]:
+    import csv
+
+    from replay_data.cli import main
+
+    out = tmp_path / "vent.csv"
+    chans = "vt,vt_per_kg,ppeak,pplat,driving_pressure,mv,compliance"
+    assert main(["trends", "--start", repr(float(t)), "--end", repr(float(t)), "--step", "1",
+                 "--channels", chans, *extra, "--out", str(out)]) == 0
+    head, row = list(csv.reader(out.open()))
+    return {h: float(v) for h, v in zip(head, row) if h != "t"}
+
+
+def agrees(widget: str, cli: float, precision: int) -> bool:
+    """A number on screen is the CLI's value at the screen's precision (the CLI prints one
+    more digit, so a value on a rounding edge may round either way)."""
+    unit = 10.0 ** -precision
+    return abs(float(widget) - cli) <= 0.5 * unit + 0.05 * unit + 1e-9
+
+
+def test_the_console_the_bedside_strip_and_the_cli_show_the_same_numbers(vent, tmp_path):
+    s, console = vent
+    # A setting made on the console, and the same one given to replay-data --control.
+    spin(console, "control.vent.pinsp").setValue(24)
+    s.advance_virtual(1, 1)
+    spin(console, "control.vent.ie").setValue(3)
+    s.advance_virtual(20, 5)
+    c = s.controller
+    t = c.case_time()
+    controls = [f"{p.name.removeprefix('control.')}={value:g}@{p.start!r}"
+                for p in c.perturbations if p.kind == "control"
+                for e in p.effects if e.channel == p.name for value in [e.set]]
+    assert len(controls) == 2
+    extra = [x for spec in controls for x in ("--control", spec)]
+    cli = cli_values(t, tmp_path, *extra)
+    cat = c.course.catalogue.numerics
+    # The CLI's numbers are the course's (one function); the screens format them.
+    exact = c.course.numerics(list(cli), np.array([t]))
+    for cid, v in cli.items():
+        assert v == pytest.approx(exact[cid][0], abs=0.051 * 10.0 ** -cat[cid].precision)
+    vt, per_kg = text(console, "numeric.vt").rstrip(")").split(" (")
+    assert agrees(vt, cli["vt"], 0) and agrees(per_kg, cli["vt_per_kg"], 1)
+    for cid in ("ppeak", "pplat", "driving_pressure", "mv", "compliance"):
+        assert agrees(text(console, f"numeric.{cid}"), cli[cid], cat[cid].precision), cid
+    strip = s.window.findChild(QtWidgets.QWidget, "panel.ventilator")
+
+    def strip_text(name: str) -> str:
+        return strip.findChild(QtWidgets.QLabel, name).text()
+    # The strip and the console print the same text for the same numbers.
+    console_vt = text(console, "numeric.vt")
+    assert strip_text("numeric.vt") == f"Vt {vt} mL ({per_kg}/kg)" and console_vt
+    assert strip_text("numeric.ppeak") == f"Ppeak {text(console, 'numeric.ppeak')}"
+    assert strip_text("numeric.pplat") == f"Pplat {text(console, 'numeric.pplat')}"
+    assert strip_text("numeric.driving_pressure") == \
+        f"ΔP {text(console, 'numeric.driving_pressure')}"
+    assert strip_text("numeric.mv") == f"MV {text(console, 'numeric.mv')}"
+    assert strip_text("vent.ie") == "I:E 1:3"
+    # The traces are the waveform channels: the console's samples are the CLI's.
+    from replay_data.waveforms import waveform
+    _, paw = console.plots["waveform.paw"].getData()
+    _, ref = waveform(c.course, "paw", t - 12.0, 12.0)
+    np.testing.assert_allclose(paw, ref)
+    assert cli["ppeak"] == pytest.approx(np.nanmax(paw), abs=0.5)
+
+
+def test_ie_on_the_console_changes_vt_as_the_equation_says(vent):
+    from replay_data.controls import lung_compliance
+
+    s, console = vent
+    spin(console, "control.vent.rr").setValue(30)
+    spin(console, "control.vent.pinsp").setValue(20)
+    s.advance_virtual(10, 2)
+    lung = lung_compliance(s.controller.course, s.controller.case_time())
+    ie = spin(console, "control.vent.ie")
+    assert ie.value() == 2.0 and ie.minimum() == 1.0 and ie.maximum() == 4.0
+    vts = {}
+    for e in (1.0, 4.0):
+        ie.setValue(e)
+        s.advance_virtual(10, 2)
+        vts[e] = pc_tidal_volume(20, 30, lung, ie=e)
+        assert text(console, "numeric.vt").startswith(f"{vts[e]:.0f} (")
+        t = s.controller.case_time()
+        assert s.controller.course.true_inputs(["control.vent.ie"], np.array([t]))[
+            "control.vent.ie"][0] == e
+    assert vts[1.0] - vts[4.0] > 30

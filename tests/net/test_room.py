@@ -10,7 +10,8 @@ import pytest
 from net_support import instructor, monitor, wait_for
 
 from dashboard.alarms.log import read_log
-from dashboard.core.actions import ACKNOWLEDGE, INJECT, SPEED, Action, Actor
+from dashboard.core.actions import ACKNOWLEDGE, CONTROL, INJECT, SPEED, Action, Actor
+from dashboard.core.session_controller import ActionRefused
 from dashboard.net.broker import EmbeddedBroker, free_port
 from dashboard.session_log import read_session
 
@@ -73,6 +74,7 @@ def test_late_joiner_is_in_step_and_follows_speed_changes(broker, tmp_path):
     room = [ins]
     try:
         ins.controller.apply(Action.make(SPEED, {"value": 60}, CONSOLE))
+        ins.controller.apply(Action.make("lock", {"console": "ecmo", "on": True}, CONSOLE))
         wait_for(lambda: ins.link.connected, room, what="instructor connected")
         late = monitor(broker.url, ROOM, "late", tmp_path)
         room.append(late)
@@ -81,6 +83,22 @@ def test_late_joiner_is_in_step_and_follows_speed_changes(broker, tmp_path):
         assert abs(late.controller.case_time() - ins.controller.case_time()) < 1.0
         assert late.controller.clock.speed == 60
         assert late.controller.seq == ins.controller.seq
+        # It learnt the lock from the retained state: a trainee's setting is refused at
+        # the bedside and never reaches the instructor.
+        assert late.controller.locked == {"ecmo"}
+        refused = []
+        late.controller.subscribe(
+            lambda ev: refused.append(ev.reason) if isinstance(ev, ActionRefused) else None)
+        seq = ins.controller.seq
+        late.controller.request(Action.make(CONTROL, {"control": "control.ecmo.rpm",
+                                                      "value": 4000}, Actor("trainee", "late")))
+        assert refused and "locked" in refused[0]
+        # The unlocked ventilator still works through the instructor.
+        late.controller.request(Action.make(CONTROL, {"control": "control.vent.fio2",
+                                                      "value": 80}, Actor("trainee", "late")))
+        wait_for(lambda: late.controller.seq == ins.controller.seq == seq + 1, room,
+                 what="the vent setting applied")
+        assert [p.name for p in ins.controller.perturbations] == ["control.vent.fio2"]
     finally:
         for n in room:
             n.close()
