@@ -19,7 +19,7 @@ from replay_data.catalogue import Catalogue, NumericChannel
 
 # The fixed panes, top to bottom, and the channel groups the trainee's own pane may show.
 FIXED_PANES = ("hr", "spo2", "abp", "ecmo_flow")
-CHOICE_GROUPS = ("vitals", "ventilation", "ecmo", "infusions")
+CHOICE_GROUPS = ("vitals", "ventilation", "ventilator", "ecmo", "infusions")
 DEFAULT_CHOICE = "svo2"
 ABP = ("abp_sys", "abp_dia", "abp_mean")
 EXPAND_MARGIN = 0.05  # of the new span, when values leave the fixed scale

@@ -156,6 +156,24 @@ def test_the_fifth_pane_is_the_trainees_choice(make_session):
         trends.set_choice("hr")
 
 
+def test_the_ventilator_numerics_can_be_trended(make_session):
+    """The ventilator's computed numerics (Vt, Ppeak, driving pressure...) are channels
+    like any other: the trainee can put the tidal volume in the fifth pane and read the
+    same values the ventilator shows, on a fixed 0-800 mL scale."""
+    s, trends = opened(make_session, "ecmo_start+1d")
+    combo = s.window.findChild(QtWidgets.QComboBox, "trend.choice")
+    choices = {combo.itemData(i) for i in range(combo.count())}
+    assert {"vt", "ppeak", "pplat", "driving_pressure", "mv"} <= choices
+    combo.setCurrentIndex(combo.findData("vt"))
+    combo.activated.emit(combo.currentIndex())
+    x, y = trends.curves["vt"].getData()
+    assert len(x) > 10
+    np.testing.assert_allclose(y, s.course.numeric("vt", np.asarray(x) * 3600.0))
+    assert 100 < float(np.nanmedian(y)) < 800  # a tidal volume in mL, on the pane's scale
+    name = s.window.findChild(QtWidgets.QLabel, "trend.label.vt")
+    assert name.text() == "Vt\nmL"
+
+
 # ------------------------------------------------------------------ cursor
 
 
