@@ -118,8 +118,19 @@ class InstructorConsole(QtWidgets.QWidget):
         left.addWidget(self.teaching, 2)
 
         # --- what the instructor can do
-        right = QtWidgets.QVBoxLayout()
-        split.addLayout(right, 2)
+        # In a scroll area: on a 1366x768 laptop the instructor's tools are taller than the
+        # screen, and a window that grows past the screen hides its own bottom buttons.
+        tools = QtWidgets.QWidget(self)
+        tools.setObjectName("instructor.tools")
+        right = QtWidgets.QVBoxLayout(tools)
+        right.setContentsMargins(0, 0, 6, 0)
+        scroll = QtWidgets.QScrollArea(self)
+        scroll.setObjectName("instructor.tools_scroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(tools)
+        split.addWidget(scroll, 2)
         right.addWidget(self._title("Session"))
         self.session_panel = SessionPanel(controller, self.request, self.write_debrief, self)
         right.addWidget(self.session_panel)
@@ -127,6 +138,8 @@ class InstructorConsole(QtWidgets.QWidget):
         self.alarms = QtWidgets.QListWidget(self)
         self.alarms.setObjectName("instructor.alarms")
         self.alarms.setAccessibleName("Active alarms on the trainee monitor")
+        self.alarms.setMinimumHeight(64)
+        self.alarms.setMaximumHeight(120)  # about six alarms; the tools below stay in view
         right.addWidget(self.alarms, 1)
         right.addWidget(self._title("Inject an event"))
         form = QtWidgets.QFormLayout()
@@ -219,6 +232,11 @@ class InstructorConsole(QtWidgets.QWidget):
         self.active.setObjectName("instructor.active")
         self.active.setAccessibleName("Active injections and overrides")
         self.active.setWordWrap(True)
+        self.active.setMinimumHeight(64)
+        # Its default size hint (192 px) would make the tools scroll even on a 1080-line
+        # screen; it takes whatever height is left instead.
+        self.active.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding,
+                                  QtWidgets.QSizePolicy.Policy.Ignored)
         right.addWidget(self.active, 1)
         stops = QtWidgets.QHBoxLayout()
         stop = QtWidgets.QPushButton("Stop selected", self)

@@ -6,18 +6,19 @@ from __future__ import annotations
 
 import math
 
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from dashboard.core.actions import CONTROL, INSTRUCTOR, LOCK, Action, Actor
 from dashboard.core.session_controller import SessionController
-from replay_data.controls import CONSOLES, CONTROLS, settings_at
+from replay_data.controls import CONSOLES, CONTROLS, ControlSpec, settings_at
 
 CONSOLE_LABELS = {"ecmo": "ECMO console", "vent": "Ventilator"}
 
 
 class TeamControlsPanel(QtWidgets.QWidget):
     """objectName `instructor.team`: lock boxes `instructor.lock.ecmo` / `.vent`, the
-    settings list `instructor.team_settings`, override `instructor.control` +
+    settings `instructor.team_settings.ecmo` / `.vent` (one column each), override
+    `instructor.control` +
     `instructor.control_value` + `instructor.control_set`."""
 
     def __init__(self, controller: SessionController, display: str,
@@ -37,10 +38,21 @@ class TeamControlsPanel(QtWidgets.QWidget):
             self.locks[console] = cb
             locks.addWidget(cb)
         box.addLayout(locks)
-        self.settings = QtWidgets.QLabel("", self)
-        self.settings.setObjectName("instructor.team_settings")
-        self.settings.setWordWrap(True)
-        box.addWidget(self.settings)
+        # One column per console, side by side: fourteen settings in one column made the
+        # console taller than a 768-line laptop screen.
+        columns = QtWidgets.QHBoxLayout()
+        self.settings: dict[str, QtWidgets.QLabel] = {}
+        for console in CONSOLES:
+            label = QtWidgets.QLabel("", self)
+            label.setObjectName(f"instructor.team_settings.{console}")
+            label.setAccessibleName(f"{CONSOLE_LABELS[console]} settings")
+            label.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop)
+            self.settings[console] = label
+            columns.addWidget(label, 1)
+        box.addLayout(columns)
+        note = QtWidgets.QLabel("* set at the bedside or overridden here", self)
+        note.setStyleSheet("color: #9aa7b4;")
+        box.addWidget(note)
         row = QtWidgets.QHBoxLayout()
         self.control = QtWidgets.QComboBox(self)
         self.control.setObjectName("instructor.control")
@@ -79,23 +91,39 @@ class TeamControlsPanel(QtWidgets.QWidget):
                 cb.setChecked(console in c.locked)
                 cb.blockSignals(False)
         s = settings_at(c.course, c.case_time())
-        # Which settings the team (or the instructor) has set, and from which display.
-        touched = {p.name: p for p in c.perturbations if p.kind == "control"}
-        lines = []
+        # Which settings the team (or the instructor) has set.
+        touched = {p.name for p in c.perturbations if p.kind == "control"}
+        lines: dict[str, list[str]] = {console: [CONSOLE_LABELS[console]] for console in CONSOLES}
         for cid, spec in CONTROLS.items():
-            v = s[cid]
-            text = ("on" if v >= 0.5 else "off") if spec.high == 1 and spec.step == 1 \
-                else f"{v:.{step_decimals(spec.step)}f} {spec.unit}".rstrip()
             mark = " *" if cid in touched else ""
-            lines.append(f"{CONSOLE_LABELS[spec.console]} {spec.label}: {text}{mark}")
-        lines.append("* set at the bedside or overridden here")
-        text = "\n".join(lines)
-        if self.settings.text() != text:
-            self.settings.setText(text)
-
+            lines[spec.console].append(f"{short_label(spec)}: {setting_text(spec, s[cid])}{mark}")
+        for console, label in self.settings.items():
+            text = "\n".join(lines[console])
+            if label.text() != text:
+                label.setText(text)
 
 def step_decimals(step: float) -> int:
     """Decimals a setting is shown with: those of its control's step (a case value
     between keyframes reads 252 mL, not 251.58 mL; a sweep gas 4.5 L/min)."""
     text = f"{step:g}"
     return len(text.split(".")[1]) if "." in text else 0
+
+
+def short_label(spec: ControlSpec) -> str:
+    """'Mode', 'I:E': the control's name without the coding hint in brackets."""
+    return spec.label.split(" (")[0]
+
+
+def setting_text(spec: ControlSpec, value: float) -> str:
+    """A setting as its console shows it: 'PC', 'clamped', '1:2', '3600 rpm', '4.5 L/min'."""
+    if math.isnan(value):
+        return "---"
+    if spec.id == "control.vent.mode":
+        return "AC" if value >= 0.5 else "PC"
+    if spec.id == "control.vent.ie":
+        return f"1:{value:.{step_decimals(spec.step)}f}".removesuffix(".0")
+    if spec.id.startswith("control.ecmo.clamp_"):
+        return "clamped" if value >= 0.5 else "open"
+    if spec.high == 1 and spec.step == 1:
+        return "on" if value >= 0.5 else "off"
+    return f"{value:.{step_decimals(spec.step)}f} {spec.unit}".rstrip()

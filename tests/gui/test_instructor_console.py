@@ -148,8 +148,8 @@ def test_console_locks_the_team_console_sees_and_overrides_its_settings(make_ses
     # The team turns the knob; the instructor sees it.
     pump.set("control.ecmo.rpm", 3600)
     s.advance_virtual(2, 2)
-    settings = child(console, QtWidgets.QLabel, "instructor.team_settings")
-    assert "ECMO console Pump speed: 3600 rpm *" in settings.text()
+    settings = child(console, QtWidgets.QLabel, "instructor.team_settings.ecmo")
+    assert "Pump speed: 3600 rpm *" in settings.text().splitlines()
     # Locked: the team is refused and its console says so.
     child(console, QtWidgets.QCheckBox, "instructor.lock.ecmo").setChecked(True)
     assert not child(pump, QtWidgets.QDial, "control.ecmo.rpm").isEnabled()
@@ -194,10 +194,14 @@ def test_team_settings_read_rounded_to_the_controls_step(make_session):
 
     s = make_session("ecmo_start+20h", instructor=True)
     s.advance_virtual(1, 1)
-    text = child(s.console, QtWidgets.QLabel, "instructor.team_settings").text()
-    assert "ECMO console Sweep gas: 4.5 L/min" in text
-    assert re.search(r"Ventilator Vt: \d+ mL", text), text
-    assert not re.search(r"\d+\.\d\d", text), text
+    ecmo = child(s.console, QtWidgets.QLabel, "instructor.team_settings.ecmo").text()
+    vent = child(s.console, QtWidgets.QLabel, "instructor.team_settings.vent").text()
+    assert "Sweep gas: 4.5 L/min" in ecmo.splitlines()
+    assert "Drainage clamp: open" in ecmo.splitlines()  # a clamp reads as one, not on/off
+    assert re.search(r"^Vt: \d+ mL$", vent, re.M), vent
+    assert "Mode: PC" in vent.splitlines()  # the mode by name, not 0/1 read as "off"
+    assert "I:E: 1:2" in vent.splitlines()
+    assert not re.search(r"\d+\.\d\d", ecmo + vent), ecmo + vent
 
 
 def test_the_disturbance_list_counts_down_in_place_and_keeps_the_selection(make_session):
@@ -220,3 +224,21 @@ def test_the_disturbance_list_counts_down_in_place_and_keeps_the_selection(make_
     assert active.currentItem() is sixth
     s.advance_virtual(600, frames=10)  # the early ones have run their course: rebuilt
     assert active.count() < 300 and "Pump stop" in active.item(0).text()
+
+
+def test_console_fits_a_laptop_screen_and_every_tool_is_reachable(make_session, qtbot):
+    """At 1366x768 the console keeps its size (its tools scroll) instead of growing past
+    the screen and hiding the debrief button off its bottom edge."""
+    s = make_session("ecmo_start+20m", instructor=True)
+    console = s.console
+    console.resize(1366, 768)
+    console.show()
+    qtbot.waitExposed(console)
+    assert console.height() <= 768 and console.width() <= 1366
+    scroll = child(console, QtWidgets.QScrollArea, "instructor.tools_scroll")
+    debrief = child(console, QtWidgets.QPushButton, "instructor.debrief")
+    scroll.ensureWidgetVisible(debrief)
+    top_left = debrief.mapTo(scroll.viewport(), debrief.rect().topLeft())
+    assert scroll.viewport().rect().contains(top_left)
+    assert scroll.viewport().rect().contains(
+        debrief.mapTo(scroll.viewport(), debrief.rect().bottomRight()))
