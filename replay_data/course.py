@@ -52,6 +52,11 @@ class Sample:
     flags: frozenset[str]
 
 
+def scheduled_id(injection_id: str, t: float) -> str:
+    """The id of a scenario's scheduled injection: the instructor's stop names it."""
+    return f"scheduled:{injection_id}@{t:.0f}"
+
+
 @dataclass(frozen=True)
 class Course:
     scenario: Scenario
@@ -128,16 +133,19 @@ class Course:
         return got
 
     @cached_property
-    def _scheduled(self) -> tuple[Perturbation, ...]:
-        return tuple(
-            injection(self.scenario, s.injection, s.t, severity=s.severity, duration=s.duration,
-                      pid=f"scheduled:{s.injection}@{s.t:.0f}")
-            for s in self.scenario.scheduled
-        )
+    def scheduled(self) -> tuple[Perturbation, ...]:
+        """The scenario's own injections (a drill's pump stop), as disturbances with ids
+        `scheduled:<injection>@<t>`. One the instructor stopped is replaced by its cut copy
+        among `perturbations` (same id), so it is not counted twice."""
+        own = {p.id for p in self.perturbations}
+        made = (injection(self.scenario, s.injection, s.t, severity=s.severity,
+                          duration=s.duration, pid=scheduled_id(s.injection, s.t))
+                for s in self.scenario.scheduled)
+        return tuple(p for p in made if p.id not in own)
 
     @property
     def all_perturbations(self) -> tuple[Perturbation, ...]:
-        return self._scheduled + self.perturbations
+        return self.scheduled + self.perturbations
 
     @cached_property
     def perturbation_index(self) -> PerturbationIndex:

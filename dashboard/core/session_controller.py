@@ -467,11 +467,22 @@ class SessionController:
             (self.locked.add if a.arg("on") else self.locked.discard)(a.arg("console"))
         elif k == STOP:
             pid = a.arg("id")
-            if not any(p.id == pid for p in self.perturbations):
+            scheduled = next((p for p in self.course.scheduled if p.id == pid), None)
+            if scheduled is not None:
+                # The scenario's own injection (a drill's pump stop): its cut copy joins
+                # the session's disturbances under the same id and replaces it.
+                if not scheduled.active_at(t):
+                    raise ActionError(f"the scheduled {pid!r} is not under way")
+                result = scheduled.stopped_at(t)
+                self._add(result)
+            elif not any(p.id == pid for p in self.perturbations):
                 raise ActionError(f"no active disturbance {pid!r}")
-            self._set_perturbations([p.stopped_at(t) if p.id == pid else p
-                                     for p in self.perturbations])
-            result = next(p for p in self.perturbations if p.id == pid)
+            elif pid.startswith("scheduled:"):
+                raise ActionError(f"the scheduled {pid!r} was already stopped")
+            else:
+                self._set_perturbations([p.stopped_at(t) if p.id == pid else p
+                                         for p in self.perturbations])
+                result = next(p for p in self.perturbations if p.id == pid)
         else:  # pragma: no cover - every kind is handled above
             raise ActionError(f"unknown action {k!r}")
         return done, result, changes
@@ -757,6 +768,9 @@ class SessionController:
             elif kind == "trainee":
                 rec.trainee(a.case_t, a.kind, display=a.actor.display, **a.args)
             elif a.kind in (INJECT, OVERRIDE, CONTROL):
+                rec.perturbation(a.case_t, result, display=a.actor.display)
+            elif a.kind == STOP and a.arg("id").startswith("scheduled:"):
+                # Recorded as the cut copy that replaces the scenario's own injection.
                 rec.perturbation(a.case_t, result, display=a.actor.display)
             elif a.kind == STOP:
                 rec.perturbation_stopped(a.case_t, a.arg("id"), display=a.actor.display)

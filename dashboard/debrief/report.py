@@ -327,6 +327,12 @@ def _alarm_messages(changes: Iterable[AlarmChange]) -> dict[str, str]:
     return out
 
 
+def is_stopped_scheduled(p: Perturbation) -> bool:
+    """A session's disturbance that is the scenario's scheduled injection, cut where the
+    instructor stopped it (see SessionController, STOP)."""
+    return p.id.startswith("scheduled:")
+
+
 def _scheduled_in_span(course: Course, t0: float, t1: float) -> list[Perturbation]:
     """The scenario's own injections (e.g. the case's drainage chatter) in the span."""
     own = {p.id for p in course.perturbations}
@@ -375,6 +381,14 @@ def timeline_rows(session: RecordedSession, course: Course,
             add(a.case_time, "instructor", _instructor_what(course, a), a.line)
     for rec in session.perturbation_records():
         p = rec.perturbation
+        if is_stopped_scheduled(p):
+            # The scenario's own injection, which the instructor stopped: recorded as its
+            # cut copy at the moment of the stop.
+            if played.played(p.start):
+                add(p.start, "scheduled injection", _perturbation_what(course, p))
+            add(rec.case_time, "scheduled injection stop",
+                f"stopped: {perturbation_label(course, p)}", rec.line)
+            continue
         add(p.start if p.start >= rec.case_time else rec.case_time, p.kind,
             _perturbation_what(course, p), rec.line)
         if rec.stopped is not None:
@@ -498,7 +512,8 @@ def injection_responses(session: RecordedSession, course: Course,
     trainee = session.trainee_actions()
     t0, t1 = played.range
     items: list[tuple[Perturbation, str, float | None, int, int | None]] = [
-        (r.final, "instructor", r.stopped, r.line, r.stop_line)
+        (r.final, "scheduled", r.case_time, 0, r.line) if is_stopped_scheduled(r.final)
+        else (r.final, "instructor", r.stopped, r.line, r.stop_line)
         for r in session.perturbation_records() if r.perturbation.kind != "control"]
     seen, _ = _scheduled_seen(course, played, t0, t1)
     items += [(p, "scheduled", None, 0, None) for p in seen]

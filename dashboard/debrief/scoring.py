@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from dashboard.debrief.played import PlayedTime, played_time
 from dashboard.session_log import RecordedSession
 from replay_data.controls import CONTROLS
+from replay_data.course import scheduled_id
 from replay_data.perturbations import Perturbation, injection
 from replay_data.scenario import Scenario
 from replay_data.timeexpr import format_case_time
@@ -105,11 +106,15 @@ def score_session(session: RecordedSession, scenario: Scenario,
                   if r.perturbation.kind == "injection"]
     if played is None:
         played = played_time(session, scenario.event_times, (scenario.start, scenario.end))
+    # A scheduled injection the instructor stopped is recorded as its cut copy (same id):
+    # scored once, as the scenario's.
+    recorded = {p.id for p in injections}
     own = [injection(scenario, s.injection, s.t, severity=s.severity, duration=s.duration,
-                     pid=f"scheduled:{s.injection}@{s.t:.0f}")
+                     pid=scheduled_id(s.injection, s.t))
            for s in scenario.scheduled if played.played(s.t)]
-    return score(scenario, injections + own, team_controls(session), session.end,
-                 frozenset(p.id for p in own))
+    own = [p for p in own if p.id not in recorded]
+    scheduled = frozenset(p.id for p in injections + own if p.id.startswith("scheduled:"))
+    return score(scenario, injections + own, team_controls(session), session.end, scheduled)
 
 
 def control_label(p: Perturbation) -> str:

@@ -309,7 +309,10 @@ class InstructorConsole(QtWidgets.QWidget):
         lines = alarm_lines(c.alarms.active_alarms(), t, span_text)
         latest = c.monitor.latest
         self.show_state(t, c.clock.playing, c.clock.speed, lines,
-                        [p for p in c.perturbations if p.kind != "control"],
+                        # the scenario's own injections too (a drill's pump stop), so
+                        # the instructor sees them and can stop them
+                        [*c.course.scheduled,
+                         *(p for p in c.perturbations if p.kind != "control")],
                         latest.values if latest is not None else None)
         self.team.refresh()
 
@@ -427,18 +430,20 @@ class InstructorConsole(QtWidgets.QWidget):
         # (thousands of them are listed when scripted: the list refreshes every second).
         labels = self._row_labels
         for p in perturbations:
-            if not p.active_at(t) and t >= p.start:
+            scheduled = p.id.startswith("scheduled:")
+            if not p.active_at(t) and (t >= p.start or scheduled):
                 continue
             left = "until stopped" if p.duration is None else \
                 f"{span_text(max(0.0, p.end - t))} left"
             key = (p.kind, p.name, p.variant, p.start,
-                   p.effects[0].set if p.kind != "injection" and p.effects else 0)
+                   p.effects[0].set if p.kind != "injection" and p.effects else 0, scheduled)
             head = labels.get(key)
             if head is None:
                 # rounded as the monitor shows the channel, with its unit ("ABP mean →
                 # 131 mmHg (override)"); an injection with its variant
                 what = perturbation_label(self.course, p)
-                head = labels[key] = f"{what} · from {format_case_time(p.start)} · "
+                by = " · scheduled" if scheduled else ""
+                head = labels[key] = f"{what}{by} · from {format_case_time(p.start)} · "
             rows.append((p.id, head + left))
         current = [(self.active.item(i).data(QtCore.Qt.ItemDataRole.UserRole),
                     self.active.item(i).text()) for i in range(self.active.count())] \

@@ -282,3 +282,52 @@ def test_two_drills_naming_each_other_are_refused_not_recursed(tmp_path):
         load_scenario(a)
     assert str(exc.value) == ("a.toml: drill.base: base case 'b.toml': b.toml: is a drill; "
                               "a drill's base must be a case")
+
+
+def test_the_instructor_can_stop_the_drills_scheduled_pump_stop(tmp_path):
+    """A drill's own pump stop is the instructor's to end (the team is overwhelmed, time
+    is up): the stop cuts it, the flow comes back, the recording replays it and the
+    debrief lists and scores it once, as the scenario's."""
+    from dashboard.session_log import course_for
+    from replay_data.course import scheduled_id
+
+    path = tmp_path / "stop.jsonl"
+    c = SessionController(Course(DRILL, 0), speed=1.0, playing=False, wall=ManualWall(),
+                          session_log=path, scenario_name="pump_stop_day2", display="console")
+    t0 = c.case_time()
+    pid = scheduled_id("pump_stop", t0 + 180)
+    c.apply(Action.make("begin", {}, CONSOLE), strict=True)
+    # Not under way yet: nothing to stop.
+    assert c.apply(Action.make("stop", {"id": pid}, CONSOLE)) is None
+    c.advance(200, ticks=10)
+    assert flow(c, c.case_time()) == 0.0
+    assert c.apply(Action.make("stop", {"id": pid}, CONSOLE), strict=True)
+    t_stop = c.case_time()
+    assert [p.id for p in c.course.scheduled if p.id == pid] == []  # replaced by its cut
+    (cut,) = [p for p in c.perturbations if p.id == pid]
+    assert cut.end == t_stop
+    c.advance(240, ticks=12)
+    flow_after = flow(c, c.case_time())
+    assert flow_after > 3  # the pump runs again without the team touching it
+    # A second stop of the same one is refused.
+    assert c.apply(Action.make("stop", {"id": pid}, CONSOLE)) is None
+    c.apply(Action.make("end", {}, CONSOLE), strict=True)
+    c.close()
+    rec = read_session(c.recorded_path)
+    replayed = course_for(rec)
+    grid = np.arange(t0, t_stop + 240, 5.0)
+    np.testing.assert_array_equal(replayed.numerics(["ecmo_flow"], grid)["ecmo_flow"],
+                                  c.course.numerics(["ecmo_flow"], grid)["ecmo_flow"])
+    scored = score_session(rec, DRILL)
+    assert len(scored) == 3 and {r.source for r in scored} == {"scheduled"}
+    report = build_debrief(c.recorded_path, tmp_path / "stop.html")
+    import re
+
+    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", report.html_path.read_text("utf-8")))
+    # one scored row per expected response, one injection row with the instructor's stop
+    assert page.count("Pump stop (Day 13 13:13, scheduled)") == 3
+    assert page.count("instructor: stopped Pump stop (Power loss: pump stopped)") == 1
+    rows = list(csv.DictReader(io.StringIO(report.csv_path.read_text(encoding="utf-8-sig"))))
+    kinds = [r["type"] for r in rows]
+    assert kinds.count("scheduled injection") == 1
+    assert kinds.count("scheduled injection stop") == 1

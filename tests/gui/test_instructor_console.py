@@ -242,3 +242,31 @@ def test_console_fits_a_laptop_screen_and_every_tool_is_reachable(make_session, 
     assert scroll.viewport().rect().contains(top_left)
     assert scroll.viewport().rect().contains(
         debrief.mapTo(scroll.viewport(), debrief.rect().bottomRight()))
+
+
+def test_a_drills_scheduled_injection_is_listed_and_can_be_stopped(make_session):
+    """The drill's own pump stop shows in the active list (marked scheduled) while it
+    runs, and Stop selected ends it like one the instructor gave."""
+    from replay_data.course import Course
+    from replay_data.scenario import load_scenario
+
+    s = make_session(None, course=Course(load_scenario("pump_stop_day2"), 0), instructor=True)
+    active = child(s.console, QtWidgets.QListWidget, "instructor.active")
+    s.console.refresh()
+    assert active.count() == 0  # three minutes before it: not listed yet
+    s.advance_virtual(200, frames=20)
+    s.console.refresh()
+    texts = [active.item(i).text() for i in range(active.count())]
+    assert len(texts) == 1 and texts[0].startswith(
+        "Pump stop (Power loss: pump stopped) · scheduled · from Day 13 13:13"), texts
+    active.setCurrentRow(0)
+    child(s.console, QtWidgets.QPushButton, "instructor.stop").click()
+    s.advance_virtual(2, frames=2)
+    s.console.refresh()
+    texts = [active.item(i).text() for i in range(active.count())]
+    assert all(t.endswith(" 0 s left") for t in texts), texts  # recovering, not running
+    s.advance_virtual(600, frames=20)
+    s.console.refresh()
+    assert active.count() == 0
+    assert any(p.id.startswith("scheduled:pump_stop") and p.end <= s.controller.case_time()
+               for p in s.controller.perturbations)
