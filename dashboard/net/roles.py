@@ -141,7 +141,8 @@ def run_monitor_headless(opts, prep, net: dict, alarm_log: str) -> int:  # noqa:
     link = MqttLink(net["url"], credentials=net["credentials"],
                     subscriptions=monitor_subscriptions(net["room"]))
     bridge = MonitorBridge(c, link, net["room"], net["display"])
-    status = [""]
+    status: list[str | None] = [None]  # the first status is always said (a late joiner in
+    # step from its first frame says so too)
     try:
         bridge.start()
         _wait_connected(link)
