@@ -57,3 +57,31 @@ def test_bad_network_options_are_one_line_and_exit_2(tmp_path):
                            capture_output=True, text=True, timeout=60)
         assert r.returncode == 2, (args, r.stderr)
         assert message in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_a_monitor_joining_a_running_session_says_it_is_in_step(tmp_path):
+    """A bedside monitor started after the instructor finds the retained state at once:
+    it says it is in step (it used to say nothing, having never been "waiting")."""
+    port = free_port()
+    broker = start_broker_process(port)
+    url = f"mqtt://127.0.0.1:{port}"
+    try:
+        ins = subprocess.Popen(CLI + ["instructor", "--broker", url, "--room", "sim2",
+                                      "--headless", "--duration", "30",
+                                      "--session-log", str(tmp_path / "session.jsonl"),
+                                      "--alarm-log", str(tmp_path / "console.jsonl")],
+                               stderr=subprocess.PIPE, text=True)
+        try:
+            assert "recording the session" in ins.stderr.readline()
+            mon = subprocess.run(CLI + ["monitor", "--broker", url, "--room", "sim2",
+                                        "--display", "bed-9", "--headless", "--duration", "6",
+                                        "--alarm-log", str(tmp_path / "bed-9.jsonl")],
+                                 capture_output=True, text=True, timeout=90)
+        finally:
+            ins.terminate()
+            ins.communicate(timeout=60)
+    finally:
+        broker.terminate()
+        broker.wait(10)
+    assert mon.returncode == 0, mon.stderr
+    assert "in step with the instructor" in mon.stderr
