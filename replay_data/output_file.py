@@ -21,7 +21,7 @@ import re
 import stat
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import IO
 
 from .errors import ReplayDataError, one_line
@@ -158,6 +158,24 @@ def is_regular_or_new(path: str) -> bool:
 
 
 @contextlib.contextmanager
+def _written_through(open_it: Callable[[], IO], option: str, path: str) -> Iterator[IO]:
+    """A device, a pipe or a descriptor written through (never replaced); every failure,
+    opening, writing or flushing, is the one-line OutputError naming the option."""
+    try:
+        fh = open_it()
+    except (OSError, ValueError) as exc:
+        raise _fail(option, path, _reason(exc)) from None
+    try:
+        yield fh
+        fh.flush()
+    except OSError as exc:
+        raise _fail(option, path, _reason(exc)) from None
+    finally:
+        with contextlib.suppress(OSError):
+            fh.close()
+
+
+@contextlib.contextmanager
 def open_output(path: str, option: str = "", *, binary: bool = False,
                 newline: str | None = "") -> Iterator[IO]:
     """A file to write one whole output into (see the module docstring)."""
@@ -173,36 +191,19 @@ def open_output(path: str, option: str = "", *, binary: bool = False,
         return
     fd_alias = descriptor_alias(path)
     if fd_alias is not None:
-        try:
-            sys.stdout.flush()
-            fh = os.fdopen(os.dup(fd_alias), mode, **text_kw)
-        except (OSError, ValueError) as exc:
-            raise _fail(option, path, _reason(exc)) from None
-        try:
+        def duplicate() -> IO:
+            sys.stdout.flush()  # what was printed before comes first
+            return os.fdopen(os.dup(fd_alias), mode, **text_kw)
+
+        with _written_through(duplicate, option, path) as fh:
             yield fh
-            fh.flush()
-        except OSError as exc:
-            raise _fail(option, path, _reason(exc)) from None
-        finally:
-            with contextlib.suppress(OSError):
-                fh.close()
         return
     check_folder(path, option)
     target = os.path.realpath(path)
     if not is_regular_or_new(target):
         # A device or a pipe: write through it, never replace it.
-        try:
-            fh = open(target, mode, **text_kw)  # noqa: SIM115 - closed below
-        except OSError as exc:
-            raise _fail(option, path, _reason(exc)) from None
-        try:
+        with _written_through(lambda: open(target, mode, **text_kw), option, path) as fh:
             yield fh
-            fh.flush()
-        except OSError as exc:
-            raise _fail(option, path, _reason(exc)) from None
-        finally:
-            with contextlib.suppress(OSError):
-                fh.close()
         return
     folder = os.path.dirname(target) or "."
     try:
