@@ -7,18 +7,7 @@ from PySide6 import QtWidgets
 
 from dashboard.session import MonitorSession
 from dashboard.session_log import course_for, read_session
-
-
-def child(widget, cls, name):
-    w = widget.findChild(cls, name)
-    assert w is not None, name
-    return w
-
-
-def choose(combo: QtWidgets.QComboBox, data) -> None:
-    i = combo.findData(data)
-    assert i >= 0, data
-    combo.setCurrentIndex(i)
+from widget_support import child, choose
 
 
 def test_console_injects_pump_stop_and_stops_it(make_session):

@@ -10,16 +10,7 @@ from importlib import resources
 from PySide6 import QtCore, QtWidgets
 
 from dashboard.session_log import read_session
-
-
-def child(w, cls, name):
-    found = w.findChild(cls, name)
-    assert found is not None, name
-    return found
-
-
-def click(qtbot, w, name):
-    qtbot.mouseClick(child(w, QtWidgets.QPushButton, name), QtCore.Qt.MouseButton.LeftButton)
+from widget_support import child, click
 
 
 def variant_file(tmp_path):
