@@ -4,10 +4,10 @@ recorded session that plays back to the same screens."""
 from __future__ import annotations
 
 from PySide6 import QtWidgets
+from widget_support import child, choose
 
 from dashboard.session import MonitorSession
 from dashboard.session_log import course_for, read_session
-from widget_support import child, choose
 
 
 def test_console_injects_pump_stop_and_stops_it(make_session):

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from importlib import resources
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtWidgets
+from widget_support import child, click
 
 from dashboard.session_log import read_session
-from widget_support import child, click
 
 
 def variant_file(tmp_path):

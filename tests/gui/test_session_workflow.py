@@ -6,10 +6,10 @@ trainees' sweep still moving, End session (file closed) and the debrief."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtWidgets
+from widget_support import child, click
 
 from dashboard.session_log import read_session
-from widget_support import child, click
 
 
 def sweep_moves(s, strip) -> bool:
