@@ -15,15 +15,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench_trends import median_time  # noqa: E402
 
 from dashboard.core.actions import Action, Actor  # noqa: E402
 from dashboard.core.clock import ManualWall  # noqa: E402
@@ -66,14 +66,6 @@ def record_drill(folder: Path) -> Path:
     return c.recorded_path
 
 
-def median_s(fn, runs: int) -> float:  # noqa: ANN001
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
-
 
 def main() -> None:
     ap = argparse.ArgumentParser()
@@ -89,15 +81,15 @@ def main() -> None:
         original = pdf.keep_parts_whole
         try:
             pdf.keep_parts_whole = lambda doc, *a: 0  # type: ignore[assignment]
-            flowing = median_s(lambda: pdf.layout_document(html, figures).pageCount(), runs)
+            flowing = median_time(lambda: pdf.layout_document(html, figures).pageCount(), runs)
             pages_flowing = pdf.layout_document(html, figures).pageCount()
         finally:
             pdf.keep_parts_whole = original  # type: ignore[assignment]
-        placed = median_s(lambda: pdf.layout_document(html, figures).pageCount(), runs)
+        placed = median_time(lambda: pdf.layout_document(html, figures).pageCount(), runs)
         pages = pdf.layout_document(html, figures).pageCount()
-        whole = median_s(lambda: build_debrief(session, out, pdf=True), runs)
-    drill = median_s(lambda: load_scenario("pump_stop_day2"), runs)
-    case = median_s(lambda: load_scenario("sle_dah_ecmo"), runs)
+        whole = median_time(lambda: build_debrief(session, out, pdf=True), runs)
+    drill = median_time(lambda: load_scenario("pump_stop_day2"), runs)
+    case = median_time(lambda: load_scenario("sle_dah_ecmo"), runs)
     print(f"load drill pump_stop_day2: median {drill * 1000:.1f} ms "
           f"(the case alone {case * 1000:.1f} ms)")
     print(f"A4 layout, flowing: median {flowing * 1000:.0f} ms, {pages_flowing} pages")

@@ -18,11 +18,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,6 +29,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench_trends import median_time  # noqa: E402
+
 from replay_data.course import Course  # noqa: E402
 from replay_data.perturbations import injection  # noqa: E402
 from replay_data.scenario import load_scenario  # noqa: E402
@@ -38,14 +38,6 @@ from replay_data.scenario import load_scenario  # noqa: E402
 BIN = Path(sys.executable).parent
 GOAL_MANY_S = 30.0  # "well under a minute"
 
-
-def median_of(fn: Callable[[], object], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def run(cmd: list[str]) -> None:
@@ -111,7 +103,7 @@ def main() -> int:
         for name, fn in cases.items():
             if args.only and not any(w in name for w in args.only):
                 continue
-            t = median_of(fn, args.runs)
+            t = median_time(fn, args.runs)
             goal = ""
             if "5,000 --inject" in name:
                 goal = "  ok" if t < GOAL_MANY_S else f"  SLOW (goal < {GOAL_MANY_S:g} s)"
