@@ -1,6 +1,6 @@
 """Session recording: one JSON Lines file per training session, for replay and debrief.
 
-The course is a pure function of (scenario, perturbations, seed, t) (DESIGN.md), so a
+The course is a pure function of (scenario, perturbations, seed, t), so a
 session is fully described by its header (scenario, seed) plus what people did: the
 instructor's clock actions and perturbations, the alarm engine's changes and the
 trainee's actions. Snapshots of the numerics are kept as a cross-check only.

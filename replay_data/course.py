@@ -1,6 +1,6 @@
 """The patient's course: every numeric channel, flag and result at any case time.
 
-`Course` is the pure function of DESIGN.md: values depend only on (scenario,
+`Course` is a pure function: values depend only on (scenario,
 perturbations, seed, t). Nothing here keeps state between calls except caches of
 derived, immutable data.
 """

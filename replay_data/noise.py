@@ -1,7 +1,7 @@
 """Counter-based noise: the value at time t depends only on (seed, stream, t).
 
 No generator is advanced frame by frame, so any window can be computed on its own and
-equals the same slice of a longer window (DESIGN.md). Random numbers come from hashing
+equals the same slice of a longer window. Random numbers come from hashing
 integer counters with the SplitMix64 finaliser, vectorised in numpy.
 """
 

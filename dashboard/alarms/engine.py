@@ -128,7 +128,7 @@ class AlarmEngine:
 
     def reset(self, quiet_until: float | None = None) -> None:
         """Forget all history (conditions, signals, timed pauses) but keep settings
-        (limits, AUDIO OFF, ALARM OFF). Then feed samples from t - window (DESIGN.md).
+        (limits, AUDIO OFF, ALARM OFF). Then feed samples from t - window.
 
         quiet_until: changes before this case time are returned but not sent to the sink,
         so re-feeding the window before a seek target does not log those alarms again."""

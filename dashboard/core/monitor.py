@@ -16,7 +16,7 @@ import numpy as np
 from replay_data.course import Course, Sample
 
 # After a seek, alarm delays and latches are rebuilt from this much earlier, so a
-# condition that was already running shows as it would have (DESIGN.md).
+# condition that was already running shows as it would have.
 ALARM_REBUILD_WINDOW_S = 120.0
 # Larger jumps are processed in batches of this many seconds to bound memory.
 BATCH_S = 3600

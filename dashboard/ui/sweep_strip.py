@@ -3,7 +3,7 @@
 Like a bedside monitor, new samples are written at the cursor, which moves left to
 right at the strip's paper speed and wraps; a short blank gap ahead of the cursor
 erases the previous sweep. The trace is split into chunks so that a frame re-sends
-only the few chunks around the cursor to pyqtgraph (DESIGN.md: 1-3 ms per frame).
+only the few chunks around the cursor to pyqtgraph (1-3 ms per frame).
 """
 
 from __future__ import annotations

@@ -62,7 +62,7 @@ def test_profiles_mark_every_ecmo_number_as_assumed():
 
 
 def test_no_clinical_numbers_in_python():
-    """Limits live in TOML: none of CLINICAL.md's default limits is a number in the code."""
+    """Limits live in TOML: none of the default limits is a number in the code."""
     clinical = {40, 50, 80, 88, 90, 110, 120, 150, 160, -80, -100, 38.5, 36.0}
     found = set()
     for path in (ROOT / "dashboard/alarms").glob("*.py"):

@@ -1,5 +1,5 @@
 """PySide6 6.12.0 on Python 3.11 crashes ('none_dealloc') when QObject.property() reads an
-unset property, which pyqtgraph's setData does (DESIGN.md). pyproject pins PySide6 below
+unset property, which pyqtgraph's setData does. pyproject pins PySide6 below
 6.12; this catches an installation where the pin was lost."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Every numeric fact of the published case, asserted at its time (CLINICAL.md section 1).
+"""Every numeric fact of the published case, asserted at its time.
 
 The facts must hold under every noise seed: the case is what the trainee is taught, the
 seed only changes the wobble around it. Quotes are checked against the report's text.
