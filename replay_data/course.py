@@ -52,9 +52,18 @@ class Sample:
     flags: frozenset[str]
 
 
+SCHEDULED_PREFIX = "scheduled:"
+
+
 def scheduled_id(injection_id: str, t: float) -> str:
     """The id of a scenario's scheduled injection: the instructor's stop names it."""
-    return f"scheduled:{injection_id}@{t:.0f}"
+    return f"{SCHEDULED_PREFIX}{injection_id}@{t:.0f}"
+
+
+def is_scheduled(pid: str) -> bool:
+    """A disturbance id of the scenario's own schedule (or of its cut copy after the
+    instructor stopped it), not one the instructor or the team started."""
+    return pid.startswith(SCHEDULED_PREFIX)
 
 
 @dataclass(frozen=True)

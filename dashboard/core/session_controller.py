@@ -89,7 +89,7 @@ from dashboard.core.replay_feed import ReplayFeed
 from dashboard.core.scenario_hash import scenario_hash
 from dashboard.core.session_state import ClockAnchor, SessionState, StateError
 from replay_data.controls import CONSOLES, CONTROLS, control_perturbation
-from replay_data.course import Course, Sample
+from replay_data.course import Course, Sample, is_scheduled
 from replay_data.errors import ReplayDataError, one_line
 from replay_data.perturbations import Perturbation, injection, override, split_injection_name
 
@@ -477,7 +477,7 @@ class SessionController:
                 self._add(result)
             elif not any(p.id == pid for p in self.perturbations):
                 raise ActionError(f"no active disturbance {pid!r}")
-            elif pid.startswith("scheduled:"):
+            elif is_scheduled(pid):
                 raise ActionError(f"the scheduled {pid!r} was already stopped")
             else:
                 self._set_perturbations([p.stopped_at(t) if p.id == pid else p
@@ -769,7 +769,7 @@ class SessionController:
                 rec.trainee(a.case_t, a.kind, display=a.actor.display, **a.args)
             elif a.kind in (INJECT, OVERRIDE, CONTROL):
                 rec.perturbation(a.case_t, result, display=a.actor.display)
-            elif a.kind == STOP and a.arg("id").startswith("scheduled:"):
+            elif a.kind == STOP and is_scheduled(a.arg("id")):
                 # Recorded as the cut copy that replaces the scenario's own injection.
                 rec.perturbation(a.case_t, result, display=a.actor.display)
             elif a.kind == STOP:

@@ -38,7 +38,7 @@ from dashboard.session_log import (
     read_session,
 )
 from replay_data.casetime import case_clock, span_text
-from replay_data.course import Course
+from replay_data.course import Course, is_scheduled
 from replay_data.errors import one_line
 from replay_data.output_file import write_all
 from replay_data.perturbations import Perturbation
@@ -327,12 +327,6 @@ def _alarm_messages(changes: Iterable[AlarmChange]) -> dict[str, str]:
     return out
 
 
-def is_stopped_scheduled(p: Perturbation) -> bool:
-    """A session's disturbance that is the scenario's scheduled injection, cut where the
-    instructor stopped it (see SessionController, STOP)."""
-    return p.id.startswith("scheduled:")
-
-
 def _scheduled_in_span(course: Course, t0: float, t1: float) -> list[Perturbation]:
     """The scenario's own injections (e.g. the case's drainage chatter) in the span."""
     own = {p.id for p in course.perturbations}
@@ -381,7 +375,7 @@ def timeline_rows(session: RecordedSession, course: Course,
             add(a.case_time, "instructor", _instructor_what(course, a), a.line)
     for rec in session.perturbation_records():
         p = rec.perturbation
-        if is_stopped_scheduled(p):
+        if is_scheduled(p.id):
             # The scenario's own injection, which the instructor stopped: recorded as its
             # cut copy at the moment of the stop.
             if played.played(p.start):
@@ -512,7 +506,7 @@ def injection_responses(session: RecordedSession, course: Course,
     trainee = session.trainee_actions()
     t0, t1 = played.range
     items: list[tuple[Perturbation, str, float | None, int, int | None]] = [
-        (r.final, "scheduled", r.case_time, 0, r.line) if is_stopped_scheduled(r.final)
+        (r.final, "scheduled", r.case_time, 0, r.line) if is_scheduled(r.final.id)
         else (r.final, "instructor", r.stopped, r.line, r.stop_line)
         for r in session.perturbation_records() if r.perturbation.kind != "control"]
     seen, _ = _scheduled_seen(course, played, t0, t1)

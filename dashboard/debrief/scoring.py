@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from dashboard.debrief.played import PlayedTime, played_time
 from dashboard.session_log import RecordedSession
 from replay_data.controls import CONTROLS
-from replay_data.course import scheduled_id
+from replay_data.course import is_scheduled, scheduled_id
 from replay_data.perturbations import Perturbation, injection
 from replay_data.scenario import Scenario
 from replay_data.timeexpr import format_case_time
@@ -113,7 +113,7 @@ def score_session(session: RecordedSession, scenario: Scenario,
                      pid=scheduled_id(s.injection, s.t))
            for s in scenario.scheduled if played.played(s.t)]
     own = [p for p in own if p.id not in recorded]
-    scheduled = frozenset(p.id for p in injections + own if p.id.startswith("scheduled:"))
+    scheduled = frozenset(p.id for p in injections + own if is_scheduled(p.id))
     return score(scenario, injections + own, team_controls(session), session.end, scheduled)
 
 

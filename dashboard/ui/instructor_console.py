@@ -39,7 +39,7 @@ from dashboard.core.session_controller import (
 )
 from dashboard.debrief.report import perturbation_label
 from replay_data.casetime import span_text
-from replay_data.course import Course
+from replay_data.course import Course, is_scheduled
 from replay_data.errors import ReplayDataError
 from replay_data.perturbations import Perturbation
 from replay_data.timeexpr import format_case_time
@@ -430,7 +430,7 @@ class InstructorConsole(QtWidgets.QWidget):
         # (thousands of them are listed when scripted: the list refreshes every second).
         labels = self._row_labels
         for p in perturbations:
-            scheduled = p.id.startswith("scheduled:")
+            scheduled = is_scheduled(p.id)
             if not p.active_at(t) and (t >= p.start or scheduled):
                 continue
             left = "until stopped" if p.duration is None else \
