@@ -23,6 +23,9 @@ it can reach the clock or the alarm engine.
     end             -                                                    instructor
                     -- the drill is over: the clock stops, the file closes
     note            text, bookmark: bool (a bookmark is a short mark)    instructor
+    response_done   injection: disturbance id (scheduled:... too),       instructor
+                    response: the expected response's label
+                    -- the instructor ticks a response the team gave verbally
     acknowledge     alarm_id: text | null (null: all)                    trainee or instructor
     audio_pause     on: bool (false ends it early)                       trainee or instructor
     alarm_pause     on: bool                                             trainee or instructor
@@ -59,6 +62,7 @@ FREEZE_SCREEN = "freeze_screen"
 BEGIN = "begin"
 END = "end"
 NOTE = "note"
+RESPONSE_DONE = "response_done"
 ACKNOWLEDGE = "acknowledge"
 AUDIO_PAUSE = "audio_pause"
 ALARM_PAUSE = "alarm_pause"
@@ -124,6 +128,8 @@ ARGS: dict[str, dict[str, Arg]] = {
     BEGIN: {"participants": Arg("text", nullable=True)},
     END: {},
     NOTE: {"text": Arg("text", required=True), "bookmark": Arg("bool", default=False)},
+    RESPONSE_DONE: {"injection": Arg("text", required=True),
+                    "response": Arg("text", required=True)},
     ACKNOWLEDGE: {"alarm_id": _ID},
     AUDIO_PAUSE: {"on": _ON},
     ALARM_PAUSE: {"on": _ON},
@@ -142,7 +148,7 @@ ACTION_KINDS: tuple[str, ...] = tuple(ARGS)
 CLOCK_KINDS = frozenset({PLAY, PAUSE, SPEED, SEEK, JUMP})
 DISTURBANCE_KINDS = frozenset({INJECT, OVERRIDE, STOP})
 # The session's own course: pre-brief -> begin -> ... -> end, with notes on the way.
-SESSION_KINDS = frozenset({BEGIN, END, NOTE})
+SESSION_KINDS = frozenset({BEGIN, END, NOTE, RESPONSE_DONE})
 INSTRUCTOR_ONLY = CLOCK_KINDS | DISTURBANCE_KINDS | SESSION_KINDS | {FREEZE_SCREEN, LOCK}
 # What a bedside monitor's alarm keys and limits dialog may request.
 TRAINEE_KINDS = frozenset({ACKNOWLEDGE, AUDIO_PAUSE, ALARM_PAUSE, AUDIO_OFF, ALARM_OFF, LIMITS})

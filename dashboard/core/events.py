@@ -67,5 +67,14 @@ class SystemProblem:
     message: str
 
 
+@dataclass(frozen=True)
+class DisplayChanged:
+    """A display of the room joined, lost its link, or came back (network mode)."""
+    display: str
+    status: str  # "joined" | "lost" | "back"
+    wall: float  # wall time (time.time) it was seen
+    case_t: float
+
+
 SessionEvent = (Tick | ValuesUpdated | AlarmChanges | ActionApplied | ActionRefused
-                | CourseChanged | Seeked | StateChanged | SystemProblem)
+                | CourseChanged | Seeked | StateChanged | SystemProblem | DisplayChanged)

@@ -38,6 +38,7 @@ import math
 import queue
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from dashboard.alarms import AlarmChange, AlarmEngine, AlarmLog, load_profile
@@ -64,6 +65,7 @@ from dashboard.core.actions import (
     PAUSE,
     PLAY,
     RECORD_TYPE,
+    RESPONSE_DONE,
     SEEK,
     SPEED,
     STOP,
@@ -77,6 +79,7 @@ from dashboard.core.events import (
     ActionRefused,
     AlarmChanges,
     CourseChanged,
+    DisplayChanged,
     Seeked,
     SessionEvent,
     StateChanged,
@@ -138,6 +141,17 @@ class AlarmSinks:
 # ------------------------------------------------------------------------------ controller
 
 
+@dataclass
+class DisplayStatus:
+    """One display of the room: connected since (wall time of its first join), online
+    now, when that last changed, and how often its link was lost."""
+    name: str
+    online: bool
+    since: float
+    changed: float
+    lost: int = 0
+
+
 class SessionController:
     """See the module docstring. `course` is the scenario with any disturbances already
     in it (a replay's, all of them); start/speed/playing set the clock; `wall` is the
@@ -194,6 +208,8 @@ class SessionController:
         self._run: list[SessionEvent] | None = None  # its events, published when it ends
         self._id_cache: tuple[list[Perturbation], int, set[str]] | None = None
         self.locked: set[str] = set()  # consoles the instructor has locked ("ecmo", "vent")
+        # The room's displays as the instructor's network bridge sees them (network mode).
+        self.displays: dict[str, DisplayStatus] = {}
         self.monitor = BedsideMonitor(course, self.alarms)
         self.monitor.sample_listeners.append(self._snapshot)
         self.seq = 0
@@ -211,6 +227,26 @@ class SessionController:
         self.history_seq = 0
         self._hash: str | None = None
         self._seek_quietly(t0)
+
+    def display_presence(self, name: str, online: bool, wall: float) -> DisplayChanged | None:
+        """The network bridge saw display `name` come online or go (at wall time `wall`):
+        keep `displays` and publish DisplayChanged ("joined" the first time, then "lost"
+        and "back"). Nothing is published when nothing changed."""
+        d = self.displays.get(name)
+        if d is not None and d.online == online:
+            return None
+        if d is None:
+            if not online:
+                return None  # a display never seen online has nothing to lose
+            d = self.displays[name] = DisplayStatus(name, True, since=wall, changed=wall)
+            status = "joined"
+        else:
+            d.online, d.changed = online, wall
+            d.lost += 0 if online else 1
+            status = "back" if online else "lost"
+        event = DisplayChanged(name, status, wall, self.clock.case_time())
+        self._publish(event)
+        return event
 
     def _recording_wall(self) -> Callable[[], float]:
         """The session file's wall clock: the epoch time at start-up moved on by this
@@ -428,7 +464,7 @@ class SessionController:
         elif k == END:
             self.ended = True
             self.clock.pause()
-        elif k == NOTE:
+        elif k in (NOTE, RESPONSE_DONE):
             pass  # recorded (and shown in the debrief); the session itself is unchanged
         elif k == INJECT:
             start = t if a.arg("start") is None else a.arg("start")
