@@ -350,6 +350,11 @@ def _qt_app(opts: LaunchOptions):  # noqa: ANN202
         check_qt_platform()  # Qt would abort the process (exit 134) without one
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
     app.setApplicationName("icu-dashboard")
+    # The GUI automation hook (docs/automation.md): off unless ICU_DASHBOARD_AUTOMATION
+    # names a socket path.
+    from dashboard.ui.automation import install_from_environment
+
+    install_from_environment(app)
     if not opts.headless:
         # Ctrl-C (or a TERM) ends the session cleanly: logs closed, exit 0. The frame
         # timer runs Python often enough for the handler to be called promptly; a stop

@@ -25,6 +25,8 @@ from replay_data.course import Course
 from replay_data.perturbations import Perturbation
 
 FRAME_INTERVAL_MS = 16
+# The sessions this process runs, newest last (the automation hook reads them).
+CURRENT: list[MonitorSession] = []
 
 
 @dataclass
@@ -81,6 +83,7 @@ class MonitorSession:
                    "scenario_name": scenario_name}
         if instructor:
             s.console = s._make_console(controller)
+        CURRENT.append(s)
         return s
 
     def _make_console(self, controller: SessionController) -> QtWidgets.QWidget:
@@ -248,6 +251,7 @@ class MonitorSession:
         if self.closed:
             return
         self.closed = True
+        CURRENT[:] = [s for s in CURRENT if s is not self]  # by identity, not dataclass ==
         self.timer.stop()
         self.audio.close()
         if shiboken6.isValid(self.window):

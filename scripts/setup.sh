@@ -13,6 +13,9 @@ libxcb-render-util0 libxcb-shape0 libxcb-randr0 libxcb-xkb1 libxcb-xinerama0 fon
 # Mosquitto 2.x, the MQTT broker a lab may run for networked sessions (the embedded broker
 # `icu-dashboard broker` needs nothing from the system); the network tests use it too.
 QT_DEBS="$QT_DEBS mosquitto"
+# A real X server for the end-to-end drill test (tests/e2e): Xvfb, and xwininfo to list
+# the windows the X server really shows.
+QT_DEBS="$QT_DEBS xvfb x11-utils"
 
 missing=""
 if command -v dpkg-query >/dev/null 2>&1; then
