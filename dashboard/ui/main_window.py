@@ -86,7 +86,7 @@ class Role(StrEnum):
 
 
 class MonitorWindow(QtWidgets.QWidget):
-    """objectName `monitor` (`mirror` for the instructor's copy). A view of a
+    """objectName `window.monitor` (`mirror` for the instructor's copy). A view of a
     SessionController: it draws on the controller's events and turns keys and buttons
     into Actions (controller.request); it holds no session logic."""
 
@@ -99,7 +99,7 @@ class MonitorWindow(QtWidgets.QWidget):
         self.controller = controller
         self.display = display or self.role.value
         course = controller.course
-        self.setObjectName("mirror" if self.role is Role.MIRROR else "monitor")
+        self.setObjectName("mirror" if self.role is Role.MIRROR else "window.monitor")
         self.setWindowTitle(f"ICU monitor — {course.scenario.title} — TRAINING SIMULATOR")
         self.audio: AlarmAudio = audio or SilentAudio("MUTED")
         self.system_notes: list[str] = []  # simulator problems shown on the alarm bar
