@@ -206,7 +206,7 @@ class MonitorWindow(QtWidgets.QWidget):
             self.trends_button.setCheckable(True)
             self.trends_button.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
             self.trends_button.toggled.connect(self.show_trends)
-            self.alarm_bar.layout().addWidget(self.trends_button, 0)
+            self.alarm_bar.add_key(self.trends_button)
         root.addWidget(self.alarm_bar, 0)
         root.addLayout(main, 1)
         if self.controls is not None:
