@@ -165,7 +165,8 @@ class MonitorWindow(QtWidgets.QWidget):
         # trends and results stay on the bedside (the console has its own notes and lists).
         # The limits through the controller each time: it may rebuild its alarm engine.
         self.trends = TrendView(course, self, profile=controller.profile,
-                                limits=lambda p: controller.alarms.limits(p))
+                                limits=lambda p: controller.alarms.limits(p),
+                                bedside=self.role is Role.MONITOR)
         self.trends.setVisible(False)
         self.trends.close_button.clicked.connect(lambda: self.show_trends(False))
         left.addWidget(self.trends, 0, 0, len(STRIP_ROWS), 1)

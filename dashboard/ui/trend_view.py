@@ -77,10 +77,11 @@ class TrendView(QtWidgets.QFrame):
 
     def __init__(self, course: Course, parent: QtWidgets.QWidget | None = None,
                  profile: AlarmProfile | None = None,
-                 limits: Callable[[str], tuple[float | None, float | None]] | None = None
-                 ) -> None:
+                 limits: Callable[[str], tuple[float | None, float | None]] | None = None,
+                 *, bedside: bool = False) -> None:
         super().__init__(parent)
         self.setObjectName("panel.trends")
+        self.bedside = bedside  # the trainees' monitor: marks of what a monitor knows
         self.setProperty("role", "panel")
         self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
         self.course = course
@@ -302,7 +303,7 @@ class TrendView(QtWidgets.QFrame):
         """Every mark of the course, in time order (made when the review first needs
         them after a change: a drill's many injections cost nothing while it is shut)."""
         if self._marks is None:
-            self._marks = course_marks(self.course)
+            self._marks = course_marks(self.course, bedside=self.bedside)
             self._mark_times = np.array([m.t for m in self._marks])
         return self._marks
 
