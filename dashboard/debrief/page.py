@@ -44,6 +44,7 @@ table{border-collapse:collapse;width:100%;font-size:7.5pt;margin:2px 0 4px}
 th,td{border-bottom:1px solid #cfd8dc;padding:0 3px;text-align:left;vertical-align:top}
 th{background:#eceff1;font-weight:bold}
 td.num{text-align:right}
+table.dense{font-size:7pt}
 table.meta{width:auto;font-size:9pt} table.meta th{background:#ffffff;padding-right:14px}
 .prio-high{color:#c62828;font-weight:bold} .prio-medium{color:#8d5a00;font-weight:bold}
 .prio-low{color:#00695c}
@@ -73,11 +74,13 @@ def _prio(p: str) -> str:
 
 
 def _table(head: Sequence[str], rows: Iterable[Sequence[str]], num_cols: Sequence[int] = (),
-           widths: Sequence[int] = ()) -> str:
+           widths: Sequence[int] = (), css: str = "") -> str:
     """Cells are already HTML (escaped by the caller). widths: percent per column."""
     # No <thead>: Qt repeats a header row at the top of each printed page, drawn over
     # whatever starts that page; a header that prints once is the honest choice.
-    out = ['<table width="98%" cellspacing="0" cellpadding="1"><tr>']
+    # Qt's rich text ignores a class's font on a table: the size goes on the element too.
+    cls = f' class="{css}" style="font-size:7pt"' if css else ""
+    out = [f'<table{cls} width="98%" cellspacing="0" cellpadding="1"><tr>']
     for i, h in enumerate(head):
         w = f' width="{widths[i]}%"' if i < len(widths) else ""
         out.append(f"<th{w}>{_e(h)}</th>")
@@ -157,6 +160,10 @@ def render_html(report: DebriefReport, course: Course, figures: Sequence[Figure]
     if b.objectives:
         parts += ['</div><div class="section"><h2>Learning objectives</h2><ul>',
                   *(f"<li>{_e(o)}</li>" for o in b.objectives), "</ul>"]
+    # Beside the objectives they serve (the record, part 3, is the long part).
+    if b.debrief_prompts:
+        parts += ['</div><div class="section"><h2>Questions for the debrief</h2><ul>',
+                  *(f"<li>{_e(q)}</li>" for q in b.debrief_prompts), "</ul>"]
     if report.expected:
         parts.append('</div><div class="section"><h2>Expected responses</h2>')
         parts.append(f"<p>{_e(scoring_summary(report.expected))}.</p>")
@@ -177,14 +184,15 @@ def render_html(report: DebriefReport, course: Course, figures: Sequence[Figure]
         else:
             done = '<span class="none">no trainee action</span>'
         nadir = "" if inj.nadir is None else \
-            f"{inj.nadir[0]:.0f} % (+{span_text(inj.nadir[1] - p.start)})"
-        rows.append([_both(p.start, _e(wall_text(inj.wall))), _e(inj.label), _e(inj.source),
-                     _e(inj.lasted_text), done, _e(nadir)])
+            (f"<br><small>SpO2 nadir {inj.nadir[0]:.0f} % at "
+             f"+{_e(span_text(inj.nadir[1] - p.start))}</small>")
+        rows.append([_both(p.start, _e(wall_text(inj.wall))) + nadir, _e(inj.label),
+                     _e(inj.source), _e(inj.lasted_text), done])
     if rows:
-        parts.append(_table(("Started (wall / case)", "Injection", "By", "Lasted "
-                             "(for the patient)", "Actions next (wall delay, case delay)",
-                             "SpO2 nadir"), rows,
-                            widths=(13, 17, 9, 16, 35, 10)))
+        parts.append(_table(("Started (wall / case)", "Injection", "By",
+                             "Lasted (for the patient)",
+                             "Actions next (wall delay, case delay)"), rows,
+                            widths=(13, 17, 8, 20, 42)))
     parts.append("</div></div>")
 
     # --- part 2: what happened -- the plots, the alarms and the times to acknowledge
@@ -225,7 +233,7 @@ def render_html(report: DebriefReport, course: Course, figures: Sequence[Figure]
         ("Wall clock", "Case time", "Type", "What", "Priority", "Value / limit", "Who"),
         ([_e(r.wall_time_text), _e(r.time_text), _e(r.type), _e(r.what), _prio(r.priority),
           _e(_value_limit(r.value, r.limit)), _e(r.by)] for r in report.timeline),
-        num_cols=(5,), widths=(8, 13, 10, 33, 8, 12, 16)))
+        num_cols=(5,), widths=(8, 13, 11, 31, 8, 14, 15), css="dense"))
     if report.skipped:
         parts.append("<h3>Skipped: scheduled, but the session jumped over them</h3>")
         parts.append(_table(("Case time", "Type", "What"),
@@ -242,9 +250,6 @@ def render_html(report: DebriefReport, course: Course, figures: Sequence[Figure]
     if report.displays:
         parts.append('</div><div class="section"><h2>Displays</h2>')
         parts += _displays(report.displays)
-    if b.debrief_prompts:
-        parts += ['</div><div class="section"><h2>Questions for the debrief</h2><ul>',
-                  *(f"<li>{_e(q)}</li>" for q in b.debrief_prompts), "</ul>"]
     parts.append("</div></div>")
     parts.append(f'<p class="disclaimer">{_e(DISCLAIMER)}. Values are the simulator\'s '
                  "recomputed course, not patient data.</p></body></html>")
