@@ -192,7 +192,7 @@ def render_html(report: DebriefReport, course: Course, figures: Sequence[Figure]
         parts.append(_table(("Started (wall / case)", "Injection", "By",
                              "Lasted (for the patient)",
                              "Actions next (wall delay, case delay)"), rows,
-                            widths=(13, 17, 8, 20, 42)))
+                            widths=(13, 16, 10, 20, 41)))
     parts.append("</div></div>")
 
     # --- part 2: what happened -- the plots, the alarms and the times to acknowledge
