@@ -22,7 +22,14 @@ from replay_data.casetime import case_clock, span_text
 from replay_data.course import Course
 
 from .plots import Figure
-from .report import DISCLAIMER, DebriefReport, both_spans, scoring_summary, wall_text
+from .report import (
+    DISCLAIMER,
+    RESULT_TEXT,
+    DebriefReport,
+    DisplayRow,
+    scoring_summary,
+    wall_text,
+)
 
 _CSS = """
 body{font-family:"DejaVu Sans",system-ui,"Segoe UI",Roboto,sans-serif;color:#1c2329;
@@ -37,6 +44,7 @@ table{border-collapse:collapse;width:100%;font-size:7.5pt;margin:2px 0 4px}
 th,td{border-bottom:1px solid #cfd8dc;padding:0 3px;text-align:left;vertical-align:top}
 th{background:#eceff1;font-weight:bold}
 td.num{text-align:right}
+table.dense{font-size:7pt}
 table.meta{width:auto;font-size:9pt} table.meta th{background:#ffffff;padding-right:14px}
 .prio-high{color:#c62828;font-weight:bold} .prio-medium{color:#8d5a00;font-weight:bold}
 .prio-low{color:#00695c}
@@ -66,11 +74,13 @@ def _prio(p: str) -> str:
 
 
 def _table(head: Sequence[str], rows: Iterable[Sequence[str]], num_cols: Sequence[int] = (),
-           widths: Sequence[int] = ()) -> str:
+           widths: Sequence[int] = (), css: str = "") -> str:
     """Cells are already HTML (escaped by the caller). widths: percent per column."""
     # No <thead>: Qt repeats a header row at the top of each printed page, drawn over
     # whatever starts that page; a header that prints once is the honest choice.
-    out = ['<table width="98%" cellspacing="0" cellpadding="1"><tr>']
+    # Qt's rich text ignores a class's font on a table: the size goes on the element too.
+    cls = f' class="{css}" style="font-size:7pt"' if css else ""
+    out = [f'<table{cls} width="98%" cellspacing="0" cellpadding="1"><tr>']
     for i, h in enumerate(head):
         w = f' width="{widths[i]}%"' if i < len(widths) else ""
         out.append(f"<th{w}>{_e(h)}</th>")
@@ -108,6 +118,9 @@ def render_html(report: DebriefReport, course: Course, figures: Sequence[Figure]
          or case_clock(s.start)),
         ("Replay speed", ", ".join(f"\u00d7{v:g}" for v in speeds)),
         ("Participants", ", ".join(report.participants) or "not entered"),
+        ("Displays", ", ".join(d.display for d in report.displays) + " (see Displays)"
+         if report.displays else "none joined over the network (a session on one "
+         "machine, or a file recorded before displays were logged)"),
     ]
     parts = [
         "<!DOCTYPE html>",
@@ -147,13 +160,18 @@ def render_html(report: DebriefReport, course: Course, figures: Sequence[Figure]
     if b.objectives:
         parts += ['</div><div class="section"><h2>Learning objectives</h2><ul>',
                   *(f"<li>{_e(o)}</li>" for o in b.objectives), "</ul>"]
+    # Beside the objectives they serve (the record, part 3, is the long part).
+    if b.debrief_prompts:
+        parts += ['</div><div class="section"><h2>Questions for the debrief</h2><ul>',
+                  *(f"<li>{_e(q)}</li>" for q in b.debrief_prompts), "</ul>"]
     if report.expected:
         parts.append('</div><div class="section"><h2>Expected responses</h2>')
         parts.append(f"<p>{_e(scoring_summary(report.expected))}.</p>")
         parts.append(_table(("Injection", "Expected", "Due", "Result", "Done"),
-                            ([_e(r.injection), _e(r.expected), _e(r.due), _e(r.verdict),
-                              _e(r.when)] for r in report.expected),
-                            widths=(22, 34, 12, 10, 22)))
+                            ([_e(r.injection), _e(r.expected), _e(r.due),
+                              _e(RESULT_TEXT.get(r.verdict, r.verdict)), _e(r.when)]
+                             for r in report.expected),
+                            widths=(18, 22, 9, 12, 39)))
 
     parts.append('</div><div class="section"><h2>Injections and what the team did next</h2>')
     if not report.injections:
@@ -162,18 +180,19 @@ def render_html(report: DebriefReport, course: Course, figures: Sequence[Figure]
     for inj in report.injections:
         p = inj.perturbation
         if inj.responses:
-            done = "<br>".join(f"{_e(r.delay_text)} {_e(r.actor)}: {_e(r.what)}"
-                               for r in inj.responses)
+            done = "<br>".join(_e(r.text) for r in inj.responses)
         else:
             done = '<span class="none">no trainee action</span>'
-        lasted = "until the end" if p.duration is None and not inj.lasted_wall else \
-            both_spans(inj.lasted_wall, None if p.duration is None else p.end - p.start)
-        rows.append([_both(p.start, _e(wall_text(inj.wall))), _e(inj.label), _e(inj.source),
-                     _e(lasted), done])
+        nadir = "" if inj.nadir is None else \
+            (f"<br><small>SpO2 nadir {inj.nadir[0]:.0f} % at "
+             f"+{_e(span_text(inj.nadir[1] - p.start))}</small>")
+        rows.append([_both(p.start, _e(wall_text(inj.wall))) + nadir, _e(inj.label),
+                     _e(inj.source), _e(inj.lasted_text), done])
     if rows:
-        parts.append(_table(("Started (wall / case)", "Injection", "By", "Lasted",
+        parts.append(_table(("Started (wall / case)", "Injection", "By",
+                             "Lasted (for the patient)",
                              "Actions next (wall delay, case delay)"), rows,
-                            widths=(17, 22, 10, 14, 37)))
+                            widths=(13, 16, 10, 20, 41)))
     parts.append("</div></div>")
 
     # --- part 2: what happened -- the plots, the alarms and the times to acknowledge
@@ -211,10 +230,10 @@ def render_html(report: DebriefReport, course: Course, figures: Sequence[Figure]
     # --- part 3: the record -- the timeline, notes, prompts
     parts.append(f'<div class="part"><div class="section"><h2>{_e(PART_TITLES[1])}</h2>')
     parts.append(_table(
-        ("Wall clock", "Case time", "Type", "What", "Priority", "Value / limit"),
+        ("Wall clock", "Case time", "Type", "What", "Priority", "Value / limit", "Who"),
         ([_e(r.wall_time_text), _e(r.time_text), _e(r.type), _e(r.what), _prio(r.priority),
-          _e(_value_limit(r.value, r.limit))] for r in report.timeline),
-        num_cols=(5,), widths=(9, 15, 11, 43, 8, 14)))
+          _e(_value_limit(r.value, r.limit)), _e(r.by)] for r in report.timeline),
+        num_cols=(5,), widths=(8, 13, 11, 31, 8, 14, 15), css="dense"))
     if report.skipped:
         parts.append("<h3>Skipped: scheduled, but the session jumped over them</h3>")
         parts.append(_table(("Case time", "Type", "What"),
@@ -224,17 +243,39 @@ def render_html(report: DebriefReport, course: Course, figures: Sequence[Figure]
     if report.notes:
         parts.append(_table(("Wall clock", "Case time", "", "Note"),
                             ([_e(wall_text(n.wall)), _e(case_clock(n.case_time, seconds=True)),
-                              "bookmark" if n.bookmark else "note", _e(n.text)]
+                              "bookmark" if n.bookmark else "note", _e(n.shown)]
                              for n in report.notes), widths=(12, 20, 10, 58)))
     else:
         parts.append('<p class="none">No notes were taken.</p>')
-    if b.debrief_prompts:
-        parts += ['</div><div class="section"><h2>Questions for the debrief</h2><ul>',
-                  *(f"<li>{_e(q)}</li>" for q in b.debrief_prompts), "</ul>"]
+    if report.displays:
+        parts.append('</div><div class="section"><h2>Displays</h2>')
+        parts += _displays(report.displays)
     parts.append("</div></div>")
     parts.append(f'<p class="disclaimer">{_e(DISCLAIMER)}. Values are the simulator\'s '
                  "recomputed course, not patient data.</p></body></html>")
     return "\n".join(parts) + "\n"
+
+
+_LINK_WORDS = {"lost": "link lost", "back": "back", "joined": "joined"}
+
+
+def _displays(rows: Sequence[DisplayRow]) -> list[str]:
+    """Who watched: each display of the room, when it joined and when its link was lost
+    and came back, wall clock first and case time under it as everywhere."""
+    if not rows:
+        return ['<p class="none">No display joined over the network (a session on one '
+                "machine, or a file recorded before displays were logged).</p>"]
+    body = []
+    for d in rows:
+        joined = "" if d.joined_wall is None and not d.changes else \
+            _both(d.joined_at, _e(wall_text(d.joined_wall)))
+        link = "<br>".join(f"{_e(_LINK_WORDS[status])} {_e(wall_text(wall))} "
+                           f"<small>({_e(case_clock(t, seconds=True))})</small>"
+                           for status, t, wall in d.changes) or \
+            '<span class="none">connected throughout</span>'
+        body.append([_e(d.display), joined, link])
+    return [_table(("Display", "Joined (wall / case)", "Link lost / back"), body,
+                   widths=(20, 25, 55))]
 
 
 def _value_limit(value: str, limit: str) -> str:

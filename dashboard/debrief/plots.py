@@ -14,6 +14,7 @@ the debrief besides pdf.py: report.py imports it only when it renders.
 from __future__ import annotations
 
 import base64
+import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -46,6 +47,15 @@ AXIS_HEIGHT = 30
 EXPORT_SCALE = 2  # pixels per unit in the PNG: sharp in print and on large screens
 MAX_POINTS = 1801  # one per second up to 30 min; finer than the image's pixels beyond
 MAX_PANEL_CHANNELS = 3
+LEFT_AXIS_PX = 44
+NAME_BAND = 0.32  # the top of each row kept free of values for the channel's name
+NAME_FONT_PT = 7.5
+MARK_FONT_PT = 7.5
+MARK_LEVEL_PX = 13  # one row of mark numbers above the plots
+MAX_MARK_LEVELS = 3
+MIN_TICK_PX = 14
+MARK_CHAR_PX = 7.0  # width of a digit of a mark number
+MARK_GAP_PX = 3.0
 TICK_STEPS = (10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200,
               86400)
 
@@ -122,34 +132,116 @@ def print_colour(colour: str) -> QtGui.QColor:
     return c
 
 
+def nice_ticks(lo: float, hi: float, most: int = 3, min_step: float = 0.0) -> list[float]:
+    """A few round values inside [lo, hi] (1, 2, 5 x 10^k apart): a row 46 px tall has
+    room for two or three labels, never a stack of them printed over each other."""
+    span = hi - lo
+    if not (math.isfinite(span) and span > 0):
+        return [lo] if math.isfinite(lo) else []
+    raw = max(span / most, min_step)
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw)
+    first = math.ceil(lo / step) * step
+    out = []
+    v = first
+    while v <= hi + 1e-9 * step and len(out) < most:
+        out.append(round(v, 10))
+        v += step
+    return out
+
+
+def _tick_text(v: float) -> str:
+    return f"{v:.0f}" if abs(v) >= 10 or v == int(v) else f"{v:g}"
+
+
+def mark_levels(marks: Sequence[Mark], t0: float, t1: float, width_px: float) -> list[int]:
+    """A level (row of the marks band) for each mark: its number is placed on the first
+    level where it keeps clear of the number before it, so marks seconds apart stagger
+    instead of printing over each other."""
+    scale = width_px / max(t1 - t0, 1e-9)
+    ends: list[float] = []  # right edge (px) of the last number on each level
+    out = []
+    for m in marks:
+        x = (m.t - t0) * scale
+        half = MARK_CHAR_PX * len(str(m.number)) / 2 + 3
+        level = next((i for i, e in enumerate(ends) if e + MARK_GAP_PX <= x - half), None)
+        if level is None:
+            if len(ends) < MAX_MARK_LEVELS:
+                level = len(ends)
+                ends.append(x + half)
+            else:  # crowded: the level whose last number is furthest back
+                level = min(range(len(ends)), key=lambda i: ends[i])
+        ends[level] = x + half
+        out.append(level)
+    return out
+
+
 def render_stack(course: Course, channels: Sequence[str], t0: float, t1: float,
                  marks: Sequence[Mark] = (), regions: Sequence[tuple[float, float, str]] = (),
-                 alarm_spans: dict[str, list[tuple[float, float]]] | None = None) -> bytes:
-    """Channels stacked over [t0, t1], each its own scale, one shared clock axis; PNG."""
+                 alarm_spans: dict[str, list[tuple[float, float]]] | None = None
+                 ) -> tuple[bytes, int]:
+    """Channels stacked over [t0, t1], each its own scale, one shared clock axis, the
+    marks' numbers in a band of their own above them; (PNG, height in px).
+
+    Nothing is drawn over a trace: each row keeps its top band free for the channel's
+    name (the values are scaled into the rest), and the numbers of the marks sit above
+    the plots, staggered where marks come close."""
     ensure_qapp()
     grid = time_grid(t0, t1)
     values = course.numerics(tuple(channels), grid)
-    height = ROW_HEIGHT * len(channels) + AXIS_HEIGHT
+    shown = [m for m in marks if t0 <= m.t <= t1]
+    levels = mark_levels(shown, t0, t1, WIDTH - LEFT_AXIS_PX - 14)
+    band = (max(levels) + 1) * MARK_LEVEL_PX if levels else 0
+    height = band + ROW_HEIGHT * len(channels) + AXIS_HEIGHT
     widget = pg.GraphicsLayoutWidget()
     widget.setBackground(BACKGROUND)
     try:
         layout = widget.ci
         layout.setContentsMargins(4, 4, 10, 2)
         layout.setSpacing(0)
+        grid_layout = layout.layout
         first: pg.PlotItem | None = None
-        for row, cid in enumerate(channels):
+        row0 = 0
+        if band:
+            strip = layout.addPlot(row=0, col=0)
+            strip.hideButtons()
+            strip.setMenuEnabled(False)
+            strip.hideAxis("bottom")
+            _blank_left_axis(strip)
+            strip.setXRange(t0, t1, padding=0)
+            strip.setYRange(0, max(levels) + 1, padding=0)
+            strip.getViewBox().invertY(True)  # level 0 at the top
+            for m, level in zip(shown, levels, strict=True):
+                strip.addItem(pg.InfiniteLine(m.t, pen=pg.mkPen(m.colour, width=1)))
+                number = pg.TextItem(str(m.number), color=m.colour, anchor=(0.5, 0.5),
+                                     fill=pg.mkBrush(BACKGROUND))
+                number.setFont(_font(MARK_FONT_PT, bold=True))
+                number.setZValue(10)
+                number.setPos(m.t, level + 0.5)
+                strip.addItem(number)
+            grid_layout.setRowFixedHeight(0, band)
+            first = strip
+            row0 = 1
+        for i, cid in enumerate(channels):
+            row = row0 + i
             ch = course.catalogue.numeric(cid)
-            last = row == len(channels) - 1
+            last = i == len(channels) - 1
             axis = {"bottom": CaseClockAxis(orientation="bottom")} if last else {}
             item = layout.addPlot(row=row, col=0, axisItems=axis)
+            grid_layout.setRowFixedHeight(row, ROW_HEIGHT + (AXIS_HEIGHT if last else 0))
             item.hideButtons()
             item.setMenuEnabled(False)
             item.showAxis("bottom", last)
             left = item.getAxis("left")
-            left.setWidth(44)
-            # The channel's name inside the plot, top left, where a monitor has it.
+            left.setWidth(LEFT_AXIS_PX)
+            # The ticks are few and inside the values' band: none is cut at a row's edge.
+            left.setStyle(hideOverlappingLabels=False)
+            # The channel's name inside the plot, top left, where a monitor has it: in a
+            # band the values are kept out of, on paper white under it.
             name = pg.TextItem(f"{ch.label} {ch.unit}", color=print_colour(ch.colour).name(),
-                               anchor=(0, 0))
+                               anchor=(0, 0), fill=pg.mkBrush(255, 255, 255, 230))
+            name.setFont(_font(NAME_FONT_PT))
+            name.setZValue(10)
             name.setParentItem(item.getViewBox())
             name.setPos(3, 0)
             for side in ("left", "bottom"):
@@ -179,27 +271,27 @@ def render_stack(course: Course, channels: Sequence[str], t0: float, t1: float,
                                                                    width=2),
                                              connect="finite", antialias=True))
                 lo, hi = float(np.min(y[finite])), float(np.max(y[finite]))
-                pad = max((hi - lo) * 0.12, abs(hi) * 0.03, 0.5)
-                hi += pad  # headroom for the channel's name
-                item.setYRange(lo - pad, hi + pad, padding=0)
+                pad = max((hi - lo) * 0.08, abs(hi) * 0.03, 0.5)
+                bottom, top = lo - pad, hi + pad
+                # The name's band on top: the values take the rest of the row.
+                total = (top - bottom) / (1 - NAME_BAND)
+                item.setYRange(bottom, bottom + total, padding=0)
+                # Ticks at least MIN_TICK_PX apart: their labels never print over each other.
+                ticks = nice_ticks(lo, hi, min_step=total * MIN_TICK_PX / ROW_HEIGHT)
+                left.setTicks([[(v, _tick_text(v)) for v in ticks], []])
             else:
                 note = pg.TextItem("not measured in this span", color=AXIS, anchor=(0.5, 0.5))
-                note.setPos(float(t0 + t1) / 2, 0.5)
+                note.setPos(float(t0 + t1) / 2, 0.4)
                 item.addItem(note)
                 item.setYRange(0, 1, padding=0)
+                left.setTicks([[], []])
             item.setXRange(t0, t1, padding=0)
-            for m in marks:
-                if not t0 <= m.t <= t1:
-                    continue
+            for m in shown:
                 style = QtCore.Qt.PenStyle.DashLine if m.dashed else QtCore.Qt.PenStyle.SolidLine
-                line = pg.InfiniteLine(m.t, pen=pg.mkPen(m.colour, width=1, style=style),
-                                       label=str(m.number) if row == 0 else None,
-                                       labelOpts={"position": 0.85, "color": m.colour,
-                                                  "fill": pg.mkBrush(255, 255, 255, 220)})
-                item.addItem(line)
+                item.addItem(pg.InfiniteLine(m.t, pen=pg.mkPen(m.colour, width=1, style=style)))
         # Never shown, so no resize event lays it out: size the layout and lay it out here.
         layout.setGeometry(QtCore.QRectF(0, 0, WIDTH, height))
-        layout.layout.activate()
+        grid_layout.activate()
         exporter = ImageExporter(layout)
         exporter.parameters()["width"] = WIDTH * EXPORT_SCALE
         exporter.parameters()["height"] = height * EXPORT_SCALE
@@ -209,12 +301,28 @@ def render_stack(course: Course, channels: Sequence[str], t0: float, t1: float,
         buf.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
         if not image.save(buf, "PNG"):
             raise RuntimeError("could not encode a debrief plot as PNG")
-        return bytes(buf.data())
+        return bytes(buf.data()), height
     finally:
         # Free the scene now: Qt objects left for interpreter exit can crash it.
         widget.close()
         widget.deleteLater()
         del widget
+
+
+def _blank_left_axis(item: pg.PlotItem) -> None:
+    """A left axis as wide as the channels' (so the time scales line up), drawing nothing."""
+    axis = item.getAxis("left")
+    axis.setWidth(LEFT_AXIS_PX)
+    axis.setTicks([[], []])
+    axis.setPen(pg.mkPen(None))
+    axis.setTextPen(pg.mkPen(None))
+
+
+def _font(points: float, bold: bool = False) -> QtGui.QFont:
+    f = QtGui.QFont()
+    f.setPointSizeF(points)
+    f.setBold(bold)
+    return f
 
 
 def _rgba(colour: str, alpha: int) -> tuple[int, int, int, int]:
@@ -241,7 +349,7 @@ def report_marks(report: DebriefReport, course: Course) -> list[Mark]:
     found += [(ev.t, f"case event: {ev.label}", EVENT_COLOUR, True)
               for ev in course.scenario.events
               if t0 <= ev.t <= t1 and (played is None or played.played(ev.t))]
-    found += [(n.case_time, ("bookmark: " if n.bookmark else "note: ") + n.text,
+    found += [(n.case_time, n.shown if n.bookmark else f"note: {n.shown}",
                NOTE_COLOUR, True) for n in report.notes]
     found.sort(key=lambda m: m[0])
     return [Mark(i, t, what, colour, dashed)
@@ -271,7 +379,11 @@ def _panel_channels(report: DebriefReport, course: Course, t0: float, t1: float)
 def report_figures(report: DebriefReport, course: Course) -> list[Figure]:
     marks = report_marks(report, course)
     report.marks = marks  # the page lists them
-    regions = [(i.perturbation.start, i.perturbation.end + i.perturbation.offset,
+    # Shaded as the patient lived it: to where the team restored the values, not to the
+    # injection's nominal end.
+    regions = [(i.perturbation.start,
+                i.lived_end if i.lived_end is not None else
+                i.perturbation.end + i.perturbation.offset,
                 INJECTION_COLOUR) for i in report.injections]
     alarm_spans: dict[str, list[tuple[float, float]]] = {}
     for a in report.acknowledgements:
@@ -280,18 +392,17 @@ def report_figures(report: DebriefReport, course: Course) -> list[Figure]:
             alarm_spans.setdefault(a.channel, []).append((a.raised_at, end))
     t0, t1 = report.span
     figures = []
-    png = render_stack(course, report.plotted, t0, t1, marks, regions, alarm_spans)
+    png, height = render_stack(course, report.plotted, t0, t1, marks, regions, alarm_spans)
     figures.append(Figure("overview.png", "Overview of the session",
                           f"{case_clock(t0)} to {case_clock(t1)} (case time); shaded: "
-                          "injections (orange), alarms on that channel (red)",
-                          png, WIDTH * EXPORT_SCALE,
-                          (ROW_HEIGHT * len(report.plotted) + AXIS_HEIGHT) * EXPORT_SCALE))
+                          "injections as the patient lived them (orange), alarms on that "
+                          "channel (red)",
+                          png, WIDTH * EXPORT_SCALE, height * EXPORT_SCALE))
     for i, (title, lo, hi) in enumerate(report.panels, 1):
         channels = _panel_channels(report, course, lo, hi)
-        png = render_stack(course, channels, lo, hi, marks, regions, alarm_spans)
+        png, height = render_stack(course, channels, lo, hi, marks, regions, alarm_spans)
         figures.append(Figure(f"panel-{i}.png", title,
                               f"{case_clock(lo, seconds=True)} to "
                               f"{case_clock(hi, seconds=True)} (case time)",
-                              png, WIDTH * EXPORT_SCALE,
-                              (ROW_HEIGHT * len(channels) + AXIS_HEIGHT) * EXPORT_SCALE))
+                              png, WIDTH * EXPORT_SCALE, height * EXPORT_SCALE))
     return figures

@@ -19,6 +19,7 @@ Qt's own PDF writer (pdf.py).
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import math
 import os
@@ -33,18 +34,29 @@ from dashboard.alarms.engine import AlarmChange
 from dashboard.core import actions as acts
 from dashboard.session_log import (
     Action,
+    PerturbationRecord,
     RecordedSession,
     course_for,
     read_session,
 )
-from replay_data.casetime import case_clock, span_text
+from replay_data.casetime import case_clock, clock_of_day, span_text
 from replay_data.course import Course, is_scheduled
 from replay_data.errors import one_line
 from replay_data.output_file import write_all
 from replay_data.perturbations import Perturbation
 
 from .played import PlayedTime, played_time
-from .scoring import DONE, LATE, MISSED, ScoredResponse, control_label, score_session
+from .scoring import (
+    BY_INSTRUCTOR,
+    DONE,
+    LATE,
+    MISSED,
+    VERBAL,
+    ScoredResponse,
+    actor_text,
+    control_label,
+    score_session,
+)
 
 DISCLAIMER = "Training simulator \u2014 not a medical device"
 OVERVIEW_CHANNELS = ("hr", "spo2", "abp_mean", "ecmo_flow")
@@ -55,6 +67,9 @@ EPISODE_MAX_S = 1800.0  # a longer episode is plotted from its start over this m
 EPISODE_ALARM_S = 300.0  # an alarm episode's panel covers at most its first 5 min
 MIN_SPAN_S = 120.0  # a shorter session is plotted over this much, centred on it
 MAX_EPISODE_PANELS = 8
+SPO2 = "spo2"
+NADIR_AFTER_S = 180.0  # the SpO2 nadir of an event: to this long after it ended (lived)
+_DISPLAY_WORDS = {"joined": "joined", "lost": "link lost", "back": "back"}
 ALARM_ROW_EVENTS = ("raise", "escalate", "clear", "acknowledge")
 CSV_COLUMNS = ("case_time_s", "case_time", "wall_clock", "wall_elapsed_s", "type", "what",
                "priority", "value", "limit", "alarm_id", "deadline", "result", "by")
@@ -96,6 +111,8 @@ class TimelineRow:
     # Expected-response rows (CSV only): due by (case clock), done | late | missed, who.
     deadline: str = ""
     result: str = ""
+    # Who did it ("trainee at bed-1", "instructor at console", "scenario"); for the
+    # expected-response rows what was set and where.
     by: str = ""
 
     @property
@@ -173,10 +190,17 @@ class Response:
     actor: str  # trainee | instructor
     what: str
     wall_delay: float | None = None  # wall seconds since the injection started
+    display: str = ""  # where, when `what` does not say it already
 
     @property
     def delay_text(self) -> str:
         return "+" + both_spans(self.wall_delay, self.delay)
+
+    @property
+    def text(self) -> str:
+        """'+12 s trainee: acknowledge all (at bed-1)'."""
+        where = f" (at {self.display})" if self.display else ""
+        return f"{self.delay_text} {self.actor}: {self.what}{where}"
 
 
 @dataclass(frozen=True)
@@ -190,6 +214,24 @@ class InjectionResponse:
     responses: tuple[Response, ...]
     wall: datetime | None = None  # when it started on the wall clock
     lasted_wall: float | None = None  # wall seconds from its start to its end (if seen)
+    # As the patient lived it: when its values stopped being what it set (the team
+    # restored the flow), and what did that (a setting, with who made it).
+    lived_end: float | None = None
+    ended_by: str = ""
+    lived_wall: float | None = None  # wall seconds from its start to lived_end
+    nadir: tuple[float, float] | None = None  # lowest SpO2 (value, case time) of the event
+
+    @property
+    def lasted_text(self) -> str:
+        """How long the event lasted for the patient: to the moment its values were
+        restored when that came before its nominal end, else to that end."""
+        p = self.perturbation
+        if self.lived_end is not None:
+            text = both_spans(self.lived_wall, self.lived_end - p.start)
+            return text + (f"; {self.ended_by}" if self.ended_by else "")
+        if p.duration is None and not self.lasted_wall:
+            return "until the end"
+        return both_spans(self.lasted_wall, None if p.duration is None else p.end - p.start)
 
 
 @dataclass(frozen=True)
@@ -208,6 +250,29 @@ class NoteRow:
     text: str
     bookmark: bool
     line: int = 0
+
+    @property
+    def shown(self) -> str:
+        """The note as the report prints it: a bookmark without words of its own (the
+        console's Bookmark button with an empty field) is just "Bookmark"."""
+        return note_text(self.text, self.bookmark)
+
+
+def note_text(text: str, bookmark: bool) -> str:
+    words = text.strip()
+    if bookmark:
+        return "Bookmark" if words.lower() in ("", "bookmark") else f"Bookmark: {words}"
+    return words
+
+
+@dataclass(frozen=True)
+class DisplayRow:
+    """One display of the room: when it joined, and each loss of its link and return
+    (status, case time, wall clock)."""
+    display: str
+    joined_at: float
+    joined_wall: datetime | None
+    changes: tuple[tuple[str, float, datetime | None], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -242,6 +307,7 @@ class DebriefReport:
     pdf_path: Path | None = None
     pdf_pages: int = 0
     scored: list[ScoredResponse] = field(default_factory=list)  # expected responses
+    displays: list[DisplayRow] = field(default_factory=list)
 
 
 def _fmt_value(course: Course, channel: str | None, value: float | None) -> str:
@@ -275,6 +341,8 @@ def _perturbation_what(course: Course, p: Perturbation) -> str:
             return f"{perturbation_label(course, p)} ({span_text(p.duration)})"
         return (f"{perturbation_label(course, p)} (severity {p.severity:g}, "
                 f"{span_text(p.duration)})")
+    if p.kind == "control":  # a setting takes effect at once
+        return perturbation_label(course, p)
     return f"{perturbation_label(course, p)} over {span_text(p.onset)}"
 
 
@@ -295,6 +363,9 @@ def _instructor_what(course: Course, a: Action) -> str:
         return "session ended"
     if a.action == acts.FREEZE_SCREEN:
         return "bedside shows the pause" if f.get("on", True) else "bedside sweeps on when paused"
+    if a.action == acts.RESPONSE_DONE:
+        return (f"{f['response']}: done (verbal, ticked by the instructor at "
+                f"{clock_of_day(a.case_time, seconds=True)})")
     return a.action
 
 
@@ -359,45 +430,55 @@ def timeline_rows(session: RecordedSession, course: Course,
     rows: list[TimelineRow] = []
 
     def add(t: float, kind: str, what: str, line: int = 0, priority: str = "",
-            value: str = "", limit: str = "", exact: bool = True, alarm_id: str = "") -> None:
+            value: str = "", limit: str = "", exact: bool = True, alarm_id: str = "",
+            who: str = "") -> None:
         # An action's own stamp is exact; an alarm's is its frame's: take the moment the
         # clock passed its case time instead (played.py).
         wall = played.wall_of_line(line) if line and exact else \
             played.wall_at(t) or played.wall_of_line(line)
         rows.append(TimelineRow(t, kind, what, priority, value, limit, line, wall,
-                                played.elapsed(wall), alarm_id))
+                                played.elapsed(wall), alarm_id, by=who))
 
     for a in session.instructor_actions():
+        who = actor_text(acts.INSTRUCTOR, a.display)
         if a.action == acts.NOTE:
-            kind = "bookmark" if a.fields.get("bookmark") else "note"
-            add(a.case_time, kind, str(a.fields.get("text", "")), a.line)
+            bookmark = bool(a.fields.get("bookmark"))
+            add(a.case_time, "bookmark" if bookmark else "note",
+                note_text(str(a.fields.get("text", "")), bookmark), a.line, who=who)
         else:
-            add(a.case_time, "instructor", _instructor_what(course, a), a.line)
+            add(a.case_time, "instructor", _instructor_what(course, a), a.line, who=who)
+    for d in session.display_records():
+        # Stamped by the network bridge's moment, not an action's: placed like an alarm.
+        add(d.case_time, "display", f"{d.display} {_DISPLAY_WORDS[d.status]}", d.line,
+            exact=False, who=d.display)
     for rec in session.perturbation_records():
         p = rec.perturbation
         if is_scheduled(p.id):
             # The scenario's own injection, which the instructor stopped: recorded as its
             # cut copy at the moment of the stop.
             if played.played(p.start):
-                add(p.start, "scheduled injection", _perturbation_what(course, p))
+                add(p.start, "scheduled injection", _perturbation_what(course, p),
+                    who="scenario")
             add(rec.case_time, "scheduled injection stop",
-                f"stopped: {perturbation_label(course, p)}", rec.line)
+                f"stopped: {perturbation_label(course, p)}", rec.line,
+                who=actor_text(rec.role, rec.display))
             continue
         add(p.start if p.start >= rec.case_time else rec.case_time, p.kind,
-            _perturbation_what(course, p), rec.line)
+            _perturbation_what(course, p), rec.line, who=actor_text(rec.role, rec.display))
         if rec.stopped is not None:
+            # Only the instructor stops a disturbance.
             add(rec.stopped, f"{p.kind} stop", f"stopped: {perturbation_label(course, p)}",
-                rec.stop_line or rec.line)
+                rec.stop_line or rec.line, who=actor_text(acts.INSTRUCTOR, rec.display))
     t0, t1 = played.range
     seen, _ = _scheduled_seen(course, played, t0, t1)
     for p in seen:
         if played.played(p.start):
-            add(p.start, "scheduled injection", _perturbation_what(course, p))
+            add(p.start, "scheduled injection", _perturbation_what(course, p), who="scenario")
         else:
             seg = next(s for s in played.segments if s.t0 <= p.end + p.offset and p.start <= s.t1)
             add(seg.t0, "scheduled injection",
                 f"{_perturbation_what(course, p)} -- already under way when the session "
-                f"reached {case_clock(seg.t0)}")
+                f"reached {case_clock(seg.t0)}", who="scenario")
     for ev in course.scenario.events:
         if t0 <= ev.t <= t1 and played.played(ev.t):
             add(ev.t, "case event", ev.label)
@@ -415,7 +496,8 @@ def timeline_rows(session: RecordedSession, course: Course,
             exact=False, alarm_id=c.alarm_id or "")
     for a in session.trainee_actions():
         where = f" (at {a.display})" if a.display else ""  # which bedside display
-        add(a.case_time, "trainee", _trainee_what(course, a, messages) + where, a.line)
+        add(a.case_time, "trainee", _trainee_what(course, a, messages) + where, a.line,
+            who=actor_text(acts.TRAINEE, a.display))
     far = datetime.max.replace(tzinfo=played.start_wall.tzinfo)
     rows.sort(key=lambda r: (r.wall or far, r.case_time, r.line or math.inf))
     return rows
@@ -498,25 +580,28 @@ def _ack_wall(played: PlayedTime, first: tuple[int, float], trainee_acks: list[A
 
 def injection_responses(session: RecordedSession, course: Course,
                         played: PlayedTime | None = None) -> list[InjectionResponse]:
-    """For each injection or override the session saw: trainee actions and its stop by
-    the instructor from its start to its end (ramp included) + RESPONSE_WINDOW_S, with
-    the delay in wall seconds (and case seconds)."""
+    """For each injection or override the session saw: what was done from its start to
+    its end (ramp included) + RESPONSE_WINDOW_S -- the team's actions and settings, the
+    instructor's settings, verbal ticks and stop, each saying who -- with the delay in
+    wall seconds (and case seconds); how long it lasted as the patient lived it and the
+    lowest SpO2 of it."""
     played = played or _played(session, course)
     messages = _alarm_messages(c for _, c in session.alarm_records())
     trainee = session.trainee_actions()
+    ticks = [a for a in session.instructor_actions() if a.action == acts.RESPONSE_DONE]
     t0, t1 = played.range
-    items: list[tuple[Perturbation, str, float | None, int, int | None]] = [
-        (r.final, "scheduled", r.case_time, 0, r.line) if is_scheduled(r.final.id)
-        else (r.final, "instructor", r.stopped, r.line, r.stop_line)
-        for r in session.perturbation_records() if r.perturbation.kind != "control"]
+    records = session.perturbation_records()
+    items: list[tuple[Perturbation, str, float | None, int, int | None, str]] = [
+        (r.final, "scheduled", r.case_time, 0, r.line, r.display) if is_scheduled(r.final.id)
+        else (r.final, "instructor", r.stopped, r.line, r.stop_line, r.display)
+        for r in records if r.perturbation.kind != "control"]
     seen, _ = _scheduled_seen(course, played, t0, t1)
-    items += [(p, "scheduled", None, 0, None) for p in seen]
-    # The team's hands on the consoles, as responses (which display they came from).
-    trainee_controls = [(r.perturbation, r.display, r.line)
-                        for r in session.perturbation_records()
-                        if r.perturbation.kind == "control"]
+    items += [(p, "scheduled", None, 0, None, "") for p in seen]
+    # Hands on the consoles, as responses: the team's, or the instructor's override.
+    controls = [r for r in records if r.perturbation.kind == "control"]
     out: list[InjectionResponse] = []
-    for p, source, stopped, line, stop_line in sorted(items, key=lambda x: x[0].start):
+    for p, source, stopped, line, stop_line, stop_display in sorted(
+            items, key=lambda x: x[0].start):
         end = p.end + p.offset + RESPONSE_WINDOW_S
         started = played.wall_at(p.start) or (played.wall_of_line(line) if line else None)
 
@@ -525,21 +610,88 @@ def injection_responses(session: RecordedSession, course: Course,
 
         resp = [Response(a.case_time, a.case_time - p.start, "trainee",
                          _trainee_what(course, a, messages),
-                         wall_delay(played.wall_of_line(a.line)))
+                         wall_delay(played.wall_of_line(a.line)), a.display)
                 for a in trainee if p.start <= a.case_time <= end]
-        resp += [Response(c.start, c.start - p.start, "trainee",
-                          control_label(c) + (f" (at {display})" if display else ""),
-                          wall_delay(played.wall_of_line(cline)))
-                 for c, display, cline in trainee_controls if p.start <= c.start <= end]
+        resp += [Response(c.perturbation.start, c.perturbation.start - p.start,
+                          "trainee" if c.by_team else "instructor",
+                          control_label(c.perturbation)
+                          + (f" (at {c.display})" if c.display else ""),
+                          wall_delay(played.wall_of_line(c.line)))
+                 for c in controls if p.start <= c.perturbation.start <= end]
+        resp += [Response(a.case_time, a.case_time - p.start, "instructor",
+                          f"ticked {a.fields['response']} (done, verbal)",
+                          wall_delay(played.wall_of_line(a.line)))
+                 for a in ticks if a.fields.get("injection") == p.id]
         if stopped is not None:
+            where = f" (at {stop_display})" if stop_display else ""
             resp.append(Response(stopped, stopped - p.start, "instructor",
-                                 f"stopped {perturbation_label(course, p)}",
+                                 f"stopped {perturbation_label(course, p)}{where}",
                                  wall_delay(played.wall_of_line(stop_line or 0))))
         resp.sort(key=lambda r: (r.case_time, r.wall_delay or 0.0))
         finished = None if math.isinf(p.end) else played.wall_at(p.end)
-        out.append(InjectionResponse(p, perturbation_label(course, p), source, end,
-                                     tuple(resp), started, wall_delay(finished)))
+        lived, ended_by = lived_end(course, p, records, t1)
+        upto = lived if lived is not None else min(p.end + p.offset, t1)
+        out.append(InjectionResponse(
+            p, perturbation_label(course, p), source, end, tuple(resp), started,
+            wall_delay(finished), lived, ended_by,
+            None if lived is None else wall_delay(played.wall_at(lived)),
+            spo2_nadir(course, p.start, min(upto + NADIR_AFTER_S, t1))))
     return out
+
+
+def lived_end(course: Course, p: Perturbation, records: Sequence[PerturbationRecord],
+              horizon: float) -> tuple[float | None, str]:
+    """When the event ended for the patient, if before its nominal end: the first second
+    at which none of the values it sets (a pump stop: flow 0) is what it set any more --
+    the team restored the flow -- and what did that: the last setting of one of those
+    channels made before then, with who made it. (None, "") when its values stayed as
+    it set them to its end (or the session's), or it sets none (an added drift)."""
+    sets = {e.channel: float(e.set) for e in p.effects if e.set is not None}
+    last = min(p.end, horizon)
+    if not sets or not math.isfinite(last) or last <= p.start:
+        return None, ""
+    grid = np.arange(math.floor(p.start), math.ceil(last) + 1, 1.0)
+    grid = grid[(grid >= p.start) & (grid <= last)]
+    channels = [c for c in sets if c in course.catalogue.numerics]
+    if not channels or len(grid) < 2:
+        return None, ""
+    before = course.numerics(channels, np.array([p.start - 1.0]))
+    vals = course.numerics(channels, grid)
+    # A value "is what it set" within 2 % of the change it made.
+    tol = {c: max(0.02 * abs(float(before[c][0]) - sets[c]), 1e-6) for c in channels}
+    at_set = np.all([np.abs(vals[c] - sets[c]) <= tol[c] for c in channels], axis=0)
+    away = np.all([np.abs(vals[c] - sets[c]) > tol[c] for c in channels], axis=0)
+    reached = np.flatnonzero(at_set)
+    if len(reached) == 0:
+        return None, ""
+    after = np.flatnonzero(away[reached[0]:])
+    if len(after) == 0:
+        return None, ""
+    t = float(grid[reached[0] + after[0]])
+    if t >= p.end:
+        return None, ""
+    by = [r for r in records if r.perturbation.id != p.id and
+          p.start <= r.perturbation.start <= t and
+          any(e.channel in sets and e.set is not None for e in r.perturbation.effects)]
+    if not by:
+        return t, ""
+    r = max(by, key=lambda r: (r.perturbation.start, r.line))
+    what = control_label(r.perturbation) if r.perturbation.kind == "control" else \
+        perturbation_label(course, r.perturbation)
+    back = course.catalogue.numerics[channels[0]].label
+    return t, f"{back} back with {what} ({actor_text(r.role, r.display)})"
+
+
+def spo2_nadir(course: Course, t0: float, t1: float) -> tuple[float, float] | None:
+    """The lowest SpO2 from t0 to t1 (value, case time), None when not measured."""
+    if SPO2 not in course.catalogue.numerics or t1 <= t0:
+        return None
+    grid = np.arange(t0, t1 + 1e-9, 1.0)
+    y = course.numerics((SPO2,), grid)[SPO2]
+    if not np.isfinite(y).any():
+        return None
+    i = int(np.nanargmin(y))
+    return float(y[i]), float(grid[i])
 
 
 def note_rows(session: RecordedSession, played: PlayedTime) -> list[NoteRow]:
@@ -558,19 +710,27 @@ def participants(session: RecordedSession) -> list[str]:
     return out
 
 
+RESULT_TEXT = {DONE: "done", LATE: "late", MISSED: "missed", VERBAL: "done (verbal)",
+               BY_INSTRUCTOR: "done by the instructor"}
+
+
 def expected_response_rows(report_scored: Sequence[ScoredResponse],
                            played: PlayedTime) -> list[ExpectedResponseRow]:
-    """The scenario's expected responses, scored (done, late, missed), with the times in
-    both clocks: wall seconds after the injection started, case seconds beside them."""
+    """The scenario's expected responses, scored (done, late, verbal, by the instructor,
+    missed), with the times in both clocks: wall seconds after the injection started,
+    case seconds beside them, and who did it."""
     rows = []
     for r in report_scored:
         when = ""
-        if r.at is not None and r.by is not None:
+        if r.at is not None:
             w0, w1 = played.wall_at(r.injection_start), played.wall_at(r.at)
             wall_s = None if w0 is None or w1 is None else (w1 - w0).total_seconds()
-            where = f" at {r.by.display}" if r.by.display else ""
-            when = (f"+{both_spans(wall_s, r.delay)} ({case_clock(r.at, seconds=True)})"
-                    f"{where}")
+            after = f"+{both_spans(wall_s, r.delay)} ({case_clock(r.at, seconds=True)})"
+            if r.status == VERBAL and r.verbal is not None:
+                who = actor_text(acts.INSTRUCTOR, r.verbal.display)
+                when = f"{after}: ticked (verbal) by the {who}"
+            elif r.by is not None:
+                when = f"{after}: {r.by.label}, {r.by.who}"
         by_whom = ", scheduled" if r.source == "scheduled" else ""
         rows.append(ExpectedResponseRow(f"{r.injection} ({case_clock(r.injection_start)}"
                                         f"{by_whom})",
@@ -581,21 +741,26 @@ def expected_response_rows(report_scored: Sequence[ScoredResponse],
 
 def scoring_csv_rows(scored: Sequence[ScoredResponse], played: PlayedTime
                      ) -> list[TimelineRow]:
-    """The scored expected responses as CSV rows, in both clocks: at the time the team
-    did it (at the deadline when missed, if the session played it). value = the delay
-    after the injection started (wall seconds, case seconds beside), limit = the time
-    allowed, deadline = the case time it was due by, result = done | late | missed,
-    by = what was set, at which display."""
+    """The scored expected responses as CSV rows, in both clocks: at the time it was done
+    (at the deadline when missed, if the session played it). value = the delay after
+    the injection started (wall seconds, case seconds beside), limit = the time allowed,
+    deadline = the case time it was due by, result = done | late | missed | verbal |
+    instructor, by = what was set, at which display -- and who, when not the team."""
     rows = []
     for r in scored:
         t = r.at if r.at is not None else r.deadline
         wall = played.wall_at(t)  # missed: when the deadline passed in the room
         value = by = ""
-        if r.at is not None and r.by is not None:
+        if r.at is not None:
             w0 = played.wall_at(r.injection_start)
             wall_s = None if w0 is None or wall is None else (wall - w0).total_seconds()
             value = f"after {both_spans(wall_s, r.delay)}"  # no leading "+": a formula
+        if r.by is not None:
             by = r.by.label + (f" at {r.by.display}" if r.by.display else "")
+            if not r.by.by_team:
+                by = f"{r.by.label}, set by the {r.by.who}"
+        elif r.status == VERBAL and r.verbal is not None:
+            by = f"ticked (verbal) by the {actor_text(acts.INSTRUCTOR, r.verbal.display)}"
         what = (f"{r.injection} ({r.source}, {case_clock(r.injection_start, seconds=True)}): "
                 f"{r.response}")
         rows.append(TimelineRow(t, SCORING_TYPE, what, value=value,
@@ -607,8 +772,30 @@ def scoring_csv_rows(scored: Sequence[ScoredResponse], played: PlayedTime
 
 
 def scoring_summary(rows: Sequence[ExpectedResponseRow]) -> str:
-    n = {s: sum(r.verdict == s for r in rows) for s in (DONE, LATE, MISSED)}
-    return f"{n[DONE]} done in time, {n[LATE]} late, {n[MISSED]} missed"
+    n = {s: sum(r.verdict == s for r in rows) for s in RESULT_TEXT}
+    text = f"{n[DONE]} done in time, {n[LATE]} late, {n[MISSED]} missed"
+    if n[VERBAL]:
+        text += f"; {n[VERBAL]} done (verbal, ticked by the instructor)"
+    if n[BY_INSTRUCTOR]:
+        text += f"; {n[BY_INSTRUCTOR]} set by the instructor, not the team"
+    return text
+
+
+def display_rows(session: RecordedSession, played: PlayedTime) -> list[DisplayRow]:
+    """The room's displays, each with when it joined and its link's losses and returns
+    (network sessions; none in a session on one machine or an older file)."""
+    rows: dict[str, DisplayRow] = {}
+    for d in session.display_records():
+        wall = played.wall_of_line(d.line)
+        row = rows.get(d.display)
+        if row is None:
+            rows[d.display] = DisplayRow(d.display, d.case_time, wall) if \
+                d.status == "joined" else DisplayRow(d.display, d.case_time, None,
+                                                     ((d.status, d.case_time, wall),))
+            continue
+        rows[d.display] = dataclasses.replace(
+            row, changes=(*row.changes, (d.status, d.case_time, wall)))
+    return list(rows.values())
 
 
 def focus_windows(report: DebriefReport, course: Course) -> list[tuple[str, float, float]]:
@@ -766,7 +953,8 @@ def build_report(session_path: str | os.PathLike[str], out_html: str | os.PathLi
         snapshot_mismatches=snapshot_mismatches(session, course),
         skipped=skipped_rows(session, course, played),
         notes=note_rows(session, played), participants=participants(session),
-        played=played, scored=score_session(session, course.scenario, played))
+        played=played, scored=score_session(session, course.scenario, played),
+        displays=display_rows(session, played))
     report.expected = expected_response_rows(report.scored, played)
     report.panels = focus_windows(report, course)
     if session.truncated:
