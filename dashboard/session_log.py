@@ -14,18 +14,25 @@ type's own keys; non-finite numbers are written as null.
     instructor            action (play, pause, speed, seek, jump, freeze_screen) + its
                           fields, display
     perturbation          perturbation: every Perturbation field, effects included;
-                          display
-    perturbation_stopped  id (stopped at case_time), display
+                          display, role (who: instructor, trainee, script, replay)
+    perturbation_stopped  id (stopped at case_time), display, role
     alarm                 event, alarm_id, channel, value, limit, priority, message,
                           kind, category (one AlarmChange)
     trainee               action (acknowledge, audio_pause, audio_off, alarm_pause,
                           alarm_off, limits) + its fields, display
     snapshot              values (finite numerics only), flags
+    display               display, status (joined | lost | back), wall (the network
+                          bridge's wall time, s): a display of the room came or went
 
 Action names and their fields are those of dashboard.core.actions; a recorded action is
 read back through Action.make, so every field is checked (type, finite, range) with the
 file and line in the message. `display` names the screen the action came from ("console",
-"bed-1", "demo"); files written before it existed read with display "".
+"bed-1", "demo"); files written before it existed read with display "". A
+perturbation's `role` says who made it -- a control by the bedside team (trainee) or the
+instructor's override of the same setting; files written before it existed read as the
+instructor's when the display is "console" or "script" (or for an injection, which only
+the instructor gives), else as the team's. The instructor's "done (verbal)" ticks are
+instructor records (action response_done, injection, response).
 
 Case time is not monotonic in a file: the instructor may seek back. File order is
 the order things happened.
@@ -68,8 +75,11 @@ INSTRUCTOR_ACTIONS = tuple(k for k, v in RECORD_TYPE.items() if v == "instructor
 TRAINEE_ACTIONS = tuple(k for k, v in RECORD_TYPE.items() if v == "trainee")
 RECORD_TYPES = (
     "session_start", "instructor", "perturbation", "perturbation_stopped", "alarm", "trainee",
-    "snapshot",
+    "snapshot", "display",
 )  # fmt: skip
+DISPLAY_STATUSES = ("joined", "lost", "back")
+# Displays that are the instructor's own (older files recorded no role).
+INSTRUCTOR_DISPLAYS = frozenset({"console", "script"})
 _COMMON_KEYS = ("type", "case_time", "wall_time")
 
 
@@ -120,8 +130,22 @@ def _jsonable(name: str, value: object) -> object:
         raise ValueError(f"cannot record {name}={value!r}: not plain data") from None
 
 
-def _display(display: str | None) -> dict[str, str]:
-    return {} if display is None else {"display": str(display)}
+def _display(display: str | None, role: str | None = None) -> dict[str, str]:
+    out = {} if display is None else {"display": str(display)}
+    if role is not None:
+        if role not in acts.ROLES:
+            raise ValueError(f"role must be one of {', '.join(acts.ROLES)}, not {role!r}")
+        out["role"] = role
+    return out
+
+
+def inferred_role(kind: str, display: str) -> str:
+    """Who made a perturbation recorded without a role (older files): the instructor's
+    own displays and every injection or override are the instructor's; a control from
+    any other display (a bedside console) the team's."""
+    if display in INSTRUCTOR_DISPLAYS or kind != "control":
+        return acts.INSTRUCTOR
+    return acts.TRAINEE
 
 
 _PERTURBATION_FIELDS = tuple(f.name for f in dataclasses.fields(Perturbation))
@@ -202,22 +226,25 @@ class SessionRecorder:
                 **fields: object) -> None:
         self._action("trainee", TRAINEE_ACTIONS, t, action, fields, display)
 
-    def perturbation(self, t: float, p: Perturbation, *, display: str | None = None) -> None:
-        """An injection or override the instructor started (p.start may differ from t)."""
+    def perturbation(self, t: float, p: Perturbation, *, display: str | None = None,
+                     role: str | None = None) -> None:
+        """An injection or override the instructor started, or a setting someone made
+        (p.start may differ from t); `role` says who (instructor, trainee, ...)."""
         if p.id in self._perturbations:
             raise ValueError(f"perturbation id {p.id!r} already recorded in this session: "
                              "ids must be unique so that a stop names one perturbation")
         self._emit("perturbation", t, {"perturbation": perturbation_to_data(p),
-                                       **_display(display)})
+                                       **_display(display, role)})
         self._perturbations[p.id] = False
 
-    def perturbation_stopped(self, t: float, pid: str, *, display: str | None = None) -> None:
+    def perturbation_stopped(self, t: float, pid: str, *, display: str | None = None,
+                             role: str | None = None) -> None:
         """The instructor ended perturbation `pid` at case time t (see stopped_at)."""
         if pid not in self._perturbations:
             raise ValueError(f"perturbation {pid!r} was not recorded in this session")
         if self._perturbations[pid]:
             raise ValueError(f"perturbation {pid!r} was already stopped")
-        self._emit("perturbation_stopped", t, {"id": pid, **_display(display)})
+        self._emit("perturbation_stopped", t, {"id": pid, **_display(display, role)})
         self._perturbations[pid] = True
 
     def write(self, change: AlarmChange) -> None:
@@ -233,6 +260,14 @@ class SessionRecorder:
             "kind": None if change.kind is None else str(change.kind),
             "category": None if change.category is None else str(change.category),
         })
+
+    def display(self, t: float, display: str, status: str, wall: float) -> None:
+        """A display of the room joined, lost its link or came back (DisplayChanged)."""
+        if status not in DISPLAY_STATUSES:
+            raise ValueError(f"display status must be one of {', '.join(DISPLAY_STATUSES)}, "
+                             f"not {status!r}")
+        self._emit("display", t, {"display": str(display), "status": status,
+                                  "wall": _finite(float(wall))})
 
     def snapshot(self, sample: Sample) -> None:
         values = {k: float(v) for k, v in sample.values.items() if math.isfinite(v)}
@@ -324,12 +359,29 @@ class PerturbationRecord:
     stopped: float | None = None  # case time of the stop
     stop_line: int | None = None
     display: str = ""  # the screen it came from (a trainee's control: the bedside)
+    role: str = acts.INSTRUCTOR  # who made it (recorded, or inferred in older files)
+
+    @property
+    def by_team(self) -> bool:
+        """A setting the bedside team made (not the instructor's override of it)."""
+        return self.role == acts.TRAINEE
 
     @property
     def final(self) -> Perturbation:
         """As the course had it in the end: cut where the instructor stopped it."""
         p = self.perturbation
         return p if self.stopped is None else p.stopped_at(self.stopped)
+
+
+@dataclass(frozen=True)
+class DisplayRecord:
+    """A display of the room joined, lost its link or came back."""
+
+    line: int
+    case_time: float
+    wall_time: str  # ISO, the session file's clock
+    display: str
+    status: str  # joined | lost | back
 
 
 @dataclass
@@ -365,8 +417,10 @@ class RecordedSession:
                 continue
             if e.type == "perturbation":
                 p = _perturbation(e.fields["perturbation"])
-                recs[p.id] = PerturbationRecord(e.line, e.case_time, e.wall_time, p,
-                                                display=e.fields.get("display") or "")
+                display = e.fields.get("display") or ""
+                recs[p.id] = PerturbationRecord(
+                    e.line, e.case_time, e.wall_time, p, display=display,
+                    role=e.fields.get("role") or inferred_role(p.kind, display))
             elif e.type == "perturbation_stopped" and e.fields["id"] in recs:
                 recs[e.fields["id"]] = dataclasses.replace(
                     recs[e.fields["id"]], stopped=e.case_time, stop_line=e.line)
@@ -399,6 +453,11 @@ class RecordedSession:
     def alarm_records(self) -> list[tuple[int, AlarmChange]]:
         """(line, change): the line orders alarms among the other entries."""
         return [(e.line, _alarm_change(e.case_time, e.fields)) for e in self._of("alarm")]
+
+    def display_records(self) -> list[DisplayRecord]:
+        """The room's displays coming and going, in file order (none in older files)."""
+        return [DisplayRecord(e.line, e.case_time, e.wall_time, str(e.fields["display"]),
+                              str(e.fields["status"])) for e in self._of("display")]
 
     def snapshots(self) -> list[Snapshot]:
         return [Snapshot(e.line, e.case_time, e.wall_time, dict(e.fields["values"]),
@@ -578,6 +637,25 @@ def _check_snapshot(d: Mapping[str, Any]) -> None:
         raise _Bad("snapshot 'flags' must be a list of text")
 
 
+def _check_role(d: Mapping[str, Any]) -> None:
+    if "role" in d and d["role"] not in acts.ROLES:
+        raise _Bad(f"role must be one of {', '.join(acts.ROLES)}, not {d['role']!r}")
+    if "display" in d and not isinstance(d["display"], str):
+        raise _Bad(f"'display' must be text, not {d['display']!r}")
+
+
+def _check_display(d: Mapping[str, Any]) -> None:
+    name = _text(d, "display")
+    if not name:
+        raise _Bad("'display' must not be empty")
+    status = _text(d, "status")
+    if status not in DISPLAY_STATUSES:
+        raise _Bad(f"display status must be one of {', '.join(DISPLAY_STATUSES)}, "
+                   f"not {status!r}")
+    if "wall" in d:
+        _number(d, "wall", optional=True)
+
+
 def _parse_line(text: str) -> tuple[str, float, str, dict[str, Any]]:
     try:
         record = parse_json(text)  # no NaN/Infinity, huge integers or deep nesting
@@ -675,12 +753,16 @@ def _check_entry(kind: str, t: float, d: Mapping[str, Any], perturbations: dict[
         _alarm_change(t, d)
     elif kind == "snapshot":
         _check_snapshot(d)
+    elif kind == "display":
+        _check_display(d)
     elif kind == "perturbation":
+        _check_role(d)
         p = _perturbation(d.get("perturbation"))
         if p.id in perturbations:
             raise _Bad(f"perturbation id {p.id!r} recorded twice")
         perturbations[p.id] = False
     elif kind == "perturbation_stopped":
+        _check_role(d)
         pid = _text(d, "id")
         if pid not in perturbations:
             raise _Bad(f"stop of perturbation {pid!r}, which was not started before")

@@ -100,6 +100,9 @@ SNAPSHOT_EVERY_S = 60
 # Actions apply_many() applies without rebuilding the course after each: they only change
 # the list of disturbances (a control reads the course as it stands, so it is not here).
 BATCHED_KINDS = frozenset({INJECT, OVERRIDE, STOP})
+# Applied actions the controller keeps with their results (`journal`): what the live
+# checklist scores (who set what, the instructor's verbal ticks, where the clock jumped).
+JOURNAL_KINDS = frozenset({INJECT, STOP, CONTROL, RESPONSE_DONE, SEEK, JUMP})
 
 
 class ScenarioMismatch(ValueError):
@@ -218,6 +221,11 @@ class SessionController:
         self.ended = False
         self._ids = itertools.count(1)
         self._subscribers: list[Callable[[SessionEvent], None]] = []
+        # (action, result) of the JOURNAL_KINDS applied, in order; and the case time the
+        # session opened at (where the clock's first stretch begins).
+        self.journal: list[tuple[Action, object]] = []
+        self.opened_at = t0
+        self.subscribe(self._record_event)
         self._inbox: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
         self._alarm_t = -math.inf  # latest case time the alarm engine has seen
         self._last_sample: Sample | None = None
@@ -794,9 +802,13 @@ class SessionController:
     # ------------------------------------------------------------------ recording
 
     def _record(self, a: Action, result: object) -> None:
+        if a.kind in JOURNAL_KINDS:
+            # Who did what, kept for the live checklist (a Perturbation has no actor).
+            self.journal.append((a, result))
         rec = self.recorder
         if rec is None:
             return
+        who = {"display": a.actor.display, "role": a.actor.role}
         try:
             kind = RECORD_TYPE.get(a.kind)
             if kind == "instructor":
@@ -804,14 +816,22 @@ class SessionController:
             elif kind == "trainee":
                 rec.trainee(a.case_t, a.kind, display=a.actor.display, **a.args)
             elif a.kind in (INJECT, OVERRIDE, CONTROL):
-                rec.perturbation(a.case_t, result, display=a.actor.display)
+                rec.perturbation(a.case_t, result, **who)
             elif a.kind == STOP and is_scheduled(a.arg("id")):
                 # Recorded as the cut copy that replaces the scenario's own injection.
-                rec.perturbation(a.case_t, result, display=a.actor.display)
+                rec.perturbation(a.case_t, result, **who)
             elif a.kind == STOP:
-                rec.perturbation_stopped(a.case_t, a.arg("id"), display=a.actor.display)
+                rec.perturbation_stopped(a.case_t, a.arg("id"), **who)
         except OSError as exc:
             self._drop_recorder(str(exc))
+
+    def _record_event(self, event: SessionEvent) -> None:
+        """The recorder's subscription: the room's displays coming and going."""
+        if isinstance(event, DisplayChanged) and self.recorder is not None:
+            try:
+                self.recorder.display(event.case_t, event.display, event.status, event.wall)
+            except OSError as exc:
+                self._drop_recorder(str(exc))
 
     def _snapshot(self, sample: Sample) -> None:
         if self.recorder is not None and sample.t % SNAPSHOT_EVERY_S == 0:

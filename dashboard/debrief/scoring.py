@@ -1,20 +1,33 @@
-"""Scoring the bedside team's responses against what the scenario expects.
+"""Scoring the bedside team's responses against what the scenario expects -- the ONE set
+of rules, used by the debrief (after the session) and by the instructor's live checklist
+(during it, checklist.py).
 
 Each injection in the scenario may list expected responses (`expected` in the scenario
 file: a label, a time limit and settings any one of which counts). For every injection
 started in a session -- by the instructor, or by the scenario's own schedule (a drill's
-pump stop) when the session played its start -- each response is *done* (the team made a
-matching setting within the limit), *late* (after it) or *missed* (never, up to the end of
-the session). Only the control the team actually touched counts: a setting restated
-alongside another one does not.
+pump stop) when the session played its start -- each response is
+
+    done        the bedside team (role "trainee") made a matching setting within the limit
+    late        ... after it
+    verbal      the instructor ticked it ("done (verbal)": the team said or did it where
+                no control records it) before the team's own setting
+    instructor  nobody of the team did it, but the instructor made the setting (an override
+                from the console): the patient got it, the team did not earn it
+    missed      none of these by the end of the session (live: once the deadline passed)
+    pending     live only: not yet, and the deadline has not passed
+
+Only the control someone actually touched counts: a setting restated alongside another
+one does not.
 """
 
 from __future__ import annotations
 
 import html
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from dashboard.core.actions import INSTRUCTOR_ROLES, TRAINEE
 from dashboard.debrief.played import PlayedTime, played_time
 from dashboard.session_log import RecordedSession
 from replay_data.controls import CONTROLS
@@ -24,20 +37,49 @@ from replay_data.scenario import Scenario
 from replay_data.timeexpr import format_case_time
 
 DONE, LATE, MISSED = "done", "late", "missed"
+VERBAL, BY_INSTRUCTOR, PENDING = "verbal", "instructor", "pending"
+STATUSES = (DONE, LATE, VERBAL, BY_INSTRUCTOR, MISSED, PENDING)
+_EPS = 1e-9
+
+
+def actor_text(role: str, display: str) -> str:
+    """'trainee at bed-1', 'instructor at console' (who did it, and on which screen)."""
+    who = "instructor" if role in INSTRUCTOR_ROLES else role
+    return f"{who} at {display}" if display else who
 
 
 @dataclass(frozen=True)
 class TeamControl:
-    """One setting the team (or the instructor, overriding) made."""
+    """One setting someone made: the bedside team (role trainee) or the instructor
+    (an override from the console's team-settings box, a script)."""
     t: float
     control: str
     value: float
     display: str
+    role: str = TRAINEE
 
     @property
     def label(self) -> str:
         """'Drainage clamp on', 'FiO2 100 %'."""
         return _team_text(self)
+
+    @property
+    def by_team(self) -> bool:
+        return self.role == TRAINEE
+
+    @property
+    def who(self) -> str:
+        return actor_text(self.role, self.display)
+
+
+@dataclass(frozen=True)
+class VerbalTick:
+    """The instructor's "done (verbal)" for one expected response of one injection."""
+    t: float
+    injection_id: str  # the disturbance id (scheduled:... for a drill's own)
+    response: str  # the expected response's label
+    display: str = "console"
+    wall: str = ""  # ISO wall time of the tick, when known (the session file's)
 
 
 @dataclass(frozen=True)
@@ -47,10 +89,11 @@ class ScoredResponse:
     injection_start: float
     response: str  # the expected response's label
     within: float  # s
-    status: str  # done | late | missed
-    at: float | None  # case time the team did it
-    by: TeamControl | None
+    status: str  # one of STATUSES
+    at: float | None  # case time it was done (by the team, ticked, or the instructor's)
+    by: TeamControl | None  # the setting that did it (None: nothing, or a verbal tick)
     source: str = "instructor"  # instructor | scheduled (by the scenario)
+    verbal: VerbalTick | None = None  # the instructor's tick, when status is verbal
 
     @property
     def deadline(self) -> float:
@@ -61,14 +104,34 @@ class ScoredResponse:
     def delay(self) -> float | None:
         return None if self.at is None else self.at - self.injection_start
 
+    @property
+    def who(self) -> str:
+        """'trainee at bed-1', 'instructor at console', 'instructor (verbal)', ''."""
+        if self.status == VERBAL:
+            return "instructor (verbal)"
+        return "" if self.by is None else self.by.who
+
+    @property
+    def credited(self) -> bool:
+        """Counted for the team: their own setting in time, or ticked verbally."""
+        return self.status in (DONE, VERBAL)
+
 
 def team_controls(session: RecordedSession) -> list[TeamControl]:
+    """Every setting of the session with who made it (the team's and the instructor's:
+    score() tells them apart by role)."""
     out = []
     for rec in session.perturbation_records():
         p = rec.perturbation
         if p.kind == "control":
-            out.append(TeamControl(p.start, p.name, _setting(p), rec.display))
+            out.append(TeamControl(p.start, p.name, _setting(p), rec.display, rec.role))
     return sorted(out, key=lambda c: c.t)
+
+
+def verbal_ticks(session: RecordedSession) -> list[VerbalTick]:
+    return [VerbalTick(a.case_time, str(a.fields["injection"]), str(a.fields["response"]),
+                       a.display, a.wall_time)
+            for a in session.instructor_actions() if a.action == "response_done"]
 
 
 def _setting(p: Perturbation) -> float:
@@ -76,45 +139,74 @@ def _setting(p: Perturbation) -> float:
 
 
 def score(scenario: Scenario, injections: list[Perturbation], controls: list[TeamControl],
-          end: float, scheduled: frozenset[str] = frozenset()) -> list[ScoredResponse]:
+          end: float, scheduled: frozenset[str] = frozenset(),
+          verbal: Iterable[VerbalTick] = (), now: float = math.inf) -> list[ScoredResponse]:
     """Every expected response of every injection, in injection order; `scheduled` names
-    the ids of the injections the scenario scheduled (the rest the instructor gave)."""
+    the ids of the injections the scenario scheduled (the rest the instructor gave).
+    `now` is the case time the view stands at: math.inf for the debrief (a response not
+    given by the end of the session is missed), the clock's time for the live checklist
+    (not given yet: pending until its deadline passes, missed after)."""
+    ticks = list(verbal)
     out = []
     for inj in sorted(injections, key=lambda p: p.start):
         spec = scenario.injections.get(inj.name)
         if spec is None:
             continue
         for exp in spec.expected:
-            hit = next((c for c in controls if c.t >= inj.start and any(
-                cond.control == c.control and cond.met(c.value) for cond in exp.any)), None)
-            if hit is None:
-                status = MISSED
-            else:
-                status = DONE if hit.t - inj.start <= exp.within + 1e-9 else LATE
+            hits = [c for c in controls if inj.start <= c.t <= now and any(
+                cond.control == c.control and cond.met(c.value) for cond in exp.any)]
+            team = next((c for c in hits if c.by_team), None)
+            tick = next((v for v in ticks if v.injection_id == inj.id and
+                         v.response == exp.label and v.t <= now), None)
+            theirs = next((c for c in hits if not c.by_team), None)
+            due = inj.start + exp.within
+            hit, status, said = None, MISSED if now > due + _EPS else PENDING, None
+            if team is not None and (tick is None or team.t <= tick.t):
+                hit, status = team, DONE if team.t - inj.start <= exp.within + _EPS else LATE
+            elif tick is not None:
+                status, said = VERBAL, tick
+            elif theirs is not None:
+                hit, status = theirs, BY_INSTRUCTOR
+            at = hit.t if hit is not None else (said.t if said is not None else None)
             out.append(ScoredResponse(spec.label, inj.id, inj.start, exp.label, exp.within,
-                                      status, None if hit is None else hit.t, hit,
-                                      "scheduled" if inj.id in scheduled else "instructor"))
+                                      status, at, hit,
+                                      "scheduled" if inj.id in scheduled else "instructor",
+                                      said))
     del end  # a response after the session's end cannot be in it: missed
     return out
+
+
+def session_injections(scenario: Scenario, recorded: Sequence[Perturbation],
+                       played: PlayedTime | None = None, *,
+                       played_at: object = None) -> tuple[list[Perturbation], frozenset[str]]:
+    """The injections to score: the instructor's (recorded) and the scenario's scheduled
+    ones whose start the session played (one it jumped over is skipped, not the team's
+    miss); and the ids of the scheduled ones. `played_at(t) -> bool` may stand in for
+    `played` (the live checklist's view of the clock)."""
+    was_played = played.played if played is not None else played_at
+    assert callable(was_played)
+    # A scheduled injection the instructor stopped is recorded as its cut copy (same id):
+    # scored once, as the scenario's.
+    injections = [p for p in recorded if p.kind == "injection"]
+    have = {p.id for p in injections}
+    own = [injection(scenario, s.injection, s.t, severity=s.severity, duration=s.duration,
+                     pid=scheduled_id(s.injection, s.t))
+           for s in scenario.scheduled if was_played(s.t)]
+    own = [p for p in own if p.id not in have]
+    scheduled = frozenset(p.id for p in injections + own if is_scheduled(p.id))
+    return injections + own, scheduled
 
 
 def score_session(session: RecordedSession, scenario: Scenario,
                   played: PlayedTime | None = None) -> list[ScoredResponse]:
     """The instructor's injections and the scenario's scheduled ones whose start the
-    session played (one it jumped over is skipped, not the team's miss)."""
-    injections = [r.perturbation for r in session.perturbation_records()
-                  if r.perturbation.kind == "injection"]
+    session played, scored as the debrief shows them."""
     if played is None:
         played = played_time(session, scenario.event_times, (scenario.start, scenario.end))
-    # A scheduled injection the instructor stopped is recorded as its cut copy (same id):
-    # scored once, as the scenario's.
-    recorded = {p.id for p in injections}
-    own = [injection(scenario, s.injection, s.t, severity=s.severity, duration=s.duration,
-                     pid=scheduled_id(s.injection, s.t))
-           for s in scenario.scheduled if played.played(s.t)]
-    own = [p for p in own if p.id not in recorded]
-    scheduled = frozenset(p.id for p in injections + own if is_scheduled(p.id))
-    return score(scenario, injections + own, team_controls(session), session.end, scheduled)
+    injections, scheduled = session_injections(
+        scenario, [r.perturbation for r in session.perturbation_records()], played)
+    return score(scenario, injections, team_controls(session), session.end, scheduled,
+                 verbal_ticks(session))
 
 
 def control_label(p: Perturbation) -> str:

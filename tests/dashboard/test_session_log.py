@@ -83,6 +83,8 @@ def record_session(path: Path, *, fsync: bool = False) -> Recording:
                 course = course.with_perturbations([*course.perturbations, sweep])
             if t == T0 + 100:
                 rec.instructor(t, "speed", value=2.0)
+            if t == T0 + 150:  # the bedside's link drops for a while
+                rec.display(t, "bed-1", "lost", 1_750_000_150.0)
             s = course.sample(t)
             samples.append(s)
             changes += engine.update(t, s.values, s.flags)
