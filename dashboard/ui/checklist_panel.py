@@ -36,7 +36,7 @@ def stopwatch(seconds: float) -> str:
 
 def can_tick(item: ChecklistItem) -> bool:
     """Still the team's to do: the instructor may tick it as done by word."""
-    return item.status in ("pending", "missed", "instructor")
+    return item.open
 
 
 def row_text(item: ChecklistItem, now: float) -> str:
@@ -148,10 +148,12 @@ class ChecklistPanel(QtWidgets.QFrame):
                 head.setStyleSheet("font-weight: bold;")
                 self._heads.append(head)
                 self._lay.addWidget(head)
+                head.show()  # at once (a layout shows a new child only later)
             row = _Row(n, self)
             row.verbal.clicked.connect(lambda _=False, n=n: self._pressed(n))
             self.rows.append(row)
             self._lay.addWidget(row)
+            row.show()
 
     @staticmethod
     def _heading(item: ChecklistItem) -> str:

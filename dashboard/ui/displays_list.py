@@ -65,7 +65,6 @@ class DisplaysList(QtWidgets.QListWidget):
         self.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setTextElideMode(QtCore.Qt.TextElideMode.ElideNone)
         self.setResizeMode(QtWidgets.QListView.ResizeMode.Adjust)
-        self.setMinimumHeight(40)
         self.setMaximumHeight(96)  # four displays; more scroll
         self.controller = controller
         self._seen: dict[str, _Seen] = {}
@@ -96,3 +95,6 @@ class DisplaysList(QtWidgets.QListWidget):
             item.setData(QtCore.Qt.ItemDataRole.UserRole, online)
             item.setForeground(QtGui.QColor(ONLINE_COLOUR if online else LOST_COLOUR))
             self.addItem(item)
+        # As tall as its rows (up to the maximum): one display is one line, not a box.
+        rows_h = sum(max(18, self.sizeHintForRow(i)) for i in range(self.count()))
+        self.setFixedHeight(min(self.maximumHeight(), rows_h + 2 * self.frameWidth() + 4))
