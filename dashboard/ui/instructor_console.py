@@ -154,6 +154,9 @@ class InstructorConsole(QtWidgets.QWidget):
         # Everything in it wraps or shrinks to TOOLS_MIN_W; should a font still make it
         # wider, a scroll bar reaches the rest instead of cutting it off unseen.
         scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        # Always there: a bar that comes and goes changes the width the texts wrap at
+        # after their height was settled, and cut off a wrapped label's last line.
+        scroll.setVerticalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         scroll.setMinimumWidth(TOOLS_MIN_W)
         scroll.setWidget(tools)
         self.tools_scroll = scroll
@@ -170,7 +173,7 @@ class InstructorConsole(QtWidgets.QWidget):
         self.alarms.setAccessibleName("Active alarms on the trainee monitor")
         self.alarms.setMinimumHeight(64)
         self.alarms.setMaximumHeight(120)  # about six alarms; the tools below stay in view
-        right.addWidget(self.alarms, 1)
+        right.addWidget(self.alarms)
         right.addWidget(self._title("Displays"))
         self.displays = DisplaysList(controller, self)
         right.addWidget(self.displays)

@@ -9,7 +9,6 @@ the panel only shows the controller's state.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,6 +25,22 @@ NOTES_SHOWN = 5
 Request = Callable[..., Action | None]
 
 
+class WrappedLabel(QtWidgets.QLabel):
+    """A word-wrapped label that keeps the height its lines need at its width: inside
+    the tools' scroll area the box layout squeezed the case stem below it (its last line
+    was cut off)."""
+
+    def __init__(self, text: str, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setWordWrap(True)
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        need = self.heightForWidth(self.width())
+        if need > 0 and self.minimumHeight() != need:
+            self.setMinimumHeight(need)
+
+
 class SessionPanel(QtWidgets.QFrame):
     """objectName `instructor.session`."""
 
@@ -37,17 +52,22 @@ class SessionPanel(QtWidgets.QFrame):
         self._request = request
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        self.state = QtWidgets.QLabel("", self)
+        self.state = WrappedLabel("", self)
         self.state.setObjectName("instructor.session_state")
         self.state.setStyleSheet("font-weight: bold; color: #ffb74d;")
         self.state.setWordWrap(True)
         lay.addWidget(self.state)
-        self.brief = QtWidgets.QLabel("", self)
+        # Plain text under a heading: the height of a wrapped rich-text label is
+        # misjudged in the scroll area and its last line was cut off.
+        self.brief_title = QtWidgets.QLabel("Case stem", self)
+        self.brief_title.setStyleSheet("font-weight: bold;")
+        lay.addWidget(self.brief_title)
+        self.brief = WrappedLabel("", self)
         self.brief.setObjectName("instructor.case_stem")
-        self.brief.setAccessibleName("Case stem and learning objectives for the pre-brief")
+        self.brief.setAccessibleName("Case stem to read aloud in the pre-brief")
         self.brief.setWordWrap(True)
-        self.brief.setTextFormat(QtCore.Qt.TextFormat.RichText)
-        self.brief.setText(briefing_html(controller.course.scenario))
+        self.brief.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+        self.brief.setText(briefing_text(controller.course.scenario))
         lay.addWidget(self.brief)
         # The objectives stay in view during the drill (the case stem is read once).
         # Plain text, one bullet a line: a rich-text list's height is misjudged when it
@@ -55,7 +75,7 @@ class SessionPanel(QtWidgets.QFrame):
         self.objectives_title = QtWidgets.QLabel("Learning objectives", self)
         self.objectives_title.setStyleSheet("font-weight: bold;")
         lay.addWidget(self.objectives_title)
-        self.objectives = QtWidgets.QLabel("", self)
+        self.objectives = WrappedLabel("", self)
         self.objectives.setObjectName("instructor.objectives")
         self.objectives.setAccessibleName("Learning objectives")
         self.objectives.setWordWrap(True)
@@ -233,19 +253,18 @@ class SessionPanel(QtWidgets.QFrame):
         for w in (self.note, self.bookmark, self.note_text):
             w.setEnabled(not c.ended)
         self.brief.setVisible(not c.begun)
+        self.brief_title.setVisible(not c.begun and bool(c.course.scenario.briefing.case_stem))
         has = bool(c.course.scenario.briefing.objectives)
         self.objectives.setVisible(has)
         self.objectives_title.setVisible(has)
 
 
-def briefing_html(sc: Scenario) -> str:
+def briefing_text(sc: Scenario) -> str:
     """The case stem to read aloud in the pre-brief (the objectives are shown apart)."""
     b = sc.briefing
     if not b.case_stem and not b.objectives:
-        return "<i>This scenario has no briefing.</i>"
-    if not b.case_stem:
-        return ""
-    return f"<p><b>Case stem</b><br>{html.escape(b.case_stem)}</p>"
+        return "This scenario has no briefing."
+    return b.case_stem
 
 
 def objectives_text(sc: Scenario) -> str:
