@@ -18,6 +18,7 @@ from dashboard.core.session_controller import DisplayStatus, SessionController
 
 LOST_COLOUR = "#ff5252"
 ONLINE_COLOUR = "#e0e0e0"
+MAX_HEIGHT = 96  # about four displays; more scroll
 NONE_YET = "No display has joined the room yet."
 
 
@@ -65,7 +66,6 @@ class DisplaysList(QtWidgets.QListWidget):
         self.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setTextElideMode(QtCore.Qt.TextElideMode.ElideNone)
         self.setResizeMode(QtWidgets.QListView.ResizeMode.Adjust)
-        self.setMaximumHeight(96)  # four displays; more scroll
         self.controller = controller
         self._seen: dict[str, _Seen] = {}
         self.refresh()
@@ -95,6 +95,21 @@ class DisplaysList(QtWidgets.QListWidget):
             item.setData(QtCore.Qt.ItemDataRole.UserRole, online)
             item.setForeground(QtGui.QColor(ONLINE_COLOUR if online else LOST_COLOUR))
             self.addItem(item)
-        # As tall as its rows (up to the maximum): one display is one line, not a box.
-        rows_h = sum(max(18, self.sizeHintForRow(i)) for i in range(self.count()))
-        self.setFixedHeight(min(self.maximumHeight(), rows_h + 2 * self.frameWidth() + 4))
+        self._fit_height()
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._fit_height()  # narrower: the rows wrap onto more lines
+
+    def _fit_height(self) -> None:
+        """As tall as its rows (up to four lines' worth): one display is one line, not
+        an empty box; a wrapped row is not cut off."""
+        # The rows' own size hints are one line each: measure the wrapped text instead.
+        fm, w = self.fontMetrics(), max(60, self.viewport().width() - 8)
+        wrap = QtCore.Qt.TextFlag.TextWordWrap
+        rows_h = sum(fm.boundingRect(QtCore.QRect(0, 0, w, 10_000), wrap,
+                                     self.item(i).text()).height() + 4
+                     for i in range(self.count()))
+        h = min(MAX_HEIGHT, rows_h + 2 * self.frameWidth() + 4)
+        if self.height() != h or self.minimumHeight() != h:
+            self.setFixedHeight(h)

@@ -52,7 +52,6 @@ from .checklist_panel import ChecklistPanel
 from .controls import ReplayControls
 from .displays_list import DisplaysList
 from .main_window import MonitorWindow, Role
-from .report_path import ReportPath
 from .session_panel import SessionPanel
 from .team_controls_panel import TeamControlsPanel
 from .wheel_guard import install_wheel_guard
@@ -160,7 +159,12 @@ class InstructorConsole(QtWidgets.QWidget):
         scroll.setMinimumWidth(TOOLS_MIN_W)
         scroll.setWidget(tools)
         self.tools_scroll = scroll
-        split.addWidget(scroll, 2)
+        # What the console has to say (a refusal, the debrief written) sits under the
+        # scrolled tools, always in view whichever tool the instructor scrolled to.
+        side = QtWidgets.QVBoxLayout()
+        side.setContentsMargins(0, 0, 0, 0)
+        side.addWidget(scroll, 1)
+        split.addLayout(side, 2)
         right.addWidget(self._title("Session"))
         self.session_panel = SessionPanel(controller, self.request, self.write_debrief, self)
         right.addWidget(self.session_panel)
@@ -297,9 +301,9 @@ class InstructorConsole(QtWidgets.QWidget):
         # A long word (a file path) must not widen the column past its window.
         self.message.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
                                    QtWidgets.QSizePolicy.Policy.Preferred)
-        right.addWidget(self.message)
-        self.report = ReportPath(self)
-        right.addWidget(self.report)
+        self.message.setStyleSheet("color: #ffcc80;")
+        side.addWidget(self.message)
+        self.report = self.session_panel.report
         self.setStyleSheet("QWidget { background: #101820; color: #e0e0e0; }"
                            "QPushButton { background: #1e2a36; border: 1px solid #3d5266;"
                            " padding: 4px 10px; }"
@@ -327,7 +331,7 @@ class InstructorConsole(QtWidgets.QWidget):
             return
         self.show_message(f"Debrief written: {path.name} (and "
                           f"{path.with_suffix('.pdf').name}, {path.with_suffix('.csv').name} "
-                          "beside it, in the folder below).")
+                          "beside it; path and Open under Session).")
         self.report.show_path(path)
         self.session_panel.report_written(path)
 

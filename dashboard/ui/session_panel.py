@@ -19,6 +19,8 @@ from dashboard.core.session_controller import SessionController
 from replay_data.scenario import Scenario, builtin_scenarios, scenario_title
 from replay_data.timeexpr import format_case_time
 
+from .report_path import ReportPath
+
 # The session's notes and bookmarks listed under the note field, newest first.
 NOTES_SHOWN = 5
 
@@ -57,6 +59,8 @@ class SessionPanel(QtWidgets.QFrame):
         self.state.setStyleSheet("font-weight: bold; color: #ffb74d;")
         self.state.setWordWrap(True)
         lay.addWidget(self.state)
+        self.report = ReportPath(self)  # shown once the debrief report is written
+        lay.addWidget(self.report)
         # Plain text under a heading: the height of a wrapped rich-text label is
         # misjudged in the scroll area and its last line was cut off.
         self.brief_title = QtWidgets.QLabel("Case stem", self)
@@ -150,6 +154,7 @@ class SessionPanel(QtWidgets.QFrame):
         self.note_feedback.setObjectName("instructor.note_feedback")
         self.note_feedback.setStyleSheet("color: #9aa7b4;")
         self.note_feedback.setWordWrap(True)
+        self.note_feedback.setVisible(False)
         lay.addWidget(self.note_feedback)
         self.notes = QtWidgets.QListWidget(self)
         self.notes.setObjectName("instructor.notes")
@@ -216,6 +221,7 @@ class SessionPanel(QtWidgets.QFrame):
         kept = "saved" if self.controller.recorder is not None else \
             "taken (this session is not being recorded)"
         self.note_feedback.setText(f"{what} {kept} at {when}")
+        self.note_feedback.setVisible(True)
         text = str(action.arg("text"))
         line = f"{when} · {'bookmark' if bookmark else 'note'}" + \
             ("" if bookmark and text == "bookmark" else f": {text}")
@@ -234,7 +240,7 @@ class SessionPanel(QtWidgets.QFrame):
         c = self.controller
         if c.ended and self.report_path is not None:
             text = ("Session ended: the session file is closed and the debrief report was "
-                    "written (below).")
+                    "written:")
         elif c.ended:
             text = "Session ended: the session file is closed. Write the debrief report."
         elif not c.begun:
