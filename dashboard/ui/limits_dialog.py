@@ -20,7 +20,7 @@ from replay_data.catalogue import Catalogue
 # or None when all were applied (or sent to the instructor).
 Submit = Callable[[list[tuple[str, dict]]], "str | None"]
 
-NEUTRAL = "color: palette(window-text);"
+NEUTRAL = "color: #b0bec5;"  # grey: readable on the dark monitor theme and on a light one
 REFUSED = "color: #ff5252;"
 
 
@@ -57,6 +57,11 @@ class LimitsDialog(QtWidgets.QDialog):
         self.table.currentCellChanged.connect(
             lambda row, _c, _r, _p: self._pick_row(row))
         outer.addWidget(self.table, 1)
+        legend = QtWidgets.QLabel("off: switched off · —: the alarm profile has no such limit",
+                                  self)
+        legend.setStyleSheet(NEUTRAL)
+        legend.setWordWrap(True)
+        outer.addWidget(legend)
         form = QtWidgets.QFormLayout()
         outer.addLayout(form)
         self.parameter = QtWidgets.QComboBox(self)

@@ -5,7 +5,8 @@ instructor's tools over the override box changed its duration (60 -> 67 s) and i
 channel (HR -> Sweep gas) without anyone meaning to. One application-wide event filter:
 a wheel over such a control that does not have the keyboard focus goes to the scroll
 area around it instead; once the user has clicked into it (or tabbed to it), the wheel
-steps its value as usual. The controls take focus by click or Tab only (StrongFocus),
+steps its value as usual. A knob (QDial) is meant to be turned and keeps the wheel.
+The controls take focus by click or Tab only (StrongFocus),
 not by the wheel (Qt's WheelFocus default would focus them on the first wheel turn).
 """
 
@@ -18,8 +19,10 @@ VALUE_WIDGETS = (QtWidgets.QAbstractSpinBox, QtWidgets.QComboBox, QtWidgets.QAbs
 
 
 def _guarded(widget: QtWidgets.QWidget) -> bool:
-    # A scroll bar is a slider too, and the wheel is what it is for.
-    return isinstance(widget, VALUE_WIDGETS) and not isinstance(widget, QtWidgets.QScrollBar)
+    # A scroll bar is a slider too, and the wheel is what it is for; so is a knob (the
+    # ECMO console's pump-speed dial is turned by the wheel, one step an action).
+    return isinstance(widget, VALUE_WIDGETS) and \
+        not isinstance(widget, (QtWidgets.QScrollBar, QtWidgets.QDial))
 
 
 def value_widget(widget: QtWidgets.QWidget | None) -> QtWidgets.QWidget | None:

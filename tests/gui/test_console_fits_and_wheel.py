@@ -65,6 +65,11 @@ def test_the_wheel_over_an_unfocused_box_scrolls_the_tools_not_the_value(make_se
     channel = child(con, QtWidgets.QComboBox, "instructor.override_channel")
     for box in (duration, channel):
         assert box.focusPolicy() == QtCore.Qt.FocusPolicy.StrongFocus
+    from dashboard.ui.wheel_guard import install_wheel_guard, value_widget
+
+    assert install_wheel_guard() is install_wheel_guard()  # one guard, however often
+    assert value_widget(duration.lineEdit()) is duration  # the box's own text field
+    assert value_widget(QtWidgets.QDial()) is None  # a knob is turned by the wheel
     bar = scroll.verticalScrollBar()
     bar.setValue(bar.maximum() // 2)
     before = (duration.value(), channel.currentIndex(), bar.value())
