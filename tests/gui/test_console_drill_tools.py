@@ -158,3 +158,16 @@ def test_after_end_the_console_says_the_report_was_written_and_where(
     child(con, QtWidgets.QFrame, "instructor.report").opener = opened.append
     click(qtbot, con, "instructor.report_open")
     assert opened == [QtCore.QUrl.fromLocalFile(str(html))]
+
+
+def test_the_checklist_is_worked_out_a_few_times_a_second_not_every_frame(
+        make_session, qtbot, monkeypatch):
+    import dashboard.ui.instructor_console as ic
+
+    s = drill_session(make_session)
+    click(qtbot, s.console, "instructor.start")
+    calls = []
+    real = ic.live_checklist
+    monkeypatch.setattr(ic, "live_checklist", lambda c: calls.append(1) or real(c))
+    s.advance_virtual(10, frames=200)  # 200 monitor frames over 10 s
+    assert 0 < len(calls) <= 10 / ic.CONSOLE_REFRESH_S + 1, len(calls)
