@@ -36,9 +36,20 @@ class WrappedLabel(QtWidgets.QLabel):
         super().__init__(text, parent)
         self.setWordWrap(True)
 
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+        super().setText(text)
+        # A shorter text needs fewer lines (no empty band under it); before the label is
+        # laid out its width means nothing: the first resize fits it.
+        self.setMinimumHeight(0)
+        if self.isVisible():
+            self._fit()
+
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802
         super().resizeEvent(event)
-        need = self.heightForWidth(self.width())
+        self._fit()
+
+    def _fit(self) -> None:
+        need = self.heightForWidth(self.width()) if self.width() > 0 else 0
         if need > 0 and self.minimumHeight() != need:
             self.setMinimumHeight(need)
 
