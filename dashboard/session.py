@@ -103,6 +103,8 @@ class MonitorSession:
                        speed=recording.speed if speed is None else speed, **kwargs)
         s.replay = recording
         s.controller.replay(recording.replay_actions(), follow_speed=speed is None)
+        if s.window.controls is not None:  # the timeline and "Jump to" of the session
+            s.window.controls.show_recording(recording, course)
         return s
 
     # ------------------------------------------------------------------ reading

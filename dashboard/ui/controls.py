@@ -1,8 +1,17 @@
 """Replay controls: play/pause, speed, a timeline over the whole course with the case's
 events marked, and jump-to-event. The widgets only forward what the user does; the
-window owns the clock."""
+window owns the clock.
+
+Playing a recorded session back (the debrief viewer), `show_recording` zooms the
+timeline to the stretch of case time the session played (a 24-day case made a drill a
+sliver of the slider; "Whole case" widens it again) and lists in "Jump to" every
+injection, alarm episode, note and bookmark of the recording beside the case's events.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -10,8 +19,52 @@ from dashboard.core.clock import SPEEDS
 from replay_data.scenario import Scenario
 from replay_data.timeexpr import format_case_time
 
+if TYPE_CHECKING:
+    from dashboard.session_log import RecordedSession
+    from replay_data.course import Course
+
 MARKER_COLOURS = {"ecmo": "#ffb74d", "airway": "#4fc3f7", "circuit": "#ff5252",
-                  "result": "#ce93d8"}
+                  "result": "#ce93d8", "injection": "#ff8a65", "alarm": "#ff5252",
+                  "note": "#e0e0e0", "bookmark": "#fff176"}
+# The zoomed timeline shows a little before and after the session played.
+ZOOM_MARGIN_S = 30.0
+
+
+@dataclass(frozen=True)
+class JumpTarget:
+    """One moment of a recorded session to jump to."""
+    t: float
+    kind: str  # "injection" | "alarm" | "note" | "bookmark"
+    text: str
+
+
+def recording_jumps(recording: RecordedSession, course: Course) -> list[JumpTarget]:
+    """Every injection (the instructor's and the scenario's own the session played
+    through), every alarm episode (each raise) and every note and bookmark, in time
+    order."""
+    from dashboard.debrief.report import perturbation_label
+
+    lo, hi = recording.span
+    out: list[JumpTarget] = []
+    given = [r.final for r in recording.perturbation_records() if r.final.kind == "injection"]
+    ids = {p.id for p in given}
+    scheduled = [p for p in course.scheduled if lo <= p.start <= hi and p.id not in ids]
+    for p in [*given, *scheduled]:
+        out.append(JumpTarget(p.start, "injection",
+                              f"Injection: {perturbation_label(course, p)}"))
+    for ch in recording.alarm_changes():
+        if ch.event == "raise":
+            prefix = f"{ch.priority.prefix} " if ch.priority is not None else ""
+            out.append(JumpTarget(ch.case_time, "alarm",
+                                  f"Alarm: {prefix}{ch.message or ch.alarm_id}"))
+    for a in recording.instructor_actions():
+        if a.action == "note":
+            bookmark = bool(a.fields.get("bookmark"))
+            text = str(a.fields.get("text") or "")
+            label = ("Bookmark" + ("" if text in ("", "bookmark") else f": {text}")
+                     if bookmark else f"Note: {text}")
+            out.append(JumpTarget(a.case_time, "bookmark" if bookmark else "note", label))
+    return sorted(out, key=lambda j: j.t)
 
 
 def speed_text(speed: float) -> str:
@@ -34,16 +87,31 @@ class Timeline(QtWidgets.QSlider):
         self.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
         self.setToolTip("\n".join(f"{format_case_time(e.t)}  {e.label}"
                                   for e in scenario.events))
+        self.marks: list[JumpTarget] = []  # a recording's moments, marked below the groove
+
+    def show_span(self, lo: float, hi: float) -> None:
+        """The slider covers case time lo..hi (within the case)."""
+        lo = max(self.scenario.start, lo)
+        hi = min(self.scenario.end, max(hi, lo + 1))
+        self.blockSignals(True)
+        self.setRange(int(lo), int(hi))
+        self.setPageStep(max(10, int((hi - lo) / 20)))
+        self.blockSignals(False)
+        self.update()
 
     def paintEvent(self, event: QtGui.QPaintEvent) -> None:  # noqa: N802
         super().paintEvent(event)
         p = QtGui.QPainter(self)
-        span = max(1.0, self.maximum() - self.minimum())
+        lo, span = self.minimum(), max(1.0, self.maximum() - self.minimum())
         w = self.width() - 12
-        for e in self.scenario.events:
-            x = 6 + (e.t - self.minimum()) / span * w
-            p.setPen(QtGui.QPen(QtGui.QColor(MARKER_COLOURS.get(e.kind, "#90a4ae")), 2))
-            p.drawLine(int(x), 0, int(x), 7)
+        marks = [(e.t, e.kind, 0) for e in self.scenario.events] + \
+            [(m.t, m.kind, self.height() - 7) for m in self.marks]
+        for t, kind, y in marks:
+            if not lo <= t <= lo + span:
+                continue
+            x = 6 + (t - lo) / span * w
+            p.setPen(QtGui.QPen(QtGui.QColor(MARKER_COLOURS.get(kind, "#90a4ae")), 2))
+            p.drawLine(int(x), y, int(x), y + 7)
         p.end()
 
 
@@ -86,14 +154,47 @@ class ReplayControls(QtWidgets.QFrame):
                                     QtCore.Qt.ItemDataRole.ToolTipRole)
         self.events.setMaximumWidth(330)
         self.events.activated.connect(self._jump)
+        self.whole = QtWidgets.QCheckBox("Whole case", self)
+        self.whole.setObjectName(f"{prefix}.whole_case")
+        self.whole.setAccessibleName("Timeline over the whole case (else the session played)")
+        self.whole.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
+        self.whole.setVisible(False)  # offered when a recording zooms the timeline
+        self.whole.toggled.connect(self._whole_case)
+        self._session_span: tuple[float, float] | None = None
         self.speed_note = QtWidgets.QLabel("", self)
         self.speed_note.setObjectName(f"{prefix}.speed_note")
         self.speed_note.setProperty("role", "speed_notice")
         lay.addWidget(self.play)
         lay.addWidget(self.speed)
         lay.addWidget(self.timeline, 1)
+        lay.addWidget(self.whole)
         lay.addWidget(self.events)
         lay.addWidget(self.speed_note)
+
+    def show_recording(self, recording: RecordedSession, course: Course) -> None:
+        """A recorded session is played: the timeline over what it played, and its
+        injections, alarm episodes, notes and bookmarks to jump to."""
+        lo, hi = recording.span
+        self._session_span = (lo - ZOOM_MARGIN_S, hi + ZOOM_MARGIN_S)
+        jumps = recording_jumps(recording, course)
+        self.timeline.marks = jumps
+        self.timeline.show_span(*self._session_span)
+        self.whole.setVisible(True)
+        self.events.setAccessibleName("Jump to a moment of the session or a case event")
+        self.events.setItemText(0, "Jump to…")
+        self.events.insertSeparator(1)
+        for i, j in enumerate(jumps):
+            self.events.insertItem(1 + i, f"{format_case_time(j.t)}  {j.text}", j.t)
+            self.events.setItemData(1 + i, j.kind, QtCore.Qt.ItemDataRole.AccessibleDescriptionRole)
+
+    def jump_texts(self) -> list[str]:
+        return [self.events.itemText(i) for i in range(1, self.events.count())
+                if self.events.itemData(i) is not None]
+
+    def _whole_case(self, on: bool) -> None:
+        sc = self.timeline.scenario
+        lo, hi = (sc.start, sc.end) if on or self._session_span is None else self._session_span
+        self.timeline.show_span(lo, hi)
 
     def _timeline_action(self, action: int) -> None:
         # Clicks on the groove (page steps) seek too, not only drags.

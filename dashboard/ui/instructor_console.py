@@ -19,9 +19,11 @@ from dashboard.core.actions import (
     FREEZE_SCREEN,
     INJECT,
     INSTRUCTOR,
+    NOTE,
     OVERRIDE,
     PAUSE,
     PLAY,
+    RESPONSE_DONE,
     SEEK,
     SPEED,
     STOP,
@@ -29,6 +31,7 @@ from dashboard.core.actions import (
     ActionError,
     Actor,
 )
+from dashboard.core.events import DisplayChanged
 from dashboard.core.session_controller import (
     ActionApplied,
     ActionRefused,
@@ -37,6 +40,7 @@ from dashboard.core.session_controller import (
     SessionEvent,
     Tick,
 )
+from dashboard.debrief.checklist import ChecklistItem, live_checklist
 from dashboard.debrief.report import perturbation_label
 from replay_data.casetime import span_text
 from replay_data.course import Course, is_scheduled
@@ -44,16 +48,33 @@ from replay_data.errors import ReplayDataError
 from replay_data.perturbations import Perturbation
 from replay_data.timeexpr import format_case_time
 
+from .checklist_panel import ChecklistPanel
 from .controls import ReplayControls
+from .displays_list import DisplaysList
 from .main_window import MonitorWindow, Role
 from .session_panel import SessionPanel
 from .team_controls_panel import TeamControlsPanel
+from .wheel_guard import install_wheel_guard
 
 # The console is read by a person, not flashed: a few refreshes a second are enough,
 # and it need not rebuild its notes and lists in every monitor frame.
 CONSOLE_REFRESH_S = 0.25
 # The bedside copy is a glance, not the monitor itself: 20 frames a second are plenty.
 MIRROR_FRAME_S = 0.05
+# The instructor's tools never get narrower than this (side by side on a 1920-px screen
+# the console is about 940 px wide; the bedside copy takes the rest).
+TOOLS_MIN_W = 360
+
+
+def shrinkable(combo: QtWidgets.QComboBox, chars: int = 14) -> QtWidgets.QComboBox:
+    """A combo box as wide as its column allows, not as wide as its longest item (a
+    drill's title made the tools wider than the window); the list it opens shows the
+    whole text."""
+    combo.setSizeAdjustPolicy(
+        QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(chars)
+    combo.view().setTextElideMode(QtCore.Qt.TextElideMode.ElideNone)
+    return combo
 
 
 class InstructorConsole(QtWidgets.QWidget):
@@ -62,6 +83,7 @@ class InstructorConsole(QtWidgets.QWidget):
     def __init__(self, controller: SessionController, *, display: str = "console",
                  mirror: bool = True, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
+        install_wheel_guard()  # once per application (dashboard.app installs it too)
         self.setObjectName("instructor")
         self.setWindowTitle("Instructor console — ICU ECMO replay (training simulator)")
         self.controller = controller
@@ -128,22 +150,40 @@ class InstructorConsole(QtWidgets.QWidget):
         scroll.setObjectName("instructor.tools_scroll")
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # Everything in it wraps or shrinks to TOOLS_MIN_W; should a font still make it
+        # wider, a scroll bar reaches the rest instead of cutting it off unseen.
+        scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        # Always there: a bar that comes and goes changes the width the texts wrap at
+        # after their height was settled, and cut off a wrapped label's last line.
+        scroll.setVerticalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
+        scroll.setMinimumWidth(TOOLS_MIN_W)
         scroll.setWidget(tools)
-        split.addWidget(scroll, 2)
+        self.tools_scroll = scroll
+        # What the console has to say (a refusal, the debrief written) sits under the
+        # scrolled tools, always in view whichever tool the instructor scrolled to.
+        side = QtWidgets.QVBoxLayout()
+        side.setContentsMargins(0, 0, 0, 0)
+        side.addWidget(scroll, 1)
+        split.addLayout(side, 2)
         right.addWidget(self._title("Session"))
         self.session_panel = SessionPanel(controller, self.request, self.write_debrief, self)
         right.addWidget(self.session_panel)
+        right.addWidget(self._title("Checklist: what the team should do"))
+        self.checklist = ChecklistPanel(self._tick_verbal, self)
+        right.addWidget(self.checklist)
         right.addWidget(self._title("Alarms the trainees see"))
         self.alarms = QtWidgets.QListWidget(self)
         self.alarms.setObjectName("instructor.alarms")
         self.alarms.setAccessibleName("Active alarms on the trainee monitor")
         self.alarms.setMinimumHeight(64)
         self.alarms.setMaximumHeight(120)  # about six alarms; the tools below stay in view
-        right.addWidget(self.alarms, 1)
+        right.addWidget(self.alarms)
+        right.addWidget(self._title("Displays"))
+        self.displays = DisplaysList(controller, self)
+        right.addWidget(self.displays)
         right.addWidget(self._title("Inject an event"))
         form = QtWidgets.QFormLayout()
-        self.injection = QtWidgets.QComboBox(self)
+        self.injection = shrinkable(QtWidgets.QComboBox(self))
         self.injection.setObjectName("instructor.injection")
         self.injection.setAccessibleName("Injection")
         for inj in sc.injections.values():
@@ -157,7 +197,7 @@ class InstructorConsole(QtWidgets.QWidget):
         self.severity.setRange(0.05, 1.0)
         self.severity.setSingleStep(0.1)
         # All-or-nothing events (pump stop, air) come in named variants instead.
-        self.variant = QtWidgets.QComboBox(self)
+        self.variant = shrinkable(QtWidgets.QComboBox(self))
         self.variant.setObjectName("instructor.variant")
         self.variant.setAccessibleName("Variant")
         self.duration = QtWidgets.QSpinBox(self)
@@ -182,7 +222,7 @@ class InstructorConsole(QtWidgets.QWidget):
 
         right.addWidget(self._title("Override a channel"))
         oform = QtWidgets.QFormLayout()
-        self.channel = QtWidgets.QComboBox(self)
+        self.channel = shrinkable(QtWidgets.QComboBox(self))
         self.channel.setObjectName("instructor.override_channel")
         self.channel.setAccessibleName("Channel")
         for cid in course.catalogue.displayed_numerics:
@@ -258,10 +298,16 @@ class InstructorConsole(QtWidgets.QWidget):
         self.message = QtWidgets.QLabel("", self)
         self.message.setObjectName("instructor.message")
         self.message.setWordWrap(True)
-        right.addWidget(self.message)
+        # A long word (a file path) must not widen the column past its window.
+        self.message.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
+                                   QtWidgets.QSizePolicy.Policy.Preferred)
+        self.message.setStyleSheet("color: #ffcc80;")
+        side.addWidget(self.message)
+        self.report = self.session_panel.report
         self.setStyleSheet("QWidget { background: #101820; color: #e0e0e0; }"
                            "QPushButton { background: #1e2a36; border: 1px solid #3d5266;"
-                           " padding: 4px 10px; }")
+                           " padding: 4px 10px; }"
+                           "QPushButton:disabled { color: #5f6b78; border-color: #26323e; }")
         self.session_panel.on_error = self.show_message
         self._unsubscribe = controller.subscribe(self._on_event)
         self.refresh()
@@ -283,8 +329,15 @@ class InstructorConsole(QtWidgets.QWidget):
         except (ReplayDataError, ValueError, OSError) as exc:
             self.show_message(f"Not done: {exc}")
             return
-        self.show_message(f"Debrief written: {path} (and {path.with_suffix('.pdf').name}, "
-                          f"{path.with_suffix('.csv').name} beside it)")
+        self.show_message(f"Debrief written: {path.name} (and "
+                          f"{path.with_suffix('.pdf').name}, {path.with_suffix('.csv').name} "
+                          "beside it; path and Open under Session).")
+        self.report.show_path(path)
+        self.session_panel.report_written(path)
+
+    def _tick_verbal(self, item: ChecklistItem) -> None:
+        """The instructor heard the team do it: ticked as the instructor's, by word."""
+        self.request(RESPONSE_DONE, injection=item.injection_id, response=item.response)
 
     def _on_event(self, ev: SessionEvent) -> None:
         if isinstance(ev, Tick):
@@ -292,7 +345,11 @@ class InstructorConsole(QtWidgets.QWidget):
                 self.refresh()
         elif isinstance(ev, CourseChanged):
             self.set_course(ev.course)
+        elif isinstance(ev, DisplayChanged):
+            self.displays.on_change(ev)
         elif isinstance(ev, ActionApplied):
+            if ev.action.kind == NOTE:
+                self.session_panel.note_applied(ev.action)
             if ev.action.kind == FREEZE_SCREEN and self.freeze.isChecked() != ev.action.arg("on"):
                 self.freeze.blockSignals(True)
                 self.freeze.setChecked(bool(ev.action.arg("on")))
@@ -314,6 +371,7 @@ class InstructorConsole(QtWidgets.QWidget):
                         [*c.course.scheduled,
                          *(p for p in c.perturbations if p.kind != "control")],
                         latest.values if latest is not None else None)
+        self.checklist.show_items(live_checklist(c), t)
         self.team.refresh()
 
     def detach(self) -> None:

@@ -9,16 +9,49 @@ the panel only shows the controller's state.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from dashboard.core.actions import BEGIN, END, NOTE, Action
 from dashboard.core.session_controller import SessionController
 from replay_data.scenario import Scenario, builtin_scenarios, scenario_title
+from replay_data.timeexpr import format_case_time
+
+from .report_path import ReportPath
+
+# The session's notes and bookmarks listed under the note field, newest first.
+NOTES_SHOWN = 5
 
 Request = Callable[..., Action | None]
+
+
+class WrappedLabel(QtWidgets.QLabel):
+    """A word-wrapped label that keeps the height its lines need at its width: inside
+    the tools' scroll area the box layout squeezed the case stem below it (its last line
+    was cut off)."""
+
+    def __init__(self, text: str, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setWordWrap(True)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+        super().setText(text)
+        # A shorter text needs fewer lines (no empty band under it); before the label is
+        # laid out its width means nothing: the first resize fits it.
+        self.setMinimumHeight(0)
+        if self.isVisible():
+            self._fit()
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        need = self.heightForWidth(self.width()) if self.width() > 0 else 0
+        if need > 0 and self.minimumHeight() != need:
+            self.setMinimumHeight(need)
 
 
 class SessionPanel(QtWidgets.QFrame):
@@ -32,20 +65,45 @@ class SessionPanel(QtWidgets.QFrame):
         self._request = request
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        self.state = QtWidgets.QLabel("", self)
+        self.state = WrappedLabel("", self)
         self.state.setObjectName("instructor.session_state")
         self.state.setStyleSheet("font-weight: bold; color: #ffb74d;")
         self.state.setWordWrap(True)
         lay.addWidget(self.state)
-        self.brief = QtWidgets.QLabel("", self)
+        self.report = ReportPath(self)  # shown once the debrief report is written
+        lay.addWidget(self.report)
+        # Plain text under a heading: the height of a wrapped rich-text label is
+        # misjudged in the scroll area and its last line was cut off.
+        self.brief_title = QtWidgets.QLabel("Case stem", self)
+        self.brief_title.setStyleSheet("font-weight: bold;")
+        lay.addWidget(self.brief_title)
+        self.brief = WrappedLabel("", self)
         self.brief.setObjectName("instructor.case_stem")
-        self.brief.setAccessibleName("Case stem and learning objectives for the pre-brief")
+        self.brief.setAccessibleName("Case stem to read aloud in the pre-brief")
         self.brief.setWordWrap(True)
-        self.brief.setTextFormat(QtCore.Qt.TextFormat.RichText)
-        self.brief.setText(briefing_html(controller.course.scenario))
+        self.brief.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+        self.brief.setText(briefing_text(controller.course.scenario))
         lay.addWidget(self.brief)
+        # The objectives stay in view during the drill (the case stem is read once).
+        # Plain text, one bullet a line: a rich-text list's height is misjudged when it
+        # wraps, and its last lines were cut off under the scenario box.
+        self.objectives_title = QtWidgets.QLabel("Learning objectives", self)
+        self.objectives_title.setStyleSheet("font-weight: bold;")
+        lay.addWidget(self.objectives_title)
+        self.objectives = WrappedLabel("", self)
+        self.objectives.setObjectName("instructor.objectives")
+        self.objectives.setAccessibleName("Learning objectives")
+        self.objectives.setWordWrap(True)
+        self.objectives.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+        self.objectives.setText(objectives_text(controller.course.scenario))
+        lay.addWidget(self.objectives)
         pick = QtWidgets.QHBoxLayout()
         self.scenario = QtWidgets.QComboBox(self)
+        # As wide as the column allows (a drill's long title made the tools wider than
+        # the window); the list shows whole titles.
+        self.scenario.setSizeAdjustPolicy(
+            QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.scenario.setMinimumContentsLength(14)
         self.scenario.setObjectName("instructor.scenario")
         self.scenario.setAccessibleName("Scenario (choose before Start)")
         sc = controller.course.scenario
@@ -103,6 +161,21 @@ class SessionPanel(QtWidgets.QFrame):
         self.bookmark.clicked.connect(lambda: self.add_note(bookmark=True))
         notes.addWidget(self.bookmark)
         lay.addLayout(notes)
+        self.note_feedback = QtWidgets.QLabel("", self)
+        self.note_feedback.setObjectName("instructor.note_feedback")
+        self.note_feedback.setStyleSheet("color: #9aa7b4;")
+        self.note_feedback.setWordWrap(True)
+        self.note_feedback.setVisible(False)
+        lay.addWidget(self.note_feedback)
+        self.notes = QtWidgets.QListWidget(self)
+        self.notes.setObjectName("instructor.notes")
+        self.notes.setAccessibleName("This session's notes and bookmarks, newest first")
+        self.notes.setWordWrap(True)
+        self.notes.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.notes.setVisible(False)
+        lay.addWidget(self.notes)
+        self._notes: list[str] = []
+        self.report_path: Path | None = None
         shortcut = QtGui.QShortcut(QtGui.QKeySequence("Ctrl+B"), self)
         shortcut.setContext(QtCore.Qt.ShortcutContext.WindowShortcut)
         shortcut.activated.connect(lambda: self.add_note(bookmark=True))
@@ -150,9 +223,36 @@ class SessionPanel(QtWidgets.QFrame):
         if self._request(NOTE, text=text, bookmark=bookmark) is not None:
             self.note_text.clear()
 
+    def note_applied(self, action: Action) -> None:
+        """A note or bookmark was taken (here or at another instructor display): say so,
+        with the case time it carries, and list it."""
+        bookmark = bool(action.arg("bookmark"))
+        when = format_case_time(action.case_t) if action.case_t is not None else "now"
+        what = "Bookmark" if bookmark else "Note"
+        kept = "saved" if self.controller.recorder is not None else \
+            "taken (this session is not being recorded)"
+        self.note_feedback.setText(f"{what} {kept} at {when}")
+        self.note_feedback.setVisible(True)
+        text = str(action.arg("text"))
+        line = f"{when} · {'bookmark' if bookmark else 'note'}" + \
+            ("" if bookmark and text == "bookmark" else f": {text}")
+        self._notes.insert(0, line)
+        self.notes.clear()
+        self.notes.addItems(self._notes[:NOTES_SHOWN])
+        rows_h = sum(max(18, self.notes.sizeHintForRow(i)) for i in range(self.notes.count()))
+        self.notes.setFixedHeight(min(84, rows_h + 2 * self.notes.frameWidth() + 4))
+        self.notes.setVisible(True)
+
+    def report_written(self, path: Path) -> None:
+        self.report_path = Path(path)
+        self.show_state()
+
     def show_state(self) -> None:
         c = self.controller
-        if c.ended:
+        if c.ended and self.report_path is not None:
+            text = ("Session ended: the session file is closed and the debrief report was "
+                    "written:")
+        elif c.ended:
             text = "Session ended: the session file is closed. Write the debrief report."
         elif not c.begun:
             text = ("Pre-brief: read the case stem; the trainees' monitor shows the patient, "
@@ -170,16 +270,20 @@ class SessionPanel(QtWidgets.QFrame):
         for w in (self.note, self.bookmark, self.note_text):
             w.setEnabled(not c.ended)
         self.brief.setVisible(not c.begun)
+        self.brief_title.setVisible(not c.begun and bool(c.course.scenario.briefing.case_stem))
+        has = bool(c.course.scenario.briefing.objectives)
+        self.objectives.setVisible(has)
+        self.objectives_title.setVisible(has)
 
 
-def briefing_html(sc: Scenario) -> str:
+def briefing_text(sc: Scenario) -> str:
+    """The case stem to read aloud in the pre-brief (the objectives are shown apart)."""
     b = sc.briefing
     if not b.case_stem and not b.objectives:
-        return "<i>This scenario has no briefing.</i>"
-    parts = []
-    if b.case_stem:
-        parts.append(f"<p><b>Case stem</b><br>{html.escape(b.case_stem)}</p>")
-    if b.objectives:
-        items = "".join(f"<li>{html.escape(o)}</li>" for o in b.objectives)
-        parts.append(f"<p><b>Learning objectives</b></p><ul>{items}</ul>")
-    return "".join(parts)
+        return "This scenario has no briefing."
+    return b.case_stem
+
+
+def objectives_text(sc: Scenario) -> str:
+    """'• Recognise a pump stop ...', one objective a line."""
+    return "\n".join(f"• {o}" for o in sc.briefing.objectives)

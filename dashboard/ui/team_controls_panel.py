@@ -56,30 +56,65 @@ class TeamControlsPanel(QtWidgets.QWidget):
         row = QtWidgets.QHBoxLayout()
         self.control = QtWidgets.QComboBox(self)
         self.control.setObjectName("instructor.control")
+        self.control.setSizeAdjustPolicy(
+            QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.control.setMinimumContentsLength(12)
         for cid, spec in CONTROLS.items():
-            self.control.addItem(f"{CONSOLE_LABELS[spec.console]}: {spec.label}", cid)
+            self.control.addItem(f"{CONSOLE_LABELS[spec.console]}: {short_label(spec)}", cid)
+        # The new setting as its console offers it: a number for a knob, the two
+        # states by name for a switch, a clamp or the mode (never "1.0" for "clamped").
         self.value = QtWidgets.QDoubleSpinBox(self)
         self.value.setObjectName("instructor.control_value")
+        self.value.setAccessibleName("New setting")
         self.value.setRange(-1e6, 1e6)
         self.value.setDecimals(1)
+        self.choice = QtWidgets.QComboBox(self)
+        self.choice.setObjectName("instructor.control_choice")
+        self.choice.setAccessibleName("New setting")
+        self.value_box = QtWidgets.QStackedWidget(self)
+        self.value_box.addWidget(self.value)
+        self.value_box.addWidget(self.choice)
+        self.value_box.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred,
+                                     QtWidgets.QSizePolicy.Policy.Fixed)
         self.control.currentIndexChanged.connect(self._value_from_now)
         set_btn = QtWidgets.QPushButton("Set", self)
         set_btn.setObjectName("instructor.control_set")
         set_btn.setAccessibleName("Override the team's setting")
         set_btn.clicked.connect(lambda: self._request(
-            CONTROL, control=self.control.currentData(), value=self.value.value()))
+            CONTROL, control=self.control.currentData(), value=self.new_value()))
         row.addWidget(self.control, 2)
-        row.addWidget(self.value, 1)
+        row.addWidget(self.value_box, 1)
         row.addWidget(set_btn)
         box.addLayout(row)
         self._value_from_now()
+
+    def new_value(self) -> float:
+        """The setting the Set button applies, from whichever box the control uses."""
+        if self.value_box.currentWidget() is self.choice:
+            return float(self.choice.currentData())
+        return self.value.value()
 
     def _request(self, kind: str, **args: object) -> Action | None:
         return self.controller.request(Action.make(kind, args, Actor(INSTRUCTOR, self.display)))
 
     def _value_from_now(self) -> None:
         cid = self.control.currentData()
+        spec = CONTROLS[cid]
         v = settings_at(self.controller.course, self.controller.case_time())[cid]
+        if is_switch(spec):
+            self.choice.clear()
+            for state in (spec.low, spec.high):
+                self.choice.addItem(setting_text(spec, state), float(state))
+            if not math.isnan(v):
+                self.choice.setCurrentIndex(1 if v >= 0.5 else 0)
+            self.value_box.setCurrentWidget(self.choice)
+            return
+        self.value.setDecimals(step_decimals(spec.step))
+        self.value.setRange(spec.low, spec.high)
+        self.value.setSingleStep(spec.step)
+        self.value.setSuffix(f" {spec.unit}" if spec.unit else "")
+        self.value.setPrefix("1:" if spec.id == "control.vent.ie" else "")
+        self.value_box.setCurrentWidget(self.value)
         if not math.isnan(v):
             self.value.setValue(v)
 
@@ -101,6 +136,11 @@ class TeamControlsPanel(QtWidgets.QWidget):
             text = "\n".join(lines[console])
             if label.text() != text:
                 label.setText(text)
+
+def is_switch(spec: ControlSpec) -> bool:
+    """Two states (pump on/off, a clamp, the ventilator's mode), not a knob."""
+    return spec.low == 0 and spec.high == 1 and spec.step == 1
+
 
 def step_decimals(step: float) -> int:
     """Decimals a setting is shown with: those of its control's step (a case value
@@ -124,6 +164,6 @@ def setting_text(spec: ControlSpec, value: float) -> str:
         return f"1:{value:.{step_decimals(spec.step)}f}".removesuffix(".0")
     if spec.id.startswith("control.ecmo.clamp_"):
         return "clamped" if value >= 0.5 else "open"
-    if spec.high == 1 and spec.step == 1:
+    if is_switch(spec):
         return "on" if value >= 0.5 else "off"
     return f"{value:.{step_decimals(spec.step)}f} {spec.unit}".rstrip()

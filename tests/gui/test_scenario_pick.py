@@ -121,7 +121,9 @@ def test_pick_a_builtin_drill_and_run_it(make_session, qtbot, tmp_path):
     con = s.console
     qtbot.addWidget(con)
     stem = child(con, QtWidgets.QLabel, "instructor.case_stem").text()
-    assert "hospital day 13, 13:10" in stem and "Clamp the lines within 30 s" in stem
+    # The objectives are shown apart from the stem now (they stay during the drill).
+    goals = child(con, QtWidgets.QLabel, "instructor.objectives").text()
+    assert "hospital day 13, 13:10" in stem and "Clamp the lines within 30 s" in goals
     click(qtbot, con, "instructor.start")
     s.advance_virtual(170, frames=17)
     assert "pump_stopped" not in {a.alarm_id for a in s.controller.alarms.active_alarms()}
