@@ -353,8 +353,11 @@ def _qt_app(opts: LaunchOptions):  # noqa: ANN202
     # The GUI automation hook (docs/automation.md): off unless ICU_DASHBOARD_AUTOMATION
     # names a socket path.
     from dashboard.ui.automation import install_from_environment
+    from dashboard.ui.wheel_guard import install_wheel_guard
 
     install_from_environment(app)
+    # The wheel scrolls the page, never the value of a control it happens to pass over.
+    install_wheel_guard(app)
     if not opts.headless:
         # Ctrl-C (or a TERM) ends the session cleanly: logs closed, exit 0. The frame
         # timer runs Python often enough for the handler to be called promptly; a stop

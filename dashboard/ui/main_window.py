@@ -244,7 +244,7 @@ class MonitorWindow(QtWidgets.QWidget):
             if ev.action.actor.display == self.display and self.role is not Role.MIRROR:
                 self.alarm_bar.status.setText(ev.reason)
                 if self.limits_dialog is not None and self.limits_dialog.isVisible():
-                    self.limits_dialog.error.setText(ev.reason)
+                    self.limits_dialog.show_refusal(ev.reason)
         elif isinstance(ev, SystemProblem):
             self.show_system_problem(ev.message)
 
