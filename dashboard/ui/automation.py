@@ -154,8 +154,9 @@ def _matches(req: Reply) -> list[QtWidgets.QWidget]:
 def _one(req: Reply) -> QtWidgets.QWidget:
     found = _matches(req)
     if req.get("visible_only", True):
-        shown = [w for w in found if w.isVisible()]
-        found = shown or found
+        # Shown first, then those on a shown window (a page not in front); a closed
+        # window's widgets only when nothing else has the name.
+        found.sort(key=lambda w: (not w.isVisible(), not w.window().isVisible()))
     index = int(req.get("index", 0))
     if not found:
         raise AutomationError(f"no widget named {req.get('name') or req.get('prefix')!r}"
@@ -339,8 +340,9 @@ _KEYS = {"Space": QtCore.Qt.Key.Key_Space, "Left": QtCore.Qt.Key.Key_Left,
 
 
 def op_key(req: Reply) -> Reply:
-    """A key pressed where the focus is in the named widget's window (or on the widget
-    with "focus": true), the way a trainee presses A wherever the focus happens to be."""
+    """A key pressed on the named widget's window, as the system delivers it: to the
+    window, which hands it to whatever has the focus there (a trainee presses A wherever
+    the focus happens to be). "focus": true gives the named widget the focus first."""
     w = _one(req)
     key = str(req["key"])
     code = _KEYS.get(key) or getattr(QtCore.Qt.Key, f"Key_{key.upper()}", None)
@@ -349,12 +351,15 @@ def op_key(req: Reply) -> Reply:
     if req.get("focus"):
         w.setFocus()
         QtWidgets.QApplication.processEvents()
-    w.window().activateWindow()
-    target = QtWidgets.QApplication.focusWidget()
-    if target is None or target.window() is not w.window():
-        target = w
-    QtTest.QTest.keyClick(target, code)
-    return {"widget": _describe(target)}
+    top = w.window()
+    top.activateWindow()
+    handle = top.windowHandle()
+    if handle is not None:
+        QtTest.QTest.keyClick(handle, code)
+    else:
+        QtTest.QTest.keyClick(QtWidgets.QApplication.focusWidget() or w, code)
+    focus = QtWidgets.QApplication.focusWidget()
+    return {"widget": _describe(focus or w)}
 
 
 def op_screenshot(req: Reply) -> Reply:

@@ -78,7 +78,7 @@ def test_clicks_and_keys_reach_the_widgets_as_a_users_would(make_session, tmp_pa
         assert s.window.trends.isHidden()
         assert ask(server, op="click", name="control.trends")["ok"]
         assert not s.window.trends.isHidden()
-        assert ask(server, op="key", name="trend.table", key="T")["ok"]
+        assert ask(server, op="key", name="trend.table", key="T", focus=True)["ok"]
         assert s.window.trends.isHidden()
         wrong = ask(server, op="click", name="no.such.widget")
         assert wrong == {"ok": False, "error": "no widget named 'no.such.widget'"}
