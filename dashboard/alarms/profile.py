@@ -10,25 +10,36 @@ parent's. Every error is a ProfileError naming the file and the dotted key.
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from replay_data.input_file import InputFileError, parse_toml, read_text
+from replay_data.input_file import InputFileError
+from replay_data.toml_reader import (
+    BadValue,
+    TomlDocument,
+    as_bool,
+    as_choice,
+    as_number,
+    as_text,
+    read_toml,
+    read_toml_resource,
+    toml_text,
+    unknown_key,
+)
 
 from .conditions import (
-    KNOWN_CHANNELS,
     OPS,
     AlarmRule,
     Clause,
     FlagClause,
     Level,
     NumericClause,
+    known_channels,
     known_flags,
 )
 from .kinds import AlarmKind, Category, Priority
@@ -36,16 +47,21 @@ from .kinds import AlarmKind, Category, Priority
 PROFILE_PACKAGE = "resources.alarm_profiles"
 _RULE_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+_INDEXED = re.compile(r"(.+)\[(\d+)\]")
 
 
 class ProfileError(ValueError):
-    """An alarm profile that cannot be used. Message: '<file>: <key>: <problem>'."""
+    """An alarm profile that cannot be used. Message: '<file>:<line>: <key>: <problem>'
+    (the line where the key is written, when the file gives it)."""
 
-    def __init__(self, where: str, key: str | None, problem: str) -> None:
+    def __init__(self, where: str, key: str | None, problem: str, line: int | None = None
+                 ) -> None:
         self.where = where
         self.key = key
         self.problem = problem
-        super().__init__(f"{where}: {key}: {problem}" if key else f"{where}: {problem}")
+        self.line = line
+        head = f"{where}:{line}" if line else where
+        super().__init__(f"{head}: {key}: {problem}" if key else f"{head}: {problem}")
 
 
 @dataclass(frozen=True)
@@ -106,36 +122,36 @@ def available_profiles() -> list[str]:
 
 def load_profile(name_or_path: str | os.PathLike[str]) -> AlarmProfile:
     """Load a shipped profile by name ('sle_dah_ecmo') or a TOML file by path."""
-    data, provenance, chain = _load_merged(name_or_path, [])
-    return _Builder(data, provenance, " <- ".join(chain)).build()
+    docs: dict[str, TomlDocument] = {}
+    data, provenance, chain = _load_merged(name_or_path, [], docs)
+    return _Builder(data, provenance, " <- ".join(chain), docs).build()
 
 
 def profile_from_toml(text: str, where: str = "<string>") -> AlarmProfile:
     """Build a profile from TOML text (tests, instructor tools); may inherit shipped ones."""
-    raw = _parse(text, where)
-    data, provenance, chain = _resolve(raw, where, None, [where])
-    return _Builder(data, provenance, " <- ".join(chain)).build()
+    doc = _parse(lambda: toml_text(text, where, "alarm profile"))
+    docs = {where: doc}
+    data, provenance, chain = _resolve(doc.data, where, None, [where], docs)
+    return _Builder(data, provenance, " <- ".join(chain), docs).build()
 
 
-def _parse(text: str, where: str) -> dict[str, Any]:
-    """TOML through the shared hardened reader (nesting, huge integers, infinities)."""
+def _parse(read: Callable[[], TomlDocument]) -> TomlDocument:
+    """A file through the one hardened reader (kind, size, UTF-8, nesting, numbers)."""
     try:
-        return parse_toml(text, where, "alarm profile")
+        return read()
     except InputFileError as e:
         raise ProfileError(e.where, None, e.detail.replace("not valid TOML", "invalid TOML")
                            ) from None
 
 
-def _read(name_or_path: str | os.PathLike[str], near: Path | None) -> tuple[str, str, Path | None]:
-    """Return (text, display name, directory for sibling look-ups)."""
+def _read(name_or_path: str | os.PathLike[str], near: Path | None
+          ) -> tuple[TomlDocument, Path | None]:
+    """Return (the document, directory for sibling look-ups)."""
     s = os.fspath(name_or_path)
     looks_like_path = s.endswith(".toml") or os.sep in s or "/" in s
     if looks_like_path:
         p = Path(s)
-        try:
-            return read_text(p, "alarm profile"), str(p), p.parent
-        except InputFileError as e:
-            raise ProfileError(e.where, None, e.detail) from None
+        return _parse(lambda: read_toml(p, "alarm profile")), p.parent
     if not _NAME.fullmatch(s):
         raise ProfileError(s, None, "an alarm profile is a name such as 'adult_icu' or a "
                                     "path to a .toml file")
@@ -145,22 +161,27 @@ def _read(name_or_path: str | os.PathLike[str], near: Path | None) -> tuple[str,
     if not res.is_file():
         known = ", ".join(available_profiles()) or "none"
         raise ProfileError(f"{s}.toml", None, f"unknown alarm profile {s!r} (shipped: {known})")
-    return res.read_text(encoding="utf-8"), f"{s}.toml", None
+    return _parse(lambda: read_toml_resource(PROFILE_PACKAGE, f"{s}.toml", "alarm profile")
+                  ), None
 
 
 def _load_merged(
-    name_or_path: str | os.PathLike[str], chain: list[str], near: Path | None = None
+    name_or_path: str | os.PathLike[str], chain: list[str], docs: dict[str, TomlDocument],
+    near: Path | None = None,
 ) -> tuple[dict[str, Any], dict[tuple[str, ...], str], list[str]]:
-    text, where, folder = _read(name_or_path, near)
+    doc, folder = _read(name_or_path, near)
+    where = doc.source
     if where in chain:
         raise ProfileError(where, "inherits", "inheritance cycle: " + " -> ".join([*chain, where]))
-    raw = _parse(text, where)
-    return _resolve(raw, where, folder, [*chain, where])
+    docs[where] = doc
+    return _resolve(doc.data, where, folder, [*chain, where], docs)
 
 
 def _resolve(
-    raw: dict[str, Any], where: str, folder: Path | None, chain: list[str]
+    doc_data: dict[str, Any], where: str, folder: Path | None, chain: list[str],
+    docs: dict[str, TomlDocument],
 ) -> tuple[dict[str, Any], dict[tuple[str, ...], str], list[str]]:
+    raw = dict(doc_data)
     parent_name = raw.pop("inherits", None)
     own_prov: dict[tuple[str, ...], str] = {}
     _mark(raw, (), where, own_prov)
@@ -168,7 +189,7 @@ def _resolve(
         return raw, own_prov, chain
     if not isinstance(parent_name, str) or not parent_name:
         raise ProfileError(where, "inherits", "must be a profile name such as 'adult_icu'")
-    base, base_prov, full_chain = _load_merged(parent_name, chain, folder)
+    base, base_prov, full_chain = _load_merged(parent_name, chain, docs, folder)
     merged = _merge(base, raw)
     base_prov.update(own_prov)
     return merged, base_prov, full_chain
@@ -201,19 +222,25 @@ _MISSING = object()
 class _Builder:
     """Turns merged profile data into an AlarmProfile, reporting file + key on error."""
 
-    def __init__(self, data: dict[str, Any], provenance: dict[tuple[str, ...], str], chain: str):
+    def __init__(self, data: dict[str, Any], provenance: dict[tuple[str, ...], str], chain: str,
+                 docs: Mapping[str, TomlDocument] | None = None):
         self.data = data
         self.prov = provenance
         self.chain = chain
+        self.docs = docs or {}
 
-    # -- error and value helpers
+    # -- error and value helpers (the checks are the shared reader's: toml_reader.as_*)
     def fail(self, path: tuple[str, ...], problem: str) -> ProfileError:
+        """The error naming the file the key came from (a child or a parent profile) and
+        the line it is written on there."""
         where = self.chain.split(" <- ")[0]
         for n in range(len(path), -1, -1):
             if path[:n] in self.prov:
                 where = self.prov[path[:n]]
                 break
-        return ProfileError(where, ".".join(path) or None, problem)
+        doc = self.docs.get(where)
+        line = doc.line(_key_path(path)) if doc is not None else None
+        return ProfileError(where, ".".join(path) or None, problem, line)
 
     def get(self, table: Mapping[str, Any], path: tuple[str, ...], key: str, default=_MISSING):
         if key in table:
@@ -221,6 +248,15 @@ class _Builder:
         if default is _MISSING:
             raise self.fail((*path, key), "missing (required)")
         return default
+
+    def checked(self, check: Callable[..., Any], table: Mapping[str, Any],
+                path: tuple[str, ...], key: str, default: object = _MISSING, **options: Any):
+        """check(value, **options) on the key's value (or its default)."""
+        v = self.get(table, path, key, default)
+        try:
+            return check(v, **options)
+        except BadValue as exc:
+            raise self.fail((*path, key), str(exc)) from None
 
     def table(self, table: Mapping[str, Any], path: tuple[str, ...], key: str, required=True):
         v = self.get(table, path, key, _MISSING if required else None)
@@ -231,38 +267,24 @@ class _Builder:
         return v
 
     def number(self, table, path, key, default=_MISSING, minimum: float | None = None) -> float:
-        v = self.get(table, path, key, default)
-        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-            raise self.fail((*path, key), f"must be a finite number, got {v!r}")
-        if minimum is not None and v < minimum:
-            raise self.fail((*path, key), f"must be >= {minimum:g}, got {v!r}")
-        return float(v)
+        return self.checked(as_number, table, path, key, default, minimum=minimum)
 
     def text(self, table, path, key, default=_MISSING) -> str:
-        v = self.get(table, path, key, default)
-        if not isinstance(v, str) or not v.strip():
-            raise self.fail((*path, key), f"must be a non-empty string, got {v!r}")
-        return v
+        return self.checked(as_text, table, path, key, default, nonempty=True)
 
     def boolean(self, table, path, key, default=_MISSING) -> bool:
-        v = self.get(table, path, key, default)
-        if not isinstance(v, bool):
-            raise self.fail((*path, key), f"must be true or false, got {v!r}")
-        return v
+        return self.checked(as_bool, table, path, key, default)
 
     def optional_bool(self, table, path, key) -> bool | None:
         return None if key not in table else self.boolean(table, path, key)
 
     def choice(self, table, path, key, options: tuple[str, ...], default=_MISSING) -> str:
-        v = self.get(table, path, key, default)
-        if v not in options:
-            raise self.fail((*path, key), f"must be one of {', '.join(options)}; got {v!r}")
-        return v
+        return self.checked(as_choice, table, path, key, default, options=options)
 
     def only(self, table: Mapping[str, Any], path: tuple[str, ...], allowed: set[str]) -> None:
-        for k in table:
-            if k not in allowed:
-                raise self.fail((*path, k), f"unknown key (allowed: {', '.join(sorted(allowed))})")
+        k = unknown_key(table, allowed)
+        if k is not None:
+            raise self.fail((*path, k), f"unknown key (allowed: {', '.join(sorted(allowed))})")
 
     def priority(self, table, path, key="priority") -> Priority:
         return Priority.from_label(self.choice(table, path, key, ("high", "medium", "low")))
@@ -331,8 +353,8 @@ class _Builder:
         rules: list[AlarmRule] = []
         for name, spec in params.items():
             path = ("parameters", name)
-            if name not in KNOWN_CHANNELS:
-                raise self.fail(path, f"unknown channel (known: {_known(KNOWN_CHANNELS)})")
+            if name not in known_channels():
+                raise self.fail(path, f"unknown channel (known: {_known(known_channels())})")
             if not isinstance(spec, dict):
                 raise self.fail(path, "must be a table")
             self.only(
@@ -466,7 +488,7 @@ class _Builder:
             channel = spec.get("channel")
             if channel is None:
                 channel = next((c.channel for c in clauses if isinstance(c, NumericClause)), None)
-            elif channel not in KNOWN_CHANNELS:
+            elif channel not in known_channels():
                 raise self.fail((*path, "channel"), f"unknown channel {channel!r}")
             rules.append(
                 AlarmRule(
@@ -513,16 +535,16 @@ class _Builder:
                 continue
             self.only(c, cpath, {"channel", "op", "value", "ref", "hysteresis"})
             channel = self.get(c, cpath, "channel")
-            if channel not in KNOWN_CHANNELS:
+            if channel not in known_channels():
                 raise self.fail(
                     (*cpath, "channel"),
-                    f"unknown channel {channel!r} (known: {_known(KNOWN_CHANNELS)})",
+                    f"unknown channel {channel!r} (known: {_known(known_channels())})",
                 )
             op = self.choice(c, cpath, "op", OPS)
             if ("value" in c) == ("ref" in c):
                 raise self.fail(cpath, "give exactly one of value (a number) or ref (a channel)")
             ref = c.get("ref")
-            if ref is not None and ref not in KNOWN_CHANNELS:
+            if ref is not None and ref not in known_channels():
                 raise self.fail((*cpath, "ref"), f"unknown channel {ref!r}")
             value = self.number(c, cpath, "value") if "value" in c else None
             h = self.number(c, cpath, "hysteresis", 0.0, minimum=0)
@@ -570,6 +592,16 @@ class _Builder:
                 repeat_s=self.number(t, tp, "repeat_s", minimum=0),
             )
         return amplitude, tones
+
+
+def _key_path(path: tuple[str, ...]) -> tuple[str | int, ...]:
+    """('conditions', 'x', 'when[0]') -> ('conditions', 'x', 'when', 0), as the reader
+    finds lines."""
+    out: list[str | int] = []
+    for part in path:
+        m = _INDEXED.fullmatch(part)
+        out.extend((m.group(1), int(m.group(2))) if m else (part,))
+    return tuple(out)
 
 
 def _known(names: frozenset[str]) -> str:
