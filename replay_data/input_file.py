@@ -28,7 +28,7 @@ import tomllib
 from typing import Any
 
 from .errors import ScenarioError
-from .toml_lines import key_lines, key_text, line_of
+from .toml_lines import key_lines, key_text, line_of, too_deep
 
 MAX_DEPTH = 32
 MAX_INT = 2**53  # the largest integer a float (every number here ends as one) holds exactly
@@ -99,11 +99,22 @@ def read_text(path: str | os.PathLike[str], kind: str, max_bytes: int | None = N
 def parse_toml(text: str, where: str, kind: str) -> dict[str, Any]:
     """A TOML document, checked for nesting and numbers (see the module docstring). A
     problem names the line: tomllib's for syntax, the key's own for a value."""
+    # A key of many dotted parts costs tomllib quadratic time and memory (100k parts: a
+    # MemoryError after 20 s): find it first. Only a line with more dots than MAX_DEPTH
+    # can hold one, so most files skip this scan. (Deep arrays and inline tables end in
+    # tomllib's RecursionError at once, caught below.)
+    if any(line.count(".") > MAX_DEPTH for line in text.splitlines()):
+        deep = too_deep(text)
+        if deep is not None:
+            raise InputFileError(f"{where}:{deep}", "not valid TOML: keys or tables nested "
+                                                    f"more than {MAX_DEPTH} levels deep")
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"\(at line (\d+), column \d+\)", str(exc))
-        raise InputFileError(f"{where}:{m.group(1)}" if m else where,
+        line = m.group(1) if m else (
+            str(len(text.splitlines()) or 1) if "at end of document" in str(exc) else "")
+        raise InputFileError(f"{where}:{line}" if line else where,
                              f"not valid TOML: {exc}") from None
     except RecursionError:
         raise InputFileError(where, "not valid TOML: arrays or tables nested too deeply"

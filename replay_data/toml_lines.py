@@ -16,7 +16,32 @@ import tomllib
 
 KeyPath = tuple[str | int, ...]
 
+# Deeper than any file may nest (replay_data.input_file.MAX_DEPTH): the scan stops there,
+# so a 100k-deep key costs no more than a shallow one.
+MAX_PARTS = 64
 _BARE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+
+
+class TooDeep(ValueError):
+    """A key or value nested deeper than MAX_PARTS; `line` is where."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(f"nested too deeply at line {line}")
+        self.line = line
+
+
+def too_deep(text: str) -> int | None:
+    """The line of a key nested deeper than MAX_PARTS, else None. tomllib needs time and
+    memory quadratic in a dotted key's depth (a 100k-part key exhausts the memory), so
+    such a key must be found before tomllib sees the text; this scan is linear."""
+    scan = _Scan(text)
+    try:
+        scan.document()
+    except TooDeep as exc:
+        return exc.line
+    except (IndexError, ValueError, tomllib.TOMLDecodeError):
+        return None  # not TOML: tomllib will say where
+    return None
 
 
 def key_lines(text: str) -> dict[KeyPath, int]:
@@ -135,6 +160,8 @@ class _Scan:
             self.spaces()
             if self.peek() != ".":
                 return parts
+            if len(parts) >= MAX_PARTS:
+                raise TooDeep(self.line)
             self.i += 1
 
     def value(self, path: KeyPath) -> None:
@@ -173,6 +200,8 @@ class _Scan:
     def start_value(self, path: KeyPath, stack: list[list]) -> None:
         self.spaces()
         c = self.peek()
+        if c in "[{" and len(path) >= MAX_PARTS:
+            raise TooDeep(self.line)
         if c == "[":
             self.i += 1
             stack.append(["array", path, 0])
