@@ -50,7 +50,7 @@ def parse_scenario(doc: dict | TomlDocument, source: str, path: str | None = Non
                    ) -> Scenario:
     """A Scenario from a parsed case file (a TomlDocument gives messages line numbers)."""
     if not isinstance(doc, TomlDocument):
-        doc = TomlDocument(doc, source)  # type: ignore[arg-type]
+        doc = TomlDocument(doc, source)
     cat = load_catalogue()
     top = doc.root()
     top.check_keys(TOP_KEYS)

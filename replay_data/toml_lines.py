@@ -39,8 +39,8 @@ def too_deep(text: str) -> int | None:
         scan.document()
     except TooDeep as exc:
         return exc.line
-    except (IndexError, ValueError, tomllib.TOMLDecodeError):
-        return None  # not TOML: tomllib will say where
+    except Exception:  # not TOML: tomllib will say where
+        return None
     return None
 
 
@@ -49,7 +49,7 @@ def key_lines(text: str) -> dict[KeyPath, int]:
     scan = _Scan(text)
     try:
         scan.document()
-    except (IndexError, ValueError, tomllib.TOMLDecodeError):
+    except Exception:  # a line lookup must never hide the error it places
         pass  # text tomllib accepted but this scanner misread: keep what was found
     return scan.lines
 

@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from replay_data.input_file import InputFileError
+from replay_data.input_file import InputFileError, is_path_like
 from replay_data.toml_reader import TomlDocument, read_toml, read_toml_resource
 
 from .profile_model import ProfileError
@@ -46,8 +46,7 @@ def _read(name_or_path: str | os.PathLike[str], near: Path | None
           ) -> tuple[TomlDocument, Path | None]:
     """Return (the document, directory for sibling look-ups)."""
     s = os.fspath(name_or_path)
-    looks_like_path = s.endswith(".toml") or os.sep in s or "/" in s
-    if looks_like_path:
+    if is_path_like(s):
         p = Path(s)
         return read_document(lambda: read_toml(p, "alarm profile")), p.parent
     if not _NAME.fullmatch(s):
