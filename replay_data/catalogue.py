@@ -4,14 +4,16 @@ precision, normal range, colour, standard code). Loaded from resources, never ha
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 
 from .errors import ScenarioError
+from .toml_reader import BadValue, Table, TomlDocument, read_toml_resource
 
 CATALOGUE_FILE = "channels.toml"
+# Results a sample carries as the latest value drawn (replay_data.course: ACT_LATEST), so
+# an alarm can watch them (ACT against its target band).
+SAMPLED_RESULTS = ("act",)
 
 
 @dataclass(frozen=True)
@@ -115,109 +117,104 @@ class Catalogue:
         return [c for c, ch in self.numerics.items() if ch.group != "controls"]
 
     @property
+    def sampled_channels(self) -> frozenset[str]:
+        """Every channel id a sample carries: the measured numerics and SAMPLED_RESULTS."""
+        return frozenset(self.measured_numerics) | frozenset(SAMPLED_RESULTS)
+
+    @property
     def displayed_numerics(self) -> list[str]:
         """Channels shown to the user (hidden target and console-setting channels excluded)."""
         return [c for c, ch in self.numerics.items() if ch.group not in ("targets", "controls")]
 
 
-def _pair(where: str, raw: object) -> tuple[float, float]:
-    numbers = isinstance(raw, list) and all(isinstance(x, int | float) for x in raw)
-    if not (numbers and len(raw) == 2):
-        raise ScenarioError(where, "must be a list of two numbers")
-    return float(raw[0]), float(raw[1])
+def _pair(value: object) -> tuple[float, float]:
+    numbers = isinstance(value, list) and all(
+        isinstance(x, int | float) and not isinstance(x, bool) for x in value)
+    if not (numbers and len(value) == 2):
+        raise BadValue("must be a list of two numbers")
+    return float(value[0]), float(value[1])
 
 
-def _physical(where: str, raw: dict) -> tuple[float, float]:
-    """`physical`, else `limits`, else unbounded."""
+def _ordered_pair(value: object) -> tuple[float, float]:
+    lo, hi = _pair(value)
+    if not lo < hi:
+        raise BadValue("the first number must be the lower")
+    return lo, hi
+
+
+def _physical(t: Table) -> tuple[float, float]:
+    """`physical`, else `limits`, else unbounded (input files are checked against it)."""
     for key in ("physical", "limits"):
-        if key in raw:
-            lo, hi = _pair(f"{where}.{key}", raw[key])
-            if not lo < hi:
-                raise ScenarioError(f"{where}.{key}", "the first number must be the lower")
-            return lo, hi
+        if key in t:
+            return t.check(key, _ordered_pair)
     return -math.inf, math.inf
 
 
-def _parse(doc: dict, source: str) -> Catalogue:
-    numerics: dict[str, NumericChannel] = {}
-    for cid, raw in doc.get("numeric", {}).items():
-        where = f"{source}: numeric.{cid}"
-        try:
-            n = raw.get("noise", {})
-            numerics[cid] = NumericChannel(
-                id=cid,
-                label=str(raw["label"]),
-                unit=str(raw["unit"]),
-                precision=int(raw["precision"]),
-                normal=_pair(f"{where}.normal", raw["normal"]),
-                colour=str(raw["colour"]),
-                code=str(raw.get("code", "")),
-                group=str(raw.get("group", "")),
-                interpolation=str(raw.get("interpolation", "smooth")),
-                noise=NoiseSpec(
-                    sd=float(n.get("sd", 0.0)),
-                    tau=float(n.get("tau", 30.0)),
-                    mode=str(n.get("mode", "additive")),
-                    ceiling=float(n.get("ceiling", 100.0)),
-                    group=n.get("group"),
-                    share=float(n.get("share", 0.0)),
-                ),
-                limits=_pair(f"{where}.limits", raw["limits"]) if "limits" in raw else (
-                    -math.inf, math.inf),
-                derived=raw.get("derived"),
-                trend=_pair(f"{where}.trend", raw["trend"]) if "trend" in raw else None,
-                physical=_physical(where, raw),
-                model=raw.get("source") == "model",
-            )
-        except KeyError as exc:
-            raise ScenarioError(where, f"missing key {exc.args[0]!r}") from None
-    results: dict[str, ResultTest] = {}
-    for rid, raw in doc.get("result", {}).items():
-        where = f"{source}: result.{rid}"
-        try:
-            results[rid] = ResultTest(
-                id=rid,
-                label=str(raw["label"]),
-                unit=str(raw["unit"]),
-                precision=int(raw["precision"]),
-                normal=_pair(f"{where}.normal", raw["normal"]),
-                code=str(raw.get("code", "")),
-                panel=str(raw["panel"]),
-                scatter_sd=float(raw.get("noise", {}).get("sd", 0.0)),
-                limits=_pair(f"{where}.limits", raw["limits"]) if "limits" in raw else (
-                    -math.inf, math.inf),
-                physical=_physical(where, raw),
-                channel=raw.get("channel"),
-                target=tuple(raw.get("target", ())),
-            )
-        except KeyError as exc:
-            raise ScenarioError(where, f"missing key {exc.args[0]!r}") from None
-        if results[rid].channel is not None and results[rid].channel not in numerics:
-            raise ScenarioError(f"{where}.channel", f"unknown channel {results[rid].channel!r}")
-    waveforms: dict[str, WaveformSignal] = {}
-    for wid, raw in doc.get("waveform", {}).items():
-        where = f"{source}: waveform.{wid}"
-        try:
-            waveforms[wid] = WaveformSignal(
-                id=wid,
-                label=str(raw["label"]),
-                unit=str(raw["unit"]),
-                rate=float(raw["rate"]),
-                colour=str(raw["colour"]),
-                code=str(raw.get("code", "")),
-                sweep_mm_s=float(raw["sweep_mm_s"]),
-                range=_pair(f"{where}.range", raw["range"]),
-            )
-        except KeyError as exc:
-            raise ScenarioError(where, f"missing key {exc.args[0]!r}") from None
-    flags = {fid: str(raw.get("label", fid)) for fid, raw in doc.get("flag", {}).items()}
+_UNBOUNDED = (-math.inf, math.inf)
+
+
+def _numeric(cid: str, t: Table) -> NumericChannel:
+    n = t.child("noise")
+    noise = NoiseSpec(
+        sd=n.number("sd", 0.0), tau=n.number("tau", 30.0),
+        mode=n.choice("mode", ("additive", "headroom"), "additive"),
+        ceiling=n.number("ceiling", 100.0), group=n.text("group", None),
+        share=n.number("share", 0.0))
+    n.done()
+    channel = NumericChannel(
+        id=cid, label=t.text("label"), unit=t.text("unit"), precision=t.get("precision", int),
+        normal=t.check("normal", _pair), colour=t.text("colour"), code=t.text("code", ""),
+        group=t.text("group", ""), interpolation=t.text("interpolation", "smooth"),
+        noise=noise, limits=t.check("limits", _pair, _UNBOUNDED), derived=t.text("derived", None),
+        trend=t.check("trend", _pair, None), physical=_physical(t),
+        model=t.choice("source", ("model",), "") == "model")
+    t.done()
+    return channel
+
+
+def _result(rid: str, t: Table, numerics: dict[str, NumericChannel]) -> ResultTest:
+    n = t.child("noise")
+    result = ResultTest(
+        id=rid, label=t.text("label"), unit=t.text("unit"), precision=t.get("precision", int),
+        normal=t.check("normal", _pair), code=t.text("code", ""), panel=t.text("panel"),
+        scatter_sd=n.number("sd", 0.0), limits=t.check("limits", _pair, _UNBOUNDED),
+        physical=_physical(t), channel=t.text("channel", None),
+        target=tuple(t.texts("target", [])))
+    n.done()
+    t.done()
+    if result.channel is not None and result.channel not in numerics:
+        raise t.fail("channel", f"unknown channel {result.channel!r}")
+    return result
+
+
+def _waveform(wid: str, t: Table) -> WaveformSignal:
+    signal = WaveformSignal(
+        id=wid, label=t.text("label"), unit=t.text("unit"), rate=t.number("rate", positive=True),
+        colour=t.text("colour"), code=t.text("code", ""),
+        sweep_mm_s=t.number("sweep_mm_s", positive=True), range=t.check("range", _pair))
+    t.done()
+    return signal
+
+
+def parse_catalogue(doc: dict | TomlDocument, source: str = CATALOGUE_FILE) -> Catalogue:
+    """The catalogue from a parsed channels file; a problem names file, line and key."""
+    if not isinstance(doc, TomlDocument):
+        doc = TomlDocument(doc, source)
+    root = doc.root()
+    root.check_keys({"numeric", "result", "waveform", "flag"})
+    numerics = {cid: _numeric(cid, t) for cid, t in root.child("numeric").tables().items()}
+    results = {rid: _result(rid, t, numerics)
+               for rid, t in root.child("result").tables().items()}
+    waveforms = {wid: _waveform(wid, t) for wid, t in root.child("waveform").tables().items()}
+    flags = {}
+    for fid, t in root.child("flag").tables().items():
+        flags[fid] = t.text("label", fid)
+        t.done()
     return Catalogue(numerics, results, waveforms, flags)
 
 
 @cache
 def load_catalogue() -> Catalogue:
     """The built-in catalogue (resources/catalogue/channels.toml)."""
-    ref = resources.files("resources.catalogue").joinpath(CATALOGUE_FILE)
-    with ref.open("rb") as fh:
-        doc = tomllib.load(fh)
-    return _parse(doc, CATALOGUE_FILE)
+    return parse_catalogue(read_toml_resource("resources.catalogue", CATALOGUE_FILE,
+                                              "catalogue"))

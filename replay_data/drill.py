@@ -38,23 +38,28 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .catalogue import load_catalogue
-from .errors import ReplayDataError, ScenarioError
-from .scenario import Provenance, Scenario, ScheduledInjection, _briefing, _expected, _Reader
+from .errors import ReplayDataError
+from .scenario_data import Provenance, Scenario, ScheduledInjection
+from .scenario_tables import briefing, check_duration, expected
+from .toml_reader import Table, TomlDocument
 
 DRILL_KEYS = {"drill", "scheduled", "expected", "briefing"}
 
 
-def is_drill(doc: dict) -> bool:
-    return isinstance(doc, dict) and "drill" in doc
+def is_drill(doc: dict | TomlDocument) -> bool:
+    data = doc.data if isinstance(doc, TomlDocument) else doc
+    return isinstance(data, dict) and "drill" in data
 
 
-def parse_drill(doc: dict, source: str, path: str,
+def parse_drill(doc: dict | TomlDocument, source: str, path: str,
                 load_base: Callable[[str], Scenario]) -> Scenario:
     """The base case with the drill's start, schedule, expected responses and briefing.
 
     `load_base` loads the base by the name the file gives (a built-in name or a path the
     caller resolves next to the drill file); errors name the drill file and the key."""
-    top = _Reader(source, doc, "")
+    if not isinstance(doc, TomlDocument):
+        doc = TomlDocument(doc, source)
+    top = doc.root()
     top.check_keys(DRILL_KEYS)
     meta = top.child("drill")
     meta.check_keys({"id", "title", "base", "start"})
@@ -62,14 +67,14 @@ def parse_drill(doc: dict, source: str, path: str,
     try:
         base = load_base(base_name)
     except ReplayDataError as exc:
-        raise ScenarioError(meta.where("base"), f"base case {base_name!r}: {exc}") from None
+        raise meta.fail("base", f"base case {base_name!r}: {exc}") from None
 
-    def when(r: _Reader, name: str) -> float:
+    def when(r: Table, name: str) -> float:
         text = r.get(name, (str, int, float))
         try:
             return base.resolve(str(text))
         except ReplayDataError as exc:
-            raise ScenarioError(r.where(name), str(exc)) from None
+            raise r.fail(name, str(exc)) from None
 
     start = when(meta, "start")
     cat = load_catalogue()
@@ -78,57 +83,52 @@ def parse_drill(doc: dict, source: str, path: str,
     injections = dict(base.injections)
     for iid in expected_root.table:
         if iid not in injections:
-            raise ScenarioError(expected_root.where(iid), f"unknown injection {iid!r} "
-                                f"(the base case has: {', '.join(injections)})")
-        resp = expected_root.array(iid)
+            raise expected_root.fail(iid, f"unknown injection {iid!r} "
+                                          f"(the base case has: {', '.join(injections)})")
+        expected_root.array(iid)
         injections[iid] = dataclasses.replace(
-            injections[iid], expected=_expected(source, resp, f"expected.{iid}", cat))
+            injections[iid], expected=expected(expected_root, iid, cat))
 
-    raw = top.array("scheduled")
-    if not raw:
-        raise ScenarioError(top.where("scheduled"), "a drill needs at least one scheduled "
-                                                    "injection")
+    rows = top.items("scheduled")
+    if not rows:
+        raise top.fail("scheduled", "a drill needs at least one scheduled injection")
     scheduled = []
-    for i, _ in enumerate(raw):
-        r = top.child("scheduled", i)
+    for r in rows:
         r.check_keys({"injection", "at", "after", "severity", "duration", "note"})
         iid = r.text("injection")
         if iid not in injections:
-            raise ScenarioError(r.where("injection"), f"unknown injection {iid!r} "
-                                f"(the base case has: {', '.join(injections)})")
+            raise r.fail("injection", f"unknown injection {iid!r} "
+                                      f"(the base case has: {', '.join(injections)})")
         spec = injections[iid]
-        if ("at" in r.table) == ("after" in r.table):
-            raise ScenarioError(r.where(), "give either at (a time) or after (a duration "
-                                           "after the drill's start)")
-        at = when(r, "at") if "at" in r.table else start + r.duration("after")
+        if ("at" in r) == ("after" in r):
+            raise r.fail(None, "give either at (a time) or after (a duration after the "
+                               "drill's start)")
+        at = when(r, "at") if "at" in r else start + r.duration("after")
         if not (start <= at <= base.end):
-            raise ScenarioError(r.where("at" if "at" in r.table else "after"),
-                                f"{at:.0f} s is outside the drill (its start {start:.0f} s "
-                                f"to the case's end {base.end:.0f} s)")
+            raise r.fail("at" if "at" in r else "after",
+                         f"{at:.0f} s is outside the drill (its start {start:.0f} s "
+                         f"to the case's end {base.end:.0f} s)")
         sev = r.number("severity", spec.default_severity)
         if not 0 < sev <= 1:
-            raise ScenarioError(r.where("severity"), "must be in (0, 1]")
-        duration = r.duration("duration", spec.default_duration)
-        if duration <= 0:
-            raise ScenarioError(r.where("duration"), "must be longer than 0 s")
+            raise r.fail("severity", "must be in (0, 1]")
+        duration = check_duration(r, "duration", r.duration("duration", spec.default_duration))
         scheduled.append(ScheduledInjection(
             iid, at, sev, duration,
             Provenance("assumed", note=r.text("note", "") or "training drill")))
 
-    if "briefing" not in top.table:
-        raise ScenarioError(top.where("briefing"), "a drill needs its case stem and "
-                                                   "objectives")
-    briefing = _briefing(top)
-    if not briefing.case_stem:
-        raise ScenarioError(top.where("briefing.case_stem"), "missing")
-    if not briefing.objectives:
-        raise ScenarioError(top.where("briefing.objectives"), "missing")
+    if "briefing" not in top:
+        raise top.fail("briefing", "a drill needs its case stem and objectives")
+    teaching = briefing(top)
+    if not teaching.case_stem:
+        raise top.fail(("briefing", "case_stem"), "missing")
+    if not teaching.objectives:
+        raise top.fail(("briefing", "objectives"), "missing")
 
     return dataclasses.replace(
-        base, id=meta.text("id"), title=meta.text("title"), path=path, base=base.id,
-        default_start=start, injections=injections,
+        base, id=meta.text("id", nonempty=True), title=meta.text("title"), path=path,
+        base=base.id, default_start=start, injections=injections,
         scheduled=base.scheduled + tuple(sorted(scheduled, key=lambda s: s.t)),
-        briefing=briefing)
+        briefing=teaching)
 
 
 def base_loader(drill_path: Path | None, load: Callable[..., Scenario]

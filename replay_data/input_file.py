@@ -1,4 +1,6 @@
-"""The one way every input file is read: scenarios, alarm profiles, session logs.
+"""The one way every input file is read: scenarios, drills, alarm profiles, the catalogue and
+model files, broker configs, credentials, session logs (TOML files then go through
+replay_data.toml_reader, which reads their tables).
 
 Whatever a file holds, reading it ends in data or in an InputFileError whose message is
 one line naming the file: never a hang, an exhausted memory, a traceback or a silent
@@ -20,11 +22,13 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import stat
 import tomllib
 from typing import Any
 
 from .errors import ScenarioError
+from .toml_lines import key_lines, key_text, line_of, too_deep
 
 MAX_DEPTH = 32
 MAX_INT = 2**53  # the largest integer a float (every number here ends as one) holds exactly
@@ -32,6 +36,8 @@ MAX_BYTES = {
     "scenario": 8 * 1024 * 1024,
     "alarm profile": 1024 * 1024,
     "session": 256 * 1024 * 1024,  # 24 h of snapshots every case minute is ~3 MB
+    "broker config": 1024 * 1024,
+    "credentials": 64 * 1024,
 }
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024
 
@@ -91,15 +97,34 @@ def read_text(path: str | os.PathLike[str], kind: str, max_bytes: int | None = N
 
 
 def parse_toml(text: str, where: str, kind: str) -> dict[str, Any]:
-    """A TOML document, checked for nesting and numbers (see the module docstring)."""
+    """A TOML document, checked for nesting and numbers (see the module docstring). A
+    problem names the line: tomllib's for syntax, the key's own for a value."""
+    # A key of many dotted parts costs tomllib quadratic time and memory (100k parts: a
+    # MemoryError after 20 s): find it first. Only a line with more dots than MAX_DEPTH
+    # can hold one, so most files skip this scan. (Deep arrays and inline tables end in
+    # tomllib's RecursionError at once, caught below.)
+    if any(line.count(".") > MAX_DEPTH for line in text.splitlines()):
+        deep = too_deep(text)
+        if deep is not None:
+            raise InputFileError(f"{where}:{deep}", "not valid TOML: keys or tables nested "
+                                                    f"more than {MAX_DEPTH} levels deep")
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InputFileError(where, f"not valid TOML: {exc}") from None
+        m = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+        line = m.group(1) if m else (
+            str(len(text.splitlines()) or 1) if "at end of document" in str(exc) else "")
+        raise InputFileError(f"{where}:{line}" if line else where,
+                             f"not valid TOML: {exc}") from None
     except RecursionError:
         raise InputFileError(where, "not valid TOML: arrays or tables nested too deeply"
                              ) from None
-    check_tree(doc, where, allow_nan=True)
+    found = _tree_problem(doc, allow_nan=True)
+    if found:
+        path, problem = found
+        line = line_of(key_lines(text), path)
+        raise InputFileError(f"{where}:{line}" if line else where,
+                             f"{key_text(path) or 'document'}: {problem}")
     return doc
 
 
@@ -138,37 +163,33 @@ def parse_json(text: str) -> Any:
         raise ValueError(f"not JSON ({exc.msg})") from None
     except RecursionError:
         raise ValueError("not JSON (nested too deeply)") from None
-    problem = _tree_problem(value, allow_nan=False)
-    if problem:
-        raise ValueError(problem)
+    found = _tree_problem(value, allow_nan=False)
+    if found:
+        path, problem = found
+        raise ValueError(f"{key_text(path) or 'value'}: {problem}")
     return value
 
 
-def check_tree(doc: object, where: str, *, allow_nan: bool) -> None:
-    problem = _tree_problem(doc, allow_nan=allow_nan)
-    if problem:
-        raise InputFileError(where, problem)
-
-
-def _tree_problem(doc: object, *, allow_nan: bool) -> str | None:
-    """Walk without recursion; say what is wrong (and at which key) or None."""
-    stack: list[tuple[object, str, int]] = [(doc, "", 0)]
+def _tree_problem(doc: object, *, allow_nan: bool
+                  ) -> tuple[tuple[str | int, ...], str] | None:
+    """Walk without recursion; say what is wrong and at which key path, or None."""
+    stack: list[tuple[object, tuple[str | int, ...]]] = [(doc, ())]
     while stack:
-        node, key, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            return f"{key or 'document'}: nested more than {MAX_DEPTH} levels deep"
+        node, path = stack.pop()
+        if len(path) > MAX_DEPTH:
+            return path, f"nested more than {MAX_DEPTH} levels deep"
         if isinstance(node, dict):
-            stack.extend((v, f"{key}.{k}" if key else str(k), depth + 1) for k, v in node.items())
+            stack.extend((v, (*path, str(k))) for k, v in node.items())
         elif isinstance(node, list):
-            stack.extend((v, f"{key}[{i}]", depth + 1) for i, v in enumerate(node))
+            stack.extend((v, (*path, i)) for i, v in enumerate(node))
         elif isinstance(node, bool):
             continue
         elif isinstance(node, int):
             if abs(node) > MAX_INT:
-                return f"{key or 'value'}: integer too large (at most {MAX_INT})"
+                return path, f"integer too large (at most {MAX_INT})"
         elif isinstance(node, float):
             if math.isinf(node) or (math.isnan(node) and not allow_nan):
-                return f"{key or 'value'}: must be a number, not {node} (finite numbers only)"
+                return path, f"must be a number, not {node} (finite numbers only)"
     return None
 
 

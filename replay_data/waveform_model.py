@@ -2,19 +2,17 @@
 
 Loaded from resources/catalogue/waveform_model.toml (each number there says where it comes
 from), never hard-coded; replay_data.waveforms draws the signals with them. A malformed
-file raises ScenarioError naming the file and the key.
+file raises ScenarioError naming the file, the line and the key (replay_data.toml_reader).
 """
 
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
-from .errors import ScenarioError
+from .toml_reader import BadValue, Table, TomlDocument, read_toml, read_toml_resource
 
 WAVEFORM_MODEL_FILE = "waveform_model.toml"
 
@@ -143,78 +141,15 @@ class WaveformModel:
 # ------------------------------------------------------------------ parsing
 
 
-class _Table:
-    """One TOML table being read: every value checked, unknown keys refused."""
-
-    def __init__(self, source: str, path: str, raw: object) -> None:
-        self.source, self.path = source, path
-        if not isinstance(raw, dict):
-            raise ScenarioError(f"{source}: {path}", "must be a table")
-        self.raw = raw
-        self.used: set[str] = set()
-
-    def _path(self, key: str) -> str:
-        return f"{self.path}.{key}" if self.path else key
-
-    def where(self, key: str) -> str:
-        """File and key, for an error message."""
-        return f"{self.source}: {self._path(key)}"
-
-    def _get(self, key: str) -> object:
-        if key not in self.raw:
-            raise ScenarioError(self.where(key), "missing key")
-        self.used.add(key)
-        return self.raw[key]
-
-    def number(self, key: str, *, positive: bool = False) -> float:
-        value = self._get(key)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ScenarioError(self.where(key),
-                                f"must be a number, not {type(value).__name__}")
-        value = float(value)
-        if not math.isfinite(value):
-            raise ScenarioError(self.where(key), "must be a finite number")
-        if positive and value <= 0:
-            raise ScenarioError(self.where(key), f"must be positive, not {value:g}")
-        return value
-
-    def fraction(self, key: str) -> float:
-        value = self.number(key)
-        if not 0.0 <= value <= 1.0:
-            raise ScenarioError(self.where(key), f"must be a fraction in [0, 1], not {value:g}")
-        return value
-
-    def range(self, key: str) -> tuple[float, float]:
-        value = self._get(key)
-        numbers = isinstance(value, list) and all(
-            isinstance(x, int | float) and not isinstance(x, bool) for x in value)
-        if not (numbers and len(value) == 2 and 0 < value[0] < value[1] < math.inf):
-            raise ScenarioError(self.where(key), "must be a list of two increasing positive "
-                                                 "numbers")
-        return float(value[0]), float(value[1])
-
-    def text(self, key: str) -> str:
-        value = self._get(key)
-        if not isinstance(value, str) or not value:
-            raise ScenarioError(self.where(key), "must be a non-empty string")
-        return value
-
-    def table(self, key: str) -> _Table:
-        return _Table(self.source, self._path(key), self._get(key))
-
-    def tables(self, key: str) -> list[_Table]:
-        value = self._get(key)
-        if not (isinstance(value, list) and value):
-            raise ScenarioError(self.where(key), "must be a non-empty array of tables")
-        return [_Table(self.source, f"{self._path(key)}[{i}]", v) for i, v in enumerate(value)]
-
-    def done(self) -> None:
-        unknown = [k for k in self.raw if k not in self.used]
-        if unknown:
-            raise ScenarioError(self.where(unknown[0]), "unknown key")
+def _increasing_pair(value: object) -> tuple[float, float]:
+    numbers = isinstance(value, list) and all(
+        isinstance(x, int | float) and not isinstance(x, bool) for x in value)
+    if not (numbers and len(value) == 2 and 0 < value[0] < value[1] < math.inf):
+        raise BadValue("must be a list of two increasing positive numbers")
+    return float(value[0]), float(value[1])
 
 
-def _pulse(t: _Table) -> PulseShape:
+def _pulse(t: Table) -> PulseShape:
     shape = PulseShape(
         transit_s=t.number("transit_s", positive=True),
         rise=t.fraction("rise"),
@@ -228,10 +163,14 @@ def _pulse(t: _Table) -> PulseShape:
     return shape
 
 
-def parse_waveform_model(doc: dict, source: str) -> WaveformModel:
+def parse_waveform_model(doc: dict | TomlDocument, source: str) -> WaveformModel:
     """The model from a parsed TOML document; `source` names the file in errors."""
-    root = _Table(source, "", doc)
-    section = root.table
+    if not isinstance(doc, TomlDocument):
+        doc = TomlDocument(doc, source)
+    root = doc.root()
+
+    def section(name: str) -> Table:
+        return root.child(name, required=True)
 
     b = section("breathing")
     breathing = Breathing(
@@ -243,17 +182,17 @@ def parse_waveform_model(doc: dict, source: str) -> WaveformModel:
 
     e = section("ecg")
     waves = []
-    for w in e.tables("wave"):
-        waves.append(EcgWave(name=w.text("name"), angle_deg=w.number("angle_deg"),
+    for w in e.items("wave", nonempty=True):
+        waves.append(EcgWave(name=w.text("name", nonempty=True), angle_deg=w.number("angle_deg"),
                              a=w.number("a"), b=w.number("b", positive=True),
                              angle_power=w.number("angle_power")))
         w.done()
     names = [w.name for w in waves]
     if len(set(names)) != len(names):
-        raise ScenarioError(e.where("wave"), f"wave names must be unique: {', '.join(names)}")
+        raise e.fail("wave", f"wave names must be unique: {', '.join(names)}")
     ecg = Ecg(
         r_wave_mv=e.number("r_wave_mv", positive=True),
-        shape_hr_per_min=e.range("shape_hr_per_min"),
+        shape_hr_per_min=e.check("shape_hr_per_min", _increasing_pair),
         asystole_hr_per_min=e.number("asystole_hr_per_min"),
         asystole_fade_per_min=e.number("asystole_fade_per_min", positive=True),
         resp_qrs_modulation=e.number("resp_qrs_modulation"),
@@ -269,20 +208,21 @@ def parse_waveform_model(doc: dict, source: str) -> WaveformModel:
     ejection = Ejection(
         lvet_intercept_s=j.number("lvet_intercept_s", positive=True),
         lvet_slope_s_per_bpm=j.number("lvet_slope_s_per_bpm"),
-        lvet_range_s=j.range("lvet_range_s"),
+        lvet_range_s=j.check("lvet_range_s", _increasing_pair),
         max_beat_fraction=j.fraction("max_beat_fraction"),
         notch_max_beat_fraction=j.fraction("notch_max_beat_fraction"),
     )
     j.done()
 
     a = section("arterial")
-    arterial = Arterial(pulse=_pulse(a.table("pulse")), noise_mmhg=a.number("noise_mmhg"),
+    arterial = Arterial(pulse=_pulse(a.child("pulse", required=True)),
+                        noise_mmhg=a.number("noise_mmhg"),
                         noise_clip_sd=a.number("noise_clip_sd", positive=True))
     a.done()
 
     p = section("pleth")
     pleth = Pleth(
-        pulse=_pulse(p.table("pulse")),
+        pulse=_pulse(p.child("pulse", required=True)),
         amplitude=p.number("amplitude", positive=True),
         perfusion_min=p.number("perfusion_min"),
         perfusion_gain=p.number("perfusion_gain"),
@@ -296,13 +236,12 @@ def parse_waveform_model(doc: dict, source: str) -> WaveformModel:
 
     c = section("cvp")
     venous = []
-    for w in c.tables("wave"):
-        vw = VenousWave(name=w.text("name"), after=w.text("after"),
+    for w in c.items("wave", nonempty=True):
+        vw = VenousWave(name=w.text("name", nonempty=True), after=w.text("after", nonempty=True),
                         delay_s=w.number("delay_s"), width_s=w.number("width_s", positive=True),
                         height_mmhg=w.number("height_mmhg"))
         if vw.after not in names:
-            raise ScenarioError(w.where("after"), f"unknown ECG wave {vw.after!r} "
-                                                  f"(known: {', '.join(names)})")
+            raise w.fail("after", f"unknown ECG wave {vw.after!r} (known: {', '.join(names)})")
         w.done()
         venous.append(vw)
     cvp = Cvp(
@@ -331,21 +270,11 @@ def parse_waveform_model(doc: dict, source: str) -> WaveformModel:
 def read_waveform_model(path: str | Path) -> WaveformModel:
     """A model from a file (for checking an edited copy); errors name that file."""
     path = Path(path)
-    try:
-        with path.open("rb") as fh:
-            doc = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(str(path), f"not valid TOML: {exc}") from None
-    return parse_waveform_model(doc, path.name)
+    return parse_waveform_model(read_toml(path, "waveform model", shown=path.name), path.name)
 
 
 @cache
 def load_waveform_model() -> WaveformModel:
     """The built-in model (resources/catalogue/waveform_model.toml)."""
-    ref = resources.files("resources.catalogue").joinpath(WAVEFORM_MODEL_FILE)
-    with ref.open("rb") as fh:
-        try:
-            doc = tomllib.load(fh)
-        except tomllib.TOMLDecodeError as exc:
-            raise ScenarioError(WAVEFORM_MODEL_FILE, f"not valid TOML: {exc}") from None
+    doc = read_toml_resource("resources.catalogue", WAVEFORM_MODEL_FILE, "waveform model")
     return parse_waveform_model(doc, WAVEFORM_MODEL_FILE)

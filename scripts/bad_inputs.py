@@ -106,6 +106,27 @@ BAD_SCENARIOS: dict[str, str | bytes] = {
                                   'basis = "assumed"\n'),
     "newline and ESC in a value": add('[[events]]\nid = "x2"\nt = "admission+\\n\\u001b[31m"\n'
                                       'label = "x"\nbasis = "assumed"\n'),
+    # Values that validated but crashed the app (issue 18, item 7).
+    "case of 2**31 s": edit('end = "extubation+12h"\ndefault', 'end = "2147483648"\ndefault'),
+    "patient age -3": edit("age = 43", "age = -3"),
+    "patient age nan": edit("age = 43", "age = nan"),
+    "patient age old": edit("age = 43", 'age = "old"'),
+    "patient weight 0": edit("weight_kg = 58.0", "weight_kg = 0"),
+    "patient sex 1": edit('sex = "female"', "sex = 1"),
+    "patient unknown key": edit("age = 43", "age = 43\nshoe_size = 38"),
+    "empty scenario id": edit('id = "sle_dah_ecmo"', 'id = ""'),
+    "event id with a space": edit('id = "cxr_post_ecmo"', 'id = "cxr post"'),
+    "event id a+b": edit('id = "cxr_post_ecmo"', 'id = "a+b"'),
+    "injection id a b/../c": add(INJECTION.format(dur="5m", ch="hr", eff="add = 1", extra="")
+                                 .replace("test_thing", '"a b/../c"')),
+    "empty injection label": add(INJECTION.format(dur="5m", ch="hr", eff="add = 1", extra="")
+                                 .replace('label = "x"', 'label = ""')),
+    "injection of 1e8 s": add(INJECTION.format(dur="1e8", ch="hr", eff="add = 1", extra="")),
+    "draw of no tests": add('[[draws]]\nat = "admission"\ntests = []\nbasis = "assumed"\n'),
+    "draw with at and start": add('[[draws]]\nat = "admission"\nstart = "admission"\n'
+                                  'end = "admission+1h"\nevery = "10m"\ntests = ["ph"]\n'
+                                  'values = { ph = 7.4 }\nbasis = "assumed"\n'),
+    "100k-deep dotted key": add("a" + ".a" * 100_000 + " = 1"),
 }
 
 # Drills overlay a base case (replay_data/drill.py): the drill's own mistakes.
@@ -129,6 +150,7 @@ BAD_SCENARIOS.update({
     "drill: keyframes copied in": DRILL + '\n[[keyframes]]\nt = 0\nbasis = "assumed"\n',
     "drill: no briefing": DRILL.split("[briefing]")[0],
     "drill: expected for an unknown injection": drill_edit("pump_stop = [", "pump_stpo = ["),
+    "drill: empty id": drill_edit('id = "pump_stop_day2"', 'id = ""'),
 })
 
 BAD_PROFILES: dict[str, str | bytes] = {

@@ -31,17 +31,12 @@ from replay_data import catalogue
 
 from .kinds import AlarmKind, Category, Priority
 
-# The input contract with the replay model: channel ids a sample may carry (flags:
-# known_flags()).
-# Profiles are checked against these so a typo cannot silently disable an alarm.
-KNOWN_CHANNELS: frozenset[str] = frozenset(
-    {
-        "hr", "spo2", "abp_sys", "abp_dia", "abp_mean", "cvp", "rr", "etco2", "temp",
-        "fio2", "peep", "ecmo_rpm", "ecmo_flow", "sweep_flow", "fdo2", "p_venous", "p_int",
-        "p_art", "delta_p", "svo2", "po2_post", "heparin_rate", "norepinephrine_rate",
-        "act", "act_target_low", "act_target_high",
-    }
-)  # fmt: skip
+
+def known_channels() -> frozenset[str]:
+    """The channel ids a sample may carry (the input contract with the replay model): the
+    catalogue's measured numerics and the results a sample holds. Profiles are checked
+    against these so a typo cannot silently disable an alarm."""
+    return catalogue.load_catalogue().sampled_channels
 
 
 def known_flags() -> frozenset[str]:

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import math
-import tomllib
 from dataclasses import dataclass, fields
 from functools import cache
-from importlib import resources
 
-from ..errors import ScenarioError
+from ..toml_reader import Table, TomlDocument, read_toml_resource
 
 COEFFICIENT_FILE = "physiology.toml"
 
@@ -100,17 +97,11 @@ class Coefficients:
     ventilation: Ventilation
 
 
-def _section(doc: dict, name: str, cls: type) -> object:
-    raw = doc.get(name)
-    if not isinstance(raw, dict):
-        raise ScenarioError(f"{COEFFICIENT_FILE}: {name}", "missing table")
-    kw = {}
-    for f in fields(cls):
-        v = raw.get(f.name)
-        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-            raise ScenarioError(f"{COEFFICIENT_FILE}: {name}.{f.name}", "must be a finite number")
-        kw[f.name] = float(v)
-    return cls(**kw)
+def _section(root: Table, name: str, cls: type) -> object:
+    t = root.child(name, required=True)
+    values = {f.name: t.number(f.name) for f in fields(cls)}
+    t.done()  # a misspelt coefficient must not leave the default silently in force
+    return cls(**values)
 
 
 _SECTIONS: dict[str, type] = {
@@ -120,12 +111,16 @@ _SECTIONS: dict[str, type] = {
 }
 
 
-def parse_coefficients(doc: dict) -> Coefficients:
-    return Coefficients(**{name: _section(doc, name, cls) for name, cls in _SECTIONS.items()})
+def parse_coefficients(doc: dict | TomlDocument, source: str = COEFFICIENT_FILE
+                       ) -> Coefficients:
+    if not isinstance(doc, TomlDocument):
+        doc = TomlDocument(doc, source)
+    root = doc.root()
+    root.check_keys(_SECTIONS)
+    return Coefficients(**{name: _section(root, name, cls) for name, cls in _SECTIONS.items()})
 
 
 @cache
 def load_coefficients() -> Coefficients:
-    ref = resources.files("resources.catalogue").joinpath(COEFFICIENT_FILE)
-    with ref.open("rb") as fh:
-        return parse_coefficients(tomllib.load(fh))
+    return parse_coefficients(read_toml_resource("resources.catalogue", COEFFICIENT_FILE,
+                                                 "coefficients"))

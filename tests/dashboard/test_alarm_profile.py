@@ -184,3 +184,22 @@ def test_invalid_toml_unknown_parent_and_cycles(tmp_path):
 def test_child_can_disable_an_inherited_alarm():
     p = profile_from_toml('inherits = "adult_icu"\n[parameters.etco2.high]\nenabled = false\n')
     assert "etco2.high" not in [r.id for r in p.rules]
+
+
+def test_the_channels_a_profile_may_name_are_the_catalogues():
+    # One list: what a sample carries (replay_data.catalogue), not a second one typed here.
+    from dashboard.alarms.conditions import known_channels
+    from replay_data.catalogue import SAMPLED_RESULTS, load_catalogue
+
+    cat = load_catalogue()
+    assert known_channels() == set(cat.measured_numerics) | set(SAMPLED_RESULTS)
+    assert not any(c.startswith("control.") for c in known_channels())
+    # a channel the catalogue added (pulse pressure variation) can carry an alarm ...
+    p = profile_from_toml('inherits = "adult_icu"\n[parameters.ppv]\ncategory = "cardiovascular"'
+                          '\n[parameters.ppv.high]\nlimit = 20\npriority = "low"\ndelay_s = 5\n'
+                          'message = "PPV high"\n')
+    assert p.rule("ppv.high").channel == "ppv"
+    # ... and a console setting cannot
+    with pytest.raises(ProfileError, match="unknown channel"):
+        profile_from_toml('inherits = "adult_icu"\n[parameters."control.vent.fio2".high]\n'
+                          'limit = 1\npriority = "low"\ndelay_s = 5\nmessage = "x"\n')

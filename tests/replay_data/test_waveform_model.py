@@ -67,6 +67,8 @@ def test_broken_copy_names_file_and_key(tmp_path: Path, old: str, new: str, key:
     with pytest.raises(ScenarioError) as err:
         read_waveform_model(broken_copy(tmp_path, old, new))
     message = str(err.value)
-    assert message.startswith(f"{WAVEFORM_MODEL_FILE}: {key}:"), message
+    # FILE:LINE: key: problem (no line for a table that is not written at all)
+    head = rf"{re.escape(WAVEFORM_MODEL_FILE)}(:\d+)?: "
+    assert re.match(head + re.escape(key) + ":", message), message
     assert detail in message
     assert "\n" not in message

@@ -1,0 +1,232 @@
+"""Readers for the tables a case file and a drill file share, and the limits every time,
+duration and name in them must keep.
+
+Each reader takes a replay_data.toml_reader.Table, so a problem is one line naming the
+file, the line and the key. The limits are checked here, where the file is read, so a
+file that validates is one the monitor, the consoles and replay can show:
+
+- case times lie within MAX_CASE_S (the timeline slider counts seconds in a 32-bit
+  integer; far below that, a year is longer than any ICU case a drill replays);
+- an injection lasts at most MAX_DURATION_S;
+- ids that time expressions, actions and recordings name (events, injections, expected
+  responses) are names (letters, digits, _), never empty.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+
+from .catalogue import Catalogue, NumericChannel, ResultTest
+from .scenario_data import (
+    BASES,
+    Briefing,
+    ControlCondition,
+    Effect,
+    ExpectedResponse,
+    InjectionSpec,
+    InjectionVariant,
+    Provenance,
+)
+from .toml_reader import Table
+
+MAX_CASE_S = 366 * 86400.0
+MAX_DURATION_S = 1e7  # about 115 days
+NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # what a time expression can refer to
+NAME_RULE = "letters, digits and _, not starting with a digit"
+
+
+def check_name(r: Table, key: str | int | None, value: object, what: str) -> str:
+    """An id a time expression, an action or a file can name (see NAME)."""
+    if not isinstance(value, str):
+        raise r.fail(key, f"must be text, not {type(value).__name__}")
+    if not NAME.fullmatch(value):
+        shown = "empty" if not value else repr(value)
+        raise r.fail(key, f"{what} id {shown}: use {NAME_RULE}")
+    return value
+
+
+def provenance(r: Table) -> Provenance:
+    basis = r.text("basis")
+    if basis not in BASES:
+        raise r.fail("basis", f"must be one of {', '.join(BASES)}")
+    quote = r.text("quote", "")
+    if basis == "case" and not quote:
+        raise r.fail("quote", "a case fact must quote the report")
+    return Provenance(basis, quote, r.text("note", ""))
+
+
+def briefing(top: Table) -> Briefing:
+    """The optional [briefing] table: objectives, case_stem, debrief_prompts."""
+    if "briefing" not in top:
+        return Briefing()
+    r = top.child("briefing")
+    r.check_keys({"objectives", "case_stem", "debrief_prompts"})
+
+    def texts(name: str) -> tuple[str, ...]:
+        items = r.array(name, [])
+        for i, x in enumerate(items):
+            if not isinstance(x, str) or not x.strip():
+                raise r.fail((name, i), "must be non-empty text")
+        return tuple(x.strip() for x in items)
+
+    return Briefing(texts("objectives"), r.text("case_stem", "").strip(),
+                    texts("debrief_prompts"))
+
+
+def in_course(r: Table, key: str | None, t: float, start: float, end: float) -> None:
+    if not (start <= t <= end):
+        raise r.fail(key, f"{t:.0f} s is outside the scenario ({start:.0f} to {end:.0f} s)")
+
+
+def in_range(r: Table, key: str | tuple, value: float,
+             channel: NumericChannel | ResultTest) -> None:
+    """A value must lie in the channel's physical range (from the catalogue); NaN means
+    not measured and is always allowed."""
+    lo, hi = channel.physical
+    if not math.isnan(value) and not (lo <= value <= hi):
+        unit = channel.unit
+        raise r.fail(key, f"{value:g} {unit} is outside the physical range "
+                          f"{lo:g} to {hi:g} {unit}".replace("  ", " "))
+
+
+def check_duration(r: Table, key: str, seconds: float) -> float:
+    """A disturbance's length: longer than 0 s, at most MAX_DURATION_S."""
+    if seconds <= 0:
+        raise r.fail(key, "must be longer than 0 s")
+    if seconds > MAX_DURATION_S:
+        raise r.fail(key, f"{seconds:g} s is longer than an injection may last "
+                          f"({MAX_DURATION_S:g} s)")
+    return seconds
+
+
+def flags(r: Table, key: str, known: Mapping[str, str]) -> tuple[str, ...]:
+    values = r.array(key, [])
+    if not all(isinstance(f, str) for f in values):
+        raise r.fail(key, "must be a list of strings")
+    for f in values:
+        if f not in known:
+            raise r.fail(key, f"unknown flag {f!r} (known: {', '.join(sorted(known))})")
+    return tuple(values)
+
+
+# --------------------------------------------------------------------------- injections
+
+
+def _check_effect(r: Table, eff: Effect, channel: NumericChannel) -> None:
+    """What an injection may do to a channel: set a value in its physical range, or add or
+    oscillate by at most the range's width (so a full-severity effect stays a change a
+    patient or device could show; the course clamps to the monitor's limits)."""
+    lo, hi = channel.physical
+    if eff.set is not None:
+        in_range(r, "set", eff.set, channel)
+    width = hi - lo
+    if eff.add is not None and abs(eff.add) > width:
+        raise r.fail("add", f"{eff.add:g} is more than the channel's whole physical range "
+                            f"({width:g})")
+    if abs(eff.oscillate) > width:  # negative: the opposite phase
+        raise r.fail("oscillate", f"{eff.oscillate:g} is more than the channel's whole "
+                                  f"physical range ({width:g})")
+
+
+def effects(parent: Table, key: str, cat: Catalogue) -> tuple[Effect, ...]:
+    out = []
+    for er in parent.items(key, []):
+        er.check_keys({"channel", "set", "add", "oscillate", "period", "off", "onset",
+                       "offset"})
+        ch = er.text("channel")
+        if ch not in cat.numerics:
+            raise er.fail("channel", f"unknown channel {ch!r}")
+        if cat.numerics[ch].derived:
+            raise er.fail("channel", f"{ch!r} is derived from other channels")
+        eff = Effect(
+            channel=ch,
+            set=er.optional_number("set"),
+            add=er.optional_number("add"),
+            oscillate=er.number("oscillate", 0.0),
+            period=er.duration("period", "2s"),
+            off=bool(er.get("off", bool, False)),
+            onset=er.duration("onset") if "onset" in er else None,
+            offset=er.duration("offset") if "offset" in er else None,
+        )
+        if eff.set is not None and eff.add is not None:
+            raise er.fail(None, "give either set or add, not both")
+        if eff.set is None and eff.add is None and not eff.off and not eff.oscillate:
+            raise er.fail(None, "an effect needs set, add, oscillate or off")
+        if eff.period <= 0:
+            raise er.fail("period", "must be longer than 0 s")
+        _check_effect(er, eff, cat.numerics[ch])
+        out.append(eff)
+    return tuple(out)
+
+
+def expected(parent: Table, key: str, cat: Catalogue) -> tuple[ExpectedResponse, ...]:
+    """The responses the team is expected to make (an injection's `expected`, or a
+    drill's `[expected]` list for one injection)."""
+    out: list[ExpectedResponse] = []
+    for r in parent.items(key, []):
+        r.check_keys({"id", "label", "within", "any"})
+        rid = check_name(r, "id", r.text("id"), "expected response")
+        if any(e.id == rid for e in out):
+            raise r.fail("id", f"duplicate expected response id {rid!r}")
+        conds = []
+        for cr in r.items("any"):
+            cr.check_keys({"control", "at_least", "at_most", "equals"})
+            cid = cr.text("control")
+            ch = cat.numerics.get(cid)
+            if ch is None or ch.group != "controls":
+                raise cr.fail("control", f"unknown control {cid!r}")
+            if "equals" in cr:
+                lo = hi = cr.number("equals")
+            else:
+                lo, hi = cr.optional_number("at_least"), cr.optional_number("at_most")
+            if lo is None and hi is None:
+                raise cr.fail(None, "needs equals, at_least or at_most")
+            conds.append(ControlCondition(cid, lo, hi))
+        if not conds:
+            raise r.fail("any", "needs at least one condition")
+        out.append(ExpectedResponse(rid, r.text("label"), r.duration("within"), tuple(conds)))
+    return tuple(out)
+
+
+def _variant(vr: Table, vid: str, cat: Catalogue) -> InjectionVariant:
+    vr.check_keys({"label", "effects", "flags", "onset"})
+    return InjectionVariant(vid, vr.text("label"), effects(vr, "effects", cat),
+                            flags(vr, "flags", cat.flags),
+                            vr.duration("onset") if "onset" in vr else None)
+
+
+def injection(r: Table, iid: str, cat: Catalogue) -> InjectionSpec:
+    """One `[injections.ID]` table."""
+    check_name(r, None, iid, "injection")
+    r.check_keys({"label", "category", "basis", "quote", "note", "description",
+                  "default_severity", "default_duration", "onset", "offset", "flags",
+                  "effects", "severity_meaning", "variants", "default_variant", "expected"})
+    own_effects = effects(r, "effects", cat)
+    variants = {vid: _variant(vr, vid, cat) for vid, vr in r.child("variants").tables().items()}
+    if not own_effects and not variants and "flags" not in r:
+        raise r.fail("effects", "an injection needs effects, variants or flags")
+    default_variant = r.text("default_variant", next(iter(variants), ""))
+    if variants and default_variant not in variants:
+        raise r.fail("default_variant", f"unknown variant {default_variant!r}")
+    if not variants and "default_variant" in r:
+        raise r.fail("default_variant", "the injection has no variants")
+    sev = r.number("default_severity", 1.0)
+    if not 0 < sev <= 1:
+        raise r.fail("default_severity", "must be in (0, 1]")
+    own_flags = flags(r, "flags", cat.flags)
+    duration = check_duration(r, "default_duration", r.duration("default_duration"))
+    return InjectionSpec(
+        id=iid, label=r.text("label", nonempty=True), category=r.text("category", "patient"),
+        description=r.text("description", ""), default_severity=sev,
+        default_duration=duration, onset=r.duration("onset", "0s"),
+        offset=r.duration("offset", "0s"), flags=own_flags, effects=own_effects,
+        provenance=provenance(r), severity_meaning=r.text("severity_meaning", ""),
+        variants=variants, default_variant=default_variant,
+        expected=expected(r, "expected", cat),
+    )
+
+
+def injections(top: Table, cat: Catalogue) -> dict[str, InjectionSpec]:
+    return {iid: injection(r, iid, cat) for iid, r in top.child("injections").tables().items()}
