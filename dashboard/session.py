@@ -233,8 +233,11 @@ class MonitorSession:
             old_path.unlink(missing_ok=True)  # the new session file takes its name
 
         def build(c: Course, start: float, name: str | None) -> SessionController:
+            # The same wall clock as before: in network mode the room compares anchors
+            # in epoch time (time.time), which the default (monotonic) clock is not.
             return SessionController(c, start=start, speed=float(b["speed"]), playing=False,
-                                     wall=self.wall, alarm_log=b["alarm_log"],
+                                     wall=self.wall or b["network_wall"],
+                                     alarm_log=b["alarm_log"],
                                      session_log=b["session_log"], scenario_name=name,
                                      display=str(b["display"]))
 
