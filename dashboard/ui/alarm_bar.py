@@ -52,8 +52,10 @@ def alarm_text(a: AlarmSignal) -> str:
     return text
 
 
-def fit_height(label: QtWidgets.QLabel) -> None:
-    """Minimum height = the label's text wrapped at its current width."""
+def fit_height(label: QtWidgets.QLabel) -> bool:
+    """Minimum height = the label's text wrapped at its current width; whether it
+    changed."""
+    label.ensurePolished()  # the stylesheet's font, not the default one
     fm = QtGui.QFontMetrics(label.font())
     m = label.contentsMargins()
     width = label.width() - m.left() - m.right() - 12  # the style's padding
@@ -68,6 +70,8 @@ def fit_height(label: QtWidgets.QLabel) -> None:
     height = needed + m.top() + m.bottom() + 6
     if label.minimumHeight() != height:
         label.setMinimumHeight(height)
+        return True
+    return False
 
 
 class _FitOnResize(QtCore.QObject):
@@ -92,50 +96,100 @@ class WrappingLabel(QtWidgets.QLabel):
         return False
 
 
-class AlarmMessages(WrappingLabel):
-    """One block of alarm messages (physiological or technical): every active alarm on
-    its own line, highest priority first, wrapped at word boundaries when the block is
-    narrow -- never elided, so the message that matters is read whole. The block grows
-    downwards (the bar takes the height it needs) rather than hiding an alarm."""
+class AlarmEntry(WrappingLabel):
+    """One active alarm's line (objectName `alarm.entry`, dynamic property "alarm_id"):
+    wrapped at word boundaries when narrow, never elided; lit in its own priority's
+    colour while it flashes."""
 
-    def __init__(self, name: str, parent: QtWidgets.QWidget) -> None:
+    def __init__(self, parent: QtWidgets.QWidget) -> None:
         super().__init__("", parent)
-        self.setObjectName(name)
+        self.setObjectName("alarm.entry")
         self.setProperty("role", "alarm_messages")
         self.setTextFormat(QtCore.Qt.TextFormat.PlainText)
         self.setWordWrap(True)
-        # Width comes from the bar's stretch (a long message must not widen the window).
-        # No height-for-width (QLabel's word wrap would set it): a top-level window then
-        # grows to fit, past the screen; the label asks for the height it needs instead.
+        # Width comes from the bar's stretch (a long message must not widen the window);
+        # the height is what the wrapped text needs (fit_height).
         self.setSizePolicy(QtWidgets.QSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
-                                                 QtWidgets.QSizePolicy.Policy.Minimum))
+                                                 QtWidgets.QSizePolicy.Policy.Fixed))
         self.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop)
         self._style = ""
 
-    def show_alarms(self, alarms: list[AlarmSignal], wall: float, profile: AlarmProfile) -> None:
-        if not alarms:
-            self._set("", "")
-            self.setAccessibleDescription("")
-            return
-        full = "\n".join(alarm_text(a) for a in alarms)
-        text = full
-        self.setToolTip(full)
-        top = alarms[0]
-        colour = PRIORITY_COLOURS[top.priority]
-        lit = flash_on(top.priority, wall, profile) and top.state.value != "acknowledged"
+    def sizeHint(self) -> QtCore.QSize:  # noqa: N802
+        # As tall as its wrapped text (fit_height), no taller: a line per alarm.
+        return QtCore.QSize(super().sizeHint().width(), self.minimumHeight())
+
+    def show_alarm(self, a: AlarmSignal, wall: float, profile: AlarmProfile) -> bool:
+        """Show a; whether its height changed."""
+        self.setProperty("alarm_id", a.alarm_id)
+        colour = PRIORITY_COLOURS[a.priority]
+        lit = flash_on(a.priority, wall, profile) and a.state.value != "acknowledged"
         style = (f"background: {colour}; color: #000000;" if lit
                  else f"background: #000000; color: {colour};")
-        self._set(text, style)
-        self.setAccessibleDescription(full)
-
-    def _set(self, text: str, style: str) -> None:
+        text = alarm_text(a)
+        grew = False
         if self.text() != text:
             self.setText(text)
-            fit_height(self)
-        full = f"QLabel {{ {style} font-weight: bold; padding: 2px 6px; }}"
+            grew = fit_height(self)
+        full = f"QLabel {{ {style} font-weight: bold; padding: 1px 6px; }}"
         if full != self._style:
             self._style = full
             self.setStyleSheet(full)
+        return grew
+
+
+class AlarmMessages(QtWidgets.QWidget):
+    """One block of alarm messages (physiological or technical): every active alarm on
+    its own line (an AlarmEntry), highest priority first. The block grows downwards (the
+    bar takes the height it needs) rather than hiding an alarm; an empty block hides and
+    leaves its width to the other."""
+
+    # Narrower than this a line would wrap into a column of single words.
+    MIN_WIDTH = 180
+
+    def __init__(self, name: str, parent: QtWidgets.QWidget, fit: QtCore.QObject) -> None:
+        super().__init__(parent)
+        self.setObjectName(name)
+        self._fit = fit
+        self.entries: list[AlarmEntry] = []
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(1)
+        lay.addStretch(1)
+        self.setMinimumWidth(self.MIN_WIDTH)
+        self.setSizePolicy(QtWidgets.QSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
+                                                 QtWidgets.QSizePolicy.Policy.Minimum))
+        self.setVisible(False)
+
+    def text(self) -> str:
+        """The lines shown, one per alarm (as a reader of the block would read it)."""
+        return "\n".join(e.text() for e in self.entries)
+
+    def show_alarms(self, alarms: list[AlarmSignal], wall: float, profile: AlarmProfile
+                    ) -> bool:
+        """List these alarms; whether the block's height may have changed."""
+        lay = self.layout()
+        changed = len(self.entries) != len(alarms)
+        while len(self.entries) < len(alarms):
+            entry = AlarmEntry(self)
+            entry.installEventFilter(self._fit)
+            lay.insertWidget(len(self.entries), entry)
+            entry.show()  # now, not at the next pass of the event loop (Qt's default)
+            self.entries.append(entry)
+        while len(self.entries) > len(alarms):
+            entry = self.entries.pop()
+            lay.removeWidget(entry)
+            entry.hide()
+            entry.setParent(None)  # gone from the bar now, not at the next pass
+            entry.deleteLater()
+        for entry, a in zip(self.entries, alarms, strict=True):
+            changed = entry.show_alarm(a, wall, profile) or changed
+        full = self.text()
+        self.setToolTip(full)
+        self.setAccessibleDescription(full)
+        if self.isHidden() == bool(alarms):
+            self.setVisible(bool(alarms))
+            changed = True
+        return changed
 
 
 class AlarmBar(QtWidgets.QFrame):
@@ -151,9 +205,10 @@ class AlarmBar(QtWidgets.QFrame):
         lay = QtWidgets.QHBoxLayout(self)
         lay.setContentsMargins(0, 2, 0, 2)
         lay.setSpacing(6)
-        self.physiological = AlarmMessages("alarm.physiological", self)
+        self._fit = _FitOnResize(self)
+        self.physiological = AlarmMessages("alarm.physiological", self, self._fit)
         self.physiological.setAccessibleName("Physiological alarms")
-        self.technical = AlarmMessages("alarm.technical", self)
+        self.technical = AlarmMessages("alarm.technical", self, self._fit)
         self.technical.setAccessibleName("Technical alarms")
         self.status = WrappingLabel("", self)
         self.status.setObjectName("alarm.status")
@@ -165,9 +220,7 @@ class AlarmBar(QtWidgets.QFrame):
         self.status.setMinimumWidth(150)
         self.status.setSizePolicy(QtWidgets.QSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
                                                         QtWidgets.QSizePolicy.Policy.Minimum))
-        self._fit = _FitOnResize(self)
-        for lab in (self.physiological, self.technical, self.status):
-            lab.installEventFilter(self._fit)
+        self.status.installEventFilter(self._fit)
 
         def button(text: str, name: str, tip: str) -> QtWidgets.QPushButton:
             b = QtWidgets.QPushButton(text, self)
@@ -191,13 +244,53 @@ class AlarmBar(QtWidgets.QFrame):
         lay.addWidget(self.physiological, 5)
         lay.addWidget(self.technical, 4)
         lay.addWidget(self.status, 2)
+        # The keys in two rows of three: the messages keep the width (at 1020 px one row
+        # of keys left them too narrow to list every alarm).
+        self.keys = QtWidgets.QGridLayout()
+        self.keys.setSpacing(3)
         for b in (self.ack, self.pause, self.alarm_pause, self.audio_off, self.limits):
-            lay.addWidget(b, 0)
+            self.add_key(b)
+        keys_box = QtWidgets.QVBoxLayout()
+        keys_box.addLayout(self.keys)
+        keys_box.addStretch(1)
+        lay.addLayout(keys_box, 0)
+
+    def add_key(self, button: QtWidgets.QPushButton) -> None:
+        """One more key in the grid (the monitor adds its Trends key)."""
+        n = self.keys.count()
+        self.keys.addWidget(button, n // 3, n % 3, QtCore.Qt.AlignmentFlag.AlignTop)
+
+    def _settle(self) -> None:
+        """Lay the window out again now for the bar's new lines. Left to Qt, the new
+        height climbs one widget per event-loop pass (entry, block, bar, window): a frame
+        drawn in between showed an alarm below the bar, over the waveforms. Entries get
+        their widths, then their heights for those widths, then the window once more."""
+        chain: list[QtWidgets.QWidget] = [self]
+        while not chain[-1].isWindow() and chain[-1].parentWidget() is not None:
+            chain.append(chain[-1].parentWidget())
+        for _ in range(2):
+            for e in self.entries():
+                fit_height(e)
+            # Bottom up: each layout forgets its sizes and each widget's size hint cache
+            # in its parent's layout is dropped (updateGeometry); top down: laid out.
+            for w in [self.physiological, self.technical, *chain]:
+                if w.layout() is not None:
+                    w.layout().invalidate()
+                w.updateGeometry()
+            for w in reversed([self.physiological, self.technical, *chain]):
+                if w.layout() is not None:
+                    w.layout().activate()
+
+    def entries(self) -> list[AlarmEntry]:
+        """Every alarm line shown, physiological first."""
+        return [*self.physiological.entries, *self.technical.entries]
 
     def show_state(self, alarms: list[AlarmSignal], status: InactivationStatus, wall: float,
                    audio_note: str, profile: AlarmProfile) -> None:
-        self.physiological.show_alarms([a for a in alarms if not a.technical], wall, profile)
-        self.technical.show_alarms([a for a in alarms if a.technical], wall, profile)
+        changed = self.physiological.show_alarms([a for a in alarms if not a.technical], wall,
+                                                 profile)
+        changed = self.technical.show_alarms([a for a in alarms if a.technical], wall,
+                                             profile) or changed
         parts = []
         if status.audio_off:
             parts.append("AUDIO OFF")
@@ -214,6 +307,8 @@ class AlarmBar(QtWidgets.QFrame):
             self.status.setText(text)
             self.status.setToolTip(text)
             fit_height(self.status)
+        if changed:
+            self._settle()
         if self.audio_off.isChecked() != status.audio_off:
             self.audio_off.blockSignals(True)
             self.audio_off.setChecked(status.audio_off)

@@ -34,6 +34,10 @@ LOW_FLOW_LPM = 2.0
 P_VENOUS_LOW_MMHG = -100.0
 REFRESH_S = 0.1  # the flow readout refreshes at 10 Hz, like a console's display
 DEFAULT_CRANK_RPM = 2500
+# Below this the rotor is not turning: the console reads STOPPED, whatever the switch.
+TURNING_RPM = 100.0
+# How long (wall seconds) the undo of a change that stopped the flow stays offered.
+UNDO_S = 15.0
 
 STYLE = """
 QFrame#console\\.ecmo { background: #101418; }
@@ -48,6 +52,9 @@ QPushButton { min-height: 56px; min-width: 120px; font-size: 16px; font-weight: 
               border-radius: 8px; }
 QPushButton:checked { background: #b71c1c; border-color: #ff5252; color: white; }
 QPushButton#control\\.ecmo\\.pump:checked { background: #1b5e20; border-color: #69f0ae; }
+QPushButton#control\\.ecmo\\.pump[state="stopped"] { background: #b71c1c;
+                                                   border-color: #ff5252; color: white; }
+QPushButton#console\\.ecmo\\.undo { background: #ffb74d; color: #000; border-color: #ffe0b2; }
 QAbstractSpinBox { min-height: 48px; font-size: 20px; color: #e0e0e0;
                    background: #263238; }
 QAbstractSpinBox::up-button, QAbstractSpinBox::down-button { width: 40px; }
@@ -87,6 +94,15 @@ class EcmoConsole(QtWidgets.QFrame):
         self.alarms = label("console.ecmo.alarms", "", "alarm")
         self.status = label("console.ecmo.status", "")
         self.status.setWordWrap(True)
+        # A change that stops the flow (pump off, a clamp on) is applied at once -- a
+        # clamp is the first move in an emergency -- and can be undone from here for a
+        # while, as a console guards its stop key.
+        self.undo = QtWidgets.QPushButton("", self)
+        self.undo.setObjectName("console.ecmo.undo")
+        self.undo.setAccessibleName("Undo the last change that stopped the flow")
+        self.undo.setVisible(False)
+        self.undo.clicked.connect(self._undo)
+        self._undo_of: tuple[str, float, float] | None = None  # control, value, wall
 
         self.rpm = QtWidgets.QDial(self)
         self.rpm.setObjectName("control.ecmo.rpm")
@@ -162,6 +178,7 @@ class EcmoConsole(QtWidgets.QFrame):
         switches.addWidget(self.clamp_return, 1, 1)
         switches.addWidget(QtWidgets.QLabel("Crank rate", self), 2, 0)
         switches.addWidget(self.crank_rate, 2, 1)
+        switches.addWidget(self.undo, 3, 0, 1, 2)
         gas = QtWidgets.QFormLayout()
         gas.addRow("Sweep gas", self.sweep)
         gas.addRow("FdO2 blender", self.fdo2)
@@ -178,6 +195,10 @@ class EcmoConsole(QtWidgets.QFrame):
         root.addLayout(gas)
         root.addWidget(self.status)
         self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
+        # The wheel turns a knob or a box only once it has been clicked (focused): a
+        # wheel over the console must not change a setting by the way.
+        for w in (self.rpm, self.crank_rate, self.sweep, self.fdo2):
+            w.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
         self._unsubscribe = controller.subscribe(self._on_event)
         self.sync()
 
@@ -197,8 +218,25 @@ class EcmoConsole(QtWidgets.QFrame):
     def _toggled(self, cid: str, on: bool) -> None:
         if cid == "control.ecmo.hand_crank":
             self.set(cid, self.crank_rate.value() if on else 0)
-        else:
-            self.set(cid, 1 if on else 0)
+            return
+        stops_flow = (cid == "control.ecmo.pump" and not on) or (cid != "control.ecmo.pump"
+                                                                and on)
+        if self.set(cid, 1 if on else 0) is not None and stops_flow:
+            self._offer_undo(cid, 0.0 if on else 1.0)
+
+    def _offer_undo(self, cid: str, previous: float) -> None:
+        what = {"control.ecmo.pump": "pump off", "control.ecmo.clamp_drainage":
+                "drainage clamp on", "control.ecmo.clamp_return": "return clamp on"}[cid]
+        self._undo_of = (cid, previous, self.controller.clock.wall_time())
+        self.undo.setText(f"UNDO {what}")
+        self.undo.setVisible(True)
+
+    def _undo(self) -> None:
+        if self._undo_of is not None:
+            cid, previous, _ = self._undo_of
+            self._undo_of = None
+            self.undo.setVisible(False)
+            self.set(cid, previous)
 
     def _crank_rate_changed(self, v: int) -> None:
         if self.hand_crank.isChecked():
@@ -252,7 +290,6 @@ class EcmoConsole(QtWidgets.QFrame):
                 self.rpm.setValue(int(round(s["control.ecmo.rpm"])))
             self.rpm_set.setText(f"set {s['control.ecmo.rpm']:.0f} rpm")
             self.pump.setChecked(s["control.ecmo.pump"] >= 0.5)
-            self.pump.setText("PUMP ON" if self.pump.isChecked() else "PUMP OFF")
             self.clamp_drainage.setChecked(s["control.ecmo.clamp_drainage"] >= 0.5)
             self.clamp_return.setChecked(s["control.ecmo.clamp_return"] >= 0.5)
             self.hand_crank.setChecked(s["control.ecmo.hand_crank"] > 0)
@@ -273,6 +310,11 @@ class EcmoConsole(QtWidgets.QFrame):
         course = self.controller.course
         now = course.numerics(("ecmo_flow", "ecmo_rpm"), np.array([t]))
         flow, rpm = float(now["ecmo_flow"][0]), float(now["ecmo_rpm"][0])
+        self._show_pump(t, rpm)
+        if self._undo_of is not None and \
+                self.controller.clock.wall_time() - self._undo_of[2] > UNDO_S:
+            self._undo_of = None
+            self.undo.setVisible(False)
         latest = self.controller.monitor.latest
         v = latest.values if latest is not None else {}
         circuit = not math.isnan(flow)
@@ -290,6 +332,39 @@ class EcmoConsole(QtWidgets.QFrame):
         if v.get("p_venous", 0.0) < P_VENOUS_LOW_MMHG:
             alarms.append("P VENOUS LOW")
         self.alarms.setText("  ·  ".join(alarms))
+
+    def _switched_off(self, t: float) -> bool:
+        """Whether someone switched the pump off (the last change of the pump switch by
+        t set it to 0). The course restates the whole console with each change, so its
+        pump setting also reads 0 while a stopped pump was never switched off."""
+        last = None
+        for p in self.controller.course.perturbation_index.controls:
+            if p.name == "control.ecmo.pump" and p.start <= t:
+                last = p
+        if last is None:
+            return False
+        return any(e.channel == "control.ecmo.pump" and e.set is not None and e.set < 0.5
+                   for e in last.effects)
+
+    def _show_pump(self, t: float, rpm: float) -> None:
+        """What the pump is doing, not only where its switch is: PUMP ON (green) only
+        while the rotor turns; not turning though nobody switched it off (a power loss)
+        reads PUMP STOPPED in red; switched off, PUMP OFF."""
+        turning = not math.isnan(rpm) and rpm >= TURNING_RPM
+        if turning and not self.pump.isChecked():
+            text, state = "PUMP OFF", "off"  # turned by the hand crank, its key lit
+        elif turning:
+            text, state = "PUMP ON", "running"
+        elif self._switched_off(t) or math.isnan(rpm):
+            text, state = "PUMP OFF", "off"
+        else:
+            text, state = "PUMP STOPPED", "stopped"
+        if self.pump.text() != text:
+            self.pump.setText(text)
+        if self.pump.property("state") != state:
+            self.pump.setProperty("state", state)
+            self.pump.style().unpolish(self.pump)
+            self.pump.style().polish(self.pump)
 
     def detach(self) -> None:
         self._unsubscribe()

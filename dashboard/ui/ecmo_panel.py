@@ -142,11 +142,13 @@ class VentilatorStrip(QtWidgets.QFrame):
         outer = QtWidgets.QVBoxLayout(self)
         outer.setContentsMargins(8, 2, 8, 2)
         outer.setSpacing(0)
+        # Narrow gaps inside a group, wider between groups: the strip fits a monitor
+        # half as wide as a 1920 screen.
         lay = QtWidgets.QHBoxLayout()
-        lay.setSpacing(16)
+        lay.setSpacing(4)
         outer.addLayout(lay)
         row2 = QtWidgets.QHBoxLayout()  # the ventilator's own numerics and Paw
-        row2.setSpacing(16)
+        row2.setSpacing(12)
         outer.addLayout(row2)
         self.mode = QtWidgets.QLabel("", self)
         self.mode.setObjectName("vent.mode")
@@ -164,7 +166,7 @@ class VentilatorStrip(QtWidgets.QFrame):
                 w.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred,
                                 QtWidgets.QSizePolicy.Policy.Preferred)
                 lay.addWidget(w)
-            lay.addSpacing(8)
+            lay.addSpacing(14)
             self.values[cid] = val
         # The ventilator's own numerics (replay_data.ventilator) and its airway pressure.
         self.vent_numbers: dict[str, QtWidgets.QLabel] = {}

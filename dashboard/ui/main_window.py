@@ -7,7 +7,9 @@ buttons into Actions; it holds no clinical numbers and no session logic.
 
 from __future__ import annotations
 
+import contextlib
 import math
+from collections.abc import Callable
 from enum import StrEnum
 
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -86,7 +88,7 @@ class Role(StrEnum):
 
 
 class MonitorWindow(QtWidgets.QWidget):
-    """objectName `monitor` (`mirror` for the instructor's copy). A view of a
+    """objectName `window.monitor` (`mirror` for the instructor's copy). A view of a
     SessionController: it draws on the controller's events and turns keys and buttons
     into Actions (controller.request); it holds no session logic."""
 
@@ -99,7 +101,7 @@ class MonitorWindow(QtWidgets.QWidget):
         self.controller = controller
         self.display = display or self.role.value
         course = controller.course
-        self.setObjectName("mirror" if self.role is Role.MIRROR else "monitor")
+        self.setObjectName("mirror" if self.role is Role.MIRROR else "window.monitor")
         self.setWindowTitle(f"ICU monitor — {course.scenario.title} — TRAINING SIMULATOR")
         self.audio: AlarmAudio = audio or SilentAudio("MUTED")
         self.system_notes: list[str] = []  # simulator problems shown on the alarm bar
@@ -165,7 +167,8 @@ class MonitorWindow(QtWidgets.QWidget):
         # trends and results stay on the bedside (the console has its own notes and lists).
         # The limits through the controller each time: it may rebuild its alarm engine.
         self.trends = TrendView(course, self, profile=controller.profile,
-                                limits=lambda p: controller.alarms.limits(p))
+                                limits=lambda p: controller.alarms.limits(p),
+                                bedside=self.role is Role.MONITOR)
         self.trends.setVisible(False)
         self.trends.close_button.clicked.connect(lambda: self.show_trends(False))
         left.addWidget(self.trends, 0, 0, len(STRIP_ROWS), 1)
@@ -206,7 +209,7 @@ class MonitorWindow(QtWidgets.QWidget):
             self.trends_button.setCheckable(True)
             self.trends_button.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
             self.trends_button.toggled.connect(self.show_trends)
-            self.alarm_bar.layout().addWidget(self.trends_button, 0)
+            self.alarm_bar.add_key(self.trends_button)
         root.addWidget(self.alarm_bar, 0)
         root.addLayout(main, 1)
         if self.controls is not None:
@@ -262,8 +265,11 @@ class MonitorWindow(QtWidgets.QWidget):
     # ------------------------------------------------------------------ input
 
     def _install_keys(self) -> None:
-        """Keys by role. Handled in keyPressEvent rather than QShortcut so that they work
-        whenever the monitor has focus, also offscreen where no window is 'active'."""
+        """Keys by role, for the whole screen of the monitor: a filter on its window
+        (MonitorKeys) takes them before the widget with the focus does -- the tabular
+        trend ate the A key, and a latched alarm stayed unacknowledged. keyPressEvent
+        takes those sent to the monitor itself. Not QShortcut: that needs an 'active'
+        window, which an offscreen or unfocused sim-room screen may not have."""
         k = QtCore.Qt.Key
         alarm_keys = {
             (k.Key_A, False): self.acknowledge,
@@ -291,17 +297,28 @@ class MonitorWindow(QtWidgets.QWidget):
         else:
             self._keys = {}
         self._shift = QtCore.Qt.KeyboardModifier.ShiftModifier
+        self._key_filter = MonitorKeys(self)
         self.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus if self.role is Role.MIRROR
                             else QtCore.Qt.FocusPolicy.StrongFocus)
 
-    def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:  # noqa: N802
+    def key_action(self, event: QtGui.QKeyEvent) -> Callable[[], object] | None:
         shift = bool(event.modifiers() & self._shift)
-        action = self._keys.get((event.key(), shift)) or self._keys.get((event.key(), False))
+        return self._keys.get((event.key(), shift)) or self._keys.get((event.key(), False))
+
+    def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:  # noqa: N802
+        action = self.key_action(event)
         if action is None:
             super().keyPressEvent(event)
             return
         action()
         event.accept()
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        # Shown in its own window, or as a tab of the instructor's or bedside window:
+        # the keys follow whichever window holds it now.
+        if self._keys and self._key_filter.window is not self.window().windowHandle():
+            self._key_filter.attach(self.window().windowHandle())
 
     def request(self, kind: str, **args: object) -> Action | None:
         """Turn user input into an action for the controller: the clock and the case are
@@ -580,3 +597,51 @@ class MonitorWindow(QtWidgets.QWidget):
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802
         self.detach()
         super().closeEvent(event)
+
+
+# The trend review's own keys while the focus is in it (its cursor, the table's rows).
+TREND_KEYS = {QtCore.Qt.Key.Key_Left, QtCore.Qt.Key.Key_Right, QtCore.Qt.Key.Key_Up,
+              QtCore.Qt.Key.Key_Down, QtCore.Qt.Key.Key_Home, QtCore.Qt.Key.Key_End,
+              QtCore.Qt.Key.Key_PageUp, QtCore.Qt.Key.Key_PageDown}
+# Widgets that take typed letters for themselves.
+TEXT_ENTRY = (QtWidgets.QLineEdit, QtWidgets.QAbstractSpinBox, QtWidgets.QTextEdit,
+              QtWidgets.QPlainTextEdit)
+
+
+class MonitorKeys(QtCore.QObject):
+    """The monitor's keys wherever the focus is on its screen: watches the key presses
+    its window receives from the system, before Qt hands them to the focus widget."""
+
+    def __init__(self, monitor: MonitorWindow) -> None:
+        super().__init__(monitor)
+        self.monitor = monitor
+        self.window: QtGui.QWindow | None = None
+
+    def attach(self, window: QtGui.QWindow | None) -> None:
+        if self.window is not None:
+            with contextlib.suppress(RuntimeError):  # that window is gone already
+                self.window.removeEventFilter(self)
+        self.window = window
+        if window is not None:
+            window.installEventFilter(self)
+
+    def eventFilter(self, obj: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802
+        if event.type() != QtCore.QEvent.Type.KeyPress or not self.monitor.isVisible():
+            return False
+        m = self.monitor
+        focus = m.window().focusWidget()
+        if focus is not None and focus is not m and not m.isAncestorOf(focus):
+            # Another page of the same window (the instructor's console tab, a team
+            # console beside it) has the focus: its keys, not the monitor's.
+            if not isinstance(focus, QtWidgets.QTabBar):
+                return False
+        if isinstance(focus, TEXT_ENTRY):
+            return False
+        if focus is not None and (focus is m.trends or m.trends.isAncestorOf(focus)) \
+                and event.key() in TREND_KEYS:
+            return False
+        action = m.key_action(event)
+        if action is None:
+            return False
+        action()
+        return True

@@ -46,13 +46,18 @@ def _value(v: float, unit: str) -> str:
     return f"{text} {unit}" if unit else text
 
 
-def course_marks(course: Course) -> list[TrendMark]:
+def course_marks(course: Course, *, bedside: bool = False) -> list[TrendMark]:
     """Every mark of a course, in time order: scenario events, scheduled and instructor
-    injections, overrides, and the team's console settings."""
+    injections, overrides, and the team's console settings. On the trainees' bedside
+    (`bedside`) only what a monitor would know: the case's charted events and the team's
+    own settings (the alarm episodes have their own lane) -- never the instructor's
+    injections or overrides, whose names would give the diagnosis away."""
     sc = course.scenario
     cat = course.catalogue
     marks = [TrendMark(e.t, e.label, "event") for e in sc.events]
     for p in course.all_perturbations:
+        if bedside and p.kind in ("injection", "override"):
+            continue
         if p.kind == "injection":
             spec = sc.injections.get(p.name)
             label = spec.label if spec is not None else p.name

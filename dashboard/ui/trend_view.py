@@ -77,10 +77,11 @@ class TrendView(QtWidgets.QFrame):
 
     def __init__(self, course: Course, parent: QtWidgets.QWidget | None = None,
                  profile: AlarmProfile | None = None,
-                 limits: Callable[[str], tuple[float | None, float | None]] | None = None
-                 ) -> None:
+                 limits: Callable[[str], tuple[float | None, float | None]] | None = None,
+                 *, bedside: bool = False) -> None:
         super().__init__(parent)
         self.setObjectName("panel.trends")
+        self.bedside = bedside  # the trainees' monitor: marks of what a monitor knows
         self.setProperty("role", "panel")
         self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
         self.course = course
@@ -128,9 +129,13 @@ class TrendView(QtWidgets.QFrame):
             self.group.addButton(b)
             head.addWidget(b)
         head.addStretch(1)
+        # The fifth pane's chooser on a second row: one row of every key was wider than
+        # a monitor half as wide as a 1920 screen.
+        head2 = QtWidgets.QHBoxLayout()
+        head2.setSpacing(4)
         choice_label = QtWidgets.QLabel("5th pane", self)
         choice_label.setObjectName("trend.choice_label")
-        head.addWidget(choice_label)
+        head2.addWidget(choice_label)
         self.choice = QtWidgets.QComboBox(self)
         self.choice.setObjectName("trend.choice")
         self.choice.setAccessibleName("Parameter of the fifth trend pane")
@@ -140,7 +145,8 @@ class TrendView(QtWidgets.QFrame):
             self.choice.addItem(f"{ch.label} {ch.unit}".strip(), cid)
         self.choice.setCurrentIndex(max(0, self.choice.findData(DEFAULT_CHOICE)))
         self.choice.activated.connect(lambda i: self.set_choice(self.choice.itemData(i)))
-        head.addWidget(self.choice)
+        head2.addWidget(self.choice)
+        head2.addStretch(1)
         self.latest_button = QtWidgets.QPushButton("Latest", self)
         self.latest_button.setObjectName("trend.cursor.latest")
         self.latest_button.setAccessibleName("Cursor to the latest time (End)")
@@ -155,6 +161,7 @@ class TrendView(QtWidgets.QFrame):
         self.close_button.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
         head.addWidget(self.close_button)
         root.addLayout(head)
+        root.addLayout(head2)
 
         self.tabs = QtWidgets.QTabWidget(self)
         self.tabs.setObjectName("trend.tabs")
@@ -296,7 +303,7 @@ class TrendView(QtWidgets.QFrame):
         """Every mark of the course, in time order (made when the review first needs
         them after a change: a drill's many injections cost nothing while it is shut)."""
         if self._marks is None:
-            self._marks = course_marks(self.course)
+            self._marks = course_marks(self.course, bedside=self.bedside)
             self._mark_times = np.array([m.t for m in self._marks])
         return self._marks
 

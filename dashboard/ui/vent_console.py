@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtGui, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from dashboard.core.actions import CONTROL, TRAINEE, Action, Actor
 from dashboard.core.session_controller import (
@@ -94,6 +94,7 @@ class VentilatorConsole(QtWidgets.QFrame):
         self.mode.setAccessibleName("Mode")
         self.mode.addItem("PC (pressure control)", 0.0)
         self.mode.addItem("AC (volume assist control)", 1.0)
+        self.mode.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)  # no wheel unfocused
         self.mode.currentIndexChanged.connect(
             lambda i: self.set("control.vent.mode", self.mode.itemData(i)))
         self.spins: dict[str, QtWidgets.QDoubleSpinBox] = {}
@@ -107,6 +108,7 @@ class VentilatorConsole(QtWidgets.QFrame):
             sb.setRange(spec.low, spec.high)
             sb.setSingleStep(spec.step)
             sb.setDecimals(1 if spec.step < 1 else 0)
+            sb.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)  # no wheel unfocused
             if cid == "control.vent.ie":
                 sb.setPrefix("1:")  # the E of I:E 1:E
             sb.valueChanged.connect(lambda v, c=cid: self.set(c, v))
@@ -115,13 +117,19 @@ class VentilatorConsole(QtWidgets.QFrame):
 
         self.numbers: dict[str, QtWidgets.QLabel] = {}
         nums = QtWidgets.QGridLayout()
-        for col, (cid, cap) in enumerate((("numeric.vt", "Vt mL (mL/kg PBW)"),
+        # Columns apart: the captions ran together ("Vt mL (mL/kg PBW) Ppeak").
+        nums.setHorizontalSpacing(18)
+        for col, (cid, cap) in enumerate((("numeric.vt", "Vt mL\n(mL/kg PBW)"),
                                           ("numeric.ppeak", "Ppeak"),
                                           ("numeric.pplat", "Pplat"),
                                           ("numeric.driving_pressure", "ΔP"),
                                           ("numeric.mv", "MV L/min"),
                                           ("numeric.compliance", "Cstat mL/cmH2O"))):
-            nums.addWidget(QtWidgets.QLabel(cap, self), 0, col)
+            head = QtWidgets.QLabel(cap, self)
+            head.setObjectName(f"console.vent.caption.{cid.split('.', 1)[1]}")
+            head.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft
+                              | QtCore.Qt.AlignmentFlag.AlignBottom)
+            nums.addWidget(head, 0, col)
             self.numbers[cid] = label(cid, "--", "num")
             nums.addWidget(self.numbers[cid], 1, col)
 

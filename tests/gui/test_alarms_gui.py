@@ -26,7 +26,7 @@ def test_pre_ecmo_alarms_show_flash_and_sound(make_session, tmp_path):
     audio = RecordingAudio()
     s = make_session("abg_pre_ecmo-5m", alarm_log=tmp_path / "a.jsonl", audio=audio)
     w = s.window
-    phys = w.findChild(QtWidgets.QLabel, "alarm.physiological").accessibleDescription()
+    phys = w.findChild(QtWidgets.QWidget, "alarm.physiological").accessibleDescription()
     assert phys.startswith("*** Desat")
     # The value against the limit it crossed, as monitors print it.
     assert re.match(r"\*\*\* Desat (\d+) < 80", phys) and int(re.match(
@@ -62,7 +62,7 @@ def test_acknowledge_and_audio_pause_with_countdown(make_session, tmp_path):
     assert audio.played[-1] is not None  # the still-active alarms sound again
     w.findChild(QtWidgets.QPushButton, "control.acknowledge").click()
     assert all(a.state.value == "acknowledged" for a in s.alarms.active_alarms())
-    assert "(ack)" in w.findChild(QtWidgets.QLabel, "alarm.physiological").accessibleDescription()
+    assert "(ack)" in w.findChild(QtWidgets.QWidget, "alarm.physiological").accessibleDescription()
     assert w.tiles["spo2"].property("alarm") == ""  # acknowledged: the tile stops flashing
     events = [x["event"] for x in log_lines(tmp_path / "a.jsonl")]
     assert "audio_paused" in events and "acknowledge" in events
@@ -103,9 +103,9 @@ def test_pump_stop_raises_circuit_alarm_apart_from_physiological(make_session):
     s = make_session("ecmo_start+1d")
     s.inject("pump_stop")
     s.advance_virtual(30, frames=3)
-    tech = s.window.findChild(QtWidgets.QLabel, "alarm.technical").accessibleDescription()
+    tech = s.window.findChild(QtWidgets.QWidget, "alarm.technical").accessibleDescription()
     assert tech.startswith("***") and "*** ECMO pump stopped" in tech
-    phys = s.window.findChild(QtWidgets.QLabel, "alarm.physiological").accessibleDescription()
+    phys = s.window.findChild(QtWidgets.QWidget, "alarm.physiological").accessibleDescription()
     assert "pump" not in phys
 
 
@@ -208,10 +208,12 @@ def test_five_alarms_read_whole_at_1366x768(make_session, qtbot):
 
     shown = []
     for name in ("alarm.physiological", "alarm.technical"):
-        label = w.findChild(QtWidgets.QLabel, name)
-        assert "\u2026" not in label.text() and "more" not in label.text()
-        assert _fits_whole(label), (name, label.text(), label.size())
-        shown += label.text().splitlines()
+        # One label per alarm line (alarm.entry) since the bar lists each on its own.
+        for label in w.findChild(QtWidgets.QWidget, name).findChildren(QtWidgets.QLabel,
+                                                                      "alarm.entry"):
+            assert "\u2026" not in label.text() and "more" not in label.text()
+            assert _fits_whole(label), (name, label.text(), label.size())
+            shown += label.text().splitlines()
     assert sorted(shown) == sorted(alarm_text(a) for a in active)  # all of them, whole
     status = w.findChild(QtWidgets.QLabel, "alarm.status")
     status.setText("NO AUDIO DEVICE: alarms silent\nALARM OFF: spo2.low, hr.high")

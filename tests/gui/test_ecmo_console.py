@@ -147,3 +147,67 @@ def test_a_late_joining_console_shows_the_instructors_lock_and_sends_nothing(qtb
     console.detach()
     follower.close()
     boss.close()
+
+
+def test_the_pump_key_shows_what_the_pump_does_not_only_its_switch(bed, qtbot):
+    """During a power loss the switch stays on but the rotor stops: the console reads
+    PUMP STOPPED (red), not a green PUMP ON; clamping afterwards does not change that."""
+    s, console = bed
+    pump = find(console, QtWidgets.QPushButton, "control.ecmo.pump")
+    assert pump.text() == "PUMP ON" and pump.property("state") == "running"
+    s.inject("pump_stop", duration=600)
+    s.advance_virtual(5, 5)
+    assert model(s, "ecmo_rpm") < 100
+    assert pump.isChecked() and pump.text() == "PUMP STOPPED"
+    assert pump.property("state") == "stopped"
+    qtbot.mouseClick(find(console, QtWidgets.QPushButton, "control.ecmo.clamp_drainage"),
+                     QtCore.Qt.MouseButton.LeftButton)
+    s.advance_virtual(2, 2)
+    assert pump.text() == "PUMP STOPPED"
+
+
+def test_a_change_that_stops_the_flow_can_be_undone(bed, qtbot):
+    from dashboard.core.session_controller import ActionApplied
+
+    s, console = bed
+    applied = []
+    s.controller.subscribe(lambda ev: isinstance(ev, ActionApplied) and applied.append(
+        ev.action))
+    pump = find(console, QtWidgets.QPushButton, "control.ecmo.pump")
+    undo = find(console, QtWidgets.QPushButton, "console.ecmo.undo")
+    assert not undo.isVisible()
+    qtbot.mouseClick(pump, QtCore.Qt.MouseButton.LeftButton)  # switched off by mistake
+    s.advance_virtual(2, 2)
+    assert not pump.isChecked() and undo.isVisible() and "pump off" in undo.text()
+    qtbot.mouseClick(undo, QtCore.Qt.MouseButton.LeftButton)
+    s.advance_virtual(5, 5)
+    assert pump.isChecked() and not undo.isVisible() and model(s, "ecmo_rpm") > 1000
+    clamp = find(console, QtWidgets.QPushButton, "control.ecmo.clamp_drainage")
+    qtbot.mouseClick(clamp, QtCore.Qt.MouseButton.LeftButton)
+    s.advance_virtual(2, 2)
+    assert clamp.isChecked() and "drainage clamp on" in undo.text()
+    s.advance_virtual(20, 10)  # offered for a while only
+    assert not undo.isVisible() and clamp.isChecked()
+    # Every change is the team's at this console, the undo too.
+    controls = [a for a in applied if a.kind == "control"]
+    assert [(a.args["control"], a.args["value"]) for a in controls] == [
+        ("control.ecmo.pump", 0.0), ("control.ecmo.pump", 1.0),
+        ("control.ecmo.clamp_drainage", 1.0)]
+    assert {(a.actor.role, a.actor.display) for a in controls} == {("trainee", "bed-1")}
+
+
+def test_the_wheel_changes_no_setting_without_a_click_first(bed):
+    """Knobs and boxes take the focus by a click or Tab, never by the wheel, so an
+    app-wide guard can refuse the wheel over an unfocused one."""
+    _, console = bed
+    for cls, name in ((QtWidgets.QDial, "control.ecmo.rpm"),
+                      (QtWidgets.QSpinBox, "console.ecmo.crank_rate"),
+                      (QtWidgets.QDoubleSpinBox, "control.ecmo.sweep_flow"),
+                      (QtWidgets.QSpinBox, "control.ecmo.fdo2")):
+        assert find(console, cls, name).focusPolicy() == QtCore.Qt.FocusPolicy.StrongFocus
+
+
+def test_the_console_fits_a_1366x768_screen(bed):
+    _, console = bed
+    need = console.minimumSizeHint().expandedTo(console.minimumSize())
+    assert need.width() <= 1366 and need.height() <= 738 - 30, need

@@ -100,3 +100,73 @@ def test_partial_repaint_draws_the_trace(make_session):
     canvas.render(pix, QtCore.QPoint(0, 0), QtGui.QRegion(region))
     img = pix.toImage().copy(0, 0, region.width(), h)
     assert _colour_pixels(img, s.window.strips["ecg_ii"].signal.colour) > region.width() // 2
+
+
+@pytest.mark.parametrize("scenario, start", [(None, None), ("pump_stop_day2", 200.0)],
+                         ids=["case_ards_ventilation", "pump_stop_drill"])
+def test_the_monitor_fits_half_a_full_hd_screen_and_a_laptop(qtbot, case_course, scenario,
+                                                             start):
+    """Its minimum fits beside the console on 1920x1080 (half of it, frame included)
+    and all of 1366x768 less the task bar and title bar, with the waveforms or the trend
+    review showing: it never grows past its place."""
+    from dashboard.session import MonitorSession
+    from replay_data.course import Course
+    from replay_data.scenario import load_scenario
+
+    course = case_course if scenario is None else Course(load_scenario(scenario), 0)
+    s = MonitorSession.create(course, role="monitor", virtual_clock=True, mute=True)
+    try:
+        if start is not None:
+            s.advance_virtual(start, frames=20)  # five alarms on the bar
+        for trends in (False, True):
+            s.window.show_trends(trends)
+            need = s.window.minimumSizeHint().expandedTo(s.window.minimumSize())
+            assert need.width() <= 940 and need.height() <= 700, (trends, need)
+    finally:
+        s.close()
+
+
+def _whole(label: QtWidgets.QLabel) -> bool:
+    fm = QtGui.QFontMetrics(label.font())
+    box = label.contentsRect()
+    if any(fm.horizontalAdvance(word) > box.width() for word in label.text().split()):
+        return False
+    needed = fm.boundingRect(QtCore.QRect(0, 0, box.width(), 100000),
+                             int(QtCore.Qt.TextFlag.TextWordWrap), label.text())
+    return needed.height() <= box.height()
+
+
+@pytest.mark.parametrize("size", [(1020, 1040), (960, 1040), (1366, 768)],
+                         ids=lambda s: f"{s[0]}x{s[1]}")
+def test_every_active_alarm_is_listed_on_the_bar(make_session, size):
+    """The pump stop drill 200 s in: every active alarm has its own line on the bar,
+    highest priority first in each block, whole and inside the bar, and the window
+    kept its size."""
+    from dashboard.ui.alarm_bar import alarm_text
+    from replay_data.course import Course
+    from replay_data.scenario import load_scenario
+
+    s = make_session(None, course=Course(load_scenario("pump_stop_day2"), 0), role="monitor",
+                     size=size)
+    s.advance_virtual(200, frames=20)
+    QtWidgets.QApplication.processEvents()
+    w = s.window
+    active = s.alarms.active_alarms()
+    assert len(active) >= 4, [a.text for a in active]
+    bar = w.findChild(QtWidgets.QFrame, "alarm.bar")
+    bar_rect = QtCore.QRect(bar.mapTo(w, QtCore.QPoint(0, 0)), bar.size())
+    entries = [e for e in bar.findChildren(QtWidgets.QLabel, "alarm.entry") if e.isVisible()]
+    assert sorted(e.property("alarm_id") for e in entries) == \
+        sorted(a.alarm_id for a in active)
+    for e in entries:
+        r = QtCore.QRect(e.mapTo(w, QtCore.QPoint(0, 0)), e.size())
+        assert bar_rect.contains(r), (e.text(), r, bar_rect)
+        assert _whole(e), (e.text(), e.size())
+        a = next(a for a in active if a.alarm_id == e.property("alarm_id"))
+        assert e.text() == alarm_text(a)
+    for block in ("alarm.physiological", "alarm.technical"):
+        shown = [e.property("alarm_id") for e in w.findChild(QtWidgets.QWidget, block)
+                 .findChildren(QtWidgets.QLabel, "alarm.entry")]
+        ranks = [next(a.priority for a in active if a.alarm_id == i) for i in shown]
+        assert ranks == sorted(ranks, reverse=True), ranks
+    assert (w.width(), w.height()) == size

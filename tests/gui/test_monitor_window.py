@@ -165,3 +165,31 @@ def test_a_two_minute_pump_stop_shows_in_the_default_trend_window(make_session):
     before = np.asarray(y)[t < stop - 60]
     assert len(during) >= 8  # drawn with many points, not one or two
     assert np.nanmax(during) < np.nanmin(before) - 0.2  # a clear dip in its band
+
+
+def test_the_alarm_keys_work_wherever_the_focus_is_on_the_monitor(make_session, qtbot):
+    """A key pressed on the monitor's screen reaches it whatever widget has the focus:
+    the A key with the tabular trend focused acknowledges (it used to go to the table);
+    the trend review keeps its own Left/Right for its cursor."""
+    from PySide6 import QtTest
+
+    s = make_session("abg_pre_ecmo-5m", role="monitor")
+    w = s.window
+    w.show_trends(True)
+    w.trends.tabs.setCurrentIndex(1)
+    table = w.findChild(QtWidgets.QTableView, "trend.table")
+    table.setFocus()
+    assert w.window().focusWidget() is table
+    assert any(a.state.value != "acknowledged" for a in s.alarms.active_alarms())
+    QtTest.QTest.keyClick(w.windowHandle(), QtCore.Qt.Key.Key_A)
+    assert s.alarms.active_alarms() and all(
+        a.state.value == "acknowledged" for a in s.alarms.active_alarms())
+    # S (audio pause) too, from the same focus.
+    QtTest.QTest.keyClick(w.windowHandle(), QtCore.Qt.Key.Key_S)
+    assert s.alarms.status().audio_paused_remaining_s is not None
+    # The cursor's own keys stay the trend review's.
+    w.trends.tabs.setCurrentIndex(0)
+    w.trends.setFocus()
+    before = w.trends.cursor_time()
+    QtTest.QTest.keyClick(w.windowHandle(), QtCore.Qt.Key.Key_Left)
+    assert w.trends.cursor_time() < before

@@ -493,3 +493,52 @@ def test_closed_review_samples_nothing_and_open_review_not_every_frame(make_sess
     for _ in range(120):
         s.advance_virtual(0.1, frames=1)
     assert 1 <= len(calls) <= 3
+
+
+def test_the_bedside_marks_only_what_a_monitor_would_know(case_course):
+    """The trainees' trend review never names the instructor's injections or
+    overrides (it would give the diagnosis away); the team's own settings stay."""
+    from dashboard.ui.trend_marks import course_marks
+    from replay_data.controls import control_perturbation
+    from replay_data.perturbations import injection, override
+
+    sc = case_course.scenario
+    t = sc.resolve("ecmo_start+1d")
+    perts = [injection(sc, "pump_stop:clamped", t + 60, duration=120),
+             override("spo2", 85.0, t + 120, 60.0)]
+    course = case_course.with_perturbations(perts)
+    clamp = control_perturbation(course, "control.ecmo.clamp_drainage", 1.0, t + 210,
+                                 "team-2")
+    course = course.with_perturbations([*perts, clamp])
+    bedside = [(m.t - t, m.label, m.kind) for m in course_marks(course, bedside=True)
+               if 0 < m.t - t <= 300]
+    assert bedside == [(210, "Team: Drainage clamp on", "team")]
+    assert {m.kind for m in course_marks(course, bedside=True)} <= {"event", "team"}
+    # The instructor's own copy and the demo keep every mark.
+    full = course_marks(course)
+    assert [m for m in full if m.kind in ("event", "team")] == \
+        course_marks(course, bedside=True)
+    assert {"injection", "override"} <= {m.kind for m in full}
+
+
+def test_the_trainees_trend_review_of_the_drill_names_no_injection(make_session):
+    from replay_data.course import Course
+    from replay_data.scenario import load_scenario
+
+    course = Course(load_scenario("pump_stop_day2"), 0)
+    s = make_session(None, course=course, role="monitor", size=(1366, 768))
+    s.advance_virtual(200, frames=20)
+    s.window.show_trends(True)
+    trends = s.window.trends
+    trends.show_time(s.clock.case_time())
+    QtWidgets.QApplication.processEvents()
+    names = [spec.label for spec in s.course.scenario.injections.values()]
+    shown = [full for _shown, full in trends.label_texts()]
+    assert all(not any(n in text for n in names) for text in shown), shown
+    assert {m.kind for m in trends.shown_marks} <= {"event", "team"}
+    # The marks' lines on the panes: none for injections or overrides either.
+    for pane in trends.panes.values():
+        for kind in ("injection", "override"):
+            if kind in pane.marks:
+                xs = pane.marks[kind].getData()[0]
+                assert xs is None or len(xs) == 0, (pane, kind)
