@@ -542,53 +542,26 @@ def _consoles(opts: LaunchOptions) -> tuple[str, ...]:
 
 def _place_instructor(app, session, opts: LaunchOptions) -> None:  # noqa: ANN001
     """Console, bedside monitor and the team's consoles placed on this machine's screens
-    (dashboard.ui.placement); a tab window it had to make is kept with the session."""
-    from dashboard.ui import placement
+    within --size (dashboard.ui.placement); a tab window it made stays with the session."""
+    from dashboard.ui.placement import place_instructor
 
-    try:
-        made = placement.place_instructor(app, session.window, session.console,
-                                          consoles=tuple(session.consoles), size=opts.size,
-                                          fullscreen=opts.fullscreen)
-    except TypeError:  # a placement without consoles/size (before layout16's)
-        made = placement.place_instructor(app, session.window, session.console,
-                                          fullscreen=opts.fullscreen)
-        _place_consoles_beside(app, session.consoles)
-    session.extra_windows.append(made)
+    made = place_instructor(app, session.window, session.console,
+                            consoles=tuple(session.consoles), size=opts.size,
+                            fullscreen=opts.fullscreen)
+    if made is not None:
+        session.extra_windows.append(made)
 
 
 def _place_bedside(app, session, opts: LaunchOptions) -> None:  # noqa: ANN001
-    """The bedside monitor and its consoles placed on this machine's screens."""
-    from dashboard.ui import placement
+    """The monitor (and the team's consoles) placed on this machine's screens within
+    --size; a tab window it made stays with the session (a rebuilt bedside takes its
+    tabs)."""
+    from dashboard.ui.placement import place_bedside
 
-    place = getattr(placement, "place_bedside", None)
-    if place is not None:
-        made = place(app, session.window, tuple(session.consoles), size=opts.size,
-                     fullscreen=opts.fullscreen)
-        if isinstance(made, list | tuple):
-            session.extra_windows.extend(made)
-        elif made is not None:
-            session.extra_windows.append(made)
-        return
-    area = app.primaryScreen().availableGeometry()
-    w, h = opts.size or (min(DEFAULT_SIZE[0], area.width()), min(DEFAULT_SIZE[1],
-                                                                   area.height()))
-    session.window.resize(w, h)
-    session.window.showFullScreen() if opts.fullscreen else session.window.show()
-    _place_consoles_beside(app, session.consoles)
-
-
-def _place_consoles_beside(app, consoles) -> None:  # noqa: ANN001
-    """Fallback until placement places the team's consoles: shown, each on its own
-    stretch of the screen's right side, never beyond the screen."""
-    if not consoles:
-        return
-    area = app.primaryScreen().availableGeometry()
-    width = min(760, area.width() // 2)
-    height = max(300, area.height() // len(consoles))
-    for i, console in enumerate(consoles):
-        console.resize(width, min(height, area.height()))
-        console.move(area.right() - width + 1, area.top() + i * height)
-        console.show()
+    made = place_bedside(app, session.window, tuple(session.consoles), size=opts.size,
+                         fullscreen=opts.fullscreen)
+    if made is not None:
+        session.extra_windows.append(made)
 
 
 def _run_networked(opts: LaunchOptions, prep: Prepared, session_log: str | None) -> int | None:
