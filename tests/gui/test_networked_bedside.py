@@ -5,7 +5,6 @@ hand-driven wall clock: the network delivers, the test moves time."""
 from __future__ import annotations
 
 import json
-import sys
 import re
 import time
 

@@ -109,8 +109,8 @@ def test_a_restarted_instructor_is_a_new_session_without_stale_latched_alarms(
     room = [ins, bed]
     try:
         wait_for(lambda: bed.bridge.synced and any(
-            a.alarm_id == "spo2.low" and a.message == "Desat" for a in bed.controller.alarms.active_alarms()),
-            room, what="Desat at the bedside")
+            a.alarm_id == "spo2.low" and a.message == "Desat"
+            for a in bed.controller.alarms.active_alarms()), room, what="Desat at the bedside")
         assert ins.controller.seq == 0
         ins.close()
         room.remove(ins)
