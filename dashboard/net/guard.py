@@ -17,7 +17,9 @@ body. A message is dropped -- never applied, never raised -- when it is
 A *last will* (seq 0, see :mod:`dashboard.net.protocol`) is made when its sender
 connects, so it is older than everything that sender sent since: it is accepted from the
 sender's current process start whatever came before it, and it leaves the sequence as it
-was (the sender's next message after a reconnect follows on from its last one).
+was (the sender's next message after a reconnect follows on from its last one; its last
+message before the will, re-sent as its retained message after a reconnect, is taken
+again: it says the sender is back).
 
 The counts travel in each display's presence message, so the instructor sees what every
 display dropped. The guard is used from one thread only (the one that drains the inbox).
@@ -110,6 +112,11 @@ class MessageGuard:
         if seen is not None:
             if env.boot == seen.boot:
                 if env.seq == seen.seq and digest == seen.digest:
+                    if seen.will:
+                        # Its last word before the will, sent again on a reconnect (a
+                        # broker that restarted sends wills as it shuts down): back.
+                        seen.will = b""
+                        return env
                     return None   # the same message again (retained, redelivered)
                 if env.seq <= seen.seq:
                     self.drop("replayed", f"{env.type} from {env.sender}: seq {env.seq} "

@@ -4,6 +4,8 @@ instructor's new session afresh; the instructor sees displays come, go and come 
 
 from __future__ import annotations
 
+import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -181,6 +183,50 @@ def test_broker_killed_and_restarted_the_instructor_sees_the_display_lost_then_b
         proc = start_broker_process(port)
         wait_for(lambda: seen[-1:] == [("bed-1", "back")], room, what="back")
         assert seen == [("bed-1", "joined"), ("bed-1", "lost"), ("bed-1", "back")]
+    finally:
+        for n in room:
+            n.close()
+        proc.terminate()
+        proc.wait(10)
+
+
+def start_mosquitto(port: int, tmp) -> subprocess.Popen:  # noqa: ANN001
+    conf = tmp / "mosquitto.conf"
+    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\n")
+    proc = subprocess.Popen(["mosquitto", "-c", str(conf)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    end = time.monotonic() + 10
+    while time.monotonic() < end:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return proc
+        except OSError:
+            time.sleep(0.05)
+    raise AssertionError("mosquitto did not start")
+
+
+@pytest.mark.skipif(shutil.which("mosquitto") is None, reason="mosquitto not installed")
+def test_mosquitto_restarted_sends_wills_as_it_stops_and_everyone_is_back_after(tmp_path):
+    """Mosquitto sends its clients' wills when it shuts down: the bedside heard the
+    instructor "offline" and, the instructor's re-sent presence being a duplicate of what
+    it had seen, stayed "instructor link lost" after the broker was back."""
+    port = free_port()
+    proc = start_mosquitto(port, tmp_path)
+    url = f"mqtt://127.0.0.1:{port}"
+    ins = instructor(url, ROOM, tmp_path, start=T0)
+    seen = presence_events(ins)
+    bed = monitor(url, ROOM, "bed-1", tmp_path)
+    room = [ins, bed]
+    try:
+        wait_for(lambda: bed.bridge.status == "" and ("bed-1", "joined") in seen, room,
+                 what="in step")
+        proc.terminate()
+        proc.wait(10)
+        wait_for(lambda: "link lost" in bed.bridge.status and ("bed-1", "lost") in seen,
+                 room, what="lost")
+        proc = start_mosquitto(port, tmp_path)
+        wait_for(lambda: bed.bridge.status == "" and seen[-1] == ("bed-1", "back"), room,
+                 what="back on both sides")
     finally:
         for n in room:
             n.close()
