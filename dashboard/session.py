@@ -346,10 +346,15 @@ def _take_place(old: QtWidgets.QWidget, new: QtWidgets.QWidget,
                 tabs.setCurrentIndex(current)
                 old.deleteLater()
                 return
-    new.setGeometry(old.geometry())
+    geometry = old.geometry()
+    new.setGeometry(geometry)
     if old.isFullScreen():
         new.showFullScreen()
     elif old.isVisible():
         new.show()
+        # Once more after the shown window has handled its first resize: it styles
+        # itself for its height then, and only then fits the width the old one had.
+        QtCore.QTimer.singleShot(0, lambda: shiboken6.isValid(new) and
+                                 new.setGeometry(geometry))
     old.close()
     old.deleteLater()
