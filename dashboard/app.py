@@ -62,7 +62,7 @@ class LaunchOptions:
     speed: float | None  # None: 1x (a replay: the recorded speeds)
     seed: int
     fullscreen: bool
-    size: tuple[int, int]
+    size: tuple[int, int] | None  # --size; None: fit the screen (headless: DEFAULT_SIZE)
     headless: bool
     duration: float
     screenshot: str | None
@@ -107,7 +107,8 @@ def _common(p: argparse.ArgumentParser, *, speed: bool = True,
     p.add_argument("--seed", type=parse_seed, default=None,
                    help="noise seed, 0 .. 2**32-1 (default 0)")
     p.add_argument("--fullscreen", action="store_true", help="open fullscreen")
-    p.add_argument("--size", default=None, help="window size WxH (default 1600x1000)")
+    p.add_argument("--size", default=None, help="window size WxH (default: fit the screen; "
+                                                 "headless 1600x1000)")
     p.add_argument("--headless", action="store_true",
                    help="run offscreen on a virtual clock for --duration and exit"
                         + (" (needs --screenshot)" if screenshot_required else ""))
@@ -155,8 +156,17 @@ def build_instructor_parser() -> argparse.ArgumentParser:
                 "--screenshot S.png it paints the console's last frame.")
     _common(p)
     _recording(p, "default: the user data folder")
+    _console_option(p, "beside the bedside monitor on this machine (the team at the "
+                       "bedside acts on them)")
     _network_options(p, "instructor")
     return p
+
+
+def _console_option(p: argparse.ArgumentParser, where: str) -> None:
+    p.add_argument("--console", choices=("ecmo", "vent"), action="append", default=[],
+                   help="also open a console the bedside team operates (ecmo: the pump "
+                        f"console, vent: the ventilator; repeat for both), {where}; with "
+                        "--headless --screenshot the PNG shows the first one")
 
 
 def _network_options(p: argparse.ArgumentParser, role: str) -> None:
@@ -172,10 +182,8 @@ def build_monitor_parser() -> argparse.ArgumentParser:
                 "pause, speed, timeline or jump; the case runs at 1x from --start.",
                 TIMES_TEXT + " Headless: --duration D [--alarm-log P] [--screenshot S.png].")
     _common(p, speed=False)
-    p.add_argument("--console", choices=("ecmo", "vent"), action="append", default=[],
-                   help="also open a console the bedside team operates (ecmo: the pump "
-                        "console, vent: the ventilator; repeat for both); with --headless "
-                        "--screenshot the PNG shows the first one")
+    _console_option(p, "next to the monitor (with --broker their settings go to the "
+                       "instructor, credited to this display)")
     _network_options(p, "monitor")
     return p
 
@@ -236,7 +244,7 @@ def launch_options(a: argparse.Namespace, role: str) -> LaunchOptions:
     extra = {k: v for k, v in vars(a).items() if k not in _KNOWN}
     return LaunchOptions(role, a.scenario or DEFAULT_SCENARIO, a.start, speed,
                          0 if a.seed is None else a.seed, a.fullscreen,
-                         _size(a.size) if a.size else DEFAULT_SIZE, a.headless, duration,
+                         _size(a.size) if a.size else None, a.headless, duration,
                          a.screenshot, a.alarm_log, a.mute, session_log, replay, inject,
                          extra)
 
@@ -439,7 +447,7 @@ def _headless_screenshot(app, session, widget, opts: LaunchOptions) -> int:  # n
                 print(f"icu-dashboard: recording the session to {session.recorder.path}",
                       file=sys.stderr, flush=True)
             _say_problems(session.controller)
-            widget.resize(*opts.size)
+            widget.resize(*(opts.size or DEFAULT_SIZE))
             widget.show()
             check()
             # Frame by frame (the steps SessionController.advance takes), so that a
@@ -486,8 +494,7 @@ def run_demo(opts: LaunchOptions) -> int:
         session.window.show_trends(True)
     if opts.headless:
         return _headless_screenshot(app, session, session.window, opts)
-    session.window.resize(*opts.size)
-    session.window.showFullScreen() if opts.fullscreen else session.window.show()
+    _place_bedside(app, session, opts)  # a window fitted to the screen, or --size
     return _run_event_loop(app, session, opts)
 
 
@@ -506,33 +513,59 @@ def run_instructor(opts: LaunchOptions) -> int:
         return run_core_headless(opts, prep, session_log=session_path, display="console")
     app = _qt_app(opts)
     from dashboard.session import MonitorSession
-    from dashboard.ui.placement import place_instructor
 
     # Interactive: the session opens in its pre-brief (the clock waits for Start on the
     # console; the trainees' monitor sweeps the patient meanwhile). Headless runs play.
+    # The team's consoles on this machine act as the trainees at the bedside.
     session = MonitorSession.create(prep.course, start=prep.start, speed=opts.speed or 1.0,
                                     virtual_clock=opts.headless, playing=opts.headless,
                                     alarm_log=_alarm_log_path(opts), session_log=session_path,
                                     instructor=True, scenario_name=opts.scenario,
                                     mute=opts.mute or opts.headless,
-                                    network_wall=time.time if net else None)
+                                    network_wall=time.time if net else None,
+                                    consoles=_consoles(opts), console_display="bedside")
     session.schedule_injections(prep.planned)
     if net:
-        from dashboard.net.roles import attach_instructor
+        from dashboard.session_net import attach_instructor
 
         bridge = attach_instructor(session, net)
         try:
-            session.extra_windows.append(place_instructor(app, session.window,
-                                                          session.console,
-                                                          fullscreen=opts.fullscreen))
+            _place_instructor(app, session, opts)
             return _run_event_loop(app, session, opts)
         finally:
             bridge.stop()
     if opts.headless:
         return _headless_screenshot(app, session, session.console, opts)
-    session.extra_windows.append(place_instructor(app, session.window, session.console,
-                                                  fullscreen=opts.fullscreen))
+    _place_instructor(app, session, opts)
     return _run_event_loop(app, session, opts)
+
+
+def _consoles(opts: LaunchOptions) -> tuple[str, ...]:
+    return tuple(opts.extra.get("console") or ())
+
+
+def _place_instructor(app, session, opts: LaunchOptions) -> None:  # noqa: ANN001
+    """Console, bedside monitor and the team's consoles placed on this machine's screens
+    within --size (dashboard.ui.placement); a tab window it made stays with the session."""
+    from dashboard.ui.placement import place_instructor
+
+    made = place_instructor(app, session.window, session.console,
+                            consoles=tuple(session.consoles), size=opts.size,
+                            fullscreen=opts.fullscreen)
+    if made is not None:
+        session.extra_windows.append(made)
+
+
+def _place_bedside(app, session, opts: LaunchOptions) -> None:  # noqa: ANN001
+    """The monitor (and the team's consoles) placed on this machine's screens within
+    --size; a tab window it made stays with the session (a rebuilt bedside takes its
+    tabs)."""
+    from dashboard.ui.placement import place_bedside
+
+    made = place_bedside(app, session.window, tuple(session.consoles), size=opts.size,
+                         fullscreen=opts.fullscreen)
+    if made is not None:
+        session.extra_windows.append(made)
 
 
 def _run_networked(opts: LaunchOptions, prep: Prepared, session_log: str | None) -> int | None:
@@ -550,29 +583,38 @@ def _run_networked(opts: LaunchOptions, prep: Prepared, session_log: str | None)
     if opts.role == "monitor":
         app = _qt_app(opts)
         from dashboard.session import MonitorSession
+        from dashboard.session_net import attach_monitor
 
+        # The team's consoles act as the trainees at this display: their settings go up
+        # to the instructor through the monitor's link, credited to its --display.
         session = MonitorSession.create(prep.course, start=prep.start, role="monitor",
                                         alarm_log=_alarm_log_path(opts),
                                         mute=opts.mute or opts.headless,
                                         scenario_name=opts.scenario, display=net["display"],
-                                        network_wall=time.time, authority=False)
-        bridge = roles.attach_monitor_window(session, net)
+                                        network_wall=time.time, authority=False,
+                                        consoles=_consoles(opts))
+        if opts.extra.get("trends"):
+            session.window.show_trends(True)
+        bridge = attach_monitor(session, net)
         if opts.headless:
             try:
-                session.window.resize(*opts.size)
-                session.window.show()
+                widget = session.consoles[0] if session.consoles else session.window
+                widget.resize(*(opts.size or DEFAULT_SIZE))
+                widget.show()
                 _quit_after(app, opts.duration)
                 app.exec()
+                # The bedside may have been made again on the instructor's scenario.
+                widget = session.consoles[0] if session.consoles else session.window
+                widget.resize(*(opts.size or DEFAULT_SIZE))
+                widget.show()
                 session.settle_for_screenshot()
                 app.processEvents()
-                _save_png(session.window, opts.screenshot)
+                _save_png(widget, opts.screenshot)
             finally:
                 bridge.stop()
                 session.close()
-                session.window.close()
-            return 0
-        session.window.resize(*opts.size)
-        session.window.showFullScreen() if opts.fullscreen else session.window.show()
+            return 2 if bridge.refused else 0
+        _place_bedside(app, session, opts)
         try:
             return _run_event_loop(app, session, opts)
         finally:
@@ -599,28 +641,14 @@ def run_monitor(opts: LaunchOptions) -> int:
     session = MonitorSession.create(prep.course, start=prep.start, role="monitor",
                                     virtual_clock=opts.headless,
                                     alarm_log=_alarm_log_path(opts),
-                                    mute=opts.mute or opts.headless, scenario_name=opts.scenario)
+                                    mute=opts.mute or opts.headless, scenario_name=opts.scenario,
+                                    consoles=_consoles(opts))
     if opts.extra.get("trends"):
         session.window.show_trends(True)
-    consoles = []
-    for which in opts.extra.get("console") or []:
-        if which == "ecmo":
-            from dashboard.ui.ecmo_console import EcmoConsole
-
-            consoles.append(EcmoConsole(session.controller, display="ecmo-console"))
-        else:
-            from dashboard.ui.vent_console import VentilatorConsole
-
-            consoles.append(VentilatorConsole(session.controller, display="ventilator"))
     if opts.headless:
-        return _headless_screenshot(app, session, consoles[0] if consoles else session.window,
-                                    opts)
-    for console in consoles:
-        console.resize(760, 820)
-        console.show()
-        session.extra_windows.append(console)
-    session.window.resize(*opts.size)
-    session.window.showFullScreen() if opts.fullscreen else session.window.show()
+        return _headless_screenshot(app, session, session.consoles[0] if session.consoles
+                                    else session.window, opts)
+    _place_bedside(app, session, opts)
     return _run_event_loop(app, session, opts)
 
 

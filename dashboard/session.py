@@ -21,11 +21,13 @@ from dashboard.core.session_controller import SessionController
 from dashboard.session_log import RecordedSession
 from dashboard.ui.alarm_audio import AlarmAudio, make_audio
 from dashboard.ui.main_window import MonitorWindow, Role
+from replay_data.controls import CONSOLES as CONSOLE_KINDS
 from replay_data.course import Course
 from replay_data.perturbations import Perturbation
 
 FRAME_INTERVAL_MS = 16
-# The sessions this process runs, newest last (the automation hook reads them).
+# The sessions running in this process (MonitorSession.create adds, close removes): how
+# the GUI automation hook (dashboard.ui.automation, off unless asked for) finds them.
 CURRENT: list[MonitorSession] = []
 
 
@@ -42,6 +44,14 @@ class MonitorSession:
     closed: bool = False
     # How the controller and windows were made: change_scenario() makes them again so.
     built: dict[str, object] = field(default_factory=dict)
+    # The bedside team's consoles (ECMO, ventilator) on this session, made again with it.
+    consoles: list[QtWidgets.QWidget] = field(default_factory=list)
+    # Called with the new controller whenever the session goes on in another one (a
+    # scenario chosen in the pre-brief, a follower made again on the instructor's).
+    controller_listeners: list[Callable[[SessionController], None]] = \
+        field(default_factory=list)
+    # What the frame timer runs (None: controller.tick); a network bridge pumps first.
+    frame_step: Callable[[], None] | None = None
 
     @classmethod
     def create(cls, course: Course, *, start: float | None = None, speed: float = 1.0,
@@ -51,12 +61,14 @@ class MonitorSession:
                scenario_name: str | None = None, role: Role | str = Role.DEMO,
                display: str | None = None,
                network_wall: Callable[[], float] | None = None,
-               authority: bool = True) -> MonitorSession:
+               authority: bool = True, consoles: Iterable[str] = (),
+               console_display: str | None = None) -> MonitorSession:
         """alarm_log / session_log: JSON Lines paths (None: not written; the app passes
         the default paths). role: the window's (demo or monitor); instructor=True adds
         the console (and makes the window the trainees' bedside monitor). authority=False:
         a networked monitor, following the instructor (its alarm log starts with the
-        instructor's state)."""
+        instructor's state). consoles: the team's consoles to open ("ecmo", "vent"),
+        acting as Actor("trainee", console_display) (default: the display's name)."""
         role = Role(role)
         if instructor and role is Role.DEMO:
             role = Role.MONITOR
@@ -74,17 +86,42 @@ class MonitorSession:
         timer = QtCore.QTimer()  # the session's, not the window's: it outlives no one
         timer.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
         timer.setInterval(FRAME_INTERVAL_MS)
-        timer.timeout.connect(controller.tick)
+        s = cls(controller, window, audio, timer, wall)
+        timer.timeout.connect(s._frame_timer)
         if not virtual_clock:
             timer.start()
-        s = cls(controller, window, audio, timer, wall)
+        kinds = tuple(consoles)
+        for which in kinds:
+            if which not in CONSOLE_KINDS:
+                raise ValueError(f"unknown console {which!r} (consoles: "
+                                 f"{', '.join(CONSOLE_KINDS)})")
         s.built = {"speed": speed, "alarm_log": alarm_log, "session_log": session_log,
                    "role": role, "display": display or role.value,
-                   "scenario_name": scenario_name}
+                   "scenario_name": scenario_name, "network_wall": network_wall,
+                   "consoles": kinds,
+                   "console_display": console_display or display or role.value}
         if instructor:
             s.console = s._make_console(controller)
+        s.consoles = [s._make_team_console(which, controller) for which in kinds]
         CURRENT.append(s)
         return s
+
+    def _frame_timer(self) -> None:
+        (self.frame_step or self.controller.tick)()
+
+    def _make_team_console(self, which: str, controller: SessionController
+                           ) -> QtWidgets.QWidget:
+        """The ECMO or ventilator console the bedside team operates, acting as the
+        trainee at this session's console display (its requests go where the
+        controller sends them: applied here, or up to the instructor)."""
+        display = str(self.built["console_display"])
+        if which == "ecmo":
+            from dashboard.ui.ecmo_console import EcmoConsole
+
+            return EcmoConsole(controller, display=display)
+        from dashboard.ui.vent_console import VentilatorConsole
+
+        return VentilatorConsole(controller, display=display)
 
     def _make_console(self, controller: SessionController) -> QtWidgets.QWidget:
         from dashboard.ui.instructor_console import InstructorConsole
@@ -197,8 +234,11 @@ class MonitorSession:
             old_path.unlink(missing_ok=True)  # the new session file takes its name
 
         def build(c: Course, start: float, name: str | None) -> SessionController:
+            # The same wall clock as before: in network mode the room compares anchors
+            # in epoch time (time.time), which the default (monotonic) clock is not.
             return SessionController(c, start=start, speed=float(b["speed"]), playing=False,
-                                     wall=self.wall, alarm_log=b["alarm_log"],
+                                     wall=self.wall or b["network_wall"],
+                                     alarm_log=b["alarm_log"],
                                      session_log=b["session_log"], scenario_name=name,
                                      display=str(b["display"]))
 
@@ -215,14 +255,29 @@ class MonitorSession:
         b["scenario_name"] = name  # a file by its absolute path: what a replay loads
         self._reattach(controller)
 
+    def follow(self, course: Course) -> SessionController:
+        """A networked bedside made again on `course` (the instructor chose another
+        scenario, or a new session began): a new follower controller on the same alarm
+        log (it goes on), the monitor and the team's consoles made again on it. Returns
+        the controller, for the bridge to adopt the instructor's state into."""
+        old = self.controller
+        b = self.built
+        old.close()
+        controller = SessionController(course, start=course.scenario.default_start,
+                                       speed=float(b["speed"]), playing=False,
+                                       wall=self.wall or b["network_wall"],
+                                       alarm_log=b["alarm_log"],
+                                       scenario_name=course.scenario.id,
+                                       display=str(b["display"]), authority=False)
+        b["scenario_name"] = course.scenario.id
+        self.controller = controller
+        self._reattach(controller)
+        return controller
+
     def _reattach(self, controller: SessionController) -> None:
-        """The frame loop and the windows onto `controller`; each new window takes the
-        old one's place (its tab, geometry and full-screen state)."""
-        try:
-            self.timer.timeout.disconnect()
-        except (RuntimeError, TypeError):
-            pass
-        self.timer.timeout.connect(controller.tick)
+        """The windows onto `controller` (the frame timer ticks whichever controller the
+        session has); each new window takes the old one's place (its tab, geometry and
+        full-screen state)."""
         b = self.built
         old_window = self.window
         self.window = MonitorWindow(controller, role=Role(b["role"]), display=str(b["display"]),
@@ -232,6 +287,13 @@ class MonitorSession:
             old_console = self.console
             self.console = self._make_console(controller)
             _take_place(old_console, self.console, self.extra_windows)
+        old_consoles, self.consoles = self.consoles, []
+        for which, old in zip(b.get("consoles", ()), old_consoles, strict=True):
+            new = self._make_team_console(str(which), controller)
+            self.consoles.append(new)
+            _take_place(old, new, self.extra_windows)
+        for listener in list(self.controller_listeners):
+            listener(controller)
 
     # ------------------------------------------------------------------ running
 
@@ -261,8 +323,10 @@ class MonitorSession:
         if self.console is not None and shiboken6.isValid(self.console):
             self.console.detach()
             self.console.close()
-        for w in self.extra_windows:
+        for w in [*self.consoles, *self.extra_windows]:
             if w is not None and shiboken6.isValid(w):
+                if hasattr(w, "detach"):
+                    w.detach()
                 w.close()
         self.controller.close()
 
@@ -282,10 +346,15 @@ def _take_place(old: QtWidgets.QWidget, new: QtWidgets.QWidget,
                 tabs.setCurrentIndex(current)
                 old.deleteLater()
                 return
-    new.setGeometry(old.geometry())
+    geometry = old.geometry()
+    new.setGeometry(geometry)
     if old.isFullScreen():
         new.showFullScreen()
     elif old.isVisible():
         new.show()
+        # Once more after the shown window has handled its first resize: it styles
+        # itself for its height then, and only then fits the width the old one had.
+        QtCore.QTimer.singleShot(0, lambda: shiboken6.isValid(new) and
+                                 new.setGeometry(geometry))
     old.close()
     old.deleteLater()

@@ -38,18 +38,31 @@ class ReplayClock:
         self._playing = playing
         self._anchor_case = float(start)
         self._anchor_wall = wall()
+        # follow(): a case time the clock holds at until its anchor catches up (None: no
+        # hold). A follower's clock never shows a moment and then an earlier one.
+        self._floor: float | None = None
 
     # The case time is computed from an anchor (case time at a wall instant), so
     # changing speed or pausing re-anchors instead of accumulating rounding.
     def _reanchor(self) -> None:
-        self._anchor_case = self.case_time()
+        # The anchor's own time, not a hold (follow()): the hold stays as it was.
+        self._anchor_case = self._anchored_time()
         self._anchor_wall = self._wall()
 
-    def case_time(self) -> float:
+    def _anchored_time(self) -> float:
         if not self._playing:
             return self._anchor_case
         t = self._anchor_case + (self._wall() - self._anchor_wall) * self._speed
         return min(max(t, self.begin), self.end)
+
+    def case_time(self) -> float:
+        t = self._anchored_time()
+        if self._floor is not None:
+            if t >= self._floor:
+                self._floor = None  # caught up: the anchor alone from here on
+            else:
+                return self._floor
+        return t
 
     @property
     def playing(self) -> bool:
@@ -92,5 +105,18 @@ class ReplayClock:
             self.set_speed(smaller[-1])
 
     def seek(self, t: float) -> None:
+        self._floor = None  # a jump is a jump: shown as one
         self._anchor_case = min(max(float(t), self.begin), self.end)
         self._anchor_wall = self._wall()
+
+    def follow(self, t: float, *, hold_back_s: float) -> None:
+        """A follower re-anchored to where the authority's clock stands now (`t`). When
+        that is behind this clock by at most `hold_back_s` (network latency, a pause
+        that reached us a moment late), the clock holds at its current case time until
+        the new anchor catches up, instead of stepping back: no display shows a case
+        time it later contradicts. Further behind: a jump, as seek()."""
+        now = self.case_time()
+        target = min(max(float(t), self.begin), self.end)
+        self.seek(target)
+        if 0 < now - target <= hold_back_s:
+            self._floor = now

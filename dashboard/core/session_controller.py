@@ -37,6 +37,7 @@ import itertools
 import math
 import queue
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -176,6 +177,10 @@ class SessionController:
         self.profile = profile or load_profile(sc.alarm_profile)
         self.authority = authority
         self.display = display
+        # This session's identity in the room (SessionState.session): new for every
+        # controller, so a restarted instructor or a scenario chosen in the pre-brief is
+        # a new session to every follower; a follower takes the one it adopts.
+        self.session_id = uuid.uuid4().hex[:16]
         self.uplink: Callable[[Action], None] | None = None
         self.feed: ReplayFeed | None = None
         self._feeding = False
@@ -303,7 +308,7 @@ class SessionController:
         return SessionState(self.course.scenario.id, self.scenario_hash, self.course.seed,
                             tuple(perturbation_to_data(p) for p in self.perturbations),
                             anchor, self.seq, ops, self.freeze_screen, self.history_from,
-                            self.history_seq, tuple(sorted(self.locked)))
+                            self.history_seq, tuple(sorted(self.locked)), self.session_id)
 
     # ------------------------------------------------------------------ the dispatch
 
@@ -751,7 +756,9 @@ class SessionController:
         if c.speed != anchor.speed:
             c.set_speed(anchor.speed)
         c.pause() if anchor.paused else c.play()
-        c.seek(now)
+        # Never a step back of the case time within the tolerance (latency, a pause that
+        # arrived a moment late): the clock holds until the instructor's catches up.
+        c.follow(now, hold_back_s=tolerance_s)
         if now < self._alarm_t - tolerance_s:
             self._rebuild_alarms(now)
             self._publish(Seeked(c.case_time()))
@@ -789,11 +796,17 @@ class SessionController:
         self.history_from, self.history_seq = state.history_from, state.history_seq
         self.seq, self.freeze_screen = state.seq, state.freeze_screen
         self.locked = set(state.locked)
+        same_session = bool(state.session) and state.session == self.session_id
+        self.session_id = state.session or self.session_id
         a, c = state.anchor, self.clock
         now = min(max(a.case_time_at(c.wall_time()), c.begin), c.end)
         c.set_speed(a.speed)
-        c.seek(now)
         c.pause() if a.paused else c.play()
+        if same_session:
+            c.follow(now, hold_back_s=2.0)  # a resynchronisation: never a step back
+        else:
+            c.seek(now)  # another session: its clock, wherever it stands
+        now = c.case_time()
         self._rebuild_alarms(now)
         self._publish(CourseChanged(course))
         self._publish(Seeked(c.case_time()))

@@ -71,6 +71,11 @@ class SessionState:
     # Consoles the instructor has locked ("ecmo", "vent"): a late joiner's consoles show
     # locked and refuse the team's settings. Absent in states of older versions.
     locked: tuple[str, ...] = ()
+    # Which session this is: a random id each time the instructor opens one (a restart, a
+    # scenario chosen in the pre-brief). A follower whose session differs becomes this
+    # one afresh -- seq alone cannot tell (two pre-briefs both have seq 0). "" in states
+    # of older versions.
+    session: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {"scenario_id": self.scenario_id, "scenario_hash": self.scenario_hash,
@@ -78,7 +83,8 @@ class SessionState:
                 "anchor": self.anchor.to_json(), "seq": self.seq,
                 "operator_actions": list(self.operator_actions),
                 "freeze_screen": self.freeze_screen, "history_from": self.history_from,
-                "history_seq": self.history_seq, "locked": list(self.locked)}
+                "history_seq": self.history_seq, "locked": list(self.locked),
+                "session": self.session}
 
     @classmethod
     def from_json(cls, d: object) -> SessionState:
@@ -116,9 +122,12 @@ class SessionState:
         locked = d.get("locked", [])
         if not isinstance(locked, list) or not all(isinstance(c, str) for c in locked):
             raise StateError("session state locked must be a list of console names")
+        session = d.get("session", "")
+        if not isinstance(session, str) or len(session) > 64:
+            raise StateError("session state session must be a short text id")
         return cls(d["scenario_id"], d["scenario_hash"], seed, tuple(dist),
                    ClockAnchor.from_json(d.get("anchor")), seq, tuple(checked), freeze,
-                   _number(d, "history_from"), hseq, tuple(sorted(set(locked))))
+                   _number(d, "history_from"), hseq, tuple(sorted(set(locked))), session)
 
 
 def _number(d: Mapping[str, Any], key: str) -> float:

@@ -10,9 +10,19 @@ InstructorBridge (the authority)
     them with the display's name as actor (so they land in the one session log the
     instructor keeps); tracks which displays are present and what each dropped.
 
+InstructorBridge also tells the controller who is in the room
+(``controller.display_presence``): a display's presence message, its last will, its
+silence for longer than :data:`PRESENCE_LOST_S`, and the instructor's own link going
+down (then no display can be seen) make it "lost"; its next presence, "back".
+
 MonitorBridge (a follower, ``controller.authority = False``)
-    adopts the instructor's state (a scenario hash mismatch is refused: ``refused``
-    holds the one line, and nothing was changed), re-anchors its clock on every state,
+    adopts the instructor's state. A state of another session (``SessionState.session``:
+    a restarted instructor, a scenario chosen in the pre-brief) or of another scenario
+    is handed to ``rebuild``: the bedside loads the same built-in scenario by id
+    (:func:`dashboard.net.follow.course_for_state`) and makes itself again on it. What
+    it cannot follow (a file it does not have, another version) is refused: ``refused``
+    holds the one line, nothing was changed, and the next good state is taken. It
+    re-anchors its clock on every state,
     applies the instructor's actions in sequence (a gap waits for the next state, which
     always follows an action), and sends trainee actions up. When the link or the
     instructor is gone it keeps running on its own clock at the last speed and
@@ -29,6 +39,7 @@ from dashboard.core.actions import TRAINEE, UPLINK_KINDS, Action, ActionError, A
 from dashboard.core.events import ActionApplied, StateChanged
 from dashboard.core.session_controller import ScenarioMismatch, SessionController
 from dashboard.core.session_state import SessionState, StateError
+from dashboard.net.follow import course_for_state
 from dashboard.net.guard import MessageGuard
 from dashboard.net.link import MqttLink
 from dashboard.net.protocol import (
@@ -41,8 +52,12 @@ from dashboard.net.protocol import (
     ProtocolError,
     RoomTopics,
 )
+from replay_data.course import Course
 
 PRESENCE_EVERY_S = 10.0
+# A display silent for this long (three presence periods and some) has lost its link,
+# also when the broker could not send its last will (the broker itself restarted).
+PRESENCE_LOST_S = 3 * PRESENCE_EVERY_S + 5.0
 
 
 def instructor_subscriptions(room: str) -> list[str]:
@@ -67,6 +82,11 @@ class _Sender:
         seq = self._seq.get(kind, 0) + 1
         self._seq[kind] = seq
         return Envelope(kind, self.room, self.name, self.boot, seq, self.wall(), body).encode()
+
+    def will(self, kind: str, body: dict) -> bytes:
+        """The last will: seq 0, so receivers take it whatever this process sent after
+        it was made (see dashboard.net.guard)."""
+        return Envelope(kind, self.room, self.name, self.boot, 0, self.wall(), body).encode()
 
 
 @dataclass
@@ -112,6 +132,7 @@ class InstructorBridge(_Bridge):
         self.requests_applied = 0
         self._unsubscribe = controller.subscribe(self._on_event)
         self._last_drops = -1
+        self._was_connected = False
 
     def start(self) -> None:
         self.publish_state(self.controller.state())
@@ -120,7 +141,20 @@ class InstructorBridge(_Bridge):
         self.link.start()
 
     def will(self) -> tuple[str, bytes]:
-        return self.topics.instructor, self.sender.envelope(INSTRUCTOR, {"online": False})
+        return self.topics.instructor, self.sender.will(INSTRUCTOR, {"online": False})
+
+    def rebind(self, controller: SessionController) -> None:
+        """The session goes on in a new controller (a scenario chosen in the pre-brief):
+        publish it from now on. The displays present are present in it too (its session
+        log says they joined)."""
+        self._unsubscribe()
+        self.controller = controller
+        self._unsubscribe = controller.subscribe(self._on_event)
+        now = self.wall()
+        for d in sorted(self.displays.values(), key=lambda d: d.name):
+            if d.online:
+                controller.display_presence(d.name, True, now)
+        self.publish_state(controller.state())
 
     def publish_state(self, state: SessionState) -> None:
         self.link.publish(self.topics.state, self.sender.envelope(STATE, state.to_json()),
@@ -135,14 +169,33 @@ class InstructorBridge(_Bridge):
             self.publish_state(ev.state)
         elif isinstance(ev, ActionApplied):
             self.link.publish(self.topics.action, self.sender.envelope(
-                ACTION, {"action": ev.action.to_json(), "seq": ev.seq}))
+                ACTION, {"action": ev.action.to_json(), "seq": ev.seq,
+                         "session": self.controller.session_id}))
 
     def pump(self) -> None:
+        connected = self.link.connected
+        if connected and not self._was_connected:
+            # (Re)connected: the broker delivers the displays' retained presence again;
+            # they say who is still there, so they are not ignored as seen before.
+            self.guard.forget(DISPLAY)
+        elif self._was_connected and not connected:
+            # Our own link is down: no display can be seen from here.
+            for d in self.displays.values():
+                self._set_online(d, False)
+        self._was_connected = connected
         super().pump()
+        now = self.wall()
+        for d in self.displays.values():
+            if d.online and now - d.seen_wall > PRESENCE_LOST_S:
+                self._set_online(d, False)  # silent: its link is gone (no will came)
         total = self.guard.drops.total
-        if total != self._last_drops and self.link.connected:
+        if total != self._last_drops and connected:
             self._last_drops = total
             self._presence(True)
+
+    def _set_online(self, d: DisplayPresence, online: bool) -> None:
+        d.online = online
+        self.controller.display_presence(d.name, online, self.wall())
 
     def _handle(self, env: Envelope) -> None:
         if env.type == REQUEST:
@@ -151,11 +204,13 @@ class InstructorBridge(_Bridge):
             body = env.body
             drops = body.get("drops") if isinstance(body.get("drops"), dict) else {}
             case_t = body.get("case_t")
-            self.displays[env.sender] = DisplayPresence(
+            d = DisplayPresence(
                 env.sender, body.get("online") is True,
                 {str(k): int(v) for k, v in drops.items() if isinstance(v, int)},
                 str(body.get("last_drop", ""))[:160],
                 float(case_t) if isinstance(case_t, (int, float)) else None, self.wall())
+            self.displays[env.sender] = d
+            self.controller.display_presence(d.name, d.online, d.seen_wall)
         # state/action/instructor messages are our own, echoed back: nothing to do
 
     def _request(self, env: Envelope) -> None:
@@ -196,20 +251,29 @@ class InstructorBridge(_Bridge):
 class MonitorBridge(_Bridge):
     def __init__(self, controller: SessionController, link: MqttLink, room: str,
                  name: str, wall: Callable[[], float] | None = None,
-                 on_refused: Callable[[str], None] | None = None) -> None:
+                 on_refused: Callable[[str], None] | None = None,
+                 rebuild: Callable[[Course], SessionController] | None = None) -> None:
         super().__init__(controller, link, room, name, wall or controller.wall)
-        controller.authority = False
-        controller.uplink = self.send_request
+        self._bind(controller)
         self.on_refused = on_refused
-        self.refused = ""           # scenario mismatch: the one line shown
+        # Makes the bedside again on a course (another scenario or a new session) and
+        # returns its new controller; None: a state of another scenario is refused.
+        self.rebuild = rebuild
+        self.refused = ""           # a state this bedside cannot follow: the one line
+        self.rebuilds = 0
         self.synced = False         # adopted the instructor's state at least once
         self.instructor_online = False
         self.adoptions = 0
         self._presence_wall = -1e18
         self._presence_drops = -1
 
+    def _bind(self, controller: SessionController) -> None:
+        self.controller = controller
+        controller.authority = False
+        controller.uplink = self.send_request
+
     def will(self) -> tuple[str, bytes]:
-        return self.topics.display(self.name), self.sender.envelope(DISPLAY, {"online": False})
+        return self.topics.display(self.name), self.sender.will(DISPLAY, {"online": False})
 
     def start(self) -> None:
         self.link.set_will(*self.will())
@@ -265,22 +329,33 @@ class MonitorBridge(_Bridge):
             self.guard.drop("malformed", f"state: {exc}")
             return
         c = self.controller
-        if self.refused:
-            return
+        same_session = self.synced and not self.refused and bool(state.session) and \
+            state.session == c.session_id
         try:
-            if self.synced and state.seq == c.seq:
+            if same_session and state.seq == c.seq:
                 c.follow_anchor(state.anchor)
             else:
+                other_scenario = state.scenario_hash != c.scenario_hash
+                if self.rebuild is not None and (other_scenario or
+                                                 (self.synced and not same_session)):
+                    # Another scenario, or a new session of the instructor: the bedside
+                    # is made again on it (nothing of the old session stays on screen).
+                    course = course_for_state(state, c)
+                    self._bind(self.rebuild(course))
+                    self.rebuilds += 1
+                    c = self.controller
                 c.adopt_state(state)
                 self.adoptions += 1
         except ScenarioMismatch as exc:
-            self.refused = f"REFUSED: {exc}"
-            if self.on_refused is not None:
-                self.on_refused(self.refused)
+            line = f"REFUSED: {exc}"
+            if line != self.refused and self.on_refused is not None:
+                self.on_refused(line)
+            self.refused = line
             return
         except (StateError, ValueError) as exc:
             self.guard.drop("malformed", f"state: {exc}")
             return
+        self.refused = ""
         self.synced = True
 
     def _action(self, env: Envelope) -> None:
@@ -290,6 +365,8 @@ class MonitorBridge(_Bridge):
                 self.guard.drop("malformed", "action without seq")
             return
         c = self.controller
+        if env.body.get("session", c.session_id) != c.session_id or self.refused:
+            return                      # another session's: its state follows
         if seq <= c.seq:
             return                      # already part of the state we adopted
         if seq != c.seq + 1:

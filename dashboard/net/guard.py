@@ -14,6 +14,13 @@ body. A message is dropped -- never applied, never raised -- when it is
   (a retained message delivered again after a reconnect, a QoS 1 redelivery) is ignored
   silently, since applying it again would change nothing.
 
+A *last will* (seq 0, see :mod:`dashboard.net.protocol`) is made when its sender
+connects, so it is older than everything that sender sent since: it is accepted from the
+sender's current process start whatever came before it, and it leaves the sequence as it
+was (the sender's next message after a reconnect follows on from its last one; its last
+message before the will, re-sent as its retained message after a reconnect, is taken
+again: it says the sender is back).
+
 The counts travel in each display's presence message, so the instructor sees what every
 display dropped. The guard is used from one thread only (the one that drains the inbox).
 """
@@ -51,6 +58,7 @@ class _Seen:
     seq: int
     ts: float
     digest: bytes
+    will: bytes = b""  # digest of the last will accepted from this boot
 
 
 class MessageGuard:
@@ -86,13 +94,29 @@ class MessageGuard:
             return None
         return self._check_order(env, payload)
 
+    def forget(self, kind: str) -> None:
+        """Accept the retained messages of type `kind` again (after our own reconnect the
+        broker delivers them once more: they say who is still there)."""
+        for key in [k for k in self._seen if k[1] == kind]:
+            del self._seen[key]
+
     def _check_order(self, env: Envelope, payload: bytes) -> Envelope | None:
         key = (env.sender, env.type)
         digest = hashlib.sha256(payload).digest()
         seen = self._seen.get(key)
+        if env.seq == 0 and seen is not None and env.boot == seen.boot:
+            if digest == seen.will:
+                return None   # the same will again (retained)
+            seen.will = digest
+            return env
         if seen is not None:
             if env.boot == seen.boot:
                 if env.seq == seen.seq and digest == seen.digest:
+                    if seen.will:
+                        # Its last word before the will, sent again on a reconnect (a
+                        # broker that restarted sends wills as it shuts down): back.
+                        seen.will = b""
+                        return env
                     return None   # the same message again (retained, redelivered)
                 if env.seq <= seen.seq:
                     self.drop("replayed", f"{env.type} from {env.sender}: seq {env.seq} "

@@ -27,7 +27,9 @@ Every payload is one UTF-8 JSON object, the *envelope*::
 
 ``v`` is the protocol version (a display refuses other versions), ``type`` must match
 the topic, ``sender`` is the display or console name, ``boot`` a random id per process
-start, ``seq`` a counter per (sender, boot, type) and ``ts`` the sender's wall time.
+start, ``seq`` a counter per (sender, boot, type) from 1 and ``ts`` the sender's wall
+time. A last will (``online: false``, published by the broker when the sender's link is
+lost) has ``seq`` 0: it is made at connect time, before what it follows.
 Payloads above :data:`MAX_PAYLOAD` bytes are dropped before parsing. See
 :mod:`dashboard.net.guard` for what a receiver accepts.
 """

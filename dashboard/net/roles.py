@@ -133,14 +133,26 @@ def run_instructor_headless(opts, prep, net: dict, session_log: str,  # noqa: AN
 
 
 def run_monitor_headless(opts, prep, net: dict, alarm_log: str) -> int:  # noqa: ANN001
+    """A bedside monitor without a window for --duration wall seconds. It follows the
+    instructor's scenario (made again on it, the alarm log going on); a state it cannot
+    follow is said on stderr and it waits for the next. Exit 2 if it ended refused."""
     from dashboard.core.session_controller import SessionController
 
-    c = SessionController(prep.course, start=prep.start, wall=time.time,
-                          alarm_log=alarm_log, scenario_name=opts.scenario,
-                          display=net["display"], authority=False)
+    def make(course, start: float | None = None) -> SessionController:  # noqa: ANN001
+        return SessionController(course, start=start, wall=time.time, alarm_log=alarm_log,
+                                 scenario_name=course.scenario.id, display=net["display"],
+                                 authority=False)
+
+    c = make(prep.course, prep.start)
+
+    def rebuild(course) -> SessionController:  # noqa: ANN001
+        bridge.controller.close()
+        return make(course)
+
     link = MqttLink(net["url"], credentials=net["credentials"],
                     subscriptions=monitor_subscriptions(net["room"]))
-    bridge = MonitorBridge(c, link, net["room"], net["display"])
+    bridge = MonitorBridge(c, link, net["room"], net["display"],
+                           on_refused=_say, rebuild=rebuild)
     status: list[str | None] = [None]  # the first status is always said (a late joiner in
     # step from its first frame says so too)
     try:
@@ -149,11 +161,9 @@ def run_monitor_headless(opts, prep, net: dict, alarm_log: str) -> int:  # noqa:
 
         def frame() -> bool:
             bridge.pump()
-            if bridge.refused:
-                return False
-            if bridge.synced:       # never tick on a clock not yet in step
-                c.tick()
-            if bridge.status != status[0]:
+            if bridge.synced and not bridge.refused:  # never tick a clock not in step
+                bridge.controller.tick()
+            if bridge.status != status[0] and not bridge.refused:
                 status[0] = bridge.status
                 _say(status[0] or "in step with the instructor")
             return True
@@ -161,72 +171,25 @@ def run_monitor_headless(opts, prep, net: dict, alarm_log: str) -> int:  # noqa:
         _run_for(opts.duration, frame)
     finally:
         bridge.stop()
-        c.close()
+        bridge.controller.close()
     if bridge.refused:
-        if c.alarm_log is not None:    # nothing half-done: the log of a refused session
-            os.unlink(c.alarm_log.path)
+        log = bridge.controller.alarm_log
+        if not bridge.synced and log is not None and log.path.exists() and \
+                log.path.stat().st_size == 0:
+            os.unlink(log.path)  # never in step: nothing of the room to keep
         return 2
     return 0
 
 
 def attach_monitor_window(session, net: dict):  # noqa: ANN001, ANN201
-    """A Qt monitor (MonitorSession) in network mode: the frame timer pumps the bridge
-    before the tick, only ticks once in step, and a small status line says when the
-    instructor link is lost (or the scenario was refused)."""
-    from PySide6 import QtWidgets
+    """A Qt monitor (MonitorSession) in network mode: see dashboard.session_net."""
+    from dashboard.session_net import attach_monitor
 
-    c = session.controller
-    link = MqttLink(net["url"], credentials=net["credentials"],
-                    subscriptions=monitor_subscriptions(net["room"]))
-    bridge = MonitorBridge(c, link, net["room"], net["display"],
-                           on_refused=lambda line: _say(line))
-    label = QtWidgets.QLabel(session.window)
-    label.setObjectName("linkStatus")
-    label.setStyleSheet("color: #a0a0a0; font-size: 11px; background: transparent;")
-    session.timer.timeout.disconnect(c.tick)
-
-    def frame() -> None:
-        bridge.pump()
-        if bridge.synced and not bridge.refused:
-            c.tick()
-        if label.text() != bridge.status:
-            label.setText(bridge.status)
-            label.adjustSize()
-            label.move(8, session.window.height() - label.height() - 4)
-            label.setVisible(bool(bridge.status))
-            label.raise_()
-            if bridge.refused:
-                session.window.show_system_problem(bridge.refused)
-
-    session.timer.timeout.connect(frame)
-    bridge.start()
-    return bridge
+    return attach_monitor(session, net)
 
 
 def attach_instructor(session, net: dict) -> InstructorBridge:  # noqa: ANN001
-    """The Qt instructor (console + bedside copy) publishing its session to the room;
-    the frame timer pumps the bridge; which displays are connected goes to stderr and
-    the console's window title."""
-    c = session.controller
-    link = MqttLink(net["url"], credentials=net["credentials"],
-                    subscriptions=instructor_subscriptions(net["room"]))
-    bridge = InstructorBridge(c, link, net["room"])
-    seen: dict[str, bool] = {}
-    console = session.console
-    title = console.windowTitle() if console is not None else ""
+    """The Qt instructor in network mode: see dashboard.session_net."""
+    from dashboard.session_net import attach_instructor as attach
 
-    def frame() -> None:
-        bridge.pump()
-        changed = False
-        for name, d in bridge.displays.items():
-            if seen.get(name) != d.online:
-                seen[name] = d.online
-                changed = True
-                _say(f"display {name} {'connected' if d.online else 'gone'}")
-        if changed and console is not None:
-            lines = bridge.presence_lines()
-            console.setWindowTitle(f"{title} - room {net['room']}: " + "; ".join(lines))
-
-    session.timer.timeout.connect(frame)
-    bridge.start()
-    return bridge
+    return attach(session, net)

@@ -527,8 +527,10 @@ class MonitorWindow(QtWidgets.QWidget):
             strip.show_until(t, self._display_t)
         self._update_numerics(t, wall)
         if self._paused_since_wall is not None:
-            # A monitor's clock never stops: through the instructor's pause it runs on.
-            self.banner.show_time(t + (wall - self._paused_since_wall))
+            # Through a pause (and the pre-brief) the clock holds at the case time while
+            # the waveforms keep sweeping: running it on would show a time the case
+            # then contradicts, stepping back at resume or Start.
+            self.banner.show_time(t)
         if self.controls is not None:
             self.controls.show_state(t, clock.playing, clock.speed)
         if self.trends.isHidden():

@@ -60,3 +60,26 @@ def test_bad_start_or_speed_rejected():
     _, c = make()
     with pytest.raises(ValueError):
         c.set_speed(0)
+
+
+def test_a_follower_holds_instead_of_stepping_back_and_jumps_when_told():
+    wall, c = make()
+    wall.advance(10)
+    assert c.case_time() == 110
+    c.follow(109.6, hold_back_s=2.0)      # the authority is a little behind: hold
+    assert c.case_time() == 110
+    wall.advance(0.3)
+    assert c.case_time() == 110           # still behind (109.9)
+    wall.advance(0.2)
+    assert c.case_time() == pytest.approx(110.1)  # caught up: runs on from the anchor
+    c.pause()
+    c.follow(109.0, hold_back_s=2.0)      # a pause that reached us late: holds
+    assert c.case_time() == pytest.approx(110.1)
+    c.play()
+    wall.advance(1.5)
+    assert c.case_time() == 110.5         # ran on from the authority's 109.0
+    c.follow(50.0, hold_back_s=2.0)       # far behind: a jump, shown as one
+    assert c.case_time() == 50.0
+    c.follow(40.0, hold_back_s=2.0)
+    c.seek(45.0)                          # a seek ends any hold
+    assert c.case_time() == 45.0

@@ -443,3 +443,54 @@ def test_a_late_joiner_knows_a_locked_console_and_refuses_the_team_locally():
     assert other.locked == set()
     for c in (boss, follower, other):
         c.close()
+
+
+def test_a_followers_clock_never_goes_back_through_pre_brief_start_pause_resume():
+    """Item 6 at the controller: the follower re-anchored on every state of a session
+    that opens in its pre-brief, starts, pauses a moment after the follower saw it,
+    and resumes. The follower's case time read at every frame never decreases."""
+    from dashboard.core.actions import BEGIN, PAUSE, PLAY, Action, Actor
+    from dashboard.core.clock import ManualWall
+    from dashboard.core.events import StateChanged
+    from dashboard.core.session_controller import SessionController
+    from replay_data.course import Course
+
+    course = Course.load()
+    wall = ManualWall(1000.0)
+    ins = SessionController(course, wall=wall, playing=False)
+    bed = SessionController(course, wall=wall, authority=False, display="bed-1")
+    states = []
+    ins.subscribe(lambda ev: states.append(ev.state) if isinstance(ev, StateChanged)
+                  else None)
+    bed.adopt_state(ins.state())
+    seen = []
+    console = Actor("instructor", "console")
+
+    def frames(n: int, dt: float = 0.05) -> None:
+        for _ in range(n):
+            wall.advance(dt)
+            ins.tick()
+            bed.tick()
+            seen.append(bed.case_time())
+
+    def deliver(late_s: float = 0.0) -> None:
+        """The latest state reaches the bedside `late_s` of wall time after it was made
+        (the bedside ran on meanwhile)."""
+        frames(max(1, int(late_s / 0.05)))
+        bed.follow_anchor(states[-1].anchor)
+        seen.append(bed.case_time())
+
+    frames(40)                                    # pre-brief: held
+    ins.apply(Action.make(BEGIN, {}, console))
+    deliver()
+    frames(40)
+    ins.apply(Action.make(PAUSE, {}, console))
+    deliver(late_s=0.4)                           # it ran on 0.4 s before it heard
+    frames(40)
+    ins.apply(Action.make(PLAY, {}, console))
+    deliver(late_s=0.2)
+    frames(40)
+    assert all(b >= a for a, b in zip(seen, seen[1:], strict=False)), seen
+    assert abs(bed.case_time() - ins.case_time()) < 0.5
+    ins.close()
+    bed.close()

@@ -46,3 +46,23 @@ def test_malformed_oversized_and_forged_messages_are_dropped_and_counted():
                                                  {}).encode()) is None
     assert g.drops.counts["forged"] == 4
     assert "forged" in g.drops.last
+
+
+def test_a_last_will_made_at_connect_time_is_taken_and_leaves_the_sequence_alone():
+    """A display's will is made when it connects (seq 0), so it is older than every
+    presence it sent since; it used to be dropped as a replay, and the instructor never
+    heard that a display was gone."""
+    g = MessageGuard(T)
+    for seq in (1, 2, 3):
+        assert g.admit(T.action, env(seq)) is not None
+    will = env(0, body={"online": False})
+    assert g.admit(T.action, will) is not None
+    assert g.admit(T.action, will) is None            # retained, delivered again
+    # A broker that restarted sent the will as it shut down; the sender's retained
+    # presence, re-sent on its reconnect, says it is back (it was a duplicate before).
+    assert g.admit(T.action, env(3)) is not None
+    assert g.admit(T.action, env(3)) is None
+    assert g.admit(T.action, will) is not None        # gone again
+    assert g.admit(T.action, env(4)) is not None      # back: the sequence goes on
+    assert g.admit(T.action, env(0, boot="old", ts=50.0)) is None  # an older process's
+    assert g.drops.counts["replayed"] == 1
