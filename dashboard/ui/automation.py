@@ -102,6 +102,8 @@ class AutomationServer(QtCore.QObject):
             return {"ok": True, **handler(request)}
         except (AutomationError, ValueError, KeyError, TypeError) as exc:
             return {"ok": False, "error": str(exc)}
+        except Exception as exc:  # noqa: BLE001 - a request must get an answer
+            return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
 
 
 # ------------------------------------------------------------------------------ finding
@@ -212,9 +214,7 @@ def _describe(w: QtWidgets.QWidget) -> Reply:
         "window": top.objectName() if top is not None else None,
         "window_rect": _rect(top.frameGeometry()) if top is not None else None,
         "screen": _rect(screen.availableGeometry()) if screen is not None else None,
-        "properties": {bytes(p.data()).decode(): _jsonable(w.property(bytes(p.data()).decode()))
-                       for p in w.dynamicPropertyNames()
-                       if not bytes(p.data()).startswith(b"_q_")},
+        "properties": _properties(w),
     }
     if isinstance(w, QtWidgets.QAbstractButton):
         d["checked"] = w.isChecked()
@@ -230,6 +230,19 @@ def _describe(w: QtWidgets.QWidget) -> Reply:
         d["is_window"] = True
         d["fullscreen"] = w.isFullScreen()
     return d
+
+
+def _properties(w: QtWidgets.QWidget) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for raw in w.dynamicPropertyNames():
+        name = bytes(raw.data()).decode(errors="replace")
+        if name.startswith("_q_"):
+            continue  # Qt's own bookkeeping
+        try:
+            out[name] = _jsonable(w.property(name))
+        except RuntimeError:  # a C++ type PySide cannot convert: named, not read
+            out[name] = None
+    return out
 
 
 def _jsonable(v: object) -> object:

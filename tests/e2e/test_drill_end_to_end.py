@@ -201,7 +201,7 @@ def test_pump_stop_drill_from_pre_brief_to_debrief(tmp_path: Path, control_room,
         def checklist_done() -> list[str]:
             clock.read()
             rows = [w["text"] or "" for w in instructor.call(
-                "find", prefix="instructor.checklist.row.")["widgets"]]
+                "find", prefix="instructor.checklist.text.")["widgets"] if w["visible"]]
             done = [r for r in rows if "done" in r.lower()]
             return rows if len(done) >= 3 else []
 
