@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 
+from dashboard.ui.fitted_label import FittedLabel
 from replay_data.casetime import ecmo_run
 from replay_data.scenario import Scenario
 from replay_data.timeexpr import format_case_time
@@ -26,17 +27,18 @@ class PatientBanner(QtWidgets.QFrame):
         lay.setContentsMargins(8, 3, 8, 3)
         lay.setSpacing(14)
         p = scenario.patient
-        self.patient = QtWidgets.QLabel(str(p.get("summary", scenario.title)), self)
+        # Shortened at a word when the banner is narrow (1366 px, the instructor's copy);
+        # the whole line is in the tooltip.
+        summary = str(p.get("summary", scenario.title))
+        self.patient = FittedLabel(summary, self)
         self.patient.setObjectName("banner.patient")
         self.patient.setProperty("role", "banner")
-        self.patient.setToolTip(str(p.get("history", "")))
-        self.ecmo_info = QtWidgets.QLabel(str(p.get("ecmo_summary", "")), self)
+        history = str(p.get("history", ""))
+        self.patient.setToolTip(f"{summary}\n{history}" if history else summary)
+        self.ecmo_info = FittedLabel(str(p.get("ecmo_summary", "")), self)
         self.ecmo_info.setObjectName("banner.ecmo")
         self.ecmo_info.setProperty("role", "banner")
         self.ecmo_info.setStyleSheet("color: #ffb74d;")
-        for lab in (self.patient, self.ecmo_info):
-            lab.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
-                              QtWidgets.QSizePolicy.Policy.Preferred)
         self.clock = QtWidgets.QLabel("Day 1 00:00:00", self)
         self.clock.setObjectName("clock.case_time")
         self.clock.setAccessibleName("Case time since admission")

@@ -12,6 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
+from dashboard.ui.fitted_label import FittedLabel, without_unit
 from replay_data.catalogue import Catalogue, NumericChannel
 from replay_data.controls import settings_at
 from replay_data.course import Course, Result
@@ -41,6 +42,15 @@ def coloured_label(parent: QtWidgets.QWidget, text: str, role: str, colour: str,
         lab.setAccessibleName(accessible)
     lab.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
                       QtWidgets.QSizePolicy.Policy.Preferred)
+    return lab
+
+
+def fitted_name(parent: QtWidgets.QWidget, text: str, colour: str) -> FittedLabel:
+    """A numeric's name that drops its unit, then shortens at a word, when the panel is
+    narrow, rather than showing half a word ("Blood flow (L/mi")."""
+    lab = FittedLabel((text, without_unit(text)), parent)
+    lab.setProperty("role", "ecmo_label")
+    lab.setStyleSheet(f"color: {colour};")
     return lab
 
 
@@ -82,7 +92,7 @@ class EcmoPanel(QtWidgets.QFrame):
                 ch = catalogue.numerics[cid]
                 cell = QtWidgets.QVBoxLayout()
                 cell.setSpacing(0)
-                name = coloured_label(self, f"{ch.label} ({ch.unit})", "ecmo_label", ch.colour)
+                name = fitted_name(self, f"{ch.label} ({ch.unit})", ch.colour)
                 val = value_label(self, ch)
                 cell.addWidget(name)
                 cell.addWidget(val)
@@ -93,8 +103,8 @@ class EcmoPanel(QtWidgets.QFrame):
         act_colour = catalogue.numerics[ACT_COLOUR_CHANNEL].colour
         act_cell = QtWidgets.QVBoxLayout()
         act_cell.setSpacing(0)
-        self.act_name = act_name = coloured_label(self, "ACT (s)", "ecmo_label", act_colour,
-                                                  "ecmo.act_target")
+        self.act_name = act_name = fitted_name(self, "ACT (s)", act_colour)
+        act_name.setObjectName("ecmo.act_target")
         self.act = coloured_label(self, "---", "ecmo_value", act_colour, "numeric.act",
                                   "Latest ACT against target band")
         act_cell.addWidget(act_name)
@@ -118,8 +128,10 @@ class EcmoPanel(QtWidgets.QFrame):
         lo, hi = values.get("act_target_low", math.nan), values.get("act_target_high", math.nan)
         band = f"ACT (s) · target {lo:.0f}–{hi:.0f}" if math.isfinite(lo) and math.isfinite(hi) \
             else "ACT (s)"
-        if self.act_name.text() != band:
-            self.act_name.setText(band)
+        if self.act_name.full_text != band:
+            # Narrow: the target band stays, the unit goes first.
+            short = band.replace("ACT (s) · target", "ACT target")
+            self.act_name.set_texts((band, short))
         text = f"{act.value:.0f}" if act is not None else "---"
         if self.act.text() != text:
             self.act.setText(text)
@@ -150,7 +162,9 @@ class VentilatorStrip(QtWidgets.QFrame):
         row2 = QtWidgets.QHBoxLayout()  # the ventilator's own numerics and Paw
         row2.setSpacing(12)
         outer.addLayout(row2)
-        self.mode = QtWidgets.QLabel("", self)
+        # Narrow (the instructor's copy): "PC-AC (rest)" then "PC-AC", never half a word.
+        self.mode = FittedLabel("", self, min_scale=0.85)
+        self.mode.claim_width()
         self.mode.setObjectName("vent.mode")
         self.mode.setAccessibleName("Ventilator mode")
         self.mode.setProperty("role", "ecmo_label")
@@ -169,14 +183,16 @@ class VentilatorStrip(QtWidgets.QFrame):
             lay.addSpacing(14)
             self.values[cid] = val
         # The ventilator's own numerics (replay_data.ventilator) and its airway pressure.
-        self.vent_numbers: dict[str, QtWidgets.QLabel] = {}
+        self.vent_numbers: dict[str, FittedLabel] = {}
         for cid, cap in (("vt", "Vt"), ("ppeak", "Ppeak"), ("pplat", "Pplat"),
                          ("driving_pressure", "ΔP"), ("mv", "MV"), ("ie", "I:E")):
             # Caption and value in one small label (the strip is one line on a laptop).
-            val = coloured_label(self, f"{cap} ---", "ecmo_label", "#fff59d",
-                                 "vent.ie" if cid == "ie" else f"numeric.{cid}", cap)
-            val.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred,
-                              QtWidgets.QSizePolicy.Policy.Preferred)
+            val = FittedLabel(f"{cap} ---", self, min_scale=0.85)
+            val.claim_width()
+            val.setProperty("role", "ecmo_label")
+            val.setStyleSheet("color: #fff59d;")
+            val.setObjectName("vent.ie" if cid == "ie" else f"numeric.{cid}")
+            val.setAccessibleName(cap)
             row2.addWidget(val)
             self.vent_numbers[cid] = val
         self.paw = pg.PlotWidget(self)
@@ -201,7 +217,7 @@ class VentilatorStrip(QtWidgets.QFrame):
         got = course.numerics(VENT_CHANNELS, np.array([float(t)]))
         if not np.isfinite(got["vt"][0]):
             for lab in self.vent_numbers.values():
-                lab.setText(f"{lab.accessibleName()} ---")
+                lab.set_texts(f"{lab.accessibleName()} ---")
             self.paw_curve.setData([], [])
             return
         fmt = {c: course.catalogue.numerics[c].format(float(got[c][0])) for c in VENT_CHANNELS}
@@ -211,13 +227,15 @@ class VentilatorStrip(QtWidgets.QFrame):
                  "driving_pressure": f"ΔP {fmt['driving_pressure']}", "mv": f"MV {fmt['mv']}",
                  "ie": f"I:E 1:{ie:g}"}
         for cid, text in texts.items():
-            if self.vent_numbers[cid].text() != text:
-                self.vent_numbers[cid].setText(text)
+            if self.vent_numbers[cid].full_text != text:
+                # Narrow: Vt without its per-kg value before anything is cut.
+                self.vent_numbers[cid].set_texts(
+                    (text, without_unit(text)) if cid == "vt" else text)
         tt, paw, _ = ventilator_window(course, t - 8.0, 8.0)
         self.paw_curve.setData(tt - t, paw)
 
     def show_values(self, values: dict[str, float], vent_mode: str) -> None:
         show_channel_values(self.catalogue, self.values, values)
         text = f"Vent: {vent_mode}"
-        if self.mode.text() != text:
-            self.mode.setText(text)
+        if self.mode.full_text != text:
+            self.mode.set_texts((text, vent_mode, without_unit(vent_mode)))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 
+from dashboard.ui.fitted_label import FittedLabel
 from replay_data.catalogue import Catalogue
 from replay_data.course import Result
 from replay_data.timeexpr import format_case_time
@@ -30,7 +31,7 @@ class ResultsPanel(QtWidgets.QFrame):
         grid.addWidget(title, 0, 0, 1, 3)
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(2, 1)
-        self.labels: dict[str, QtWidgets.QLabel] = {}
+        self.labels: dict[str, FittedLabel] = {}
         self.times: dict[str, QtWidgets.QLabel] = {}
         row = 1
         for panel in PANELS:
@@ -48,12 +49,11 @@ class ResultsPanel(QtWidgets.QFrame):
             self.times[panel] = drawn
             row += 1
             for i, test in enumerate(tests):
-                lab = QtWidgets.QLabel("", self)
+                # Smaller type before anything goes; then the unit (in the tooltip).
+                lab = FittedLabel("", self, min_scale=0.75)
                 lab.setObjectName(f"result.{test.id}")
                 lab.setAccessibleName(f"{test.label} ({test.unit})")
                 lab.setProperty("role", "results")
-                lab.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
-                                  QtWidgets.QSizePolicy.Policy.Preferred)
                 grid.addWidget(lab, row + i // 2, (i % 2) * 2, 1, 2 if i % 2 == 0 else 1)
                 self.labels[test.id] = lab
             row += (len(tests) + 1) // 2
@@ -78,7 +78,8 @@ class ResultsPanel(QtWidgets.QFrame):
                 unit = f" {test.unit}" if test.unit else ""
                 text = f"{test.label} {test.format(r.value)}{unit}{flag}"
                 colour = "#ffcc80" if flag else "#e0e0e0"
-                lab.setToolTip(f"{test.label}: drawn {format_case_time(r.t)} [{r.basis}]")
-            if lab.text() != text:
-                lab.setText(text)
+                lab.setToolTip(f"{text}: drawn {format_case_time(r.t)} [{r.basis}]")
+            if lab.full_text != text:
+                short = text.replace(unit, "", 1) if unit else text
+                lab.set_texts((text, short) if short != text else text)
                 lab.setStyleSheet(f"color: {colour};")

@@ -110,6 +110,19 @@ class NumericTile(QtWidgets.QFrame):
         grid.setColumnStretch(1, 5)
         grid.setRowStretch(1, 3)
         grid.setRowStretch(2, 1)
+        self._grid = grid
+        self._keep_side_whole()
+
+    def _keep_side_whole(self) -> None:
+        """The unit and the alarm limits are never cut ("mm" for mmHg, "38.!" for 38.5):
+        their column keeps their width; the value's font shrinks to what is left."""
+        need = 0
+        for lab in (self.unit, self.limits):
+            lab.ensurePolished()
+            metrics = lab.fontMetrics()
+            lines = lab.text().split("\n") if lab.text() else []
+            need = max([need, *(metrics.horizontalAdvance(line) for line in lines)])
+        self._grid.setColumnMinimumWidth(0, need + 2)
 
     def mouseDoubleClickEvent(self, event: QtGui.QMouseEvent) -> None:  # noqa: N802
         # A sys/dia/mean tile sets the limits of the mean, which drives the usual alarm.
@@ -186,4 +199,7 @@ class NumericTile(QtWidgets.QFrame):
     def show_limits(self, low: float | None, high: float | None, precision: int = 0) -> None:
         def f(v: float | None) -> str:
             return "off" if v is None or not math.isfinite(v) else f"{v:.{precision}f}"
-        self.limits.setText(f"{f(high)}\n{f(low)}")
+        text = f"{f(high)}\n{f(low)}"
+        if self.limits.text() != text:
+            self.limits.setText(text)
+            self._keep_side_whole()
