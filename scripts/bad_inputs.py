@@ -3,8 +3,9 @@ keep the promise.
 
     .venv/bin/python scripts/bad_inputs.py [--only WORD] [--verbose]
 
-The promise for bad input (docs/scenario-format.md, "Files in, files out"): one line on stderr that says what
-and where (`PROG: error: ...`), exit code 2, no traceback, nothing written. Inputs that
+The promise for bad input (docs/scenario-format.md, "Files in, files out"): one line on
+stderr that says what and where (`PROG: error: ...`), exit code 2, no traceback, nothing
+written. Inputs that
 must work (writing through a device, a pipe or a symlink) must exit 0 without a
 traceback. Every case runs in a fresh folder with HOME pointing into it, so nothing
 outside is touched, and the folder is compared before and after.
