@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6 import QtCore, QtWidgets
 
 from dashboard.ui.fitted_label import FittedLabel
+from dashboard.ui.panel import Frame
 from replay_data.casetime import ecmo_run
 from replay_data.scenario import Scenario
 from replay_data.timeexpr import format_case_time
@@ -64,6 +65,9 @@ class PatientBanner(QtWidgets.QFrame):
         clocks.addWidget(self.ecmo_clock, 0, QtCore.Qt.AlignmentFlag.AlignRight)
         lay.addLayout(clocks, 0)
         lay.addWidget(self.notice, 0, QtCore.Qt.AlignmentFlag.AlignVCenter)
+
+    def refresh(self, frame: Frame) -> None:
+        self.show_time(frame.t)
 
     def show_time(self, t: float) -> None:
         text = format_case_time(t)

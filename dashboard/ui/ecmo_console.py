@@ -13,21 +13,15 @@ every display and in a replay. Big targets for a touch screen; keys too:
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from dashboard.core.actions import CONTROL, TRAINEE, Action, Actor
-from dashboard.core.session_controller import (
-    ActionApplied,
-    ActionRefused,
-    CourseChanged,
-    Seeked,
-    SessionController,
-    SessionEvent,
-    Tick,
-)
-from replay_data.controls import CONTROLS, ECMO, settings_at
+from dashboard.core.session_controller import SessionController
+from replay_data.controls import CONTROLS, ECMO
+
+from .team_console import LOCKED_TEXT, TeamConsole
 
 # Console alarms (assumed thresholds, typical of centrifugal pump consoles).
 LOW_FLOW_LPM = 2.0
@@ -61,38 +55,22 @@ QAbstractSpinBox::up-button, QAbstractSpinBox::down-button { width: 40px; }
 """
 
 
-class EcmoConsole(QtWidgets.QFrame):
+class EcmoConsole(TeamConsole):
     """objectName `console.ecmo`; controls named by their control ids."""
 
     def __init__(self, controller: SessionController, *, display: str = "ecmo-console",
                  parent: QtWidgets.QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.controller = controller
-        self.display = display
-        self.setObjectName("console.ecmo")
-        self.setWindowTitle("ECMO console — TRAINING SIMULATOR, not a medical device")
-        self.setStyleSheet(STYLE)
-        self._last_refresh_wall = -math.inf
-        self._syncing = False
-
-        def label(name: str, text: str = "", role: str = "") -> QtWidgets.QLabel:
-            lab = QtWidgets.QLabel(text, self)
-            lab.setObjectName(name)
-            if role:
-                lab.setProperty("role", role)
-            return lab
-
-        title = label("console.ecmo.title", "CENTRIFUGAL PUMP CONSOLE · training simulator")
-        self.locked = label("console.ecmo.locked", "LOCKED BY THE INSTRUCTOR: call for help",
-                            "locked")
-        self.locked.setVisible(False)
+        super().__init__(controller, name="ecmo", group=ECMO, display=display,
+                         window_title="ECMO console — TRAINING SIMULATOR, not a medical device",
+                         title="CENTRIFUGAL PUMP CONSOLE · training simulator", style=STYLE,
+                         refresh_s=REFRESH_S, locked_text=f"{LOCKED_TEXT}: call for help",
+                         parent=parent)
+        label = self.label
         self.flow = label("console.ecmo.flow", "--", "big")
         self.speed = label("console.ecmo.speed", "--", "mid")
         self.p_venous = label("console.ecmo.p_venous", "--", "mid")
         self.p_int = label("console.ecmo.p_int", "--", "mid")
         self.delta_p = label("console.ecmo.delta_p", "--", "mid")
-        self.alarms = label("console.ecmo.alarms", "", "alarm")
-        self.status = label("console.ecmo.status", "")
         self.status.setWordWrap(True)
         # A change that stops the flow (pump off, a clamp on) is applied at once -- a
         # clamp is the first move in an emergency -- and can be undone from here for a
@@ -186,29 +164,15 @@ class EcmoConsole(QtWidgets.QFrame):
         middle.addLayout(knob, 1)
         middle.addLayout(switches, 2)
 
-        root = QtWidgets.QVBoxLayout(self)
-        root.addWidget(title)
-        root.addWidget(self.locked)
-        root.addLayout(readouts)
-        root.addWidget(self.alarms)
-        root.addLayout(middle, 1)
-        root.addLayout(gas)
-        root.addWidget(self.status)
+        self.lay_out([readouts, self.alarms, (middle, 1), gas])
         self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
         # The wheel turns a knob or a box only once it has been clicked (focused): a
         # wheel over the console must not change a setting by the way.
         for w in (self.rpm, self.crank_rate, self.sweep, self.fdo2):
             w.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
-        self._unsubscribe = controller.subscribe(self._on_event)
         self.sync()
 
     # ------------------------------------------------------------------ input
-
-    def set(self, control: str, value: float) -> Action | None:
-        if self._syncing:
-            return None
-        return self.controller.request(Action.make(
-            CONTROL, {"control": control, "value": float(value)}, Actor(TRAINEE, self.display)))
 
     def _rpm_changed(self, v: int) -> None:
         self.rpm_set.setText(f"set {v} rpm")
@@ -264,47 +228,24 @@ class EcmoConsole(QtWidgets.QFrame):
             return
         event.accept()
 
-    # ------------------------------------------------------------------ events
+    # ------------------------------------------------------------------ sync
 
-    def _on_event(self, ev: SessionEvent) -> None:
-        if isinstance(ev, Tick):
-            if ev.wall - self._last_refresh_wall >= REFRESH_S or ev.wall < self._last_refresh_wall:
-                self._last_refresh_wall = ev.wall
-                self.show_values(ev.t)
-        elif isinstance(ev, ActionApplied) and ev.more:
-            pass  # the last action of an apply_many() syncs once for all
-        elif isinstance(ev, ActionApplied | CourseChanged | Seeked):
-            self.sync()
-        elif isinstance(ev, ActionRefused) and ev.action.actor.display == self.display:
-            self.status.setText(f"Refused: {ev.reason}")
+    def controls(self) -> Iterable[QtWidgets.QWidget]:
+        return (self.rpm, self.pump, self.clamp_drainage, self.clamp_return,
+                self.hand_crank, self.crank_rate, self.sweep, self.fdo2)
 
-    def sync(self) -> None:
-        """Knobs and switches as the course has them now (any display's or the
-        instructor's settings), then the readouts."""
-        t = self.controller.case_time()
-        s = settings_at(self.controller.course, t)
-        locked = ECMO in self.controller.locked
-        self._syncing = True
-        try:
-            if not self.rpm.isSliderDown():
-                self.rpm.setValue(int(round(s["control.ecmo.rpm"])))
-            self.rpm_set.setText(f"set {s['control.ecmo.rpm']:.0f} rpm")
-            self.pump.setChecked(s["control.ecmo.pump"] >= 0.5)
-            self.clamp_drainage.setChecked(s["control.ecmo.clamp_drainage"] >= 0.5)
-            self.clamp_return.setChecked(s["control.ecmo.clamp_return"] >= 0.5)
-            self.hand_crank.setChecked(s["control.ecmo.hand_crank"] > 0)
-            if s["control.ecmo.hand_crank"] > 0:
-                self.crank_rate.setValue(int(s["control.ecmo.hand_crank"]))
-            self.sweep.setValue(s["control.ecmo.sweep_flow"])
-            self.fdo2.setValue(int(round(s["control.ecmo.fdo2"])))
-        finally:
-            self._syncing = False
-        self.locked.setVisible(locked)
-        for w in (self.rpm, self.pump, self.clamp_drainage, self.clamp_return,
-                  self.hand_crank, self.crank_rate, self.sweep, self.fdo2):
-            # Locked: the team sees the settings but cannot change them.
-            w.setEnabled(not locked)
-        self.show_values(t)
+    def apply_settings(self, s: Mapping[str, float]) -> None:
+        if not self.rpm.isSliderDown():
+            self.rpm.setValue(int(round(s["control.ecmo.rpm"])))
+        self.rpm_set.setText(f"set {s['control.ecmo.rpm']:.0f} rpm")
+        self.pump.setChecked(s["control.ecmo.pump"] >= 0.5)
+        self.clamp_drainage.setChecked(s["control.ecmo.clamp_drainage"] >= 0.5)
+        self.clamp_return.setChecked(s["control.ecmo.clamp_return"] >= 0.5)
+        self.hand_crank.setChecked(s["control.ecmo.hand_crank"] > 0)
+        if s["control.ecmo.hand_crank"] > 0:
+            self.crank_rate.setValue(int(s["control.ecmo.hand_crank"]))
+        self.sweep.setValue(s["control.ecmo.sweep_flow"])
+        self.fdo2.setValue(int(round(s["control.ecmo.fdo2"])))
 
     def show_values(self, t: float) -> None:
         course = self.controller.course
@@ -365,10 +306,3 @@ class EcmoConsole(QtWidgets.QFrame):
             self.pump.setProperty("state", state)
             self.pump.style().unpolish(self.pump)
             self.pump.style().polish(self.pump)
-
-    def detach(self) -> None:
-        self._unsubscribe()
-
-    def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802
-        self.detach()
-        super().closeEvent(event)

@@ -13,6 +13,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from dashboard.ui.fitted_label import FittedLabel, without_unit
+from dashboard.ui.panel import Frame
 from replay_data.catalogue import Catalogue, NumericChannel
 from replay_data.controls import settings_at
 from replay_data.course import Course, Result
@@ -123,6 +124,10 @@ class EcmoPanel(QtWidgets.QFrame):
             lab.setStyleSheet(f"color: {base};" if colour is None
                               else f"color: #000000; background: {colour};")
 
+    def refresh(self, frame: Frame) -> None:
+        self.show_values(frame.values, frame.latest_results.get("act"),
+                         frame.course.mode("ecmo_mode", frame.t))
+
     def show_values(self, values: dict[str, float], act: Result | None, mode: str) -> None:
         show_channel_values(self.catalogue, self.values, values)
         lo, hi = values.get("act_target_low", math.nan), values.get("act_target_high", math.nan)
@@ -210,6 +215,10 @@ class VentilatorStrip(QtWidgets.QFrame):
         row2.addWidget(self.paw)
         row2.addStretch(1)
         lay.addStretch(1)
+
+    def refresh(self, frame: Frame) -> None:
+        self.show_values(frame.values, frame.course.mode("vent_mode", frame.t))
+        self.show_vent(frame.course, frame.t)
 
     def show_vent(self, course: Course, t: float) -> None:
         """The ventilator's numerics (the catalogue's channels, as `replay-data trends`

@@ -40,6 +40,7 @@ from dashboard.core.session_controller import (
     SessionEvent,
     Tick,
 )
+from dashboard.core.throttle import Throttle
 from dashboard.debrief.checklist import ChecklistItem, live_checklist
 from dashboard.debrief.report import perturbation_label
 from replay_data.casetime import span_text
@@ -90,7 +91,7 @@ class InstructorConsole(QtWidgets.QWidget):
         self.display = display
         self.course = course = controller.course
         sc = course.scenario
-        self._refreshed_wall = -math.inf
+        self._refreshes = Throttle(CONSOLE_REFRESH_S)
         root = QtWidgets.QVBoxLayout(self)
         root.setContentsMargins(8, 6, 8, 6)
 
@@ -341,7 +342,7 @@ class InstructorConsole(QtWidgets.QWidget):
 
     def _on_event(self, ev: SessionEvent) -> None:
         if isinstance(ev, Tick):
-            if not 0 <= ev.wall - self._refreshed_wall < CONSOLE_REFRESH_S:
+            if self._refreshes.due(ev.wall):
                 self.refresh()
         elif isinstance(ev, CourseChanged):
             self.set_course(ev.course)
@@ -362,7 +363,7 @@ class InstructorConsole(QtWidgets.QWidget):
     def refresh(self) -> None:
         c = self.controller
         t = c.case_time()
-        self._refreshed_wall = c.clock.wall_time()
+        self._refreshes.mark(c.clock.wall_time())
         lines = alarm_lines(c.alarms.active_alarms(), t, span_text)
         latest = c.monitor.latest
         self.show_state(t, c.clock.playing, c.clock.speed, lines,

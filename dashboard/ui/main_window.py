@@ -15,6 +15,7 @@ from enum import StrEnum
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from dashboard.alarms import AlarmSignal
+from dashboard.core import key_map
 from dashboard.core.actions import (
     ACKNOWLEDGE,
     ALARM_PAUSE,
@@ -43,6 +44,7 @@ from dashboard.core.session_controller import (
     SystemProblem,
     Tick,
 )
+from dashboard.core.throttle import Throttle
 from replay_data.course import Course
 
 from .alarm_audio import AlarmAudio, SilentAudio
@@ -51,21 +53,16 @@ from .alarm_history import AlarmHistory
 from .banner import PatientBanner
 from .controls import ReplayControls, speed_text
 from .ecmo_panel import EcmoPanel, VentilatorStrip
+from .key_names import key_event_name
 from .limits_dialog import LimitsDialog
+from .monitor_layout import MONITOR_ROWS, StripRow
+from .panel import Frame, Panel
 from .results_panel import ResultsPanel
 from .sweep_strip import SweepStrip
 from .theme import stylesheet
 from .tiles import NumericTile
 from .trend_view import TrendView
 
-# Strips and the tiles beside them, top to bottom (ECG on top, as on every monitor).
-STRIP_ROWS: tuple[tuple[str, tuple[tuple[str, tuple[str, ...]], ...]], ...] = (
-    ("ecg_ii", (("HR", ("hr",)),)),
-    ("pleth", (("SpO2", ("spo2",)),)),
-    ("abp", (("ART", ("abp_sys", "abp_dia", "abp_mean")),)),
-    ("cvp", (("CVP", ("cvp",)), ("Temp", ("temp",)))),
-    ("co2", (("EtCO2", ("etco2",)), ("RR", ("rr",)))),
-)
 # Above this speed a sweep at true case time is a smear: the strips keep sweeping at
 # paper speed and show the current morphology instead.
 TRUE_TIME_MAX_SPEED = 2.0
@@ -95,7 +92,8 @@ class MonitorWindow(QtWidgets.QWidget):
     def __init__(self, controller: SessionController, *, role: Role | str = Role.DEMO,
                  display: str | None = None, audio: AlarmAudio | None = None,
                  parent: QtWidgets.QWidget | None = None,
-                 min_frame_interval_s: float = 0.0) -> None:
+                 min_frame_interval_s: float = 0.0,
+                 rows: tuple[StripRow, ...] = MONITOR_ROWS) -> None:
         super().__init__(parent)
         self.role = Role(role)
         self.controller = controller
@@ -110,11 +108,10 @@ class MonitorWindow(QtWidgets.QWidget):
         clock = controller.clock
         self._display_t = clock.case_time()
         self._last_wall = clock.wall_time()
-        self._last_numeric_wall = -math.inf
-        self._last_trend_wall = -math.inf
-        self._last_alarm_wall = -math.inf
-        self._last_frame_wall = -math.inf
-        self._min_frame_interval = min_frame_interval_s
+        self._frame_throttle = Throttle(min_frame_interval_s)
+        self._numeric_throttle = Throttle(NUMERIC_MIN_INTERVAL_S)
+        self._trend_throttle = Throttle(TREND_MIN_INTERVAL_S)
+        self._alarm_throttle = Throttle(ALARM_MIN_INTERVAL_S)
         self._shown_second: int | None = None
         self._paused_since_wall: float | None = None  # bedside: when its pause began
 
@@ -124,25 +121,25 @@ class MonitorWindow(QtWidgets.QWidget):
         left = QtWidgets.QGridLayout()
         left.setSpacing(0)
         left.setContentsMargins(0, 0, 0, 0)
-        for row, (sig, tiles) in enumerate(STRIP_ROWS):
-            strip = SweepStrip(cat.waveforms[sig], course, self)
-            self.strips[sig] = strip
+        for row, spec in enumerate(rows):
+            strip = SweepStrip(cat.waveforms[spec.waveform], course, self, status=spec.status)
+            self.strips[spec.waveform] = strip
             left.addWidget(strip, row, 0)
             tile_box = QtWidgets.QHBoxLayout()
             tile_box.setSpacing(0)
-            for title, ids in tiles:
-                chans = [cat.numerics[c] for c in ids]
-                tile = NumericTile(title, chans, chans[0].colour, self)
+            for tile_spec in spec.tiles:
+                chans = [cat.numerics[c] for c in tile_spec.channels]
+                tile = NumericTile(tile_spec.title, chans, chans[0].colour, self)
                 if self.role is not Role.MIRROR:
                     tile.limits_requested.connect(self.open_limits)
-                self.tiles[ids[0]] = tile
+                self.tiles[tile_spec.channels[0]] = tile
                 tile_box.addWidget(tile)
             left.addLayout(tile_box, row, 1)
             left.setRowStretch(row, 1)
         left.setColumnStretch(0, 5)
         left.setColumnStretch(1, 2)
         self.vent = VentilatorStrip(cat, self)
-        left.addWidget(self.vent, len(STRIP_ROWS), 0, 1, 2)
+        left.addWidget(self.vent, len(rows), 0, 1, 2)
 
         self.ecmo = EcmoPanel(cat, self)
         self.results = ResultsPanel(cat, self)
@@ -171,7 +168,7 @@ class MonitorWindow(QtWidgets.QWidget):
                                 bedside=self.role is Role.MONITOR)
         self.trends.setVisible(False)
         self.trends.close_button.clicked.connect(lambda: self.show_trends(False))
-        left.addWidget(self.trends, 0, 0, len(STRIP_ROWS), 1)
+        left.addWidget(self.trends, 0, 0, len(rows), 1)
         self.side_tabs.setVisible(self.role is not Role.MIRROR)
         # Only the demo window runs the case from here; the bedside monitor has no
         # replay controls at all (not hidden ones).
@@ -216,6 +213,10 @@ class MonitorWindow(QtWidgets.QWidget):
             root.addWidget(self.controls, 0)
         root.addWidget(self.note, 0)
 
+        # Everything refreshed with the numerics, in one loop (draw -> _update_numerics):
+        # a new panel is one more entry here, placed in the layout above.
+        self.panels: list[Panel] = [*self.tiles.values(), self.banner, self.ecmo, self.vent,
+                                    self.results, *self.strips.values()]
         self._install_keys()
         self.setStyleSheet(stylesheet(1000))
         self._styled_height = 1000
@@ -270,40 +271,34 @@ class MonitorWindow(QtWidgets.QWidget):
         trend ate the A key, and a latched alarm stayed unacknowledged. keyPressEvent
         takes those sent to the monitor itself. Not QShortcut: that needs an 'active'
         window, which an offscreen or unfocused sim-room screen may not have."""
-        k = QtCore.Qt.Key
-        alarm_keys = {
-            (k.Key_A, False): self.acknowledge,
-            (k.Key_S, False): self.audio_pause,
-            (k.Key_P, False): self.alarm_pause,
-            (k.Key_L, False): lambda: self.open_limits(),
-            (k.Key_F11, False): self.toggle_fullscreen,
-            (k.Key_T, False): lambda: self.show_trends(self.trends.isHidden()),
+        # What each key does, by role, is data in dashboard.core.key_map (Qt-free);
+        # here only the window's own commands for the keys that are not actions.
+        self._keys = key_map.keys_for(self.role)
+        self._view_commands: dict[str, Callable[..., object]] = {
+            key_map.LIMITS_DIALOG: lambda: self.open_limits(),
+            key_map.FULLSCREEN: self.toggle_fullscreen,
+            key_map.TRENDS: lambda: self.show_trends(self.trends.isHidden()),
+            key_map.PLAY_PAUSE: self.toggle_play,
+            key_map.STEP: self.step,
+            key_map.SLOWER: self.slower,
+            key_map.FASTER: self.faster,
+            key_map.SEEK_START: lambda: self.seek(self.controller.course.scenario.start),
+            key_map.SEEK_END: lambda: self.seek(self.controller.course.scenario.end),
         }
-        replay_keys = {
-            (k.Key_Space, False): self.toggle_play,
-            (k.Key_Left, False): lambda: self.step(-10),
-            (k.Key_Right, False): lambda: self.step(10),
-            (k.Key_Left, True): lambda: self.step(-600),
-            (k.Key_Right, True): lambda: self.step(600),
-            (k.Key_BracketLeft, False): self.slower,
-            (k.Key_BracketRight, False): self.faster,
-            (k.Key_Home, False): lambda: self.seek(self.controller.course.scenario.start),
-            (k.Key_End, False): lambda: self.seek(self.controller.course.scenario.end),
-        }
-        if self.role is Role.DEMO:
-            self._keys = {**alarm_keys, **replay_keys}
-        elif self.role is Role.MONITOR:
-            self._keys = alarm_keys
-        else:
-            self._keys = {}
-        self._shift = QtCore.Qt.KeyboardModifier.ShiftModifier
         self._key_filter = MonitorKeys(self)
         self.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus if self.role is Role.MIRROR
                             else QtCore.Qt.FocusPolicy.StrongFocus)
 
     def key_action(self, event: QtGui.QKeyEvent) -> Callable[[], object] | None:
-        shift = bool(event.modifiers() & self._shift)
-        return self._keys.get((event.key(), shift)) or self._keys.get((event.key(), False))
+        """What the key does on this window (None: not one of its keys)."""
+        binding = key_map.binding_for(self.role, key_event_name(event))
+        if binding is None:
+            return None
+        args = dict(binding.args)
+        if binding.is_action:
+            return lambda: self.request(binding.command, **args)
+        command = self._view_commands[binding.command]
+        return lambda: command(**args)
 
     def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:  # noqa: N802
         action = self.key_action(event)
@@ -359,7 +354,7 @@ class MonitorWindow(QtWidgets.QWidget):
         if self.trends_button.isChecked() != on:
             self.trends_button.setChecked(on)
         if on:
-            self._last_trend_wall = self.controller.clock.wall_time()
+            self._trend_throttle.mark(self.controller.clock.wall_time())
             self.trends.show_time(self.controller.case_time())
             self.trends.setFocus()
         else:
@@ -429,7 +424,7 @@ class MonitorWindow(QtWidgets.QWidget):
         self.trends.refresh_limits()
 
     def _show_alarms(self, wall: float) -> None:
-        self._last_alarm_wall = wall
+        self._alarm_throttle.mark(wall)
         alarms = self.controller.alarms
         active = alarms.active_alarms()
         profile = alarms.profile
@@ -461,8 +456,8 @@ class MonitorWindow(QtWidgets.QWidget):
         """Case time jumped: whole sweeps of the new moment, everything redrawn."""
         self._display_t = t
         self._shown_second = None
-        self._last_numeric_wall = -math.inf
-        self._last_trend_wall = -math.inf
+        self._numeric_throttle.reset()
+        self._trend_throttle.reset()
         fast = self._morphology_mode()
         for strip in self.strips.values():
             strip.set_realtime_morphology(fast)
@@ -502,13 +497,12 @@ class MonitorWindow(QtWidgets.QWidget):
 
     def draw(self, t: float, wall: float, force: bool = False) -> None:
         """One display frame at case time t: draw what changed since the last one."""
-        if not force and 0 <= wall - self._last_frame_wall < self._min_frame_interval:
+        if not self._frame_throttle.take(wall, force=force):
             return
-        self._last_frame_wall = wall
         clock = self.controller.clock
         wall_dt = max(0.0, wall - self._last_wall)
         self._last_wall = wall
-        if wall - self._last_alarm_wall >= ALARM_MIN_INTERVAL_S or wall < self._last_alarm_wall:
+        if self._alarm_throttle.due(wall):
             self._show_alarms(wall)
         alive_paused = self._alive_while_paused()
         if alive_paused and self._paused_since_wall is None:
@@ -535,8 +529,7 @@ class MonitorWindow(QtWidgets.QWidget):
             self.controls.show_state(t, clock.playing, clock.speed)
         if self.trends.isHidden():
             self.trends.note_time(t)  # closed: no sampling, no drawing
-        elif wall - self._last_trend_wall >= TREND_MIN_INTERVAL_S or force:
-            self._last_trend_wall = wall
+        elif self._trend_throttle.take(wall, force=force):
             self.trends.show_time(t)
 
     def _update_numerics(self, t: float, wall: float) -> None:
@@ -544,25 +537,14 @@ class MonitorWindow(QtWidgets.QWidget):
         second = math.floor(t)
         if second == self._shown_second:
             return
-        if clock.speed > 1 and wall - self._last_numeric_wall < NUMERIC_MIN_INTERVAL_S:
+        if clock.speed > 1 and not self._numeric_throttle.due(wall):
             return
         self._shown_second = second
-        self._last_numeric_wall = wall
-        sample = self.controller.monitor.latest
-        course = self.controller.course
-        values = sample.values
-        for tile in self.tiles.values():
-            tile.show_values(values)
-        self.banner.show_time(t)
-        latest = course.latest_results(t)
-        self.ecmo.show_values(values, latest.get("act"), course.mode("ecmo_mode", t))
-        self.vent.show_values(values, course.mode("vent_mode", t))
-        self.vent.show_vent(course, t)
-        self.results.show_results(latest)
+        self._numeric_throttle.mark(wall)
+        frame = Frame(self.controller.monitor.latest, self.controller.course, t, wall)
+        for panel in self.panels:
+            panel.refresh(frame)
         self._show_note()
-        flags = sample.flags
-        self.strips["ecg_ii"].set_status("ECG LEADS OFF" if "ecg_leads_off" in flags else "")
-        self.strips["pleth"].set_status("SpO2 PROBE OFF" if "spo2_probe_off" in flags else "")
 
     def _show_note(self) -> None:
         clock = self.controller.clock
@@ -599,10 +581,6 @@ class MonitorWindow(QtWidgets.QWidget):
         super().closeEvent(event)
 
 
-# The trend review's own keys while the focus is in it (its cursor, the table's rows).
-TREND_KEYS = {QtCore.Qt.Key.Key_Left, QtCore.Qt.Key.Key_Right, QtCore.Qt.Key.Key_Up,
-              QtCore.Qt.Key.Key_Down, QtCore.Qt.Key.Key_Home, QtCore.Qt.Key.Key_End,
-              QtCore.Qt.Key.Key_PageUp, QtCore.Qt.Key.Key_PageDown}
 # Widgets that take typed letters for themselves.
 TEXT_ENTRY = (QtWidgets.QLineEdit, QtWidgets.QAbstractSpinBox, QtWidgets.QTextEdit,
               QtWidgets.QPlainTextEdit)
@@ -638,7 +616,8 @@ class MonitorKeys(QtCore.QObject):
         if isinstance(focus, TEXT_ENTRY):
             return False
         if focus is not None and (focus is m.trends or m.trends.isAncestorOf(focus)) \
-                and event.key() in TREND_KEYS:
+                and key_map.base_key(key_event_name(event)) in key_map.TREND_REVIEW_KEYS:
+            # The trend review's own keys while the focus is in it (its cursor, rows).
             return False
         action = m.key_action(event)
         if action is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from PySide6 import QtCore, QtWidgets
 
 from dashboard.ui.fitted_label import FittedLabel
+from dashboard.ui.panel import Frame
 from replay_data.catalogue import Catalogue
 from replay_data.course import Result
 from replay_data.timeexpr import format_case_time
@@ -59,6 +60,9 @@ class ResultsPanel(QtWidgets.QFrame):
             row += (len(tests) + 1) // 2
         grid.setRowStretch(row, 1)
 
+    def refresh(self, frame: Frame) -> None:
+        self.show_results(frame.latest_results)
+
     def show_results(self, latest: dict[str, Result]) -> None:
         for panel in PANELS:
             drawn = [latest[t].t for t, r in self.catalogue.results.items()
@@ -69,8 +73,8 @@ class ResultsPanel(QtWidgets.QFrame):
         for tid, lab in self.labels.items():
             test = self.catalogue.results[tid]
             r = latest.get(tid)
-            if r is None:
-                text, colour = "", "#e0e0e0"
+            if r is None:  # not drawn yet (also after a seek back to before it was)
+                text, colour, unit = "", "#e0e0e0", ""
             else:
                 # Flag as the course reports it: against the current target band when
                 # one applies (ACT on heparin), else the normal range.

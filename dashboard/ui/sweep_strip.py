@@ -17,6 +17,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from replay_data.catalogue import WaveformSignal
 from replay_data.course import Course
 
+from .panel import Frame
 from .waveform_feed import WaveformFeed
 
 N_CHUNKS = 24
@@ -84,9 +85,12 @@ class SweepStrip(QtWidgets.QFrame):
     """Strip for one signal; objectName `waveform.<signal>`."""
 
     def __init__(self, signal: WaveformSignal, course: Course,
-                 parent: QtWidgets.QWidget | None = None) -> None:
+                 parent: QtWidgets.QWidget | None = None, *,
+                 status: tuple[tuple[str, str], ...] = ()) -> None:
         super().__init__(parent)
         self.signal = signal
+        # Sample flag -> text over the strip while its sensor is off (monitor_layout).
+        self.status_texts = status
         self.setObjectName(f"waveform.{signal.id}")
         self.setAccessibleName(f"{signal.label} waveform")
         self.setProperty("role", "strip")
@@ -248,6 +252,14 @@ class SweepStrip(QtWidgets.QFrame):
             self._offset_n = offset
         self._write(self._display_n, d)
         self._display_n = d
+
+    def refresh(self, frame: Frame) -> None:
+        """The strip's status line from the sample's flags (its sensor off); the trace
+        itself is drawn every frame by show_until."""
+        if self.status_texts:
+            flags = frame.flags
+            self.set_status(next((text for flag, text in self.status_texts if flag in flags),
+                                 ""))
 
     def set_status(self, text: str) -> None:
         self.status.setText(text)

@@ -13,6 +13,8 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from replay_data.catalogue import NumericChannel
 from replay_data.course import HR_SOURCE, HR_SOURCES
 
+from .panel import Frame
+
 _IGNORED = QtWidgets.QSizePolicy.Policy.Ignored
 
 
@@ -174,6 +176,9 @@ class NumericTile(QtWidgets.QFrame):
             if slash.property("font_px") != px:
                 slash.setProperty("font_px", px)
                 self._style_label(slash)
+
+    def refresh(self, frame: Frame) -> None:
+        self.show_values(frame.values)
 
     def show_values(self, values: dict[str, float]) -> None:
         if self.channels[0].id == "hr":

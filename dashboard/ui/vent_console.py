@@ -8,25 +8,19 @@ its waveforms (what `replay-data waveform --channels paw,flow` prints).
 
 from __future__ import annotations
 
-import math
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtWidgets
 
-from dashboard.core.actions import CONTROL, TRAINEE, Action, Actor
-from dashboard.core.session_controller import (
-    ActionApplied,
-    ActionRefused,
-    CourseChanged,
-    Seeked,
-    SessionController,
-    SessionEvent,
-    Tick,
-)
-from replay_data.controls import CONTROLS, VENT, settings_at
+from dashboard.core.session_controller import SessionController
+from dashboard.core.throttle import Throttle
+from replay_data.controls import CONTROLS, VENT
 from replay_data.ventilator import CHANNELS as VENT_CHANNELS
 from replay_data.waveforms import sample_range, ventilator_samples
+
+from .team_console import TeamConsole
 
 HIGH_PRESSURE_CMH2O = 35.0  # assumed alarm settings
 LOW_MV_LPM = 2.0  # below the case's own rest ventilation (about 2.6 L/min)
@@ -61,34 +55,19 @@ def vent_texts(course, got: dict[str, np.ndarray]) -> dict[str, str]:  # noqa: A
     return text
 
 
-class VentilatorConsole(QtWidgets.QFrame):
+class VentilatorConsole(TeamConsole):
     """objectName `console.vent`; settings named by their control ids, numerics
     `numeric.vt` ..., waveforms `waveform.paw` and `waveform.flow`."""
 
     def __init__(self, controller: SessionController, *, display: str = "ventilator",
                  parent: QtWidgets.QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.controller = controller
-        self.display = display
-        self.setObjectName("console.vent")
-        self.setWindowTitle("Ventilator — TRAINING SIMULATOR, not a medical device")
-        self.setStyleSheet(STYLE)
-        self._syncing = False
-        self._last_refresh_wall = -math.inf
-        self._last_numbers_wall = -math.inf
+        super().__init__(controller, name="vent", group=VENT, display=display,
+                         window_title="Ventilator — TRAINING SIMULATOR, not a medical device",
+                         title="VENTILATOR · training simulator", style=STYLE,
+                         refresh_s=REFRESH_S, parent=parent)
+        label = self.label
+        self._numbers = Throttle(NUMBERS_REFRESH_S)  # the traces at REFRESH_S, these slower
         self._trace_cache: tuple | None = None
-
-        def label(name: str, text: str = "", role: str = "") -> QtWidgets.QLabel:
-            lab = QtWidgets.QLabel(text, self)
-            lab.setObjectName(name)
-            if role:
-                lab.setProperty("role", role)
-            return lab
-
-        self.locked = label("console.vent.locked", "LOCKED BY THE INSTRUCTOR", "locked")
-        self.locked.setVisible(False)
-        self.alarms = label("console.vent.alarms", "", "alarm")
-        self.status = label("console.vent.status", "")
         self.mode = QtWidgets.QComboBox(self)
         self.mode.setObjectName("control.vent.mode")
         self.mode.setAccessibleName("Mode")
@@ -153,55 +132,23 @@ class VentilatorConsole(QtWidgets.QFrame):
         top = QtWidgets.QHBoxLayout()
         top.addLayout(waves, 3)
         top.addLayout(form, 1)
-        root = QtWidgets.QVBoxLayout(self)
-        root.addWidget(label("console.vent.title", "VENTILATOR · training simulator"))
-        root.addWidget(self.locked)
-        root.addLayout(nums)
-        root.addWidget(self.alarms)
-        root.addLayout(top, 1)
-        root.addWidget(self.status)
-        self._unsubscribe = controller.subscribe(self._on_event)
+        self.lay_out([nums, self.alarms, (top, 1)])
         self.sync()
 
-    def set(self, control: str, value: float) -> Action | None:
-        if self._syncing:
-            return None
-        return self.controller.request(Action.make(
-            CONTROL, {"control": control, "value": float(value)}, Actor(TRAINEE, self.display)))
+    def on_frame(self, t: float, wall: float) -> None:
+        self.show_values(t, numbers=self._numbers.take(wall))
 
-    def _on_event(self, ev: SessionEvent) -> None:
-        if isinstance(ev, Tick):
-            if ev.wall - self._last_refresh_wall >= REFRESH_S or ev.wall < self._last_refresh_wall:
-                self._last_refresh_wall = ev.wall
-                numbers = not 0 <= ev.wall - self._last_numbers_wall < NUMBERS_REFRESH_S
-                if numbers:
-                    self._last_numbers_wall = ev.wall
-                self.show_values(ev.t, numbers=numbers)
-        elif isinstance(ev, ActionApplied) and ev.more:
-            pass  # the last action of an apply_many() syncs once for all
-        elif isinstance(ev, ActionApplied | CourseChanged | Seeked):
-            self.sync()
-        elif isinstance(ev, ActionRefused) and ev.action.actor.display == self.display:
-            self.status.setText(f"Refused: {ev.reason}")
+    def controls(self) -> Iterable[QtWidgets.QWidget]:
+        return (self.mode, *self.spins.values())
 
-    def sync(self) -> None:
-        t = self.controller.case_time()
-        s = settings_at(self.controller.course, t)
-        locked = VENT in self.controller.locked
-        self._syncing = True
-        try:
-            self.mode.setCurrentIndex(1 if s["control.vent.mode"] >= 0.5 else 0)
-            for cid, sb in self.spins.items():
-                sb.setValue(s[cid])
-        finally:
-            self._syncing = False
+    def apply_settings(self, s: Mapping[str, float]) -> None:
+        self.mode.setCurrentIndex(1 if s["control.vent.mode"] >= 0.5 else 0)
+        for cid, sb in self.spins.items():
+            sb.setValue(s[cid])
+        # The row of the setting the mode does not use is hidden (Pinsp in AC, Vt in PC).
         volume = self.mode.currentIndex() == 1
         self._form.setRowVisible(self.spins["control.vent.pinsp"], not volume)
         self._form.setRowVisible(self.spins["control.vent.vt"], volume)
-        self.locked.setVisible(locked)
-        for w in (self.mode, *self.spins.values()):
-            w.setEnabled(not locked)
-        self.show_values(t)
 
     def show_values(self, t: float, *, numbers: bool = True) -> None:
         """Traces at t; numbers and alarms too unless `numbers` is False (between their
@@ -249,11 +196,3 @@ class VentilatorConsole(QtWidgets.QFrame):
         tt = np.arange(n0, n1) / rate
         self._trace_cache = (course, n0, n1, tt, paw, flow)
         return tt, paw, flow
-
-    def detach(self) -> None:
-        self._unsubscribe()
-
-    def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802
-        self.detach()
-        super().closeEvent(event)
-

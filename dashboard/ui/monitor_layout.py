@@ -1,0 +1,43 @@
+"""The monitor's screen as one table: which waveform strips, top to bottom, and the
+numeric tiles beside each (ECG on top, as on every monitor).
+
+Adding a waveform to the bedside is one StripRow here (its channel in the catalogue and
+its synthesis in replay_data.waveforms); adding a tile is one TileSpec in a row (its
+numeric channels in the catalogue). The window builds strips and tiles from this table
+and nothing else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class TileSpec:
+    """A numeric tile: its title and its catalogue channels (the first one names it:
+    `tile.<id>`; more than one is a sys/dia (mean) group)."""
+
+    title: str
+    channels: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StripRow:
+    """One row of the screen: a waveform strip (a catalogue waveform) and its tiles. A
+    strip may show a status line while its sensor is off: `status` maps a sample flag to
+    the text shown over the strip."""
+
+    waveform: str
+    tiles: tuple[TileSpec, ...]
+    status: tuple[tuple[str, str], ...] = ()
+
+
+MONITOR_ROWS: tuple[StripRow, ...] = (
+    StripRow("ecg_ii", (TileSpec("HR", ("hr",)),),
+             status=(("ecg_leads_off", "ECG LEADS OFF"),)),
+    StripRow("pleth", (TileSpec("SpO2", ("spo2",)),),
+             status=(("spo2_probe_off", "SpO2 PROBE OFF"),)),
+    StripRow("abp", (TileSpec("ART", ("abp_sys", "abp_dia", "abp_mean")),)),
+    StripRow("cvp", (TileSpec("CVP", ("cvp",)), TileSpec("Temp", ("temp",)))),
+    StripRow("co2", (TileSpec("EtCO2", ("etco2",)), TileSpec("RR", ("rr",)))),
+)

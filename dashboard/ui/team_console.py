@@ -1,0 +1,148 @@
+"""What the team's consoles (the ECMO pump console, the ventilator) share: a view of the
+SessionController for one display, whose settings are `control` actions of that display
+and whose knobs show what the course has now (settings_at) -- the instructor's changes,
+another display's, a replay's -- and lock while the instructor locks the group.
+
+A console subclass builds its own controls and readouts, then calls `lay_out` and `sync`;
+it says which widgets the lock disables (`controls`), how the settings set them
+(`apply_settings`) and what it redraws on a frame (`show_values`, `on_frame`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from PySide6 import QtGui, QtWidgets
+
+from dashboard.core.actions import CONTROL, TRAINEE, Action, Actor
+from dashboard.core.session_controller import (
+    ActionApplied,
+    ActionRefused,
+    CourseChanged,
+    Seeked,
+    SessionController,
+    SessionEvent,
+    Tick,
+)
+from dashboard.core.throttle import Throttle
+from replay_data.controls import settings_at
+
+LOCKED_TEXT = "LOCKED BY THE INSTRUCTOR"
+
+# One part of a console's layout between the lock note and the status line: a widget or
+# a layout, with its stretch.
+Part = QtWidgets.QWidget | QtWidgets.QLayout | tuple[QtWidgets.QWidget | QtWidgets.QLayout, int]
+
+
+class TeamConsole(QtWidgets.QFrame):
+    """objectName `console.<name>`; labels `console.<name>.title`, `.locked`, `.alarms`,
+    `.status`. `group` is the lock group (replay_data.controls: ECMO, VENT); frames
+    are redrawn at most once per `refresh_s` of wall time."""
+
+    def __init__(self, controller: SessionController, *, name: str, group: str,
+                 display: str, window_title: str, title: str, style: str,
+                 refresh_s: float, locked_text: str = LOCKED_TEXT,
+                 parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.display = display
+        self.group = group
+        self.name = name
+        self.setObjectName(f"console.{name}")
+        self.setWindowTitle(window_title)
+        self.setStyleSheet(style)
+        self._syncing = False  # set while sync() moves the knobs: no actions from that
+        self._frames = Throttle(refresh_s)
+        self.title = self.label(f"console.{name}.title", title)
+        self.locked = self.label(f"console.{name}.locked", locked_text, "locked")
+        self.locked.setVisible(False)
+        self.alarms = self.label(f"console.{name}.alarms", "", "alarm")
+        self.status = self.label(f"console.{name}.status", "")
+
+    def label(self, name: str, text: str = "", role: str = "") -> QtWidgets.QLabel:
+        lab = QtWidgets.QLabel(text, self)
+        lab.setObjectName(name)
+        if role:
+            lab.setProperty("role", role)
+        return lab
+
+    def lay_out(self, parts: Iterable[Part]) -> QtWidgets.QVBoxLayout:
+        """Title and lock note on top, the console's own parts, the status line last;
+        then starts following the controller."""
+        root = QtWidgets.QVBoxLayout(self)
+        root.addWidget(self.title)
+        root.addWidget(self.locked)
+        for part in parts:
+            item, stretch = part if isinstance(part, tuple) else (part, 0)
+            if isinstance(item, QtWidgets.QLayout):
+                root.addLayout(item, stretch)
+            else:
+                root.addWidget(item, stretch)
+        root.addWidget(self.status)
+        self._unsubscribe = self.controller.subscribe(self._on_event)
+        return root
+
+    # ------------------------------------------------------------------ input
+
+    def set(self, control: str, value: float) -> Action | None:
+        """One setting changed on this console: a `control` action of its display
+        (none while sync() moves the knobs to what the course already has)."""
+        if self._syncing:
+            return None
+        return self.controller.request(Action.make(
+            CONTROL, {"control": control, "value": float(value)}, Actor(TRAINEE, self.display)))
+
+    # ------------------------------------------------------------------ events
+
+    def _on_event(self, ev: SessionEvent) -> None:
+        if isinstance(ev, Tick):
+            if self._frames.take(ev.wall):
+                self.on_frame(ev.t, ev.wall)
+        elif isinstance(ev, ActionApplied) and ev.more:
+            pass  # the last action of an apply_many() syncs once for all
+        elif isinstance(ev, ActionApplied | CourseChanged | Seeked):
+            self.sync()
+        elif isinstance(ev, ActionRefused) and ev.action.actor.display == self.display:
+            self.status.setText(f"Refused: {ev.reason}")
+
+    def sync(self) -> None:
+        """Knobs and switches as the course has them now (any display's or the
+        instructor's settings), the lock, then the readouts."""
+        t = self.controller.case_time()
+        settings = settings_at(self.controller.course, t)
+        locked = self.group in self.controller.locked
+        self._syncing = True
+        try:
+            self.apply_settings(settings)
+        finally:
+            self._syncing = False
+        self.locked.setVisible(locked)
+        for w in self.controls():
+            # Locked: the team sees the settings but cannot change them.
+            w.setEnabled(not locked)
+        self.show_values(t)
+
+    # ------------------------------------------------------------------ per console
+
+    def controls(self) -> Iterable[QtWidgets.QWidget]:
+        """The widgets the instructor's lock disables."""
+        raise NotImplementedError
+
+    def apply_settings(self, settings: Mapping[str, float]) -> None:
+        """Set the knobs to `settings` (signals from that send no actions)."""
+        raise NotImplementedError
+
+    def show_values(self, t: float) -> None:
+        raise NotImplementedError
+
+    def on_frame(self, t: float, wall: float) -> None:
+        """A frame passed the console's throttle."""
+        self.show_values(t)
+
+    def detach(self) -> None:
+        self._unsubscribe()
+
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802
+        self.detach()
+        super().closeEvent(event)
+
