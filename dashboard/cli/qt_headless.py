@@ -14,7 +14,7 @@ from .headless import ticks_for
 from .options import DEFAULT_SIZE, LaunchOptions
 
 
-def save_frame(widget, path: str) -> None:  # noqa: ANN001
+def save_frame(widget, path: str) -> None:
     """The frame as a PNG through the output rules (replay_data.output_file): whole or
     not at all for a file, written through a device or pipe, and a failure says why."""
     from dashboard.ui.screenshot import save_png
@@ -22,7 +22,7 @@ def save_frame(widget, path: str) -> None:  # noqa: ANN001
     save_png(widget.grab().toImage(), path)
 
 
-def _say_problems(controller) -> None:  # noqa: ANN001 - a SessionController
+def _say_problems(controller) -> None:  # a SessionController
     """A headless run has no status line: the simulator's own failures (a log on a full
     disk) go to stderr -- those so far and those to come -- and the run goes on."""
     from dashboard.core.session_controller import SystemProblem
@@ -57,7 +57,7 @@ def _signals_between_frames() -> Iterator[Callable[[], None]]:
     check()  # one that came while leaving
 
 
-def headless_screenshot(app, session, widget, opts: LaunchOptions) -> int:  # noqa: ANN001
+def headless_screenshot(app, session, widget, opts: LaunchOptions) -> int:
     try:
         with _signals_between_frames() as check:
             if session.recorder is not None:  # as every other run that records says

@@ -14,7 +14,7 @@ from dashboard.launch_checks import check_qt_platform
 from .options import LaunchOptions
 
 
-def qt_app(opts: LaunchOptions):  # noqa: ANN202
+def qt_app(opts: LaunchOptions):
     if opts.headless:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     # Qt is imported only now, so `--help` and argument errors stay fast and Qt-free.
@@ -50,7 +50,7 @@ def qt_app(opts: LaunchOptions):  # noqa: ANN202
 STOP_REQUESTED: list[int] = []
 
 
-def run_event_loop(app, session, opts: LaunchOptions) -> int:  # noqa: ANN001
+def run_event_loop(app, session, opts: LaunchOptions) -> int:
     stop_requested = STOP_REQUESTED
     if session.recorder is not None:
         print(f"icu-dashboard: recording the session to {session.recorder.path}",
@@ -65,7 +65,7 @@ def run_event_loop(app, session, opts: LaunchOptions) -> int:  # noqa: ANN001
     return int(code)
 
 
-def place_instructor_windows(app, session, opts: LaunchOptions) -> None:  # noqa: ANN001
+def place_instructor_windows(app, session, opts: LaunchOptions) -> None:
     """Console, bedside monitor and the team's consoles placed on this machine's screens
     within --size (dashboard.ui.placement); a tab window it made stays with the session."""
     from dashboard.ui.placement import place_instructor
@@ -77,7 +77,7 @@ def place_instructor_windows(app, session, opts: LaunchOptions) -> None:  # noqa
         session.extra_windows.append(made)
 
 
-def place_bedside_windows(app, session, opts: LaunchOptions) -> None:  # noqa: ANN001
+def place_bedside_windows(app, session, opts: LaunchOptions) -> None:
     """The monitor (and the team's consoles) placed on this machine's screens within
     --size; a tab window it made stays with the session (a rebuilt bedside takes its
     tabs)."""
@@ -89,7 +89,7 @@ def place_bedside_windows(app, session, opts: LaunchOptions) -> None:  # noqa: A
         session.extra_windows.append(made)
 
 
-def quit_after(app, seconds: float) -> None:  # noqa: ANN001
+def quit_after(app, seconds: float) -> None:
     from PySide6 import QtCore
 
     QtCore.QTimer.singleShot(int(seconds * 1000), app.quit)

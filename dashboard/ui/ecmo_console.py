@@ -242,7 +242,7 @@ class EcmoConsole(QtWidgets.QFrame):
         if self.hand_crank.isChecked():
             self.set("control.ecmo.hand_crank", v)
 
-    def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:  # noqa: N802
+    def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:
         k, shift = QtCore.Qt.Key, bool(event.modifiers() & QtCore.Qt.KeyboardModifier.ShiftModifier)
         key = event.key()
         if key in (k.Key_Up, k.Key_Down):
@@ -369,6 +369,6 @@ class EcmoConsole(QtWidgets.QFrame):
     def detach(self) -> None:
         self._unsubscribe()
 
-    def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         self.detach()
         super().closeEvent(event)
