@@ -24,7 +24,7 @@ def test_ruff_clean():
 
 def test_no_type_ignore_without_a_type_checker():
     """No type checker runs on the code (ruff does; its settings are in pyproject.toml), so
-    a `# type: ignore` silences nothing and only misleads a reader. Add one together with
+    a type-ignore comment silences nothing and only misleads a reader. Add one together with
     the checker that needs it."""
     marker = "# type: " + "ignore"  # not itself a match
     found = [f"{path.relative_to(ROOT)}:{n}"
