@@ -20,8 +20,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from dashboard.alarms import AlarmEngine, compute_timeline, load_profile  # noqa: E402
-from dashboard.alarms.conditions import known_flags  # noqa: E402
+from dashboard.alarms import AlarmEngine, compute_timeline, load_profile
+from dashboard.alarms.conditions import known_flags
 
 # (typical value, random-walk scale) per channel: enough excursions to raise alarms.
 TYPICAL = {

@@ -19,10 +19,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from dashboard.alarms import load_profile  # noqa: E402
-from dashboard.alarms.timeline import course_timeline  # noqa: E402
-from replay_data.course import Course  # noqa: E402
-from replay_data.scenario import load_scenario  # noqa: E402
+from dashboard.alarms import load_profile
+from dashboard.alarms.timeline import course_timeline
+from replay_data.course import Course
+from replay_data.scenario import load_scenario
 
 GOAL_S = 1.0
 

@@ -80,11 +80,11 @@ def main() -> None:
         html = page.render_html(r, course, figures, embed=False)
         original = pdf.keep_parts_whole
         try:
-            pdf.keep_parts_whole = lambda doc, *a: 0  # type: ignore[assignment]
+            pdf.keep_parts_whole = lambda doc, *a: 0
             flowing = median_time(lambda: pdf.layout_document(html, figures).pageCount(), runs)
             pages_flowing = pdf.layout_document(html, figures).pageCount()
         finally:
-            pdf.keep_parts_whole = original  # type: ignore[assignment]
+            pdf.keep_parts_whole = original
         placed = median_time(lambda: pdf.layout_document(html, figures).pageCount(), runs)
         pages = pdf.layout_document(html, figures).pageCount()
         whole = median_time(lambda: build_debrief(session, out, pdf=True), runs)

@@ -42,8 +42,8 @@ frame_no = [0]
 paints_by_frame: dict[int, float] = {}
 
 
-def timed(original):  # noqa: ANN001, ANN201
-    def paint(self, ev):  # noqa: ANN001
+def timed(original):
+    def paint(self, ev):
         t0 = time.perf_counter()
         original(self, ev)
         dt = (time.perf_counter() - t0) * 1000.0

@@ -107,7 +107,7 @@ def main() -> int:
             latencies: list[float] = []
             handle = bridge._handle
 
-            def spy(env, handle=handle, sent=sent, pending=pending):  # noqa: ANN001
+            def spy(env, handle=handle, sent=sent, pending=pending):
                 handle(env)
                 if env.type == ACTION:
                     pending.append(env.ts)
@@ -115,7 +115,7 @@ def main() -> int:
             frames = [0]
             original = SweepCanvas.paintEvent
 
-            def paint(self, ev, original=original, pending=pending,  # noqa: ANN001
+            def paint(self, ev, original=original, pending=pending,
                       latencies=latencies):
                 original(self, ev)
                 if pending:

@@ -25,12 +25,12 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
-from PySide6 import QtWidgets  # noqa: E402
+import numpy as np
+from PySide6 import QtWidgets
 
-from dashboard.session import MonitorSession  # noqa: E402
-from dashboard.ui.trend_view import POINTS  # noqa: E402
-from replay_data.course import Course  # noqa: E402
+from dashboard.session import MonitorSession
+from dashboard.ui.trend_view import POINTS
+from replay_data.course import Course
 
 GOAL_MS = 100.0
 

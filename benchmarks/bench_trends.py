@@ -24,8 +24,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from replay_data.course import Course  # noqa: E402
-from replay_data.scenario import load_scenario  # noqa: E402
+from replay_data.course import Course
+from replay_data.scenario import load_scenario
 
 GOAL_WHOLE_COURSE_S = 0.5
 

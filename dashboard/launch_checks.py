@@ -32,7 +32,7 @@ def check_outputs(outputs: dict[str, str | None]) -> None:
     check_distinct(outputs)
     for option in WRITTEN_AT_THE_END:
         if outputs.get(option):
-            check_writable(outputs[option], option)  # type: ignore[arg-type]
+            check_writable(outputs[option], option)
 
 
 def _platform_name() -> str:

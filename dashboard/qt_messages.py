@@ -23,7 +23,7 @@ def install_filter() -> None:
     """Route Qt's messages to stderr, without the harmless ones (Qt must be importable)."""
     from PySide6 import QtCore
 
-    def handler(mode, context, message: str) -> None:  # noqa: ANN001 - Qt's signature
+    def handler(mode, context, message: str) -> None:  # Qt's signature
         if is_harmless(message):
             return
         category = getattr(context, "category", None)

@@ -155,15 +155,15 @@ class MonitorSession:
         return self.controller.course
 
     @property
-    def alarms(self):  # noqa: ANN201 - the controller's AlarmEngine
+    def alarms(self):  # the controller's AlarmEngine
         return self.controller.alarms
 
     @property
-    def recorder(self):  # noqa: ANN201
+    def recorder(self):
         return self.controller.recorder
 
     @property
-    def alarm_log(self):  # noqa: ANN201
+    def alarm_log(self):
         return self.controller.alarm_log
 
     @property
@@ -228,7 +228,7 @@ class MonitorSession:
         b = self.built
         old_path = old.recorder.path if old.recorder is not None else None
         old_course, old_start = old.course, old.clock.case_time()
-        old_name = b.get("scenario_name")  # type: ignore[assignment]
+        old_name = b.get("scenario_name")
         old.close()
         if old_path is not None:
             old_path.unlink(missing_ok=True)  # the new session file takes its name

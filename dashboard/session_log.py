@@ -125,7 +125,7 @@ def _jsonable(name: str, value: object) -> object:
     if isinstance(value, Mapping):
         return {str(k): _jsonable(name, v) for k, v in value.items()}
     try:  # numpy scalars
-        return _jsonable(name, value.item())  # type: ignore[attr-defined]
+        return _jsonable(name, value.item())
     except AttributeError:
         raise ValueError(f"cannot record {name}={value!r}: not plain data") from None
 
@@ -579,7 +579,7 @@ def _perturbation(d: object) -> Perturbation:
         onset=_number(d, "onset"), offset=_number(d, "offset"), flags=tuple(flags),
         effects=tuple(_effect(e) for e in effects),
         variant=(_text(d, "variant", optional=True) or "") if "variant" in d else "",
-    )  # type: ignore[arg-type]
+    )
     try:
         check_perturbation(p)
     except ValueError as exc:
@@ -607,7 +607,7 @@ def _alarm_change(t: float, d: Mapping[str, Any]) -> AlarmChange:
             priority=None if priority is None else Priority.from_label(priority),
             message=_text(d, "message"), kind=None if kind is None else AlarmKind(kind),
             category=None if category is None else Category(category),
-        )  # type: ignore[arg-type]
+        )
     except ValueError as exc:  # unknown priority, kind or category
         raise _Bad(str(exc)) from None
 
@@ -669,11 +669,11 @@ def _parse_line(text: str) -> tuple[str, float, str, dict[str, Any]]:
     t = _number(record, "case_time")
     wall = _text(record, "wall_time")
     try:
-        datetime.fromisoformat(wall)  # type: ignore[arg-type]
+        datetime.fromisoformat(wall)
     except ValueError:
         raise _Bad(f"wall_time {wall!r} is not an ISO 8601 time") from None
     rest = {k: v for k, v in record.items() if k not in _COMMON_KEYS}
-    return kind, t, wall, rest  # type: ignore[return-value]
+    return kind, t, wall, rest
 
 
 def read_session(path: str | os.PathLike[str]) -> RecordedSession:
@@ -732,12 +732,12 @@ def _header(path: Path, t: float, wall: str, d: Mapping[str, Any]) -> RecordedSe
     except ValueError as exc:
         raise _Bad(str(exc)) from None
     speed = _number(d, "speed")
-    if speed <= 0:  # type: ignore[operator]
+    if speed <= 0:
         raise _Bad(f"'speed' must be positive, not {speed!r}")
     return RecordedSession(
         path=path, scenario=_text(d, "scenario"), scenario_id=_text(d, "scenario_id"),
         seed=seed, start=_number(d, "start"), speed=speed, wall_time=wall, format=fmt,
-    )  # type: ignore[arg-type]
+    )
 
 
 def _check_entry(kind: str, t: float, d: Mapping[str, Any], perturbations: dict[str, bool]

@@ -58,7 +58,7 @@ class RefusalBanner(QtWidgets.QLabel):
         self._fit()
         self.raise_()
 
-    def eventFilter(self, obj: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802
+    def eventFilter(self, obj: QtCore.QObject, event: QtCore.QEvent) -> bool:
         if event.type() == QtCore.QEvent.Type.Resize and self.isVisible():
             self._fit()
         return False

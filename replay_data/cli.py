@@ -43,7 +43,7 @@ def parse_seed(text: str) -> int:
 class OneLineParser(argparse.ArgumentParser):
     """argparse that reports usage errors as one line with exit code 2 (ReplayDataError)."""
 
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> None:
         # A subcommand names itself ("trends: ..."); the program name is printed already.
         _, _, sub = self.prog.partition(" ")
         raise ReplayDataError(f"{sub}: {message}" if sub else message)
@@ -346,9 +346,9 @@ def check_alarm_profile(sc: object) -> None:
     from dashboard.alarms.profile import ProfileError, load_profile
 
     try:
-        load_profile(sc.alarm_profile)  # type: ignore[attr-defined]
+        load_profile(sc.alarm_profile)
     except (ProfileError, ReplayDataError) as exc:
-        raise ReplayDataError(f"{sc.path}: scenario.alarm_profile: {exc}") from None  # type: ignore[attr-defined]
+        raise ReplayDataError(f"{sc.path}: scenario.alarm_profile: {exc}") from None
 
 
 # ------------------------------------------------------------------ parser

@@ -104,7 +104,7 @@ def rpm_for_flow(flow: float) -> float:
     return RPM_ZERO_FLOW + max(flow, 0.0) / LPM_PER_RPM
 
 
-def inspiratory_time(rr, ie=IE_RATIO):  # noqa: ANN001, ANN201 - floats or arrays
+def inspiratory_time(rr, ie=IE_RATIO):  # floats or arrays
     """Ti in seconds: the breath period 60 / rate split as I:E 1:ie."""
     return 60.0 / np.maximum(rr, 1.0) / (1.0 + ie)
 

@@ -464,11 +464,3 @@ class Course:
         for p, r in zip(needed, self._results_of(test, [int(p) for p in needed])):
             vals[p] = r.value
         return np.where(i >= 0, vals[np.maximum(i, 0)], np.nan)
-
-    # ------------------------------------------------------------------ waveforms
-
-    def waveform(self, signal: str, t0: float, duration: float) -> tuple[np.ndarray, np.ndarray]:
-        """Samples (t, y) of a monitor waveform; see replay_data.waveforms.waveform."""
-        from .waveforms import waveform  # waveforms imports this module
-
-        return waveform(self, signal, t0, duration)

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 EXIT_INTERRUPTED = 130  # the shell's code for a Ctrl-C
 
 
-class Terminated(BaseException):  # noqa: N818 - like KeyboardInterrupt, not an error
+class Terminated(BaseException):  # like KeyboardInterrupt, not an error
     """SIGTERM arrived; raised from wherever the program was."""
 
 

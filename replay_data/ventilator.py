@@ -69,7 +69,7 @@ class VentNumerics:
     compliance: float = COMPLIANCE  # mL/cmH2O
 
 
-def numerics_grid(course, t: np.ndarray) -> dict[str, np.ndarray]:  # noqa: ANN001 - a Course
+def numerics_grid(course, t: np.ndarray) -> dict[str, np.ndarray]:  # a Course
     """The ventilator's numerics at case times t (NaN off the ventilator): the CHANNELS
     plus rr, peep, ie, ti (s), volume_mode (1 AC, 0 PC) and pinsp."""
     tt = np.atleast_1d(np.asarray(t, dtype=np.float64))
@@ -90,7 +90,7 @@ def numerics_grid(course, t: np.ndarray) -> dict[str, np.ndarray]:  # noqa: ANN0
     return {k: np.where(off, np.nan, v) for k, v in out.items()}
 
 
-def at(course, t: float) -> VentNumerics | None:  # noqa: ANN001 - a replay_data Course
+def at(course, t: float) -> VentNumerics | None:  # a replay_data Course
     """The ventilator's numerics at case time t (None: not on the ventilator)."""
     g = {k: float(v[0]) for k, v in numerics_grid(course, np.array([float(t)])).items()}
     if math.isnan(g["peep"]):
@@ -108,7 +108,7 @@ _GRIDS_KEPT = 8
 _GRIDS_LOCK = threading.Lock()
 
 
-def _node_grid(course, k0: int, k1: int) -> dict[str, np.ndarray]:  # noqa: ANN001 - a Course
+def _node_grid(course, k0: int, k1: int) -> dict[str, np.ndarray]:  # a Course
     """numerics_grid on the nodes k0 .. k1 (times k x PARAM_STEP_S), cached."""
     key = (id(course), k0, k1)
     with _GRIDS_LOCK:
@@ -124,7 +124,7 @@ def _node_grid(course, k0: int, k1: int) -> dict[str, np.ndarray]:  # noqa: ANN0
     return g
 
 
-def airway(course, t: np.ndarray, breath_count: np.ndarray,  # noqa: ANN001 - a Course
+def airway(course, t: np.ndarray, breath_count: np.ndarray,  # a Course
            breath_rate: np.ndarray) -> dict[str, np.ndarray]:
     """Airway pressure (cmH2O), flow (L/min, inspiration positive) and volume above FRC
     (mL) at case times t, given the breath clock there (count: whole numbers start
@@ -173,7 +173,7 @@ def airway(course, t: np.ndarray, breath_count: np.ndarray,  # noqa: ANN001 - a 
             "volume": np.where(off, nan, vol * 1000.0)}
 
 
-def inspiration_fraction(course, t: np.ndarray, default: float) -> np.ndarray:  # noqa: ANN001
+def inspiration_fraction(course, t: np.ndarray, default: float) -> np.ndarray:
     """Ti / breath period = 1 / (1 + E) at times t (held on the PARAM_STEP_S grid, as the
     airway waveforms are), `default` off the ventilator: the capnogram breathes with the
     ventilator's I:E."""

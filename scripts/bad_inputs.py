@@ -180,7 +180,7 @@ def session_edit(fn: Callable[[list[dict]], list[dict]] | None = None,
         if raw is not None:
             (d / "bad.jsonl").write_text(raw((d / "good.jsonl").read_text()))
         else:
-            write_lines(d / "bad.jsonl", fn(session_lines(d)))  # type: ignore[misc]
+            write_lines(d / "bad.jsonl", fn(session_lines(d)))
     return make
 
 

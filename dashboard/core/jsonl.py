@@ -145,7 +145,7 @@ def _check_existing(path: Path, fd: int, size: int, name: str,
         os.ftruncate(fd, data_end)
 
 
-def _last_newline_end(f, size: int) -> int:  # noqa: ANN001
+def _last_newline_end(f, size: int) -> int:
     """Offset just after the last newline of the file (0 if none)."""
     pos = size
     while pos > 0:

@@ -49,7 +49,7 @@ class KeyBinding:
         return self.command not in VIEW_COMMANDS
 
 
-def _bind(command: str, help: str, **args: Any) -> KeyBinding:  # noqa: A002
+def _bind(command: str, help: str, **args: Any) -> KeyBinding:
     return KeyBinding(command, MappingProxyType(dict(args)), help)
 
 

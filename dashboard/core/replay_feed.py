@@ -27,7 +27,7 @@ class ReplayFeed:
         """The next action if its case time is <= t (taken off the feed), else None."""
         while self.index < len(self.actions):
             a = self.actions[self.index]
-            if a.case_t > t:  # type: ignore[operator]
+            if a.case_t > t:
                 return None
             self.index += 1
             if a.kind == SPEED and not self.follow_speed:

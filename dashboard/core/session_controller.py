@@ -135,7 +135,7 @@ class AlarmSinks:
             return
         for s in list(self.sinks):
             try:
-                s.write(change)  # type: ignore[attr-defined]
+                s.write(change)
             except OSError as exc:
                 self.sinks.remove(s)
                 self.errors.append(str(exc))
@@ -399,7 +399,7 @@ class SessionController:
         if applied:
             self._set_perturbations(self.perturbations)
             last = applied[-1]
-            run[last] = dataclasses.replace(run[last], more=False)  # type: ignore[type-var]
+            run[last] = dataclasses.replace(run[last], more=False)
         for ev in run:
             self._publish(ev)
         if applied and self.authority:
@@ -723,12 +723,12 @@ class SessionController:
             self._alarm_t = math.floor(self.history_from)
             for _seq, a in sorted((x for x in self._operator_log if x[0] > self.history_seq),
                                  key=lambda x: (x[1].case_t, x[0])):
-                self._catch_up(a.case_t)  # type: ignore[arg-type]
+                self._catch_up(a.case_t)
                 try:
-                    self._operate(a, a.case_t)  # type: ignore[arg-type]
+                    self._operate(a, a.case_t)
                 except ValueError:
                     pass  # refused there too (e.g. alarm off of Desat): changed nothing
-                self._alarm_t = max(self._alarm_t, a.case_t)  # type: ignore[type-var]
+                self._alarm_t = max(self._alarm_t, a.case_t)
             self._catch_up(max(now, self._alarm_t))
             self.monitor.take_changes()
         finally:
@@ -739,7 +739,7 @@ class SessionController:
     def _operate_on(self, engine: AlarmEngine, a: Action) -> None:
         saved, self.alarms = self.alarms, engine
         try:
-            self._operate(a, a.case_t)  # type: ignore[arg-type]
+            self._operate(a, a.case_t)
         except ValueError:
             pass
         finally:

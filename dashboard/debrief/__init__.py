@@ -1,19 +1,29 @@
 """After-action debrief of a recorded session (dashboard.session_log).
 
-report  rows (timeline, time to acknowledge, responses to injections) and the HTML/CSV
-plots   trend plots rendered offscreen with pyqtgraph (the only Qt part, imported late)
-cli     `icu-dashboard debrief SESSION.jsonl --out REPORT.html`
+Lowest first (each imports only those above it; no cycle):
+
+played     which stretches of case time the session played, and when in the room
+scoring    the scenario's expected responses, scored
+rows       the report's rows and the report, as plain data (no Qt)
+timeline   the timeline rows, skipped events, notes, participants, displays
+responses  time to acknowledge, responses to injections, expected responses scored
+report     build_report: the rows of one session (no Qt, nothing written)
+page       the HTML page from the rows (no Qt)
+plots      trend plots rendered offscreen with pyqtgraph (Qt)
+pdf        the page and plots as an A4 PDF (Qt)
+files      build_debrief: OUT.html, OUT.csv, OUT.pdf written whole (Qt imported late)
+cli        `icu-dashboard debrief SESSION.jsonl --out REPORT.html`
 """
 
 from .cli import debrief_main
-from .report import (
+from .files import build_debrief
+from .rows import (
     AcknowledgementRow,
     DebriefError,
     DebriefReport,
     InjectionResponse,
     Response,
     TimelineRow,
-    build_debrief,
 )
 
 __all__ = [

@@ -16,7 +16,8 @@ from dashboard.session_log import SessionLogError
 from replay_data.errors import ReplayDataError, one_line
 from replay_data.interrupts import EXIT_INTERRUPTED, Terminated, terminate_raises
 
-from .report import DebriefError, build_debrief
+from .files import build_debrief
+from .rows import DebriefError
 
 EXIT_BAD_INPUT = 2
 PROG = "icu-dashboard debrief"
@@ -27,7 +28,7 @@ class _UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> None:
         # argparse would print the usage block too: keep errors to one line.
         raise _UsageError(message)
 

@@ -22,12 +22,12 @@ from replay_data.casetime import case_clock, span_text
 from replay_data.course import Course
 
 from .plots import Figure
-from .report import (
+from .responses import scoring_summary
+from .rows import (
     DISCLAIMER,
     RESULT_TEXT,
     DebriefReport,
     DisplayRow,
-    scoring_summary,
     wall_text,
 )
 

@@ -8,7 +8,7 @@ stops, case events, notes) are listed in the report's "Marks" table.
 
 Values come from the course (the pure function), never from what the monitor happened
 to draw, so a plot shows every second however fast the replay ran. The only Qt module of
-the debrief besides pdf.py: report.py imports it only when it renders.
+the debrief besides pdf.py: files.py imports it only when it renders.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from replay_data.casetime import case_clock, clock_of_day
 from replay_data.course import Course
 
-from .report import (
+from .rows import (
     EVENT_COLOUR,
     INJECTION_COLOUR,
     NOTE_COLOUR,
@@ -106,7 +106,7 @@ class CaseClockAxis(pg.AxisItem):
     """Ticks on whole clock steps of case time, labelled with the case's clock (HH:MM,
     seconds when the window is short); the day is in the figure's caption."""
 
-    def tickSpacing(self, minVal: float, maxVal: float, size: float  # noqa: N802
+    def tickSpacing(self, minVal: float, maxVal: float, size: float
                     ) -> list[tuple[float, float]]:
         span = max(maxVal - minVal, 1e-9)
         wanted = span / max(size / 90.0, 1.0)
@@ -114,7 +114,7 @@ class CaseClockAxis(pg.AxisItem):
         minor = next((s for s in reversed(TICK_STEPS) if s <= major / 4), major)
         return [(float(major), 0.0), (float(minor), 0.0)]
 
-    def tickStrings(self, values: list[float], scale: float, spacing: float  # noqa: N802
+    def tickStrings(self, values: list[float], scale: float, spacing: float
                     ) -> list[str]:
         return [clock_of_day(v, seconds=spacing < 60) for v in values]
 

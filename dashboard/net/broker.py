@@ -168,7 +168,7 @@ async def _run(settings: BrokerSettings, started: threading.Event | None,
         running.cleanup()
 
 
-def serve(settings: BrokerSettings, *, announce=print) -> int:  # noqa: ANN001
+def serve(settings: BrokerSettings, *, announce=print) -> int:
     """Run the broker in the foreground until Ctrl-C / SIGTERM; returns the exit code."""
     import signal
 
@@ -228,7 +228,7 @@ class EmbeddedBroker:
                 await _run(self.settings, started, self._stop)
             try:
                 asyncio.run(main())
-            except BaseException as exc:  # noqa: BLE001 - reported to the starter
+            except BaseException as exc:  # reported to the starter
                 self.error = exc
                 started.set()
 

@@ -94,7 +94,7 @@ def _run_for(seconds: float, frame: Callable[[], bool]) -> None:
         time.sleep(FRAME_S)
 
 
-def run_instructor_headless(opts, prep, net: dict, session_log: str,  # noqa: ANN001
+def run_instructor_headless(opts, prep, net: dict, session_log: str,
                             alarm_log: str) -> int:
     from dashboard.core.actions import INJECT, SCRIPT, Action, Actor
     from dashboard.core.session_controller import SessionController
@@ -132,20 +132,20 @@ def run_instructor_headless(opts, prep, net: dict, session_log: str,  # noqa: AN
     return 0
 
 
-def run_monitor_headless(opts, prep, net: dict, alarm_log: str) -> int:  # noqa: ANN001
+def run_monitor_headless(opts, prep, net: dict, alarm_log: str) -> int:
     """A bedside monitor without a window for --duration wall seconds. It follows the
     instructor's scenario (made again on it, the alarm log going on); a state it cannot
     follow is said on stderr and it waits for the next. Exit 2 if it ended refused."""
     from dashboard.core.session_controller import SessionController
 
-    def make(course, start: float | None = None) -> SessionController:  # noqa: ANN001
+    def make(course, start: float | None = None) -> SessionController:
         return SessionController(course, start=start, wall=time.time, alarm_log=alarm_log,
                                  scenario_name=course.scenario.id, display=net["display"],
                                  authority=False)
 
     c = make(prep.course, prep.start)
 
-    def rebuild(course) -> SessionController:  # noqa: ANN001
+    def rebuild(course) -> SessionController:
         bridge.controller.close()
         return make(course)
 
@@ -181,14 +181,14 @@ def run_monitor_headless(opts, prep, net: dict, alarm_log: str) -> int:  # noqa:
     return 0
 
 
-def attach_monitor_window(session, net: dict):  # noqa: ANN001, ANN201
+def attach_monitor_window(session, net: dict):
     """A Qt monitor (MonitorSession) in network mode: see dashboard.session_net."""
     from dashboard.session_net import attach_monitor
 
     return attach_monitor(session, net)
 
 
-def attach_instructor(session, net: dict) -> InstructorBridge:  # noqa: ANN001
+def attach_instructor(session, net: dict) -> InstructorBridge:
     """The Qt instructor in network mode: see dashboard.session_net."""
     from dashboard.session_net import attach_instructor as attach
 

@@ -65,7 +65,7 @@ class QtAlarmAudio:
         self._effects: dict[tuple[Priority, Category], object] = {}
         self._current: tuple[Priority, Category] | None = None
 
-    def _effect(self, key: tuple[Priority, Category]):  # noqa: ANN202
+    def _effect(self, key: tuple[Priority, Category]):
         QtCore, QtMultimedia = self._qt
         eff = self._effects.get(key)
         if eff is None:

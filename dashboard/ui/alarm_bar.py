@@ -77,7 +77,7 @@ def fit_height(label: QtWidgets.QLabel) -> bool:
 class _FitOnResize(QtCore.QObject):
     """Re-fits a label's height when its width changes (a wrap may add a line)."""
 
-    def eventFilter(self, obj: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802
+    def eventFilter(self, obj: QtCore.QObject, event: QtCore.QEvent) -> bool:
         if event.type() == QtCore.QEvent.Type.Resize and isinstance(obj, QtWidgets.QLabel):
             fit_height(obj)
         return False
@@ -92,7 +92,7 @@ class WrappingLabel(QtWidgets.QLabel):
     """A word-wrapping label that asks for its height by minimumHeight (fit_height), not
     by height-for-width: a window holding height-for-width items grows past the screen."""
 
-    def hasHeightForWidth(self) -> bool:  # noqa: N802
+    def hasHeightForWidth(self) -> bool:
         return False
 
 
@@ -114,7 +114,7 @@ class AlarmEntry(WrappingLabel):
         self.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop)
         self._style = ""
 
-    def sizeHint(self) -> QtCore.QSize:  # noqa: N802
+    def sizeHint(self) -> QtCore.QSize:
         # As tall as its wrapped text (fit_height), no taller: a line per alarm.
         return QtCore.QSize(super().sizeHint().width(), self.minimumHeight())
 

@@ -102,7 +102,7 @@ class AutomationServer(QtCore.QObject):
             return {"ok": True, **handler(request)}
         except (AutomationError, ValueError, KeyError, TypeError) as exc:
             return {"ok": False, "error": str(exc)}
-        except Exception as exc:  # noqa: BLE001 - a request must get an answer
+        except Exception as exc:  # a request must get an answer
             return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
 
 
@@ -219,7 +219,7 @@ def _describe(w: QtWidgets.QWidget) -> Reply:
     if isinstance(w, QtWidgets.QAbstractButton):
         d["checked"] = w.isChecked()
     if isinstance(w, QtWidgets.QAbstractSpinBox | QtWidgets.QAbstractSlider):
-        d["value"] = w.value()  # type: ignore[union-attr]
+        d["value"] = w.value()
     if isinstance(w, QtWidgets.QLabel):
         d["elided"] = w.fontMetrics().horizontalAdvance(w.text()) > w.width() \
             and not w.wordWrap() and "<" not in w.text()
@@ -336,7 +336,7 @@ def op_set_value(req: Reply) -> Reply:
     _usable(w)
     if isinstance(w, QtWidgets.QAbstractSpinBox):
         w.setFocus()
-        w.setValue(req["value"])  # type: ignore[attr-defined]
+        w.setValue(req["value"])
         w.editingFinished.emit()
     elif isinstance(w, QtWidgets.QAbstractSlider):
         w.setValue(int(req["value"]))

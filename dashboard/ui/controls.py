@@ -99,7 +99,7 @@ class Timeline(QtWidgets.QSlider):
         self.blockSignals(False)
         self.update()
 
-    def paintEvent(self, event: QtGui.QPaintEvent) -> None:  # noqa: N802
+    def paintEvent(self, event: QtGui.QPaintEvent) -> None:
         super().paintEvent(event)
         p = QtGui.QPainter(self)
         lo, span = self.minimum(), max(1.0, self.maximum() - self.minimum())

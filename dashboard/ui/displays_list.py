@@ -97,7 +97,7 @@ class DisplaysList(QtWidgets.QListWidget):
             self.addItem(item)
         self._fit_height()
 
-    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         super().resizeEvent(event)
         self._fit_height()  # narrower: the rows wrap onto more lines
 

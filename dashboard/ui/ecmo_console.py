@@ -206,7 +206,7 @@ class EcmoConsole(TeamConsole):
         if self.hand_crank.isChecked():
             self.set("control.ecmo.hand_crank", v)
 
-    def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:  # noqa: N802
+    def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:
         k, shift = QtCore.Qt.Key, bool(event.modifiers() & QtCore.Qt.KeyboardModifier.ShiftModifier)
         key = event.key()
         if key in (k.Key_Up, k.Key_Down):

@@ -92,7 +92,7 @@ class FittedLabel(QtWidgets.QLabel):
             self.setText(shown)
         self.update()
 
-    def paintEvent(self, event: QtGui.QPaintEvent) -> None:  # noqa: N802
+    def paintEvent(self, event: QtGui.QPaintEvent) -> None:
         if self.scale >= 0.999:
             super().paintEvent(event)
             return
@@ -116,24 +116,24 @@ class FittedLabel(QtWidgets.QLabel):
         return QtGui.QFontMetrics(self._scaled_font(scale)).horizontalAdvance(text) \
             + m.left() + m.right() + 2
 
-    def sizeHint(self) -> QtCore.QSize:  # noqa: N802
+    def sizeHint(self) -> QtCore.QSize:
         h = super().sizeHint()
         if not getattr(self, "_claims", False):
             return h
         return QtCore.QSize(self._text_width(self._full), h.height())
 
-    def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802
+    def minimumSizeHint(self) -> QtCore.QSize:
         h = super().minimumSizeHint()
         if not getattr(self, "_claims", False) or not self._texts:
             return h
         return QtCore.QSize(min(self._text_width(t, self._min_scale) for t in self._texts),
                             h.height())
 
-    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         super().resizeEvent(event)
         self._fit()
 
-    def changeEvent(self, event) -> None:  # noqa: ANN001, N802 - a style sheet's font
+    def changeEvent(self, event) -> None:  # a style sheet's font
         super().changeEvent(event)
         if event.type() in (event.Type.FontChange, event.Type.StyleChange):
             self._fit()

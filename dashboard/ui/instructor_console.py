@@ -380,7 +380,7 @@ class InstructorConsole(QtWidgets.QWidget):
         if self.mirror is not None:
             self.mirror.detach()
 
-    def closeEvent(self, event) -> None:  # noqa: ANN001, N802
+    def closeEvent(self, event) -> None:
         self.detach()
         super().closeEvent(event)
 

@@ -300,7 +300,7 @@ class MonitorWindow(QtWidgets.QWidget):
         command = self._view_commands[binding.command]
         return lambda: command(**args)
 
-    def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:  # noqa: N802
+    def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:
         action = self.key_action(event)
         if action is None:
             super().keyPressEvent(event)
@@ -308,7 +308,7 @@ class MonitorWindow(QtWidgets.QWidget):
         action()
         event.accept()
 
-    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
         super().showEvent(event)
         # Shown in its own window, or as a tab of the instructor's or bedside window:
         # the keys follow whichever window holds it now.
@@ -569,14 +569,14 @@ class MonitorWindow(QtWidgets.QWidget):
 
     # ------------------------------------------------------------------ paint
 
-    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         super().resizeEvent(event)
         h = self.height()
         if abs(h - self._styled_height) > 40:
             self._styled_height = h
             self.setStyleSheet(stylesheet(h))
 
-    def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         self.detach()
         super().closeEvent(event)
 
@@ -603,7 +603,7 @@ class MonitorKeys(QtCore.QObject):
         if window is not None:
             window.installEventFilter(self)
 
-    def eventFilter(self, obj: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802
+    def eventFilter(self, obj: QtCore.QObject, event: QtCore.QEvent) -> bool:
         if event.type() != QtCore.QEvent.Type.KeyPress or not self.monitor.isVisible():
             return False
         m = self.monitor

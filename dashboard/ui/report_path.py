@@ -26,7 +26,7 @@ class ElidedLabel(QtWidgets.QLabel):
         self.setAccessibleDescription(text)
         self._elide()
 
-    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         super().resizeEvent(event)
         self._elide()
 

@@ -36,7 +36,7 @@ class WrappedLabel(QtWidgets.QLabel):
         super().__init__(text, parent)
         self.setWordWrap(True)
 
-    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+    def setText(self, text: str) -> None:  # Qt's name
         super().setText(text)
         # A shorter text needs fewer lines (no empty band under it); before the label is
         # laid out its width means nothing: the first resize fits it.
@@ -44,7 +44,7 @@ class WrappedLabel(QtWidgets.QLabel):
         if self.isVisible():
             self._fit()
 
-    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         super().resizeEvent(event)
         self._fit()
 

@@ -44,7 +44,7 @@ class SweepCanvas(QtWidgets.QWidget):
         self.pen.setCosmetic(True)  # 1 px whatever the scale: no antialiased thick lines
         self.pen.setWidth(1)
 
-    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         # Opaque widgets are not repainted whole on resize by Qt; the trace scales with
         # the width, so all of it must be drawn again.
         super().resizeEvent(event)
@@ -58,7 +58,7 @@ class SweepCanvas(QtWidgets.QWidget):
         b = int(math.ceil(self.x_to_px(x1))) + 2
         self.update(QtCore.QRect(a, 0, b - a, self.height()))
 
-    def paintEvent(self, event: QtGui.QPaintEvent) -> None:  # noqa: N802
+    def paintEvent(self, event: QtGui.QPaintEvent) -> None:
         strip = self.strip
         p = QtGui.QPainter(self)
         rect = event.rect()
@@ -147,7 +147,7 @@ class SweepStrip(QtWidgets.QFrame):
         self._display_n = None
         self.plot.update()
 
-    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         super().resizeEvent(event)
         width_mm = max(10.0, self.width() / self.px_per_mm())
         seconds = max(1, round(width_mm / self.signal.sweep_mm_s / SWEEP_QUANTUM_S)) \

@@ -142,7 +142,7 @@ class TeamConsole(QtWidgets.QFrame):
     def detach(self) -> None:
         self._unsubscribe()
 
-    def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         self.detach()
         super().closeEvent(event)
 

@@ -126,7 +126,7 @@ class NumericTile(QtWidgets.QFrame):
             need = max([need, *(metrics.horizontalAdvance(line) for line in lines)])
         self._grid.setColumnMinimumWidth(0, need + 2)
 
-    def mouseDoubleClickEvent(self, event: QtGui.QMouseEvent) -> None:  # noqa: N802
+    def mouseDoubleClickEvent(self, event: QtGui.QMouseEvent) -> None:
         # A sys/dia/mean tile sets the limits of the mean, which drives the usual alarm.
         ids = [c.id for c in self.channels]
         self.limits_requested.emit("abp_mean" if "abp_mean" in ids else ids[0])
@@ -153,7 +153,7 @@ class NumericTile(QtWidgets.QFrame):
             style += f" font-size: {px}px; font-weight: bold;"
         lab.setStyleSheet(style)
 
-    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         """Value fonts as large as the tile allows, never clipping their widest text."""
         super().resizeEvent(event)
         for lab in self.values.values():

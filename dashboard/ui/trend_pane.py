@@ -27,7 +27,7 @@ class CaseClockHoursAxis(pg.AxisItem):
     """The trend's x axis is in case hours; its labels are the case's clock ('17:00'),
     with the day where it changes ('Day 13 00:00') -- the format of every other screen."""
 
-    def tickStrings(self, values: list[float], scale: float, spacing: float  # noqa: N802
+    def tickStrings(self, values: list[float], scale: float, spacing: float
                     ) -> list[str]:
         out = []
         for v in values:
@@ -48,12 +48,12 @@ class CursorViewBox(pg.ViewBox):
         super().__init__(enableMouse=False, enableMenu=False)
         self._on_cursor = on_cursor
 
-    def mouseClickEvent(self, ev) -> None:  # noqa: N802, ANN001
+    def mouseClickEvent(self, ev) -> None:
         if ev.button() == QtCore.Qt.MouseButton.LeftButton:
             ev.accept()
             self._on_cursor(self.mapSceneToView(ev.scenePos()).x())
 
-    def mouseDragEvent(self, ev, axis=None) -> None:  # noqa: N802, ANN001
+    def mouseDragEvent(self, ev, axis=None) -> None:
         if ev.button() == QtCore.Qt.MouseButton.LeftButton:
             ev.accept()
             self._on_cursor(self.mapSceneToView(ev.scenePos()).x())

@@ -29,16 +29,16 @@ class TrendTableModel(QtCore.QAbstractTableModel):
         self.limits: dict[str, tuple[float | None, float | None]] = {}
 
     def set_rows(self, times: np.ndarray, params: list[TrendParameter],
-                 values: dict[str, np.ndarray], catalogue, limits) -> None:  # noqa: ANN001
+                 values: dict[str, np.ndarray], catalogue, limits) -> None:
         self.beginResetModel()
         self.times, self.params, self.values = times, params, values
         self.catalogue, self.limits = catalogue, limits
         self.endResetModel()
 
-    def rowCount(self, parent=QtCore.QModelIndex()) -> int:  # noqa: N802, ANN001, B008
+    def rowCount(self, parent=QtCore.QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.times)
 
-    def columnCount(self, parent=QtCore.QModelIndex()) -> int:  # noqa: N802, ANN001, B008
+    def columnCount(self, parent=QtCore.QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.params)
 
     def row_values(self, row: int) -> dict[str, float]:
@@ -84,7 +84,7 @@ class TrendTableModel(QtCore.QAbstractTableModel):
             return f"{p.label} at {case_clock(self.times[row])}: {ranges}{beyond}"
         return None
 
-    def headerData(self, section: int, orientation: QtCore.Qt.Orientation,  # noqa: N802
+    def headerData(self, section: int, orientation: QtCore.Qt.Orientation,
                    role: int = QtCore.Qt.ItemDataRole.DisplayRole) -> object:
         if role != QtCore.Qt.ItemDataRole.DisplayRole:
             return None

@@ -496,11 +496,11 @@ class TrendView(QtWidgets.QFrame):
             if lab.width() != width:
                 lab.setFixedWidth(width)
 
-    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
         self._fit_label_column()
         super().showEvent(event)
 
-    def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802
+    def changeEvent(self, event: QtCore.QEvent) -> None:
         if event.type() in (QtCore.QEvent.Type.StyleChange, QtCore.QEvent.Type.FontChange) \
                 and hasattr(self, "lane_labels"):
             self._fit_label_column()
@@ -550,7 +550,7 @@ class TrendView(QtWidgets.QFrame):
         if self.readout.text() != readout:
             self.readout.setText(readout)
 
-    def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:  # noqa: N802
+    def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:
         k = QtCore.Qt.Key
         span = WINDOWS[self.window_name] or (self._span[1] - self._span[0])
         step = max(1.0, round(span / CURSOR_STEPS))

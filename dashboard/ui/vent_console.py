@@ -46,7 +46,7 @@ _SPINS = (("control.vent.fio2", "FiO2 %"), ("control.vent.peep", "PEEP"),
           ("control.vent.rr", "Rate /min"), ("control.vent.ie", "I:E"))
 
 
-def vent_texts(course, got: dict[str, np.ndarray]) -> dict[str, str]:  # noqa: ANN001
+def vent_texts(course, got: dict[str, np.ndarray]) -> dict[str, str]:
     """The ventilator's numerics (Course.numerics at one time) as its screens show them,
     each at its catalogue precision (Vt with mL/kg of predicted body weight)."""
     cat = course.catalogue.numerics
@@ -179,7 +179,7 @@ class VentilatorConsole(TeamConsole):
             alarms.append("APNEA")
         self.alarms.setText("  ·  ".join(alarms))
 
-    def _traces(self, course, t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # noqa: ANN001
+    def _traces(self, course, t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The last WINDOW_S of Paw and flow. Samples are a pure function of the course and
         their index, so while the course is the same only the new ones are computed."""
         n0, n1 = sample_range(course, "paw", t - WINDOW_S, WINDOW_S)

@@ -55,7 +55,7 @@ def _strong_focus(widget: QtWidgets.QWidget) -> None:
 class WheelGuard(QtCore.QObject):
     """The event filter; `install_wheel_guard` puts one on the application."""
 
-    def eventFilter(self, obj: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802
+    def eventFilter(self, obj: QtCore.QObject, event: QtCore.QEvent) -> bool:
         kind = event.type()
         if kind == QtCore.QEvent.Type.Polish and isinstance(obj, QtWidgets.QWidget):
             _strong_focus(obj)  # every control made after the guard was installed

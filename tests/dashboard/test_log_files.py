@@ -115,7 +115,7 @@ def test_empty_home_uses_the_account_home(monkeypatch):
 # ------------------------------------------------------------------ reading session files
 
 
-def edit_line(session_file: Path, tmp_path: Path, kind: str, edit) -> Path:  # noqa: ANN001
+def edit_line(session_file: Path, tmp_path: Path, kind: str, edit) -> Path:
     out = []
     done = False
     for line in session_file.read_text().splitlines():

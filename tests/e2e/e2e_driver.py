@@ -123,8 +123,8 @@ class App:
         env = {**os.environ, "DISPLAY": self.x.display, "QT_QPA_PLATFORM": "xcb",
                "ICU_DASHBOARD_AUTOMATION": str(self.socket_path), **self.env}
         env.pop("WAYLAND_DISPLAY", None)
-        self.out = open(self.folder / f"{self.name}.out", "w")  # noqa: SIM115
-        self.err = open(self.folder / f"{self.name}.err", "w")  # noqa: SIM115
+        self.out = open(self.folder / f"{self.name}.out", "w")
+        self.err = open(self.folder / f"{self.name}.err", "w")
         self.proc = subprocess.Popen(CLI + self.args, env=env, stdout=self.out,
                                      stderr=self.err, stdin=subprocess.DEVNULL)
         wait_for(lambda: self.socket_path.exists(), f"{self.name}'s automation socket",

@@ -8,30 +8,30 @@ import types
 
 from PySide6 import QtCore, QtWidgets
 
-from dashboard import app as app_module
+from dashboard.cli import options, parsers, qt_launch
 from dashboard.core.actions import CONTROL, Action, Actor
 from dashboard.session import CURRENT, MonitorSession
 
 
 def test_size_is_none_unless_given_and_headless_paints_the_default():
-    assert app_module.parse_options([], "monitor").size is None
-    assert app_module.parse_options(["--size", "1366x768"], "instructor").size == (1366, 768)
-    assert app_module.parse_options(["--console", "ecmo", "--console", "vent"],
+    assert parsers.parse_options([], "monitor").size is None
+    assert parsers.parse_options(["--size", "1366x768"], "instructor").size == (1366, 768)
+    assert parsers.parse_options(["--console", "ecmo", "--console", "vent"],
                                     "instructor").extra["console"] == ["ecmo", "vent"]
-    assert app_module.DEFAULT_SIZE == (1600, 1000)
+    assert options.DEFAULT_SIZE == (1600, 1000)
 
 
 def test_the_instructor_opens_the_teams_consoles_beside_the_bedside_within_size(
         qtbot, case_course, tmp_path):
-    opts = app_module.parse_options(["--console", "ecmo", "--console", "vent",
+    opts = parsers.parse_options(["--console", "ecmo", "--console", "vent",
                                      "--size", "1366x768"], "instructor")
     s = MonitorSession.create(case_course, start=case_course.scenario.resolve(
         "ecmo_start+1d"), virtual_clock=True, mute=True, instructor=True,
-        session_log=tmp_path / "s.jsonl", consoles=app_module._consoles(opts),
+        session_log=tmp_path / "s.jsonl", consoles=options.consoles(opts),
         console_display="bedside")
     try:
         app = QtWidgets.QApplication.instance()
-        app_module._place_instructor(app, s, opts)
+        qt_launch.place_instructor_windows(app, s, opts)
         assert [c.objectName() for c in s.consoles] == ["console.ecmo", "console.vent"]
         bound = QtCore.QRect(0, 0, 1366, 768)
         for w in (s.window, s.console, *s.consoles):
@@ -55,6 +55,6 @@ def test_every_qt_role_offers_the_automation_hook(monkeypatch):
     fake = types.ModuleType("dashboard.ui.automation")
     fake.install_from_environment = seen.append
     monkeypatch.setitem(sys.modules, "dashboard.ui.automation", fake)
-    opts = app_module.parse_options(["--headless", "--screenshot", "x.png"], "demo")
-    app = app_module._qt_app(opts)
+    opts = parsers.parse_options(["--headless", "--screenshot", "x.png"], "demo")
+    app = qt_launch.qt_app(opts)
     assert seen == [app]

@@ -59,7 +59,7 @@ def test_debrief_needs_no_display_and_prints_no_qt_warning(tmp_path, session_fil
 
 
 def test_debrief_csv_neutralises_formulas():
-    from dashboard.debrief.report import csv_safe
+    from dashboard.debrief.files import csv_safe
 
     assert [csv_safe(x) for x in ("=1+1", "+cmd", "-x", "@SUM(A1)", "-5", "+3.5", "ok")] == \
         ["'=1+1", "'+cmd", "'-x", "'@SUM(A1)", "-5", "+3.5", "ok"]

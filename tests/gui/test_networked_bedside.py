@@ -56,7 +56,7 @@ def room(qtbot, tmp_path):
 
 
 def run(made, wall: ManualWall, until=lambda: False, *, frames: int | None = None,
-        dt: float = 0.05, each=lambda: None, what: str = "condition") -> None:  # noqa: ANN001
+        dt: float = 0.05, each=lambda: None, what: str = "condition") -> None:
     """Frames of every session (each pumps its bridge, then ticks), the wall moved `dt`
     per frame; until a condition (network delivery takes real time) or `frames`."""
     end = time.monotonic() + DEADLINE_S

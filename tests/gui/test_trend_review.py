@@ -241,10 +241,10 @@ def test_drag_moves_the_cursor(make_session):
             self._pos = vb.mapViewToScene(QtCore.QPointF(t / 3600.0, 100.0))
             self.accepted = False
 
-        def button(self):  # noqa: ANN201
+        def button(self):
             return QtCore.Qt.MouseButton.LeftButton
 
-        def scenePos(self):  # noqa: ANN201, N802
+        def scenePos(self):
             return self._pos
 
         def accept(self) -> None:

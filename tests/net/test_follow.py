@@ -31,7 +31,7 @@ def broker():
         yield b
 
 
-def following(url: str, name: str, tmp, course: Course = COURSE):  # noqa: ANN001, ANN201
+def following(url: str, name: str, tmp, course: Course = COURSE):
     """A bedside that can be made again on the instructor's scenario (what the app's
     monitor does): the old controller closed, a new follower on the same alarm log."""
     node = monitor(url, ROOM, name, tmp, course=course)
@@ -133,7 +133,7 @@ def test_a_restarted_instructor_is_a_new_session_without_stale_latched_alarms(
             n.close()
 
 
-def presence_events(node) -> list[tuple[str, str]]:  # noqa: ANN001
+def presence_events(node) -> list[tuple[str, str]]:
     seen: list[tuple[str, str]] = []
     node.controller.subscribe(lambda ev: seen.append((ev.display, ev.status))
                               if isinstance(ev, DisplayChanged) else None)
@@ -190,7 +190,7 @@ def test_broker_killed_and_restarted_the_instructor_sees_the_display_lost_then_b
         proc.wait(10)
 
 
-def start_mosquitto(port: int, tmp) -> subprocess.Popen:  # noqa: ANN001
+def start_mosquitto(port: int, tmp) -> subprocess.Popen:
     conf = tmp / "mosquitto.conf"
     conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\n")
     proc = subprocess.Popen(["mosquitto", "-c", str(conf)], stdout=subprocess.DEVNULL,

@@ -86,7 +86,7 @@ def test_random_values_as_document(value: object) -> None:
         _only_scenario_errors(lambda: parse_scenario(value, "garbage.toml"))
     else:
         with pytest.raises(ScenarioError, match=r"^garbage\.toml: must be a table$"):
-            parse_scenario(value, "garbage.toml")  # type: ignore[arg-type]
+            parse_scenario(value, "garbage.toml")
 
 
 def _mutate(data: st.DataObject, doc: dict) -> dict:
@@ -104,13 +104,13 @@ def _mutate(data: st.DataObject, doc: dict) -> dict:
             continue
         action = data.draw(st.sampled_from(["replace", "delete", "wrap", "stringify"]))
         if action == "delete":
-            del node[key]  # type: ignore[index]
+            del node[key]
         elif action == "wrap":
-            node[key] = [child]  # type: ignore[index]
+            node[key] = [child]
         elif action == "stringify":
-            node[key] = str(child)  # type: ignore[index]
+            node[key] = str(child)
         else:
-            node[key] = data.draw(toml_values)  # type: ignore[index]
+            node[key] = data.draw(toml_values)
         return doc
 
 

@@ -106,7 +106,7 @@ def test_bad_time_expressions(text: str) -> None:
 @pytest.mark.parametrize("value", [True, math.nan, math.inf, -math.inf, 10**400])
 def test_bad_time_values(value: object) -> None:
     with pytest.raises(TimeExpressionError):
-        resolve_time(value, EVENTS)  # type: ignore[arg-type]
+        resolve_time(value, EVENTS)
 
 
 def test_time_errors_are_replay_data_errors() -> None:

@@ -1,0 +1,69 @@
+"""What every role resolves before any file is created or any window opens: the course,
+the start, the planned injections, and for --replay the recording, checked whole."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from replay_data.errors import ReplayDataError
+from replay_data.perturbations import injection
+
+from .options import LaunchOptions
+
+
+@dataclass
+class Prepared:
+    """What every role resolves before any file is created or any window opens."""
+    course: object  # replay_data.course.Course
+    start: float
+    planned: list[tuple[str, float]]
+    recording: object | None = None  # RecordedSession for --replay
+
+
+def prepare(opts: LaunchOptions) -> Prepared:
+    from replay_data.course import Course
+    from replay_data.scenario import load_scenario
+
+    recording = None
+    if opts.replay:
+        from dashboard.session_log import course_for, read_session
+
+        recording = read_session(opts.replay)
+        course = course_for(recording)
+        start = recording.start if opts.start is None else \
+            course.scenario.resolve_option("--start", opts.start)
+    else:
+        course = Course(load_scenario(opts.scenario), seed=opts.seed)
+        start = course.scenario.default_start if opts.start is None else \
+            course.scenario.resolve_option("--start", opts.start)
+    if opts.headless and start + opts.duration > course.scenario.end:
+        raise ReplayDataError(f"--start + --duration runs past the end of the scenario "
+                              f"({course.scenario.end:.0f} s)")
+    planned = []
+    for spec in opts.inject:
+        name, _, when = spec.partition("@")
+        try:  # "pump_stop:clamped" names a variant; injection() checks both
+            injection(course.scenario, name, course.scenario.start)
+        except ReplayDataError as exc:
+            raise ReplayDataError(f"--inject {spec}: {exc}") from None
+        planned.append((name, course.scenario.resolve_option("--inject", when)))
+    if recording is not None:
+        # Every recorded action checked against the scenario before anything runs.
+        from dashboard.core.actions import ActionError
+        from dashboard.core.clock import ManualWall
+        from dashboard.core.session_controller import SessionController
+
+        probe = SessionController(course, start=start, wall=ManualWall())
+        try:
+            probe.replay(recording.replay_actions())
+        except ActionError as exc:
+            raise ReplayDataError(str(exc)) from None
+        finally:
+            probe.close()
+    return Prepared(course, start, planned, recording)
+
+
+def alarm_log_path(opts: LaunchOptions) -> str:
+    from dashboard.alarms import default_log_path
+
+    return opts.alarm_log or str(default_log_path())

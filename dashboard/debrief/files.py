@@ -1,0 +1,80 @@
+"""The report's files: OUT.html (self-contained: inline CSS, plots as data URIs, a print
+stylesheet for A4), OUT.csv (the timeline and the scored responses) and with pdf=True
+OUT.pdf (Qt's own PDF writer, pdf.py), each whole or not at all. Qt is imported only
+here, when the plots are rendered: the rows (report.py) work without it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from replay_data.output_file import write_all
+
+from .report import build_report
+from .responses import scoring_csv_rows
+from .rows import CSV_COLUMNS, DebriefReport, TimelineRow
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(cell: object) -> str:
+    """A cell a spreadsheet will not run: text starting with = + - @ (or tab, CR) gets a
+    leading apostrophe (OWASP's advice against CSV formula injection); plain numbers such
+    as -5 stay numbers."""
+    text = "" if cell is None else str(cell)
+    if text.startswith(_FORMULA_START):
+        try:
+            float(text)
+        except ValueError:
+            return "'" + text
+    return text
+
+
+def render_csv(rows: Iterable[TimelineRow]) -> bytes:
+    buf = io.StringIO(newline="")
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(CSV_COLUMNS)
+    for r in rows:
+        w.writerow([csv_safe(cell) for cell in r.csv_row()])
+    # BOM: spreadsheet programs otherwise read the UTF-8 arrows and dashes as Latin-1.
+    return buf.getvalue().encode("utf-8-sig")
+
+
+
+def _write_atomic(files: Sequence[tuple[Path, bytes]]) -> None:
+    """Each file whole or not at all, all written before any replaces its old version;
+    devices, pipes and symbolic links handled by the shared output rules
+    (replay_data.output_file)."""
+    write_all([(str(path), data) for path, data in files], "--out")
+
+
+
+
+def build_debrief(session_path: str | os.PathLike[str], out_html: str | os.PathLike[str],
+                  *, pdf: bool = False) -> DebriefReport:
+    """Read a session, write OUT.html (self-contained), OUT.csv (timeline rows) and with
+    pdf=True OUT.pdf (Qt's PDF writer, A4).
+
+    Raises SessionLogError (bad session file), OSError (unreadable), ReplayDataError
+    (scenario gone or changed) or DebriefError (bad output path); then nothing is written."""
+    report, course = build_report(session_path, out_html)
+    from . import page, plots  # Qt only from here: the rows above work without it
+
+    figures = plots.report_figures(report, course)
+    html_text = page.render_html(report, course, figures, embed=True)
+    assert report.played is not None
+    csv_rows = report.timeline + scoring_csv_rows(report.scored, report.played)
+    files = [(report.csv_path, render_csv(csv_rows)),
+             (report.html_path, html_text.encode("utf-8"))]
+    if pdf:
+        from . import pdf as pdf_out
+
+        pdf_bytes, pages = pdf_out.render_pdf(page.render_html(report, course, figures,
+                                                               embed=False), figures)
+        report.pdf_path, report.pdf_pages = report.html_path.with_suffix(".pdf"), pages
+        files.append((report.pdf_path, pdf_bytes))
+    _write_atomic(files)
+    return report
