@@ -267,7 +267,7 @@ def prepare(opts: LaunchOptions) -> Prepared:
 
     recording = None
     if opts.replay:
-        from dashboard.session_log import course_for, read_session
+        from dashboard.recording import course_for, read_session
 
         recording = read_session(opts.replay)
         course = course_for(recording)
@@ -323,11 +323,13 @@ def run_core_headless(opts: LaunchOptions, prep: Prepared, *, session_log: str |
     from dashboard.core.actions import INJECT, SCRIPT, Action, Actor
     from dashboard.core.clock import ManualWall
     from dashboard.core.session_controller import SessionController, SystemProblem
+    from dashboard.recording import recording_for
 
     controller = SessionController(prep.course, start=prep.start,
                                    speed=opts.speed or 1.0, wall=ManualWall(),
-                                   alarm_log=_alarm_log_path(opts), session_log=session_log,
-                                   scenario_name=opts.scenario, display=display)
+                                   alarm_log=_alarm_log_path(opts),
+                                   recording=recording_for(session_log, opts.scenario),
+                                   display=display)
     controller.subscribe(lambda ev: isinstance(ev, SystemProblem) and print(
         f"icu-dashboard: {ev.message}", file=sys.stderr))
     for message in controller.problems:  # at start-up, before anyone listened
@@ -499,7 +501,7 @@ def run_demo(opts: LaunchOptions) -> int:
 
 
 def run_instructor(opts: LaunchOptions) -> int:
-    from dashboard.session_log import default_session_path
+    from dashboard.recording import default_session_path
 
     prep = prepare(opts)
     session_path = opts.session_log or str(default_session_path())
@@ -576,8 +578,10 @@ def _run_networked(opts: LaunchOptions, prep: Prepared, session_log: str | None)
     if net is None:
         return None
     if opts.role == "instructor" and opts.headless:
-        return roles.run_instructor_headless(opts, prep, net, session_log,
-                                             _alarm_log_path(opts))
+        from dashboard.recording import SessionRecording
+
+        recording = SessionRecording(session_log, scenario_name=opts.scenario)
+        return roles.run_instructor_headless(opts, prep, net, recording, _alarm_log_path(opts))
     if opts.role == "monitor" and opts.headless and not opts.screenshot:
         return roles.run_monitor_headless(opts, prep, net, _alarm_log_path(opts))
     if opts.role == "monitor":

@@ -1,4 +1,4 @@
-"""After-action debrief of a recorded session (dashboard.session_log).
+"""After-action debrief of a recorded session (dashboard.recording).
 
 report  rows (timeline, time to acknowledge, responses to injections) and the HTML/CSV
 plots   trend plots rendered offscreen with pyqtgraph (the only Qt part, imported late)

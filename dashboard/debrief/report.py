@@ -32,7 +32,7 @@ import numpy as np
 
 from dashboard.alarms.engine import AlarmChange
 from dashboard.core import actions as acts
-from dashboard.session_log import (
+from dashboard.recording import (
     Action,
     PerturbationRecord,
     RecordedSession,
@@ -43,6 +43,7 @@ from replay_data.casetime import case_clock, clock_of_day, span_text
 from replay_data.course import Course, is_scheduled
 from replay_data.errors import one_line
 from replay_data.output_file import write_all
+from replay_data.perturbation_labels import control_label, perturbation_label, value_text
 from replay_data.perturbations import Perturbation
 
 from .played import PlayedTime, played_time
@@ -54,7 +55,6 @@ from .scoring import (
     VERBAL,
     ScoredResponse,
     actor_text,
-    control_label,
     score_session,
 )
 
@@ -310,28 +310,7 @@ class DebriefReport:
     displays: list[DisplayRow] = field(default_factory=list)
 
 
-def _fmt_value(course: Course, channel: str | None, value: float | None) -> str:
-    if value is None or not math.isfinite(value):
-        return ""
-    ch = course.catalogue.numerics.get(channel) if channel else None
-    if ch is None:
-        return f"{value:g}"
-    return f"{ch.format(value)} {ch.unit}"
-
-
-def perturbation_label(course: Course, p: Perturbation) -> str:
-    if p.kind == "control":
-        return control_label(p)
-    if p.kind == "injection":
-        spec = course.scenario.injections.get(p.name)
-        if spec is None:
-            return p.name
-        variant = spec.variants.get(p.variant)
-        return f"{spec.label} ({variant.label})" if variant is not None else spec.label
-    ch = course.catalogue.numerics.get(p.name)
-    target = next((e.set for e in p.effects if e.set is not None), None)
-    label = ch.label if ch is not None else p.name
-    return f"{label} \u2192 {_fmt_value(course, p.name, target) or target} (override)"
+_fmt_value = value_text  # the name the rows have used
 
 
 def _perturbation_what(course: Course, p: Perturbation) -> str:
