@@ -22,14 +22,16 @@ from dashboard.debrief.session_debrief import write_debrief
 from dashboard.recording import RecordedSession, recording_for
 from dashboard.ui.alarm_audio import AlarmAudio, make_audio
 from dashboard.ui.main_window import MonitorWindow, Role
+from dashboard.ui.running import CURRENT as RUNNING
 from replay_data.controls import CONSOLES as CONSOLE_KINDS
 from replay_data.course import Course
 from replay_data.perturbations import Perturbation
 
 FRAME_INTERVAL_MS = 16
 # The sessions running in this process (MonitorSession.create adds, close removes): how
-# the GUI automation hook (dashboard.ui.automation, off unless asked for) finds them.
-CURRENT: list[MonitorSession] = []
+# the GUI automation hook (dashboard.ui.automation, off unless asked for) finds them. The
+# list lives in dashboard.ui.running, below this layer; this is the same list.
+CURRENT: list[MonitorSession] = RUNNING
 
 
 @dataclass
