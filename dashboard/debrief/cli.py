@@ -52,6 +52,7 @@ def debrief_main(argv: Sequence[str] | None = None) -> int:
     # The plots are rendered offscreen: no display, and no platform plugin, is needed
     # (set before Qt is imported, so a broken QT_QPA_PLATFORM cannot abort the run).
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    _quiet_qt()
     try:
         with terminate_raises():
             args = build_parser().parse_args(argv)
@@ -74,6 +75,18 @@ def debrief_main(argv: Sequence[str] | None = None) -> int:
         written.append(report.pdf_path)
     print("wrote " + ", ".join(str(p) for p in written))
     return 0
+
+
+def _quiet_qt() -> None:
+    """Offscreen rendering makes Qt say one harmless notice (size hints) that a report run
+    should not print; everything else Qt says still reaches stderr (qt_messages).
+    Installed only when Qt loads cleanly."""
+    try:
+        from dashboard.qt_messages import install_filter
+
+        install_filter()
+    except ImportError:  # the rows work without Qt; plots will say what is missing
+        return
 
 
 def _fail(message: str) -> int:

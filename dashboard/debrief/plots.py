@@ -95,12 +95,6 @@ def ensure_qapp() -> QtWidgets.QApplication:
         # Rendering needs no display: always offscreen, whatever platform the session
         # (or a broken QT_QPA_PLATFORM) names, so the debrief runs on any machine.
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
-        # Offscreen rendering makes Qt say one harmless notice (size hints) that a report
-        # run should not print; everything else Qt says still reaches stderr. (A process
-        # with an application of its own -- the GUI -- has installed this already.)
-        from dashboard.qt_messages import install_filter
-
-        install_filter()
         app = _app = QtWidgets.QApplication(["icu-dashboard-debrief"])
     if not isinstance(app, QtWidgets.QApplication):
         raise RuntimeError("the debrief plots need a QApplication (widgets), found "
