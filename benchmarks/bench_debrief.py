@@ -30,6 +30,7 @@ from dashboard.core.clock import ManualWall  # noqa: E402
 from dashboard.core.session_controller import SessionController  # noqa: E402
 from dashboard.debrief import build_debrief, page, pdf, plots  # noqa: E402
 from dashboard.debrief.report import build_report  # noqa: E402
+from dashboard.recording import recording_for  # noqa: E402
 from replay_data.course import Course  # noqa: E402
 from replay_data.scenario import load_scenario  # noqa: E402
 
@@ -40,8 +41,8 @@ BOSS, BED = Actor("instructor", "console"), Actor("trainee", "bed-1")
 def record_drill(folder: Path) -> Path:
     sc = load_scenario("sle_dah_ecmo")
     c = SessionController(Course(sc, 0), start=sc.resolve("ecmo_start+1d"), playing=False,
-                          wall=ManualWall(), session_log=folder / "drill.jsonl",
-                          scenario_name="sle_dah_ecmo")
+                          wall=ManualWall(),
+                          recording=recording_for(folder / "drill.jsonl", "sle_dah_ecmo"))
 
     def act(kind: str, actor: Actor = BOSS, **args: object) -> None:
         assert c.apply(Action.make(kind, args, actor), strict=True) is not None

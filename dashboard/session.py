@@ -18,17 +18,20 @@ from PySide6 import QtCore, QtWidgets
 from dashboard.core.actions import INJECT, INSTRUCTOR, OVERRIDE, SCRIPT, STOP, Action, Actor
 from dashboard.core.clock import ManualWall, ReplayClock
 from dashboard.core.session_controller import SessionController
-from dashboard.session_log import RecordedSession
+from dashboard.debrief.session_debrief import write_debrief
+from dashboard.recording import RecordedSession, recording_for
 from dashboard.ui.alarm_audio import AlarmAudio, make_audio
 from dashboard.ui.main_window import MonitorWindow, Role
+from dashboard.ui.running import CURRENT as RUNNING
 from replay_data.controls import CONSOLES as CONSOLE_KINDS
 from replay_data.course import Course
 from replay_data.perturbations import Perturbation
 
 FRAME_INTERVAL_MS = 16
 # The sessions running in this process (MonitorSession.create adds, close removes): how
-# the GUI automation hook (dashboard.ui.automation, off unless asked for) finds them.
-CURRENT: list[MonitorSession] = []
+# the GUI automation hook (dashboard.ui.automation, off unless asked for) finds them. The
+# list lives in dashboard.ui.running, below this layer; this is the same list.
+CURRENT: list[MonitorSession] = RUNNING
 
 
 @dataclass
@@ -76,8 +79,7 @@ class MonitorSession:
         # network mode: time.time, so clock anchors compare across machines
         controller = SessionController(course, start=start, speed=speed, playing=playing,
                                        wall=wall or network_wall, alarm_log=alarm_log,
-                                       session_log=session_log,
-                                       scenario_name=scenario_name,
+                                       recording=recording_for(session_log, scenario_name),
                                        display=display or role.value, authority=authority)
         if audio is None:
             audio = make_audio(controller.profile, mute=mute)
@@ -205,7 +207,7 @@ class MonitorSession:
         return self._instructor(STOP, id=pid)
 
     def write_debrief(self, out: str | Path | None = None) -> Path:
-        return self.controller.write_debrief(out)
+        return write_debrief(self.controller, out)
 
     # ------------------------------------------------------------------ pre-brief
 
@@ -239,7 +241,7 @@ class MonitorSession:
             return SessionController(c, start=start, speed=float(b["speed"]), playing=False,
                                      wall=self.wall or b["network_wall"],
                                      alarm_log=b["alarm_log"],
-                                     session_log=b["session_log"], scenario_name=name,
+                                     recording=recording_for(b["session_log"], name),
                                      display=str(b["display"]))
 
         try:
@@ -267,7 +269,6 @@ class MonitorSession:
                                        speed=float(b["speed"]), playing=False,
                                        wall=self.wall or b["network_wall"],
                                        alarm_log=b["alarm_log"],
-                                       scenario_name=course.scenario.id,
                                        display=str(b["display"]), authority=False)
         b["scenario_name"] = course.scenario.id
         self.controller = controller

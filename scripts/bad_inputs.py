@@ -243,9 +243,11 @@ from replay_data.course import Course
 from dashboard.core.actions import Action, Actor
 from dashboard.core.clock import ManualWall
 from dashboard.core.session_controller import SessionController
+from dashboard.recording import recording_for
 course = Course.load()
 t0 = course.scenario.event_times["ecmo_start"] + 7200
-c = SessionController(course, start=t0, wall=ManualWall(), session_log={str(d / 'good.jsonl')!r})
+c = SessionController(course, start=t0, wall=ManualWall(),
+                      recording=recording_for({str(d / 'good.jsonl')!r}))
 con, bed = Actor("instructor", "console"), Actor("trainee", "bed-1")
 a = lambda k, who=con, **args: Action.make(k, args, who)
 c.apply(a("inject", injection="pump_stop"), strict=True)

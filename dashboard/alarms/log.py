@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from dashboard.core.jsonl import APP_DIR, LineWriter, user_data_file
+from replay_data.jsonl import APP_DIR, LineWriter, user_data_file
 
 from .engine import AlarmChange
 

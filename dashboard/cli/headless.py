@@ -23,11 +23,13 @@ def run_core_headless(opts: LaunchOptions, prep: Prepared, *, session_log: str |
     from dashboard.core.actions import INJECT, SCRIPT, Action, Actor
     from dashboard.core.clock import ManualWall
     from dashboard.core.session_controller import SessionController, SystemProblem
+    from dashboard.recording import recording_for
 
     controller = SessionController(prep.course, start=prep.start,
                                    speed=opts.speed or 1.0, wall=ManualWall(),
-                                   alarm_log=alarm_log_path(opts), session_log=session_log,
-                                   scenario_name=opts.scenario, display=display)
+                                   alarm_log=alarm_log_path(opts),
+                                   recording=recording_for(session_log, opts.scenario),
+                                   display=display)
     controller.subscribe(lambda ev: isinstance(ev, SystemProblem) and print(
         f"icu-dashboard: {ev.message}", file=sys.stderr))
     for message in controller.problems:  # at start-up, before anyone listened

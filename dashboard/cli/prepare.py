@@ -26,7 +26,7 @@ def prepare(opts: LaunchOptions) -> Prepared:
 
     recording = None
     if opts.replay:
-        from dashboard.session_log import course_for, read_session
+        from dashboard.recording import course_for, read_session
 
         recording = read_session(opts.replay)
         course = course_for(recording)

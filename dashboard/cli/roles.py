@@ -51,7 +51,7 @@ def run_demo(opts: LaunchOptions) -> int:
 
 
 def run_instructor(opts: LaunchOptions) -> int:
-    from dashboard.session_log import default_session_path
+    from dashboard.recording import default_session_path
 
     prep = prepare(opts)
     session_path = opts.session_log or str(default_session_path())
@@ -100,8 +100,10 @@ def run_networked(opts: LaunchOptions, prep: Prepared, session_log: str | None) 
     if net is None:
         return None
     if opts.role == "instructor" and opts.headless:
-        return roles.run_instructor_headless(opts, prep, net, session_log,
-                                             alarm_log_path(opts))
+        from dashboard.recording import SessionRecording
+
+        recording = SessionRecording(session_log, scenario_name=opts.scenario)
+        return roles.run_instructor_headless(opts, prep, net, recording, alarm_log_path(opts))
     if opts.role == "monitor" and opts.headless and not opts.screenshot:
         return roles.run_monitor_headless(opts, prep, net, alarm_log_path(opts))
     if opts.role == "monitor":

@@ -14,6 +14,7 @@ instructor console, a recording being replayed (`ReplayFeed`) and the network al
     CourseChanged(course)         disturbances changed (values from now on differ)
     Seeked(t)                     case time jumped (views redraw whole sweeps)
     StateChanged(state)           (authority only) what a network bridge publishes
+    DisplayChanged(display, ...)  (network mode) a display of the room came or went
     SystemProblem(message)        the simulator itself failed (e.g. log not writable);
                                   also kept in `problems` (some happen before anyone listens)
 
@@ -25,6 +26,13 @@ Roles: `authority=True` (demo, instructor, a local monitor, headless) owns the s
 `authority=False` is a follower (a networked bedside monitor): request() hands trainee
 actions to `uplink` (set by the network bridge) instead of applying them; the bridge
 calls apply() with what the instructor broadcasts and adopt_state() with its state.
+
+Recording: the controller writes no file but the alarm log. A session recording
+(dashboard.recording.SessionRecording, or anything with the `Recording` protocol below)
+is built by the caller and handed in; the controller opens it at start-up, feeds it its
+alarm changes and each case second, and subscribes it first to its events. The debrief
+is written by the caller too (dashboard.debrief.session_debrief), from `recorder.path`
+or, once the session has ended, `recorded_path`.
 
 Thread rule: only the thread that calls tick() touches the controller. Other threads
 (a network client) hand work over with post(), drained at the start of the next tick().
@@ -41,6 +49,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from dashboard.alarms import AlarmChange, AlarmEngine, AlarmLog, load_profile
 from dashboard.alarms.profile import AlarmProfile
@@ -65,7 +74,6 @@ from dashboard.core.actions import (
     OVERRIDE,
     PAUSE,
     PLAY,
-    RECORD_TYPE,
     RESPONSE_DONE,
     SEEK,
     SPEED,
@@ -95,9 +103,9 @@ from dashboard.core.session_state import ClockAnchor, SessionState, StateError
 from replay_data.controls import CONSOLES, CONTROLS, control_perturbation
 from replay_data.course import Course, Sample, is_scheduled
 from replay_data.errors import ReplayDataError, one_line
+from replay_data.perturbation_data import perturbation_from_data, perturbation_to_data
 from replay_data.perturbations import Perturbation, injection, override, split_injection_name
 
-SNAPSHOT_EVERY_S = 60
 # Actions apply_many() applies without rebuilding the course after each: they only change
 # the list of disturbances (a control reads the course as it stands, so it is not here).
 BATCHED_KINDS = frozenset({INJECT, OVERRIDE, STOP})
@@ -114,6 +122,25 @@ class ScenarioMismatch(ValueError):
 __all__ = ["ActionApplied", "ActionRefused", "AlarmChanges", "AlarmSinks", "CourseChanged",
            "ReplayFeed", "ScenarioMismatch", "Seeked", "SessionController", "SessionEvent",
            "StateChanged", "SystemProblem", "Tick", "ValuesUpdated", "scenario_hash"]
+
+
+class Recording(Protocol):
+    """What the controller needs of a session recording (dashboard.recording has the
+    real one). open() creates the file and writes its header (raises OSError when it
+    cannot); write() is an alarm sink; on_event() is subscribed first, on_sample() gets
+    every case second the monitor processes; discard() removes a file whose session did
+    not start; `live` is False once it is complete (End) or dropped after a failure."""
+
+    path: Path
+    live: bool
+    recorded_path: Path | None
+
+    def open(self, controller: SessionController) -> None: ...
+    def discard(self) -> None: ...
+    def write(self, change: AlarmChange) -> None: ...
+    def on_event(self, event: SessionEvent) -> None: ...
+    def on_sample(self, sample: Sample) -> None: ...
+    def close(self) -> None: ...
 
 
 class AlarmSinks:
@@ -164,11 +191,9 @@ class SessionController:
 
     def __init__(self, course: Course, *, start: float | None = None, speed: float = 1.0,
                  playing: bool = True, wall: Callable[[], float] | None = None,
-                 alarm_log: str | Path | None = None, session_log: str | Path | None = None,
-                 scenario_name: str | None = None, authority: bool = True,
-                 display: str = "demo", profile: AlarmProfile | None = None) -> None:
-        from dashboard.session_log import SessionRecorder
-
+                 alarm_log: str | Path | None = None, recording: Recording | None = None,
+                 authority: bool = True, display: str = "demo",
+                 profile: AlarmProfile | None = None) -> None:
         sc = course.scenario
         t0 = sc.default_start if start is None else float(start)
         self.wall = wall if wall is not None else time.monotonic
@@ -184,22 +209,20 @@ class SessionController:
         self.uplink: Callable[[Action], None] | None = None
         self.feed: ReplayFeed | None = None
         self._feeding = False
+        self.course = course
+        self.opened_at = t0  # the case time the session opened at
         # The session file first: it refuses to overwrite, and then no empty alarm log is
         # left behind; if the alarm log then fails, the new session file goes again.
-        self.recorder: SessionRecorder | None = None
-        self.recorded_path: Path | None = None  # the session file once it is closed
-        if session_log is not None:
-            self.recorder = SessionRecorder(session_log, wall_clock=self._recording_wall())
-            self.recorder.start(scenario=scenario_name or sc.id, scenario_id=sc.id,
-                                seed=course.seed, start=t0, speed=speed)
+        self.recording = recording
+        if recording is not None:
+            recording.open(self)
         try:
             self.alarm_log = AlarmLog(alarm_log) if alarm_log is not None else None
         except OSError:
-            if self.recorder is not None:
-                self.recorder.close()
-                self.recorder.path.unlink(missing_ok=True)
+            if recording is not None:
+                recording.discard()
             raise
-        self.sinks = AlarmSinks(self.alarm_log, self.recorder)
+        self.sinks = AlarmSinks(self.alarm_log, recording)
         # Every failure of the simulator itself, in order: one at start-up (the first
         # alarm line on a full disk) happens before anyone has subscribed.
         self.problems: list[str] = []
@@ -219,18 +242,18 @@ class SessionController:
         # The room's displays as the instructor's network bridge sees them (network mode).
         self.displays: dict[str, DisplayStatus] = {}
         self.monitor = BedsideMonitor(course, self.alarms)
-        self.monitor.sample_listeners.append(self._snapshot)
+        if recording is not None:
+            self.monitor.sample_listeners.append(recording.on_sample)
         self.seq = 0
         self.freeze_screen = False
         self.begun = playing  # False: a pre-brief (the clock waits for "begin")
         self.ended = False
         self._ids = itertools.count(1)
         self._subscribers: list[Callable[[SessionEvent], None]] = []
-        # (action, result) of the JOURNAL_KINDS applied, in order; and the case time the
-        # session opened at (where the clock's first stretch begins).
+        # (action, result) of the JOURNAL_KINDS applied, in order.
         self.journal: list[tuple[Action, object]] = []
-        self.opened_at = t0
-        self.subscribe(self._record_event)
+        if recording is not None:
+            self.subscribe(recording.on_event)  # first: the file has it before anyone acts
         self._inbox: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
         self._alarm_t = -math.inf  # latest case time the alarm engine has seen
         self._last_sample: Sample | None = None
@@ -261,12 +284,17 @@ class SessionController:
         self._publish(event)
         return event
 
-    def _recording_wall(self) -> Callable[[], float]:
-        """The session file's wall clock: the epoch time at start-up moved on by this
-        controller's own wall clock, so wall-clock durations in the debrief are the
-        clock's (a ManualWall in tests and headless runs) and stamps are real dates."""
-        epoch0, wall0 = time.time(), self.wall()
-        return lambda: epoch0 + (self.wall() - wall0)
+    @property
+    def recorder(self) -> Recording | None:
+        """The session recording while it is being written (None when not recorded,
+        once the session has ended, or after its file failed)."""
+        r = self.recording
+        return r if r is not None and r.live else None
+
+    @property
+    def recorded_path(self) -> Path | None:
+        """The session file once it is complete (the session has ended)."""
+        return self.recording.recorded_path if self.recording is not None else None
 
     # ------------------------------------------------------------------ subscribers
 
@@ -300,8 +328,6 @@ class SessionController:
 
     def state(self) -> SessionState:
         """What the instructor publishes (retained) for displays that join."""
-        from dashboard.session_log import perturbation_to_data
-
         c = self.clock
         anchor = ClockAnchor(c.case_time(), c.speed, not c.playing, c.wall_time())
         ops = tuple({**a.to_json(), "seq": seq} for seq, a in self._operator_log)
@@ -341,9 +367,7 @@ class SessionController:
         done, result, changes = applied
         if changes:
             self._publish(AlarmChanges(tuple(changes)))
-        self._record(done, result)
-        if done.kind == END:
-            self._close_recording()
+        self._journal(done, result)
         self._publish(ActionApplied(done, self.seq, result))
         if self.authority:
             self._publish(StateChanged(self.state()))
@@ -380,7 +404,7 @@ class SessionController:
                     out.append(None)
                     continue
                 done, result, changes = applied
-                self._record(done, result)
+                self._journal(done, result)
                 if changes:
                     self._run.append(AlarmChanges(tuple(changes)))
                 self._run.append(ActionApplied(done, self.seq, result, more=True))
@@ -767,8 +791,6 @@ class SessionController:
         """Follower: become the session `state` describes -- same disturbances, clock
         re-anchored to the instructor's, alarm state rebuilt. Everything is checked
         before anything changes (ScenarioMismatch, StateError)."""
-        from dashboard.session_log import perturbation_from_data
-
         if state.scenario_hash != self.scenario_hash:
             raise ScenarioMismatch(
                 f"scenario differs from the instructor's: {state.scenario_id!r} "
@@ -812,84 +834,23 @@ class SessionController:
         self._publish(Seeked(c.case_time()))
         self._publish(AlarmChanges(()))
 
-    # ------------------------------------------------------------------ recording
+    # ------------------------------------------------------------------ journal, problems
 
-    def _record(self, a: Action, result: object) -> None:
+    def _journal(self, a: Action, result: object) -> None:
         if a.kind in JOURNAL_KINDS:
             # Who did what, kept for the live checklist (a Perturbation has no actor).
             self.journal.append((a, result))
-        rec = self.recorder
-        if rec is None:
-            return
-        who = {"display": a.actor.display, "role": a.actor.role}
-        try:
-            kind = RECORD_TYPE.get(a.kind)
-            if kind == "instructor":
-                rec.instructor(a.case_t, a.kind, display=a.actor.display, **a.args)
-            elif kind == "trainee":
-                rec.trainee(a.case_t, a.kind, display=a.actor.display, **a.args)
-            elif a.kind in (INJECT, OVERRIDE, CONTROL):
-                rec.perturbation(a.case_t, result, **who)
-            elif a.kind == STOP and is_scheduled(a.arg("id")):
-                # Recorded as the cut copy that replaces the scenario's own injection.
-                rec.perturbation(a.case_t, result, **who)
-            elif a.kind == STOP:
-                rec.perturbation_stopped(a.case_t, a.arg("id"), **who)
-        except OSError as exc:
-            self._drop_recorder(str(exc))
 
-    def _record_event(self, event: SessionEvent) -> None:
-        """The recorder's subscription: the room's displays coming and going."""
-        if isinstance(event, DisplayChanged) and self.recorder is not None:
-            try:
-                self.recorder.display(event.case_t, event.display, event.status, event.wall)
-            except OSError as exc:
-                self._drop_recorder(str(exc))
-
-    def _snapshot(self, sample: Sample) -> None:
-        if self.recorder is not None and sample.t % SNAPSHOT_EVERY_S == 0:
-            try:
-                self.recorder.snapshot(sample)
-            except OSError as exc:
-                self._drop_recorder(str(exc))
-
-    def _drop_recorder(self, message: str) -> None:
-        if self.recorder in self.sinks.sinks:
-            self.sinks.sinks.remove(self.recorder)
-        self.recorder = None
-        self._problem(message)
-
-    def _problem(self, message: str) -> None:
+    def report_problem(self, message: str) -> None:
+        """The simulator itself failed (a log not writable): kept, and SystemProblem."""
         self.problems.append(message)
         self._publish(SystemProblem(message))
 
-    def _close_recording(self) -> None:
-        """End of the session: the file is complete; later alarms are not part of it."""
-        rec = self.recorder
-        if rec is None:
-            return
-        self.recorded_path = rec.path
-        if rec in self.sinks.sinks:
-            self.sinks.sinks.remove(rec)
-        self.recorder = None
-        rec.close()
-
-    def write_debrief(self, out: str | Path | None = None, *, pdf: bool = False) -> Path:
-        """Debrief report of this session, next to its recording by default (and a PDF
-        beside it with pdf=True). Works during the session and after it ended."""
-        path = self.recorder.path if self.recorder is not None else self.recorded_path
-        if path is None:
-            raise ReplayDataError("this session is not recorded (start with --session-log)")
-        from dashboard.debrief import build_debrief
-
-        target = Path(out) if out else path.with_suffix(".html")
-        build_debrief(path, target, pdf=pdf)
-        return target
+    _problem = report_problem
 
     def close(self) -> None:
         if self.alarm_log is not None:
             self.alarm_log.close()
-        if self.recorder is not None:
-            self.recorder.close()
+        if self.recording is not None and self.recording.live:
+            self.recording.close()
         self._subscribers.clear()
-

@@ -1,4 +1,4 @@
-"""After-action debrief of a recorded session (dashboard.session_log).
+"""After-action debrief of a recorded session (dashboard.recording).
 
 Lowest first (each imports only those above it; no cycle):
 

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from dashboard.session_log import SessionLogError
+from dashboard.recording import SessionLogError
 from replay_data.errors import ReplayDataError, one_line
 from replay_data.interrupts import EXIT_INTERRUPTED, Terminated, terminate_raises
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from dashboard.core import actions as acts
-from dashboard.session_log import RecordedSession
+from dashboard.recording import RecordedSession
 
 # Lines stamped the moment they happened (an action is applied and written at once);
 # between two of them the clock ran at one speed (a speed change is an action itself).

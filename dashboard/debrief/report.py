@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dashboard.session_log import RecordedSession, course_for, read_session
+from dashboard.recording import RecordedSession, course_for, read_session
 from replay_data.course import Course
 from replay_data.errors import one_line
 

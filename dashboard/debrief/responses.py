@@ -11,13 +11,14 @@ from datetime import datetime
 import numpy as np
 
 from dashboard.core import actions as acts
-from dashboard.session_log import (
+from dashboard.recording import (
     Action,
     PerturbationRecord,
     RecordedSession,
 )
 from replay_data.casetime import case_clock, span_text
 from replay_data.course import Course, is_scheduled
+from replay_data.perturbation_labels import control_label
 from replay_data.perturbations import Perturbation
 
 from .played import PlayedTime, played_time
@@ -43,7 +44,6 @@ from .scoring import (
     VERBAL,
     ScoredResponse,
     actor_text,
-    control_label,
 )
 from .timeline import alarm_messages, scheduled_seen, session_played, trainee_what
 

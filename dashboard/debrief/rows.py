@@ -11,16 +11,16 @@ seconds beside them (at 5x, 12 s in the room are 60 s of the patient's time).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from dashboard.session_log import (
+from dashboard.recording import (
     RecordedSession,
 )
 from replay_data.casetime import case_clock, span_text
 from replay_data.course import Course
+from replay_data.perturbation_labels import perturbation_label
 from replay_data.perturbations import Perturbation
 
 from .played import PlayedTime
@@ -31,7 +31,6 @@ from .scoring import (
     MISSED,
     VERBAL,
     ScoredResponse,
-    control_label,
 )
 
 DISCLAIMER = "Training simulator \u2014 not a medical device"
@@ -284,32 +283,6 @@ class DebriefReport:
     pdf_pages: int = 0
     scored: list[ScoredResponse] = field(default_factory=list)  # expected responses
     displays: list[DisplayRow] = field(default_factory=list)
-
-
-def value_text(course: Course, channel: str | None, value: float | None) -> str:
-    if value is None or not math.isfinite(value):
-        return ""
-    ch = course.catalogue.numerics.get(channel) if channel else None
-    if ch is None:
-        return f"{value:g}"
-    return f"{ch.format(value)} {ch.unit}"
-
-
-def perturbation_label(course: Course, p: Perturbation) -> str:
-    if p.kind == "control":
-        return control_label(p)
-    if p.kind == "injection":
-        spec = course.scenario.injections.get(p.name)
-        if spec is None:
-            return p.name
-        variant = spec.variants.get(p.variant)
-        return f"{spec.label} ({variant.label})" if variant is not None else spec.label
-    ch = course.catalogue.numerics.get(p.name)
-    target = next((e.set for e in p.effects if e.set is not None), None)
-    label = ch.label if ch is not None else p.name
-    return f"{label} \u2192 {value_text(course, p.name, target) or target} (override)"
-
-
 
 
 def perturbation_what(course: Course, p: Perturbation) -> str:

@@ -29,9 +29,10 @@ from dataclasses import dataclass
 
 from dashboard.core.actions import INSTRUCTOR_ROLES, TRAINEE
 from dashboard.debrief.played import PlayedTime, played_time
-from dashboard.session_log import RecordedSession
+from dashboard.recording import RecordedSession
 from replay_data.controls import CONTROLS
 from replay_data.course import is_scheduled, scheduled_id
+from replay_data.perturbation_labels import control_setting
 from replay_data.perturbations import Perturbation, injection
 from replay_data.scenario import Scenario
 from replay_data.timeexpr import format_case_time
@@ -124,7 +125,7 @@ def team_controls(session: RecordedSession) -> list[TeamControl]:
     for rec in session.perturbation_records():
         p = rec.perturbation
         if p.kind == "control":
-            out.append(TeamControl(p.start, p.name, _setting(p), rec.display, rec.role))
+            out.append(TeamControl(p.start, p.name, control_setting(p), rec.display, rec.role))
     return sorted(out, key=lambda c: c.t)
 
 
@@ -132,10 +133,6 @@ def verbal_ticks(session: RecordedSession) -> list[VerbalTick]:
     return [VerbalTick(a.case_time, str(a.fields["injection"]), str(a.fields["response"]),
                        a.display, a.wall_time)
             for a in session.instructor_actions() if a.action == "response_done"]
-
-
-def _setting(p: Perturbation) -> float:
-    return next((float(e.set) for e in p.effects if e.channel == p.name), math.nan)
 
 
 def score(scenario: Scenario, injections: list[Perturbation], controls: list[TeamControl],
@@ -208,20 +205,6 @@ def score_session(session: RecordedSession, scenario: Scenario,
     return score(scenario, injections, team_controls(session), session.end, scheduled,
                  verbal_ticks(session))
 
-
-def control_label(p: Perturbation) -> str:
-    """'Pump speed 3700 rpm', 'Drainage clamp on' for a team's control perturbation."""
-    spec = CONTROLS.get(p.name)
-    v = _setting(p)
-    if spec is None:
-        return f"{p.name} {v:g}"
-    if spec.id == "control.vent.mode":
-        return f"Vent mode {'AC' if v >= 0.5 else 'PC'}"
-    if spec.high == 1 and spec.step == 1:
-        return f"{spec.label} {'on' if v >= 0.5 else 'off'}"
-    if spec.id == "control.ecmo.hand_crank" and v == 0:
-        return "Hand crank off"
-    return f"{spec.label} {v:g} {spec.unit}".rstrip()
 
 
 def scoring_html(rows: list[ScoredResponse]) -> list[str]:

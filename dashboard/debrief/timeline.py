@@ -12,7 +12,7 @@ from datetime import datetime
 
 from dashboard.alarms.engine import AlarmChange
 from dashboard.core import actions as acts
-from dashboard.session_log import (
+from dashboard.recording import (
     Action,
     RecordedSession,
 )

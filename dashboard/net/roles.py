@@ -16,6 +16,7 @@ import socket
 import sys
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from dashboard.net.bridge import (
     InstructorBridge,
@@ -25,6 +26,9 @@ from dashboard.net.bridge import (
 )
 from dashboard.net.link import BrokerUrl, Credentials, LinkError, MqttLink
 from dashboard.net.protocol import check_name
+
+if TYPE_CHECKING:
+    from dashboard.core.session_controller import Recording
 
 FRAME_S = 0.02
 CONNECT_WAIT_S = 10.0
@@ -94,14 +98,16 @@ def _run_for(seconds: float, frame: Callable[[], bool]) -> None:
         time.sleep(FRAME_S)
 
 
-def run_instructor_headless(opts, prep, net: dict, session_log: str,
+def run_instructor_headless(opts, prep, net: dict, recording: Recording,
                             alarm_log: str) -> int:
+    """The instructor without a window for --duration wall seconds, recording the session
+    to `recording` (built by the caller: the network layer writes no session file)."""
     from dashboard.core.actions import INJECT, SCRIPT, Action, Actor
     from dashboard.core.session_controller import SessionController
 
     c = SessionController(prep.course, start=prep.start, speed=opts.speed or 1.0,
-                          wall=time.time, alarm_log=alarm_log, session_log=session_log,
-                          scenario_name=opts.scenario, display="console")
+                          wall=time.time, alarm_log=alarm_log, recording=recording,
+                          display="console")
     link = MqttLink(net["url"], credentials=net["credentials"],
                     subscriptions=instructor_subscriptions(net["room"]))
     bridge = InstructorBridge(c, link, net["room"])
@@ -140,8 +146,7 @@ def run_monitor_headless(opts, prep, net: dict, alarm_log: str) -> int:
 
     def make(course, start: float | None = None) -> SessionController:
         return SessionController(course, start=start, wall=time.time, alarm_log=alarm_log,
-                                 scenario_name=course.scenario.id, display=net["display"],
-                                 authority=False)
+                                 display=net["display"], authority=False)
 
     c = make(prep.course, prep.start)
 
@@ -179,17 +184,3 @@ def run_monitor_headless(opts, prep, net: dict, alarm_log: str) -> int:
             os.unlink(log.path)  # never in step: nothing of the room to keep
         return 2
     return 0
-
-
-def attach_monitor_window(session, net: dict):
-    """A Qt monitor (MonitorSession) in network mode: see dashboard.session_net."""
-    from dashboard.session_net import attach_monitor
-
-    return attach_monitor(session, net)
-
-
-def attach_instructor(session, net: dict) -> InstructorBridge:
-    """The Qt instructor in network mode: see dashboard.session_net."""
-    from dashboard.session_net import attach_instructor as attach
-
-    return attach(session, net)

@@ -397,10 +397,10 @@ def op_grab_screen(req: Reply) -> Reply:
 def op_session(req: Reply) -> Reply:
     """The sessions this process runs, as their controllers see them (the ground truth
     a test compares the screen with)."""
-    from dashboard import session as session_module
+    from dashboard.ui.running import CURRENT
 
     out = []
-    for s in list(getattr(session_module, "CURRENT", [])):
+    for s in list(CURRENT):
         c = s.controller
         sc = c.course.scenario
         out.append({

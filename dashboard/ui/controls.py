@@ -20,7 +20,7 @@ from replay_data.scenario import Scenario
 from replay_data.timeexpr import format_case_time
 
 if TYPE_CHECKING:
-    from dashboard.session_log import RecordedSession
+    from dashboard.recording import RecordedSession
     from replay_data.course import Course
 
 MARKER_COLOURS = {"ecmo": "#ffb74d", "airway": "#4fc3f7", "circuit": "#ff5252",
@@ -42,7 +42,7 @@ def recording_jumps(recording: RecordedSession, course: Course) -> list[JumpTarg
     """Every injection (the instructor's and the scenario's own the session played
     through), every alarm episode (each raise) and every note and bookmark, in time
     order."""
-    from dashboard.debrief.report import perturbation_label
+    from replay_data.perturbation_labels import perturbation_label
 
     lo, hi = recording.span
     out: list[JumpTarget] = []

@@ -42,10 +42,11 @@ from dashboard.core.session_controller import (
 )
 from dashboard.core.throttle import Throttle
 from dashboard.debrief.checklist import ChecklistItem, live_checklist
-from dashboard.debrief.report import perturbation_label
+from dashboard.debrief.session_debrief import write_debrief
 from replay_data.casetime import span_text
 from replay_data.course import Course, is_scheduled
 from replay_data.errors import ReplayDataError
+from replay_data.perturbation_labels import perturbation_label
 from replay_data.perturbations import Perturbation
 from replay_data.timeexpr import format_case_time
 
@@ -326,7 +327,7 @@ class InstructorConsole(QtWidgets.QWidget):
 
     def write_debrief(self) -> None:
         try:
-            path = self.controller.write_debrief(pdf=True)
+            path = write_debrief(self.controller, pdf=True)
         except (ReplayDataError, ValueError, OSError) as exc:
             self.show_message(f"Not done: {exc}")
             return

@@ -17,6 +17,7 @@ from dashboard.core.session_controller import SessionController
 from dashboard.debrief import build_debrief
 from dashboard.debrief.report import CSV_COLUMNS, SCORING_TYPE
 from dashboard.debrief.scoring import DONE, LATE, MISSED, score_session
+from dashboard.recording import recording_for
 from dashboard.session_log import read_session
 from replay_data.course import Course
 from replay_data.errors import ScenarioError
@@ -68,7 +69,7 @@ def drill_run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("drill")
     path = folder / "drill.jsonl"
     c = SessionController(Course(DRILL, 0), speed=2.0, playing=False, wall=ManualWall(),
-                          session_log=path, scenario_name="pump_stop_day2", display="console")
+                          recording=recording_for(path, "pump_stop_day2"), display="console")
     t0 = c.case_time()
     c.apply(Action.make("begin", {}, CONSOLE), strict=True)
     c.advance(179, ticks=10)
@@ -140,7 +141,7 @@ def test_the_debrief_csv_has_the_scoring_rows(drill_run):
 def test_a_scheduled_injection_the_session_jumped_over_is_not_scored(tmp_path):
     path = tmp_path / "jump.jsonl"
     c = SessionController(Course(DRILL, 0), playing=True, wall=ManualWall(),
-                          session_log=path, scenario_name="pump_stop_day2")
+                          recording=recording_for(path, "pump_stop_day2"))
     c.advance(60)
     c.apply(Action.make("seek", {"target": DRILL.default_start + 900}, CONSOLE), strict=True)
     c.advance(60)
@@ -151,7 +152,7 @@ def test_a_scheduled_injection_the_session_jumped_over_is_not_scored(tmp_path):
 def test_a_missed_response_is_scored_missed(tmp_path):
     path = tmp_path / "missed.jsonl"
     c = SessionController(Course(DRILL, 0), playing=True, wall=ManualWall(),
-                          session_log=path, scenario_name="pump_stop_day2")
+                          recording=recording_for(path, "pump_stop_day2"))
     c.advance(300, ticks=10)
     c.close()
     scored = score_session(read_session(path), DRILL)
@@ -297,7 +298,7 @@ def test_the_instructor_can_stop_the_drills_scheduled_pump_stop(tmp_path):
 
     path = tmp_path / "stop.jsonl"
     c = SessionController(Course(DRILL, 0), speed=1.0, playing=False, wall=ManualWall(),
-                          session_log=path, scenario_name="pump_stop_day2", display="console")
+                          recording=recording_for(path, "pump_stop_day2"), display="console")
     t0 = c.case_time()
     pid = scheduled_id("pump_stop", t0 + 180)
     c.apply(Action.make("begin", {}, CONSOLE), strict=True)

@@ -11,6 +11,7 @@ from dashboard.core.actions import Action, Actor
 from dashboard.core.clock import ManualWall
 from dashboard.core.events import ActionRefused
 from dashboard.core.session_controller import SessionController
+from dashboard.recording import recording_for
 from dashboard.session_log import course_for, read_session
 from replay_data.controls import DRAINAGE_LIMIT, pump_flow
 from replay_data.course import Course
@@ -129,7 +130,7 @@ def test_bad_controls_are_refused_with_one_line():
 
 def test_controls_are_recorded_with_who_and_replay_identically(tmp_path):
     path = tmp_path / "s.jsonl"
-    c = controller(session_log=path, display="bed-1")
+    c = controller(recording=recording_for(path), display="bed-1")
     c.apply(act("inject", CONSOLE, injection="pump_stop"))
     c.advance(20)
     c.request(ctl("control.ecmo.clamp_drainage", 1))
@@ -221,7 +222,7 @@ def test_ie_is_an_action_recorded_and_replayed_and_moves_the_pc_tidal_volume(tmp
     from replay_data.controls import lung_compliance, pc_tidal_volume
 
     path = tmp_path / "s.jsonl"
-    c = controller(session_log=path, display="vent-1")
+    c = controller(recording=recording_for(path), display="vent-1")
     c.request(ctl("control.vent.rr", 30))
     c.request(ctl("control.vent.pinsp", 20))
     c.advance(10)

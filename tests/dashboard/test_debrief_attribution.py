@@ -18,6 +18,7 @@ from dashboard.core.clock import ManualWall
 from dashboard.core.session_controller import SessionController
 from dashboard.debrief import build_debrief
 from dashboard.debrief.scoring import BY_INSTRUCTOR, DONE, VERBAL
+from dashboard.recording import recording_for
 from replay_data.course import Course
 from replay_data.scenario import load_scenario
 
@@ -34,7 +35,7 @@ def drill(tmp_path_factory):
     folder = tmp_path_factory.mktemp("attr")
     wall = ManualWall()
     c = SessionController(Course(DRILL, 0), playing=False, wall=wall,
-                          session_log=folder / "s.jsonl", scenario_name="pump_stop_day2",
+                          recording=recording_for(folder / "s.jsonl", "pump_stop_day2"),
                           display="console")
 
     def act(kind, actor=INSTRUCTOR, **a):
@@ -144,7 +145,7 @@ def test_an_older_file_without_roles_or_displays_still_debriefs(drill, tmp_path)
 
 def test_verbal_when_the_team_did_nothing(tmp_path):
     c = SessionController(Course(DRILL, 0), playing=True, wall=ManualWall(),
-                          session_log=tmp_path / "v.jsonl", scenario_name="pump_stop_day2")
+                          recording=recording_for(tmp_path / "v.jsonl", "pump_stop_day2"))
     c.advance(190, 10)
     pump = next(p.id for p in c.course.scheduled if p.name == "pump_stop")
     c.apply(Action.make("response_done", {"injection": pump, "response": "Clamp the lines"},

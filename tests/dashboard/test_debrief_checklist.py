@@ -12,6 +12,7 @@ from dashboard.core.clock import ManualWall
 from dashboard.core.session_controller import SessionController
 from dashboard.debrief.checklist import live_checklist
 from dashboard.debrief.scoring import score_session
+from dashboard.recording import recording_for
 from dashboard.session_log import read_session
 from replay_data.course import Course, scheduled_id
 from replay_data.scenario import load_scenario
@@ -24,7 +25,7 @@ CLAMP, FLOW, FIO2 = (e.label for e in DRILL.injections["pump_stop"].expected)
 
 def drill(path=None) -> SessionController:
     c = SessionController(Course(DRILL, 0), playing=False, wall=ManualWall(),
-                          session_log=path, scenario_name="pump_stop_day2", display="console")
+                          recording=recording_for(path, "pump_stop_day2"), display="console")
     c.apply(Action.make("begin", {}, INSTRUCTOR), strict=True)
     return c
 

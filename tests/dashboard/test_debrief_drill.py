@@ -13,6 +13,7 @@ from dashboard.core.clock import ManualWall
 from dashboard.core.session_controller import SessionController
 from dashboard.debrief import build_debrief
 from dashboard.debrief.report import build_report
+from dashboard.recording import recording_for
 from replay_data.casetime import case_clock
 from replay_data.course import Course
 from replay_data.scenario import load_scenario
@@ -26,7 +27,7 @@ def drill(path, start: str, speed: float = SPEED) -> tuple[SessionController, Ma
     sc = load_scenario("sle_dah_ecmo")
     wall = ManualWall()
     c = SessionController(Course(sc, 0), start=sc.resolve(start), speed=speed, playing=False,
-                          wall=wall, session_log=path, scenario_name="sle_dah_ecmo")
+                          wall=wall, recording=recording_for(path, "sle_dah_ecmo"))
     return c, wall
 
 

@@ -10,6 +10,7 @@ from dashboard.core.clock import ManualWall
 from dashboard.core.session_controller import SessionController
 from dashboard.debrief import build_debrief
 from dashboard.debrief.scoring import DONE, LATE, MISSED, score_session
+from dashboard.recording import recording_for
 from dashboard.session_log import read_session
 from replay_data.controls import pump_flow
 from replay_data.course import Course
@@ -29,7 +30,7 @@ def at(c: SessionController, channel: str, t: float) -> float:
 
 
 def run_drill(path, *, clamp_after: float = 20, restart: bool = True) -> SessionController:
-    c = SessionController(COURSE, start=T0, wall=ManualWall(), session_log=path,
+    c = SessionController(COURSE, start=T0, wall=ManualWall(), recording=recording_for(path),
                           display="console")
     c.advance(10)
     c.apply(Action.make("inject", {"injection": "pump_stop", "duration": 600.0}, CONSOLE))

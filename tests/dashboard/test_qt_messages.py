@@ -9,6 +9,7 @@ import textwrap
 
 from dashboard.core.clock import ManualWall
 from dashboard.core.session_controller import SessionController
+from dashboard.recording import recording_for
 from replay_data.course import Course
 
 NOISY_DEBRIEF = textwrap.dedent("""
@@ -34,7 +35,7 @@ def test_the_debrief_passes_qt_messages_through_but_the_harmless_notice(tmp_path
     session = tmp_path / "s.jsonl"
     course = Course.load()
     c = SessionController(course, start=course.scenario.event_times["ecmo_start"],
-                          wall=ManualWall(), session_log=session)
+                          wall=ManualWall(), recording=recording_for(session))
     c.advance(120, ticks=2)
     c.close()
     p = subprocess.run([sys.executable, "-c", NOISY_DEBRIEF, str(session),

@@ -11,6 +11,7 @@ from dashboard.core.actions import Action, Actor
 from dashboard.core.clock import ManualWall
 from dashboard.core.session_controller import SessionController
 from dashboard.debrief import debrief_main
+from dashboard.recording import recording_for
 from dashboard.session_log import SessionLogError, course_for, read_session
 from replay_data.course import Course
 
@@ -20,7 +21,7 @@ def recorded(tmp_path_factory):
     path = tmp_path_factory.mktemp("s") / "s.jsonl"
     course = Course.load()
     t0 = course.scenario.event_times["ecmo_start"] - 120  # SpO2 low: an alarm to act on
-    c = SessionController(course, start=t0, wall=ManualWall(), session_log=path)
+    c = SessionController(course, start=t0, wall=ManualWall(), recording=recording_for(path))
     bed = Actor("trainee", "bed-1")
     c.advance(10)
     c.apply(Action.make("acknowledge", {"alarm_id": "spo2.low"}, bed), strict=True)

@@ -29,6 +29,7 @@ from dashboard.core.session_controller import (
     SessionController,
 )
 from dashboard.core.session_state import SessionState
+from dashboard.recording import recording_for
 from dashboard.session_log import read_session
 from replay_data.course import Course
 
@@ -50,6 +51,7 @@ WHOLE_SESSION = textwrap.dedent("""
     from dashboard.core.actions import Action, Actor
     from dashboard.core.clock import ManualWall
     from dashboard.core.session_controller import SessionController, ActionRefused
+    from dashboard.recording import recording_for
     from dashboard.session_log import read_session
     from dashboard.alarms.log import read_log
 
@@ -58,7 +60,7 @@ WHOLE_SESSION = textwrap.dedent("""
     t0 = course.scenario.event_times["ecmo_start"] + 7200
     wall = ManualWall()
     c = SessionController(course, start=t0, wall=wall, alarm_log=alarm_path,
-                          session_log=session_path, display="console")
+                          recording=recording_for(session_path), display="console")
     events = []
     c.subscribe(events.append)
     console, bed = Actor("instructor", "console"), Actor("trainee", "bed-1")
@@ -255,7 +257,7 @@ def test_a_recorded_session_replays_identically_at_any_speed(tmp_path, speed, ti
     """Trainee actions between frames, replayed at any tick size: the same alarm log."""
     live_log = tmp_path / "live.jsonl"
     session = tmp_path / "s.jsonl"
-    c = controller(alarm_log=live_log, session_log=session)
+    c = controller(alarm_log=live_log, recording=recording_for(session))
     c.apply(act(INJECT, injection="pump_stop"))
     for step, action in [(37.3, act(ACKNOWLEDGE, BED)), (20.6, act("audio_pause", BED)),
                          (100.2, act(LIMITS, BED, parameter="spo2", low=80)),
@@ -284,7 +286,7 @@ def test_a_recorded_session_replays_identically_at_any_speed(tmp_path, speed, ti
 
 def test_a_viewer_jump_in_a_replay_passes_over_the_actions_before_it(tmp_path):
     session = tmp_path / "s.jsonl"
-    c = controller(session_log=session)
+    c = controller(recording=recording_for(session))
     c.advance(30)
     c.apply(act(ACKNOWLEDGE, BED))
     c.advance(30)
@@ -309,7 +311,7 @@ def _batch_session(tmp_path, name: str, batched: bool) -> tuple[SessionControlle
     """Start-up disturbances (as --inject gives them, plus the other kinds a batch takes
     and some it refuses) one by one or through apply_many(), then two case minutes."""
     c = controller(alarm_log=tmp_path / f"{name}-alarms.jsonl",
-                   session_log=tmp_path / f"{name}-session.jsonl")
+                   recording=recording_for(tmp_path / f"{name}-session.jsonl"))
     events: list = []
     c.subscribe(events.append)
     script = Actor("script", "script")

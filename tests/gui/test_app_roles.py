@@ -94,13 +94,14 @@ def recording(tmp_path_factory) -> tuple[Path, Path]:
     from dashboard.core.actions import Action, Actor
     from dashboard.core.clock import ManualWall
     from dashboard.core.session_controller import SessionController
+    from dashboard.recording import recording_for
     from replay_data.course import Course
 
     folder = tmp_path_factory.mktemp("rec")
     session, live = folder / "s.jsonl", folder / "live.jsonl"
     course = Course.load()
     c = SessionController(course, start=course.scenario.resolve("ecmo_start+1d"),
-                          wall=ManualWall(), session_log=session, alarm_log=live)
+                          wall=ManualWall(), recording=recording_for(session), alarm_log=live)
     bed, boss = Actor("trainee", "bed-1"), Actor("instructor", "console")
     c.apply(Action.make("inject", {"injection": "pump_stop"}, boss))
     c.advance(41.3, ticks=2)

@@ -16,6 +16,7 @@ from dashboard.net.bridge import (
     monitor_subscriptions,
 )
 from dashboard.net.link import BrokerUrl, Credentials, MqttLink
+from dashboard.recording import recording_for
 from replay_data.course import Course
 
 COURSE = Course.load()
@@ -58,7 +59,7 @@ def instructor(url: str, room: str, tmp: Path, *, credentials: Credentials | Non
                course: Course = COURSE, start: float = T0) -> Node:
     c = SessionController(course, start=start, wall=time.time, display="console",
                           alarm_log=tmp / "console-alarms.jsonl",
-                          session_log=tmp / "session.jsonl")
+                          recording=recording_for(tmp / "session.jsonl"))
     link = MqttLink(BrokerUrl.parse(url), credentials=credentials,
                     subscriptions=instructor_subscriptions(room))
     b = InstructorBridge(c, link, room)

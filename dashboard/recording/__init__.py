@@ -1,0 +1,45 @@
+"""The session recording: one JSON Lines file per training session, for replay and debrief.
+
+    format      the file format (record types, their keys) and the names both sides share
+    writer      SessionRecorder: writes the file line by line, flushed
+    reader      read_session / course_for: the file read back, every line checked
+    checks      what a file may name (injections, alarms) against its scenario
+    subscriber  SessionRecording: the recorder fed by a SessionController's events
+
+A layer above dashboard.core: the controller knows nothing of this package; whoever builds
+a recorded session builds the SessionRecording and hands it to the controller.
+"""
+
+from dashboard.recording.format import (
+    DISPLAY_STATUSES,
+    FORMAT_VERSION,
+    INSTRUCTOR_ACTIONS,
+    INSTRUCTOR_DISPLAYS,
+    RECORD_TYPES,
+    TRAINEE_ACTIONS,
+)
+from dashboard.recording.reader import (
+    Action,
+    DisplayRecord,
+    Entry,
+    PerturbationRecord,
+    RecordedAction,
+    RecordedSession,
+    SessionLogError,
+    Snapshot,
+    course_for,
+    inferred_role,
+    read_session,
+)
+from dashboard.recording.subscriber import SessionRecording, recording_for
+from dashboard.recording.writer import SessionRecorder, SessionRecorderError, default_session_path
+from replay_data.perturbation_data import perturbation_from_data, perturbation_to_data
+
+__all__ = [
+    "DISPLAY_STATUSES", "FORMAT_VERSION", "INSTRUCTOR_ACTIONS", "INSTRUCTOR_DISPLAYS",
+    "RECORD_TYPES", "TRAINEE_ACTIONS", "Action", "DisplayRecord", "Entry",
+    "PerturbationRecord", "RecordedAction", "RecordedSession", "SessionLogError",
+    "SessionRecorder", "SessionRecorderError", "SessionRecording", "Snapshot", "course_for",
+    "default_session_path", "inferred_role", "perturbation_from_data", "perturbation_to_data",
+    "read_session", "recording_for",
+]
