@@ -20,6 +20,7 @@ from dashboard.recording import (
 )
 from replay_data.casetime import case_clock, span_text
 from replay_data.course import Course
+
 # The row builders (timeline, responses, plots) take the labels from here.
 from replay_data.perturbation_labels import perturbation_label as perturbation_label
 from replay_data.perturbation_labels import value_text as value_text
