@@ -113,7 +113,7 @@ def perturbation_from_record(d: object) -> Perturbation:
         onset=number_field(d, "onset"), offset=number_field(d, "offset"), flags=tuple(flags),
         effects=tuple(effect_from_data(e) for e in effects),
         variant=(text_field(d, "variant", optional=True) or "") if "variant" in d else "",
-    )  # type: ignore[arg-type]
+    )
     try:
         check_perturbation(p)
     except ValueError as exc:

@@ -264,7 +264,7 @@ def _alarm_change(t: float, d: Mapping[str, Any]) -> AlarmChange:
             priority=None if priority is None else Priority.from_label(priority),
             message=_text(d, "message"), kind=None if kind is None else AlarmKind(kind),
             category=None if category is None else Category(category),
-        )  # type: ignore[arg-type]
+        )
     except ValueError as exc:  # unknown priority, kind or category
         raise _Bad(str(exc)) from None
 
@@ -326,11 +326,11 @@ def _parse_line(text: str) -> tuple[str, float, str, dict[str, Any]]:
     t = _number(record, "case_time")
     wall = _text(record, "wall_time")
     try:
-        datetime.fromisoformat(wall)  # type: ignore[arg-type]
+        datetime.fromisoformat(wall)
     except ValueError:
         raise _Bad(f"wall_time {wall!r} is not an ISO 8601 time") from None
     rest = {k: v for k, v in record.items() if k not in _COMMON_KEYS}
-    return kind, t, wall, rest  # type: ignore[return-value]
+    return kind, t, wall, rest
 
 
 def read_session(path: str | os.PathLike[str]) -> RecordedSession:
@@ -389,12 +389,12 @@ def _header(path: Path, t: float, wall: str, d: Mapping[str, Any]) -> RecordedSe
     except ValueError as exc:
         raise _Bad(str(exc)) from None
     speed = _number(d, "speed")
-    if speed <= 0:  # type: ignore[operator]
+    if speed <= 0:
         raise _Bad(f"'speed' must be positive, not {speed!r}")
     return RecordedSession(
         path=path, scenario=_text(d, "scenario"), scenario_id=_text(d, "scenario_id"),
         seed=seed, start=_number(d, "start"), speed=speed, wall_time=wall, format=fmt,
-    )  # type: ignore[arg-type]
+    )
 
 
 def _check_entry(kind: str, t: float, d: Mapping[str, Any], perturbations: dict[str, bool]

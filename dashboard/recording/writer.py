@@ -64,7 +64,7 @@ def _jsonable(name: str, value: object) -> object:
     if isinstance(value, Mapping):
         return {str(k): _jsonable(name, v) for k, v in value.items()}
     try:  # numpy scalars
-        return _jsonable(name, value.item())  # type: ignore[attr-defined]
+        return _jsonable(name, value.item())
     except AttributeError:
         raise ValueError(f"cannot record {name}={value!r}: not plain data") from None
 

@@ -153,12 +153,16 @@ def _matches(req: Reply) -> list[QtWidgets.QWidget]:
     return found
 
 
+def _shown_first(w: QtWidgets.QWidget) -> tuple[bool, bool]:
+    return (not w.isVisible(), not w.window().isVisible())
+
+
 def _one(req: Reply) -> QtWidgets.QWidget:
     found = _matches(req)
     if req.get("visible_only", True):
         # Shown first, then those on a shown window (a page not in front); a closed
         # window's widgets only when nothing else has the name.
-        found.sort(key=lambda w: (not w.isVisible(), not w.window().isVisible()))
+        found.sort(key=_shown_first)
     index = int(req.get("index", 0))
     if not found:
         raise AutomationError(f"no widget named {req.get('name') or req.get('prefix')!r}"
@@ -256,6 +260,7 @@ def _jsonable(v: object) -> object:
 
 def op_find(req: Reply) -> Reply:
     found = _matches(req)
+    found.sort(key=_shown_first)
     if req.get("visible_only"):
         found = [w for w in found if w.isVisible()]
     return {"widgets": [_describe(w) for w in found]}
