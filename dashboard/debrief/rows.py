@@ -20,7 +20,10 @@ from dashboard.recording import (
 )
 from replay_data.casetime import case_clock, span_text
 from replay_data.course import Course
-from replay_data.perturbation_labels import perturbation_label
+
+# The row builders (timeline, responses, plots) take the labels from here.
+from replay_data.perturbation_labels import perturbation_label as perturbation_label
+from replay_data.perturbation_labels import value_text as value_text
 from replay_data.perturbations import Perturbation
 
 from .played import PlayedTime
