@@ -37,6 +37,10 @@ def value_label(channel: NumericChannel, parent: QtWidgets.QWidget, role: str = 
     return lab
 
 
+# Below this a value is not read at a glance: the unit and limits give it their room.
+MIN_READABLE_VALUE_PX = 18
+
+
 class NumericTile(QtWidgets.QFrame):
     """One parameter (or a sys/dia (mean) group) with label, unit and alarm limits.
     Double-click opens its alarm limits, as touching a parameter does on a monitor."""
@@ -117,14 +121,32 @@ class NumericTile(QtWidgets.QFrame):
 
     def _keep_side_whole(self) -> None:
         """The unit and the alarm limits are never cut ("mm" for mmHg, "38.!" for 38.5):
-        their column keeps their width; the value's font shrinks to what is left."""
+        their column keeps their width and the value's font shrinks to what is left --
+        unless that would leave the value itself unreadable (the instructor's small copy):
+        then the value has the tile and the unit and limits step aside."""
         need = 0
         for lab in (self.unit, self.limits):
             lab.ensurePolished()
             metrics = lab.fontMetrics()
             lines = lab.text().split("\n") if lab.text() else []
             need = max([need, *(metrics.horizontalAdvance(line) for line in lines)])
-        self._grid.setColumnMinimumWidth(0, need + 2)
+        self._side_need = need + 2
+        self._place_side()
+
+    def _place_side(self) -> None:
+        m = self._grid.contentsMargins()
+        room = self.width() - m.left() - m.right() - self._grid.horizontalSpacing()
+        value_need = 0
+        for lab in self.values.values():
+            font = QtGui.QFont(lab.font())
+            font.setPixelSize(MIN_READABLE_VALUE_PX)
+            value_need = max(value_need, QtGui.QFontMetrics(font).horizontalAdvance(
+                str(lab.property("template") or "888")))
+        show = room - self._side_need >= value_need
+        for lab in (self.unit, self.limits):
+            if lab.isVisibleTo(self) != show:
+                lab.setVisible(show)
+        self._grid.setColumnMinimumWidth(0, self._side_need if show else 0)
 
     def mouseDoubleClickEvent(self, event: QtGui.QMouseEvent) -> None:
         # A sys/dia/mean tile sets the limits of the mean, which drives the usual alarm.
@@ -156,6 +178,7 @@ class NumericTile(QtWidgets.QFrame):
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         """Value fonts as large as the tile allows, never clipping their widest text."""
         super().resizeEvent(event)
+        self._place_side()
         for lab in self.values.values():
             template = lab.property("template")
             if not template or lab.width() <= 0:
