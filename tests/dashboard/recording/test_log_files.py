@@ -20,7 +20,7 @@ from dashboard.alarms.log import AlarmLog, AlarmLogError, read_log
 from dashboard.core.jsonl import user_data_file
 from dashboard.session_log import SessionLogError, course_for, read_session
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def change(t: float = 1.0) -> AlarmChange:
