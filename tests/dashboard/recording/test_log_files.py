@@ -74,6 +74,7 @@ def test_a_failed_write_leaves_no_part_of_the_line(tmp_path):
     code = textwrap.dedent(f"""
         import resource, signal, sys
         sys.path.insert(0, {str(Path(__file__).parent)!r})
+        sys.path.insert(0, {str(Path(__file__).parents[2])!r})  # case_support
         from test_log_files import change
         from dashboard.alarms.log import AlarmLog, AlarmLogError
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
