@@ -101,7 +101,7 @@ def test_alarm_profile_mutants(tmp_path, data):
 
 @pytest.fixture(scope="module")
 def session_bytes(tmp_path_factory) -> bytes:
-    sys.path.insert(0, str(REPO / "tests" / "dashboard"))
+    sys.path.insert(0, str(REPO / "tests" / "dashboard" / "recording"))
     from test_session_log import record_session
 
     path = tmp_path_factory.mktemp("s") / "session.jsonl"

@@ -36,8 +36,13 @@ from e2e_driver import (
     wait_for,
 )
 
-pytestmark = pytest.mark.skipif(not have_xvfb(), reason="needs Xvfb (scripts/setup.sh "
-                                                        "installs it as root)")
+pytestmark = [
+    pytest.mark.skipif(not have_xvfb(), reason="needs Xvfb (scripts/setup.sh installs it "
+                                               "as root)"),
+    # Each run is two X servers, a broker and three apps on wall-clock waits: one at a
+    # time, on one xdist worker, so two of them never compete for the same cores.
+    pytest.mark.xdist_group("e2e"),
+]
 
 DRILL = "pump_stop_day2"
 ROOM = "sim1"

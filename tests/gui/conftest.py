@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
+from case_support import case_course as shared_course
 
 from dashboard.session import MonitorSession
 from replay_data.course import Course
@@ -12,7 +13,7 @@ from replay_data.course import Course
 
 @pytest.fixture(scope="session")
 def case_course() -> Course:
-    return Course.load()
+    return shared_course()  # the one the modules' constants use (case_support)
 
 
 @pytest.fixture

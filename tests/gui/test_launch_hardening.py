@@ -39,7 +39,7 @@ def test_no_usable_qt_platform_is_one_line_exit_2(tmp_path):
 
 @pytest.fixture(scope="module")
 def session_file(tmp_path_factory) -> Path:
-    sys.path.insert(0, str(Path(__file__).parents[1] / "dashboard"))
+    sys.path.insert(0, str(Path(__file__).parents[1] / "dashboard" / "recording"))
     from test_session_log import record_session
 
     path = tmp_path_factory.mktemp("s") / "session.jsonl"

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from case_support import case_course
+
 from dashboard.core.session_controller import SessionController
 from dashboard.net.bridge import (
     InstructorBridge,
@@ -19,7 +21,7 @@ from dashboard.net.link import BrokerUrl, Credentials, MqttLink
 from dashboard.recording import recording_for
 from replay_data.course import Course
 
-COURSE = Course.load()
+COURSE = case_course()
 T0 = int(COURSE.scenario.event_times["ecmo_start"]) + 2 * 3600  # settled on ECMO
 DEADLINE_S = 20.0   # generous: 2 shared cores, a broker and several clients
 

@@ -6,9 +6,11 @@ import os
 from pathlib import Path
 
 import pytest
+from case_support import case_course as shared_course
+from case_support import scenario
 
 from replay_data.course import Course
-from replay_data.scenario import Scenario, load_scenario
+from replay_data.scenario import Scenario
 
 REPO = Path(__file__).resolve().parents[2]
 SCENARIO_FILE = REPO / "resources" / "scenarios" / "sle_dah_ecmo.toml"
@@ -21,12 +23,12 @@ CASE_REPORT = Path(os.environ.get("REPLAY_CASE_REPORT", str(_BESIDE_REPO)))
 
 @pytest.fixture(scope="session")
 def case_scenario() -> Scenario:
-    return load_scenario("sle_dah_ecmo")
+    return scenario("sle_dah_ecmo")
 
 
 @pytest.fixture(scope="session")
-def case_course(case_scenario: Scenario) -> Course:
-    return Course(case_scenario, seed=0)
+def case_course() -> Course:
+    return shared_course()  # the one the modules' constants use (case_support)
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from case_support import scenario
 
 from replay_data.course import Course
 from replay_data.perturbations import (
@@ -16,9 +17,9 @@ from replay_data.perturbations import (
     injection,
     override,
 )
-from replay_data.scenario import Effect, load_scenario
+from replay_data.scenario import Effect
 
-SCENARIO = load_scenario("sle_dah_ecmo")
+SCENARIO = scenario("sle_dah_ecmo")
 T0 = SCENARIO.event_times["ecmo_start"]
 CHANNELS = ("spo2", "hr", "ecmo_flow", "ecmo_rpm", "fio2")
 FLAGS = ("spo2_probe_off", "air_in_circuit", "ecg_leads_off")

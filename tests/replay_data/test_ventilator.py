@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from case_support import case_course
 
 from replay_data.cli import main
 from replay_data.controls import (
@@ -18,9 +19,8 @@ from replay_data.controls import (
     pc_compliance,
     pc_tidal_volume,
 )
-from replay_data.course import Course
 
-COURSE = Course.load()
+COURSE = case_course()
 T = int(COURSE.scenario.resolve("ecmo_start+1d"))  # on the ventilator, PC, rest settings
 VENT = ["vt", "vt_per_kg", "ppeak", "pplat", "driving_pressure", "mv", "compliance"]
 

@@ -14,7 +14,7 @@ from alarm_support import ADULT, ECMO
 from dashboard.alarms import AlarmKind, Category, Priority, ProfileError, available_profiles
 from dashboard.alarms.profile import load_profile, profile_from_toml
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_shipped_profiles_load():

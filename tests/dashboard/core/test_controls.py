@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from case_support import case_course
 
 from dashboard.alarms.log import read_log
 from dashboard.core.actions import Action, Actor
@@ -16,7 +17,7 @@ from dashboard.session_log import course_for, read_session
 from replay_data.controls import DRAINAGE_LIMIT, pump_flow
 from replay_data.course import Course
 
-COURSE = Course.load()
+COURSE = case_course()
 T0 = COURSE.scenario.event_times["ecmo_start"] + 86400.0
 CONSOLE = Actor("instructor", "console")
 BED = Actor("trainee", "bed-1")

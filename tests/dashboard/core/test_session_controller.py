@@ -10,6 +10,7 @@ import textwrap
 
 import numpy as np
 import pytest
+from case_support import case_course
 
 from dashboard.core.actions import (
     ACKNOWLEDGE,
@@ -33,7 +34,7 @@ from dashboard.recording import recording_for
 from dashboard.session_log import read_session
 from replay_data.course import Course
 
-COURSE = Course.load()
+COURSE = case_course()
 T0 = int(COURSE.scenario.event_times["ecmo_start"]) + 2 * 3600  # settled on ECMO
 CONSOLE = Actor("instructor", "console")
 BED = Actor("trainee", "bed-1")

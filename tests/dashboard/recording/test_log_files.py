@@ -20,7 +20,7 @@ from dashboard.alarms.log import AlarmLog, AlarmLogError, read_log
 from dashboard.session_log import SessionLogError, course_for, read_session
 from replay_data.jsonl import user_data_file
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def change(t: float = 1.0) -> AlarmChange:
@@ -74,6 +74,7 @@ def test_a_failed_write_leaves_no_part_of_the_line(tmp_path):
     code = textwrap.dedent(f"""
         import resource, signal, sys
         sys.path.insert(0, {str(Path(__file__).parent)!r})
+        sys.path.insert(0, {str(Path(__file__).parents[2])!r})  # case_support
         from test_log_files import change
         from dashboard.alarms.log import AlarmLog, AlarmLogError
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from case_support import case_course
 
 from dashboard.alarms import AlarmChange, AlarmEngine, load_profile
 from dashboard.session_log import (
@@ -35,7 +36,7 @@ from dashboard.session_log import (
 from replay_data.course import Course, Sample
 from replay_data.perturbations import Perturbation, injection, override
 
-BASE = Course.load()
+BASE = case_course()
 T0 = int(BASE.scenario.event_times["ecmo_start"]) + 2 * 3600  # settled on ECMO
 INJ = T0 + 60  # pump stop
 ACK_ONE = INJ + 20  # acknowledge the pump alarm

@@ -6,6 +6,7 @@ when the instructor made the setting -- the same verdicts the debrief gives the 
 from __future__ import annotations
 
 import pytest
+from case_support import scenario
 
 from dashboard.core.actions import Action, Actor
 from dashboard.core.clock import ManualWall
@@ -15,9 +16,8 @@ from dashboard.debrief.scoring import score_session
 from dashboard.recording import recording_for
 from dashboard.session_log import read_session
 from replay_data.course import Course, scheduled_id
-from replay_data.scenario import load_scenario
 
-DRILL = load_scenario("pump_stop_day2")
+DRILL = scenario("pump_stop_day2")
 INSTRUCTOR = Actor("instructor", "console")
 TRAINEE = Actor("trainee", "bed-1")
 CLAMP, FLOW, FIO2 = (e.label for e in DRILL.injections["pump_stop"].expected)

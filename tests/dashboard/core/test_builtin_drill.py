@@ -10,6 +10,7 @@ import re
 
 import numpy as np
 import pytest
+from case_support import scenario
 
 from dashboard.core.actions import Action, Actor
 from dashboard.core.clock import ManualWall
@@ -23,8 +24,8 @@ from replay_data.course import Course
 from replay_data.errors import ScenarioError
 from replay_data.scenario import builtin_scenarios, load_scenario
 
-CASE = load_scenario("sle_dah_ecmo")
-DRILL = load_scenario("pump_stop_day2")
+CASE = scenario("sle_dah_ecmo")
+DRILL = scenario("pump_stop_day2")
 ECMO = Actor("trainee", "ecmo-console")
 VENT = Actor("trainee", "vent-console")
 CONSOLE = Actor("instructor", "console")

@@ -12,6 +12,7 @@ import json
 import re
 
 import pytest
+from case_support import scenario
 
 from dashboard.core.actions import Action, Actor
 from dashboard.core.clock import ManualWall
@@ -20,9 +21,8 @@ from dashboard.debrief import build_debrief
 from dashboard.debrief.scoring import BY_INSTRUCTOR, DONE, VERBAL
 from dashboard.recording import recording_for
 from replay_data.course import Course
-from replay_data.scenario import load_scenario
 
-DRILL = load_scenario("pump_stop_day2")
+DRILL = scenario("pump_stop_day2")
 INSTRUCTOR, TRAINEE = Actor("instructor", "console"), Actor("trainee", "bed-1")
 
 

@@ -4,6 +4,7 @@ recovers through the model; the session log and the debrief score it."""
 from __future__ import annotations
 
 import numpy as np
+from case_support import case_course
 
 from dashboard.core.actions import Action, Actor
 from dashboard.core.clock import ManualWall
@@ -13,9 +14,8 @@ from dashboard.debrief.scoring import DONE, LATE, MISSED, score_session
 from dashboard.recording import recording_for
 from dashboard.session_log import read_session
 from replay_data.controls import pump_flow
-from replay_data.course import Course
 
-COURSE = Course.load()
+COURSE = case_course()
 T0 = COURSE.scenario.event_times["ecmo_start"] + 86400.0
 CONSOLE = Actor("instructor", "console")
 ECMO = Actor("trainee", "ecmo-console")
