@@ -8,6 +8,7 @@ out after 60 s)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -30,12 +31,16 @@ def two_burners() -> Iterator[None]:
     """Two CPU-bound processes for the test's duration; `timeout` bounds them even if
     this process dies before it can kill them."""
     cmd = ["timeout", "120", "yes"] if shutil.which("timeout") else ["yes"]
-    burners = [subprocess.Popen(cmd, stdout=subprocess.DEVNULL) for _ in range(2)]
+    # Each in a process group of its own, killed as a group: killing `timeout` alone
+    # would leave its `yes` running on, orphaned, for good.
+    burners = [subprocess.Popen(cmd, stdout=subprocess.DEVNULL, start_new_session=True)
+               for _ in range(2)]
     try:
         yield
     finally:
         for b in burners:
-            b.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(b.pid, signal.SIGKILL)
             b.wait()
 
 

@@ -79,8 +79,13 @@ def test_late_joiner_is_in_step_and_follows_speed_changes(broker, tmp_path):
         late = monitor(broker.url, ROOM, "late", tmp_path)
         room.append(late)
         wait_for(lambda: late.bridge.synced, room, what="late joiner synced")
-        # 60x: 1 s of case time is 17 ms of wall time; within 1 s of case time.
-        assert abs(late.controller.case_time() - ins.controller.case_time()) < 1.0
+        # 60x: 1 s of case time is 17 ms of wall time; within 1 s of case time. The
+        # bedside is read between two readings of the instructor, so a stall of this
+        # process between the reads (two shared cores) widens the bracket, not the error.
+        before = ins.controller.case_time()
+        bedside = late.controller.case_time()
+        after = ins.controller.case_time()
+        assert before - 1.0 < bedside < after + 1.0, (before, bedside, after)
         assert late.controller.clock.speed == 60
         assert late.controller.seq == ins.controller.seq
         # It learnt the lock from the retained state: a trainee's setting is refused at
