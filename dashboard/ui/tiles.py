@@ -38,7 +38,7 @@ def value_label(channel: NumericChannel, parent: QtWidgets.QWidget, role: str = 
 
 
 # Below this a value is not read at a glance: the unit and limits give it their room.
-MIN_READABLE_VALUE_PX = 18
+MIN_READABLE_VALUE_PX = 10
 
 
 class NumericTile(QtWidgets.QFrame):
