@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dashboard.alarms.profile import ProfileError, load_profile
-from dashboard.session_log import SessionLogError, course_for, read_session
+from dashboard.recording import SessionLogError, course_for, read_session
 from replay_data.errors import ReplayDataError
 from replay_data.scenario import load_scenario
 

@@ -62,7 +62,7 @@ def test_headless_instructor_runs_without_qt(tmp_path):
                        timeout=180)
     assert p.returncode == 0, p.stderr
     assert "Traceback" not in p.stderr
-    from dashboard.session_log import read_session
+    from dashboard.recording import read_session
 
     rec = read_session(session)
     assert [r.perturbation.name for r in rec.perturbation_records()] == ["pump_stop"]
@@ -203,6 +203,6 @@ def test_interactive_roles_start_and_ctrl_c_exits_zero(role, tmp_path):
     assert proc.returncode == 0, err
     assert "Traceback" not in err
     if role == "instructor":
-        from dashboard.session_log import read_session
+        from dashboard.recording import read_session
 
         assert read_session(tmp_path / "s.jsonl").start > 0

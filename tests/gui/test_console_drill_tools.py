@@ -8,7 +8,7 @@ from __future__ import annotations
 from PySide6 import QtCore, QtWidgets
 from widget_support import child, click
 
-from dashboard.session_log import read_session
+from dashboard.recording import read_session
 from replay_data.course import Course
 from replay_data.scenario import load_scenario
 

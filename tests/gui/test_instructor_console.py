@@ -6,8 +6,8 @@ from __future__ import annotations
 from PySide6 import QtWidgets
 from widget_support import child, choose
 
+from dashboard.recording import course_for, read_session
 from dashboard.session import MonitorSession
-from dashboard.session_log import course_for, read_session
 
 
 def test_console_injects_pump_stop_and_stops_it(make_session):

@@ -136,7 +136,7 @@ def test_headless_interrupt_ends_cleanly(tmp_path, role, sig, code):
         assert records, f"{path.name} is empty"
     assert json.loads(session.read_text().splitlines()[0])["type"] == "session_start"
     assert any(json.loads(x)["event"] == "present" for x in log.read_text().splitlines())
-    from dashboard.session_log import read_session
+    from dashboard.recording import read_session
 
     assert read_session(session).start > 0  # the recording reads back
     assert not shot.exists()

@@ -9,8 +9,8 @@ from PySide6 import QtCore, QtWidgets
 from widget_support import child
 
 from dashboard.core.actions import Action, Actor
+from dashboard.recording import course_for, read_session
 from dashboard.session import MonitorSession
-from dashboard.session_log import course_for, read_session
 from replay_data.timeexpr import format_case_time
 
 

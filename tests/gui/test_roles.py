@@ -10,7 +10,7 @@ import pytest
 from PySide6 import QtCore, QtWidgets
 
 from dashboard.core.actions import FREEZE_SCREEN, PAUSE, Action, Actor
-from dashboard.session_log import read_session
+from dashboard.recording import read_session
 from dashboard.ui.placement import plan
 
 CONSOLE = Actor("instructor", "console")
@@ -175,8 +175,8 @@ def test_a_recording_replays_identically_in_the_window_at_any_speed(make_session
                                                                     qtbot):
     """Trainee actions at odd moments replayed at 1x to 600x, few or many frames: the
     same alarm log (today's failure was 'case time went back ... call reset()')."""
+    from dashboard.recording import course_for
     from dashboard.session import MonitorSession
-    from dashboard.session_log import course_for
 
     path, live_log = tmp_path / "s.jsonl", tmp_path / "live.jsonl"
     s = make_session("ecmo_start+1d", session_log=path, alarm_log=live_log)

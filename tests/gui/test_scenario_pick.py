@@ -10,7 +10,7 @@ from importlib import resources
 from PySide6 import QtWidgets
 from widget_support import child, click
 
-from dashboard.session_log import read_session
+from dashboard.recording import read_session
 
 
 def variant_file(tmp_path):

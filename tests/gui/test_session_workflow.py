@@ -9,7 +9,7 @@ import numpy as np
 from PySide6 import QtWidgets
 from widget_support import child, click
 
-from dashboard.session_log import read_session
+from dashboard.recording import read_session
 
 
 def sweep_moves(s, strip) -> bool:

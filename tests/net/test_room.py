@@ -13,7 +13,7 @@ from dashboard.alarms.log import read_log
 from dashboard.core.actions import ACKNOWLEDGE, CONTROL, INJECT, SPEED, Action, Actor
 from dashboard.core.session_controller import ActionRefused
 from dashboard.net.broker import EmbeddedBroker, free_port
-from dashboard.session_log import read_session
+from dashboard.recording import read_session
 
 ROOM = "sim1"
 CONSOLE = Actor("instructor", "console")

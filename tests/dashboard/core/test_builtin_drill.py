@@ -18,8 +18,7 @@ from dashboard.core.session_controller import SessionController
 from dashboard.debrief import build_debrief
 from dashboard.debrief.report import CSV_COLUMNS, SCORING_TYPE
 from dashboard.debrief.scoring import DONE, LATE, MISSED, score_session
-from dashboard.recording import recording_for
-from dashboard.session_log import read_session
+from dashboard.recording import read_session, recording_for
 from replay_data.course import Course
 from replay_data.errors import ScenarioError
 from replay_data.scenario import builtin_scenarios, load_scenario
@@ -294,7 +293,7 @@ def test_the_instructor_can_stop_the_drills_scheduled_pump_stop(tmp_path):
     """A drill's own pump stop is the instructor's to end (the team is overwhelmed, time
     is up): the stop cuts it, the flow comes back, the recording replays it and the
     debrief lists and scores it once, as the scenario's."""
-    from dashboard.session_log import course_for
+    from dashboard.recording import course_for
     from replay_data.course import scheduled_id
 
     path = tmp_path / "stop.jsonl"

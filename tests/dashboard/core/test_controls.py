@@ -12,8 +12,7 @@ from dashboard.core.actions import Action, Actor
 from dashboard.core.clock import ManualWall
 from dashboard.core.events import ActionRefused
 from dashboard.core.session_controller import SessionController
-from dashboard.recording import recording_for
-from dashboard.session_log import course_for, read_session
+from dashboard.recording import course_for, read_session, recording_for
 from replay_data.controls import DRAINAGE_LIMIT, pump_flow
 from replay_data.course import Course
 

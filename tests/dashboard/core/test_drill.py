@@ -11,8 +11,7 @@ from dashboard.core.clock import ManualWall
 from dashboard.core.session_controller import SessionController
 from dashboard.debrief import build_debrief
 from dashboard.debrief.scoring import DONE, LATE, MISSED, score_session
-from dashboard.recording import recording_for
-from dashboard.session_log import read_session
+from dashboard.recording import read_session, recording_for
 from replay_data.controls import pump_flow
 
 COURSE = case_course()

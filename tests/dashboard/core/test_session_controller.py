@@ -30,8 +30,7 @@ from dashboard.core.session_controller import (
     SessionController,
 )
 from dashboard.core.session_state import SessionState
-from dashboard.recording import recording_for
-from dashboard.session_log import read_session
+from dashboard.recording import read_session, recording_for
 from replay_data.course import Course
 
 COURSE = case_course()
@@ -53,7 +52,7 @@ WHOLE_SESSION = textwrap.dedent("""
     from dashboard.core.clock import ManualWall
     from dashboard.core.session_controller import SessionController, ActionRefused
     from dashboard.recording import recording_for
-    from dashboard.session_log import read_session
+    from dashboard.recording import read_session
     from dashboard.alarms.log import read_log
 
     alarm_path, session_path = sys.argv[1], sys.argv[2]
@@ -385,7 +384,7 @@ def test_a_batch_raises_at_the_first_refusal_when_strict_keeping_those_before():
 def test_perturbation_data_is_every_field_as_plain_data():
     import dataclasses
 
-    from dashboard.session_log import perturbation_from_data, perturbation_to_data
+    from dashboard.recording import perturbation_from_data, perturbation_to_data
 
     sc = COURSE.scenario
     from replay_data.perturbations import injection, override

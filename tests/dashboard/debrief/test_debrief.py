@@ -18,7 +18,7 @@ from test_session_log import ACK_ALL, ACK_ONE, END, INJ, OVR, STOP, T0, record_s
 from dashboard.alarms import AlarmChange, Priority
 from dashboard.debrief import DebriefError, build_debrief, debrief_main
 from dashboard.debrief.report import DISCLAIMER, acknowledgement_rows
-from dashboard.session_log import SessionLogError, SessionRecorder, read_session
+from dashboard.recording import SessionLogError, SessionRecorder, read_session
 from replay_data.casetime import case_clock
 from replay_data.output_file import OutputError
 from replay_data.timeexpr import format_case_time

@@ -13,8 +13,7 @@ from dashboard.core.clock import ManualWall
 from dashboard.core.session_controller import SessionController
 from dashboard.debrief.checklist import live_checklist
 from dashboard.debrief.scoring import score_session
-from dashboard.recording import recording_for
-from dashboard.session_log import read_session
+from dashboard.recording import read_session, recording_for
 from replay_data.course import Course, scheduled_id
 
 DRILL = scenario("pump_stop_day2")

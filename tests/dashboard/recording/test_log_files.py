@@ -17,7 +17,7 @@ from test_session_log import record_session
 from dashboard.alarms.engine import AlarmChange
 from dashboard.alarms.kinds import Priority
 from dashboard.alarms.log import AlarmLog, AlarmLogError, read_log
-from dashboard.session_log import SessionLogError, course_for, read_session
+from dashboard.recording import SessionLogError, course_for, read_session
 from replay_data.jsonl import user_data_file
 
 REPO = Path(__file__).resolve().parents[3]

@@ -11,8 +11,7 @@ from dashboard.core.actions import Action, Actor
 from dashboard.core.clock import ManualWall
 from dashboard.core.session_controller import SessionController
 from dashboard.debrief import debrief_main
-from dashboard.recording import recording_for
-from dashboard.session_log import SessionLogError, course_for, read_session
+from dashboard.recording import SessionLogError, course_for, read_session, recording_for
 from replay_data.course import Course
 
 

@@ -24,7 +24,7 @@ import pytest
 from case_support import case_course
 
 from dashboard.alarms import AlarmChange, AlarmEngine, load_profile
-from dashboard.session_log import (
+from dashboard.recording import (
     RECORD_TYPES,
     SessionLogError,
     SessionRecorder,
@@ -452,7 +452,7 @@ def test_recording_and_debrief_rows_work_without_qt(tmp_path):
         sys.modules["pyqtgraph"] = None
         from replay_data.course import Course
         from replay_data.perturbations import injection
-        from dashboard.session_log import SessionRecorder, read_session, course_for
+        from dashboard.recording import SessionRecorder, read_session, course_for
         from dashboard.debrief.report import timeline_rows
         c = Course.load()
         with SessionRecorder({str(tmp_path / "s.jsonl")!r}) as rec:
