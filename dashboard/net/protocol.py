@@ -92,6 +92,15 @@ class RoomTopics:
     def request(self) -> str:
         return f"{self.base}/{REQUEST}"
 
+    def request_from(self, name: str) -> str:
+        """A display's own request topic: the broker lets only that display's account
+        publish here, so the instructor credits a request by its topic."""
+        return f"{self.base}/{REQUEST}/{check_name('display', name)}"
+
+    @property
+    def requests(self) -> str:
+        return f"{self.base}/{REQUEST}/+"
+
     @property
     def instructor(self) -> str:
         return f"{self.base}/{INSTRUCTOR}"
