@@ -1,7 +1,20 @@
 """What a SessionController tells its subscribers (windows, recorder, network bridge).
 
 Plain frozen dataclasses, published synchronously on the controller's thread, in the
-order things happened.
+order things happened:
+
+    Tick(t, wall)                 after every tick() (the frame loop calls tick())
+    ValuesUpdated(sample)         a new case second reached the numerics
+    AlarmChanges(changes)         alarm raises, clears, acknowledgements, ... in order
+    ActionApplied(action, seq, result)   action completed (case_t, ids, defaults filled in)
+                                  (more=True: further actions of one apply_many() follow)
+    ActionRefused(action, reason) not allowed or not possible; nothing changed
+    CourseChanged(course)         disturbances changed (values from now on differ)
+    Seeked(t)                     case time jumped (views redraw whole sweeps)
+    StateChanged(state)           (authority only) what a network bridge publishes
+    DisplayChanged(display, ...)  (network mode) a display of the room came or went
+    SystemProblem(message)        the simulator itself failed (e.g. log not writable);
+                                  also kept in `problems` (some happen before anyone listens)
 """
 
 from __future__ import annotations

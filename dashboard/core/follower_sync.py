@@ -17,12 +17,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from replay_data.controls import CONSOLES
+from replay_data.controls import CONSOLES, CONTROLS
 from replay_data.course import Course
 from replay_data.errors import one_line
 from replay_data.perturbation_data import perturbation_from_data, perturbation_to_data
 
-from .actions import Action, ActionError
+from .actions import CONTROL, INSTRUCTOR_ROLES, UPLINK_KINDS, Action, ActionError
 from .events import AlarmChanges, CourseChanged, Seeked
 from .session_state import ClockAnchor, SessionState, StateError
 
@@ -32,6 +32,19 @@ if TYPE_CHECKING:
 
 class ScenarioMismatch(ValueError):
     """adopt_state() with a state from another scenario (content hash differs)."""
+
+
+def uplink_refusal(c: SessionController, action: Action) -> str | None:
+    """Why a follower refuses to send `action` up to the instructor at once (None: it
+    may go). Only trainee kinds travel; a setting on a console the instructor's state
+    says is locked is refused here, without a round trip."""
+    if action.kind not in UPLINK_KINDS:
+        return "only the instructor can do that"
+    if action.kind == CONTROL and action.actor.role not in INSTRUCTOR_ROLES:
+        spec = CONTROLS.get(action.arg("control"))
+        if spec is not None and spec.console in c.locked:
+            return f"the {spec.console} console is locked by the instructor"
+    return None
 
 
 def export_state(c: SessionController) -> SessionState:

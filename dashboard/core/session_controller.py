@@ -4,20 +4,9 @@ alarm engine, the disturbances, the recording -- and the ONE dispatch of actions
 Everything that changes a session is an `Action` (actions.py). A key, a button, the
 instructor console, a recording being replayed (`ReplayFeed`) and the network all end in
 `apply()`, which checks who may do it, applies it through its kind's handler (the table
-in dispatch.py) and tells the subscribers:
-
-    Tick(t, wall)                 after every tick() (the frame loop calls tick())
-    ValuesUpdated(sample)         a new case second reached the numerics
-    AlarmChanges(changes)         alarm raises, clears, acknowledgements, ... in order
-    ActionApplied(action, seq, result)   action completed (case_t, ids, defaults filled in)
-                                  (more=True: further actions of one apply_many() follow)
-    ActionRefused(action, reason) not allowed or not possible; nothing changed
-    CourseChanged(course)         disturbances changed (values from now on differ)
-    Seeked(t)                     case time jumped (views redraw whole sweeps)
-    StateChanged(state)           (authority only) what a network bridge publishes
-    DisplayChanged(display, ...)  (network mode) a display of the room came or went
-    SystemProblem(message)        the simulator itself failed (e.g. log not writable);
-                                  also kept in `problems` (some happen before anyone listens)
+in dispatch.py) and tells the subscribers what happened, in order (the events, listed in
+events.py: Tick, ValuesUpdated, AlarmChanges, ActionApplied, ActionRefused, CourseChanged,
+Seeked, StateChanged, DisplayChanged, SystemProblem).
 
 Determinism: an action at case time t applies after every whole case second up to t has
 been processed, live or replayed, at any speed and however coarse the ticks. So a
@@ -58,21 +47,12 @@ from pathlib import Path
 
 from dashboard.alarms import AlarmChange, AlarmEngine, AlarmLog, load_profile
 from dashboard.alarms.profile import AlarmProfile
-from replay_data.controls import CONTROLS
-from replay_data.course import Course
+from replay_data.course import Course, Sample
 from replay_data.errors import ReplayDataError, one_line
 from replay_data.perturbations import Perturbation
 
 from . import dispatch, follower_sync
-from .actions import (
-    CONTROL,
-    DISTURBANCE_KINDS,
-    INSTRUCTOR_ROLES,
-    OPERATOR_KINDS,
-    UPLINK_KINDS,
-    Action,
-    ActionError,
-)
+from .actions import DISTURBANCE_KINDS, INSTRUCTOR_ROLES, OPERATOR_KINDS, Action, ActionError
 from .alarm_history import AlarmHistory
 from .clock import ManualWall, ReplayClock
 from .disturbances import Disturbances
@@ -178,7 +158,7 @@ class SessionController:
         if recording is not None:
             self.subscribe(recording.on_event)  # the file has it before anyone acts
         self._inbox: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
-        self._last_sample = None
+        self._last_sample: Sample | None = None
         self._hash: str | None = None
         self.history.seek_quietly(t0)
 
@@ -273,17 +253,9 @@ class SessionController:
         actions to the instructor (uplink) and refuses instructor-only ones."""
         if self.authority:
             return self.apply(action)
-        if action.kind not in UPLINK_KINDS:
-            self._refuse(action, "only the instructor can do that")
-            return None
-        if action.kind == CONTROL and action.actor.role not in INSTRUCTOR_ROLES:
-            spec = CONTROLS.get(action.arg("control"))
-            if spec is not None and spec.console in self.locked:
-                # Known locked here (from the instructor's state): refused at once.
-                self._refuse(action, f"the {spec.console} console is locked by the instructor")
-                return None
-        if self.uplink is None:
-            self._refuse(action, "no link to the instructor")
+        reason = follower_sync.uplink_refusal(self, action)
+        if reason is not None or self.uplink is None:
+            self._refuse(action, reason or "no link to the instructor")
             return None
         self.uplink(action)
         return None
