@@ -381,10 +381,14 @@ class MonitorBridge(_Bridge):
         self.authority = (env.sender, env.boot)
 
     def _from_authority(self, env: Envelope) -> bool:
-        if self.authority is None or (env.sender, env.boot) == self.authority:
+        """From the instructor process whose state this display follows? (Before the
+        first state, or while refusing one, there is none to hold to.)"""
+        if self.authority is None or self.refused or \
+                (env.sender, env.boot) == self.authority:
             return True
-        self.guard.drop("forged", f"{env.type} from {env.sender} ({env.boot[:8]}): not the "
-                                  f"instructor whose state this display follows")
+        if env.seq != 0:  # a will of an earlier process comes late: stale, not forged
+            self.guard.drop("forged", f"{env.type} from {env.sender} ({env.boot[:8]}): "
+                                      f"not the instructor whose state this display follows")
         return False
 
     def _action(self, env: Envelope) -> None:
