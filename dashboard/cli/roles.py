@@ -139,7 +139,7 @@ def run_networked(opts: LaunchOptions, prep: Prepared, session_log: str | None) 
             finally:
                 bridge.stop()
                 session.close()
-            return 2 if bridge.refused else 0
+            return roles.monitor_exit(bridge)
         place_bedside_windows(app, session, opts)
         try:
             return run_event_loop(app, session, opts)

@@ -48,7 +48,8 @@ def publish_rights(account: RoomAccount) -> list[str]:
     t = RoomTopics(account.room)
     if account.role == "instructor":
         return [t.everything]
-    return [t.request, t.displays]
+    # (net18b: requests travel on icu/ROOM/request/NAME; net18a narrows both to NAME)
+    return [t.requests, t.displays]
 
 
 def subscribe_rights(account: RoomAccount) -> list[str]:

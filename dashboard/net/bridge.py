@@ -6,9 +6,15 @@ nothing from the network touches the session from another thread.
 
 InstructorBridge (the authority)
     publishes the retained session state on every ``StateChanged`` and each applied
-    action on the action topic; receives trainee requests from displays and applies
-    them with the display's name as actor (so they land in the one session log the
-    instructor keeps); tracks which displays are present and what each dropped.
+    action on the action topic; receives trainee requests from displays, each on the
+    display's own topic ``icu/ROOM/request/NAME`` (which the broker lets only that
+    display's account publish), and applies them with NAME as actor (so they land in
+    the one session log the instructor keeps); tracks which displays are present and
+    what each dropped.
+
+Nothing that arrives ends a process: every field of every message is checked before it
+is used (:mod:`dashboard.net.guard`, :mod:`dashboard.net.bodies`), and what still fails
+while being applied is dropped and counted like any malformed message.
 
 InstructorBridge also tells the controller who is in the room
 (``controller.display_presence``): a display's presence message, its last will, its
@@ -62,7 +68,7 @@ PRESENCE_LOST_S = 3 * PRESENCE_EVERY_S + 5.0
 
 def instructor_subscriptions(room: str) -> list[str]:
     t = RoomTopics(room)
-    return [t.request, t.displays]
+    return [t.requests, t.displays]
 
 
 def monitor_subscriptions(room: str) -> list[str]:
@@ -107,7 +113,7 @@ class _Bridge:
         self.topics = RoomTopics(room)
         self.name = name
         self.wall = wall
-        self.guard = MessageGuard(self.topics)
+        self.guard = MessageGuard(self.topics, wall)
         self.sender = _Sender(room, name, wall)
 
     @property
@@ -116,9 +122,16 @@ class _Bridge:
 
     def pump(self) -> None:
         for m in self.link.drain():
-            env = self.guard.admit(m.topic, m.payload)
-            if env is not None:
+            env = self.guard.admit(m.topic, m.payload, m.retain)
+            if env is None:
+                continue
+            try:
                 self._handle(env)
+            except Exception as exc:  # nothing from the network may end this process
+                # The checks before should have caught it; counted so it is seen.
+                why = str(exc).splitlines()[0][:80] if str(exc) else ""
+                self.guard.drop("malformed", f"{env.type} from {env.sender}: "
+                                             f"{type(exc).__name__} {why}")
 
     def _handle(self, env: Envelope) -> None:
         raise NotImplementedError
@@ -201,14 +214,14 @@ class InstructorBridge(_Bridge):
         if env.type == REQUEST:
             self._request(env)
         elif env.type == DISPLAY:
+            # Checked by the guard (dashboard.net.bodies): the sender is the NAME of the
+            # topic display/NAME, the drops are small counts, case_t a case time or null.
             body = env.body
-            drops = body.get("drops") if isinstance(body.get("drops"), dict) else {}
             case_t = body.get("case_t")
             d = DisplayPresence(
-                env.sender, body.get("online") is True,
-                {str(k): int(v) for k, v in drops.items() if isinstance(v, int)},
-                str(body.get("last_drop", ""))[:160],
-                float(case_t) if isinstance(case_t, (int, float)) else None, self.wall())
+                env.sender, body["online"], dict(body.get("drops", {})),
+                body.get("last_drop", ""),
+                None if case_t is None else float(case_t), self.wall())
             self.displays[env.sender] = d
             self.controller.display_presence(d.name, d.online, d.seen_wall)
         # state/action/instructor messages are our own, echoed back: nothing to do
@@ -223,8 +236,10 @@ class InstructorBridge(_Bridge):
             self.guard.drop("forged", f"request from {env.sender}: {action.kind} by "
                                       f"{action.actor.role} is not a trainee action")
             return
-        # The display's name comes from the envelope (its topic rights), the time is the
-        # instructor's now: the session log holds one timeline.
+        # The display's name is the NAME of the topic request/NAME it came on (the guard
+        # drops a sender that differs; the broker lets only NAME's account publish
+        # there), never the action's own actor; the time is the instructor's now: the
+        # session log holds one timeline.
         done = self.controller.apply(Action.make(action.kind, dict(action.args),
                                                  Actor(TRAINEE, env.sender)))
         if done is not None:
@@ -264,6 +279,9 @@ class MonitorBridge(_Bridge):
         self.synced = False         # adopted the instructor's state at least once
         self.instructor_online = False
         self.adoptions = 0
+        # The instructor process (sender, boot) whose state this bedside follows: its
+        # actions and its presence only (another process's state comes first).
+        self.authority: tuple[str, str] | None = None
         self._presence_wall = -1e18
         self._presence_drops = -1
 
@@ -298,7 +316,9 @@ class MonitorBridge(_Bridge):
     def send_request(self, action: Action) -> None:
         body = {"action": Action.make(action.kind, dict(action.args),
                                       Actor(TRAINEE, self.name)).to_json()}
-        self.link.publish(self.topics.request, self.sender.envelope(REQUEST, body))
+        # Never retained: a restarted instructor must not apply it again.
+        self.link.publish(self.topics.request_from(self.name),
+                          self.sender.envelope(REQUEST, body), retain=False)
 
     def pump(self) -> None:
         super().pump()
@@ -319,7 +339,8 @@ class MonitorBridge(_Bridge):
         elif env.type == ACTION:
             self._action(env)
         elif env.type == INSTRUCTOR:
-            self.instructor_online = env.body.get("online") is True
+            if self._from_authority(env):
+                self.instructor_online = env.body["online"]
         # requests and other displays' presence: not for a monitor
 
     def _state(self, env: Envelope) -> None:
@@ -357,6 +378,18 @@ class MonitorBridge(_Bridge):
             return
         self.refused = ""
         self.synced = True
+        self.authority = (env.sender, env.boot)
+
+    def _from_authority(self, env: Envelope) -> bool:
+        """From the instructor process whose state this display follows? (Before the
+        first state, or while refusing one, there is none to hold to.)"""
+        if self.authority is None or self.refused or \
+                (env.sender, env.boot) == self.authority:
+            return True
+        if env.seq != 0:  # a will of an earlier process comes late: stale, not forged
+            self.guard.drop("forged", f"{env.type} from {env.sender} ({env.boot[:8]}): "
+                                      f"not the instructor whose state this display follows")
+        return False
 
     def _action(self, env: Envelope) -> None:
         seq = env.body.get("seq")
@@ -367,6 +400,8 @@ class MonitorBridge(_Bridge):
         c = self.controller
         if env.body.get("session", c.session_id) != c.session_id or self.refused:
             return                      # another session's: its state follows
+        if not self._from_authority(env):
+            return
         if seq <= c.seq:
             return                      # already part of the state we adopted
         if seq != c.seq + 1:

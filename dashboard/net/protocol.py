@@ -14,8 +14,9 @@ topic                                 publisher  payload (``body`` of the envelo
                                                  per applied action, in order
 ``icu/ROOM/instructor``  (retained)   instructor ``{"online": bool, "drops": {...}}``;
                                                  last will ``online: false``
-``icu/ROOM/request``                  display    ``{"action": Action JSON}`` a trainee
-                                                 action (acknowledge, audio pause, limits)
+``icu/ROOM/request/NAME``             display    ``{"action": Action JSON}`` a trainee
+                                      NAME       action (acknowledge, audio pause, limits),
+                                                 never retained; credited to NAME
 ``icu/ROOM/display/NAME`` (retained)  display    ``{"online": bool, "drops": {...},
                                                  "case_t": t}``; last will ``online: false``
 ====================================  =========  ========================================
@@ -30,8 +31,11 @@ the topic, ``sender`` is the display or console name, ``boot`` a random id per p
 start, ``seq`` a counter per (sender, boot, type) from 1 and ``ts`` the sender's wall
 time. A last will (``online: false``, published by the broker when the sender's link is
 lost) has ``seq`` 0: it is made at connect time, before what it follows.
-Payloads above :data:`MAX_PAYLOAD` bytes are dropped before parsing. See
-:mod:`dashboard.net.guard` for what a receiver accepts.
+Payloads above :data:`MAX_PAYLOAD` bytes are dropped before parsing; a payload nested
+deeper than :data:`MAX_DEPTH`, with an integer beyond :data:`MAX_INT` (JSON's exact
+range), a number that is not finite (``1e400`` reads as infinity) or a text longer than
+:data:`MAX_STRING` does not decode. Each body is checked field by field in
+:mod:`dashboard.net.bodies`; see :mod:`dashboard.net.guard` for what a receiver accepts.
 """
 
 from __future__ import annotations
@@ -46,6 +50,14 @@ VERSION = 1
 # A session state carries every alarm operator action taken so far (a late joiner rebuilds
 # the alarm engine from them); a long session stays well under this.
 MAX_PAYLOAD = 256 * 1024
+# Limits on any decoded value: the protocol's deepest body (a state's disturbance with its
+# effects) is 5 levels; integers stay in the range a JSON reader on any platform reads
+# exactly; texts are names, ids and one-line notes.
+MAX_DEPTH = 12
+MAX_INT = 2**53
+MAX_STRING = 4096
+# Timestamps are wall times (s since 1970): before the year 5138 (1e300 is no time).
+MAX_TS = 1e11
 TOPIC_ROOT = "icu"
 
 STATE = "state"
@@ -123,9 +135,9 @@ class RoomTopics:
             return None
         rest = topic[len(prefix):].split("/")
         if len(rest) == 1 and rest[0] in (STATE, ACTION, REQUEST, INSTRUCTOR):
-            return rest[0], None
-        if len(rest) == 2 and rest[0] == DISPLAY and _NAME.match(rest[1]):
-            return DISPLAY, rest[1]
+            return rest[0], None   # a bare request topic names no display: the guard drops it
+        if len(rest) == 2 and rest[0] in (DISPLAY, REQUEST) and _NAME.match(rest[1]):
+            return rest[0], rest[1]
         return None
 
 
@@ -176,15 +188,41 @@ def decode(payload: bytes) -> Envelope:
         if not isinstance(value, str) or not _NAME.match(value):
             raise ProtocolError(f"bad {field!r}")
     seq, ts = d.get("seq"), d.get("ts")
-    if type(seq) is not int or seq < 0:
+    if type(seq) is not int or not 0 <= seq <= MAX_INT:
         raise ProtocolError("bad 'seq'")
-    if type(ts) not in (int, float) or not math.isfinite(ts) or ts <= 0:
+    if type(ts) not in (int, float) or not 0 < ts <= MAX_TS:
         raise ProtocolError("bad 'ts'")
     body = d.get("body")
     if not isinstance(body, dict):
         raise ProtocolError("bad 'body'")
+    _check_values(body, 1)
     return Envelope(type=kind, room=room, sender=sender, boot=boot, seq=seq, ts=float(ts),
                     body=body, v=v)
+
+
+def _check_values(value: object, depth: int) -> None:
+    """Every value of a body within the protocol's limits (iterative per level: a body is
+    at most MAX_DEPTH deep, so the recursion is bounded)."""
+    if depth > MAX_DEPTH:
+        raise ProtocolError(f"body nested deeper than {MAX_DEPTH} levels")
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if len(k) > MAX_STRING:
+                raise ProtocolError("a key longer than the text limit")
+            _check_values(v, depth + 1)
+    elif isinstance(value, list):
+        for v in value:
+            _check_values(v, depth + 1)
+    elif isinstance(value, bool) or value is None:
+        return
+    elif isinstance(value, int):
+        if not -MAX_INT <= value <= MAX_INT:
+            raise ProtocolError("an integer beyond 2**53")
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise ProtocolError("a number that is not finite")
+    elif isinstance(value, str) and len(value) > MAX_STRING:
+        raise ProtocolError(f"a text longer than {MAX_STRING} characters")
 
 
 def _reject_constant(name: str) -> None:

@@ -11,7 +11,6 @@ instructor's state, so its alarm log never holds a moment it was not in step.
 from __future__ import annotations
 
 import argparse
-import os
 import socket
 import sys
 import time
@@ -141,7 +140,8 @@ def run_instructor_headless(opts, prep, net: dict, recording: Recording,
 def run_monitor_headless(opts, prep, net: dict, alarm_log: str) -> int:
     """A bedside monitor without a window for --duration wall seconds. It follows the
     instructor's scenario (made again on it, the alarm log going on); a state it cannot
-    follow is said on stderr and it waits for the next. Exit 2 if it ended refused."""
+    follow is said on stderr and it waits for the next; its alarm log is kept. Exit 2
+    (one line) if it ended refused."""
     from dashboard.core.session_controller import SessionController
 
     def make(course, start: float | None = None) -> SessionController:
@@ -177,10 +177,17 @@ def run_monitor_headless(opts, prep, net: dict, alarm_log: str) -> int:
     finally:
         bridge.stop()
         bridge.controller.close()
-    if bridge.refused:
-        log = bridge.controller.alarm_log
-        if not bridge.synced and log is not None and log.path.exists() and \
-                log.path.stat().st_size == 0:
-            os.unlink(log.path)  # never in step: nothing of the room to keep
-        return 2
-    return 0
+    return monitor_exit(bridge)
+
+
+def monitor_exit(bridge: MonitorBridge) -> int:
+    """A monitor's exit code at the end of its --duration: 2, with one line that says why,
+    if it ended on a state it could not follow; 0 otherwise. Its alarm log is kept either
+    way (a bad state from the network never costs the bedside its record)."""
+    if not bridge.refused:
+        return 0
+    log = bridge.controller.alarm_log
+    kept = f"; alarm log kept at {log.path}" if log is not None else ""
+    _say(f"monitor ended not in step with the instructor "
+         f"({bridge.refused.removeprefix('REFUSED: ')}){kept}")
+    return 2

@@ -42,7 +42,7 @@ def forge_and_check(url: str, access, tmp_path) -> None:
         jump = Action.make(SEEK, {"target": t + 86400}, Actor("instructor", "console"))
         rogue.publish(T.action, s.envelope(ACTION, {"action": jump.to_json(),
                                                     "seq": seq + 1}))
-        rogue.publish(T.request, _Sender(ROOM, "bed-1", time.time).envelope(
+        rogue.publish(T.request_from("bed-1"), _Sender(ROOM, "bed-1", time.time).envelope(
             REQUEST, {"action": jump.to_json()}))
         wait_for(lambda: ins.bridge.guard.drops.counts["forged"] == 1, room,
                  what="forged request counted")
