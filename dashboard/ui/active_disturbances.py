@@ -19,17 +19,17 @@ from replay_data.timeexpr import format_case_time
 _ID = QtCore.Qt.ItemDataRole.UserRole
 
 
-class ActiveDisturbances(QtWidgets.QWidget):
-    """objectNames `instructor.active` (the list), `instructor.stop`, `instructor.stop_all`."""
+class ActiveDisturbances:
+    """objectNames `instructor.active` (the list), `instructor.stop`, `instructor.stop_all`.
+    Its widgets sit in the instructor's tools column (place()): the list takes the height
+    left over and the stop buttons keep theirs, as one widget around both could not (its
+    size hint would count the list's minimum and make the tools scroll further)."""
 
     def __init__(self, request: Callable[..., object], show_message: Callable[[str], None],
-                 parent: QtWidgets.QWidget | None = None) -> None:
-        super().__init__(parent)
+                 parent: QtWidgets.QWidget) -> None:
         self._request = request
         self._show_message = show_message
-        lay = QtWidgets.QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        self.active = QtWidgets.QListWidget(self)
+        self.active = QtWidgets.QListWidget(parent)
         self._row_labels: dict[tuple, str] = {}
         self._rows_shown: list[tuple[str, str]] | None = None  # what `active` lists
         self.active.setObjectName("instructor.active")
@@ -40,23 +40,22 @@ class ActiveDisturbances(QtWidgets.QWidget):
         # screen; it takes whatever height is left instead.
         self.active.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding,
                                   QtWidgets.QSizePolicy.Policy.Ignored)
-        # The whole of it takes the height left over (not Ignored: the stop buttons
-        # below the list must keep theirs).
-        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred,
-                           QtWidgets.QSizePolicy.Policy.Expanding)
-        lay.addWidget(self.active, 1)
-        stops = QtWidgets.QHBoxLayout()
-        stop = QtWidgets.QPushButton("Stop selected", self)
+        self.stops = QtWidgets.QHBoxLayout()
+        stop = QtWidgets.QPushButton("Stop selected", parent)
         stop.setObjectName("instructor.stop")
         stop.setAccessibleName("Stop the selected disturbance")
         stop.clicked.connect(self._stop_selected)
-        stops.addWidget(stop)
-        stop_all = QtWidgets.QPushButton("Stop all", self)
+        self.stops.addWidget(stop)
+        stop_all = QtWidgets.QPushButton("Stop all", parent)
         stop_all.setObjectName("instructor.stop_all")
         stop_all.setAccessibleName("Stop every active disturbance")
         stop_all.clicked.connect(self.stop_all)
-        stops.addWidget(stop_all)
-        lay.addLayout(stops)
+        self.stops.addWidget(stop_all)
+
+    def place(self, column: QtWidgets.QBoxLayout) -> None:
+        """The list (stretching) and the stop buttons under it, in the tools' column."""
+        column.addWidget(self.active, 1)
+        column.addLayout(self.stops)
 
     def _stop_selected(self) -> None:
         item = self.active.currentItem()

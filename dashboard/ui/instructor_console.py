@@ -182,7 +182,7 @@ class InstructorConsole(QtWidgets.QWidget):
 
         right.addWidget(self._title("Active disturbances"))
         self.disturbances = ActiveDisturbances(self.request, self.show_message, self)
-        right.addWidget(self.disturbances, 1)
+        self.disturbances.place(right)
         self.debrief = QtWidgets.QPushButton("Debrief report…", self)
         self.debrief.setObjectName("instructor.debrief")
         self.debrief.setAccessibleName("Write the debrief report of this session")

@@ -13,10 +13,7 @@ import math
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from dashboard.core.actions import (
-    OPERATOR_KINDS,
-    Action,
-)
+from dashboard.core.actions import OPERATOR_KINDS, Action
 from dashboard.core.session_controller import (
     ActionApplied,
     ActionRefused,
