@@ -100,7 +100,7 @@ def main() -> int:
            timed(lambda: trends.refresh_table(force=True), a.runs))
 
     def bars() -> None:
-        trends._alarm_key = None
+        trends.alarm_lane.forget()
         trends.update_alarm_bars_now()
 
     report("alarm bars 24 h (after the view stops moving)", timed(bars, max(3, a.runs // 3)))

@@ -2,7 +2,8 @@
 
 `Course` is a pure function: values depend only on (scenario,
 perturbations, seed, t). Nothing here keeps state between calls except caches of
-derived, immutable data.
+derived, immutable data. The intermittent results (blood gases, labs, ACT) are
+replay_data.lab_results, read through `Course.lab` and the methods that ask it.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from .catalogue import Catalogue, NumericChannel, load_catalogue
 from .controls import AIR_FLAG, bubble_flags
 from .errors import ReplayDataError
 from .keyframes import interpolate, node_sum, step_text
+from .lab_results import LabResults, Result
 from .perturbations import Perturbation, PerturbationIndex, injection
 from .physiology.model import PatientModel
-from .scenario import ResultDraw, Scenario, load_scenario
+from .scenario import Scenario, load_scenario
 
 # Values the alarm engine reads besides the displayed numerics.
 ACT_LATEST = "act"
@@ -31,17 +33,6 @@ HR_SOURCE = "hr_source"
 HR_SOURCES = ("ECG", "ART", "PLETH")
 # Pump states shown on the ECMO panel.
 PUMP_RUNNING, PUMP_STOPPED, PUMP_CLAMPED = "running", "STOPPED", "CLAMPED"
-
-
-@dataclass(frozen=True)
-class Result:
-    """One intermittent result as the lab or the bedside analyser reports it; `flag` is
-    "H" or "L" against the current target band (ACT on heparin) or the normal range."""
-    t: float
-    test: str
-    value: float
-    basis: str
-    flag: str = ""
 
 
 @dataclass(frozen=True)
@@ -355,56 +346,9 @@ class Course:
     # ------------------------------------------------------------------ results
 
     @cached_property
-    def _draw_index(self) -> dict[str, tuple[np.ndarray, list[int]]]:
-        """Per test: draw times (sorted) and the draws' positions in scenario.draws."""
-        by_test: dict[str, list[int]] = {}
-        for i, d in enumerate(self.scenario.draws):
-            by_test.setdefault(d.test, []).append(i)
-        return {test: (np.array([self.scenario.draws[i].t for i in idx]), idx)
-                for test, idx in by_test.items()}
-
-    @cached_property
-    def _drawn(self) -> dict[int, Result]:
-        return {}
-
-    def _results_of(self, test: str, positions: Sequence[int]) -> list[Result]:
-        """Results of one test's draws (positions into that test's draws), computed when
-        first asked: a seek reads the model only at the draws it shows, not the course."""
-        _, idx = self._draw_index[test]
-        draws = self.scenario.draws
-        missing = [idx[p] for p in positions if idx[p] not in self._drawn]
-        if missing:
-            levels = np.full(len(missing), np.nan)
-            channel = self.catalogue.results[test].channel
-            if channel:
-                # Blood gases from the model, Hb from its input: disturbances included.
-                exact = np.array([draws[i].exact is not None for i in missing])
-                if not exact.all():
-                    times = np.array([draws[i].t for i in missing])
-                    levels[~exact] = self.truth(channel, times[~exact])
-            for i, level in zip(missing, levels):
-                d = draws[i]
-                value = self._draw_value(d, float(level))
-                self._drawn[i] = Result(d.t, d.test, value, d.provenance.basis,
-                                        self._flag(d.test, value, d.t))
-        return [self._drawn[idx[p]] for p in positions]
-
-    @cached_property
-    def _results(self) -> tuple[Result, ...]:
-        """Every draw of the course, in scenario order (by time, then test)."""
-        for test, (times, _) in self._draw_index.items():
-            self._results_of(test, range(times.size))
-        return tuple(self._drawn[i] for i in range(len(self.scenario.draws)))
-
-    def _flag(self, test_id: str, value: float, t: float) -> str:
-        test = self.catalogue.results[test_id]
-        lo, hi = test.normal
-        if test.target:
-            band = self.true_inputs(test.target, np.array([t]))
-            tlo, thi = (float(band[c][0]) for c in test.target)
-            if np.isfinite(tlo) and np.isfinite(thi):
-                lo, hi = tlo, thi
-        return "H" if value > hi else ("L" if value < lo else "")
+    def lab(self) -> LabResults:
+        """The scenario's draws with their values (replay_data.lab_results)."""
+        return LabResults(self)
 
     def truth(self, channel: str, t: np.ndarray) -> np.ndarray:
         """A channel's value without measurement noise: a model output as a blood gas reads
@@ -415,52 +359,16 @@ class Course:
             return self.model_outputs(tt)[channel]
         return self.true_inputs([channel], tt)[channel]
 
-    def _draw_value(self, d: ResultDraw, channel_level: float = math.nan) -> float:
-        if d.exact is not None:
-            return d.exact
-        test = self.catalogue.results[d.test]
-        if test.channel:
-            level = channel_level
-        else:
-            level = interpolate(self.scenario.result_levels[d.test], np.array([d.t]))[0]
-        key = noise.stream_key(self.seed, "result:" + d.test)
-        scatter = noise.normal(key, np.array([int(round(d.t))]), clip=2.0)[0] * test.scatter_sd
-        value = min(max(level + scatter, test.limits[0]), test.limits[1])
-        return float(round(value, test.precision))
-
     def results_until(self, t: float) -> list[Result]:
         """Results drawn at or before t, oldest first."""
-        count = int(np.searchsorted([d.t for d in self.scenario.draws], t, side="right"))
-        if count == len(self.scenario.draws):
-            return list(self._results)
-        for test, (times, _) in self._draw_index.items():
-            self._results_of(test, range(int(np.searchsorted(times, t, side="right"))))
-        return [self._drawn[i] for i in range(count)]
+        return self.lab.results_until(t)
 
     def latest_results(self, t: float) -> dict[str, Result]:
-        out: dict[str, Result] = {}
-        latest = []
-        for test, (times, _) in self._draw_index.items():
-            p = int(np.searchsorted(times, t, side="right")) - 1
-            if p >= 0:
-                latest.append(self._results_of(test, [p])[0])
-        # In draw order, as before: dict order follows the draws.
-        for r in sorted(latest, key=lambda r: (r.t, r.test)):
-            out[r.test] = r
-        return out
+        return self.lab.latest_results(t)
 
     def latest_result(self, test: str, t: float) -> Result | None:
-        return self.latest_results(t).get(test)
+        return self.lab.latest_result(test, t)
 
     def held_result(self, test: str, t: np.ndarray) -> np.ndarray:
         """Latest value of a result at each t (NaN before the first draw)."""
-        got = self._draw_index.get(test)
-        if got is None:
-            return np.full(np.shape(t), np.nan)
-        times, _ = got
-        i = np.searchsorted(times, t, side="right") - 1
-        needed = np.unique(i[i >= 0]) if np.ndim(i) else ([int(i)] if i >= 0 else [])
-        vals = np.full(times.size, np.nan)
-        for p, r in zip(needed, self._results_of(test, [int(p) for p in needed])):
-            vals[p] = r.value
-        return np.where(i >= 0, vals[np.maximum(i, 0)], np.nan)
+        return self.lab.held_result(test, t)

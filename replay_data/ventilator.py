@@ -20,7 +20,7 @@ replay_data.controls (a severe ARDS lung).
 These are channels of the replay-data catalogue (`derived = "ventilator"`: vt, vt_per_kg,
 ppeak, pplat, driving_pressure, mv, compliance; waveforms paw and flow), computed here for
 `replay-data trends` / `waveform`, the ventilator console and the bedside monitor's
-ventilator strip alike. Breaths follow the course's breath clock (replay_data.waveforms:
+ventilator strip alike. Breaths follow the course's breath clock (replay_data.cycle_clocks:
 whole numbers are starts of inspiration), the one the capnogram follows, so any window is
 a direct computation and Paw and CO2 breathe together.
 """

@@ -1,44 +1,32 @@
-"""Monitor waveforms: ECG II, pleth, arterial pressure, CVP and capnogram for any window.
+"""Monitor waveforms: ECG II, pleth, arterial pressure, CVP, capnogram, airway pressure and
+flow for any window -- the sample grid and the public API.
 
 Like the numerics, a waveform is a pure function of (scenario, perturbations, seed, t):
 `waveform(course, signal, t0, duration)` computes every sample from its own time and its
 index on the signal's sample grid, so any window equals the same slice of a longer window,
 and a window that starts anywhere has its R waves where a window that ran there had them.
 
-Two clocks drive the shapes: the beat count phi(t) = integral of HR/60 and the breath count
-= integral of RR/60, both from scenario start, so that whole numbers are R waves and
-starts of inspiration. They are integrated once on a fixed node grid (cached, see
-`_CycleCache`) and interpolated between nodes; nothing is advanced frame by frame. Noise
-is counter-based (replay_data.noise), keyed by the sample index.
+Three modules, one job each: this one lays the sample grid (which samples a window holds,
+in pieces to bound memory) and checks the request; replay_data.waveform_morphology shapes
+each signal; replay_data.cycle_clocks keeps the beat and breath clocks the shapes follow.
 
 "No signal" is NaN, for every waveform: ECG leads off, SpO2 probe off, no arterial or
 central line, not intubated (no capnography), or outside the scenario. The strips draw
 NaN as a gap, which is how a monitor shows a disconnected sensor (flat or dashed), and a
 gap cannot be mistaken for asystole or a zero pressure.
-
-The physiology and morphology numbers (ECGSYN waves, pulse shapes, LVET, CVP waves,
-capnogram shape, noise amplitudes) live in resources/catalogue/waveform_model.toml and are
-read through replay_data.waveform_model; only computational constants are set here.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
-import threading
-import weakref
-from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
-from . import noise, ventilator
+from . import ventilator
 from .course import Course
+from .cycle_clocks import Cycle, beats, breaths, clear_cache
 from .errors import ReplayDataError
-from .waveform_model import EcgWave, PulseShape, VenousWave, load_waveform_model
-
-MODEL = load_waveform_model()
+from .waveform_morphology import SYNTHS
 
 # ------------------------------------------------------------------ sample grid
 
@@ -60,527 +48,7 @@ def _first_index_at_or_after(t: float, rate: float) -> int:
     return n
 
 
-# ------------------------------------------------------------------ cycle clocks
-
-# Node spacing of the integrated HR and RR. HR noise has a 30 s correlation time and
-# perturbations ramp over seconds, so HR linear between 2 s nodes loses nothing visible.
-CYCLE_STEP_S = 2.0
-# Nodes per cached chunk (6 h). A chunk depends only on the perturbations that touch it,
-# so after an instructor action only the chunks from then on are integrated again.
-CYCLE_CHUNK_NODES = 10800
-# Chunk arrays kept (each ~170 kB): a whole 24-day course for both clocks, twice over.
-_MAX_CACHED_CHUNKS = 512
-_MAX_CACHED_TOTALS = 100_000
-
-
-@dataclass(frozen=True)
-class _CycleChunk:
-    rate: np.ndarray   # cycles per second at the nodes (NaN where the channel is unknown)
-    count: np.ndarray  # cycles since the chunk's first node, at each node (trapezoid)
-
-
-@dataclass(frozen=True)
-class Cycle:
-    """A clock at some times: whole numbers of `count` are R waves (or inspirations)."""
-    count: np.ndarray  # cumulative cycles since scenario start; NaN where unknown
-    rate: np.ndarray   # cycles per second (HR/60 or RR/60) at the same times
-
-    @property
-    def fraction(self) -> np.ndarray:
-        """Position within the current cycle, in [0, 1)."""
-        return self.count - np.floor(self.count)
-
-
-class _Identity:
-    """Small integer tokens for live objects that cannot be hashed (Scenario, Course hold
-    dicts). A token is never reused, so a cache entry cannot outlive its object's
-    identity even when Python reuses the object's id()."""
-
-    def __init__(self) -> None:
-        self._tokens: dict[int, tuple[weakref.ref, int]] = {}
-        self._counter = itertools.count()
-        self._lock = threading.Lock()
-
-    def __call__(self, obj: object) -> int:
-        key = id(obj)
-        with self._lock:
-            entry = self._tokens.get(key)
-            if entry is not None and entry[0]() is obj:
-                return entry[1]
-            token = next(self._counter)
-
-            def forget(ref: weakref.ref, key: int = key) -> None:
-                current = self._tokens.get(key)
-                if current is not None and current[0] is ref:
-                    del self._tokens[key]
-
-            self._tokens[key] = (weakref.ref(obj, forget), token)
-            return token
-
-
-_identity = _Identity()
-
-
-class _CycleCache:
-    """Integrated HR (or RR) in 6 h chunks, computed when first needed.
-
-    A chunk's key is (scenario, catalogue, seed, channel, chunk index, the perturbations
-    that change the channel within the chunk): perturbations outside a chunk leave its
-    values bit-for-bit unchanged (their envelope is exactly 0 there), so courses that
-    differ only later share the chunk. Chunk totals come from closed-form sums (see
-    _total) and are kept apart from the arrays, so the running sum up to any time is
-    cheap and survives eviction of the arrays.
-    """
-
-    def __init__(self) -> None:
-        self._chunks: OrderedDict[tuple, _CycleChunk] = OrderedDict()
-        self._totals: dict[tuple, float] = {}
-        self._offsets: OrderedDict[tuple[int, str], list[float]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def clear(self) -> None:
-        with self._lock:
-            self._chunks.clear()
-            self._totals.clear()
-            self._offsets.clear()
-
-    @staticmethod
-    def _span(course: Course, c: int) -> tuple[float, float]:
-        start = course.scenario.start + c * CYCLE_CHUNK_NODES * CYCLE_STEP_S
-        return start, start + CYCLE_CHUNK_NODES * CYCLE_STEP_S
-
-    def _key(self, course: Course, channel: str, c: int) -> tuple:
-        lo, hi = self._span(course, c)
-        touching = course.perturbation_index.touching(channel, lo, hi, off=False)
-        return (_identity(course.scenario), _identity(course.catalogue), course.seed,
-                channel, c, touching)
-
-    def chunk(self, course: Course, channel: str, c: int) -> _CycleChunk:
-        key = self._key(course, channel, c)
-        with self._lock:
-            hit = self._chunks.get(key)
-            if hit is not None:
-                self._chunks.move_to_end(key)
-                return hit
-        lo, _ = self._span(course, c)
-        nodes = lo + np.arange(CYCLE_CHUNK_NODES + 1, dtype=np.float64) * CYCLE_STEP_S
-        # The physiology, not the reading: the heart beats on while the leads are off.
-        rate = course.numeric(channel, nodes, measured=False) / 60.0
-        known = np.nan_to_num(rate, nan=0.0)
-        count = np.empty_like(rate)
-        count[0] = 0.0
-        np.cumsum(0.5 * CYCLE_STEP_S * (known[:-1] + known[1:]), out=count[1:])
-        built = _CycleChunk(rate, count)
-        with self._lock:
-            self._chunks[key] = built
-            while len(self._chunks) > _MAX_CACHED_CHUNKS:
-                self._chunks.popitem(last=False)
-        return built
-
-    def _totals_of(self, course: Course, channel: str, chunks: list[int]) -> list[float]:
-        """Cycles in each chunk: its trapezoid sum from Course.node_sums (closed form over
-        keyframes and noise) rather than from its node arrays, so a window far into the
-        course does not evaluate every node before it. Always computed this way, so the
-        offsets never depend on which chunks happen to be cached."""
-        keys = [self._key(course, channel, c) for c in chunks]
-        with self._lock:
-            got = [self._totals.get(k) for k in keys]
-        todo = [i for i, g in enumerate(got) if g is None]
-        if todo:
-            n = CYCLE_CHUNK_NODES
-            starts = np.array([self._span(course, chunks[i])[0] for i in todo])
-            inner = course.node_sums(channel, starts, n, CYCLE_STEP_S)
-            ends = np.nan_to_num(course.numeric(
-                channel, np.concatenate([starts, starts + n * CYCLE_STEP_S]), measured=False))
-            first, last = ends[:starts.size], ends[starts.size:]
-            totals = CYCLE_STEP_S * (inner - 0.5 * first + 0.5 * last) / 60.0
-            with self._lock:
-                if len(self._totals) >= _MAX_CACHED_TOTALS:
-                    self._totals.clear()  # recomputable; only reached in very long sessions
-                for i, total in zip(todo, totals):
-                    got[i] = float(total)
-                    self._totals[keys[i]] = float(total)
-        return [float(g) for g in got]
-
-    def offset(self, course: Course, channel: str, c: int) -> float:
-        """Cycles from scenario start to the first node of chunk c (summed in order, so
-        the value never depends on which window asked first)."""
-        memo_key = (_identity(course), channel)
-        with self._lock:
-            known = self._offsets.get(memo_key)
-            if known is None:
-                known = [0.0]
-                self._offsets[memo_key] = known
-                while len(self._offsets) > 32:
-                    self._offsets.popitem(last=False)
-            else:
-                self._offsets.move_to_end(memo_key)
-            have = list(known)
-        if len(have) <= c:
-            for total in self._totals_of(course, channel, list(range(len(have) - 1, c))):
-                have.append(have[-1] + total)
-        with self._lock:
-            if len(known) < len(have):
-                known[len(known):] = have[len(known):]
-        return have[c]
-
-    def cycle(self, course: Course, channel: str, t: np.ndarray) -> Cycle:
-        """Cycle count and rate at times t (NaN outside the scenario)."""
-        sc = course.scenario
-        x = (t - sc.start) / CYCLE_STEP_S
-        inside = (t >= sc.start) & (t <= sc.end)
-        k = np.floor(np.where(inside, x, 0.0)).astype(np.int64)
-        u = np.where(inside, x - k, np.nan)
-        c = k // CYCLE_CHUNK_NODES
-        j = k - c * CYCLE_CHUNK_NODES
-        if c.size and c.min() == c.max():
-            # One chunk (all but windows that straddle a 6 h boundary): plain gathers.
-            ci = int(c[0])
-            ch = self.chunk(course, channel, ci)
-            base = self.offset(course, channel, ci) + ch.count[j]
-            r0, r1 = ch.rate[j], ch.rate[j + 1]
-        else:
-            base = np.empty(t.shape)
-            r0 = np.empty(t.shape)
-            r1 = np.empty(t.shape)
-            for ci in np.unique(c):
-                sel = c == ci
-                ch = self.chunk(course, channel, int(ci))
-                jj = j[sel]
-                base[sel] = self.offset(course, channel, int(ci)) + ch.count[jj]
-                r0[sel] = ch.rate[jj]
-                r1[sel] = ch.rate[jj + 1]
-        # Rate linear between nodes, integrated exactly: the count is smooth with a
-        # continuous slope, so R-R intervals never jump at a node.
-        count = base + CYCLE_STEP_S * u * (r0 + 0.5 * (r1 - r0) * u)
-        rate = r0 + (r1 - r0) * u
-        return Cycle(count, rate)
-
-
-_cycles = _CycleCache()
-
-
-def clear_cache() -> None:
-    """Forget the integrated HR and RR (for cold-start measurements)."""
-    _cycles.clear()
-
-
-def beats(course: Course, t: np.ndarray) -> Cycle:
-    """Beat clock: whole numbers are R-wave peaks."""
-    return _cycles.cycle(course, "hr", np.asarray(t, dtype=np.float64))
-
-
-def breaths(course: Course, t: np.ndarray) -> Cycle:
-    """Breath clock: whole numbers are starts of inspiration."""
-    return _cycles.cycle(course, "rr", np.asarray(t, dtype=np.float64))
-
-
-# ------------------------------------------------------------------ numerics at sample times
-
-# Numerics behind a shape (sys/dia, CVP, EtCO2) are evaluated on a fixed 0.5 s grid of case
-# time and interpolated: far cheaper than per sample, and their noise is slow (tau >= 15 s).
-PARAM_STEP_S = 0.5
-
-
-def _numeric_at(course: Course, channel: str, t: np.ndarray, measured: bool) -> np.ndarray:
-    if t.size == 0:
-        return np.empty(0)
-    x = t / PARAM_STEP_S
-    k = np.floor(x).astype(np.int64)
-    k_lo = int(k.min())
-    knots = course.numeric(channel, np.arange(k_lo, int(k.max()) + 2) * PARAM_STEP_S, measured)
-    i = k - k_lo
-    v0, v1 = knots[i], knots[i + 1]
-    y = v0 + (v1 - v0) * (x - k)
-    # Where a sensor connects or disconnects inside a cell, ask the course at the sample
-    # itself: the gap then starts exactly where the numeric goes to NaN.
-    edge = np.isnan(v0) != np.isnan(v1)
-    if edge.any():
-        y[edge] = course.numeric(channel, t[edge], measured)
-    return y
-
-
-def _flag(course: Course, name: str, t: np.ndarray) -> np.ndarray:
-    return course.flags(t).get(name, np.zeros(t.shape, bool))
-
-
-# ------------------------------------------------------------------ breathing
-
-_BREATHING = MODEL.breathing
-INSPIRATION_FRACTION = _BREATHING.inspiration_fraction  # from I:E
-# Expiratory decay of the airway-pressure-like breathing signal, in breath fractions.
-_RESP_DECAY = _BREATHING.resp_decay
-_EXP_LEN = 1.0 - INSPIRATION_FRACTION
-_EXP_FLOOR = math.exp(-_EXP_LEN / _RESP_DECAY)
-# Cycle mean of the shape below, subtracted so breathing moves a trace around its numeric.
-_RESP_MEAN = INSPIRATION_FRACTION / 2.0 + (
-    _RESP_DECAY * (1.0 - _EXP_FLOOR) - _EXP_LEN * _EXP_FLOOR) / (1.0 - _EXP_FLOOR)
-# Below this rate (breaths/min) the patient is apnoeic: no breathing signal, flat CO2.
-APNOEA_RR = _BREATHING.apnoea_rr_per_min
-
-
-def _smoothstep(x: np.ndarray) -> np.ndarray:
-    x = np.clip(x, 0.0, 1.0)
-    return x * x * (3.0 - 2.0 * x)
-
-
-def _respiration(breath: Cycle) -> np.ndarray:
-    """Zero-mean breathing signal (about -0.26..0.74): rises through inspiration, decays in
-    expiration, like airway pressure. 0 where the rate is unknown or the patient apnoeic."""
-    b = breath.fraction
-    insp = _smoothstep(b / INSPIRATION_FRACTION)
-    x = np.maximum(b - INSPIRATION_FRACTION, 0.0)
-    expi = (np.exp(-x / _RESP_DECAY) - _EXP_FLOOR) / (1.0 - _EXP_FLOOR)
-    r = np.where(b < INSPIRATION_FRACTION, insp, expi) - _RESP_MEAN
-    breathing = np.isfinite(r) & (breath.rate * 60.0 >= APNOEA_RR)
-    return np.where(breathing, r, 0.0)
-
-
-# ------------------------------------------------------------------ ECG II
-
-_ECG_MODEL = MODEL.ecg
-ECG_WAVES: tuple[EcgWave, ...] = _ECG_MODEL.waves  # ECGSYN P, Q, R, S, T
-R_WAVE_MV = _ECG_MODEL.r_wave_mv
-# HR range over which the morphology still scales; beyond it the shape is held.
-_ECG_SHAPE_HR = _ECG_MODEL.shape_hr_per_min
-# Asystole: below ASYSTOLE_HR the beat clock all but stops, and a frozen phase would
-# freeze the trace mid-wave (a flat line at R height). Cardiac activity fades out over
-# the ASYSTOLE_FADE_HR (/min) above it instead, leaving the baseline, a flat pressure and
-# no pleth pulses.
-ASYSTOLE_HR = _ECG_MODEL.asystole_hr_per_min
-ASYSTOLE_FADE_HR = _ECG_MODEL.asystole_fade_per_min
-
-
-def _raw_terms(hr_factor: np.ndarray) -> list[tuple[float, np.ndarray, np.ndarray]]:
-    """(height, centre in beats, width in beats) of each wave at HR = 60 * hr_factor.
-
-    ECGSYN integrates dz/dt = -sum a_i dtheta_i exp(-dtheta_i^2 / 2 b_i^2) over the phase;
-    in closed form that is a sum of Gaussians with heights a_i b_i^2 / omega (the a_i are
-    not the wave heights: used as such, T would be 1/40 of R). Widths scale with
-    sqrt(HR/60) (ECGSYN), so b_i^2 / omega and the heights do not change with HR; P and T
-    move with (HR/60)^(1/4), Q and S with (HR/60)^(1/2), so in seconds the PR and QT
-    intervals shorten as HR rises, less than the R-R interval does."""
-    s1 = np.sqrt(hr_factor)
-    # sqrt is several times cheaper than a general power on every sample.
-    roots = {0.0: 1.0, 0.5: s1, 0.25: np.sqrt(s1)}
-    return [(w.a * w.b * w.b,
-             w.angle_deg / 360.0 * (roots[w.angle_power] if w.angle_power in roots
-                                    else hr_factor ** w.angle_power),
-             w.b * s1 / (2.0 * math.pi)) for w in ECG_WAVES]
-
-
-# Heights in mV: the sum at the R peak is R_WAVE_MV at 60/min (and, per the above, at any HR
-# but for the tails of Q and S).
-_ECG_SCALE = R_WAVE_MV / sum(
-    h * math.exp(-0.5 * float(np.ravel(c / wd)[0]) ** 2) for h, c, wd in _raw_terms(np.ones(1)))
-
-
-def _gauss_in_beats(beat: np.ndarray, centre: np.ndarray | float,
-                    width: np.ndarray | float) -> np.ndarray:
-    """Gaussian of the distance from `beat` to the nearest beat + centre (wraps each beat)."""
-    d = beat - centre
-    d = d - np.rint(d)
-    return np.exp(-0.5 * (d / width) ** 2)
-
-
-def _beating(beat: Cycle) -> np.ndarray:
-    """1 while the heart beats, fading to 0 in asystole (NaN where HR is unknown)."""
-    return _smoothstep((beat.rate * 60.0 - ASYSTOLE_HR) / ASYSTOLE_FADE_HR)
-
-
-def _hr_factor(beat: Cycle) -> np.ndarray:
-    lo, hi = _ECG_SHAPE_HR
-    return np.clip(beat.rate * 60.0, lo, hi) / 60.0
-
-
-def _ecg(course: Course, t: np.ndarray, n: np.ndarray) -> np.ndarray:
-    beat = beats(course, t)
-    y = np.zeros(t.shape)
-    for height, centre, width in _raw_terms(_hr_factor(beat)):
-        y += _ECG_SCALE * height * _gauss_in_beats(beat.count, centre, width)
-    y *= _beating(beat)
-    resp = _respiration(breaths(course, t))
-    key = noise.stream_key(course.seed, "waveform:ecg_ii")
-    # Breathing moves the heart's axis (QRS height changes a few %) and the baseline; electrode
-    # motion adds a slow wander; the amplifier adds a little broadband noise.
-    m = _ECG_MODEL
-    y = y * (1.0 + m.resp_qrs_modulation * resp) + m.resp_baseline_mv * resp
-    y += m.wander_mv * noise.smooth_noise(key ^ 0x1, t, m.wander_tau_s)
-    y += m.noise_mv * noise.normal(key, n)
-    off = _flag(course, "ecg_leads_off", t) | np.isnan(_numeric_at(course, "hr", t, True))
-    y[off] = np.nan
-    return y
-
-
-# ------------------------------------------------------------------ arterial pulses
-
-# Radial line: sharp upstroke, clear notch.
-ARTERIAL_PULSE: PulseShape = MODEL.arterial.pulse
-# Finger pleth: later (longer path), slower rise, damped notch.
-PLETH_PULSE: PulseShape = MODEL.pleth.pulse
-_EJECTION = MODEL.ejection
-
-
-def ejection_time(hr: np.ndarray) -> np.ndarray:
-    """Left-ventricular ejection time in seconds (Weissler's LVET = 413 - 1.7 HR ms), kept
-    within a fraction of the beat so the notch and dicrotic wave fit at any rate."""
-    e = _EJECTION
-    lo, hi = e.lvet_range_s
-    return np.minimum(np.clip(e.lvet_intercept_s - e.lvet_slope_s_per_bpm * hr, lo, hi),
-                      e.max_beat_fraction * 60.0 / hr)
-
-
-def _pulse(beat: Cycle, shape: PulseShape) -> np.ndarray:
-    hr = np.clip(beat.rate * 60.0, *_ECG_SHAPE_HR)
-    period = 60.0 / hr
-    tau = beat.fraction * period  # seconds since the foot
-    lvet = ejection_time(hr)
-    t_peak = shape.rise * lvet
-    t_notch = np.minimum(lvet + shape.notch_delay_s, _EJECTION.notch_max_beat_fraction * period)
-    up = np.sin(0.5 * math.pi * np.minimum(tau / t_peak, 1.0)) ** 2
-    yn = shape.notch_level
-    s = np.clip((tau - t_peak) / (t_notch - t_peak), 0.0, 1.0)
-    systole = yn + (1.0 - yn) * np.cos(0.5 * math.pi * s) ** 2
-    x = np.maximum(tau - t_notch, 0.0)
-    left = period - t_notch
-    td = shape.decay * left
-    floor = np.exp(-left / td)
-    runoff = yn * (np.exp(-x / td) - floor) / (1.0 - floor)
-    wave = np.sin(math.pi * np.minimum(x / (shape.dicrotic_width * lvet), 1.0)) ** 2
-    diastole = runoff + shape.dicrotic_height * wave
-    pulse = np.where(tau < t_peak, up, np.where(tau < t_notch, systole, diastole))
-    return pulse * _beating(beat)
-
-
-def _abp(course: Course, t: np.ndarray, n: np.ndarray) -> np.ndarray:
-    shape = _pulse(beats(course, t - ARTERIAL_PULSE.transit_s), ARTERIAL_PULSE)
-    sys_ = _numeric_at(course, "abp_sys", t, True)
-    dia = _numeric_at(course, "abp_dia", t, True)
-    key = noise.stream_key(course.seed, "waveform:abp")
-    # Pulse-pressure variation with positive-pressure ventilation: the model's PPV (%) is
-    # the peak-to-trough swing of the pulse pressure over a breath, around the displayed
-    # sys/dia (which are its averages, as a monitor reports them). None off the ventilator.
-    ppv = np.nan_to_num(_numeric_at(course, "ppv", t, False)) / 100.0
-    swing = 1.0 + ppv * _respiration(breaths(course, t))
-    m = MODEL.arterial
-    return (dia + (sys_ - dia) * swing * shape
-            + m.noise_mmhg * noise.normal(key, n, clip=m.noise_clip_sd))
-
-
-def _pleth(course: Course, t: np.ndarray, n: np.ndarray) -> np.ndarray:
-    shape = _pulse(beats(course, t - PLETH_PULSE.transit_s), PLETH_PULSE)
-    # Perfusion: pulse amplitude follows the arterial pulse pressure a little (weaker
-    # pulses when hypotensive); nominal before an arterial line gives the pressure.
-    pp = (_numeric_at(course, "abp_sys", t, False) - _numeric_at(course, "abp_dia", t, False))
-    m = MODEL.pleth
-    perfusion = np.where(
-        np.isfinite(pp),
-        np.clip(m.perfusion_min + m.perfusion_gain * pp / m.full_perfusion_pp_mmhg,
-                m.perfusion_min, m.perfusion_max),
-        m.perfusion_unknown)
-    resp = _respiration(breaths(course, t))
-    key = noise.stream_key(course.seed, "waveform:pleth")
-    y = (m.amplitude * perfusion * (1.0 - m.resp_modulation * resp) * shape
-         + m.noise * noise.normal(key, n))
-    off = _flag(course, "spo2_probe_off", t) | np.isnan(_numeric_at(course, "spo2", t, True))
-    y[off] = np.nan
-    return y
-
-
-# ------------------------------------------------------------------ CVP
-
-# a (atrial contraction), c (tricuspid bulging), v (atrial filling), each after an ECG wave.
-CVP_WAVES: tuple[VenousWave, ...] = MODEL.cvp.waves
-# Breathing swing (mmHg for the full breathing signal): positive-pressure ventilation
-# raises CVP on inspiration; spontaneous inspiration lowers it.
-CVP_SWING_VENTILATED = MODEL.cvp.swing_ventilated_mmhg
-CVP_SWING_SPONTANEOUS = MODEL.cvp.swing_spontaneous_mmhg
-
-
-def _cvp(course: Course, t: np.ndarray, n: np.ndarray) -> np.ndarray:
-    beat = beats(course, t)
-    hf = _hr_factor(beat)
-    landmarks = {w.name: c for w, (_, c, _) in zip(ECG_WAVES, _raw_terms(hf))}
-    cardiac = np.zeros(t.shape)
-    for w in CVP_WAVES:
-        width = w.width_s * beat.rate
-        cardiac += w.height_mmhg * (_gauss_in_beats(beat.count, landmarks[w.after]
-                                               + w.delay_s * beat.rate, width)
-                               # subtract the wave's beat mean: CVP numeric = trace mean
-                               - width * math.sqrt(2.0 * math.pi))
-    cardiac *= _beating(beat)
-    ventilated = np.isfinite(_numeric_at(course, "peep", t, False))
-    swing = np.where(ventilated, CVP_SWING_VENTILATED, CVP_SWING_SPONTANEOUS)
-    resp = _respiration(breaths(course, t))
-    key = noise.stream_key(course.seed, "waveform:cvp")
-    return (_numeric_at(course, "cvp", t, True) + cardiac + swing * resp
-            + MODEL.cvp.noise_mmhg * noise.normal(key, n, clip=MODEL.cvp.noise_clip_sd))
-
-
-# ------------------------------------------------------------------ capnogram
-
-# Seconds: the downstroke at the start of inspiration (taking at most a fraction of
-# inspiration), the dead-space gas that leaves first with no CO2, and the time constant of
-# the expiratory upstroke.
-CO2_DOWNSTROKE_S = MODEL.co2.downstroke_s
-CO2_DOWNSTROKE_MAX_INSP = MODEL.co2.downstroke_max_insp_fraction
-CO2_DEAD_SPACE_S = MODEL.co2.dead_space_s
-CO2_UPSTROKE_S = MODEL.co2.upstroke_s
-# The alveolar plateau starts at this fraction of EtCO2 and rises to EtCO2 at its end.
-CO2_PLATEAU_START = MODEL.co2.plateau_start
-
-
-def _co2(course: Course, t: np.ndarray, n: np.ndarray) -> np.ndarray:
-    breath = breaths(course, t)
-    rr = np.maximum(breath.rate * 60.0, APNOEA_RR)
-    period = 60.0 / rr
-    b = breath.fraction
-    etco2 = _numeric_at(course, "etco2", t, True)
-    # Ventilated, inspiration lasts as the ventilator's I:E says (Paw and CO2 agree).
-    insp_f = ventilator.inspiration_fraction(course, t, INSPIRATION_FRACTION)
-    # Inspiration: CO2 falls from the end-tidal value to the fresh-gas baseline of 0.
-    down = 1.0 - _smoothstep(b * period / np.minimum(
-        CO2_DOWNSTROKE_S, CO2_DOWNSTROKE_MAX_INSP * insp_f * period))
-    # Expiration: dead space first, a steep upstroke, then the sloping alveolar plateau.
-    # Normalised so that the last sample of expiration is exactly EtCO2.
-    exp_len = (1.0 - insp_f) * period
-    s = np.maximum((b - insp_f) * period - CO2_DEAD_SPACE_S, 0.0)
-    s_end = exp_len - CO2_DEAD_SPACE_S
-    rise = (1.0 - np.exp(-s / CO2_UPSTROKE_S)) / (1.0 - np.exp(-s_end / CO2_UPSTROKE_S))
-    e = np.clip((b - insp_f) / (1.0 - insp_f), 0.0, 1.0)
-    plateau = CO2_PLATEAU_START + (1.0 - CO2_PLATEAU_START) * e
-    shape = np.where(b < insp_f, down, rise * plateau)
-    y = etco2 * shape
-    # Apnoea: no expired gas reaches the sensor.
-    return np.where(breath.rate * 60.0 < APNOEA_RR, np.where(np.isnan(y), np.nan, 0.0), y)
-
-
-# ------------------------------------------------------------------ ventilator
-
-def _paw(course: Course, t: np.ndarray, n: np.ndarray) -> np.ndarray:
-    """Airway pressure from the equation of motion (replay_data.ventilator)."""
-    breath = breaths(course, t)
-    return ventilator.airway(course, t, breath.count, breath.rate)["paw"]
-
-
-def _flow(course: Course, t: np.ndarray, n: np.ndarray) -> np.ndarray:
-    breath = breaths(course, t)
-    return ventilator.airway(course, t, breath.count, breath.rate)["flow"]
-
-
 # ------------------------------------------------------------------ public API
-
-_Synth = Callable[[Course, np.ndarray, np.ndarray], np.ndarray]
-_SYNTHS: dict[str, _Synth] = {
-    "ecg_ii": _ecg,
-    "pleth": _pleth,
-    "abp": _abp,
-    "cvp": _cvp,
-    "co2": _co2,
-    "paw": _paw,
-    "flow": _flow,
-}
-
 
 def ventilator_samples(course: Course, n0: int, n1: int,
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -617,7 +85,7 @@ def sample_range(course: Course, signal: str, t0: float, duration: float) -> tup
 
 def signals(course: Course) -> list[str]:
     """Waveforms this module draws that the course's catalogue describes, in catalogue order."""
-    return [s for s in course.catalogue.waveforms if s in _SYNTHS]
+    return [s for s in course.catalogue.waveforms if s in SYNTHS]
 
 
 def waveform(course: Course, signal: str, t0: float, duration: float,
@@ -646,8 +114,22 @@ def waveform(course: Course, signal: str, t0: float, duration: float,
     sc = course.scenario
     i0 = int(np.searchsorted(t, sc.start, side="left"))
     i1 = int(np.searchsorted(t, sc.end, side="right"))
-    synth = _SYNTHS[signal]
+    synth = SYNTHS[signal]
     for a in range(i0, i1, _PIECE_SAMPLES):
         b = min(a + _PIECE_SAMPLES, i1)
         y[a:b] = synth(course, t[a:b], n[a:b])
     return t, y
+
+
+__all__ = [
+    "MAX_WINDOW_S",
+    "Cycle",
+    "beats",
+    "breaths",
+    "clear_cache",
+    "sample_range",
+    "signals",
+    "ventilator_samples",
+    "ventilator_window",
+    "waveform",
+]

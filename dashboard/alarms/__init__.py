@@ -2,7 +2,10 @@
 
 profile     load/validate TOML alarm profiles (resources/alarm_profiles) into dataclasses
 conditions  compiled rules + the per-rule delay/hysteresis/escalation state machine
-engine      AlarmEngine: conditions, signals (acknowledge, latching), inactivation states
+engine      AlarmEngine: conditions to signals (acknowledge, latching, escalation, alarm off)
+inactivation  AUDIO PAUSED (with break-through), AUDIO OFF, ALARM PAUSED countdowns
+limits      a parameter's normal alarm limits: read, checked, written into the rules
+records     what the engine reports: AlarmChange, AlarmSignal, InactivationStatus
 timeline    the same conditions over a whole course, vectorised with numpy
 log         JSON Lines alarm log
 sound       numpy synthesis of the auditory bursts (int16 PCM, WAV bytes)

@@ -9,92 +9,32 @@ Three layers, each driven only by the case time passed in (never the wall clock)
    acknowledged; ALARM PAUSED holds back signals for conditions that start during it.
 3. system inactivation: AUDIO PAUSED (countdown, broken through by a new alarm of higher
    priority than any present when it started), AUDIO OFF, ALARM PAUSED (countdown) and
-   ALARM OFF per alarm (refused for alarms such as Desat, apnea, pump stop).
+   ALARM OFF per alarm (refused for alarms such as Desat, apnea, pump stop). The timed
+   states and AUDIO OFF are kept by inactivation.Inactivation; ALARM OFF, per rule, here.
 
-Every change comes back as AlarmChange records (and goes to the optional sink, e.g. the
-JSON Lines log) in the order it happened.
+Every change comes back as AlarmChange records (records.py; they also go to the optional
+sink, e.g. the JSON Lines log) in the order it happened. Changing limits: limits.py.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Protocol
 
 from .conditions import AlarmRule, ConditionEvent, Level, RuleTracker
-from .kinds import AlarmKind, AlarmState, Category, Priority
+from .inactivation import Inactivation
+from .kinds import AlarmState, Priority
+from .limits import check_limits, current_limits, with_normal_limit
 from .profile import AlarmProfile
-
-
-class AlarmOffRefused(ValueError):
-    """ALARM OFF asked for an alarm that cannot be switched off (Desat, apnea, ...)."""
-
-
-class LimitError(ValueError):
-    """set_limits() with an unknown parameter or a limit that cannot be used."""
-
-
-@dataclass(frozen=True)
-class AlarmChange:
-    """One thing that happened; also one line of the alarm log.
-
-    event: raise, escalate, clear (alarm conditions); acknowledge; audio_paused,
-    audio_resumed, audio_off, audio_on, alarm_paused, alarm_resumed, alarm_off,
-    alarm_on, limits_changed (operator and system inactivation).
-    """
-
-    case_time: float
-    event: str
-    alarm_id: str | None = None
-    channel: str | None = None
-    value: float | None = None
-    limit: float | None = None
-    priority: Priority | None = None
-    message: str = ""
-    kind: AlarmKind | None = None
-    category: Category | None = None
-
-
-@dataclass(frozen=True)
-class AlarmSignal:
-    """Snapshot of one alarm signal as the screen should show it."""
-
-    alarm_id: str
-    channel: str | None
-    kind: AlarmKind
-    category: Category
-    priority: Priority
-    state: AlarmState
-    message: str
-    value: float | None  # latest value while the condition lasts; the last one after
-    limit: float | None
-    raised_at: float
-    condition_active: bool
-
-    @property
-    def text(self) -> str:
-        """'*** Desat', '** HR high' ..."""
-        return f"{self.priority.prefix} {self.message}"
-
-    @property
-    def technical(self) -> bool:
-        return self.kind is AlarmKind.TECHNICAL
-
-
-@dataclass(frozen=True)
-class InactivationStatus:
-    """What the status bar shows; remaining times count down from the last case time."""
-
-    audio_paused_remaining_s: float | None
-    audio_off: bool
-    alarm_paused_remaining_s: float | None
-    alarms_off: frozenset[str]  # alarm ids with at least one level switched off
-
-
-class AlarmSink(Protocol):
-    def write(self, change: AlarmChange) -> None: ...
+from .records import (
+    AlarmChange,
+    AlarmOffRefused,
+    AlarmSignal,
+    AlarmSink,
+    InactivationStatus,
+    LimitError,
+)
 
 
 @dataclass
@@ -121,7 +61,7 @@ class AlarmEngine:
         self._enabled: dict[str, tuple[bool, ...]] = {
             r.id: (True,) * len(r.levels) for r in profile.rules
         }
-        self._audio_off = False
+        self._inactivation = Inactivation()
         self.reset()
 
     # ------------------------------------------------------------------ history
@@ -137,9 +77,7 @@ class AlarmEngine:
         self._seq = 0
         self._t: float | None = None
         self._values: Mapping[str, float] = {}
-        self._audio_pause_until: float | None = None
-        self._audio_pause_ceiling = 0
-        self._alarm_pause_until: float | None = None
+        self._inactivation.reset()
         self._quiet_until = -math.inf if quiet_until is None else float(quiet_until)
 
     def rebuild(self, samples: Iterable[tuple[float, Mapping[str, float], Iterable[str]]]) -> None:
@@ -182,7 +120,7 @@ class AlarmEngine:
 
     def audible_alarm(self) -> AlarmSignal | None:
         """The signal whose burst (priority + category melody) should sound now, or None."""
-        if self._audio_off or self._audio_pause_until is not None:
+        if self._inactivation.silenced:
             return None
         for sig in self.active_alarms():
             if sig.state is AlarmState.ACTIVE or (
@@ -197,25 +135,12 @@ class AlarmEngine:
 
     def status(self) -> InactivationStatus:
         now = self._t if self._t is not None else 0.0
-        return InactivationStatus(
-            audio_paused_remaining_s=None
-            if self._audio_pause_until is None
-            else max(0.0, self._audio_pause_until - now),
-            audio_off=self._audio_off,
-            alarm_paused_remaining_s=None
-            if self._alarm_pause_until is None
-            else max(0.0, self._alarm_pause_until - now),
-            alarms_off=frozenset(rid for rid, en in self._enabled.items() if not all(en)),
-        )
+        return self._inactivation.status(
+            now, frozenset(rid for rid, en in self._enabled.items() if not all(en)))
 
     def limits(self, parameter: str) -> tuple[float | None, float | None]:
         """Current (low, high) alarm limits of a parameter; None where it has none."""
-        out: list[float | None] = []
-        for side in ("low", "high"):
-            rule = self._rules.get(f"{parameter}.{side}")
-            clause = None if rule is None else rule.levels[0].primary
-            out.append(None if clause is None else clause.value)
-        return out[0], out[1]
+        return current_limits(self._rules, parameter)
 
     # ------------------------------------------------------------------ operator actions
 
@@ -245,31 +170,18 @@ class AlarmEngine:
         changes: list[AlarmChange] = []
         t = self._advance(t, changes)
         if on:
-            self._audio_pause_until = t + self.profile.audio_pause_s
-            self._audio_pause_ceiling = max(
-                (int(s.priority) for s in self._signals.values()), default=0
-            )
-            changes.append(
-                AlarmChange(
-                    t, "audio_paused", message=f"audio paused for {self.profile.audio_pause_s:g} s"
-                )
-            )
-        elif self._audio_pause_until is not None:
-            self._audio_pause_until = None
-            changes.append(AlarmChange(t, "audio_resumed", message="audio pause ended by operator"))
+            ceiling = max((int(s.priority) for s in self._signals.values()), default=0)
+            changes.append(self._inactivation.start_audio_pause(
+                t, self.profile.audio_pause_s, ceiling))
+        else:
+            self._note(changes, self._inactivation.end_audio_pause(t))
         return self._emit(changes)
 
     def audio_off(self, t: float, on: bool) -> list[AlarmChange]:
         """AUDIO OFF until switched back (no countdown, no break-through)."""
         changes: list[AlarmChange] = []
         t = self._advance(t, changes)
-        if on != self._audio_off:
-            self._audio_off = on
-            changes.append(
-                AlarmChange(
-                    t, "audio_off" if on else "audio_on", message="audio off" if on else "audio on"
-                )
-            )
+        self._note(changes, self._inactivation.set_audio_off(t, on))
         return self._emit(changes)
 
     def alarm_pause(self, t: float, on: bool = True) -> list[AlarmChange]:
@@ -277,13 +189,8 @@ class AlarmEngine:
         changes: list[AlarmChange] = []
         t = self._advance(t, changes)
         if on:
-            self._alarm_pause_until = t + self.profile.alarm_pause_s
-            changes.append(
-                AlarmChange(
-                    t, "alarm_paused", message=f"alarms paused for {self.profile.alarm_pause_s:g} s"
-                )
-            )
-        elif self._alarm_pause_until is not None:
+            changes.append(self._inactivation.start_alarm_pause(t, self.profile.alarm_pause_s))
+        elif self._inactivation.alarm_paused:
             self._end_alarm_pause(t, "by operator", changes)
         return self._emit(changes)
 
@@ -329,43 +236,11 @@ class AlarmEngine:
         """Change a parameter's normal alarm limits (extreme limits stay as profiled)."""
         changes: list[AlarmChange] = []
         t = self._advance(t, changes)
-        if parameter not in self.profile.parameters:
-            known = ", ".join(self.profile.parameters)
-            raise LimitError(f"no alarm limits for {parameter!r} (parameters: {known})")
-        cur_low, cur_high = self.limits(parameter)
-        new_low = cur_low if low is None else low
-        new_high = cur_high if high is None else high
+        check_limits(self._rules, self.profile, parameter, low, high)
         for side, value in (("low", low), ("high", high)):
             if value is None:
                 continue
-            rid = f"{parameter}.{side}"
-            if rid not in self._rules:
-                raise LimitError(f"{parameter} has no {side} alarm limit")
-            if isinstance(value, bool) or not math.isfinite(value):
-                raise LimitError(f"{parameter} {side} limit must be a finite number, got {value!r}")
-            rule = self._rules[rid]
-            if len(rule.levels) > 1:
-                ext = rule.levels[1].primary
-                assert ext is not None and ext.value is not None
-                if (side == "low" and not value > ext.value) or (
-                    side == "high" and not value < ext.value
-                ):
-                    raise LimitError(
-                        f"{parameter} {side} limit {value:g} would pass the extreme limit "
-                        f"{ext.value:g} ({rule.levels[1].message})"
-                    )
-        if new_low is not None and new_high is not None and not new_low < new_high:
-            raise LimitError(f"{parameter} low limit {new_low:g} must be below high {new_high:g}")
-        for side, value in (("low", low), ("high", high)):
-            if value is None:
-                continue
-            rule = self._rules[f"{parameter}.{side}"]
-            lv0 = rule.levels[0]
-            old = lv0.primary
-            assert old is not None
-            clause = dataclasses.replace(old, value=float(value))
-            lv0 = dataclasses.replace(lv0, clauses=(clause, *lv0.clauses[1:]))
-            rule = dataclasses.replace(rule, levels=(lv0, *rule.levels[1:]))
+            rule, old = with_normal_limit(self._rules[f"{parameter}.{side}"], value)
             self._rules[rule.id] = rule
             sig = self._signals.get(rule.id)
             if sig is not None:
@@ -377,7 +252,7 @@ class AlarmEngine:
                     rule,
                     0,
                     self._value(rule.channel),
-                    message=f"{lv0.message} limit {old.value:g} -> {value:g}",
+                    message=f"{rule.levels[0].message} limit {old:g} -> {value:g}",
                 )
             )
         return self._emit(changes)
@@ -394,16 +269,19 @@ class AlarmEngine:
                 "after a seek"
             )
         self._t = t
-        if self._audio_pause_until is not None and t >= self._audio_pause_until:
-            until, self._audio_pause_until = self._audio_pause_until, None
-            changes.append(AlarmChange(until, "audio_resumed", message="audio pause expired"))
-        if self._alarm_pause_until is not None and t >= self._alarm_pause_until:
-            self._end_alarm_pause(self._alarm_pause_until, "expired", changes)
+        audio, alarm_pause_ran_out = self._inactivation.expire(t)
+        self._note(changes, audio)
+        if alarm_pause_ran_out is not None:
+            self._end_alarm_pause(alarm_pause_ran_out, "expired", changes)
         return t
 
+    @staticmethod
+    def _note(changes: list[AlarmChange], change: AlarmChange | None) -> None:
+        if change is not None:
+            changes.append(change)
+
     def _end_alarm_pause(self, t: float, why: str, changes: list[AlarmChange]) -> None:
-        self._alarm_pause_until = None
-        changes.append(AlarmChange(t, "alarm_resumed", message=f"alarm pause {why}"))
+        changes.append(self._inactivation.end_alarm_pause(t, why))
         # Ending a state restores the signals of alarms whose condition is still present.
         for rid, tracker in self._trackers.items():
             if tracker.active and rid not in self._signals:
@@ -473,7 +351,7 @@ class AlarmEngine:
                 sig.state = AlarmState.ACTIVE
                 sig.raised_at = t
                 self._raise_signal_level(t, sig, ev.level, changes)
-            elif self._alarm_pause_until is None:
+            elif not self._inactivation.alarm_paused:
                 self._new_signal(t, rule, ev.level, changes)
         elif ev.event == "escalate":
             if sig is not None:
@@ -517,19 +395,7 @@ class AlarmEngine:
         self._break_through(t, lv, sig.rule, changes)
 
     def _break_through(self, t: float, lv: Level, rule: AlarmRule, changes: list) -> None:
-        if self._audio_pause_until is not None and lv.priority > self._audio_pause_ceiling:
-            self._audio_pause_until = None
-            changes.append(
-                AlarmChange(
-                    t,
-                    "audio_resumed",
-                    alarm_id=rule.id,
-                    channel=rule.channel,
-                    priority=lv.priority,
-                    message=f"audio pause ended: {lv.priority.label} priority alarm "
-                    f"{lv.message!r} broke through",
-                )
-            )
+        self._note(changes, self._inactivation.break_through(t, lv, rule))
 
     def _snapshot(self, s: _Signal) -> AlarmSignal:
         lv = s.rule.levels[s.level]

@@ -6,6 +6,10 @@ for the current moment (what the report says happened, what is assumed), and liv
 disturbances: injections from the scenario file and overrides of any channel. "Freeze
 bedside when paused" lets the trainees see the pause (otherwise the bedside keeps
 sweeping the frozen moment). Every button becomes an Action for the controller.
+
+This module lays the console out and keeps it in step with the controller; its panels
+are their own widgets: teaching_notes, disturbance_forms (inject, override),
+active_disturbances, session_panel, checklist_panel, displays_list, team_controls_panel.
 """
 
 from __future__ import annotations
@@ -17,16 +21,13 @@ from PySide6 import QtCore, QtWidgets
 
 from dashboard.core.actions import (
     FREEZE_SCREEN,
-    INJECT,
     INSTRUCTOR,
     NOTE,
-    OVERRIDE,
     PAUSE,
     PLAY,
     RESPONSE_DONE,
     SEEK,
     SPEED,
-    STOP,
     Action,
     ActionError,
     Actor,
@@ -44,17 +45,19 @@ from dashboard.core.throttle import Throttle
 from dashboard.debrief.checklist import ChecklistItem, live_checklist
 from dashboard.debrief.session_debrief import write_debrief
 from replay_data.casetime import span_text
-from replay_data.course import Course, is_scheduled
+from replay_data.course import Course
 from replay_data.errors import ReplayDataError
-from replay_data.perturbation_labels import perturbation_label
 from replay_data.perturbations import Perturbation
 from replay_data.timeexpr import format_case_time
 
+from .active_disturbances import ActiveDisturbances
 from .checklist_panel import ChecklistPanel
 from .controls import ReplayControls
 from .displays_list import DisplaysList
+from .disturbance_forms import InjectionForm, OverrideForm
 from .main_window import MonitorWindow, Role
 from .session_panel import SessionPanel
+from .teaching_notes import TeachingNotes
 from .team_controls_panel import TeamControlsPanel
 from .wheel_guard import install_wheel_guard
 
@@ -66,17 +69,6 @@ MIRROR_FRAME_S = 0.05
 # The instructor's tools never get narrower than this (side by side on a 1920-px screen
 # the console is about 940 px wide; the bedside copy takes the rest).
 TOOLS_MIN_W = 360
-
-
-def shrinkable(combo: QtWidgets.QComboBox, chars: int = 14) -> QtWidgets.QComboBox:
-    """A combo box as wide as its column allows, not as wide as its longest item (a
-    drill's title made the tools wider than the window); the list it opens shows the
-    whole text."""
-    combo.setSizeAdjustPolicy(
-        QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-    combo.setMinimumContentsLength(chars)
-    combo.view().setTextElideMode(QtCore.Qt.TextElideMode.ElideNone)
-    return combo
 
 
 class InstructorConsole(QtWidgets.QWidget):
@@ -131,14 +123,7 @@ class InstructorConsole(QtWidgets.QWidget):
             self.mirror.setMinimumSize(480, 300)
             left.addWidget(self.mirror, 5)
         left.addWidget(self._title("Teaching notes (now)"))
-        self.teaching = QtWidgets.QLabel("", self)
-        self.teaching.setObjectName("instructor.teaching")
-        self.teaching.setAccessibleName("Teaching notes for the current moment")
-        self.teaching.setWordWrap(True)
-        self.teaching.setTextFormat(QtCore.Qt.TextFormat.RichText)
-        self.teaching.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop)
-        self.teaching.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
-                                    QtWidgets.QSizePolicy.Policy.Expanding)
+        self.teaching = TeachingNotes(sc, self)
         left.addWidget(self.teaching, 2)
 
         # --- what the instructor can do
@@ -184,114 +169,20 @@ class InstructorConsole(QtWidgets.QWidget):
         self.displays = DisplaysList(controller, self)
         right.addWidget(self.displays)
         right.addWidget(self._title("Inject an event"))
-        form = QtWidgets.QFormLayout()
-        self.injection = shrinkable(QtWidgets.QComboBox(self))
-        self.injection.setObjectName("instructor.injection")
-        self.injection.setAccessibleName("Injection")
-        for inj in sc.injections.values():
-            self.injection.addItem(inj.label, inj.id)
-            self.injection.setItemData(self.injection.count() - 1,
-                                       f"{inj.description} [{inj.provenance.basis}]",
-                                       QtCore.Qt.ItemDataRole.ToolTipRole)
-        self.severity = QtWidgets.QDoubleSpinBox(self)
-        self.severity.setObjectName("instructor.severity")
-        self.severity.setAccessibleName("Severity (0-1)")
-        self.severity.setRange(0.05, 1.0)
-        self.severity.setSingleStep(0.1)
-        # All-or-nothing events (pump stop, air) come in named variants instead.
-        self.variant = shrinkable(QtWidgets.QComboBox(self))
-        self.variant.setObjectName("instructor.variant")
-        self.variant.setAccessibleName("Variant")
-        self.duration = QtWidgets.QSpinBox(self)
-        self.duration.setObjectName("instructor.duration")
-        self.duration.setAccessibleName("Duration in seconds")
-        self.duration.setRange(0, 24 * 3600)
-        self.duration.setSuffix(" s")
-        # 0 = until stopped (the instructor ends it with Stop selected / Stop all)
-        self.duration.setSpecialValueText("until stopped")
-        self.injection.currentIndexChanged.connect(self._injection_defaults)
-        self._injection_defaults()
-        inject = QtWidgets.QPushButton("Inject", self)
-        inject.setObjectName("instructor.inject")
-        inject.setAccessibleName("Start the injection now")
-        inject.clicked.connect(self._inject)
-        form.addRow("Event", self.injection)
-        form.addRow("Variant", self.variant)
-        form.addRow("Severity", self.severity)
-        form.addRow("Duration", self.duration)
-        form.addRow(inject)
-        right.addLayout(form)
+        self.inject_form = InjectionForm(sc, self.request, self)
+        right.addWidget(self.inject_form)
 
         right.addWidget(self._title("Override a channel"))
-        oform = QtWidgets.QFormLayout()
-        self.channel = shrinkable(QtWidgets.QComboBox(self))
-        self.channel.setObjectName("instructor.override_channel")
-        self.channel.setAccessibleName("Channel")
-        for cid in course.catalogue.displayed_numerics:
-            ch = course.catalogue.numerics[cid]
-            if not ch.derived:
-                self.channel.addItem(f"{ch.label} ({ch.unit})", cid)
-        self.target = QtWidgets.QDoubleSpinBox(self)
-        self.target.setObjectName("instructor.override_target")
-        self.target.setAccessibleName("Target value")
-        self.target.setRange(-500, 5000)  # set per channel from its range (_bound_target)
-        self._values: dict[str, float] = {}
-        self.channel.currentIndexChanged.connect(self._bound_target)
-        self.channel.currentIndexChanged.connect(self._target_from_now)
-        self.transition = QtWidgets.QSpinBox(self)
-        self.transition.setObjectName("instructor.override_transition")
-        self.transition.setAccessibleName("Transition time in seconds")
-        self.transition.setRange(0, 3600)
-        self.transition.setValue(60)
-        self.transition.setSuffix(" s")
-        self.hold = QtWidgets.QSpinBox(self)
-        self.hold.setObjectName("instructor.override_duration")
-        self.hold.setAccessibleName("Hold for seconds (0 = until stopped)")
-        self.hold.setRange(0, 24 * 3600)
-        self.hold.setSpecialValueText("until stopped")
-        self.hold.setSuffix(" s")
-        apply_override = QtWidgets.QPushButton("Apply override", self)
-        apply_override.setObjectName("instructor.override_apply")
-        apply_override.setAccessibleName("Drive the channel towards the target")
-        apply_override.clicked.connect(lambda: self.request(
-            OVERRIDE, channel=self.channel.currentData(), target=self.target.value(),
-            transition=float(self.transition.value()), duration=float(self.hold.value()) or None))
-        oform.addRow("Channel", self.channel)
-        oform.addRow("Target", self.target)
-        oform.addRow("Over", self.transition)
-        oform.addRow("Hold", self.hold)
-        oform.addRow(apply_override)
-        right.addLayout(oform)
+        self.override_form = OverrideForm(course.catalogue, self.request, self)
+        right.addWidget(self.override_form)
 
         right.addWidget(self._title("The team's consoles"))
         self.team = TeamControlsPanel(controller, display, self)
         right.addWidget(self.team)
 
         right.addWidget(self._title("Active disturbances"))
-        self.active = QtWidgets.QListWidget(self)
-        self._row_labels: dict[tuple, str] = {}
-        self._rows_shown: list[tuple[str, str]] | None = None  # what `active` lists
-        self.active.setObjectName("instructor.active")
-        self.active.setAccessibleName("Active injections and overrides")
-        self.active.setWordWrap(True)
-        self.active.setMinimumHeight(64)
-        # Its default size hint (192 px) would make the tools scroll even on a 1080-line
-        # screen; it takes whatever height is left instead.
-        self.active.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding,
-                                  QtWidgets.QSizePolicy.Policy.Ignored)
-        right.addWidget(self.active, 1)
-        stops = QtWidgets.QHBoxLayout()
-        stop = QtWidgets.QPushButton("Stop selected", self)
-        stop.setObjectName("instructor.stop")
-        stop.setAccessibleName("Stop the selected disturbance")
-        stop.clicked.connect(self._stop_selected)
-        stops.addWidget(stop)
-        stop_all = QtWidgets.QPushButton("Stop all", self)
-        stop_all.setObjectName("instructor.stop_all")
-        stop_all.setAccessibleName("Stop every active disturbance")
-        stop_all.clicked.connect(self.stop_all)
-        stops.addWidget(stop_all)
-        right.addLayout(stops)
+        self.disturbances = ActiveDisturbances(self.request, self.show_message, self)
+        self.disturbances.place(right)
         self.debrief = QtWidgets.QPushButton("Debrief report…", self)
         self.debrief.setObjectName("instructor.debrief")
         self.debrief.setAccessibleName("Write the debrief report of this session")
@@ -390,69 +281,8 @@ class InstructorConsole(QtWidgets.QWidget):
         lab.setStyleSheet("font-weight: bold; color: #ffb74d;")
         return lab
 
-    def _injection_defaults(self) -> None:
-        spec = self.course.scenario.injections.get(self.injection.currentData())
-        if spec is not None:
-            self.severity.setValue(spec.default_severity if spec.graded else 1.0)
-            self.severity.setEnabled(spec.graded)
-            self.severity.setToolTip(f"1.0 = {spec.severity_meaning}" if spec.graded
-                                     else "All or nothing: choose a variant")
-            self.variant.clear()
-            for v in spec.variants.values():
-                self.variant.addItem(v.label, v.id)
-            if spec.variants:
-                self.variant.setCurrentIndex(list(spec.variants).index(spec.default_variant))
-            self.variant.setEnabled(bool(spec.variants))
-            self.duration.setValue(int(spec.default_duration))
-
-    def _inject(self) -> None:
-        iid = self.injection.currentData()
-        variant = self.variant.currentData() if self.variant.isEnabled() else None
-        name = f"{iid}:{variant}" if variant else iid
-        severity = self.severity.value() if self.severity.isEnabled() else 1.0
-        self.request(INJECT, injection=name, severity=severity,
-                     duration=float(self.duration.value()) or None,
-                     until_stopped=self.duration.value() == 0)
-
-    def _bound_target(self) -> None:
-        """The target box takes only what the channel can show (its physical range) at
-        the precision the monitor shows it."""
-        ch = self.course.catalogue.numerics.get(self.channel.currentData())
-        if ch is None:
-            return
-        lo, hi = ch.limits
-        self.target.setDecimals(ch.precision)
-        self.target.setRange(lo if math.isfinite(lo) else -1e4, hi if math.isfinite(hi) else 1e4)
-        self.target.setSingleStep(10 ** -ch.precision)
-        self.target.setSuffix(f" {ch.unit}")
-
-    def _target_from_now(self) -> None:
-        """Start the target at the channel's value now, rounded as the monitor shows it,
-        so a small change is a small edit."""
-        self._bound_target()
-        ch = self.course.catalogue.numerics.get(self.channel.currentData())
-        v = self._values.get(self.channel.currentData())
-        if ch is not None and v is not None and math.isfinite(v):
-            self.target.setValue(round(v, ch.precision))
-
-    def _stop_selected(self) -> None:
-        item = self.active.currentItem()
-        if item is None:
-            self.show_message("Not done: select a disturbance in the list first "
-                              "(or use Stop all)." if self.active.count() else
-                              "Not done: no disturbance is active.")
-            return
-        self.request(STOP, id=item.data(QtCore.Qt.ItemDataRole.UserRole))
-
     def stop_all(self) -> None:
-        ids = [self.active.item(i).data(QtCore.Qt.ItemDataRole.UserRole)
-               for i in range(self.active.count())]
-        if not ids:
-            self.show_message("Not done: no disturbance is active.")
-            return
-        for pid in ids:
-            self.request(STOP, id=pid)
-        self.show_message(f"Stopped {len(ids)} disturbance(s).")
+        self.disturbances.stop_all()
 
     @property
     def scenario_chooser(self) -> Callable[[str], None] | None:
@@ -472,83 +302,17 @@ class InstructorConsole(QtWidgets.QWidget):
                    perturbations: list[Perturbation],
                    values: dict[str, float] | None = None) -> None:
         if values is not None:
-            first = not self._values
-            self._values = values
-            if first:
-                self._target_from_now()
+            self.override_form.set_values(values)
         text = format_case_time(t)
         if self.clock.text() != text:
             self.clock.setText(text)
         self.controls.show_state(t, playing, speed)
         self.session_panel.show_state()
-        self._show_teaching(t)
+        self.teaching.show_time(t)
         if [self.alarms.item(i).text() for i in range(self.alarms.count())] != alarm_texts:
             self.alarms.clear()
             self.alarms.addItems(alarm_texts)
-        rows = []
-        # What does not change from one refresh to the next is made once per disturbance
-        # (thousands of them are listed when scripted: the list refreshes every second).
-        labels = self._row_labels
-        for p in perturbations:
-            scheduled = is_scheduled(p.id)
-            if not p.active_at(t) and (t >= p.start or scheduled):
-                continue
-            left = "until stopped" if p.duration is None else \
-                f"{span_text(max(0.0, p.end - t))} left"
-            key = (p.kind, p.name, p.variant, p.start,
-                   p.effects[0].set if p.kind != "injection" and p.effects else 0, scheduled)
-            head = labels.get(key)
-            if head is None:
-                # rounded as the monitor shows the channel, with its unit ("ABP mean →
-                # 131 mmHg (override)"); an injection with its variant
-                what = perturbation_label(self.course, p)
-                by = " · scheduled" if scheduled else ""
-                head = labels[key] = f"{what}{by} · from {format_case_time(p.start)} · "
-            rows.append((p.id, head + left))
-        current = [(self.active.item(i).data(QtCore.Qt.ItemDataRole.UserRole),
-                    self.active.item(i).text()) for i in range(self.active.count())] \
-            if self._rows_shown is None else self._rows_shown
-        if current != rows and [r[0] for r in current] == [r[0] for r in rows]:
-            # The same disturbances, new times left: the changed rows' text only.
-            self._rows_shown = rows
-            for i, (old, new) in enumerate(zip(current, rows)):
-                if old[1] != new[1]:
-                    self.active.item(i).setText(new[1])
-        elif current != rows:
-            self._rows_shown = rows
-            selected = self.active.currentItem()
-            keep = selected.data(QtCore.Qt.ItemDataRole.UserRole) if selected else None
-            self.active.clear()
-            for pid, label in rows:
-                item = QtWidgets.QListWidgetItem(label)
-                item.setData(QtCore.Qt.ItemDataRole.UserRole, pid)
-                self.active.addItem(item)
-                if pid == keep:
-                    self.active.setCurrentItem(item)
-
-    def _show_teaching(self, t: float) -> None:
-        sc = self.course.scenario
-        notes = [n for n in sc.teaching if n.start <= t < n.end]
-        past = [e for e in sc.events if e.t <= t]
-        parts = []
-        for n in notes:
-            parts.append(f"<p><b>[{n.basis}]</b> {n.text}</p>")
-        if past:
-            e = past[-1]
-            ago = span_text(t - e.t)
-            src = e.provenance
-            quote = f"<br><i>“{src.quote}”</i>" if src.quote else ""
-            note = f"<br>{src.note}" if src.note else ""
-            parts.append(f"<p><b>Last event</b> ({ago} ago, {src.basis}): "
-                         f"{e.label}{quote}{note}</p>")
-        upcoming = [e for e in sc.events if e.t > t]
-        if upcoming:
-            e = upcoming[0]
-            parts.append(f"<p><b>Next</b> in {span_text(e.t - t)}: {e.label} "
-                         f"[{e.provenance.basis}]</p>")
-        html = "".join(parts)
-        if self.teaching.text() != html:
-            self.teaching.setText(html)
+        self.disturbances.show_at(t, perturbations, self.course)
 
 
 def alarm_lines(alarms: list, now: float, describe: Callable[[float], str]) -> list[str]:

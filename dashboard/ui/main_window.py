@@ -2,37 +2,18 @@
 results on the right, trends below (and, in the demo window only, the replay controls).
 
 A view of the SessionController: it draws on the controller's events and turns keys and
-buttons into Actions; it holds no clinical numbers and no session logic.
+buttons into Actions; it holds no clinical numbers and no session logic. This module lays
+the screen out and paces its frames; what its keys do is monitor_keys, what its buttons
+and keys ask the controller is monitor_commands, how it shows alarms is monitor_alarms.
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
-from collections.abc import Callable
-from enum import StrEnum
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from dashboard.alarms import AlarmSignal
-from dashboard.core import key_map
-from dashboard.core.actions import (
-    ACKNOWLEDGE,
-    ALARM_PAUSE,
-    AUDIO_OFF,
-    AUDIO_PAUSE,
-    INSTRUCTOR,
-    INSTRUCTOR_ONLY,
-    OPERATOR_KINDS,
-    PAUSE,
-    PLAY,
-    SEEK,
-    SPEED,
-    TRAINEE,
-    Action,
-    Actor,
-)
-from dashboard.core.clock import SPEEDS
+from dashboard.core.actions import OPERATOR_KINDS, Action
 from dashboard.core.session_controller import (
     ActionApplied,
     ActionRefused,
@@ -48,14 +29,17 @@ from dashboard.core.throttle import Throttle
 from replay_data.course import Course
 
 from .alarm_audio import AlarmAudio, SilentAudio
-from .alarm_bar import PRIORITY_COLOURS, AlarmBar, flash_on
+from .alarm_bar import AlarmBar
 from .alarm_history import AlarmHistory
 from .banner import PatientBanner
 from .controls import ReplayControls, speed_text
 from .ecmo_panel import EcmoPanel, VentilatorStrip
-from .key_names import key_event_name
 from .limits_dialog import LimitsDialog
+from .monitor_alarms import MonitorAlarms
+from .monitor_commands import MonitorCommands
+from .monitor_keys import MonitorKeyboard
 from .monitor_layout import MONITOR_ROWS, StripRow
+from .monitor_role import Role
 from .panel import Frame, Panel
 from .results_panel import ResultsPanel
 from .sweep_strip import SweepStrip
@@ -74,17 +58,7 @@ TREND_MIN_INTERVAL_S = 0.5
 ALARM_MIN_INTERVAL_S = 0.05
 
 
-class Role(StrEnum):
-    """What a window is for. DEMO: one window with the replay controls (a laptop demo).
-    MONITOR: the trainees' bedside monitor -- numerics, waveforms, trends, alarm keys and
-    limits, nothing that runs the case. MIRROR: the instructor's live copy of the
-    bedside screen (read-only, silent)."""
-    DEMO = "demo"
-    MONITOR = "monitor"
-    MIRROR = "mirror"
-
-
-class MonitorWindow(QtWidgets.QWidget):
+class MonitorWindow(MonitorKeyboard, MonitorCommands, MonitorAlarms, QtWidgets.QWidget):
     """objectName `window.monitor` (`mirror` for the instructor's copy). A view of a
     SessionController: it draws on the controller's events and turns keys and buttons
     into Actions (controller.request); it holds no session logic."""
@@ -263,86 +237,7 @@ class MonitorWindow(QtWidgets.QWidget):
         """Stop following the controller (the window is going away)."""
         self._unsubscribe()
 
-    # ------------------------------------------------------------------ input
-
-    def _install_keys(self) -> None:
-        """Keys by role, for the whole screen of the monitor: a filter on its window
-        (MonitorKeys) takes them before the widget with the focus does -- the tabular
-        trend ate the A key, and a latched alarm stayed unacknowledged. keyPressEvent
-        takes those sent to the monitor itself. Not QShortcut: that needs an 'active'
-        window, which an offscreen or unfocused sim-room screen may not have."""
-        # What each key does, by role, is data in dashboard.core.key_map (Qt-free);
-        # here only the window's own commands for the keys that are not actions.
-        self._keys = key_map.keys_for(self.role)
-        self._view_commands: dict[str, Callable[..., object]] = {
-            key_map.LIMITS_DIALOG: lambda: self.open_limits(),
-            key_map.FULLSCREEN: self.toggle_fullscreen,
-            key_map.TRENDS: lambda: self.show_trends(self.trends.isHidden()),
-            key_map.PLAY_PAUSE: self.toggle_play,
-            key_map.STEP: self.step,
-            key_map.SLOWER: self.slower,
-            key_map.FASTER: self.faster,
-            key_map.SEEK_START: lambda: self.seek(self.controller.course.scenario.start),
-            key_map.SEEK_END: lambda: self.seek(self.controller.course.scenario.end),
-        }
-        self._key_filter = MonitorKeys(self)
-        self.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus if self.role is Role.MIRROR
-                            else QtCore.Qt.FocusPolicy.StrongFocus)
-
-    def key_action(self, event: QtGui.QKeyEvent) -> Callable[[], object] | None:
-        """What the key does on this window (None: not one of its keys)."""
-        binding = key_map.binding_for(self.role, key_event_name(event))
-        if binding is None:
-            return None
-        args = dict(binding.args)
-        if binding.is_action:
-            return lambda: self.request(binding.command, **args)
-        command = self._view_commands[binding.command]
-        return lambda: command(**args)
-
-    def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:
-        action = self.key_action(event)
-        if action is None:
-            super().keyPressEvent(event)
-            return
-        action()
-        event.accept()
-
-    def showEvent(self, event: QtGui.QShowEvent) -> None:
-        super().showEvent(event)
-        # Shown in its own window, or as a tab of the instructor's or bedside window:
-        # the keys follow whichever window holds it now.
-        if self._keys and self._key_filter.window is not self.window().windowHandle():
-            self._key_filter.attach(self.window().windowHandle())
-
-    def request(self, kind: str, **args: object) -> Action | None:
-        """Turn user input into an action for the controller: the clock and the case are
-        the instructor's (a demo window is the instructor's too), alarm keys are the
-        trainees'."""
-        role = INSTRUCTOR if kind in INSTRUCTOR_ONLY else TRAINEE
-        return self.controller.request(Action.make(kind, args, Actor(role, self.display)))
-
-    def toggle_play(self) -> None:
-        self.request(PAUSE if self.controller.clock.playing else PLAY)
-
-    def set_speed(self, speed: float) -> None:
-        self.request(SPEED, value=float(speed))
-
-    def faster(self) -> None:
-        bigger = [s for s in SPEEDS if s > self.controller.clock.speed]
-        if bigger:
-            self.set_speed(bigger[0])
-
-    def slower(self) -> None:
-        smaller = [s for s in SPEEDS if s < self.controller.clock.speed]
-        if smaller:
-            self.set_speed(smaller[-1])
-
-    def seek(self, t: float) -> None:
-        self.request(SEEK, target=float(t))
-
-    def step(self, seconds: float) -> None:
-        self.seek(self.controller.case_time() + seconds)
+    # ------------------------------------------------------------------ trends, screen
 
     def show_trends(self, on: bool) -> None:
         """Open (or close) the trend review over the waveforms; the numerics stay."""
@@ -363,92 +258,6 @@ class MonitorWindow(QtWidgets.QWidget):
     def toggle_fullscreen(self) -> None:
         w = self.window()
         w.showNormal() if w.isFullScreen() else w.showFullScreen()
-
-    # ------------------------------------------------------------------ alarm keys
-
-    def acknowledge(self) -> None:
-        self.request(ACKNOWLEDGE, alarm_id=None)
-
-    def audio_pause(self) -> None:
-        self.request(AUDIO_PAUSE, on=True)
-
-    def alarm_pause(self) -> None:
-        self.request(ALARM_PAUSE, on=True)
-
-    def audio_off(self, on: bool) -> None:
-        self.request(AUDIO_OFF, on=bool(on))
-
-    def open_limits(self, parameter: str | None = None) -> LimitsDialog | None:
-        """The limits dialog for one parameter (non-modal, so the monitor keeps running);
-        what it applies goes to the controller as alarm_off and limits actions."""
-        if self.role is Role.MIRROR:
-            return None
-        c = self.controller
-        dlg = LimitsDialog(c.alarms, c.course.catalogue, list(c.profile.parameters), parameter,
-                           self, submit=self._submit_limits)
-        self.limits_dialog = dlg
-        dlg.show()
-        return dlg
-
-    def _submit_limits(self, requests: list[tuple[str, dict]]) -> str | None:
-        """Apply the dialog's actions in order; the first refusal stops and is returned."""
-        refused: list[str] = []
-
-        def watch(ev: SessionEvent) -> None:
-            if isinstance(ev, ActionRefused):
-                refused.append(ev.reason)
-
-        unsubscribe = self.controller.subscribe(watch)
-        try:
-            for kind, args in requests:
-                self.request(kind, **args)
-                if refused:
-                    return refused[0]
-        finally:
-            unsubscribe()
-        return None
-
-    def show_system_problem(self, message: str) -> None:
-        """A technical problem of the simulator itself (e.g. the alarm log cannot be
-        written): shown on the alarm bar for as long as the session runs."""
-        self.system_notes.append(message)
-        self._show_alarms(self.controller.clock.wall_time())
-
-    def _show_limits(self) -> None:
-        alarms = self.controller.alarms
-        for cid, tile in self.tiles.items():
-            if cid in alarms.profile.parameters:
-                low, high = alarms.limits(cid)
-                precision = self.controller.course.catalogue.numerics[cid].precision
-                tile.show_limits(low, high, precision)
-        self.trends.refresh_limits()
-
-    def _show_alarms(self, wall: float) -> None:
-        self._alarm_throttle.mark(wall)
-        alarms = self.controller.alarms
-        active = alarms.active_alarms()
-        profile = alarms.profile
-        note = " · ".join([*self.system_notes, self.audio.note] if self.system_notes
-                          else [self.audio.note])
-        self.alarm_bar.show_state(active, alarms.status(), wall, note, profile)
-        # The offending tile flashes in the colour of its highest-priority alarm.
-        by_channel: dict[str, AlarmSignal] = {}
-        for a in active:
-            if a.channel and a.channel not in by_channel:
-                by_channel[a.channel] = a
-        colours: dict[str, str | None] = {}
-        for cid, a in by_channel.items():
-            lit = a.state.value != "acknowledged" and flash_on(a.priority, wall, profile)
-            colours[cid] = PRIORITY_COLOURS[a.priority] if lit else None
-        self.ecmo.set_alarms(colours)
-        for tile in self.tiles.values():
-            alarm = next((by_channel[c.id] for c in tile.channels if c.id in by_channel), None)
-            if alarm is None or alarm.state.value == "acknowledged":
-                tile.set_alarm(None)
-            else:
-                lit = flash_on(alarm.priority, wall, profile)
-                tile.set_alarm(PRIORITY_COLOURS[alarm.priority] if lit else None)
-        self.audio.play(alarms.audible_alarm())
 
     # ------------------------------------------------------------------ case changes
 
@@ -579,48 +388,3 @@ class MonitorWindow(QtWidgets.QWidget):
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         self.detach()
         super().closeEvent(event)
-
-
-# Widgets that take typed letters for themselves.
-TEXT_ENTRY = (QtWidgets.QLineEdit, QtWidgets.QAbstractSpinBox, QtWidgets.QTextEdit,
-              QtWidgets.QPlainTextEdit)
-
-
-class MonitorKeys(QtCore.QObject):
-    """The monitor's keys wherever the focus is on its screen: watches the key presses
-    its window receives from the system, before Qt hands them to the focus widget."""
-
-    def __init__(self, monitor: MonitorWindow) -> None:
-        super().__init__(monitor)
-        self.monitor = monitor
-        self.window: QtGui.QWindow | None = None
-
-    def attach(self, window: QtGui.QWindow | None) -> None:
-        if self.window is not None:
-            with contextlib.suppress(RuntimeError):  # that window is gone already
-                self.window.removeEventFilter(self)
-        self.window = window
-        if window is not None:
-            window.installEventFilter(self)
-
-    def eventFilter(self, obj: QtCore.QObject, event: QtCore.QEvent) -> bool:
-        if event.type() != QtCore.QEvent.Type.KeyPress or not self.monitor.isVisible():
-            return False
-        m = self.monitor
-        focus = m.window().focusWidget()
-        if focus is not None and focus is not m and not m.isAncestorOf(focus):
-            # Another page of the same window (the instructor's console tab, a team
-            # console beside it) has the focus: its keys, not the monitor's.
-            if not isinstance(focus, QtWidgets.QTabBar):
-                return False
-        if isinstance(focus, TEXT_ENTRY):
-            return False
-        if focus is not None and (focus is m.trends or m.trends.isAncestorOf(focus)) \
-                and key_map.base_key(key_event_name(event)) in key_map.TREND_REVIEW_KEYS:
-            # The trend review's own keys while the focus is in it (its cursor, rows).
-            return False
-        action = m.key_action(event)
-        if action is None:
-            return False
-        action()
-        return True

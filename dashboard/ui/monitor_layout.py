@@ -2,7 +2,7 @@
 numeric tiles beside each (ECG on top, as on every monitor).
 
 Adding a waveform to the bedside is one StripRow here (its channel in the catalogue and
-its synthesis in replay_data.waveforms); adding a tile is one TileSpec in a row (its
+its synthesis in replay_data.waveform_morphology); adding a tile is one TileSpec in a row (its
 numeric channels in the catalogue). The window builds strips and tiles from this table
 and nothing else.
 """

@@ -11,7 +11,10 @@ key, or T), while the numerics beside them stay live.
 - Tabular trends (trend_table): the same parameters every 5, 15 or 60 minutes,
   abnormal values flagged L/H against the normal range (red beyond the alarm limits).
 
-Each pane is a trend_pane.TrendPane; this module lays them out and keeps them in step.
+Each pane is a trend_pane.TrendPane, the event lane above them trend_event_lane, the
+alarm lane below trend_alarm_lane, the keys on top trend_header, the table's tab
+trend_tabular; this module lays them out, follows the case time and keeps them in step
+on one window and one cursor.
 
 Everything is recomputed from the course (a pure function of case time), never
 accumulated, and only when the view would move by a visible amount: not every frame.
@@ -26,23 +29,17 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from dashboard.alarms import AlarmProfile, Priority
-from dashboard.alarms.timeline import course_timeline
+from dashboard.alarms import AlarmProfile
 from replay_data.casetime import case_clock
 from replay_data.course import Course
 
-from .alarm_bar import PRIORITY_COLOURS
-from .trend_marks import MARK_COLOURS, MIN_LABEL_PX, TrendMark, course_marks, stagger
-from .trend_pane import CURSOR_COLOUR, LABEL_WIDTH, TrendPane, make_plot
-from .trend_parameters import (
-    DEFAULT_CHOICE,
-    FIXED_PANES,
-    TrendParameter,
-    choice_channels,
-    parameter,
-    table_times,
-)
-from .trend_table import TrendTableModel
+from .trend_alarm_lane import AlarmLane
+from .trend_event_lane import EventLane
+from .trend_header import TrendHeader
+from .trend_marks import TrendMark, course_marks
+from .trend_pane import CURSOR_COLOUR, TrendPane
+from .trend_parameters import FIXED_PANES, TrendParameter, choice_channels, parameter
+from .trend_tabular import TabularTrends
 
 # The windows a trainee chooses from; 1 h by default: a two-minute emergency is a
 # visible dip, not a sliver. Tick spacing (major, minor) on the clock axis, in hours.
@@ -53,22 +50,10 @@ TICKS_H: dict[str, tuple[float, float]] = {"15 min": (5 / 60, 1 / 60), "1 h": (1
                                            "24 h": (4.0, 1.0)}  # Course: by its length
 DEFAULT_WINDOW = "1 h"
 POINTS = 600  # samples across a window: 1.5 s at 15 min, 2.4 min at 24 h
-TABLE_INTERVALS = {"5 min": 300.0, "15 min": 900.0, "60 min": 3600.0}
-DEFAULT_TABLE_INTERVAL = "15 min"
 CURSOR_STEPS = 60  # Left/Right move the cursor by a 60th of the window (x10 with Shift)
-# Alarm episodes: at 1 s (as the monitor samples) for windows up to a day, on a 5 s grid
-# for the whole course (about a second for 24 days; a bar is 25 min per pixel there).
-# They are recomputed when the window has moved by a twentieth of its width.
-ALARM_BARS_MAX_S = 86400.0
-COURSE_ALARM_STEP_S = 5.0
-ALARM_BARS_STEPS = 20
-ALARM_WARMUP_S = 120.0  # history before the window, so delays and latches start right
 # Bars are computed this long after the view last moved: dragging the timeline seeks
 # many times a second and the numbers must follow at once; the bars can wait.
 ALARM_BARS_DELAY_MS = 300
-ALARM_ROWS = {Priority.HIGH: 2.5, Priority.MEDIUM: 1.5, Priority.LOW: 0.5}
-MARK_ROWS = 3
-MAX_LABELS = 80
 
 
 class TrendView(QtWidgets.QFrame):
@@ -92,14 +77,10 @@ class TrendView(QtWidgets.QFrame):
         self.cursor_t: float | None = None  # None: the cursor follows the latest time
         self._marks: list[TrendMark] | None = None  # made when first needed
         self.shown_marks: list[TrendMark] = []
-        self.labelled_marks: list[TrendMark] = []
         self._mark_times = np.zeros(0)
         self._last_key: tuple | None = None
-        self._table_key: tuple | None = None
         self._span: tuple[float, float] = (course.scenario.start, course.scenario.start)
-        self._alarm_key: tuple | None = None
         self._alarm_span: tuple[float, float] | None = None
-        self.alarm_intervals: list = []  # what the bars show (for tests and tooltips)
         self._alarm_timer = QtCore.QTimer(self)
         self._alarm_timer.setSingleShot(True)
         self._alarm_timer.setInterval(ALARM_BARS_DELAY_MS)
@@ -109,59 +90,15 @@ class TrendView(QtWidgets.QFrame):
         root = QtWidgets.QVBoxLayout(self)
         root.setContentsMargins(4, 2, 4, 2)
         root.setSpacing(2)
-        head = QtWidgets.QHBoxLayout()
-        head.setSpacing(4)
-        title = QtWidgets.QLabel("Trends", self)
-        title.setObjectName("trend.title")
-        title.setProperty("role", "panel_title")
-        head.addWidget(title)
-        self.group = QtWidgets.QButtonGroup(self)
-        for name in WINDOWS:
-            b = QtWidgets.QPushButton(name, self)
-            b.setCheckable(True)
-            b.setObjectName(f"control.trend_window.{name.replace(' ', '').lower()}")
-            b.setAccessibleName(f"Trend window {name}")
-            b.setToolTip(f"Show the last {name}" if name != "Course" else
-                         "Show the whole course so far")
-            b.setChecked(name == self.window_name)
-            b.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
-            b.clicked.connect(lambda _=False, n=name: self.set_window(n))
-            self.group.addButton(b)
-            head.addWidget(b)
-        head.addStretch(1)
-        # The fifth pane's chooser on a second row: one row of every key was wider than
-        # a monitor half as wide as a 1920 screen.
-        head2 = QtWidgets.QHBoxLayout()
-        head2.setSpacing(4)
-        choice_label = QtWidgets.QLabel("5th pane", self)
-        choice_label.setObjectName("trend.choice_label")
-        head2.addWidget(choice_label)
-        self.choice = QtWidgets.QComboBox(self)
-        self.choice.setObjectName("trend.choice")
-        self.choice.setAccessibleName("Parameter of the fifth trend pane")
-        self.choice.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
-        for cid in choice_channels(cat):
-            ch = cat.numerics[cid]
-            self.choice.addItem(f"{ch.label} {ch.unit}".strip(), cid)
-        self.choice.setCurrentIndex(max(0, self.choice.findData(DEFAULT_CHOICE)))
-        self.choice.activated.connect(lambda i: self.set_choice(self.choice.itemData(i)))
-        head2.addWidget(self.choice)
-        head2.addStretch(1)
-        self.latest_button = QtWidgets.QPushButton("Latest", self)
-        self.latest_button.setObjectName("trend.cursor.latest")
-        self.latest_button.setAccessibleName("Cursor to the latest time (End)")
-        self.latest_button.setToolTip("Cursor back to the latest time (End)")
-        self.latest_button.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
-        self.latest_button.clicked.connect(lambda: self.set_cursor(None))
-        head.addWidget(self.latest_button)
-        self.close_button = QtWidgets.QPushButton("Close", self)
-        self.close_button.setObjectName("trend.close")
-        self.close_button.setAccessibleName("Close the trend review (T)")
-        self.close_button.setToolTip("Back to the waveforms (T)")
-        self.close_button.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
-        head.addWidget(self.close_button)
-        root.addLayout(head)
-        root.addLayout(head2)
+        self.header = TrendHeader(cat, list(WINDOWS), self.window_name, self)
+        self.header.window_chosen.connect(self.set_window)
+        self.header.channel_chosen.connect(self.set_choice)
+        self.header.latest_button.clicked.connect(lambda: self.set_cursor(None))
+        self.group = self.header.group
+        self.choice = self.header.choice
+        self.latest_button = self.header.latest_button
+        self.close_button = self.header.close_button
+        root.addWidget(self.header)
 
         self.tabs = QtWidgets.QTabWidget(self)
         self.tabs.setObjectName("trend.tabs")
@@ -174,23 +111,12 @@ class TrendView(QtWidgets.QFrame):
         glay = QtWidgets.QVBoxLayout(graph)
         glay.setContentsMargins(0, 2, 0, 0)
         glay.setSpacing(1)
-        events_row = QtWidgets.QHBoxLayout()
-        events_row.setSpacing(2)
-        ev_label = QtWidgets.QLabel("Events", graph)
-        ev_label.setObjectName("trend.label.events")
-        ev_label.setFixedWidth(LABEL_WIDTH)
-        ev_label.setStyleSheet(f"color: {MARK_COLOURS['event']};")
-        events_row.addWidget(ev_label, 0, QtCore.Qt.AlignmentFlag.AlignTop)
-        self.events_plot = make_plot("trend.pane.events", self.set_cursor_hours, graph)
-        self.events_plot.getPlotItem().getAxis("left").setStyle(showValues=False)
-        self.events_plot.getPlotItem().getAxis("left").setTicks([[], []])
-        self.events_view = self.events_plot.getPlotItem().getViewBox()
-        self.events_view.sigResized.connect(self._place_labels)
-        events_row.addWidget(self.events_plot, 1)
-        glay.addLayout(events_row, 4)
-        self.label_items: list[pg.TextItem] = []
-        self.label_font = QtGui.QFont()
-        self.label_font.setPixelSize(11)
+        self.event_lane = EventLane(self.set_cursor_hours, graph)
+        self.events_plot = self.event_lane.plot
+        self.events_view = self.event_lane.view
+        self.label_items = self.event_lane.label_items
+        self.label_font = self.event_lane.label_font
+        glay.addWidget(self.event_lane, 4)
 
         self.panes: dict[str, TrendPane] = {}
         keys = [*FIXED_PANES, self.choice.currentData()]
@@ -203,27 +129,11 @@ class TrendView(QtWidgets.QFrame):
         self.curves: dict[str, pg.PlotDataItem] = {}
         self._collect_curves()
 
-        alarm_row = QtWidgets.QHBoxLayout()
-        alarm_row.setSpacing(2)
-        al_label = QtWidgets.QLabel("Alarms", graph)
-        al_label.setObjectName("trend.label.alarms")
-        al_label.setFixedWidth(LABEL_WIDTH)
-        alarm_row.addWidget(al_label, 0, QtCore.Qt.AlignmentFlag.AlignTop)
-        self.alarm_plot = make_plot("trend.pane.alarms", self.set_cursor_hours, graph,
-                                bottom_axis=True)
-        api = self.alarm_plot.getPlotItem()
-        api.getAxis("left").setStyle(showValues=False)
-        api.getAxis("left").setTicks([[], []])
-        self.alarm_view = api.getViewBox()
-        self.alarm_view.setYRange(0, 3, padding=0)
-        alarm_row.addWidget(self.alarm_plot, 1)
-        glay.addLayout(alarm_row, 3)
-        # One curve per priority, segments as pairs; high on top.
-        self.alarm_curves: dict[Priority, pg.PlotCurveItem] = {}
-        for prio in (Priority.LOW, Priority.MEDIUM, Priority.HIGH):
-            c = pg.PlotCurveItem(pen=pg.mkPen(PRIORITY_COLOURS[prio], width=5), connect="pairs")
-            self.alarm_view.addItem(c)
-            self.alarm_curves[prio] = c
+        self.alarm_lane = AlarmLane(self.set_cursor_hours, graph)
+        self.alarm_plot = self.alarm_lane.plot
+        self.alarm_view = self.alarm_lane.view
+        self.alarm_curves = self.alarm_lane.curves
+        glay.addWidget(self.alarm_lane, 3)
         self.other_cursors = []
         for view in (self.events_view, self.alarm_view):
             line = pg.InfiniteLine(angle=90, pen=pg.mkPen(CURSOR_COLOUR, width=1))
@@ -241,50 +151,17 @@ class TrendView(QtWidgets.QFrame):
         self.readout.setToolTip("Click or drag on a pane to move the cursor; Left/Right step "
                                 "it, End brings it back to the latest time")
         glay.addWidget(self.readout, 0)
-        self.lane_labels = (ev_label, al_label)
+        self.lane_labels = (self.event_lane.label, self.alarm_lane.label)
         self.tabs.addTab(graph, "Graphical")
 
         # -- tabular
-        tab = QtWidgets.QWidget(self)
-        tab.setObjectName("trend.tabular")
-        tlay = QtWidgets.QVBoxLayout(tab)
-        tlay.setContentsMargins(0, 2, 0, 0)
-        trow = QtWidgets.QHBoxLayout()
-        ilab = QtWidgets.QLabel("Every", tab)
-        ilab.setObjectName("trend.table.interval_label")
-        trow.addWidget(ilab)
-        self.interval = QtWidgets.QComboBox(tab)
-        self.interval.setObjectName("trend.table.interval")
-        self.interval.setAccessibleName("Tabular trend interval")
-        for name, seconds in TABLE_INTERVALS.items():
-            self.interval.addItem(name, seconds)
-        self.interval.setCurrentIndex(self.interval.findData(TABLE_INTERVALS[
-            DEFAULT_TABLE_INTERVAL]))
-        self.interval.currentIndexChanged.connect(lambda _i: self.refresh_table(force=True))
-        trow.addWidget(self.interval)
-        note = QtWidgets.QLabel("values at each time; L/H outside the normal range, red "
-                                "beyond the alarm limit; newest first", tab)
-        note.setObjectName("trend.table.note")
-        note.setWordWrap(True)
-        trow.addWidget(note, 1)
-        tlay.addLayout(trow)
-        self.table_model = TrendTableModel(self)
-        self.table = QtWidgets.QTableView(tab)
-        self.table.setObjectName("trend.table")
-        self.table.setAccessibleName("Tabular trends")
-        self.table.setModel(self.table_model)
-        self.table.setStyleSheet("QTableView { gridline-color: #333333; } "
-                                 "QHeaderView::section { background: #1e2a36; color: #e0e0e0;"
-                                 " border: 0; padding: 2px 6px; }")
-        self.table.horizontalHeader().setSectionResizeMode(
-            QtWidgets.QHeaderView.ResizeMode.Stretch)
-        self.table.verticalHeader().setSectionResizeMode(
-            QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
-        self.table.setToolTip("Double-click a row to put the cursor of the graphical "
-                              "trends at that time")
-        self.table.doubleClicked.connect(self._row_to_cursor)
-        tlay.addWidget(self.table, 1)
-        self.tabs.addTab(tab, "Tabular")
+        self.tabular = TabularTrends(self)
+        self.tabular.interval_changed.connect(lambda: self.refresh_table(force=True))
+        self.tabular.row_chosen.connect(self._row_to_cursor)
+        self.interval = self.tabular.interval
+        self.table = self.tabular.table
+        self.table_model = self.tabular.model
+        self.tabs.addTab(self.tabular, "Tabular")
         self.tabs.currentChanged.connect(lambda _i: self.refresh_table())
         self._set_ticks()
         self.refresh_limits()
@@ -311,8 +188,21 @@ class TrendView(QtWidgets.QFrame):
         self.course = course
         self._marks = None
         self._last_key = None
-        self._table_key = None
-        self._alarm_key = None
+        self.tabular.forget()
+        self.alarm_lane.forget()
+
+    @property
+    def alarm_intervals(self) -> list:
+        """The alarm episodes the bars show (for tests and tooltips)."""
+        return self.alarm_lane.intervals
+
+    @property
+    def labelled_marks(self) -> list[TrendMark]:
+        return self.event_lane.labelled_marks
+
+    @property
+    def placed_labels(self) -> list:
+        return self.event_lane.placed_labels
 
     def set_window(self, name: str) -> None:
         if name not in WINDOWS:
@@ -355,7 +245,7 @@ class TrendView(QtWidgets.QFrame):
         self._fit_label_column()
         self.refresh_limits()
         self._last_key = None
-        self._table_key = None
+        self.tabular.forget()
         self.show_time(self.now)
 
     def refresh_limits(self) -> None:
@@ -364,7 +254,7 @@ class TrendView(QtWidgets.QFrame):
             low, high = (None, None) if self._limits_of is None else \
                 self._limits_of(pane.param.limit_channel)
             pane.set_limits(low, high)
-        self._table_key = None
+        self.tabular.forget()
         self.refresh_table()
 
     # ------------------------------------------------------------------ time
@@ -417,7 +307,6 @@ class TrendView(QtWidgets.QFrame):
         for pane in self.panes.values():
             pane.set_data(x, values, x_range)
         self.alarm_view.setXRange(*x_range, padding=0.0)
-        self.events_view.setRange(xRange=x_range, yRange=(0, MARK_ROWS), padding=0.0)
         marks = self.marks
         a = int(np.searchsorted(self._mark_times, t0, side="left"))
         b = int(np.searchsorted(self._mark_times, t_end, side="right"))
@@ -427,54 +316,12 @@ class TrendView(QtWidgets.QFrame):
             by_kind.setdefault(m.kind, []).append(m.t / 3600.0)
         for pane in self.panes.values():
             pane.set_marks(by_kind)
-        self._place_labels()
+        self.event_lane.show_marks(self.shown_marks, (t0, t1))
 
     # ------------------------------------------------------------------ event labels
 
     def _place_labels(self) -> None:
-        """Write the marks' labels on up to three rows, shortened where the next one on
-        the same row begins; the full text is in each label's tooltip."""
-        # Lines for every mark; labels for the latest MAX_LABELS (a scenario with
-        # thousands of events in view would bury the panes in text).
-        marks = self.shown_marks[-MAX_LABELS:]
-        self.labelled_marks = marks
-        width_px = max(1.0, self.events_view.width())
-        x0, x1 = self._span[0] / 3600.0, self._span[1] / 3600.0
-        fm = QtGui.QFontMetricsF(self.label_font)
-        widths = [fm.horizontalAdvance(m.label) + 8 for m in marks]
-        # A label starts at its line, or further left where it would run off the right
-        # edge (the latest events are the ones being looked at).
-        xs = [min((m.t / 3600.0 - x0) / max(x1 - x0, 1e-9) * width_px, width_px - w)
-              for m, w in zip(marks, widths, strict=True)]
-        xs = [max(0.0, x) for x in xs]
-        order = sorted(range(len(marks)), key=lambda i: xs[i])
-        # As many rows as the lane has room for (up to three), so rows never overlap.
-        line_px = fm.height() + 3
-        height_px = max(1.0, self.events_view.height())
-        rows = int(max(1, min(MARK_ROWS, height_px // line_px)))
-        placed_sorted = stagger([xs[i] for i in order], [widths[i] for i in order], rows)
-        placed = list(placed_sorted)
-        for rank, i in enumerate(order):
-            placed[i] = placed_sorted[rank]
-        while len(self.label_items) < len(marks):
-            item = pg.TextItem("", anchor=(0, 0))
-            item.setFont(self.label_font)
-            item.textItem.document().setDocumentMargin(1)
-            self.events_view.addItem(item)
-            self.label_items.append(item)
-        for i, item in enumerate(self.label_items):
-            if i >= len(marks):
-                item.setVisible(False)
-                continue
-            m, p = marks[i], placed[i]
-            text = fm.elidedText(m.label, QtCore.Qt.TextElideMode.ElideRight, p.width_px - 8)
-            shown = p.width_px >= MIN_LABEL_PX
-            item.setVisible(shown)
-            item.setText(text if shown else "", color=MARK_COLOURS[m.kind])
-            item.setToolTip(f"{case_clock(m.t)} {m.label}")
-            item.setPos(x0 + xs[i] / width_px * (x1 - x0),
-                        MARK_ROWS * (1.0 - p.row * line_px / height_px))
-        self.placed_labels = placed
+        self.event_lane.place_labels()
 
     def _fit_label_column(self) -> None:
         """The name-and-value column as wide as its widest value ('120/80 (93)') or
@@ -486,12 +333,7 @@ class TrendView(QtWidgets.QFrame):
         width = max([fm.horizontalAdvance("000/000 (000)")]
                     + [fm_name.horizontalAdvance(line) for line in lines]) + 8
         # Event labels a little smaller than the screen's base text.
-        px = max(10, self.readout.fontInfo().pixelSize() - 1)
-        if self.label_font.pixelSize() != px:
-            self.label_font.setPixelSize(px)
-            for item in self.label_items:
-                item.setFont(self.label_font)
-            self._place_labels()
+        self.event_lane.set_label_px(max(10, self.readout.fontInfo().pixelSize() - 1))
         for lab in (*[x for p in panes for x in (p.name, p.value)], *self.lane_labels):
             if lab.width() != width:
                 lab.setFixedWidth(width)
@@ -508,8 +350,7 @@ class TrendView(QtWidgets.QFrame):
 
     def label_texts(self) -> list[tuple[str, str]]:
         """(shown text, full label) of every mark in view, for tests and screen readers."""
-        return [(it.textItem.toPlainText(), m.label)
-                for it, m in zip(self.label_items, self.labelled_marks, strict=False)]
+        return self.event_lane.label_texts()
 
     # ------------------------------------------------------------------ cursor
 
@@ -573,26 +414,14 @@ class TrendView(QtWidgets.QFrame):
         when forced, and only when its rows change)."""
         if not force and self.tabs.currentIndex() != 1:
             return
-        interval = float(self.interval.currentData())
         t0, t1 = self.window_span(self.now)
-        t_end = min(self.now, t1)
-        key = (t0 // interval, t_end // interval, interval, id(self.course),
-               tuple(p.key for p in self.params))
-        if key == self._table_key and not force:
-            return
-        self._table_key = key
-        times = table_times(t0, t_end, interval)
-        channels = [c for p in self.params for c in p.channels]
-        values = self.course.numerics(channels, times) if times.size else \
-            {c: np.zeros(0) for c in channels}
-        limits = {p.limit_channel: (self._limits_of(p.limit_channel) if self._limits_of
-                                    else (None, None)) for p in self.params}
-        self.table_model.set_rows(times, self.params, values, self.course.catalogue, limits)
+        self.tabular.show_window(self.course, self.params, t0, min(self.now, t1),
+                                 self._limits_of, force)
 
-    def _row_to_cursor(self, index: QtCore.QModelIndex) -> None:
+    def _row_to_cursor(self, t: float) -> None:
         """A row of the table, seen on the graphical trends: the cursor at its time."""
         self.tabs.setCurrentIndex(0)
-        self.set_cursor(float(self.table_model.times[index.row()]))
+        self.set_cursor(t)
 
     # ------------------------------------------------------------------ alarm bars
 
@@ -603,30 +432,5 @@ class TrendView(QtWidgets.QFrame):
         if self.profile is None or self._alarm_span is None:
             return
         t0, t1 = self._alarm_span
-        span = t1 - t0
-        whole = WINDOWS[self.window_name] is None
-        if (not whole and span > ALARM_BARS_MAX_S) or span <= 0:
-            if self._alarm_key is not None:
-                self._alarm_key = None
-                self.alarm_intervals = []
-                for c in self.alarm_curves.values():
-                    c.setData([], [])
-            return
-        step = max(1.0, (WINDOWS[self.window_name] or span) / ALARM_BARS_STEPS)
-        key = (self.window_name, int(t1 // step), id(self.course))
-        if key == self._alarm_key:
-            return
-        self._alarm_key = key
-        start = max(self.course.scenario.start, t0 - ALARM_WARMUP_S)
-        timeline = course_timeline(self.course, self.profile, np.floor(start),
-                                   np.floor(t1) + 1.0, COURSE_ALARM_STEP_S if whole else 1.0)
-        shown = [iv for iv in timeline.intervals()
-                 if (np.isnan(iv.end) or iv.end > t0) and iv.start < t1]
-        self.alarm_intervals = shown
-        for prio, curve in self.alarm_curves.items():
-            xs: list[float] = []
-            for iv in shown:
-                if iv.priority is prio:
-                    end = t1 if np.isnan(iv.end) else iv.end
-                    xs += [max(iv.start, t0) / 3600.0, end / 3600.0]
-            curve.setData(xs, [ALARM_ROWS[prio]] * len(xs))
+        self.alarm_lane.show_span(self.course, self.profile, t0, t1, self.window_name,
+                                  WINDOWS[self.window_name])

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from replay_data import noise
+from replay_data import cycle_clocks, noise
 from replay_data import waveforms as wf
 from replay_data.course import Course
 from replay_data.keyframes import interpolate, node_sum
@@ -24,7 +24,7 @@ def disturbed(case_scenario) -> Course:
 
 @pytest.mark.parametrize("channel", ["hr", "rr"])
 def test_node_sums_equal_the_nodes(disturbed: Course, channel: str) -> None:
-    step, n = wf.CYCLE_STEP_S, wf.CYCLE_CHUNK_NODES
+    step, n = cycle_clocks.CYCLE_STEP_S, cycle_clocks.CYCLE_CHUNK_NODES
     starts = np.arange(0, disturbed.scenario.end, n * step)[::7]
     got = disturbed.node_sums(channel, starts, n, step)
     for s, g in zip(starts, got):
@@ -44,18 +44,18 @@ def test_keyframe_and_noise_sums_in_closed_form(case_scenario) -> None:
 
 
 def test_clock_is_continuous_across_chunks(disturbed: Course) -> None:
-    wf.clear_cache()
-    chunk_s = wf.CYCLE_CHUNK_NODES * wf.CYCLE_STEP_S
+    cycle_clocks.clear_cache()
+    chunk_s = cycle_clocks.CYCLE_CHUNK_NODES * cycle_clocks.CYCLE_STEP_S
     for c in (3, 40, 54, 55):
         edge = c * chunk_s
-        before = wf.beats(disturbed, np.array([edge - 1e-6])).count[0]
-        after = wf.beats(disturbed, np.array([edge])).count[0]
+        before = cycle_clocks.beats(disturbed, np.array([edge - 1e-6])).count[0]
+        after = cycle_clocks.beats(disturbed, np.array([edge])).count[0]
         assert after - before == pytest.approx(0.0, abs=1e-5), c
 
 
 def test_cold_window_far_in_equals_warm(disturbed: Course) -> None:
     t0 = disturbed.scenario.end - 30.0
-    wf.clear_cache()
+    cycle_clocks.clear_cache()
     _, cold = wf.waveform(disturbed, "ecg_ii", t0, 10.0)
     for t in np.arange(disturbed.scenario.start, t0, 86400.0):  # walk there first
         wf.waveform(disturbed, "ecg_ii", t, 1.0)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from replay_data import waveforms as wf
+from replay_data import waveform_morphology as morphology
 from replay_data.errors import ScenarioError
 from replay_data.waveform_model import (
     WAVEFORM_MODEL_FILE,
@@ -42,7 +42,7 @@ def test_model_loads_with_all_sections() -> None:
     assert 0.15 <= m.arterial.pulse.transit_s < m.pleth.pulse.transit_s <= 0.25
     assert 0 < m.co2.plateau_start < 1
     # The waveforms draw with this model.
-    assert wf.ARTERIAL_PULSE is m.arterial.pulse and wf.ECG_WAVES is m.ecg.waves
+    assert morphology.ARTERIAL_PULSE is m.arterial.pulse and morphology.ECG_WAVES is m.ecg.waves
 
 
 def test_file_copy_reads_like_the_builtin(tmp_path: Path) -> None:

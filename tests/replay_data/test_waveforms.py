@@ -15,6 +15,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from replay_data import cycle_clocks
+from replay_data import waveform_morphology as morphology
 from replay_data import waveforms as wf
 from replay_data.course import Course
 from replay_data.errors import ReplayDataError
@@ -26,7 +28,7 @@ RATES = {"ecg_ii": 250.0, "pleth": 125.0, "abp": 125.0, "cvp": 125.0, "co2": 62.
 # Case moments with different physiology: shock before ECMO (HR ~130, RR 28), day 1 on
 # ECMO (HR ~100, RR 10), recovering lungs (HR ~92, RR 12).
 CASE_TIMES = ["abg_pre_ecmo-5m", "ecmo_start+1d", "ecmo_start+4d"]
-CHUNK_S = wf.CYCLE_CHUNK_NODES * wf.CYCLE_STEP_S
+CHUNK_S = cycle_clocks.CYCLE_CHUNK_NODES * cycle_clocks.CYCLE_STEP_S
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +108,8 @@ def test_the_course_does_not_know_the_waveforms() -> None:
     """Waveforms are drawn from the course (waveforms.waveform(course, ...)); the course
     (numerics, alarms' inputs, the debrief) loads without them: no import cycle."""
     code = ("import sys, replay_data.course; "
-            "sys.exit('replay_data.waveforms' in sys.modules)")
+            "sys.exit(any(m in sys.modules for m in ('replay_data.waveforms', "
+            "'replay_data.waveform_morphology', 'replay_data.cycle_clocks')))")
     assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0
 
 
@@ -252,7 +255,7 @@ def test_a_perturbation_changes_nothing_before_it_starts(course: Course) -> None
     before t: at most CYCLE_STEP_S, by a fraction of a millisecond of beat timing.)"""
     t = at(course, "ecmo_start+2d") + 17.0
     later = course.with_perturbations([injection(course.scenario, "hypotension", t)])
-    node = math.floor(t / wf.CYCLE_STEP_S) * wf.CYCLE_STEP_S
+    node = math.floor(t / cycle_clocks.CYCLE_STEP_S) * cycle_clocks.CYCLE_STEP_S
     for signal in SIGNALS:
         before = wf.waveform(course, signal, node - 60.0, 60.0)[1]
         equal_samples(wf.waveform(later, signal, node - 60.0, 60.0)[1], before)
@@ -312,7 +315,7 @@ def test_arterial_peaks_and_troughs_are_sys_and_dia(course: Course, when: str) -
     t, y = wf.waveform(course, "abp", t0, 30.0)
     r = r_peaks(*wf.waveform(course, "ecg_ii", t0, 30.0))
     # One pulse runs from foot to foot, a transit delay after each R wave.
-    feet = r + wf.ARTERIAL_PULSE.transit_s
+    feet = r + morphology.ARTERIAL_PULSE.transit_s
     for a, b in per_beat(t, y, feet):
         i_max = a + int(np.argmax(y[a:b]))
         # the foot: the lowest sample around the end of the pulse
@@ -328,7 +331,7 @@ def test_pulse_pressure_varies_with_ventilation_at_high_peep(course: Course) -> 
     t0 = at(course, "abg_pre_ecmo")  # PEEP 22, hypotension
     t, y = wf.waveform(course, "abp", t0, 60.0)
     r = r_peaks(*wf.waveform(course, "ecg_ii", t0, 60.0))
-    feet = r + wf.ARTERIAL_PULSE.transit_s
+    feet = r + morphology.ARTERIAL_PULSE.transit_s
     beats = per_beat(t, y, feet)
     pps = np.array([np.ptp(y[a:b]) for a, b in beats])
     breath = np.floor(wf.breaths(course, np.array([t[a] for a, _ in beats])).count)
@@ -361,9 +364,9 @@ def _lags(course: Course, signal: str, when: str) -> tuple[np.ndarray, np.ndarra
 def test_pulses_follow_the_r_wave_after_the_transit_time(course: Course, when: str) -> None:
     foot_art, peak_art = _lags(course, "abp", when)
     foot_pleth, peak_pleth = _lags(course, "pleth", when)
-    assert 0.15 <= wf.ARTERIAL_PULSE.transit_s < wf.PLETH_PULSE.transit_s <= 0.25
-    assert abs(np.median(foot_art) - wf.ARTERIAL_PULSE.transit_s) < 0.012
-    assert abs(np.median(foot_pleth) - wf.PLETH_PULSE.transit_s) < 0.012
+    assert 0.15 <= morphology.ARTERIAL_PULSE.transit_s < morphology.PLETH_PULSE.transit_s <= 0.25
+    assert abs(np.median(foot_art) - morphology.ARTERIAL_PULSE.transit_s) < 0.012
+    assert abs(np.median(foot_pleth) - morphology.PLETH_PULSE.transit_s) < 0.012
     # Peaks come after the feet and the finger's after the radial artery's.
     assert np.all(peak_art > foot_art + 0.03)
     assert np.median(peak_pleth) > np.median(peak_art) + 0.03
@@ -451,9 +454,9 @@ def test_no_capnogram_when_not_intubated(course: Course) -> None:
 def test_apnoea_gives_a_flat_zero_capnogram(course: Course) -> None:
     t = at(course, "ecmo_start+1d")
     apnoeic = course.with_perturbations([override("rr", 0.0, t, 0.0)])
-    _, y = wf.waveform(apnoeic, "co2", t + wf.CYCLE_STEP_S, 20.0)
+    _, y = wf.waveform(apnoeic, "co2", t + cycle_clocks.CYCLE_STEP_S, 20.0)
     np.testing.assert_array_equal(y, 0.0)  # a sensor that sees no breath, not a gap
-    _, ecg = wf.waveform(apnoeic, "ecg_ii", t + wf.CYCLE_STEP_S, 20.0)
+    _, ecg = wf.waveform(apnoeic, "ecg_ii", t + cycle_clocks.CYCLE_STEP_S, 20.0)
     assert np.all(np.isfinite(ecg))
 
 
@@ -463,7 +466,7 @@ def test_apnoea_gives_a_flat_zero_capnogram(course: Course) -> None:
 def test_asystole_flattens_every_cardiac_trace(course: Course) -> None:
     t = at(course, "ecmo_start+1d")
     arrest = course.with_perturbations([override("hr", 0.0, t, 0.0)])
-    t1 = t + wf.CYCLE_STEP_S
+    t1 = t + cycle_clocks.CYCLE_STEP_S
     _, ecg = wf.waveform(arrest, "ecg_ii", t1, 10.0)
     assert np.ptp(ecg) < 0.3  # baseline wander and noise, no complexes
     _, abp = wf.waveform(arrest, "abp", t1, 10.0)
