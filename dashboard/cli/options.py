@@ -16,6 +16,10 @@ from replay_data.timeexpr import parse_duration
 EXIT_BAD_INPUT = 2
 DEFAULT_SIZE = (1600, 1000)
 DEFAULT_SCENARIO = "sle_dah_ecmo"
+# Slower than a hundredth of real time teaches nothing, and a headless run's wall clock
+# (case time / speed) must stay a date: at 1e-10 a minute of case is year 21040.
+MIN_SPEED = 0.01
+MAX_SPEED = 3600.0
 
 
 @dataclass(frozen=True)
@@ -59,8 +63,8 @@ def launch_options(a: argparse.Namespace, role: str) -> LaunchOptions:
     if getattr(a, "instructor", False):
         role = "instructor"
     speed = getattr(a, "speed", None)
-    if speed is not None and not (0 < speed <= 3600):
-        raise ReplayDataError(f"--speed {speed:g}: between 0 and 3600")
+    if speed is not None and not (MIN_SPEED <= speed <= MAX_SPEED):
+        raise ReplayDataError(f"--speed {speed:g}: between {MIN_SPEED:g} and {MAX_SPEED:g}")
     try:
         duration = parse_duration(a.duration)
     except ReplayDataError as exc:
