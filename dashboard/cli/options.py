@@ -94,8 +94,10 @@ def launch_options(a: argparse.Namespace, role: str) -> LaunchOptions:
                                   f"not take {', '.join(clash)}")
         if not os.path.isfile(replay):
             raise ReplayDataError(f"--replay {replay}: no such session file")
+    scenario_file = a.scenario if a.scenario and os.path.isfile(a.scenario) else None
     check_outputs({"--alarm-log": a.alarm_log, "--session-log": session_log,
-                   "--screenshot": a.screenshot})
+                   "--screenshot": a.screenshot},
+                  inputs={"--scenario": scenario_file, "--replay": replay})
     for spec in inject:
         if "@" not in spec:
             raise ReplayDataError(f"--inject {spec}: use ID@TIME, e.g. pump_stop@ecmo_start+1d")
