@@ -44,7 +44,8 @@ def check_writable(path: str, option: str = "") -> None:
     """An output written only at the end of a long run (a screenshot) is tried at the
     start: a temporary file is created in its folder and removed at once, so a folder
     nothing can be written into (read-only, /proc, no permission) is refused before the
-    run instead of after it. Devices, pipes and descriptor names are left to the write."""
+    run instead of after it (after the output-path rule). Character devices and descriptor
+    names are left to the write."""
     if path == STDOUT or descriptor_alias(path) is not None:
         return
     check_output_path(path, option)
@@ -78,7 +79,7 @@ def is_regular_or_new(path: str) -> bool:
 
 @contextlib.contextmanager
 def _written_through(open_it: Callable[[], IO], option: str, path: str) -> Iterator[IO]:
-    """A device, a pipe or a descriptor written through (never replaced); every failure,
+    """A character device or a descriptor written through (never replaced); every failure,
     opening, writing or flushing, is the one-line OutputError naming the option."""
     try:
         fh = open_it()
