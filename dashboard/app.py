@@ -6,7 +6,8 @@
     icu-dashboard --replay SESSION.jsonl     play a recorded session back (demo window)
     icu-dashboard debrief SESSION.jsonl --out REPORT.html
 
-The console script and `python -m dashboard.app` start here; the command line itself is
+`python -m dashboard.app` starts here (the console script: dashboard.entry, which catches
+signals before these imports); the command line itself is
 the dashboard.cli package (parsers, options, headless runner, Qt launch, roles).
 """
 

@@ -1,8 +1,10 @@
 """Checks of an `icu-dashboard` launch that must happen before any window or file exists.
 
-- outputs: each output (alarm log, session file, screenshot) in an existing folder, and no
-  two of them on one file (the second would silently destroy the first); the screenshot,
-  written when the run ends, in a folder that can be written into;
+- outputs: each output (alarm log, session file, screenshot) allowed by the output rules
+  (replay_data.output_path: no link, no input of the run, no FIFO for the screenshot, nothing
+  in /proc), in an existing folder, and no two of them on one file (the second would
+  silently destroy the first); the screenshot, written when the run ends, in a folder that
+  can be written into;
 - the Qt platform: without a usable one Qt aborts the process (exit 134) inside
   QApplication(); it is probed in a child process first so the user gets one line.
 """
@@ -14,7 +16,8 @@ import subprocess
 import sys
 
 from replay_data.errors import ReplayDataError, one_line
-from replay_data.output_file import check_distinct, check_folder, check_writable
+from replay_data.output_file import check_writable
+from replay_data.output_path import check_outputs as check_output_paths
 
 # Platforms that need no display server and are always built into PySide6.
 _NO_DISPLAY_PLATFORMS = ("offscreen", "minimal")
@@ -23,13 +26,15 @@ PROBE_TIMEOUT_S = 30.0
 
 # Outputs written only when the run ends: tried at the start (output_file.check_writable).
 WRITTEN_AT_THE_END = ("--screenshot",)
+# Written line by line: may go into a FIFO already there (a reader tailing the alarms).
+LINE_LOGS = ("--alarm-log", "--session-log")
 
 
-def check_outputs(outputs: dict[str, str | None]) -> None:
-    for option, path in outputs.items():
-        if path:
-            check_folder(path, option)
-    check_distinct(outputs)
+def check_outputs(outputs: dict[str, str | None],
+                  inputs: dict[str, str | None] | None = None) -> None:
+    """`inputs`: option -> file the run reads (a scenario file, a recording), which no
+    output may overwrite."""
+    check_output_paths(outputs, inputs=inputs, pipes=LINE_LOGS)
     for option in WRITTEN_AT_THE_END:
         if outputs.get(option):
             check_writable(outputs[option], option)

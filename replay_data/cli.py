@@ -19,6 +19,7 @@ from .course import Course
 from .errors import ReplayDataError, one_line
 from .interrupts import EXIT_INTERRUPTED, Terminated, terminate_raises
 from .output_file import open_output
+from .output_path import check_output_path
 from .scenario import Scenario, builtin_scenarios, load_scenario, scenario_title
 from .timeexpr import format_case_time, parse_duration
 
@@ -403,6 +404,17 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _check_out(args: argparse.Namespace) -> None:
+    """--out checked before anything is computed (a whole-course export takes a while):
+    no link, not the scenario it reads, no FIFO, nothing in /proc (output_path)."""
+    out = getattr(args, "out", None)
+    if out is None:
+        return
+    scenario = getattr(args, "scenario", None)
+    check_output_path(out, "--out", inputs={
+        "--scenario": scenario if scenario and os.path.isfile(scenario) else None})
+
+
 # A check of a loaded scenario that validate adds (raises ReplayDataError): the layers
 # above give theirs, e.g. the dashboard's alarm profile (dashboard.alarms.replay_data_cli).
 ScenarioCheck = Callable[[Scenario], None]
@@ -415,6 +427,7 @@ def main(argv: Sequence[str] | None = None, *,
         with terminate_raises():
             args = parser.parse_args(argv)
             args.scenario_checks = tuple(scenario_checks)
+            _check_out(args)
             return int(args.func(args))
     except ReplayDataError as exc:
         print(f"replay-data: error: {one_line(str(exc))}", file=sys.stderr)

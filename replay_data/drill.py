@@ -40,7 +40,7 @@ from pathlib import Path
 from .catalogue import load_catalogue
 from .errors import ReplayDataError
 from .scenario_data import Provenance, Scenario, ScheduledInjection
-from .scenario_tables import briefing, check_duration, expected
+from .scenario_tables import briefing, check_duration, check_name, expected
 from .toml_reader import Table, TomlDocument
 
 DRILL_KEYS = {"drill", "scheduled", "expected", "briefing"}
@@ -125,7 +125,8 @@ def parse_drill(doc: dict | TomlDocument, source: str, path: str,
         raise top.fail(("briefing", "objectives"), "missing")
 
     return dataclasses.replace(
-        base, id=meta.text("id", nonempty=True), title=meta.text("title"), path=path,
+        base, id=check_name(meta, "id", meta.text("id", nonempty=True), "drill"),
+        title=meta.text("title", nonempty=True), path=path,
         base=base.id, default_start=start, injections=injections,
         scheduled=base.scheduled + tuple(sorted(scheduled, key=lambda s: s.t)),
         briefing=teaching)

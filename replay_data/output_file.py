@@ -1,14 +1,14 @@
 """The one way a command writes a whole output file (CSV, HTML report, screenshot).
 
-- `-` means standard output.
-- A regular file (or a new name) is written beside its destination and renamed over it
+Which paths may be written at all is replay_data.output_path's rule, checked first
+(links, inputs, FIFOs, /proc refused; see there). Then:
+
+- `-`, /dev/stdout and /dev/fd/N are written through that descriptor;
+- a character device (/dev/null, /dev/full) is written through, never replaced;
+- a regular file (or a new name) is written beside its destination and renamed over it
   only when complete, so an existing file is never left half-written; the new file gets
-  the mode the old one had, or the usual 0666 minus the umask (not mkstemp's 0600).
-- Anything else at the path (a device such as /dev/null or /dev/stdout, a pipe) is
-  written through, never replaced; a symbolic link is followed and its target treated by
-  these rules, so the link stays a link.
-- A temporary file is removed on any failure, Ctrl-C or SIGTERM (see `interrupts`).
-- Two outputs of one run on the same file are refused before anything is written.
+  the mode the old one had, or the usual 0666 minus the umask (not mkstemp's 0600);
+- a temporary file is removed on any failure, Ctrl-C or SIGTERM (see `interrupts`).
 
 Every problem is an OutputError: one line naming the option and the path.
 """
@@ -17,73 +17,38 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import stat
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import IO
 
-from .errors import ReplayDataError, one_line
+from .output_path import (
+    STDOUT,
+    OutputError,
+    check_folder,
+    check_output_path,
+    check_outputs,
+    descriptor_alias,
+    same_file,
+)
+from .output_path import fail as _fail
+from .output_path import reason as _reason
 
-STDOUT = "-"
-
-
-class OutputError(ReplayDataError):
-    """An output that cannot be written; says which option and which path."""
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _reason(exc: BaseException) -> str:
-    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-
-
-def _fail(option: str, path: str, problem: str) -> OutputError:
-    label = f"{option} {path}" if option else path
-    return OutputError(one_line(f"{label}: {problem}"))
-
-
-def check_folder(path: str, option: str = "") -> None:
-    """The folder an output goes into must exist and be a folder (a clear message rather
-    than 'File exists' or 'Not a directory' when a part of it is a file)."""
-    if path == STDOUT:
-        return
-    try:
-        real = os.path.realpath(path)
-        folder = os.path.dirname(real) or "."
-        if os.path.isdir(real):
-            raise _fail(option, path, "is a folder")
-        if os.path.isdir(folder):
-            return
-        # Name the first part of the path that is not a folder.
-        probe = folder
-        while probe and not os.path.exists(probe):
-            parent = os.path.dirname(probe)
-            if parent == probe:
-                break
-            probe = parent
-        if probe and os.path.exists(probe) and not os.path.isdir(probe):
-            raise _fail(option, path, f"{probe} is a file, not a folder")
-        raise _fail(option, path, f"folder {os.path.dirname(path) or '.'} does not exist")
-    except OutputError:
-        raise
-    except (OSError, ValueError) as exc:
-        raise _fail(option, path, _reason(exc)) from None
+__all__ = ["STDOUT", "OutputError", "check_folder", "check_output_path", "check_outputs",
+           "check_writable", "descriptor_alias", "is_regular_or_new", "open_output",
+           "same_file", "write_all", "write_bytes"]
 
 
 def check_writable(path: str, option: str = "") -> None:
     """An output written only at the end of a long run (a screenshot) is tried at the
     start: a temporary file is created in its folder and removed at once, so a folder
     nothing can be written into (read-only, /proc, no permission) is refused before the
-    run instead of after it. Devices, pipes and descriptor names are left to the write."""
+    run instead of after it (after the output-path rule). Character devices and descriptor
+    names are left to the write."""
     if path == STDOUT or descriptor_alias(path) is not None:
         return
-    check_folder(path, option)
+    check_output_path(path, option)
     target = os.path.realpath(path)
     if not is_regular_or_new(target):
         return
@@ -97,55 +62,10 @@ def check_writable(path: str, option: str = "") -> None:
         os.unlink(tmp)
 
 
-def same_file(a: str, b: str) -> bool:
-    """Whether two output paths name one file (after links, `..`, hard links)."""
-    fa, fb = descriptor_alias(a), descriptor_alias(b)
-    if fa is not None or fb is not None:
-        return fa == fb
-    try:
-        ra, rb = os.path.realpath(a), os.path.realpath(b)
-        if ra == rb:
-            return True
-        sa, sb = os.stat(ra), os.stat(rb)
-        return (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino)
-    except (OSError, ValueError):
-        return False
-
-
-def check_distinct(outputs: Mapping[str, str | None]) -> None:
-    """Refuse two outputs of one run that would land in the same file (the second would
-    silently destroy the first). `outputs`: option -> path (None: not used)."""
-    used = [(opt, p) for opt, p in outputs.items() if p]
-    for i, (opt_a, a) in enumerate(used):
-        for opt_b, b in used[i + 1:]:
-            if same_file(a, b) and not _is_sink_device(a):
-                raise OutputError(one_line(f"{opt_a} and {opt_b} name the same file {a}; "
-                                           "each output needs its own file"))
-
-
-def _is_sink_device(path: str) -> bool:
-    # Several outputs may all go to /dev/null; that loses nothing anyone wanted.
-    try:
-        return os.path.realpath(path) == os.devnull
-    except (OSError, ValueError):
-        return False
-
-
-_FD_NAMES = {"/dev/stdout": 1, "/dev/stderr": 2}
-_FD_PATH = re.compile(r"/(?:dev/fd|proc/self/fd)/(\d+)")
-
-
-def descriptor_alias(path: str) -> int | None:
-    """The open descriptor a name like /dev/stdout or /dev/fd/3 stands for. Such a name
-    must be written through that descriptor: reopening it (or renaming over what it
-    resolves to) would restart at offset 0 or replace the shell's redirect target."""
-    if path == STDOUT:
-        return 1
-    name = os.path.normpath(os.path.abspath(path))
-    if name in _FD_NAMES:
-        return _FD_NAMES[name]
-    m = _FD_PATH.fullmatch(name)
-    return int(m.group(1)) if m else None
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def is_regular_or_new(path: str) -> bool:
@@ -159,7 +79,7 @@ def is_regular_or_new(path: str) -> bool:
 
 @contextlib.contextmanager
 def _written_through(open_it: Callable[[], IO], option: str, path: str) -> Iterator[IO]:
-    """A device, a pipe or a descriptor written through (never replaced); every failure,
+    """A character device or a descriptor written through (never replaced); every failure,
     opening, writing or flushing, is the one-line OutputError naming the option."""
     try:
         fh = open_it()
@@ -198,10 +118,10 @@ def open_output(path: str, option: str = "", *, binary: bool = False,
         with _written_through(duplicate, option, path) as fh:
             yield fh
         return
-    check_folder(path, option)
+    check_output_path(path, option)
     target = os.path.realpath(path)
     if not is_regular_or_new(target):
-        # A device or a pipe: write through it, never replace it.
+        # A character device: write through it, never replace it.
         with _written_through(lambda: open(target, mode, **text_kw), option, path) as fh:
             yield fh
         return
@@ -241,8 +161,7 @@ def write_all(files: Sequence[tuple[str, bytes]], option: str = "") -> None:
     all regular ones are written before any replaces its old version, so a full disk
     leaves all the old ones as they were."""
     for path, _ in files:
-        if descriptor_alias(path) is None:
-            check_folder(path, option)
+        check_output_path(path, option)
     staged: list[tuple[str, str]] = []
     through: list[tuple[str, bytes]] = []
     current = ""

@@ -69,8 +69,8 @@ def parse_scenario(doc: dict | TomlDocument, source: str, path: str | None = Non
     modes, keyframe_provenance = _keyframes(top, clock, cat, numeric_points, result_points)
     specs = injections(top, cat)
     scenario = Scenario(
-        id=meta.text("id", nonempty=True),
-        title=meta.text("title"),
+        id=check_name(meta, "id", meta.text("id", nonempty=True), "scenario"),
+        title=meta.text("title", nonempty=True),
         source=meta.text("source", ""),
         path=path or source,
         patient=_patient(top),

@@ -101,6 +101,14 @@ def check_duration(r: Table, key: str, seconds: float) -> float:
     return seconds
 
 
+def check_span(r: Table, key: str, seconds: float | None) -> float | None:
+    """A ramp or a response window (onset, offset, within): 0 s up to MAX_DURATION_S; a
+    longer one could never be reached (and 1e300 s overflowed the clocks that use it)."""
+    if seconds is not None and not 0 <= seconds <= MAX_DURATION_S:
+        raise r.fail(key, f"{seconds:g} s: between 0 s and {MAX_DURATION_S:g} s")
+    return seconds
+
+
 def flags(r: Table, key: str, known: Mapping[str, str]) -> tuple[str, ...]:
     values = r.array(key, [])
     if not all(isinstance(f, str) for f in values):
@@ -147,8 +155,9 @@ def effects(parent: Table, key: str, cat: Catalogue) -> tuple[Effect, ...]:
             oscillate=er.number("oscillate", 0.0),
             period=er.duration("period", "2s"),
             off=bool(er.get("off", bool, False)),
-            onset=er.duration("onset") if "onset" in er else None,
-            offset=er.duration("offset") if "offset" in er else None,
+            onset=check_span(er, "onset", er.duration("onset") if "onset" in er else None),
+            offset=check_span(er, "offset",
+                              er.duration("offset") if "offset" in er else None),
         )
         if eff.set is not None and eff.add is not None:
             raise er.fail(None, "give either set or add, not both")
@@ -186,15 +195,21 @@ def expected(parent: Table, key: str, cat: Catalogue) -> tuple[ExpectedResponse,
             conds.append(ControlCondition(cid, lo, hi))
         if not conds:
             raise r.fail("any", "needs at least one condition")
-        out.append(ExpectedResponse(rid, r.text("label"), r.duration("within"), tuple(conds)))
+        within = r.duration("within")
+        if within <= 0:
+            raise r.fail("within", "must be longer than 0 s (the time the team has)")
+        check_span(r, "within", within)
+        out.append(ExpectedResponse(rid, r.text("label", nonempty=True), within,
+                                    tuple(conds)))
     return tuple(out)
 
 
 def _variant(vr: Table, vid: str, cat: Catalogue) -> InjectionVariant:
     vr.check_keys({"label", "effects", "flags", "onset"})
-    return InjectionVariant(vid, vr.text("label"), effects(vr, "effects", cat),
+    return InjectionVariant(vid, vr.text("label", nonempty=True), effects(vr, "effects", cat),
                             flags(vr, "flags", cat.flags),
-                            vr.duration("onset") if "onset" in vr else None)
+                            check_span(vr, "onset",
+                                       vr.duration("onset") if "onset" in vr else None))
 
 
 def injection(r: Table, iid: str, cat: Catalogue) -> InjectionSpec:
@@ -204,7 +219,10 @@ def injection(r: Table, iid: str, cat: Catalogue) -> InjectionSpec:
                   "default_severity", "default_duration", "onset", "offset", "flags",
                   "effects", "severity_meaning", "variants", "default_variant", "expected"})
     own_effects = effects(r, "effects", cat)
-    variants = {vid: _variant(vr, vid, cat) for vid, vr in r.child("variants").tables().items()}
+    variant_tables = r.child("variants")
+    for vid in variant_tables.table:  # "pump_stop:clamped" names a variant: ids are names
+        check_name(variant_tables, vid, vid, "variant")
+    variants = {vid: _variant(vr, vid, cat) for vid, vr in variant_tables.tables().items()}
     if not own_effects and not variants and "flags" not in r:
         raise r.fail("effects", "an injection needs effects, variants or flags")
     default_variant = r.text("default_variant", next(iter(variants), ""))
@@ -220,8 +238,9 @@ def injection(r: Table, iid: str, cat: Catalogue) -> InjectionSpec:
     return InjectionSpec(
         id=iid, label=r.text("label", nonempty=True), category=r.text("category", "patient"),
         description=r.text("description", ""), default_severity=sev,
-        default_duration=duration, onset=r.duration("onset", "0s"),
-        offset=r.duration("offset", "0s"), flags=own_flags, effects=own_effects,
+        default_duration=duration, onset=check_span(r, "onset", r.duration("onset", "0s")),
+        offset=check_span(r, "offset", r.duration("offset", "0s")), flags=own_flags,
+        effects=own_effects,
         provenance=provenance(r), severity_meaning=r.text("severity_meaning", ""),
         variants=variants, default_variant=default_variant,
         expected=expected(r, "expected", cat),

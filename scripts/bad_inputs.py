@@ -6,7 +6,7 @@ keep the promise.
 The promise for bad input (docs/scenario-format.md, "Files in, files out"): one line on
 stderr that says what and where (`PROG: error: ...`), exit code 2, no traceback, nothing
 written. Inputs that
-must work (writing through a device, a pipe or a symlink) must exit 0 without a
+must work (writing through a device or /dev/stdout) must exit 0 without a
 traceback. Every case runs in a fresh folder with HOME pointing into it, so nothing
 outside is touched, and the folder is compared before and after.
 
@@ -355,15 +355,23 @@ def cases() -> list[Case]:
         Case("trends --out under a file", [*trends, "--out", "{d}/f/t.csv"],
              files={"f": "a file"}),
         Case("trends --out in a missing folder", [*trends, "--out", "{d}/no/t.csv"]),
+        # Outputs never clobber: a link is refused, never written through.
         Case("trends --out through a symlink", [*trends, "--out", "{d}/link.csv"],
-             expect="ok", files={"target.csv": "old\n",
-                                 "link.csv": lambda d: (d / "link.csv").symlink_to("target.csv")},
-             written=("target.csv",)),
+             files={"target.csv": "old\n",
+                    "link.csv": lambda d: (d / "link.csv").symlink_to("target.csv")},
+             words="symbolic link"),
         Case("debrief --out through a symlink",
-             [dash, "debrief", "{d}/good.jsonl", "--out", "{d}/link.html"], expect="ok",
+             [dash, "debrief", "{d}/good.jsonl", "--out", "{d}/link.html"],
              files={**log_files, "target.html": "old",
                     "link.html": lambda d: (d / "link.html").symlink_to("target.html")},
-             written=("target.html",)),
+             words="symbolic link"),
+        Case("trends --out its own --scenario",
+             [*trends, "--scenario", "{d}/sc.toml", "--out", "{d}/sc.toml"],
+             files={"sc.toml": SCENARIO}, words="is the input --scenario"),
+        Case("trends --out a FIFO nobody reads", [*trends, "--out", "{d}/fifo"],
+             files={"fifo": lambda d: os.mkfifo(d / "fifo")}, words="named pipe"),
+        Case("--alarm-log /proc/self/status", [*headless[:-1], "/proc/self/status"],
+             words="kernel"),
         Case("--alarm-log on a session file", [*headless[:-1], "{d}/good.jsonl"],
              files=log_files),
         Case("--alarm-log on a scenario", [*headless[:-1], "{d}/sc.toml"], files=log_files),

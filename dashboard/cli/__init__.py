@@ -3,6 +3,7 @@
 options      LaunchOptions: a role's parsed arguments checked (bad input: one line, exit 2)
 parsers      the demo, instructor and monitor parsers
 prepare      course, start, planned injections and a --replay recording, resolved up front
+broker_login a networked run's login tried before its first file is created
 headless     instructor/monitor headless without a screenshot: the controller alone, no Qt
 qt_launch    the QApplication, the event loop, window placement (Qt imported late)
 qt_headless  a headless run that paints its last frame to a PNG

@@ -29,9 +29,6 @@ def _network_command(args: list[str]) -> int | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    network = _network_command(args)
-    if network is not None:
-        return network
     if args[:1] == ["debrief"]:
         from dashboard.debrief import debrief_main
 
@@ -40,6 +37,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args[:1] and args[0] in ROLES and args[0] != "demo":
         role, args = args[0], args[1:]
     try:
+        # broker and room-access too: their usage errors are one line like every role's.
+        network = _network_command(args)
+        if network is not None:
+            return network
         with terminate_raises():
             return run_role(role, args)
     except KeyboardInterrupt:

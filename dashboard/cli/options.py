@@ -16,6 +16,10 @@ from replay_data.timeexpr import parse_duration
 EXIT_BAD_INPUT = 2
 DEFAULT_SIZE = (1600, 1000)
 DEFAULT_SCENARIO = "sle_dah_ecmo"
+# Slower than a hundredth of real time teaches nothing, and a headless run's wall clock
+# (case time / speed) must stay a date: at 1e-10 a minute of case is year 21040.
+MIN_SPEED = 0.01
+MAX_SPEED = 3600.0
 
 
 @dataclass(frozen=True)
@@ -59,8 +63,8 @@ def launch_options(a: argparse.Namespace, role: str) -> LaunchOptions:
     if getattr(a, "instructor", False):
         role = "instructor"
     speed = getattr(a, "speed", None)
-    if speed is not None and not (0 < speed <= 3600):
-        raise ReplayDataError(f"--speed {speed:g}: between 0 and 3600")
+    if speed is not None and not (MIN_SPEED <= speed <= MAX_SPEED):
+        raise ReplayDataError(f"--speed {speed:g}: between {MIN_SPEED:g} and {MAX_SPEED:g}")
     try:
         duration = parse_duration(a.duration)
     except ReplayDataError as exc:
@@ -90,8 +94,10 @@ def launch_options(a: argparse.Namespace, role: str) -> LaunchOptions:
                                   f"not take {', '.join(clash)}")
         if not os.path.isfile(replay):
             raise ReplayDataError(f"--replay {replay}: no such session file")
+    scenario_file = a.scenario if a.scenario and os.path.isfile(a.scenario) else None
     check_outputs({"--alarm-log": a.alarm_log, "--session-log": session_log,
-                   "--screenshot": a.screenshot})
+                   "--screenshot": a.screenshot},
+                  inputs={"--scenario": scenario_file, "--replay": replay})
     for spec in inject:
         if "@" not in spec:
             raise ReplayDataError(f"--inject {spec}: use ID@TIME, e.g. pump_stop@ecmo_start+1d")

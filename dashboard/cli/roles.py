@@ -54,6 +54,7 @@ def run_instructor(opts: LaunchOptions) -> int:
     from dashboard.recording import default_session_path
 
     prep = prepare(opts)
+    _check_login(opts)
     session_path = opts.session_log or str(default_session_path())
     networked = run_networked(opts, prep, session_path)
     if networked is not None:
@@ -148,8 +149,20 @@ def run_networked(opts: LaunchOptions, prep: Prepared, session_log: str | None) 
     return None
 
 
+def _check_login(opts: LaunchOptions) -> None:
+    """Networked: the broker's answer to our login, before the first file is created."""
+    from dashboard.net.roles import network_settings
+
+    net = network_settings(opts, opts.role)
+    if net is not None:
+        from .broker_login import check_broker_login
+
+        check_broker_login(net)
+
+
 def run_monitor(opts: LaunchOptions) -> int:
     prep = prepare(opts)
+    _check_login(opts)
     networked = run_networked(opts, prep, None)
     if networked is not None:
         return networked

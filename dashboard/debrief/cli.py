@@ -59,6 +59,7 @@ def debrief_main(argv: Sequence[str] | None = None) -> int:
             args = build_parser().parse_args(argv)
             session = Path(args.session)
             out = Path(args.out) if args.out else session.with_suffix(".html")
+            _check_outputs(session, out, pdf=args.pdf)
             report = build_debrief(session, out, pdf=args.pdf)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED  # nothing half-written (write_all), no traceback
@@ -76,6 +77,17 @@ def debrief_main(argv: Sequence[str] | None = None) -> int:
         written.append(report.pdf_path)
     print("wrote " + ", ".join(str(p) for p in written))
     return 0
+
+
+def _check_outputs(session: Path, out: Path, *, pdf: bool) -> None:
+    """The report, its CSV and PDF by the output rules (replay_data.output_path: no link,
+    not the session, no FIFO, nothing in /proc), before the session is read."""
+    from replay_data.output_path import check_outputs
+
+    outputs = {"--out": str(out), "its CSV": str(out.with_suffix(".csv"))}
+    if pdf:
+        outputs["its PDF"] = str(out.with_suffix(".pdf"))
+    check_outputs(outputs, inputs={"session": str(session)})
 
 
 def _quiet_qt() -> None:

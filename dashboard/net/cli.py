@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+
+from replay_data.cli import OneLineParser
 
 EXIT_BAD_INPUT = 2
 
@@ -19,7 +20,7 @@ def _fail(prog: str, message: str) -> int:
 def broker_main(argv: Sequence[str]) -> int:
     from dashboard.net.broker import BrokerConfigError, BrokerSettings, serve
 
-    p = argparse.ArgumentParser(
+    p = OneLineParser(
         prog="icu-dashboard broker",
         description="Run the embedded MQTT broker (amqtt) for instructor and bedside monitors "
                     "on separate machines. Without --config anyone on the network may "
@@ -54,7 +55,7 @@ def broker_main(argv: Sequence[str]) -> int:
 def room_access_main(argv: Sequence[str]) -> int:
     from dashboard.net.access import write_room_access
 
-    p = argparse.ArgumentParser(
+    p = OneLineParser(
         prog="icu-dashboard room-access",
         description="Write broker accounts and topic rights for rooms: credentials files "
                     "for the instructor and the displays, mosquitto.passwd/.acl/.conf and "
@@ -62,6 +63,8 @@ def room_access_main(argv: Sequence[str]) -> int:
     p.add_argument("--room", action="append", required=True, help="room name (repeatable)")
     p.add_argument("--out", type=Path, required=True, metavar="DIR")
     args = p.parse_args(list(argv))
+    if args.out.exists() and not args.out.is_dir():
+        return _fail("room-access", f"--out {args.out}: not a folder (nothing written)")
     if args.out.exists() and any(args.out.iterdir()):
         return _fail("room-access", f"{args.out}: folder is not empty (nothing written)")
     try:

@@ -1,4 +1,4 @@
-"""`--out` writes through devices, pipes, symlinks and /dev/stdout; replaces a regular file
+"""`--out` writes through character devices and /dev/stdout, refuses links; replaces a regular file
 only when complete, with normal permissions; a killed export leaves nothing behind."""
 
 from __future__ import annotations
@@ -50,16 +50,16 @@ def test_dash_and_dev_stdout_write_to_standard_output(tmp_path):
     assert text.startswith("earlier\nt,spo2\n") and text.count("\n") == 5
 
 
-def test_symlink_stays_a_link_and_its_target_is_replaced(tmp_path):
+def test_a_symlink_is_refused_and_its_target_kept(tmp_path, one_error_line):
+    # Followed, it replaced whatever the link pointed at (issue 18, item 10).
     target = tmp_path / "target.csv"
     target.write_text("old\n")
-    target.chmod(0o640)
     link = tmp_path / "link.csv"
     link.symlink_to(target)
     p = run(*TRENDS, "--out", str(link))
-    assert p.returncode == 0, p.stderr
-    assert link.is_symlink() and target.read_text().startswith("t,spo2\n")
-    assert stat.S_IMODE(target.stat().st_mode) == 0o640  # the old file's mode kept
+    assert p.returncode == 2
+    assert "is a symbolic link" in one_error_line(p.stderr)
+    assert link.is_symlink() and target.read_text() == "old\n"
     assert sorted(x.name for x in tmp_path.iterdir()) == ["link.csv", "target.csv"]
 
 

@@ -125,6 +125,70 @@ def test_duplicate_expected_response_ids_are_refused() -> None:
              "duplicate expected response id 'act'")
 
 
+def test_scenario_and_drill_ids_that_are_not_names_are_refused(tmp_path: Path) -> None:
+    # A recording and the room's state carry the id; a built-in is looked up by it.
+    doc = _minimal()
+    doc["scenario"]["id"] = "a b/../c"
+    _refused(doc, "scenario.id", "scenario id 'a b/../c'")
+    with pytest.raises(ScenarioError, match=r"d.toml:2: drill.id: drill id 'a b'"):
+        load_scenario(_drill(tmp_path, **{'id = "d"': 'id = "a b"'}))
+
+
+def test_empty_titles_are_refused(tmp_path: Path) -> None:
+    doc = _minimal()
+    doc["scenario"]["title"] = ""
+    _refused(doc, "scenario.title", "must not be empty")
+    with pytest.raises(ScenarioError, match=r"d.toml:3: drill.title: must not be empty"):
+        load_scenario(_drill(tmp_path, **{'title = "D"': 'title = ""'}))
+
+
+VARIANT = {"label": "Clamped", "effects": [{"channel": "hr", "add": 5}]}
+
+
+@pytest.mark.parametrize("vid", ["a b", "", "x:y"])
+def test_variant_ids_that_are_not_names_are_refused(vid: str) -> None:
+    # `--inject thing:VARIANT@T` and the console's actions name a variant by its id.
+    inj = {**INJECTION, "variants": {vid: VARIANT}, "default_variant": vid}
+    _refused(_minimal(injections={"thing": inj}), f"injections.thing.variants.{vid}",
+             "variant id")
+
+
+def test_empty_variant_and_expected_labels_are_refused() -> None:
+    inj = {**INJECTION, "variants": {"clamped": {**VARIANT, "label": " "}}}
+    _refused(_minimal(injections={"thing": inj}), "injections.thing.variants.clamped.label",
+             "must not be empty")
+    response = {"id": "act", "label": "", "within": "1m",
+                "any": [{"control": "control.ecmo.rpm", "at_least": 1000}]}
+    _refused(_minimal(injections={"thing": {**INJECTION, "expected": [response]}}),
+             "injections.thing.expected[0].label", "must not be empty")
+
+
+@pytest.mark.parametrize(("within", "words"), [("0s", "longer than 0 s"),
+                                               ("1e300", "between 0 s and"),
+                                               ("200d", "between 0 s and")])
+def test_a_response_window_that_cannot_be_scored_is_refused(within: str, words: str) -> None:
+    response = {"id": "act", "label": "Act", "within": within,
+                "any": [{"control": "control.ecmo.rpm", "at_least": 1000}]}
+    _refused(_minimal(injections={"thing": {**INJECTION, "expected": [response]}}),
+             "injections.thing.expected[0].within", words)
+
+
+@pytest.mark.parametrize(("where", "key"), [
+    ("injection", "onset"), ("injection", "offset"), ("effect", "onset"),
+    ("effect", "offset"), ("variant", "onset"),  # a variant has an onset only
+])  # fmt: skip
+def test_ramps_longer_than_the_limit_are_refused(where: str, key: str) -> None:
+    inj = copy.deepcopy(INJECTION)
+    if where == "injection":
+        inj[key], path = "1e300", f"injections.thing.{key}"
+    elif where == "effect":
+        inj["effects"][0][key], path = "1e300", f"injections.thing.effects[0].{key}"
+    else:
+        inj["variants"] = {"v": {**VARIANT, key: "1e300"}}
+        path = f"injections.thing.variants.v.{key}"
+    _refused(_minimal(injections={"thing": inj}), path, "between 0 s and")
+
+
 # ------------------------------------------------------------------ draws and durations
 
 
