@@ -121,6 +121,7 @@ def render_html(report: DebriefReport, course: Course, figures: Sequence[Figure]
         ("Displays", ", ".join(d.display for d in report.displays) + " (see Displays)"
          if report.displays else "none joined over the network (a session on one "
          "machine, or a file recorded before displays were logged)"),
+        ("Scenario", _scenario_state(report)),
     ]
     parts = [
         "<!DOCTYPE html>",
@@ -257,6 +258,17 @@ def render_html(report: DebriefReport, course: Course, figures: Sequence[Figure]
 
 
 _LINK_WORDS = {"lost": "link lost", "back": "back", "joined": "joined"}
+
+
+def _scenario_state(report: DebriefReport) -> str:
+    """Whether the scenario is the one the session was recorded on (its content hash)."""
+    check = report.scenario_check
+    if check is None or check.recorded is None:
+        return "recorded before scenario hashes; cannot check whether it changed since"
+    if check.changed:
+        return (f"CHANGED since the recording (hash {check.recorded[:12]} then, "
+                f"{check.current[:12]} now): see the warning")
+    return f"unchanged since the recording (hash {check.current[:12]})"
 
 
 def _displays(rows: Sequence[DisplayRow]) -> list[str]:

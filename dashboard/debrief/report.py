@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dashboard.recording import RecordedSession, course_for, read_session
+from dashboard.recording import RecordedSession, read_session, recorded_course
 from replay_data.course import Course
 from replay_data.errors import one_line
 
@@ -165,7 +165,8 @@ def build_report(session_path: str | os.PathLike[str], out_html: str | os.PathLi
     session_path, out = Path(session_path), Path(out_html)
     csv_path = _check_out(session_path, out)
     session = read_session(session_path)
-    course = course_for(session)
+    recorded = recorded_course(session)  # the one check of a recording, as --replay's
+    course = recorded.course
     played = session_played(session, course)
     report = DebriefReport(
         session=session, html_path=out, csv_path=csv_path,
@@ -179,6 +180,16 @@ def build_report(session_path: str | os.PathLike[str], out_html: str | os.PathLi
         notes=note_rows(session, played), participants=participants(session),
         played=played, scored=score_session(session, course.scenario, played),
         displays=display_rows(session, played))
+    report.scenario_check = recorded.check
+    if recorded.check.changed:
+        # Warned, not refused: the timeline, acknowledgements, notes and scoring come from
+        # the file itself and stay true; the plots and nadirs are recomputed (docs).
+        report.warnings.append(
+            f"The scenario {session.scenario!r} changed since this session was recorded "
+            f"(hash {recorded.check.recorded[:12]} then, {recorded.check.current[:12]} "
+            "now): the timeline, alarms, acknowledgements and notes are as recorded, but "
+            "the plots, SpO2 nadirs and how long each injection lasted are recomputed from "
+            "the changed scenario and may not be what the trainees saw.")
     report.expected = expected_response_rows(report.scored, played)
     report.panels = focus_windows(report, course)
     if session.truncated:

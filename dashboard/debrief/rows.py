@@ -17,6 +17,7 @@ from pathlib import Path
 
 from dashboard.recording import (
     RecordedSession,
+    ScenarioCheck,
 )
 from replay_data.casetime import case_clock, span_text
 from replay_data.course import Course
@@ -286,6 +287,7 @@ class DebriefReport:
     pdf_pages: int = 0
     scored: list[ScoredResponse] = field(default_factory=list)  # expected responses
     displays: list[DisplayRow] = field(default_factory=list)
+    scenario_check: ScenarioCheck | None = None  # the recording's scenario hash vs now
 
 
 def perturbation_what(course: Course, p: Perturbation) -> str:

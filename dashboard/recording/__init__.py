@@ -2,7 +2,8 @@
 
     format      the file format (record types, their keys) and the names both sides share
     writer      SessionRecorder: writes the file line by line, flushed
-    reader      read_session / course_for: the file read back, every line checked
+    reader      read_session / recorded_course: the file read back, every line checked,
+                then against its scenario (limits, names, has the scenario changed)
     checks      what a file may name (injections, alarms) against its scenario
     subscriber  SessionRecording: the recorder fed by a SessionController's events
 
@@ -24,12 +25,15 @@ from dashboard.recording.reader import (
     Entry,
     PerturbationRecord,
     RecordedAction,
+    RecordedCourse,
     RecordedSession,
+    ScenarioCheck,
     SessionLogError,
     Snapshot,
     course_for,
     inferred_role,
     read_session,
+    recorded_course,
 )
 from dashboard.recording.subscriber import SessionRecording, recording_for
 from dashboard.recording.writer import SessionRecorder, SessionRecorderError, default_session_path
@@ -38,8 +42,9 @@ from replay_data.perturbation_data import perturbation_from_data, perturbation_t
 __all__ = [
     "DISPLAY_STATUSES", "FORMAT_VERSION", "INSTRUCTOR_ACTIONS", "INSTRUCTOR_DISPLAYS",
     "RECORD_TYPES", "TRAINEE_ACTIONS", "Action", "DisplayRecord", "Entry",
-    "PerturbationRecord", "RecordedAction", "RecordedSession", "SessionLogError",
+    "PerturbationRecord", "RecordedAction", "RecordedCourse", "RecordedSession",
+    "ScenarioCheck", "SessionLogError",
     "SessionRecorder", "SessionRecorderError", "SessionRecording", "Snapshot", "course_for",
     "default_session_path", "inferred_role", "perturbation_from_data", "perturbation_to_data",
-    "read_session", "recording_for",
+    "read_session", "recorded_course", "recording_for",
 ]

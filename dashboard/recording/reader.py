@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,7 +17,12 @@ from dashboard.alarms.engine import AlarmChange
 from dashboard.alarms.kinds import AlarmKind, Category, Priority
 from dashboard.core import actions as acts
 from dashboard.core.actions import ActionError, Actor
-from dashboard.recording.checks import check_alarm_names, check_injection_names, check_seed
+from dashboard.recording.checks import (
+    check_alarm_names,
+    check_injection_names,
+    check_limits,
+    check_seed,
+)
 from dashboard.recording.format import (
     _COMMON_KEYS,
     DISPLAY_STATUSES,
@@ -41,7 +47,7 @@ class SessionLogError(ValueError):
     """A session file that cannot be read back; names the file and the line."""
 
 
-
+_HASH = re.compile(r"[0-9a-f]{64}")
 
 def inferred_role(kind: str, display: str) -> str:
     """Who made a perturbation recorded without a role (older files): the instructor's
@@ -141,6 +147,9 @@ class RecordedSession:
     speed: float
     wall_time: str  # when it started
     format: int = FORMAT_VERSION
+    # dashboard.core.scenario_hash of the scenario it was recorded on; None in files
+    # written before the header held it (then a changed scenario cannot be noticed).
+    scenario_hash: str | None = None
     entries: list[Entry] = field(default_factory=list)
     # The last line was cut off (crash during a write): read up to it, say so.
     truncated: bool = False
@@ -225,8 +234,46 @@ class RecordedSession:
         return out
 
 
-def course_for(session: RecordedSession) -> Course:
-    """The session's course: its scenario and seed with its final perturbations."""
+@dataclass(frozen=True)
+class ScenarioCheck:
+    """The recording's scenario hash against the scenario's content now."""
+
+    path: Path
+    scenario: str
+    recorded: str | None  # None: recorded before scenario hashes
+    current: str
+
+    @property
+    def changed(self) -> bool:
+        return self.recorded is not None and self.recorded != self.current
+
+    @property
+    def message(self) -> str | None:
+        """One line for stderr and the report, or None when the scenario is unchanged."""
+        if self.recorded is None:
+            return f"{self.path}: recorded before scenario hashes; cannot check"
+        if not self.changed:
+            return None
+        return one_line(
+            f"{self.path}: the scenario {self.scenario!r} changed since this session was "
+            f"recorded (hash {self.recorded[:12]} then, {self.current[:12]} now): values "
+            "and alarms recomputed from it are not what the room saw")
+
+
+@dataclass(frozen=True)
+class RecordedCourse:
+    """A recording checked against its scenario: the course that replays it, the alarm
+    profile, and whether the scenario changed since."""
+
+    course: Course
+    profile: Any  # dashboard.alarms.profile.AlarmProfile
+    check: ScenarioCheck
+
+
+def recorded_course(session: RecordedSession) -> RecordedCourse:
+    """The session's course (its scenario and seed with its final perturbations), after
+    every check that needs the scenario (checks.py); --replay and the debrief both come
+    through here. SessionLogError names the file and line."""
     try:
         scenario = load_scenario(session.scenario)
     except ReplayDataError as exc:  # the error names the session file, then the scenario's
@@ -235,11 +282,17 @@ def course_for(session: RecordedSession) -> Course:
         raise SessionLogError(one_line(
             f"{session.path}: recorded on scenario {session.scenario_id!r} but "
             f"{session.scenario!r} now loads {scenario.id!r}"))
-    bad = check_injection_names(
-        ((r.line, r.perturbation) for r in session.perturbation_records()), scenario)
+    records = session.perturbation_records()
+    by_line = {r.line: r.perturbation for r in records}
+    bad = check_limits(session.start,
+                       ((e.line, e.case_time, by_line.get(e.line)) for e in session.entries),
+                       scenario)
     if bad is None:
-        from dashboard.alarms.profile import ProfileError, load_profile
+        bad = check_injection_names(((r.line, r.perturbation) for r in records), scenario)
+    from dashboard.alarms.profile import ProfileError, load_profile
 
+    profile = None
+    if bad is None:
         try:
             profile = load_profile(scenario.alarm_profile)
         except (ProfileError, ReplayDataError) as exc:
@@ -250,7 +303,19 @@ def course_for(session: RecordedSession) -> Course:
              session.instructor_actions() + session.trainee_actions()), profile)
     if bad is not None:
         raise SessionLogError(one_line(f"{session.path}: line {bad[0]}: {bad[1]}"))
-    return Course(scenario, session.seed).with_perturbations(session.final_perturbations())
+    from dashboard.core.scenario_hash import scenario_hash
+
+    base = Course(scenario, session.seed)
+    check = ScenarioCheck(session.path, session.scenario, session.scenario_hash,
+                          scenario_hash(base, profile))
+    course = base.with_perturbations(r.final for r in records)
+    return RecordedCourse(course, profile, check)
+
+
+def course_for(session: RecordedSession) -> Course:
+    """The session's course: its scenario and seed with its final perturbations."""
+    return recorded_course(session).course
+
 
 def _alarm_change(t: float, d: Mapping[str, Any]) -> AlarmChange:
     priority = _text(d, "priority", optional=True)
@@ -391,9 +456,13 @@ def _header(path: Path, t: float, wall: str, d: Mapping[str, Any]) -> RecordedSe
     speed = _number(d, "speed")
     if speed <= 0:
         raise _Bad(f"'speed' must be positive, not {speed!r}")
+    digest = d.get("scenario_hash")  # absent in files written before it existed
+    if digest is not None and not (isinstance(digest, str) and _HASH.fullmatch(digest)):
+        raise _Bad(f"'scenario_hash' must be 64 hex digits (sha256), not {digest!r}")
     return RecordedSession(
         path=path, scenario=_text(d, "scenario"), scenario_id=_text(d, "scenario_id"),
         seed=seed, start=_number(d, "start"), speed=speed, wall_time=wall, format=fmt,
+        scenario_hash=digest,
     )
 
 
