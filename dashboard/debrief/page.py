@@ -121,8 +121,10 @@ def render_html(report: DebriefReport, course: Course, figures: Sequence[Figure]
         ("Displays", ", ".join(d.display for d in report.displays) + " (see Displays)"
          if report.displays else "none joined over the network (a session on one "
          "machine, or a file recorded before displays were logged)"),
-        ("Scenario", _scenario_state(report)),
     ]
+    state = _scenario_state(report)
+    if state:  # an unchanged scenario needs no line (the page stays as it was)
+        meta.append(("Scenario", state))
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -261,14 +263,15 @@ _LINK_WORDS = {"lost": "link lost", "back": "back", "joined": "joined"}
 
 
 def _scenario_state(report: DebriefReport) -> str:
-    """Whether the scenario is the one the session was recorded on (its content hash)."""
+    """Whether the scenario is the one the session was recorded on (its content hash);
+    "" when it is."""
     check = report.scenario_check
     if check is None or check.recorded is None:
         return "recorded before scenario hashes; cannot check whether it changed since"
     if check.changed:
         return (f"CHANGED since the recording (hash {check.recorded[:12]} then, "
                 f"{check.current[:12]} now): see the warning")
-    return f"unchanged since the recording (hash {check.current[:12]})"
+    return ""
 
 
 def _displays(rows: Sequence[DisplayRow]) -> list[str]:
