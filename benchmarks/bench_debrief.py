@@ -87,11 +87,9 @@ def debrief_in_process(session: Path, timeout: float, profile: Path | None = Non
                        ) -> tuple[float | None, float, int]:
     """(wall seconds or None when it ran past `timeout`, peak RSS MB, exit code) of
     `icu-dashboard debrief SESSION` in a fresh process."""
-    code = "import sys; from dashboard.debrief import debrief_main; " \
-           "sys.exit(debrief_main(sys.argv[1:]))"
-    cmd = [sys.executable, "-c", code, str(session)]
+    cmd = [sys.executable, "-m", "dashboard.debrief.cli", str(session)]
     if profile is not None:
-        cmd = [sys.executable, "-m", "cProfile", "-o", str(profile), "-c", code, str(session)]
+        cmd[1:1] = ["-m", "cProfile", "-o", str(profile)]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = t0 + timeout

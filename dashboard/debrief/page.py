@@ -25,6 +25,7 @@ from .plots import Figure
 from .responses import scoring_summary
 from .rows import (
     DISCLAIMER,
+    MAX_NOTE_MARKS,
     RESULT_TEXT,
     DebriefReport,
     DisplayRow,
@@ -201,6 +202,10 @@ def render_html(report: DebriefReport, course: Course, figures: Sequence[Figure]
     # --- part 2: what happened -- the plots, the alarms and the times to acknowledge
     parts.append(f'<div class="part"><div class="section"><h2>{_e(PART_TITLES[0])}</h2>')
     marks = report.marks
+    if len(report.notes) > MAX_NOTE_MARKS:
+        parts.append(f'<p class="none">{len(report.notes)} notes and bookmarks are not '
+                     f"marked on the plots (more than {MAX_NOTE_MARKS}): they are listed "
+                     "under Instructor notes and bookmarks.</p>")
     if marks:
         parts.append(_table(("#", "Case time", "Wall clock", "What"),
                             ([str(m.number), _e(case_clock(m.t, seconds=True)),

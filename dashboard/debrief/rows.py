@@ -46,6 +46,9 @@ EPISODE_MAX_S = 1800.0  # a longer episode is plotted from its start over this m
 EPISODE_ALARM_S = 300.0  # an alarm episode's panel covers at most its first 5 min
 MIN_SPAN_S = 120.0  # a shorter session is plotted over this much, centred on it
 MAX_EPISODE_PANELS = 8
+# Notes are text: marked on the plots while they are few, else listed only (the notes
+# table), as a 20,000-note session must not draw 20,000 lines on each row.
+MAX_NOTE_MARKS = 100
 SPO2 = "spo2"
 NADIR_AFTER_S = 180.0  # the SpO2 nadir of an event: to this long after it ended (lived)
 DISPLAY_WORDS = {"joined": "joined", "lost": "link lost", "back": "back"}

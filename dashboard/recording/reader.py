@@ -9,9 +9,11 @@ import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from dashboard.alarms.engine import AlarmChange
 from dashboard.alarms.kinds import AlarmKind, Category, Priority
@@ -32,9 +34,10 @@ from dashboard.recording.format import (
     RECORD_TYPES,
     TRAINEE_ACTIONS,
 )
+from dashboard.recording.snapshots import Snapshot, SnapshotTable, fast_snapshot
 from replay_data.course import Course
 from replay_data.errors import ReplayDataError, one_line
-from replay_data.input_file import InputFileError, parse_json, read_bytes
+from replay_data.input_file import InputFileError, parse_json, read_lines
 from replay_data.perturbation_data import RecordError as _Bad
 from replay_data.perturbation_data import number_field as _number
 from replay_data.perturbation_data import perturbation_from_record as _perturbation
@@ -93,15 +96,6 @@ Action = RecordedAction  # the name the debrief used before
 
 
 @dataclass(frozen=True)
-class Snapshot:
-    line: int
-    case_time: float
-    wall_time: str
-    values: Mapping[str, float]
-    flags: frozenset[str]
-
-
-@dataclass(frozen=True)
 class PerturbationRecord:
     """A perturbation as the instructor started it, and when (if ever) it was stopped."""
 
@@ -150,29 +144,63 @@ class RecordedSession:
     # dashboard.core.scenario_hash of the scenario it was recorded on; None in files
     # written before the header held it (then a changed scenario cannot be noticed).
     scenario_hash: str | None = None
+    # Every line after the header but the snapshots, which are a table (snapshot_table).
     entries: list[Entry] = field(default_factory=list)
+    snapshot_table: SnapshotTable = field(default_factory=SnapshotTable)
     # The last line was cut off (crash during a write): read up to it, say so.
     truncated: bool = False
+    # Read once, asked for many times by the debrief: each list is built once (a debrief
+    # of 20,000 notes asked for the actions a dozen times, each checking every field).
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    _parsed: dict[int, Perturbation] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def end(self) -> float:
         """Case time of the last thing recorded (where the session stopped)."""
+        snaps = self.snapshot_table
+        if snaps and (not self.entries or snaps.lines[-1] > self.entries[-1].line):
+            return snaps.times[-1]
         return self.entries[-1].case_time if self.entries else self.start
 
     @property
     def span(self) -> tuple[float, float]:
         """Earliest and latest case time seen (seeks may go before the start)."""
         times = [self.start, *(e.case_time for e in self.entries)]
+        if self.snapshot_table:
+            snap = np.frombuffer(self.snapshot_table.times, dtype=np.float64)
+            times += [float(snap.min()), float(snap.max())]
         return min(times), max(times)
+
+    @property
+    def snapshot_count(self) -> int:
+        return len(self.snapshot_table)
+
+    def _cached(self, key: str, build: Any) -> Any:
+        """build() once per key while the entries stay as they are."""
+        got = self._cache.get(key)
+        if got is None or got[0] != len(self.entries):
+            got = self._cache[key] = (len(self.entries), build())
+        return got[1]
+
+    def _perturbation_of(self, e: Entry) -> Perturbation:
+        p = self._parsed.get(e.line)
+        if p is None:
+            p = self._parsed[e.line] = _perturbation(e.fields["perturbation"])
+        return p
 
     def perturbation_records(self, until: float = math.inf) -> list[PerturbationRecord]:
         """Perturbations recorded at case time <= until, with stops recorded by then."""
+        if until == math.inf:
+            return list(self._cached("perturbations", lambda: self._records(math.inf)))
+        return self._records(until)
+
+    def _records(self, until: float) -> list[PerturbationRecord]:
         recs: dict[str, PerturbationRecord] = {}
         for e in self.entries:
             if e.case_time > until:
                 continue
             if e.type == "perturbation":
-                p = _perturbation(e.fields["perturbation"])
+                p = self._perturbation_of(e)
                 display = e.fields.get("display") or ""
                 recs[p.id] = PerturbationRecord(
                     e.line, e.case_time, e.wall_time, p, display=display,
@@ -191,10 +219,10 @@ class RecordedSession:
         return self.perturbations_at(math.inf)
 
     def instructor_actions(self) -> list[RecordedAction]:
-        return self._actions("instructor")
+        return list(self._cached("instructor", lambda: self._actions("instructor")))
 
     def trainee_actions(self) -> list[RecordedAction]:
-        return self._actions("trainee")
+        return list(self._cached("trainee", lambda: self._actions("trainee")))
 
     def replay_actions(self) -> list[acts.Action]:
         """Every recorded instructor and trainee action, in file order, as Actions."""
@@ -208,7 +236,8 @@ class RecordedSession:
 
     def alarm_records(self) -> list[tuple[int, AlarmChange]]:
         """(line, change): the line orders alarms among the other entries."""
-        return [(e.line, _alarm_change(e.case_time, e.fields)) for e in self._of("alarm")]
+        return list(self._cached("alarms", lambda: [
+            (e.line, _alarm_change(e.case_time, e.fields)) for e in self._of("alarm")]))
 
     def display_records(self) -> list[DisplayRecord]:
         """The room's displays coming and going, in file order (none in older files)."""
@@ -216,8 +245,8 @@ class RecordedSession:
                               str(e.fields["status"])) for e in self._of("display")]
 
     def snapshots(self) -> list[Snapshot]:
-        return [Snapshot(e.line, e.case_time, e.wall_time, dict(e.fields["values"]),
-                         frozenset(e.fields["flags"])) for e in self._of("snapshot")]
+        """Every snapshot as an object (a long file: use snapshot_table, the columns)."""
+        return list(self.snapshot_table)
 
     def _of(self, kind: str) -> Iterator[Entry]:
         return (e for e in self.entries if e.type == kind)
@@ -398,45 +427,67 @@ def _parse_line(text: str) -> tuple[str, float, str, dict[str, Any]]:
     return kind, t, wall, rest
 
 
+def _numbered_lines(path: Path) -> Iterator[tuple[int, bytes, bool]]:
+    """(line number, bytes, complete) of each line, read a chunk at a time; the last
+    piece, without its newline, is a write cut off by a crash (complete False)."""
+    held: bytes | None = None
+    number = 0
+    for data in read_lines(path, "session"):  # regular file, size limit; never hangs
+        if held is not None:
+            number += 1
+            yield number, held, True
+        held = data
+    if held is not None and held.strip():
+        yield number + 1, held, False
+
+
 def read_session(path: str | os.PathLike[str]) -> RecordedSession:
     """Read and check a session file. Content problems raise SessionLogError
     ('FILE: line N: ...'), and so does a file that cannot be read (missing, not a
-    regular file, too large: replay_data.input_file)."""
+    regular file, too large: replay_data.input_file). Read line by line: memory grows
+    with what the file holds, not with its bytes twice over."""
     path = Path(path)
-    try:
-        raw = read_bytes(path, "session")  # regular file, size limit; never hangs
-    except InputFileError as exc:
-        raise SessionLogError(str(exc)) from None
-    lines = raw.split(b"\n")
-    # A line without its newline at the very end is a write cut off by a crash.
-    cut = lines.pop() if lines else b""
     session: RecordedSession | None = None
     perturbations: dict[str, bool] = {}  # id -> stopped
-    numbered = [(i + 1, b, True) for i, b in enumerate(lines)]
-    if cut.strip():
-        numbered.append((len(lines) + 1, cut, False))
-    for number, data, complete in numbered:
-        where = f"{path}: line {number}"
-        if not data.strip():
-            continue
-        try:
-            try:
-                text = data.decode("utf-8")
-            except UnicodeDecodeError:
-                raise _Bad("not UTF-8 text") from None
-            kind, t, wall, rest = _parse_line(text)
-            if session is None:
-                if kind != "session_start":
-                    raise _Bad(f"the first line must be the session_start header, not {kind!r}")
-                session = _header(path, t, wall, rest)
+    try:
+        for number, data, complete in _numbered_lines(path):
+            if not data.strip():
                 continue
-            _check_entry(kind, t, rest, perturbations)
-        except _Bad as exc:
-            if not complete and session is not None:
-                session.truncated = True
-                break
-            raise SessionLogError(one_line(f"{where}: {exc}")) from None
-        session.entries.append(Entry(number, kind, t, wall, rest))
+            try:
+                try:
+                    text = data.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise _Bad("not UTF-8 text") from None
+                if session is not None:
+                    snap = fast_snapshot(text)  # the bulk of a long file, read fast
+                    if snap is not None:
+                        session.snapshot_table.add(number, *snap)
+                        continue
+                kind, t, wall, rest = _parse_line(text)
+                if session is None:
+                    if kind != "session_start":
+                        raise _Bad("the first line must be the session_start header, "
+                                   f"not {kind!r}")
+                    session = _header(path, t, wall, rest)
+                    continue
+                p = _check_entry(kind, t, rest, perturbations)
+            except _Bad as exc:
+                if not complete and session is not None:
+                    session.truncated = True
+                    break
+                raise SessionLogError(one_line(f"{path}: line {number}: {exc}")) from None
+            if kind == "snapshot":
+                when = datetime.fromisoformat(wall)
+                if when.utcoffset() is None:
+                    when = when.replace(tzinfo=UTC)
+                session.snapshot_table.add(number, t, wall, when, rest["values"],
+                                           rest["flags"])
+                continue
+            if p is not None:
+                session._parsed[number] = p
+            session.entries.append(Entry(number, kind, t, wall, rest))
+    except InputFileError as exc:
+        raise SessionLogError(str(exc)) from None
     if session is None:
         raise SessionLogError(one_line(f"{path}: no session_start header (empty file?)"))
     return session
@@ -467,8 +518,9 @@ def _header(path: Path, t: float, wall: str, d: Mapping[str, Any]) -> RecordedSe
 
 
 def _check_entry(kind: str, t: float, d: Mapping[str, Any], perturbations: dict[str, bool]
-                 ) -> None:
-    """Check one line's own keys, and that stops name a perturbation started before."""
+                 ) -> Perturbation | None:
+    """Check one line's own keys, and that stops name a perturbation started before; a
+    perturbation line's Perturbation (kept: parsing 10,000 effects once is enough)."""
     if kind == "session_start":
         raise _Bad("a second session_start header: one file holds one session")
     if kind == "instructor":
@@ -487,6 +539,7 @@ def _check_entry(kind: str, t: float, d: Mapping[str, Any], perturbations: dict[
         if p.id in perturbations:
             raise _Bad(f"perturbation id {p.id!r} recorded twice")
         perturbations[p.id] = False
+        return p
     elif kind == "perturbation_stopped":
         _check_role(d)
         pid = _text(d, "id")
@@ -495,3 +548,4 @@ def _check_entry(kind: str, t: float, d: Mapping[str, Any], perturbations: dict[
         if perturbations[pid]:
             raise _Bad(f"perturbation {pid!r} stopped twice")
         perturbations[pid] = True
+    return None
