@@ -62,6 +62,7 @@ MARK_GAP_PX = 3.0
 # above the plots still numbers them), and shading that overlaps is merged: a session
 # with 2,000 injections drew 12,000 items and took minutes.
 MAX_NUMBERED_MARKS = 100
+FEW_MARKS = 20  # an InfiniteLine each up to this many, one line item per colour past it
 MAX_SHADED_SPANS = 50
 TICK_STEPS = (10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200,
               86400)
@@ -260,15 +261,15 @@ def render_stack(course: Course, channels: Sequence[str], t0: float, t1: float,
                 first = item
             else:
                 item.setXLink(first)
-            for lo, hi, colour in shaded_spans(regions, t0, t1):
-                item.addItem(pg.LinearRegionItem((lo, hi), movable=False,
-                                                 brush=pg.mkBrush(_rgba(colour, 40)),
-                                                 pen=pg.mkPen(None)))
             alarms = [(lo, hi, ALARM_SHADE) for lo, hi in (alarm_spans or {}).get(cid, [])]
-            for lo, hi, _ in shaded_spans(alarms, t0, t1):
-                item.addItem(pg.LinearRegionItem((lo, hi), movable=False,
-                                                 brush=pg.mkBrush(_rgba(ALARM_SHADE, 30)),
-                                                 pen=pg.mkPen(None)))
+            shading = [(shaded_spans(regions, t0, t1), 40), (shaded_spans(alarms, t0, t1), 30)]
+            for spans, alpha in shading:
+                if len(spans) > MAX_SHADED_SPANS:
+                    continue  # drawn as one fill per colour once the row's scale is set
+                for lo, hi, colour in spans:
+                    item.addItem(pg.LinearRegionItem((lo, hi), movable=False,
+                                                     brush=pg.mkBrush(_rgba(colour, alpha)),
+                                                     pen=pg.mkPen(None)))
             y = values[cid]
             finite = np.isfinite(y)
             if finite.any():
@@ -291,7 +292,11 @@ def render_stack(course: Course, channels: Sequence[str], t0: float, t1: float,
                 item.setYRange(0, 1, padding=0)
                 left.setTicks([[], []])
             item.setXRange(t0, t1, padding=0)
-            _add_mark_lines(item, shown, item.getViewBox().viewRange()[1])
+            y_range = item.getViewBox().viewRange()[1]
+            for spans, alpha in shading:
+                if len(spans) > MAX_SHADED_SPANS:
+                    _add_span_fill(item, spans, alpha, y_range)
+            _add_mark_lines(item, shown, y_range)
         # Never shown, so no resize event lays it out: size the layout and lay it out here.
         layout.setGeometry(QtCore.QRectF(0, 0, WIDTH, height))
         grid_layout.activate()
@@ -334,11 +339,28 @@ def shaded_spans(spans: Sequence[tuple[float, float, str]], t0: float, t1: float
     return merged
 
 
+def _add_span_fill(item: pg.PlotItem, spans: Sequence[tuple[float, float, str]], alpha: int,
+                   y_range: Sequence[float]) -> None:
+    """Many shaded spans as one filled outline per colour (under the trace), not an item
+    each: rectangles from the row's bottom to its top."""
+    lo_y, hi_y = float(y_range[0]), float(y_range[1])
+    for colour in dict.fromkeys(c for _, _, c in spans):
+        mine = sorted((lo, hi) for lo, hi, c in spans if c == colour)
+        x = np.array([v for lo, hi in mine for v in (lo, lo, hi, hi)], dtype=np.float64)
+        y = np.tile([lo_y, hi_y, hi_y, lo_y], len(mine))
+        fill = pg.PlotCurveItem(x, y, pen=pg.mkPen(None), fillLevel=lo_y,
+                                brush=pg.mkBrush(_rgba(colour, alpha)))
+        fill.setZValue(-10)
+        item.addItem(fill)
+    item.setYRange(lo_y, hi_y, padding=0)
+
+
 def _add_mark_lines(item: pg.PlotItem, shown: Sequence[Mark],
                     y_range: Sequence[float]) -> None:
-    """A vertical line per mark across the row: an InfiniteLine each while they are few,
-    else one line item per colour and style (pairs of points), whatever their number."""
-    if len(shown) <= MAX_NUMBERED_MARKS:
+    """A vertical line per mark across the row: an InfiniteLine each while they are few
+    (FEW_MARKS), else one line item per colour and style (pairs of points), whatever
+    their number (rows x marks items made a busy session slow)."""
+    if len(shown) <= FEW_MARKS:
         for m in shown:
             style = QtCore.Qt.PenStyle.DashLine if m.dashed else QtCore.Qt.PenStyle.SolidLine
             item.addItem(pg.InfiniteLine(m.t, pen=pg.mkPen(m.colour, width=1, style=style)))

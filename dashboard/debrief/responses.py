@@ -170,6 +170,13 @@ def injection_responses(session: RecordedSession, course: Course,
 
     out: list[InjectionResponse] = []
     windows: list[tuple[float, float]] = []  # each one's SpO2 nadir window
+    # What lived_end will look at for every injection, computed in one go.
+    asked: list[tuple[Sequence[str], np.ndarray]] = []
+    for it in items:
+        got = _lived_grid(course, it[0], t1)
+        if got is not None:
+            asked += [(got[0], got[1]), (got[0], np.array([it[0].start - 1.0]))]
+    sampler = Sampler(course, asked)
     for p, source, stopped, line, stop_line, stop_display in sorted(
             items, key=lambda x: x[0].start):
         end = p.end + p.offset + RESPONSE_WINDOW_S
@@ -202,7 +209,7 @@ def injection_responses(session: RecordedSession, course: Course,
                                  wall_delay(played.wall_of_line(stop_line or 0))))
         resp.sort(key=lambda r: (r.case_time, r.wall_delay or 0.0))
         finished = None if math.isinf(p.end) else played.wall_at(p.end)
-        lived, ended_by = lived_end(course, p, records, t1)
+        lived, ended_by = lived_end(course, p, records, t1, sampler)
         upto = lived if lived is not None else min(p.end + p.offset, t1)
         out.append(InjectionResponse(
             p, perturbation_label(course, p), source, end, tuple(resp), started,
@@ -213,24 +220,62 @@ def injection_responses(session: RecordedSession, course: Course,
             for r, n in zip(out, spo2_nadirs(course, windows), strict=True)]
 
 
+def _lived_grid(course: Course, p: Perturbation, horizon: float
+                ) -> tuple[list[str], np.ndarray] | None:
+    """The channels `p` sets and the seconds lived_end looks at, or None (nothing to see)."""
+    sets = [e.channel for e in p.effects if e.set is not None]
+    last = min(p.end, horizon)
+    if not sets or not math.isfinite(last) or last <= p.start:
+        return None
+    grid = np.arange(math.floor(p.start), math.ceil(last) + 1, 1.0)
+    grid = grid[(grid >= p.start) & (grid <= last)]
+    channels = [c for c in dict.fromkeys(sets) if c in course.catalogue.numerics]
+    if not channels or len(grid) < 2:
+        return None
+    return channels, grid
+
+
+class Sampler:
+    """course.numerics for many small requests at once: each channel computed once on
+    all the times asked of it (values are per time point, so the same as one by one)."""
+
+    def __init__(self, course: Course, asked: Sequence[tuple[Sequence[str], np.ndarray]]
+                 ) -> None:
+        times: dict[str, list[np.ndarray]] = {}
+        for channels, t in asked:
+            for c in channels:
+                times.setdefault(c, []).append(np.asarray(t, dtype=np.float64))
+        self._grid = {c: np.unique(np.concatenate(ts)) for c, ts in times.items()}
+        self._values = {c: course.numerics((c,), g)[c] for c, g in self._grid.items()}
+        self._course = course
+
+    def __call__(self, channels: Sequence[str], t: np.ndarray) -> dict[str, np.ndarray]:
+        out = {}
+        for c in channels:
+            grid = self._grid.get(c)
+            i = None if grid is None else np.searchsorted(grid, t)
+            if grid is None or np.any(i >= len(grid)) or not np.array_equal(grid[i], t):
+                out[c] = self._course.numerics((c,), t)[c]  # not asked for: computed
+            else:
+                out[c] = self._values[c][i]
+        return out
+
+
 def lived_end(course: Course, p: Perturbation, records: Sequence[PerturbationRecord],
-              horizon: float) -> tuple[float | None, str]:
+              horizon: float, sampler: Sampler | None = None) -> tuple[float | None, str]:
     """When the event ended for the patient, if before its nominal end: the first second
     at which none of the values it sets (a pump stop: flow 0) is what it set any more --
     the team restored the flow -- and what did that: the last setting of one of those
     channels made before then, with who made it. (None, "") when its values stayed as
     it set them to its end (or the session's), or it sets none (an added drift)."""
     sets = {e.channel: float(e.set) for e in p.effects if e.set is not None}
-    last = min(p.end, horizon)
-    if not sets or not math.isfinite(last) or last <= p.start:
+    asked = _lived_grid(course, p, horizon)
+    if asked is None:
         return None, ""
-    grid = np.arange(math.floor(p.start), math.ceil(last) + 1, 1.0)
-    grid = grid[(grid >= p.start) & (grid <= last)]
-    channels = [c for c in sets if c in course.catalogue.numerics]
-    if not channels or len(grid) < 2:
-        return None, ""
-    before = course.numerics(channels, np.array([p.start - 1.0]))
-    vals = course.numerics(channels, grid)
+    channels, grid = asked
+    sample = sampler or course.numerics
+    before = sample(channels, np.array([p.start - 1.0]))
+    vals = sample(channels, grid)
     # A value "is what it set" within 2 % of the change it made.
     tol = {c: max(0.02 * abs(float(before[c][0]) - sets[c]), 1e-6) for c in channels}
     at_set = np.all([np.abs(vals[c] - sets[c]) <= tol[c] for c in channels], axis=0)
