@@ -77,7 +77,7 @@ def wall_text(wall: datetime | None) -> str:
 # --------------------------------------------------------------------------- rows
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TimelineRow:
     case_time: float
     type: str  # instructor, injection, injection stop, override, alarm raise, trainee, ...
@@ -225,7 +225,7 @@ class SkippedRow:
     what: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NoteRow:
     case_time: float
     wall: datetime | None

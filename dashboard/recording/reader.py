@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from sys import intern
 from typing import Any
 
 import numpy as np
@@ -51,6 +52,7 @@ class SessionLogError(ValueError):
 
 
 _HASH = re.compile(r"[0-9a-f]{64}")
+_SHARED_WORD = 24
 
 def inferred_role(kind: str, display: str) -> str:
     """Who made a perturbation recorded without a role (older files): the instructor's
@@ -61,7 +63,7 @@ def inferred_role(kind: str, display: str) -> str:
     return acts.TRAINEE
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One line of a session file (header excluded): its common keys and the rest."""
 
@@ -72,7 +74,7 @@ class Entry:
     fields: Mapping[str, Any]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RecordedAction:
     """An instructor or trainee action as recorded; fields are its own keys (value,
     alarm_id, ...), checked and with defaults filled in; display "" in older files."""
@@ -120,7 +122,7 @@ class PerturbationRecord:
         return p if self.stopped is None else p.stopped_at(self.stopped)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DisplayRecord:
     """A display of the room joined, lost its link or came back."""
 
@@ -423,7 +425,10 @@ def _parse_line(text: str) -> tuple[str, float, str, dict[str, Any]]:
         datetime.fromisoformat(wall)
     except ValueError:
         raise _Bad(f"wall_time {wall!r} is not an ISO 8601 time") from None
-    rest = {k: v for k, v in record.items() if k not in _COMMON_KEYS}
+    # Keys and short words (action names, displays) shared, not one copy per line: a
+    # 200,000-line file held a million copies of "action" and "display".
+    rest = {intern(k): intern(v) if type(v) is str and len(v) <= _SHARED_WORD else v
+            for k, v in record.items() if k not in _COMMON_KEYS}
     return kind, t, wall, rest
 
 
