@@ -4,7 +4,8 @@
     writer      SessionRecorder: writes the file line by line, flushed
     reader      read_session / recorded_course: the file read back, every line checked,
                 then against its scenario (limits, names, has the scenario changed)
-    checks      what a file may name (injections, alarms) against its scenario
+    checks      what a file may hold against its scenario (limits, injections, alarms)
+    snapshots   the snapshot lines as a table (columns), read by a fast path
     subscriber  SessionRecording: the recorder fed by a SessionController's events
 
 A layer above dashboard.core: the controller knows nothing of this package; whoever builds
