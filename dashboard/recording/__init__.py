@@ -2,8 +2,9 @@
 
     format      the file format (record types, their keys) and the names both sides share
     writer      SessionRecorder: writes the file line by line, flushed
-    reader      read_session / recorded_course: the file read back, every line checked,
-                then against its scenario (limits, names, has the scenario changed)
+    reader      read_session: the file read back, every line checked
+    scenario_check  recorded_course: the recording against its scenario (limits, names,
+                has the scenario changed since), for --replay and the debrief
     checks      what a file may hold against its scenario (limits, injections, alarms)
     snapshots   the snapshot lines as a table (columns), read by a fast path
     subscriber  SessionRecording: the recorder fed by a SessionController's events
@@ -26,14 +27,16 @@ from dashboard.recording.reader import (
     Entry,
     PerturbationRecord,
     RecordedAction,
-    RecordedCourse,
     RecordedSession,
-    ScenarioCheck,
     SessionLogError,
     Snapshot,
-    course_for,
     inferred_role,
     read_session,
+)
+from dashboard.recording.scenario_check import (
+    RecordedCourse,
+    ScenarioCheck,
+    course_for,
     recorded_course,
 )
 from dashboard.recording.subscriber import SessionRecording, recording_for
