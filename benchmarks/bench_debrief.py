@@ -9,19 +9,31 @@ noted and stopped; on a manual clock) once, then prints medians of `--runs` runs
     (pdf.keep_parts_whole: one relayout per break tried);
   - the whole `build_debrief(..., pdf=True)` (HTML, CSV, PDF, plots).
 Goal: the whole debrief in a few seconds (< 10 s) on a laptop.
+
+    .venv/bin/python benchmarks/bench_debrief.py --long [--case notes --case effects ...]
+        [--timeout 300] [--profile FOLDER]
+
+Long recordings (long_recordings.py: 20,000 and 200,000 notes, 1,000,000 snapshots, a
+10,000-effect override, 2,000 injections) built in a temporary folder; each is debriefed
+by `icu-dashboard debrief` in a fresh process, and the wall seconds and peak RSS (MB) of
+that process are printed. Goal: each under 10 s and 300 MB. With --profile, each run is
+under cProfile and FOLDER/CASE.prof is kept (read with `python -m pstats`).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_trends import median_time  # noqa: E402
 
@@ -68,10 +80,73 @@ def record_drill(folder: Path) -> Path:
 
 
 
+GOAL_MB = 300.0
+
+
+def debrief_in_process(session: Path, timeout: float, profile: Path | None = None
+                       ) -> tuple[float | None, float, float, int]:
+    """(wall seconds or None when it ran past `timeout`, CPU seconds, peak RSS MB, exit
+    code) of `icu-dashboard debrief SESSION` in a fresh process. CPU seconds (user +
+    system) say more than wall seconds on a machine shared with other work."""
+    cmd = [sys.executable, "-c", "import sys; from dashboard.debrief import debrief_main; "
+           "sys.exit(debrief_main(sys.argv[1:]))", str(session)]
+    if profile is not None:
+        cmd = [sys.executable, "-m", "cProfile", "-o", str(profile), "-m",
+               "dashboard.debrief.cli", str(session)]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = t0 + timeout
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            seconds = time.perf_counter() - t0
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            err = proc.stderr.read().decode(errors="replace").strip() if proc.stderr else ""
+            if proc.returncode != 0:
+                print(f"  exit {proc.returncode}: {err[-300:]}")
+            cpu = usage.ru_utime + usage.ru_stime
+            return seconds, cpu, usage.ru_maxrss / 1024, proc.returncode
+        if time.perf_counter() > deadline:
+            proc.kill()
+            _, _, usage = os.wait4(proc.pid, 0)
+            return None, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, -9
+        time.sleep(0.05)
+
+
+def main_long(cases: list[str], timeout: float, profile: Path | None) -> None:
+    from long_recordings import BUILDERS
+
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in cases:
+            build, n = BUILDERS[name]
+            t0 = time.perf_counter()
+            session = build(Path(tmp) / f"{name}.jsonl", n)
+            built = time.perf_counter() - t0
+            size = session.stat().st_size / 1e6
+            prof = None if profile is None else profile / f"{name}.prof"
+            seconds, cpu, mb, rc = debrief_in_process(session, timeout, prof)
+            took = f"over {timeout:g} s (stopped)" if seconds is None else f"{seconds:.1f} s"
+            took += f" ({cpu:.1f} s CPU)"
+            ok = seconds is not None and rc == 0 and seconds < GOAL_S and mb < GOAL_MB
+            print(f"{name:11s} n={n:<8d} file {size:6.1f} MB (built in {built:.0f} s): "
+                  f"debrief {took}, peak {mb:.0f} MB  {'OK' if ok else 'OVER GOAL'}",
+                  flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
-    runs = ap.parse_args().runs
+    ap.add_argument("--long", action="store_true", help="debrief the long recordings")
+    ap.add_argument("--case", action="append", help="with --long: one case (repeatable)")
+    ap.add_argument("--timeout", type=float, default=300.0)
+    ap.add_argument("--profile", type=Path, help="with --long: keep cProfile output here")
+    args = ap.parse_args()
+    if args.long:
+        from long_recordings import BUILDERS
+
+        main_long(args.case or list(BUILDERS), args.timeout, args.profile)
+        return
+    runs = args.runs
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         session = record_drill(folder)

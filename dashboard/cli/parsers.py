@@ -79,6 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
     _recording(p, "with --instructor the default is the user data folder")
     p.add_argument("--replay", metavar="SESSION.jsonl",
                    help="play a recorded session back (recorded speeds unless --speed)")
+    p.add_argument("--accept-changed-scenario", action="store_true",
+                   help="with --replay: play it even though the scenario changed since")
     return p
 
 

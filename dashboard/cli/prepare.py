@@ -26,10 +26,10 @@ def prepare(opts: LaunchOptions) -> Prepared:
 
     recording = None
     if opts.replay:
-        from dashboard.recording import course_for, read_session
+        from dashboard.recording import read_session
 
         recording = read_session(opts.replay)
-        course = course_for(recording)
+        course = replay_course(recording, bool(opts.extra.get("accept_changed_scenario")))
         start = recording.start if opts.start is None else \
             course.scenario.resolve_option("--start", opts.start)
     else:
@@ -61,6 +61,24 @@ def prepare(opts: LaunchOptions) -> Prepared:
         finally:
             probe.close()
     return Prepared(course, start, planned, recording)
+
+
+def replay_course(recording: object, accept_changed: bool) -> object:
+    """The recording's course, checked as the debrief checks it (recorded_course). A
+    changed scenario is refused unless accepted: a replay recomputes every value and
+    alarm from the scenario, so it would show the room a session that did not happen."""
+    import sys
+
+    from dashboard.recording import recorded_course
+
+    rc = recorded_course(recording)
+    if rc.check.changed and not accept_changed:
+        raise ReplayDataError(f"{rc.check.message}; restore the scenario, or replay it "
+                              "anyway with --accept-changed-scenario")
+    if rc.check.message is not None:
+        kind = "warning" if rc.check.changed else "note"
+        print(f"icu-dashboard: {kind}: {rc.check.message}", file=sys.stderr)
+    return rc.course
 
 
 def alarm_log_path(opts: LaunchOptions) -> str:

@@ -72,6 +72,11 @@ def debrief_main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
         return _fail(f"{where}{exc.strerror or exc}")
+    check = report.scenario_check
+    if check is not None and check.message is not None:
+        # Said, and the report written: the report marks it too (page.py, report.py).
+        kind = "warning" if check.changed else "note"
+        print(f"{PROG}: {kind}: {check.message}", file=sys.stderr)
     written = [report.html_path, report.csv_path]
     if report.pdf_path is not None:
         written.append(report.pdf_path)

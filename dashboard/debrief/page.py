@@ -25,6 +25,7 @@ from .plots import Figure
 from .responses import scoring_summary
 from .rows import (
     DISCLAIMER,
+    MAX_NOTE_MARKS,
     RESULT_TEXT,
     DebriefReport,
     DisplayRow,
@@ -122,6 +123,9 @@ def render_html(report: DebriefReport, course: Course, figures: Sequence[Figure]
          if report.displays else "none joined over the network (a session on one "
          "machine, or a file recorded before displays were logged)"),
     ]
+    state = _scenario_state(report)
+    if state:  # an unchanged scenario needs no line (the page stays as it was)
+        meta.append(("Scenario", state))
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -198,6 +202,10 @@ def render_html(report: DebriefReport, course: Course, figures: Sequence[Figure]
     # --- part 2: what happened -- the plots, the alarms and the times to acknowledge
     parts.append(f'<div class="part"><div class="section"><h2>{_e(PART_TITLES[0])}</h2>')
     marks = report.marks
+    if len(report.notes) > MAX_NOTE_MARKS:
+        parts.append(f'<p class="none">{len(report.notes)} notes and bookmarks are not '
+                     f"marked on the plots (more than {MAX_NOTE_MARKS}): they are listed "
+                     "under Instructor notes and bookmarks.</p>")
     if marks:
         parts.append(_table(("#", "Case time", "Wall clock", "What"),
                             ([str(m.number), _e(case_clock(m.t, seconds=True)),
@@ -257,6 +265,18 @@ def render_html(report: DebriefReport, course: Course, figures: Sequence[Figure]
 
 
 _LINK_WORDS = {"lost": "link lost", "back": "back", "joined": "joined"}
+
+
+def _scenario_state(report: DebriefReport) -> str:
+    """Whether the scenario is the one the session was recorded on (its content hash);
+    "" when it is."""
+    check = report.scenario_check
+    if check is None or check.recorded is None:
+        return "recorded before scenario hashes; cannot check whether it changed since"
+    if check.changed:
+        return (f"CHANGED since the recording (hash {check.recorded[:12]} then, "
+                f"{check.current[:12]} now): see the warning")
+    return ""
 
 
 def _displays(rows: Sequence[DisplayRow]) -> list[str]:

@@ -32,6 +32,9 @@ class Segment:
     """A stretch of case time played without a jump: (case, wall) points in file order,
     case time never decreasing."""
     points: list[tuple[float, datetime]] = field(default_factory=list)
+    # The points' case times, for bisect (rebuilt per call, it made the debrief of a
+    # 20,000-note session quadratic).
+    _times: list[float] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def t0(self) -> float:
@@ -53,7 +56,9 @@ class Segment:
         it longer). Linear between recorded points: the clock ran at a steady speed."""
         if not self.covers(t):
             return None
-        times = [p[0] for p in self.points]
+        times = self._times
+        if len(times) != len(self.points):
+            times[:] = [p[0] for p in self.points]
         i = bisect.bisect_left(times, t)
         if i < len(times) and times[i] == t:
             return self.points[i][1]
@@ -115,6 +120,7 @@ def played_time(session: RecordedSession, event_times: dict[str, float],
     by_line: dict[int, datetime] = {}
     last_wall = start_wall
     pending: tuple[float, datetime] | None = None
+    pending_line = anchor_line = 0
     lo, hi = bounds
     for e in session.entries:
         wall = parse_wall(e.wall_time)
@@ -123,9 +129,9 @@ def played_time(session: RecordedSession, event_times: dict[str, float],
         if e.type not in ANCHOR_TYPES:
             # Alarms and snapshots are stamped when the frame that found them was
             # written, a tick late: they only extend a stretch past its last action.
-            pending = (e.case_time, wall)
+            pending, pending_line = (e.case_time, wall), e.line
             continue
-        pending = None
+        pending, anchor_line = None, e.line
         action = e.fields.get("action") if e.type == "instructor" else None
         current.add(e.case_time, wall)
         if action in (acts.SEEK, acts.JUMP):
@@ -136,6 +142,16 @@ def played_time(session: RecordedSession, event_times: dict[str, float],
             current = Segment()
             current.add(min(max(target, lo), hi), wall)
             segments.append(current)
+    snaps = session.snapshot_table
+    if snaps:
+        # Snapshots are a table of their own: the last one, when no action came after
+        # it, extends the stretch like any other frame-stamped line.
+        last = len(snaps) - 1
+        if snaps.lines[last] > anchor_line and (pending is None
+                                                or snaps.lines[last] > pending_line):
+            pending = (snaps.times[last], parse_wall(snaps.wall_time(last)))
+        assert snaps.last_wall is not None
+        last_wall = max(last_wall, snaps.last_wall)
     if pending is not None:
         current.add(*pending)
     return PlayedTime(segments, start_wall, last_wall, by_line)

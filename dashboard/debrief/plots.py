@@ -30,6 +30,7 @@ from replay_data.course import Course
 from .rows import (
     EVENT_COLOUR,
     INJECTION_COLOUR,
+    MAX_NOTE_MARKS,
     NOTE_COLOUR,
     OVERVIEW_CHANNELS,
     STOP_COLOUR,
@@ -56,6 +57,13 @@ MAX_MARK_LEVELS = 3
 MIN_TICK_PX = 14
 MARK_CHAR_PX = 7.0  # width of a digit of a mark number
 MARK_GAP_PX = 3.0
+# Past these counts a figure draws its marks' lines as one item per colour (not one each)
+# and leaves them unnumbered (the numbers would print over each other anyway; the list
+# above the plots still numbers them), and shading that overlaps is merged: a session
+# with 2,000 injections drew 12,000 items and took minutes.
+MAX_NUMBERED_MARKS = 100
+FEW_MARKS = 20  # an InfiniteLine each up to this many, one line item per colour past it
+MAX_SHADED_SPANS = 50
 TICK_STEPS = (10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200,
               86400)
 
@@ -190,7 +198,8 @@ def render_stack(course: Course, channels: Sequence[str], t0: float, t1: float,
     grid = time_grid(t0, t1)
     values = course.numerics(tuple(channels), grid)
     shown = [m for m in marks if t0 <= m.t <= t1]
-    levels = mark_levels(shown, t0, t1, WIDTH - LEFT_AXIS_PX - 14)
+    numbered = len(shown) <= MAX_NUMBERED_MARKS
+    levels = mark_levels(shown, t0, t1, WIDTH - LEFT_AXIS_PX - 14) if numbered else []
     band = (max(levels) + 1) * MARK_LEVEL_PX if levels else 0
     height = band + ROW_HEIGHT * len(channels) + AXIS_HEIGHT
     widget = pg.GraphicsLayoutWidget()
@@ -252,17 +261,14 @@ def render_stack(course: Course, channels: Sequence[str], t0: float, t1: float,
                 first = item
             else:
                 item.setXLink(first)
-            for lo, hi, colour in regions:
-                lo, hi = max(lo, t0), min(hi, t1)
-                if hi > lo:
+            alarms = [(lo, hi, ALARM_SHADE) for lo, hi in (alarm_spans or {}).get(cid, [])]
+            shading = [(shaded_spans(regions, t0, t1), 40), (shaded_spans(alarms, t0, t1), 30)]
+            for spans, alpha in shading:
+                if len(spans) > MAX_SHADED_SPANS:
+                    continue  # drawn as one fill per colour once the row's scale is set
+                for lo, hi, colour in spans:
                     item.addItem(pg.LinearRegionItem((lo, hi), movable=False,
-                                                     brush=pg.mkBrush(_rgba(colour, 40)),
-                                                     pen=pg.mkPen(None)))
-            for lo, hi in (alarm_spans or {}).get(cid, []):
-                lo, hi = max(lo, t0), min(hi, t1)
-                if hi > lo:
-                    item.addItem(pg.LinearRegionItem((lo, hi), movable=False,
-                                                     brush=pg.mkBrush(_rgba(ALARM_SHADE, 30)),
+                                                     brush=pg.mkBrush(_rgba(colour, alpha)),
                                                      pen=pg.mkPen(None)))
             y = values[cid]
             finite = np.isfinite(y)
@@ -286,9 +292,11 @@ def render_stack(course: Course, channels: Sequence[str], t0: float, t1: float,
                 item.setYRange(0, 1, padding=0)
                 left.setTicks([[], []])
             item.setXRange(t0, t1, padding=0)
-            for m in shown:
-                style = QtCore.Qt.PenStyle.DashLine if m.dashed else QtCore.Qt.PenStyle.SolidLine
-                item.addItem(pg.InfiniteLine(m.t, pen=pg.mkPen(m.colour, width=1, style=style)))
+            y_range = item.getViewBox().viewRange()[1]
+            for spans, alpha in shading:
+                if len(spans) > MAX_SHADED_SPANS:
+                    _add_span_fill(item, spans, alpha, y_range)
+            _add_mark_lines(item, shown, y_range)
         # Never shown, so no resize event lays it out: size the layout and lay it out here.
         layout.setGeometry(QtCore.QRectF(0, 0, WIDTH, height))
         grid_layout.activate()
@@ -307,6 +315,68 @@ def render_stack(course: Course, channels: Sequence[str], t0: float, t1: float,
         widget.close()
         widget.deleteLater()
         del widget
+
+
+def shaded_spans(spans: Sequence[tuple[float, float, str]], t0: float, t1: float
+                 ) -> list[tuple[float, float, str]]:
+    """The spans inside [t0, t1], each as it is; past MAX_SHADED_SPANS, those of one
+    colour that overlap or touch merged into one (the same shading, a few items)."""
+    inside = [(max(lo, t0), min(hi, t1), c) for lo, hi, c in spans if min(hi, t1) > max(lo, t0)]
+    if len(inside) <= MAX_SHADED_SPANS:
+        return inside
+    merged: list[tuple[float, float, str]] = []
+    for colour in dict.fromkeys(c for _, _, c in inside):
+        run: list[float] | None = None
+        for lo, hi, _ in sorted(x for x in inside if x[2] == colour):
+            if run is not None and lo <= run[1]:
+                run[1] = max(run[1], hi)
+                continue
+            if run is not None:
+                merged.append((run[0], run[1], colour))
+            run = [lo, hi]
+        if run is not None:
+            merged.append((run[0], run[1], colour))
+    return merged
+
+
+def _add_span_fill(item: pg.PlotItem, spans: Sequence[tuple[float, float, str]], alpha: int,
+                   y_range: Sequence[float]) -> None:
+    """Many shaded spans as one filled outline per colour (under the trace), not an item
+    each: rectangles from the row's bottom to its top."""
+    lo_y, hi_y = float(y_range[0]), float(y_range[1])
+    for colour in dict.fromkeys(c for _, _, c in spans):
+        mine = sorted((lo, hi) for lo, hi, c in spans if c == colour)
+        x = np.array([v for lo, hi in mine for v in (lo, lo, hi, hi)], dtype=np.float64)
+        y = np.tile([lo_y, hi_y, hi_y, lo_y], len(mine))
+        fill = pg.PlotCurveItem(x, y, pen=pg.mkPen(None), fillLevel=lo_y,
+                                brush=pg.mkBrush(_rgba(colour, alpha)))
+        fill.setZValue(-10)
+        item.addItem(fill)
+    item.setYRange(lo_y, hi_y, padding=0)
+
+
+def _add_mark_lines(item: pg.PlotItem, shown: Sequence[Mark],
+                    y_range: Sequence[float]) -> None:
+    """A vertical line per mark across the row: an InfiniteLine each while they are few
+    (FEW_MARKS), else one line item per colour and style (pairs of points), whatever
+    their number (rows x marks items made a busy session slow)."""
+    if len(shown) <= FEW_MARKS:
+        for m in shown:
+            style = QtCore.Qt.PenStyle.DashLine if m.dashed else QtCore.Qt.PenStyle.SolidLine
+            item.addItem(pg.InfiniteLine(m.t, pen=pg.mkPen(m.colour, width=1, style=style)))
+        return
+    lo, hi = float(y_range[0]), float(y_range[1])
+    groups: dict[tuple[str, bool], list[float]] = {}
+    for m in shown:
+        groups.setdefault((m.colour, m.dashed), []).append(m.t)
+    for (colour, dashed), times in groups.items():
+        x = np.repeat(np.asarray(times, dtype=np.float64), 2)
+        y = np.tile([lo, hi], len(times))
+        style = QtCore.Qt.PenStyle.DashLine if dashed else QtCore.Qt.PenStyle.SolidLine
+        line = pg.PlotDataItem(x, y, connect="pairs",
+                               pen=pg.mkPen(colour, width=1, style=style))
+        item.addItem(line)
+        item.setYRange(lo, hi, padding=0)  # the lines must not widen the row's scale
 
 
 def _blank_left_axis(item: pg.PlotItem) -> None:
@@ -349,11 +419,19 @@ def report_marks(report: DebriefReport, course: Course) -> list[Mark]:
     found += [(ev.t, f"case event: {ev.label}", EVENT_COLOUR, True)
               for ev in course.scenario.events
               if t0 <= ev.t <= t1 and (played is None or played.played(ev.t))]
-    found += [(n.case_time, n.shown if n.bookmark else f"note: {n.shown}",
-               NOTE_COLOUR, True) for n in report.notes]
+    if len(report.notes) <= MAX_NOTE_MARKS:  # else they are text only (page.py says so)
+        found += [(n.case_time, n.shown if n.bookmark else f"note: {n.shown}",
+                   NOTE_COLOUR, True) for n in report.notes]
     found.sort(key=lambda m: m[0])
     return [Mark(i, t, what, colour, dashed)
             for i, (t, what, colour, dashed) in enumerate(found, 1)]
+
+
+def _unnumbered(marks: Sequence[Mark], t0: float, t1: float) -> str:
+    n = sum(t0 <= m.t <= t1 for m in marks)
+    if n <= MAX_NUMBERED_MARKS:
+        return ""
+    return f"; {n} marks, too many to number here: drawn as lines, numbered in the list above"
 
 
 def _panel_channels(report: DebriefReport, course: Course, t0: float, t1: float) -> list[str]:
@@ -396,13 +474,14 @@ def report_figures(report: DebriefReport, course: Course) -> list[Figure]:
     figures.append(Figure("overview.png", "Overview of the session",
                           f"{case_clock(t0)} to {case_clock(t1)} (case time); shaded: "
                           "injections as the patient lived them (orange), alarms on that "
-                          "channel (red)",
+                          "channel (red)" + _unnumbered(marks, t0, t1),
                           png, WIDTH * EXPORT_SCALE, height * EXPORT_SCALE))
     for i, (title, lo, hi) in enumerate(report.panels, 1):
         channels = _panel_channels(report, course, lo, hi)
         png, height = render_stack(course, channels, lo, hi, marks, regions, alarm_spans)
         figures.append(Figure(f"panel-{i}.png", title,
                               f"{case_clock(lo, seconds=True)} to "
-                              f"{case_clock(hi, seconds=True)} (case time)",
+                              f"{case_clock(hi, seconds=True)} (case time)"
+                              + _unnumbered(marks, lo, hi),
                               png, WIDTH * EXPORT_SCALE, height * EXPORT_SCALE))
     return figures

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dashboard.recording import RecordedSession, course_for, read_session
+from dashboard.recording import RecordedSession, read_session, recorded_course
 from replay_data.course import Course
 from replay_data.errors import one_line
 
@@ -110,34 +110,61 @@ def plot_span(session: RecordedSession, course: Course) -> tuple[float, float]:
     return overview_span(session, course, session_played(session, course))
 
 
+MAX_CHECKED_SNAPSHOTS = 20_000  # more are checked evenly spaced (the report says so)
+_SNAPSHOT_BLOCK = 5_000  # snapshots compared at a time (the course's values as arrays)
+
+
 def snapshot_mismatches(session: RecordedSession, course: Course) -> int:
     """Snapshots whose values the recomputed course does not reproduce: a sign that the
     scenario or the model changed since the recording, so the trends are not what was seen."""
-    snaps = session.snapshots()
-    if not snaps:
-        return 0
-    values, _ = course.sample_grid(np.array([s.case_time for s in snaps]))
-    records = session.perturbation_records()
+    return snapshot_check(session, course)[0]
+
+
+def snapshot_check(session: RecordedSession, course: Course) -> tuple[int, int]:
+    """(mismatching, checked): every snapshot up to MAX_CHECKED_SNAPSHOTS, else that many
+    evenly spaced; compared a block at a time, the recorded values as columns."""
+    table = session.snapshot_table
+    n = len(table)
+    if n == 0:
+        return 0, 0
+    step = max(1, math.ceil(n / MAX_CHECKED_SNAPSHOTS))
+    rows = np.arange(0, n, step)
+    lines = np.frombuffer(table.lines, dtype=np.int64)
+    times = np.frombuffer(table.times, dtype=np.float64)
+    # A disturbance applied in the same second, after the snapshot was written, was not
+    # in what the snapshot saw: such snapshots are compared with the course as it was then.
+    records = sorted(session.perturbation_records(), key=lambda r: r.line)
+    rec_lines = np.array([r.line for r in records], dtype=np.int64)
+    starts = np.array([r.perturbation.start for r in records] + [math.inf])
+    first_start_after = np.minimum.accumulate(starts[::-1])[::-1]  # min start from k on
+    k = np.searchsorted(rec_lines, lines[rows], side="right")
+    special = first_start_after[k] <= times[rows]
     bad = 0
-    for i, s in enumerate(snaps):
-        # A disturbance applied in the same second, after the snapshot was written, was
-        # not in what the snapshot saw: compare with the course as it was then.
+    plain = rows[~special]
+    for lo in range(0, len(plain), _SNAPSHOT_BLOCK):
+        block = plain[lo:lo + _SNAPSHOT_BLOCK]
+        seen, _ = course.sample_grid(times[block])
+        recorded = table.columns(block, list(seen))
+        wrong = np.zeros(len(block), dtype=bool)
+        for ch, now in seen.items():
+            wrong |= ~_same(recorded[ch], np.asarray(now, dtype=np.float64))
+        bad += int(wrong.sum())
+    for i in rows[special]:
+        s = table.snapshot(int(i))
         later = {r.perturbation.id for r in records
                  if r.line > s.line and r.perturbation.start <= s.case_time}
-        seen = values
-        if later:
-            then = course.with_perturbations(p for p in course.perturbations
-                                             if p.id not in later)
-            seen, _ = then.sample_grid(np.array([s.case_time]))
-        col_at = 0 if later else i
-        for ch, col in seen.items():
-            rec, now = s.values.get(ch, math.nan), float(col[col_at])
-            same = (math.isnan(rec) and math.isnan(now)) or (
-                abs(rec - now) <= REPLAY_TOLERANCE * max(1.0, abs(now)))
-            if not same:
-                bad += 1
-                break
-    return bad
+        then = course.with_perturbations(p for p in course.perturbations if p.id not in later)
+        seen, _ = then.sample_grid(np.array([s.case_time]))
+        rec = {ch: np.array([s.values.get(ch, math.nan)]) for ch in seen}
+        bad += int(any(not _same(rec[ch], np.asarray(col[:1], dtype=np.float64))[0]
+                       for ch, col in seen.items()))
+    return bad, len(rows)
+
+
+def _same(rec: np.ndarray, now: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        close = np.abs(rec - now) <= REPLAY_TOLERANCE * np.maximum(1.0, np.abs(now))
+    return (np.isnan(rec) & np.isnan(now)) | close
 
 
 # --------------------------------------------------------------------------- building
@@ -165,7 +192,8 @@ def build_report(session_path: str | os.PathLike[str], out_html: str | os.PathLi
     session_path, out = Path(session_path), Path(out_html)
     csv_path = _check_out(session_path, out)
     session = read_session(session_path)
-    course = course_for(session)
+    recorded = recorded_course(session)  # the one check of a recording, as --replay's
+    course = recorded.course
     played = session_played(session, course)
     report = DebriefReport(
         session=session, html_path=out, csv_path=csv_path,
@@ -174,19 +202,32 @@ def build_report(session_path: str | os.PathLike[str], out_html: str | os.PathLi
         acknowledgements=acknowledgement_rows(session, played),
         injections=injection_responses(session, course, played),
         plotted=OVERVIEW_CHANNELS,
-        snapshot_mismatches=snapshot_mismatches(session, course),
         skipped=skipped_rows(session, course, played),
         notes=note_rows(session, played), participants=participants(session),
         played=played, scored=score_session(session, course.scenario, played),
         displays=display_rows(session, played))
+    report.scenario_check = recorded.check
+    report.snapshot_mismatches, checked = snapshot_check(session, course)
+    if recorded.check.changed:
+        # Warned, not refused: the timeline, acknowledgements, notes and scoring come from
+        # the file itself and stay true; the plots and nadirs are recomputed (docs).
+        report.warnings.append(
+            f"The scenario {session.scenario!r} changed since this session was recorded "
+            f"(hash {recorded.check.recorded[:12]} then, {recorded.check.current[:12]} "
+            "now): the timeline, alarms, acknowledgements and notes are as recorded, but "
+            "the plots, SpO2 nadirs and how long each injection lasted are recomputed from "
+            "the changed scenario and may not be what the trainees saw.")
     report.expected = expected_response_rows(report.scored, played)
     report.panels = focus_windows(report, course)
     if session.truncated:
         report.warnings.append("The session file ends in a cut-off line (the app stopped "
                                "while writing); everything before it is shown.")
     if report.snapshot_mismatches:
+        total = session.snapshot_count
+        of = f"{total} recorded snapshots" if checked == total else \
+            f"{checked} recorded snapshots checked (evenly spaced, of {total})"
         report.warnings.append(
-            f"{report.snapshot_mismatches} of {len(session.snapshots())} recorded snapshots "
-            "differ from the recomputed course: the scenario or the simulator changed since "
-            "the recording, so the trends may not be what the trainees saw.")
+            f"{report.snapshot_mismatches} of {of} differ from the recomputed course: the "
+            "scenario or the simulator changed since the recording, so the trends may not "
+            "be what the trainees saw.")
     return report, course

@@ -4,12 +4,15 @@ scored (scoring.py), for the page and the CSV."""
 
 from __future__ import annotations
 
+import bisect
+import dataclasses
 import math
 from collections.abc import Sequence
 from datetime import datetime
 
 import numpy as np
 
+from dashboard.alarms.engine import AlarmChange
 from dashboard.core import actions as acts
 from dashboard.recording import (
     Action,
@@ -63,28 +66,47 @@ def acknowledgement_rows(session: RecordedSession,
         played = played_time(session, sc.event_times, (sc.start, sc.end))
     alarm_recs = session.alarm_records()
     trainee_acks = [a for a in session.trainee_actions() if a.action == acts.ACKNOWLEDGE]
+    # Indexed, not searched per alarm (a session of 2,000 pump stops was quadratic):
+    # each alarm's records in file order, the acknowledgements by line and by case time.
+    by_alarm: dict[str, list[tuple[int, AlarmChange]]] = {}
+    position: list[int] = []  # each record's place in its alarm's list
+    for line, c in alarm_recs:
+        mine = by_alarm.setdefault(c.alarm_id or "", [])
+        position.append(len(mine))
+        mine.append((line, c))
+    ack_lines = [a.line for a in trainee_acks]  # file order: increasing
+    acks_at: dict[float, list[Action]] = {}
+    for a in trainee_acks:
+        acks_at.setdefault(a.case_time, []).append(a)
+    trainee_lines = set(ack_lines)
     rows: list[AcknowledgementRow] = []
     for i, (line, c) in enumerate(alarm_recs):
         if c.event not in ("raise", "escalate") or c.alarm_id is None:
             continue
         aid = c.alarm_id
-        later = [(ln, x) for ln, x in alarm_recs[i + 1:] if x.alarm_id == aid]
-        episode_end = next((ln for ln, x in later if x.event == "raise"), math.inf)
-        in_episode = [(ln, x) for ln, x in later if ln < episode_end]
+        in_episode: list[tuple[int, AlarmChange]] = []
+        episode_end: float = math.inf
+        for ln, x in by_alarm[aid][position[i] + 1:]:
+            if x.event == "raise":
+                episode_end = ln
+                break
+            in_episode.append((ln, x))
         clear = next(((ln, x) for ln, x in in_episode if x.event == "clear"), None)
         clear_line = clear[0] if clear else math.inf
         candidates: list[tuple[int, float]] = [
             (ln, x.case_time) for ln, x in in_episode
             if x.event == "acknowledge" and x.case_time >= c.case_time]
+        upto = min(episode_end, clear_line)
+        lo = bisect.bisect_right(ack_lines, line)
+        hi = len(ack_lines) if upto == math.inf else bisect.bisect_left(ack_lines, upto)
         candidates += [
-            (a.line, a.case_time) for a in trainee_acks
-            if line < a.line < min(episode_end, clear_line) and a.case_time >= c.case_time
-            and a.fields.get("alarm_id") in (None, aid)]
+            (a.line, a.case_time) for a in trainee_acks[lo:hi]
+            if a.case_time >= c.case_time and a.fields.get("alarm_id") in (None, aid)]
         first = min(candidates, key=lambda x: (x[1], x[0])) if candidates else None
         ack_t = None if first is None else first[1]
         via = ""
         if ack_t is not None:
-            same = [a for a in trainee_acks if a.case_time == ack_t and line < a.line
+            same = [a for a in acks_at.get(ack_t, ()) if line < a.line
                     and a.fields.get("alarm_id") in (None, aid)]
             if same:
                 via = "this alarm" if same[0].fields.get("alarm_id") == aid else "acknowledge all"
@@ -93,19 +115,19 @@ def acknowledgement_rows(session: RecordedSession,
             "" if c.priority is None else c.priority.label, ack_t, via,
             None if clear is None else clear[1].case_time,
             played.wall_at(c.case_time) or played.wall_of_line(line),
-            None if first is None else _ack_wall(played, first, trainee_acks),
+            None if first is None else _ack_wall(played, first, trainee_lines),
             None if clear is None else
             played.wall_at(clear[1].case_time) or played.wall_of_line(clear[0]),
             c.channel))
     return rows
 
 
-def _ack_wall(played: PlayedTime, first: tuple[int, float], trainee_acks: list[Action]
+def _ack_wall(played: PlayedTime, first: tuple[int, float], trainee_lines: set[int]
               ) -> datetime | None:
     """When the acknowledgement (line, case time) happened: the trainee's action is
     stamped exactly; an engine record is a frame late."""
     line, t = first
-    if any(a.line == line for a in trainee_acks):
+    if line in trainee_lines:
         return played.wall_of_line(line)
     return played.wall_at(t) or played.wall_of_line(line)
 
@@ -131,7 +153,30 @@ def injection_responses(session: RecordedSession, course: Course,
     items += [(p, "scheduled", None, 0, None, "") for p in seen]
     # Hands on the consoles, as responses: the team's, or the instructor's override.
     controls = [r for r in records if r.perturbation.kind == "control"]
+    # Sorted by when, searched per injection (not scanned: 2,000 injections were slow).
+    trainee_by_t = sorted(trainee, key=lambda a: (a.case_time, a.line))
+    trainee_t = [a.case_time for a in trainee_by_t]
+    controls_by_t = sorted(controls, key=lambda c: (c.perturbation.start, c.line))
+    controls_t = [c.perturbation.start for c in controls_by_t]
+    ticks_of: dict[object, list[Action]] = {}
+    for a in ticks:
+        ticks_of.setdefault(a.fields.get("injection"), []).append(a)
+    what: dict[int, str] = {}  # a trainee action's words, once per action
+
+    def said(a: Action) -> str:
+        if a.line not in what:
+            what[a.line] = trainee_what(course, a, messages)
+        return what[a.line]
+
     out: list[InjectionResponse] = []
+    windows: list[tuple[float, float]] = []  # each one's SpO2 nadir window
+    # What lived_end will look at for every injection, computed in one go.
+    asked: list[tuple[Sequence[str], np.ndarray]] = []
+    for it in items:
+        got = _lived_grid(course, it[0], t1)
+        if got is not None:
+            asked += [(got[0], got[1]), (got[0], np.array([it[0].start - 1.0]))]
+    sampler = Sampler(course, asked)
     for p, source, stopped, line, stop_line, stop_display in sorted(
             items, key=lambda x: x[0].start):
         end = p.end + p.offset + RESPONSE_WINDOW_S
@@ -140,20 +185,23 @@ def injection_responses(session: RecordedSession, course: Course,
         def wall_delay(w: datetime | None, started: datetime | None = started) -> float | None:
             return None if w is None or started is None else (w - started).total_seconds()
 
-        resp = [Response(a.case_time, a.case_time - p.start, "trainee",
-                         trainee_what(course, a, messages),
+        in_window = trainee_by_t[bisect.bisect_left(trainee_t, p.start):
+                                 bisect.bisect_right(trainee_t, end)]
+        resp = [Response(a.case_time, a.case_time - p.start, "trainee", said(a),
                          wall_delay(played.wall_of_line(a.line)), a.display)
-                for a in trainee if p.start <= a.case_time <= end]
+                for a in sorted(in_window, key=lambda a: a.line)]
+        set_in_window = controls_by_t[bisect.bisect_left(controls_t, p.start):
+                                      bisect.bisect_right(controls_t, end)]
         resp += [Response(c.perturbation.start, c.perturbation.start - p.start,
                           "trainee" if c.by_team else "instructor",
                           control_label(c.perturbation)
                           + (f" (at {c.display})" if c.display else ""),
                           wall_delay(played.wall_of_line(c.line)))
-                 for c in controls if p.start <= c.perturbation.start <= end]
+                 for c in sorted(set_in_window, key=lambda c: c.line)]
         resp += [Response(a.case_time, a.case_time - p.start, "instructor",
                           f"ticked {a.fields['response']} (done, verbal)",
                           wall_delay(played.wall_of_line(a.line)))
-                 for a in ticks if a.fields.get("injection") == p.id]
+                 for a in ticks_of.get(p.id, ())]
         if stopped is not None:
             where = f" (at {stop_display})" if stop_display else ""
             resp.append(Response(stopped, stopped - p.start, "instructor",
@@ -161,34 +209,73 @@ def injection_responses(session: RecordedSession, course: Course,
                                  wall_delay(played.wall_of_line(stop_line or 0))))
         resp.sort(key=lambda r: (r.case_time, r.wall_delay or 0.0))
         finished = None if math.isinf(p.end) else played.wall_at(p.end)
-        lived, ended_by = lived_end(course, p, records, t1)
+        lived, ended_by = lived_end(course, p, records, t1, sampler)
         upto = lived if lived is not None else min(p.end + p.offset, t1)
         out.append(InjectionResponse(
             p, perturbation_label(course, p), source, end, tuple(resp), started,
             wall_delay(finished), lived, ended_by,
-            None if lived is None else wall_delay(played.wall_at(lived)),
-            spo2_nadir(course, p.start, min(upto + NADIR_AFTER_S, t1))))
-    return out
+            None if lived is None else wall_delay(played.wall_at(lived))))
+        windows.append((p.start, min(upto + NADIR_AFTER_S, t1)))
+    return [dataclasses.replace(r, nadir=n)
+            for r, n in zip(out, spo2_nadirs(course, windows), strict=True)]
+
+
+def _lived_grid(course: Course, p: Perturbation, horizon: float
+                ) -> tuple[list[str], np.ndarray] | None:
+    """The channels `p` sets and the seconds lived_end looks at, or None (nothing to see)."""
+    sets = [e.channel for e in p.effects if e.set is not None]
+    last = min(p.end, horizon)
+    if not sets or not math.isfinite(last) or last <= p.start:
+        return None
+    grid = np.arange(math.floor(p.start), math.ceil(last) + 1, 1.0)
+    grid = grid[(grid >= p.start) & (grid <= last)]
+    channels = [c for c in dict.fromkeys(sets) if c in course.catalogue.numerics]
+    if not channels or len(grid) < 2:
+        return None
+    return channels, grid
+
+
+class Sampler:
+    """course.numerics for many small requests at once: each channel computed once on
+    all the times asked of it (values are per time point, so the same as one by one)."""
+
+    def __init__(self, course: Course, asked: Sequence[tuple[Sequence[str], np.ndarray]]
+                 ) -> None:
+        times: dict[str, list[np.ndarray]] = {}
+        for channels, t in asked:
+            for c in channels:
+                times.setdefault(c, []).append(np.asarray(t, dtype=np.float64))
+        self._grid = {c: np.unique(np.concatenate(ts)) for c, ts in times.items()}
+        self._values = {c: course.numerics((c,), g)[c] for c, g in self._grid.items()}
+        self._course = course
+
+    def __call__(self, channels: Sequence[str], t: np.ndarray) -> dict[str, np.ndarray]:
+        out = {}
+        for c in channels:
+            grid = self._grid.get(c)
+            i = None if grid is None else np.searchsorted(grid, t)
+            if grid is None or np.any(i >= len(grid)) or not np.array_equal(grid[i], t):
+                out[c] = self._course.numerics((c,), t)[c]  # not asked for: computed
+            else:
+                out[c] = self._values[c][i]
+        return out
 
 
 def lived_end(course: Course, p: Perturbation, records: Sequence[PerturbationRecord],
-              horizon: float) -> tuple[float | None, str]:
+              horizon: float, sampler: Sampler | None = None) -> tuple[float | None, str]:
     """When the event ended for the patient, if before its nominal end: the first second
     at which none of the values it sets (a pump stop: flow 0) is what it set any more --
     the team restored the flow -- and what did that: the last setting of one of those
     channels made before then, with who made it. (None, "") when its values stayed as
     it set them to its end (or the session's), or it sets none (an added drift)."""
     sets = {e.channel: float(e.set) for e in p.effects if e.set is not None}
-    last = min(p.end, horizon)
-    if not sets or not math.isfinite(last) or last <= p.start:
+    asked = _lived_grid(course, p, horizon)
+    if asked is None:
         return None, ""
-    grid = np.arange(math.floor(p.start), math.ceil(last) + 1, 1.0)
-    grid = grid[(grid >= p.start) & (grid <= last)]
-    channels = [c for c in sets if c in course.catalogue.numerics]
-    if not channels or len(grid) < 2:
-        return None, ""
-    before = course.numerics(channels, np.array([p.start - 1.0]))
-    vals = course.numerics(channels, grid)
+    channels, grid = asked
+    sample = sampler or course.numerics
+    before = sample(channels, np.array([p.start - 1.0]))
+    vals = sample(channels, grid)
     # A value "is what it set" within 2 % of the change it made.
     tol = {c: max(0.02 * abs(float(before[c][0]) - sets[c]), 1e-6) for c in channels}
     at_set = np.all([np.abs(vals[c] - sets[c]) <= tol[c] for c in channels], axis=0)
@@ -212,6 +299,32 @@ def lived_end(course: Course, p: Perturbation, records: Sequence[PerturbationRec
         perturbation_label(course, r.perturbation)
     back = course.catalogue.numerics[channels[0]].label
     return t, f"{back} back with {what} ({actor_text(r.role, r.display)})"
+
+
+def spo2_nadirs(course: Course, windows: Sequence[tuple[float, float]]
+                ) -> list[tuple[float, float] | None]:
+    """spo2_nadir of each (t0, t1), the course computed once on all their seconds (values
+    are per time point, so the same as one by one; 2,000 injections were 2,000 runs)."""
+    if SPO2 not in course.catalogue.numerics:
+        return [None] * len(windows)
+    grids = [np.arange(t0, t1 + 1e-9, 1.0) if t1 > t0 else None for t0, t1 in windows]
+    used = [g for g in grids if g is not None and len(g)]
+    if not used:
+        return [None] * len(windows)
+    every = np.unique(np.concatenate(used))
+    y_all = course.numerics((SPO2,), every)[SPO2]
+    out: list[tuple[float, float] | None] = []
+    for grid in grids:
+        if grid is None or not len(grid):
+            out.append(None)
+            continue
+        y = y_all[np.searchsorted(every, grid)]
+        if not np.isfinite(y).any():
+            out.append(None)
+            continue
+        i = int(np.nanargmin(y))
+        out.append((float(y[i]), float(grid[i])))
+    return out
 
 
 def spo2_nadir(course: Course, t0: float, t1: float) -> tuple[float, float] | None:

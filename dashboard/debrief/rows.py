@@ -17,6 +17,7 @@ from pathlib import Path
 
 from dashboard.recording import (
     RecordedSession,
+    ScenarioCheck,
 )
 from replay_data.casetime import case_clock, span_text
 from replay_data.course import Course
@@ -45,6 +46,9 @@ EPISODE_MAX_S = 1800.0  # a longer episode is plotted from its start over this m
 EPISODE_ALARM_S = 300.0  # an alarm episode's panel covers at most its first 5 min
 MIN_SPAN_S = 120.0  # a shorter session is plotted over this much, centred on it
 MAX_EPISODE_PANELS = 8
+# Notes are text: marked on the plots while they are few, else listed only (the notes
+# table), as a 20,000-note session must not draw 20,000 lines on each row.
+MAX_NOTE_MARKS = 100
 SPO2 = "spo2"
 NADIR_AFTER_S = 180.0  # the SpO2 nadir of an event: to this long after it ended (lived)
 DISPLAY_WORDS = {"joined": "joined", "lost": "link lost", "back": "back"}
@@ -73,7 +77,7 @@ def wall_text(wall: datetime | None) -> str:
 # --------------------------------------------------------------------------- rows
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TimelineRow:
     case_time: float
     type: str  # instructor, injection, injection stop, override, alarm raise, trainee, ...
@@ -221,7 +225,7 @@ class SkippedRow:
     what: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NoteRow:
     case_time: float
     wall: datetime | None
@@ -286,6 +290,7 @@ class DebriefReport:
     pdf_pages: int = 0
     scored: list[ScoredResponse] = field(default_factory=list)  # expected responses
     displays: list[DisplayRow] = field(default_factory=list)
+    scenario_check: ScenarioCheck | None = None  # the recording's scenario hash vs now
 
 
 def perturbation_what(course: Course, p: Perturbation) -> str:

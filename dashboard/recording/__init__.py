@@ -2,8 +2,11 @@
 
     format      the file format (record types, their keys) and the names both sides share
     writer      SessionRecorder: writes the file line by line, flushed
-    reader      read_session / course_for: the file read back, every line checked
-    checks      what a file may name (injections, alarms) against its scenario
+    reader      read_session: the file read back, every line checked
+    scenario_check  recorded_course: the recording against its scenario (limits, names,
+                has the scenario changed since), for --replay and the debrief
+    checks      what a file may hold against its scenario (limits, injections, alarms)
+    snapshots   the snapshot lines as a table (columns), read by a fast path
     subscriber  SessionRecording: the recorder fed by a SessionController's events
 
 A layer above dashboard.core: the controller knows nothing of this package; whoever builds
@@ -27,9 +30,14 @@ from dashboard.recording.reader import (
     RecordedSession,
     SessionLogError,
     Snapshot,
-    course_for,
     inferred_role,
     read_session,
+)
+from dashboard.recording.scenario_check import (
+    RecordedCourse,
+    ScenarioCheck,
+    course_for,
+    recorded_course,
 )
 from dashboard.recording.subscriber import SessionRecording, recording_for
 from dashboard.recording.writer import SessionRecorder, SessionRecorderError, default_session_path
@@ -38,8 +46,9 @@ from replay_data.perturbation_data import perturbation_from_data, perturbation_t
 __all__ = [
     "DISPLAY_STATUSES", "FORMAT_VERSION", "INSTRUCTOR_ACTIONS", "INSTRUCTOR_DISPLAYS",
     "RECORD_TYPES", "TRAINEE_ACTIONS", "Action", "DisplayRecord", "Entry",
-    "PerturbationRecord", "RecordedAction", "RecordedSession", "SessionLogError",
+    "PerturbationRecord", "RecordedAction", "RecordedCourse", "RecordedSession",
+    "ScenarioCheck", "SessionLogError",
     "SessionRecorder", "SessionRecorderError", "SessionRecording", "Snapshot", "course_for",
     "default_session_path", "inferred_role", "perturbation_from_data", "perturbation_to_data",
-    "read_session", "recording_for",
+    "read_session", "recorded_course", "recording_for",
 ]

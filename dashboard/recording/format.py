@@ -10,7 +10,9 @@ caller goes on (fsync=True also forces it to disk), so a crash loses nothing alr
 recorded. Keys in order: type, case_time, wall_time (ISO 8601, UTC), then the
 type's own keys; non-finite numbers are written as null.
 
-    session_start         format, scenario, scenario_id, seed, start, speed
+    session_start         format, scenario, scenario_id, seed, start, speed,
+                          scenario_hash (sha256 of the scenario's content,
+                          dashboard.core.scenario_hash; absent in older files)
     instructor            action (play, pause, speed, seek, jump, freeze_screen) + its
                           fields, display
     perturbation          perturbation: every Perturbation field, effects included;

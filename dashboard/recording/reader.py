@@ -6,17 +6,23 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
+from sys import intern
 from typing import Any
+
+import numpy as np
 
 from dashboard.alarms.engine import AlarmChange
 from dashboard.alarms.kinds import AlarmKind, Category, Priority
 from dashboard.core import actions as acts
 from dashboard.core.actions import ActionError, Actor
-from dashboard.recording.checks import check_alarm_names, check_injection_names, check_seed
+from dashboard.recording.checks import (
+    check_seed,
+)
 from dashboard.recording.format import (
     _COMMON_KEYS,
     DISPLAY_STATUSES,
@@ -26,22 +32,22 @@ from dashboard.recording.format import (
     RECORD_TYPES,
     TRAINEE_ACTIONS,
 )
-from replay_data.course import Course
-from replay_data.errors import ReplayDataError, one_line
-from replay_data.input_file import InputFileError, parse_json, read_bytes
+from dashboard.recording.snapshots import Snapshot, SnapshotTable, fast_snapshot
+from replay_data.errors import one_line
+from replay_data.input_file import InputFileError, parse_json, read_lines
 from replay_data.perturbation_data import RecordError as _Bad
 from replay_data.perturbation_data import number_field as _number
 from replay_data.perturbation_data import perturbation_from_record as _perturbation
 from replay_data.perturbation_data import text_field as _text
 from replay_data.perturbations import Perturbation
-from replay_data.scenario import load_scenario
 
 
 class SessionLogError(ValueError):
     """A session file that cannot be read back; names the file and the line."""
 
 
-
+_HASH = re.compile(r"[0-9a-f]{64}")
+_SHARED_WORD = 24
 
 def inferred_role(kind: str, display: str) -> str:
     """Who made a perturbation recorded without a role (older files): the instructor's
@@ -52,7 +58,7 @@ def inferred_role(kind: str, display: str) -> str:
     return acts.TRAINEE
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One line of a session file (header excluded): its common keys and the rest."""
 
@@ -63,7 +69,7 @@ class Entry:
     fields: Mapping[str, Any]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RecordedAction:
     """An instructor or trainee action as recorded; fields are its own keys (value,
     alarm_id, ...), checked and with defaults filled in; display "" in older files."""
@@ -84,15 +90,6 @@ class RecordedAction:
 
 
 Action = RecordedAction  # the name the debrief used before
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    line: int
-    case_time: float
-    wall_time: str
-    values: Mapping[str, float]
-    flags: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -120,7 +117,7 @@ class PerturbationRecord:
         return p if self.stopped is None else p.stopped_at(self.stopped)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DisplayRecord:
     """A display of the room joined, lost its link or came back."""
 
@@ -141,29 +138,66 @@ class RecordedSession:
     speed: float
     wall_time: str  # when it started
     format: int = FORMAT_VERSION
+    # dashboard.core.scenario_hash of the scenario it was recorded on; None in files
+    # written before the header held it (then a changed scenario cannot be noticed).
+    scenario_hash: str | None = None
+    # Every line after the header but the snapshots, which are a table (snapshot_table).
     entries: list[Entry] = field(default_factory=list)
+    snapshot_table: SnapshotTable = field(default_factory=SnapshotTable)
     # The last line was cut off (crash during a write): read up to it, say so.
     truncated: bool = False
+    # Read once, asked for many times by the debrief: each list is built once (a debrief
+    # of 20,000 notes asked for the actions a dozen times, each checking every field).
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    _parsed: dict[int, Perturbation] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def end(self) -> float:
         """Case time of the last thing recorded (where the session stopped)."""
+        snaps = self.snapshot_table
+        if snaps and (not self.entries or snaps.lines[-1] > self.entries[-1].line):
+            return snaps.times[-1]
         return self.entries[-1].case_time if self.entries else self.start
 
     @property
     def span(self) -> tuple[float, float]:
         """Earliest and latest case time seen (seeks may go before the start)."""
         times = [self.start, *(e.case_time for e in self.entries)]
+        if self.snapshot_table:
+            snap = np.frombuffer(self.snapshot_table.times, dtype=np.float64)
+            times += [float(snap.min()), float(snap.max())]
         return min(times), max(times)
+
+    @property
+    def snapshot_count(self) -> int:
+        return len(self.snapshot_table)
+
+    def _cached(self, key: str, build: Any) -> Any:
+        """build() once per key while the entries stay as they are."""
+        got = self._cache.get(key)
+        if got is None or got[0] != len(self.entries):
+            got = self._cache[key] = (len(self.entries), build())
+        return got[1]
+
+    def _perturbation_of(self, e: Entry) -> Perturbation:
+        p = self._parsed.get(e.line)
+        if p is None:
+            p = self._parsed[e.line] = _perturbation(e.fields["perturbation"])
+        return p
 
     def perturbation_records(self, until: float = math.inf) -> list[PerturbationRecord]:
         """Perturbations recorded at case time <= until, with stops recorded by then."""
+        if until == math.inf:
+            return list(self._cached("perturbations", lambda: self._records(math.inf)))
+        return self._records(until)
+
+    def _records(self, until: float) -> list[PerturbationRecord]:
         recs: dict[str, PerturbationRecord] = {}
         for e in self.entries:
             if e.case_time > until:
                 continue
             if e.type == "perturbation":
-                p = _perturbation(e.fields["perturbation"])
+                p = self._perturbation_of(e)
                 display = e.fields.get("display") or ""
                 recs[p.id] = PerturbationRecord(
                     e.line, e.case_time, e.wall_time, p, display=display,
@@ -182,10 +216,10 @@ class RecordedSession:
         return self.perturbations_at(math.inf)
 
     def instructor_actions(self) -> list[RecordedAction]:
-        return self._actions("instructor")
+        return list(self._cached("instructor", lambda: self._actions("instructor")))
 
     def trainee_actions(self) -> list[RecordedAction]:
-        return self._actions("trainee")
+        return list(self._cached("trainee", lambda: self._actions("trainee")))
 
     def replay_actions(self) -> list[acts.Action]:
         """Every recorded instructor and trainee action, in file order, as Actions."""
@@ -199,7 +233,8 @@ class RecordedSession:
 
     def alarm_records(self) -> list[tuple[int, AlarmChange]]:
         """(line, change): the line orders alarms among the other entries."""
-        return [(e.line, _alarm_change(e.case_time, e.fields)) for e in self._of("alarm")]
+        return list(self._cached("alarms", lambda: [
+            (e.line, _alarm_change(e.case_time, e.fields)) for e in self._of("alarm")]))
 
     def display_records(self) -> list[DisplayRecord]:
         """The room's displays coming and going, in file order (none in older files)."""
@@ -207,8 +242,8 @@ class RecordedSession:
                               str(e.fields["status"])) for e in self._of("display")]
 
     def snapshots(self) -> list[Snapshot]:
-        return [Snapshot(e.line, e.case_time, e.wall_time, dict(e.fields["values"]),
-                         frozenset(e.fields["flags"])) for e in self._of("snapshot")]
+        """Every snapshot as an object (a long file: use snapshot_table, the columns)."""
+        return list(self.snapshot_table)
 
     def _of(self, kind: str) -> Iterator[Entry]:
         return (e for e in self.entries if e.type == kind)
@@ -224,33 +259,6 @@ class RecordedSession:
                                       f"{self.path}: line {e.line}"))
         return out
 
-
-def course_for(session: RecordedSession) -> Course:
-    """The session's course: its scenario and seed with its final perturbations."""
-    try:
-        scenario = load_scenario(session.scenario)
-    except ReplayDataError as exc:  # the error names the session file, then the scenario's
-        raise SessionLogError(one_line(f"{session.path}: line 1: scenario: {exc}")) from None
-    if scenario.id != session.scenario_id:
-        raise SessionLogError(one_line(
-            f"{session.path}: recorded on scenario {session.scenario_id!r} but "
-            f"{session.scenario!r} now loads {scenario.id!r}"))
-    bad = check_injection_names(
-        ((r.line, r.perturbation) for r in session.perturbation_records()), scenario)
-    if bad is None:
-        from dashboard.alarms.profile import ProfileError, load_profile
-
-        try:
-            profile = load_profile(scenario.alarm_profile)
-        except (ProfileError, ReplayDataError) as exc:
-            raise SessionLogError(one_line(
-                f"{session.path}: line 1: scenario: alarm profile: {exc}")) from None
-        bad = check_alarm_names(
-            ((a.line, a.action, a.fields) for a in
-             session.instructor_actions() + session.trainee_actions()), profile)
-    if bad is not None:
-        raise SessionLogError(one_line(f"{session.path}: line {bad[0]}: {bad[1]}"))
-    return Course(scenario, session.seed).with_perturbations(session.final_perturbations())
 
 def _alarm_change(t: float, d: Mapping[str, Any]) -> AlarmChange:
     priority = _text(d, "priority", optional=True)
@@ -329,49 +337,74 @@ def _parse_line(text: str) -> tuple[str, float, str, dict[str, Any]]:
         datetime.fromisoformat(wall)
     except ValueError:
         raise _Bad(f"wall_time {wall!r} is not an ISO 8601 time") from None
-    rest = {k: v for k, v in record.items() if k not in _COMMON_KEYS}
+    # Keys and short words (action names, displays) shared, not one copy per line: a
+    # 200,000-line file held a million copies of "action" and "display".
+    rest = {intern(k): intern(v) if type(v) is str and len(v) <= _SHARED_WORD else v
+            for k, v in record.items() if k not in _COMMON_KEYS}
     return kind, t, wall, rest
+
+
+def _numbered_lines(path: Path) -> Iterator[tuple[int, bytes, bool]]:
+    """(line number, bytes, complete) of each line, read a chunk at a time; the last
+    piece, without its newline, is a write cut off by a crash (complete False)."""
+    held: bytes | None = None
+    number = 0
+    for data in read_lines(path, "session"):  # regular file, size limit; never hangs
+        if held is not None:
+            number += 1
+            yield number, held, True
+        held = data
+    if held is not None and held.strip():
+        yield number + 1, held, False
 
 
 def read_session(path: str | os.PathLike[str]) -> RecordedSession:
     """Read and check a session file. Content problems raise SessionLogError
     ('FILE: line N: ...'), and so does a file that cannot be read (missing, not a
-    regular file, too large: replay_data.input_file)."""
+    regular file, too large: replay_data.input_file). Read line by line: memory grows
+    with what the file holds, not with its bytes twice over."""
     path = Path(path)
-    try:
-        raw = read_bytes(path, "session")  # regular file, size limit; never hangs
-    except InputFileError as exc:
-        raise SessionLogError(str(exc)) from None
-    lines = raw.split(b"\n")
-    # A line without its newline at the very end is a write cut off by a crash.
-    cut = lines.pop() if lines else b""
     session: RecordedSession | None = None
     perturbations: dict[str, bool] = {}  # id -> stopped
-    numbered = [(i + 1, b, True) for i, b in enumerate(lines)]
-    if cut.strip():
-        numbered.append((len(lines) + 1, cut, False))
-    for number, data, complete in numbered:
-        where = f"{path}: line {number}"
-        if not data.strip():
-            continue
-        try:
-            try:
-                text = data.decode("utf-8")
-            except UnicodeDecodeError:
-                raise _Bad("not UTF-8 text") from None
-            kind, t, wall, rest = _parse_line(text)
-            if session is None:
-                if kind != "session_start":
-                    raise _Bad(f"the first line must be the session_start header, not {kind!r}")
-                session = _header(path, t, wall, rest)
+    try:
+        for number, data, complete in _numbered_lines(path):
+            if not data.strip():
                 continue
-            _check_entry(kind, t, rest, perturbations)
-        except _Bad as exc:
-            if not complete and session is not None:
-                session.truncated = True
-                break
-            raise SessionLogError(one_line(f"{where}: {exc}")) from None
-        session.entries.append(Entry(number, kind, t, wall, rest))
+            try:
+                try:
+                    text = data.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise _Bad("not UTF-8 text") from None
+                if session is not None:
+                    snap = fast_snapshot(text)  # the bulk of a long file, read fast
+                    if snap is not None:
+                        session.snapshot_table.add(number, *snap)
+                        continue
+                kind, t, wall, rest = _parse_line(text)
+                if session is None:
+                    if kind != "session_start":
+                        raise _Bad("the first line must be the session_start header, "
+                                   f"not {kind!r}")
+                    session = _header(path, t, wall, rest)
+                    continue
+                p = _check_entry(kind, t, rest, perturbations)
+            except _Bad as exc:
+                if not complete and session is not None:
+                    session.truncated = True
+                    break
+                raise SessionLogError(one_line(f"{path}: line {number}: {exc}")) from None
+            if kind == "snapshot":
+                when = datetime.fromisoformat(wall)
+                if when.utcoffset() is None:
+                    when = when.replace(tzinfo=UTC)
+                session.snapshot_table.add(number, t, wall, when, rest["values"],
+                                           rest["flags"])
+                continue
+            if p is not None:
+                session._parsed[number] = p
+            session.entries.append(Entry(number, kind, t, wall, rest))
+    except InputFileError as exc:
+        raise SessionLogError(str(exc)) from None
     if session is None:
         raise SessionLogError(one_line(f"{path}: no session_start header (empty file?)"))
     return session
@@ -391,15 +424,20 @@ def _header(path: Path, t: float, wall: str, d: Mapping[str, Any]) -> RecordedSe
     speed = _number(d, "speed")
     if speed <= 0:
         raise _Bad(f"'speed' must be positive, not {speed!r}")
+    digest = d.get("scenario_hash")  # absent in files written before it existed
+    if digest is not None and not (isinstance(digest, str) and _HASH.fullmatch(digest)):
+        raise _Bad(f"'scenario_hash' must be 64 hex digits (sha256), not {digest!r}")
     return RecordedSession(
         path=path, scenario=_text(d, "scenario"), scenario_id=_text(d, "scenario_id"),
         seed=seed, start=_number(d, "start"), speed=speed, wall_time=wall, format=fmt,
+        scenario_hash=digest,
     )
 
 
 def _check_entry(kind: str, t: float, d: Mapping[str, Any], perturbations: dict[str, bool]
-                 ) -> None:
-    """Check one line's own keys, and that stops name a perturbation started before."""
+                 ) -> Perturbation | None:
+    """Check one line's own keys, and that stops name a perturbation started before; a
+    perturbation line's Perturbation (kept: parsing 10,000 effects once is enough)."""
     if kind == "session_start":
         raise _Bad("a second session_start header: one file holds one session")
     if kind == "instructor":
@@ -418,6 +456,7 @@ def _check_entry(kind: str, t: float, d: Mapping[str, Any], perturbations: dict[
         if p.id in perturbations:
             raise _Bad(f"perturbation id {p.id!r} recorded twice")
         perturbations[p.id] = False
+        return p
     elif kind == "perturbation_stopped":
         _check_role(d)
         pid = _text(d, "id")
@@ -426,3 +465,4 @@ def _check_entry(kind: str, t: float, d: Mapping[str, Any], perturbations: dict[
         if perturbations[pid]:
             raise _Bad(f"perturbation {pid!r} stopped twice")
         perturbations[pid] = True
+    return None

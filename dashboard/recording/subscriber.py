@@ -29,8 +29,9 @@ from typing import TYPE_CHECKING
 from dashboard.alarms.engine import AlarmChange
 from dashboard.core.actions import CONTROL, END, INJECT, OVERRIDE, RECORD_TYPE, STOP, Action
 from dashboard.core.events import ActionApplied, DisplayChanged, SessionEvent
+from dashboard.core.scenario_hash import scenario_hash
 from dashboard.recording.writer import SessionRecorder
-from replay_data.course import Sample, is_scheduled
+from replay_data.course import Course, Sample, is_scheduled
 
 if TYPE_CHECKING:
     from dashboard.core.session_controller import SessionController
@@ -62,7 +63,8 @@ class SessionRecording:
                                          fsync=self.fsync)
         self.live = True
         self._recorder.start(scenario=self.scenario_name or sc.id, scenario_id=sc.id,
-                             seed=c.course.seed, start=c.opened_at, speed=c.clock.speed)
+                             seed=c.course.seed, start=c.opened_at, speed=c.clock.speed,
+                             scenario_hash=_scenario_hash(c))
 
     def discard(self) -> None:
         """The session did not start after all: no file left behind."""
@@ -134,6 +136,13 @@ class SessionRecording:
         sinks = self._controller.sinks.sinks if self._controller is not None else []
         if self in sinks:
             sinks.remove(self)
+
+
+def _scenario_hash(c: SessionController) -> str:
+    """The controller's scenario_hash, computed here: the controller opens its recording
+    before it has made its own base course (SessionController.__init__)."""
+    base = Course(c.course.scenario, c.course.seed, (), c.course.catalogue)
+    return scenario_hash(base, c.profile)
 
 
 def _recording_wall(wall: Callable[[], float]) -> Callable[[], float]:

@@ -116,8 +116,10 @@ class SessionRecorder:
     # ------------------------------------------------------------------ records
 
     def start(self, *, scenario: str, scenario_id: str, seed: int, start: float,
-              speed: float) -> None:
-        """The header line; must come first and once."""
+              speed: float, scenario_hash: str | None = None) -> None:
+        """The header line; must come first and once. `scenario_hash`
+        (dashboard.core.scenario_hash) lets a replay or debrief notice that the scenario
+        file changed since; a session always gives it."""
         if self._started:
             raise RuntimeError(f"session {self.path} already started")
         if isinstance(seed, bool) or not isinstance(seed, int):
@@ -131,6 +133,7 @@ class SessionRecorder:
         self._emit("session_start", start, {
             "format": FORMAT_VERSION, "scenario": name, "scenario_id": str(scenario_id),
             "seed": int(seed), "start": _case_time(start), "speed": float(speed),
+            **({} if scenario_hash is None else {"scenario_hash": str(scenario_hash)}),
         }, header=True)
         self._started = True
 

@@ -24,6 +24,7 @@ import pytest
 from case_support import case_course
 
 from dashboard.alarms import AlarmChange, AlarmEngine, load_profile
+from dashboard.core.scenario_hash import scenario_hash
 from dashboard.recording import (
     RECORD_TYPES,
     SessionLogError,
@@ -69,7 +70,9 @@ def record_session(path: Path, *, fsync: bool = False) -> Recording:
     changes: list[AlarmChange] = []
     course = BASE
     with SessionRecorder(path, wall_clock=fake_clock(), fsync=fsync) as rec:
-        rec.start(scenario="sle_dah_ecmo", scenario_id=sc.id, seed=0, start=T0, speed=1.0)
+        # With the scenario's hash, as the app records (a file of today, not an older one).
+        rec.start(scenario="sle_dah_ecmo", scenario_id=sc.id, seed=0, start=T0, speed=1.0,
+                  scenario_hash=scenario_hash(Course(sc, 0), load_profile("sle_dah_ecmo")))
         engine = AlarmEngine(load_profile("sle_dah_ecmo"), sink=rec)
         rec.instructor(T0, "play")
         for t in range(T0, END):
@@ -126,6 +129,7 @@ def test_every_line_starts_with_type_case_time_and_iso_wall_time(recording):
         "type": "session_start", "case_time": float(T0),
         "wall_time": "2025-06-15T15:06:40.000+00:00", "format": 1, "scenario": "sle_dah_ecmo",
         "scenario_id": "sle_dah_ecmo", "seed": 0, "start": float(T0), "speed": 1.0,
+        "scenario_hash": scenario_hash(BASE, load_profile("sle_dah_ecmo")),
     }  # fmt: skip
     assert "NaN" not in recording.path.read_text()
 
