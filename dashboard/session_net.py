@@ -138,10 +138,13 @@ def attach_instructor(session: MonitorSession, net: dict) -> InstructorBridge:
     session.controller_listeners.append(bridge.rebind)
     seen: dict[str, bool] = {}
     titles: dict[int, str] = {}
+    warned: dict[int, QtWidgets.QLabel] = {}
 
     def frame() -> None:
         bridge.pump()
         session.controller.tick()
+        if link.connected and link.user is None:
+            _warn_open_broker(session.console, warned)
         changed = False
         for name, d in bridge.displays.items():
             if seen.get(name) != d.online:
@@ -160,3 +163,29 @@ def attach_instructor(session: MonitorSession, net: dict) -> InstructorBridge:
     session.frame_step = frame
     bridge.start()
     return bridge
+
+
+def _warn_open_broker(console: QtWidgets.QWidget | None,
+                      warned: dict[int, QtWidgets.QLabel]) -> None:
+    """In on without an account: the broker is open, so anyone on its network could
+    forge this room's session. Said once on stderr and kept on the console (objectName
+    `console.openBroker`)."""
+    from dashboard.net.roles import OPEN_BROKER_WARNING
+
+    if not warned:
+        _say(OPEN_BROKER_WARNING)
+    if console is None or not shiboken6.isValid(console) or id(console) in warned:
+        return
+    label = QtWidgets.QLabel("OPEN BROKER \u2014 anyone on its network can join this room "
+                             "and forge the session. Run the broker with accounts (no "
+                             "--allow-anonymous) and pair the displays.", console)
+    label.setObjectName("console.openBroker")
+    label.setWordWrap(True)
+    label.setStyleSheet("background: #b71c1c; color: #ffffff; font-weight: bold;"
+                        " padding: 4px 8px;")
+    label.setFixedWidth(min(520, max(240, console.width() // 2)))
+    label.adjustSize()
+    label.move(console.width() - label.width() - 12, 8)
+    label.show()
+    label.raise_()
+    warned[id(console)] = label

@@ -33,6 +33,10 @@ if TYPE_CHECKING:
 
 FRAME_S = 0.02
 CONNECT_WAIT_S = 10.0
+TLS_PROBE_AFTER_S = 1.5
+OPEN_BROKER_WARNING = ("WARNING: the broker let this machine in without an account: anyone "
+                       "on its network can join the room and forge its session (run "
+                       "`icu-dashboard broker` without --allow-anonymous and pair)")
 
 
 class NetworkOptionError(ValueError):
@@ -89,15 +93,20 @@ def _say(message: str) -> None:
 
 
 def _wait_connected(link: MqttLink) -> None:
-    end = time.monotonic() + CONNECT_WAIT_S
-    while time.monotonic() < end and not link.connected and not link.refused:
+    start = time.monotonic()
+    probed = not link.url.tls
+    while time.monotonic() < start + CONNECT_WAIT_S and not link.connected and \
+            not link.refused:
+        if not probed and time.monotonic() > start + TLS_PROBE_AFTER_S:
+            probed = True  # paho retries a failed handshake silently: ask once why
+            problem = tls_problem(link.url, link.ca_file)
+            if problem and not link.connected:
+                raise NetworkOptionError(f"broker {link.url}: TLS failed: {problem}")
         time.sleep(0.02)
     if link.refused:
         raise NetworkOptionError(f"broker {link.url} refused the connection: {link.refused}")
-    if not link.connected and link.url.tls:
-        problem = tls_problem(link.url, link.ca_file)
-        if problem:
-            raise NetworkOptionError(f"broker {link.url}: TLS failed: {problem}")
+    if link.connected and link.user is None:
+        _say(OPEN_BROKER_WARNING)
     if not link.connected:
         _say(f"broker {link.url} not reachable yet; retrying in the background")
 
