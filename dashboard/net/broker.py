@@ -313,6 +313,7 @@ class EmbeddedBroker:
         self.settings.bind = bind
         self.book: AccountBook | None = None   # once started (pairing codes, accounts)
         self.said: list[str] = []
+        self.loop_errors: list[str] = []
         if port is not None:
             self.settings.port = port
         if self.settings.port == 0:
@@ -336,6 +337,10 @@ class EmbeddedBroker:
         def run() -> None:
             async def main() -> None:
                 self._loop = asyncio.get_running_loop()
+                # What amqtt leaves unhandled (a dead session handler): kept for tests.
+                self._loop.set_exception_handler(
+                    lambda _loop, ctx: self.loop_errors.append(
+                        repr(ctx.get("exception") or ctx.get("message"))))
                 self._stop = asyncio.Event()
                 books: list[AccountBook] = []
                 self._books = books
