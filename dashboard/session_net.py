@@ -165,27 +165,44 @@ def attach_instructor(session: MonitorSession, net: dict) -> InstructorBridge:
     return bridge
 
 
+class OpenBrokerNote(QtWidgets.QLabel):
+    """Bottom left on the instructor's console, kept there on resize: the broker let the
+    instructor in without an account, so anyone on its network could forge the room."""
+
+    def __init__(self, console: QtWidgets.QWidget) -> None:
+        super().__init__("OPEN BROKER \u2014 anyone on its network can join this room and "
+                         "forge the session. Run the broker with accounts (without "
+                         "--allow-anonymous) and pair the displays.", console)
+        self.setObjectName("console.openBroker")
+        self.setWordWrap(True)
+        self.setStyleSheet("background: #b71c1c; color: #ffffff; font-weight: bold;"
+                           " padding: 4px 8px;")
+        console.installEventFilter(self)
+        self._fit()
+        self.show()
+
+    def eventFilter(self, obj: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        if event.type() == QtCore.QEvent.Type.Resize:
+            self._fit()
+        return False
+
+    def _fit(self) -> None:
+        w = self.parentWidget()
+        width = max(240, min(620, w.width() // 2 - 24))
+        self.setFixedWidth(width)
+        self.setFixedHeight(self.heightForWidth(width))
+        self.move(8, max(0, w.height() - self.height() - 8))
+        self.raise_()
+
+
 def _warn_open_broker(console: QtWidgets.QWidget | None,
                       warned: dict[int, QtWidgets.QLabel]) -> None:
-    """In on without an account: the broker is open, so anyone on its network could
-    forge this room's session. Said once on stderr and kept on the console (objectName
-    `console.openBroker`)."""
+    """Said once on stderr and kept on every console window (OpenBrokerNote)."""
     from dashboard.net.roles import OPEN_BROKER_WARNING
 
     if not warned:
         _say(OPEN_BROKER_WARNING)
+        warned[0] = None  # type: ignore[assignment]  # stderr said
     if console is None or not shiboken6.isValid(console) or id(console) in warned:
         return
-    label = QtWidgets.QLabel("OPEN BROKER \u2014 anyone on its network can join this room "
-                             "and forge the session. Run the broker with accounts (no "
-                             "--allow-anonymous) and pair the displays.", console)
-    label.setObjectName("console.openBroker")
-    label.setWordWrap(True)
-    label.setStyleSheet("background: #b71c1c; color: #ffffff; font-weight: bold;"
-                        " padding: 4px 8px;")
-    label.setFixedWidth(min(520, max(240, console.width() // 2)))
-    label.adjustSize()
-    label.move(console.width() - label.width() - 12, 8)
-    label.show()
-    label.raise_()
-    warned[id(console)] = label
+    warned[id(console)] = OpenBrokerNote(console)
