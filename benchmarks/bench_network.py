@@ -88,7 +88,7 @@ def main() -> int:
     app = QtWidgets.QApplication(sys.argv[:1])
     port = free_port()
     broker = subprocess.Popen([sys.executable, "-m", "dashboard.app", "broker", "--port",
-                               str(port), "--bind", "127.0.0.1"], stdout=subprocess.PIPE,
+                               str(port), "--allow-anonymous"], stdout=subprocess.PIPE,
                               text=True)
     broker.stdout.readline()
     url = f"mqtt://127.0.0.1:{port}"

@@ -138,10 +138,13 @@ def attach_instructor(session: MonitorSession, net: dict) -> InstructorBridge:
     session.controller_listeners.append(bridge.rebind)
     seen: dict[str, bool] = {}
     titles: dict[int, str] = {}
+    warned: dict[int, QtWidgets.QLabel] = {}
 
     def frame() -> None:
         bridge.pump()
         session.controller.tick()
+        if link.connected and link.user is None:
+            _warn_open_broker(session.console, warned)
         changed = False
         for name, d in bridge.displays.items():
             if seen.get(name) != d.online:
@@ -160,3 +163,46 @@ def attach_instructor(session: MonitorSession, net: dict) -> InstructorBridge:
     session.frame_step = frame
     bridge.start()
     return bridge
+
+
+class OpenBrokerNote(QtWidgets.QLabel):
+    """Bottom left on the instructor's console, kept there on resize: the broker let the
+    instructor in without an account, so anyone on its network could forge the room."""
+
+    def __init__(self, console: QtWidgets.QWidget) -> None:
+        super().__init__("OPEN BROKER \u2014 anyone on its network can join this room and "
+                         "forge the session. Run the broker with accounts (without "
+                         "--allow-anonymous) and pair the displays.", console)
+        self.setObjectName("console.openBroker")
+        self.setWordWrap(True)
+        self.setStyleSheet("background: #b71c1c; color: #ffffff; font-weight: bold;"
+                           " padding: 4px 8px;")
+        console.installEventFilter(self)
+        self._fit()
+        self.show()
+
+    def eventFilter(self, obj: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        if event.type() == QtCore.QEvent.Type.Resize:
+            self._fit()
+        return False
+
+    def _fit(self) -> None:
+        w = self.parentWidget()
+        width = max(240, min(620, w.width() // 2 - 24))
+        self.setFixedWidth(width)
+        self.setFixedHeight(self.heightForWidth(width))
+        self.move(8, max(0, w.height() - self.height() - 8))
+        self.raise_()
+
+
+def _warn_open_broker(console: QtWidgets.QWidget | None,
+                      warned: dict[int, QtWidgets.QLabel]) -> None:
+    """Said once on stderr and kept on every console window (OpenBrokerNote)."""
+    from dashboard.net.roles import OPEN_BROKER_WARNING
+
+    if not warned:
+        _say(OPEN_BROKER_WARNING)
+        warned[0] = None  # type: ignore[assignment]  # stderr said
+    if console is None or not shiboken6.isValid(console) or id(console) in warned:
+        return
+    warned[id(console)] = OpenBrokerNote(console)

@@ -1,21 +1,24 @@
-"""Broker accounts and topic rights for the rooms of a lab.
+"""Broker accounts and topic rights for the rooms of a lab: one account per display.
 
-Only the instructor may change a session; the broker enforces it. Each room gets two
-accounts: ``ROOM-instructor`` may publish anywhere under ``icu/ROOM/``; ``ROOM-display``
-(shared by every bedside display of the room) may read ``icu/ROOM/#`` but publish only
-trainee requests (``icu/ROOM/request``) and its presence (``icu/ROOM/display/NAME``).
-A display therefore cannot publish a session state or an instructor action: the broker
-drops it before any other display sees it. :func:`write_room_access` writes, for one or
-more rooms:
+Only the instructor may change a session, and each display speaks only for itself; the
+broker enforces both. Each room gets ``ROOM-instructor``, which may publish anywhere under
+``icu/ROOM/``, and one account ``ROOM-NAME`` per display NAME, which may read
+``icu/ROOM/#`` but publish only its own requests (``icu/ROOM/request/NAME``) and its own
+presence (``icu/ROOM/display/NAME``). A display therefore cannot publish a session state,
+an instructor action, a request or a presence of another display: the broker drops it.
+:func:`write_room_access` writes, for the rooms and displays given:
 
-- ``instructor-ROOM.toml`` / ``display-ROOM.toml``: the client credentials files
-  (``--credentials``), mode 0600, to copy to the instructor and bedside PCs;
+- ``instructor-ROOM.toml`` / ``display-ROOM-NAME.toml``: the client credentials files
+  (``--credentials``), mode 0600, to copy to the instructor and bedside PCs; a display's
+  file names its room and display (``monitor --credentials F`` takes the name from it);
 - ``mosquitto.passwd`` (PBKDF2-SHA512, the Mosquitto 2.x ``$7$`` format) and
   ``mosquitto.acl``, plus ``mosquitto.conf`` that uses them;
 - ``broker.toml`` for the embedded broker (``icu-dashboard broker --config``), with
   Argon2 hashes and the same rights.
 
-Passwords are random (24 url-safe characters) and appear only in the credentials files.
+The files are written in a fresh folder beside ``out`` and renamed into place, so a
+refusal or a full disk leaves nothing half-written. Passwords are random (24 url-safe
+characters) and appear only in the credentials files.
 """
 
 from __future__ import annotations
@@ -24,36 +27,64 @@ import base64
 import hashlib
 import os
 import secrets
+import shutil
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from dashboard.net.protocol import RoomTopics
+from dashboard.net.protocol import RoomTopics, check_name
 
 MOSQUITTO_ITERATIONS = 101   # what mosquitto_passwd 2.x writes
+INSTRUCTOR = "instructor"
+
+
+class AccessError(ValueError):
+    """Rooms or displays that cannot be given accounts; the text is one line."""
 
 
 @dataclass(frozen=True)
 class RoomAccount:
     room: str
-    role: str        # "instructor" | "display"
+    display: str | None       # None: the room's instructor
     password: str
 
     @property
+    def role(self) -> str:
+        return INSTRUCTOR if self.display is None else "display"
+
+    @property
     def user(self) -> str:
-        return f"{self.room}-{self.role}"
+        return account_user(self.room, self.display)
 
 
-def publish_rights(account: RoomAccount) -> list[str]:
-    t = RoomTopics(account.room)
-    if account.role == "instructor":
+def account_user(room: str, display: str | None) -> str:
+    """The broker user name: ``ROOM-instructor`` or ``ROOM-NAME``."""
+    return f"{room}-{INSTRUCTOR if display is None else display}"
+
+
+def check_account(room: str, display: str | None) -> None:
+    """Names that make a valid, unambiguous account (one line otherwise)."""
+    try:
+        RoomTopics(room)
+        if display is not None:
+            check_name("display", display)
+    except ValueError as exc:
+        raise AccessError(str(exc)) from None
+    if display == INSTRUCTOR:
+        raise AccessError("display name 'instructor' is the room's instructor account; "
+                          "choose another")
+
+
+def publish_rights(room: str, display: str | None) -> list[str]:
+    t = RoomTopics(room)
+    if display is None:
         return [t.everything]
-    # (net18b: requests travel on icu/ROOM/request/NAME; net18a narrows both to NAME)
-    return [t.requests, t.displays]
+    return [t.request_from(display), t.display(display)]
 
 
-def subscribe_rights(account: RoomAccount) -> list[str]:
-    return [RoomTopics(account.room).everything]
+def subscribe_rights(room: str, display: str | None) -> list[str]:
+    return [RoomTopics(room).everything]
 
 
 def mosquitto_hash(password: str, salt: bytes | None = None) -> str:
@@ -70,62 +101,118 @@ def argon2_hash(password: str) -> str:
     return Argon2Hasher().hash(password)
 
 
-def make_accounts(rooms: Sequence[str]) -> list[RoomAccount]:
-    return [RoomAccount(room, role, secrets.token_urlsafe(18))
-            for room in rooms for role in ("instructor", "display")]
+def new_password() -> str:
+    return secrets.token_urlsafe(18)
 
 
-def _toml_str(s: str) -> str:
+def make_accounts(rooms: Sequence[str], displays: Sequence[str]) -> list[RoomAccount]:
+    """The instructor of each room and each display in each room, with new passwords.
+    Refuses bad names and two accounts that would share a user name (room ``a-b`` with
+    display ``c`` and room ``a`` with display ``b-c``)."""
+    if not rooms:
+        raise AccessError("name a room: --room ROOM")
+    if not displays:
+        raise AccessError("name the room's displays: --display NAME (repeatable), "
+                          "one broker account each")
+    accounts: dict[str, RoomAccount] = {}
+    for room in rooms:
+        for display in (None, *displays):
+            check_account(room, display)
+            a = RoomAccount(room, display, new_password())
+            other = accounts.get(a.user)
+            if other is not None and (other.room, other.display) != (room, display):
+                raise AccessError(f"account {a.user!r} would serve both room {other.room} "
+                                  f"and room {room}: rename a room or a display")
+            accounts.setdefault(a.user, a)
+    return list(accounts.values())
+
+
+def toml_str(s: str) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _write_private(path: Path, text: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+def write_private(path: Path, text: str) -> None:
+    """A new file only its owner may read (O_EXCL: never through an existing file)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
 
 
-def write_room_access(rooms: Sequence[str], out: Path) -> list[Path]:
-    for room in rooms:
-        RoomTopics(room)  # validates the name
-    out.mkdir(parents=True, exist_ok=True)
-    accounts = make_accounts(rooms)
-    written: list[Path] = []
+def credentials_text(a: RoomAccount) -> str:
+    who = (f"the instructor of room {a.room}" if a.display is None
+           else f"display {a.display} of room {a.room}")
+    lines = [f"# broker account for {who}", f"user = {toml_str(a.user)}",
+             f"password = {toml_str(a.password)}", f"room = {toml_str(a.room)}"]
+    if a.display is not None:
+        lines.append(f"display = {toml_str(a.display)}")
+    return "\n".join(lines) + "\n"
+
+
+def broker_toml_lines(entries: Sequence[tuple[str, str, str, str | None]]) -> list[str]:
+    """[users] and [acl.*] tables for (user, argon2 hash, room, display) entries."""
+    lines = ["[users]  # user = argon2 hash"]
+    lines += [f"{toml_str(u)} = {toml_str(h)}" for u, h, _, _ in entries]
+    lines += ["", "[acl.publish]"]
+    lines += [f"{toml_str(u)} = [{', '.join(map(toml_str, publish_rights(r, d)))}]"
+              for u, _, r, d in entries]
+    lines += ["", "[acl.subscribe]"]
+    lines += [f"{toml_str(u)} = [{', '.join(map(toml_str, subscribe_rights(r, d)))}]"
+              for u, _, r, d in entries]
+    return lines
+
+
+def _write_all(accounts: list[RoomAccount], out: Path, final: Path) -> list[str]:
+    names: list[str] = []
     for a in accounts:
-        p = out / f"{a.role}-{a.room}.toml"
-        _write_private(p, f"# broker account for {a.role}s of room {a.room}\n"
-                          f"user = {_toml_str(a.user)}\npassword = {_toml_str(a.password)}\n")
-        written.append(p)
-
-    p = out / "mosquitto.passwd"
-    _write_private(p, "".join(f"{a.user}:{mosquitto_hash(a.password)}\n" for a in accounts))
-    written.append(p)
+        name = (f"instructor-{a.room}.toml" if a.display is None
+                else f"display-{a.room}-{a.display}.toml")
+        write_private(out / name, credentials_text(a))
+        names.append(name)
+    write_private(out / "mosquitto.passwd",
+                  "".join(f"{a.user}:{mosquitto_hash(a.password)}\n" for a in accounts))
     acl = []
     for a in accounts:
         acl.append(f"user {a.user}")
-        acl += [f"topic read {t}" for t in subscribe_rights(a)]
-        acl += [f"topic write {t}" for t in publish_rights(a)]
+        acl += [f"topic read {t}" for t in subscribe_rights(a.room, a.display)]
+        acl += [f"topic write {t}" for t in publish_rights(a.room, a.display)]
         acl.append("")
-    p = out / "mosquitto.acl"
-    p.write_text("\n".join(acl), encoding="utf-8")
-    written.append(p)
-    p = out / "mosquitto.conf"
-    p.write_text("# mosquitto -c mosquitto.conf  (paths are relative to where it starts)\n"
-                 "listener 1883\nallow_anonymous false\n"
-                 f"password_file {(out / 'mosquitto.passwd').resolve()}\n"
-                 f"acl_file {(out / 'mosquitto.acl').resolve()}\n", encoding="utf-8")
-    written.append(p)
-
+    (out / "mosquitto.acl").write_text("\n".join(acl), encoding="utf-8")
+    (out / "mosquitto.conf").write_text(
+        "# mosquitto -c mosquitto.conf\nlistener 1883\nallow_anonymous false\n"
+        f"password_file {final / 'mosquitto.passwd'}\nacl_file {final / 'mosquitto.acl'}\n",
+        encoding="utf-8")
     lines = ["# icu-dashboard broker --config broker.toml", "port = 1883",
-             "allow_anonymous = false", "", "[users]  # user = argon2 hash"]
-    lines += [f"{_toml_str(a.user)} = {_toml_str(argon2_hash(a.password))}" for a in accounts]
-    lines += ["", "[acl.publish]"]
-    lines += [f"{_toml_str(a.user)} = [{', '.join(map(_toml_str, publish_rights(a)))}]"
-              for a in accounts]
-    lines += ["", "[acl.subscribe]"]
-    lines += [f"{_toml_str(a.user)} = [{', '.join(map(_toml_str, subscribe_rights(a)))}]"
-              for a in accounts]
-    p = out / "broker.toml"
-    _write_private(p, "\n".join(lines) + "\n")
-    written.append(p)
-    return written
+             "allow_anonymous = false", ""]
+    lines += broker_toml_lines([(a.user, argon2_hash(a.password), a.room, a.display)
+                                for a in accounts])
+    write_private(out / "broker.toml", "\n".join(lines) + "\n")
+    return names + ["mosquitto.passwd", "mosquitto.acl", "mosquitto.conf", "broker.toml"]
+
+
+def write_room_access(rooms: Sequence[str], out: Path,
+                      displays: Sequence[str] = ()) -> list[Path]:
+    """Write every file for the rooms' accounts into `out` (a new or empty folder).
+    All or nothing: built in a private folder beside `out`, then renamed."""
+    accounts = make_accounts(rooms, displays)
+    out = Path(out)
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
+        raise AccessError(f"{out}: not a folder (nothing written)")
+    if out.exists() and any(out.iterdir()):
+        raise AccessError(f"{out}: folder is not empty (nothing written)")
+    parent = out.absolute().parent
+    if not parent.is_dir():
+        raise AccessError(f"{parent}: no such folder (nothing written)")
+    final = out.absolute()
+    work = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=parent))  # mode 0700
+    try:
+        names = _write_all(accounts, work, final)
+        os.chmod(work, 0o755)   # the secrets are 0600 each; mosquitto reads .acl/.conf
+        if out.exists():
+            out.rmdir()        # empty, checked above
+        os.rename(work, final)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return [out / n for n in names]

@@ -16,7 +16,6 @@ from __future__ import annotations
 import queue
 import ssl
 import threading
-import tomllib
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -55,43 +54,103 @@ class BrokerUrl:
             raise LinkError(f"broker {parts.hostname}: put the user name and password in "
                             "--credentials FILE, not in the address")
         try:
-            port = parts.port or DEFAULT_PORTS[parts.scheme]
+            port = parts.port
         except ValueError:
-            raise LinkError(f"broker {text!r}: bad port") from None
+            raise LinkError(f"broker {text!r}: bad port (use 1..65535)") from None
+        if port is None:
+            port = DEFAULT_PORTS[parts.scheme]
+        elif not 0 < port <= 65535:  # urllib accepts :0, which no broker listens on
+            raise LinkError(f"broker {text!r}: bad port {port} (use 1..65535)")
         if not parts.hostname or parts.path not in ("", "/"):
             raise LinkError(f"broker {text!r}: use mqtt://HOST[:PORT]")
         return cls(parts.scheme, parts.hostname, port)
 
 
+MAX_FIELD_BYTES = 65535   # MQTT 3.1.1: a user name or password is at most 65,535 bytes
+
+
+def check_login(user: str, password: str, where: str) -> None:
+    for name, value in (("user", user), ("password", password)):
+        size = len(value.encode("utf-8"))
+        if size > MAX_FIELD_BYTES:
+            raise LinkError(f"{where}: {name} is {size} bytes; MQTT allows at most "
+                            f"{MAX_FIELD_BYTES}")
+
+
 @dataclass(frozen=True)
 class Credentials:
-    """A broker account, read from a small TOML file (``user``, ``password``, optional
-    ``ca_file`` for a broker certificate not signed by a system CA)."""
+    """A broker account, read from a small TOML file: ``user``, ``password``, optional
+    ``ca_file`` (a broker certificate not signed by a system CA), and, for a display's
+    account, ``room`` and ``display`` (the display it is; ``room-access`` and pairing
+    write them). Read through the one hardened reader (size, kind, depth limits)."""
     user: str
     password: str = field(repr=False)
     ca_file: str | None = None
+    room: str | None = None
+    display: str | None = None
 
     @classmethod
     def load(cls, path: str | Path) -> Credentials:
+        from dashboard.net.protocol import check_name
+        from replay_data.input_file import InputFileError
+        from replay_data.toml_reader import locate, read_toml
+
         p = Path(path)
+
+        def error(file: str, line: int | None, key: tuple, problem: str) -> Exception:
+            return LinkError(f"{locate(file, line, key)}: {problem}")
+
         try:
-            data = tomllib.loads(p.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise LinkError(f"{p}: credentials file not found") from None
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise LinkError(f"{p}: cannot read credentials: {str(exc).splitlines()[0]}") from None
-        user, password = data.get("user"), data.get("password")
-        if not isinstance(user, str) or not user or not isinstance(password, str):
-            raise LinkError(f"{p}: needs user = \"...\" and password = \"...\"")
-        ca = data.get("ca_file")
+            doc = read_toml(p, "credentials")
+        except InputFileError as exc:
+            raise LinkError(str(exc)) from None
+        root = doc.root(error)
+        root.check_keys(("user", "password", "ca_file", "room", "display"))
+        user = root.text("user", nonempty=True)
+        password = root.text("password")
+        check_login(user, password, str(p))
+        names: dict[str, str | None] = {}
+        for key in ("room", "display"):
+            names[key] = root.text(key, None, nonempty=True)
+            if names[key] is not None:
+                try:
+                    check_name(key, names[key])
+                except ValueError as exc:
+                    raise root.fail(key, str(exc)) from None
+        ca = root.text("ca_file", None, nonempty=True)
         if ca is not None:
-            if not isinstance(ca, str):
-                raise LinkError(f"{p}: ca_file must be a path")
-            ca_path = (p.parent / ca)
+            ca_path = p.parent / ca
             if not ca_path.is_file():
-                raise LinkError(f"{p}: ca_file {ca_path} not found")
+                raise root.fail("ca_file", f"{ca_path} not found")
             ca = str(ca_path)
-        return cls(user, password, ca)
+        return cls(user, password, ca, names["room"], names["display"])
+
+
+def tls_problem(url: BrokerUrl, ca_file: str | None, timeout: float = 5.0) -> str | None:
+    """Why a TLS handshake with the broker fails, or None (it works, or the broker is not
+    reachable at all: that is for the reconnecting link to wait out). paho retries a
+    failed handshake silently forever, so the roles ask this when the link stays down."""
+    import socket
+
+    ctx = ssl.create_default_context(cafile=ca_file)
+    try:
+        raw = socket.create_connection((url.host, url.port), timeout=timeout)
+    except OSError:
+        return None
+    try:
+        with ctx.wrap_socket(raw, server_hostname=url.host):
+            return None
+    except ssl.SSLCertVerificationError as exc:
+        return f"the broker's certificate is not trusted ({exc.verify_message})"
+    except ssl.SSLError as exc:
+        return f"no TLS handshake ({exc.reason or exc})"
+    except TimeoutError:
+        return f"no TLS handshake within {timeout:g} s (is it a plain mqtt:// broker?)"
+    except OSError as exc:
+        return f"the broker closed the connection during the TLS handshake " \
+               f"({exc.strerror or type(exc).__name__}; is it a plain mqtt:// broker?)"
+    finally:
+        raw.close()
 
 
 @dataclass(frozen=True)
@@ -122,8 +181,10 @@ class MqttLink:
                                    client_id=client_id or f"icu-{uuid.uuid4().hex[:12]}",
                                    protocol=mqtt.MQTTv311, clean_session=True)
         if credentials is not None:
+            check_login(credentials.user, credentials.password, "credentials")
             self._client.username_pw_set(credentials.user, credentials.password)
             ca_file = ca_file or credentials.ca_file
+        self.ca_file = ca_file
         if url.tls:
             self._client.tls_set(ca_certs=ca_file, cert_reqs=ssl.CERT_REQUIRED)
         if will is not None:

@@ -23,7 +23,8 @@ from dashboard.net.bridge import (
     instructor_subscriptions,
     monitor_subscriptions,
 )
-from dashboard.net.link import BrokerUrl, Credentials, LinkError, MqttLink
+from dashboard.net.link import BrokerUrl, LinkError, MqttLink, tls_problem
+from dashboard.net.pairing import account_for
 from dashboard.net.protocol import check_name
 
 if TYPE_CHECKING:
@@ -31,6 +32,10 @@ if TYPE_CHECKING:
 
 FRAME_S = 0.02
 CONNECT_WAIT_S = 10.0
+TLS_PROBE_AFTER_S = 1.5
+OPEN_BROKER_WARNING = ("WARNING: the broker let this machine in without an account: anyone "
+                       "on its network can join the room and forge its session (run "
+                       "`icu-dashboard broker` without --allow-anonymous and pair)")
 
 
 class NetworkOptionError(ValueError):
@@ -48,25 +53,32 @@ def add_network_options(p: argparse.ArgumentParser, role: str) -> None:
     g.add_argument("--credentials", default=None, metavar="FILE",
                    help="broker account (user, password): a file written by "
                         "`icu-dashboard room-access`")
+    g.add_argument("--pair", default=None, metavar="CODE",
+                   help="pair this machine with the broker once, with the code it prints "
+                        "at its start (the account is kept in the user data folder)")
 
 
 def network_settings(opts: object, role: str) -> dict | None:
     """Checked network options from LaunchOptions.extra; None when not networked."""
     extra = getattr(opts, "extra", {}) or {}
     if not extra.get("broker"):
-        if extra.get("room") or extra.get("display") or extra.get("credentials"):
-            raise NetworkOptionError("--room, --display and --credentials need --broker URL")
+        if extra.get("room") or extra.get("display") or extra.get("credentials") or \
+                extra.get("pair"):
+            raise NetworkOptionError("--room, --display, --credentials and --pair need "
+                                     "--broker URL")
         return None
+    if not extra.get("room"):
+        raise NetworkOptionError("--broker needs --room ROOM")
     try:
         url = BrokerUrl.parse(extra["broker"])
         room = check_name("room", extra.get("room") or "")
-        display = extra.get("display") or _host_name()
-        check_name("display", display)
-        creds = Credentials.load(extra["credentials"]) if extra.get("credentials") else None
+        if extra.get("display"):
+            check_name("display", extra["display"])
+        # --credentials / --pair / this machine's paired account (dashboard.net.pairing)
+        creds, display = account_for(extra, role, url, room, _host_name())
+        display = display or _host_name()
     except (LinkError, ValueError) as exc:
         raise NetworkOptionError(str(exc)) from None
-    if not extra.get("room"):
-        raise NetworkOptionError("--broker needs --room ROOM")
     return {"url": url, "room": room, "display": display, "credentials": creds}
 
 
@@ -80,11 +92,20 @@ def _say(message: str) -> None:
 
 
 def _wait_connected(link: MqttLink) -> None:
-    end = time.monotonic() + CONNECT_WAIT_S
-    while time.monotonic() < end and not link.connected and not link.refused:
+    start = time.monotonic()
+    probed = not link.url.tls
+    while time.monotonic() < start + CONNECT_WAIT_S and not link.connected and \
+            not link.refused:
+        if not probed and time.monotonic() > start + TLS_PROBE_AFTER_S:
+            probed = True  # paho retries a failed handshake silently: ask once why
+            problem = tls_problem(link.url, link.ca_file)
+            if problem and not link.connected:
+                raise NetworkOptionError(f"broker {link.url}: TLS failed: {problem}")
         time.sleep(0.02)
     if link.refused:
         raise NetworkOptionError(f"broker {link.url} refused the connection: {link.refused}")
+    if link.connected and link.user is None:
+        _say(OPEN_BROKER_WARNING)
     if not link.connected:
         _say(f"broker {link.url} not reachable yet; retrying in the background")
 

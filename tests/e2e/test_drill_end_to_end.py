@@ -115,7 +115,8 @@ def _click_on(app: App, name: str, **kw) -> None:
 def test_pump_stop_drill_from_pre_brief_to_debrief(tmp_path: Path, control_room, sim_room):
     shots = Path(os.environ["E2E_SCREENSHOTS"]) if os.environ.get("E2E_SCREENSHOTS") else None
     access = tmp_path / "access"
-    subprocess.run(CLI + ["room-access", "--room", ROOM, "--out", str(access)], check=True,
+    subprocess.run(CLI + ["room-access", "--room", ROOM, "--display", "bed-1", "--out",
+                          str(access)], check=True,
                    capture_output=True, timeout=60)
     port = _free_port()
     url = f"mqtt://127.0.0.1:{port}"
@@ -136,7 +137,7 @@ def test_pump_stop_drill_from_pre_brief_to_debrief(tmp_path: Path, control_room,
         # The README's bedside line, with the team's consoles: no --scenario.
         bedside = App("bedside", [
             "monitor", "--broker", url, "--room", ROOM, "--display", "bed-1",
-            "--credentials", str(access / f"display-{ROOM}.toml"),
+            "--credentials", str(access / f"display-{ROOM}-bed-1.toml"),
             "--console", "ecmo", "--console", "vent",
             "--alarm-log", str(tmp_path / "bed-1-alarms.jsonl"), "--mute"],
             xb, tmp_path).start()

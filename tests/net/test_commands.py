@@ -52,7 +52,8 @@ def test_bad_network_options_are_one_line_and_exit_2(tmp_path):
                           (["--broker", "mqtt://127.0.0.1:1", "--room", "a/b"], "room name"),
                           (["--room", "sim1"], "need --broker"),
                           (["--broker", "mqtt://127.0.0.1:1", "--room", "a",
-                            "--credentials", str(tmp_path / "none.toml")], "not found")):
+                            "--credentials", str(tmp_path / "none.toml")],
+                           "no such credentials file")):
         r = subprocess.run(CLI + ["monitor", "--headless", "--duration", "1"] + args,
                            capture_output=True, text=True, timeout=60)
         assert r.returncode == 2, (args, r.stderr)

@@ -130,7 +130,7 @@ def test_scenario_mismatch_is_refused_and_changes_nothing(broker, tmp_path):
 
 def start_broker_process(port: int) -> subprocess.Popen:
     proc = subprocess.Popen([sys.executable, "-m", "dashboard.app", "broker", "--port",
-                             str(port), "--bind", "127.0.0.1"], stdout=subprocess.PIPE,
+                             str(port), "--allow-anonymous"], stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     line = proc.stdout.readline()   # printed once it listens
     assert line.startswith("broker: mqtt://127.0.0.1:"), line
