@@ -16,7 +16,7 @@ from dashboard.net.access import write_room_access
 from dashboard.net.bridge import _Sender
 from dashboard.net.broker import BrokerSettings, EmbeddedBroker, free_port
 from dashboard.net.link import BrokerUrl, Credentials, MqttLink
-from dashboard.net.protocol import ACTION, RoomTopics
+from dashboard.net.protocol import ACTION, REQUEST, RoomTopics
 
 ROOM = "sim1"
 T = RoomTopics(ROOM)

@@ -75,7 +75,7 @@ def test_room_access_out_that_is_not_a_folder_is_one_line(capsys, tmp_path, monk
         out = str(tmp_path / "a-file")
         Path(out).write_text("keep me\n", encoding="utf-8")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    assert main(["room-access", "--room", "sim1", "--out", out]) == 2
+    assert main(["room-access", "--room", "sim1", "--display", "bed-1", "--out", out]) == 2
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1 and "not a folder" in err, err
     if out.endswith("a-file"):

@@ -19,7 +19,7 @@ ROOM = "sim1"
 @pytest.fixture(scope="module")
 def secured(tmp_path_factory):
     access = tmp_path_factory.mktemp("access")
-    write_room_access([ROOM], access)
+    write_room_access([ROOM], access, ["bed-1"])
     settings = BrokerSettings.load(access / "broker.toml")
     settings.port = 0
     with EmbeddedBroker(settings) as broker:
