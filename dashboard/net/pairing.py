@@ -127,5 +127,9 @@ def account_for(extra: dict, role: str, url: BrokerUrl, room: str,
             _say(f"already paired with {url} ({stored}); --pair is needed only once")
         return Credentials.load(stored), display
     if code:
-        return pair(url, room, display, code), display
+        creds = pair(url, room, display, code)
+        # A code is spent once paired: the run's later look-ups (the login check, then the
+        # role) find the stored account instead of saying "already paired".
+        extra["pair"] = None
+        return creds, display
     return None, display

@@ -227,6 +227,8 @@ def test_the_default_broker_requires_accounts_and_prints_how_to_pair(tmp_path):
                            capture_output=True, text=True, timeout=120, env=env)
         assert r.returncode == 0, r.stderr
         assert "paired display bed-1 of room sim1" in r.stderr
+        # Paired once, said once: the run's later look-ups find the new account quietly.
+        assert "already paired" not in r.stderr, r.stderr
         assert "refused" not in r.stderr and "WARNING" not in r.stderr
         assert "paired display bed-1 of room sim1" in proc.stdout.readline()
         store = tmp_path / "data" / "icu-ecmo-replay" / "broker" / "accounts.toml"
