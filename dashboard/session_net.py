@@ -41,20 +41,27 @@ class RefusalBanner(QtWidgets.QLabel):
     instructor, in words a trainee or technician can act on. Kept on top and as wide
     as the monitor whenever it is resized."""
 
+    OBJECT_NAME = "monitor.refused"
+    BACKGROUND = "#b71c1c"
+
     def __init__(self, window: QtWidgets.QWidget) -> None:
         super().__init__(window)
-        self.setObjectName("monitor.refused")
+        self.setObjectName(self.OBJECT_NAME)
         self.setWordWrap(True)
         self.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
-        self.setStyleSheet("background: #b71c1c; color: #ffffff; font-size: 18px;"
+        self.setStyleSheet(f"background: {self.BACKGROUND}; color: #ffffff; font-size: 18px;"
                            " font-weight: bold; padding: 10px; border: 2px solid #ffffff;")
         self.setVisible(False)
         window.installEventFilter(self)
 
     def show_refusal(self, line: str) -> None:
-        self.setText("NOT IN STEP WITH THE INSTRUCTOR \u2014 " + line.removeprefix(
-            "REFUSED: ") + "\nThis bedside keeps waiting for a session it can follow.")
-        self.setVisible(bool(line))
+        self.show_text("NOT IN STEP WITH THE INSTRUCTOR \u2014 " + line.removeprefix(
+            "REFUSED: ") + "\nThis bedside keeps waiting for a session it can follow."
+            if line else "")
+
+    def show_text(self, text: str) -> None:
+        self.setText(text)
+        self.setVisible(bool(text))
         self._fit()
         self.raise_()
 
@@ -74,6 +81,23 @@ class RefusalBanner(QtWidgets.QLabel):
         self.move(20, max(0, w.height() // 4))
 
 
+class WaitingBanner(RefusalBanner):
+    """Before the first session state arrives the bedside shows the scenario's opening
+    moment, frozen: without a word across it a trainee could take those numbers and
+    alarms for the session's. Said as plainly as a refusal, in a calmer colour."""
+
+    OBJECT_NAME = "monitor.waiting"
+    BACKGROUND = "#1a3a5c"
+
+
+def waiting_text(room: str, display: str, status: str) -> str:
+    link = "" if not status or status.startswith("waiting for the instructor") else \
+        f"\n({status})"
+    return (f"WAITING FOR THE INSTRUCTOR \u2014 room {room}, display {display}\n"
+            "The values behind are not a session yet: this bedside follows the "
+            f"instructor as soon as a session state arrives.{link}")
+
+
 class _MonitorOverlays:
     """The status line and the refusal banner of the session's current window (made
     again on the new window when the bedside is made again)."""
@@ -83,8 +107,9 @@ class _MonitorOverlays:
         self.window: QtWidgets.QWidget | None = None
         self.status: QtWidgets.QLabel | None = None
         self.banner: RefusalBanner | None = None
+        self.waiting: WaitingBanner | None = None
 
-    def show(self, status: str, refused: str) -> None:
+    def show(self, status: str, refused: str, waiting: str = "") -> None:
         w = self.session.window
         if w is not self.window or self.status is None or not shiboken6.isValid(self.status):
             self.window = w
@@ -94,7 +119,8 @@ class _MonitorOverlays:
                                       " background: transparent;")
             self.status.setVisible(False)
             self.banner = RefusalBanner(w)
-        text = "" if refused else status
+            self.waiting = WaitingBanner(w)
+        text = "" if refused or waiting else status
         if self.status.text() != text or self.status.isVisible() != bool(text):
             self.status.setText(text)
             self.status.adjustSize()
@@ -105,6 +131,10 @@ class _MonitorOverlays:
         if self.banner.isVisible() != bool(refused) or (refused and refused not in
                                                          self.banner.text()):
             self.banner.show_refusal(refused)
+        assert self.waiting is not None
+        waiting = "" if refused else waiting
+        if self.waiting.text() != waiting or self.waiting.isVisible() != bool(waiting):
+            self.waiting.show_text(waiting)
 
 
 def attach_monitor(session: MonitorSession, net: dict) -> MonitorBridge:
@@ -114,17 +144,23 @@ def attach_monitor(session: MonitorSession, net: dict) -> MonitorBridge:
                            on_refused=_say, rebuild=session.follow)
     overlays = _MonitorOverlays(session)
     said: list[str | None] = [None]
+    ever_synced = [False]
 
     def frame() -> None:
         bridge.pump()
         c = bridge.controller
         if bridge.synced and not bridge.refused:
+            ever_synced[0] = True
             c.tick()
         status = bridge.status
         if status != said[0] and not bridge.refused:
             said[0] = status
             _say(status or "in step with the instructor")
-        overlays.show(status, bridge.refused)
+        # Once in step, a lost link is the status line's (the case clock runs on); before
+        # the first state nothing on screen is the session's.
+        waiting = "" if ever_synced[0] else waiting_text(net["room"], net["display"],
+                                                         status)
+        overlays.show(status, bridge.refused, waiting)
 
     session.frame_step = frame
     bridge.start()

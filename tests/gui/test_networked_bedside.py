@@ -188,3 +188,22 @@ def test_a_bedside_that_cannot_follow_says_so_in_its_own_banner(room, case_cours
     # Not squeezed into the alarm bar.
     assert "our_case" not in " ".join(w.text() for w in bed.window.alarm_bar.findChildren(
         QtWidgets.QLabel))
+
+
+def test_a_bedside_before_its_first_session_state_says_it_is_waiting(room, case_course,
+                                                                     qtbot):
+    """Before the instructor's first state the bedside shows the scenario's opening
+    moment, frozen: a banner across it says those numbers are not a session yet, and it
+    goes as soon as the bedside is in step."""
+    wall, instructor, bedside, made = room
+    bed = bedside(case_course)
+    bed_bridge = made[-1][1]
+    run(made, wall, frames=20)
+    waiting = bed.window.findChild(QtWidgets.QLabel, "monitor.waiting")
+    assert waiting is not None and not waiting.isHidden()
+    assert "WAITING FOR THE INSTRUCTOR" in waiting.text() and "bed-1" in waiting.text()
+    assert "not a session" in waiting.text()
+    instructor(case_course)
+    run(made, wall, lambda: bed_bridge.synced, what="sync")
+    run(made, wall, frames=2)
+    assert waiting.isHidden()
