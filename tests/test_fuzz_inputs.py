@@ -2,13 +2,16 @@
 files, mutated (bytes flipped, inserted, deleted, lines duplicated or cut, numbers made
 huge), must each load or fail with the reader's one-line error naming the file -- never
 another exception. A sample of mutants also goes through the real commands: exit 0 or 2,
-one line, no traceback, and nothing written on failure."""
+one line, no traceback, and nothing written on failure: each mutant through the command's
+own entry point in this process (what the command does with it), a few also through the
+installed command in a process of its own (the exit code and stderr a shell sees)."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -32,6 +35,9 @@ FUZZ = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "60")), deadlin
 CLI_FUZZ = settings(max_examples=8, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.function_scoped_fixture,
                                            HealthCheck.too_slow])
+# A process start costs about a second of CPU (Python, numpy, the course; Qt for the
+# debrief): a few mutants only go through the installed command in a process of its own.
+PROCESS_FUZZ = settings(CLI_FUZZ, max_examples=3)
 
 NASTY = [b"\x00", b"\xff\xfe", b"\n", b"\r", b"[", b"{", b"]]", b"=", b'"', b"nan", b"inf",
          b"-", b"1" + b"0" * 400, b"1e999", b"NaN", b"Infinity", b"[" * 200, b"\x1b[31m",
@@ -132,6 +138,16 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
                                             "offscreen", "HOME": "/nonexistent"})
 
 
+def _in_process(main: Callable[[list[str]], int], capsys: pytest.CaptureFixture[str],
+                *args: str) -> subprocess.CompletedProcess:
+    """The command's entry point (what the installed script calls) run here; any exception
+    it lets out fails the test, as a traceback in a shell would."""
+    capsys.readouterr()
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return subprocess.CompletedProcess(list(args), code, out, err)
+
+
 def _assert_cli_outcome(p: subprocess.CompletedProcess, folder: Path, inputs: set[str]
                         ) -> None:
     assert "Traceback" not in p.stderr, p.stderr
@@ -142,24 +158,56 @@ def _assert_cli_outcome(p: subprocess.CompletedProcess, folder: Path, inputs: se
         assert p.returncode == 0, p.stderr
 
 
+def _trends_args(f: Path, folder: Path) -> list[str]:
+    return ["trends", "--scenario", str(f), "--start", "admission", "--end",
+            "admission+1m", "--step", "1m", "--out", str(folder / "out.csv")]
+
+
+def _check_trends(run: Callable[..., subprocess.CompletedProcess], folder: Path,
+                  data: bytes) -> None:
+    _fresh(folder)
+    f = folder / "fuzz.toml"
+    f.write_bytes(data)
+    p = run(*_trends_args(f, folder))
+    _assert_cli_outcome(p, folder, {"fuzz.toml", "out.csv"} if p.returncode == 0
+                        else {"fuzz.toml"})
+
+
+def _check_debrief(run: Callable[..., subprocess.CompletedProcess], folder: Path,
+                   data: bytes) -> None:
+    _fresh(folder)
+    f = folder / "fuzz.jsonl"
+    f.write_bytes(data)
+    p = run("debrief", str(f), "--out", str(folder / "r.html"))
+    _assert_cli_outcome(p, folder, {"fuzz.jsonl", "r.html", "r.csv"} if p.returncode == 0
+                        else {"fuzz.jsonl"})
+
+
 @CLI_FUZZ
 @given(data=mutated(SCENARIO))
-def test_validate_command_on_mutants(tmp_path, data):
-    _fresh(tmp_path)
-    f = tmp_path / "fuzz.toml"
-    f.write_bytes(data)
-    p = _cli("replay-data", "trends", "--scenario", str(f), "--start", "admission", "--end",
-             "admission+1m", "--step", "1m", "--out", str(tmp_path / "out.csv"))
-    _assert_cli_outcome(p, tmp_path, {"fuzz.toml", "out.csv"} if p.returncode == 0
-                        else {"fuzz.toml"})
+def test_validate_command_on_mutants(tmp_path, capsys, data):
+    from dashboard.alarms.replay_data_cli import main
+
+    _check_trends(lambda *a: _in_process(main, capsys, *a), tmp_path, data)
+
+
+@PROCESS_FUZZ
+@given(data=mutated(SCENARIO))
+def test_validate_command_on_mutants_in_a_process(tmp_path, data):
+    _check_trends(lambda *a: _cli("replay-data", *a), tmp_path, data)
 
 
 @CLI_FUZZ
 @given(data=st.data())
-def test_debrief_command_on_mutants(tmp_path, session_bytes, data):
-    _fresh(tmp_path)
-    f = tmp_path / "fuzz.jsonl"
-    f.write_bytes(data.draw(mutated(session_bytes)))
-    p = _cli("icu-dashboard", "debrief", str(f), "--out", str(tmp_path / "r.html"))
-    _assert_cli_outcome(p, tmp_path, {"fuzz.jsonl", "r.html", "r.csv"} if p.returncode == 0
-                        else {"fuzz.jsonl"})
+def test_debrief_command_on_mutants(tmp_path, capsys, session_bytes, data):
+    from dashboard.cli.main import main
+
+    _check_debrief(lambda *a: _in_process(main, capsys, *a), tmp_path,
+                   data.draw(mutated(session_bytes)))
+
+
+@PROCESS_FUZZ
+@given(data=st.data())
+def test_debrief_command_on_mutants_in_a_process(tmp_path, session_bytes, data):
+    _check_debrief(lambda *a: _cli("icu-dashboard", *a), tmp_path,
+                   data.draw(mutated(session_bytes)))

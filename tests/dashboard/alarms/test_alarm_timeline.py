@@ -32,31 +32,45 @@ def _candidates() -> dict[str, list[float]]:
 
 
 CANDIDATES = _candidates()
+# The strategies are built once, not inside every example: hypothesis caches a strategy
+# only when its arguments are hashable, and rebuilding these (lists of candidate values)
+# for each of the 300 examples cost more than running the engine.
+_STEPS = st.sampled_from([0.0, 0.5, 1.0, 1.0, 2.0, 3.0, 7.0])
+_START = st.sampled_from([0.0, 86400.0 * 3 + 0.25])
+
+
+def _runs_of(elements: st.SearchStrategy) -> st.SearchStrategy:
+    return st.lists(st.tuples(elements, st.integers(1, 25)), min_size=1, max_size=8)
+
+
+_VALUE_RUNS = {ch: _runs_of(st.sampled_from(v)) for ch, v in CANDIDATES.items()}
+_FLAG_RUNS = _runs_of(st.booleans())
+_MOVING = st.sets(st.sampled_from(sorted(CANDIDATES)), min_size=1, max_size=8)
+_PROFILES = st.sampled_from([ECMO, ADULT])
 
 
 @st.composite
 def courses(draw):
     n = draw(st.integers(min_value=1, max_value=80))
-    steps = draw(st.lists(st.sampled_from([0.0, 0.5, 1.0, 1.0, 2.0, 3.0, 7.0]),
-                          min_size=n, max_size=n))  # fmt: skip
-    t = np.cumsum(np.array(steps)) + draw(st.sampled_from([0.0, 86400.0 * 3 + 0.25]))
+    steps = draw(st.lists(_STEPS, min_size=n, max_size=n))
+    t = np.cumsum(np.array(steps)) + draw(_START)
 
-    def runs(elements):
-        segs = draw(st.lists(st.tuples(elements, st.integers(1, 25)), min_size=1, max_size=8))
+    def runs(segments):
+        segs = draw(segments)
         seq = [v for v, k in segs for _ in range(k)]
         while len(seq) < n:
             seq += seq
         return seq[:n]
 
     # Only some channels move in one example, the others stay calm: shrinks better.
-    moving = draw(st.sets(st.sampled_from(sorted(CANDIDATES)), min_size=1, max_size=8))
+    moving = draw(_MOVING)
     values = {
-        ch: np.array(runs(st.sampled_from(CANDIDATES[ch])) if ch in moving else [CALM[ch]] * n)
+        ch: np.array(runs(_VALUE_RUNS[ch]) if ch in moving else [CALM[ch]] * n)
         for ch in CANDIDATES
     }
     raised_flags = draw(st.sets(st.sampled_from(sorted(known_flags())), max_size=3))
-    flags = {f: np.array(runs(st.booleans()), dtype=bool) for f in raised_flags}
-    profile = draw(st.sampled_from([ECMO, ADULT]))
+    flags = {f: np.array(runs(_FLAG_RUNS), dtype=bool) for f in raised_flags}
+    profile = draw(_PROFILES)
     return t, values, flags, profile
 
 
