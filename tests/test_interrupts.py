@@ -27,6 +27,9 @@ BIN = Path(sys.executable).parent
 SIGINT_BIT = 1 << (signal.SIGINT - 1)
 # What the user would call "at once" (issue 18, item 13), with two burners beside it.
 HONOURED_WITHIN_S = 1.0
+# One worker runs these one after another: two burners each are the point, four at once
+# (two tests on two workers) would only slow the rest of the suite.
+pytestmark = pytest.mark.xdist_group("burners")
 
 
 @pytest.fixture

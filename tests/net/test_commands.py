@@ -22,11 +22,11 @@ def test_broker_instructor_and_monitor_commands(tmp_path):
         # The monitor runs first and waits for the instructor; the injection starts 4 s
         # of case time after the instructor's start.
         mon = subprocess.Popen(CLI + ["monitor", "--broker", url, "--room", "sim1",
-                                      "--display", "bed-1", "--headless", "--duration", "25",
+                                      "--display", "bed-1", "--headless", "--duration", "18",
                                       "--alarm-log", str(tmp_path / "bed-1.jsonl")],
                                stderr=subprocess.PIPE, text=True)
         ins = subprocess.run(CLI + ["instructor", "--broker", url, "--room", "sim1",
-                                    "--headless", "--duration", "20",
+                                    "--headless", "--duration", "12",
                                     "--start", "ecmo_start+86390",
                                     "--inject", "pump_stop@ecmo_start+86394",
                                     "--session-log", str(tmp_path / "session.jsonl"),
