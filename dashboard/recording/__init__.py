@@ -2,7 +2,8 @@
 
     format      the file format (record types, their keys) and the names both sides share
     writer      SessionRecorder: writes the file line by line, flushed
-    reader      read_session: the file read back, every line checked
+    reader      read_session: the file read back (records: what it is read into;
+                line_checks: each line checked)
     scenario_check  recorded_course: the recording against its scenario (limits, names,
                 has the scenario changed since), for --replay and the debrief
     checks      what a file may hold against its scenario (limits, injections, alarms)
