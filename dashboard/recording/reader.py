@@ -24,6 +24,7 @@ from dashboard.recording.records import (
     RecordedSession,
     inferred_role,
 )
+from dashboard.recording.snapshot_runs import SNAPSHOT_START, SnapshotRuns
 from dashboard.recording.snapshots import Snapshot, fast_snapshot
 from replay_data.errors import one_line
 from replay_data.input_file import InputFileError, read_lines
@@ -61,52 +62,78 @@ def read_session(path: str | os.PathLike[str]) -> RecordedSession:
     """Read and check a session file. Content problems raise SessionLogError
     ('FILE: line N: ...'), and so does a file that cannot be read (missing, not a
     regular file, too large: replay_data.input_file). Read line by line: memory grows
-    with what the file holds, not with its bytes twice over."""
-    path = Path(path)
-    session: RecordedSession | None = None
-    perturbations: dict[str, bool] = {}  # id -> stopped
+    with what the file holds, not with its bytes twice over; runs of the writer's own
+    snapshot lines in bulk (snapshot_runs.py), every other line on its own."""
+    reader = _Reader(Path(path))
     try:
-        for number, data, complete in _numbered_lines(path):
-            if not data.strip():
+        for number, data, complete in _numbered_lines(reader.path):
+            runs = reader.runs
+            if runs is not None and complete and data.startswith(SNAPSHOT_START):
+                runs.hold(number, data)
                 continue
-            try:
-                try:
-                    text = data.decode("utf-8")
-                except UnicodeDecodeError:
-                    raise _Bad("not UTF-8 text") from None
-                if session is not None:
-                    snap = fast_snapshot(text)  # the bulk of a long file, read fast
-                    if snap is not None:
-                        session.snapshot_table.add(number, *snap)
-                        continue
-                kind, t, wall, rest = parse_line(text)
-                if session is None:
-                    if kind != "session_start":
-                        raise _Bad("the first line must be the session_start header, "
-                                   f"not {kind!r}")
-                    session = _header(path, t, wall, rest)
-                    continue
-                p = check_entry(kind, t, rest, perturbations)
-            except _Bad as exc:
-                if not complete and session is not None:
-                    session.truncated = True
-                    break
-                raise SessionLogError(one_line(f"{path}: line {number}: {exc}")) from None
-            if kind == "snapshot":
-                when = datetime.fromisoformat(wall)
-                if when.utcoffset() is None:
-                    when = when.replace(tzinfo=UTC)
-                session.snapshot_table.add(number, t, wall, when, rest["values"],
-                                           rest["flags"])
-                continue
-            if p is not None:
-                session._parsed[number] = p
-            session.entries.append(Entry(number, kind, t, wall, rest))
+            if runs is not None:
+                runs.flush()  # in file order: what came before is read first
+            if data.strip() and reader.line(number, data, complete):
+                break
+        if reader.runs is not None:
+            reader.runs.flush()
     except InputFileError as exc:
         raise SessionLogError(str(exc)) from None
-    if session is None:
-        raise SessionLogError(one_line(f"{path}: no session_start header (empty file?)"))
-    return session
+    if reader.session is None:
+        raise SessionLogError(one_line(f"{reader.path}: no session_start header "
+                                       "(empty file?)"))
+    return reader.session
+
+
+class _Reader:
+    """One file being read: the session so far and the perturbations started in it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.session: RecordedSession | None = None
+        self.runs: SnapshotRuns | None = None  # once the header is read
+        self.perturbations: dict[str, bool] = {}  # id -> stopped
+
+    def one_snapshot(self, number: int, data: bytes) -> None:
+        self.line(number, data, True)
+
+    def line(self, number: int, data: bytes, complete: bool) -> bool:
+        """Read one line into the session; True when it was the cut-off last line."""
+        session = self.session
+        try:
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:
+                raise _Bad("not UTF-8 text") from None
+            if session is not None:
+                snap = fast_snapshot(text)  # a snapshot line of another shape, read fast
+                if snap is not None:
+                    session.snapshot_table.add(number, *snap)
+                    return False
+            kind, t, wall, rest = parse_line(text)
+            if session is None:
+                if kind != "session_start":
+                    raise _Bad("the first line must be the session_start header, "
+                               f"not {kind!r}")
+                self.session = _header(self.path, t, wall, rest)
+                self.runs = SnapshotRuns(self.session.snapshot_table, self.one_snapshot)
+                return False
+            p = check_entry(kind, t, rest, self.perturbations)
+        except _Bad as exc:
+            if not complete and session is not None:
+                session.truncated = True
+                return True
+            raise SessionLogError(one_line(f"{self.path}: line {number}: {exc}")) from None
+        if kind == "snapshot":
+            when = datetime.fromisoformat(wall)
+            if when.utcoffset() is None:
+                when = when.replace(tzinfo=UTC)
+            session.snapshot_table.add(number, t, wall, when, rest["values"], rest["flags"])
+            return False
+        if p is not None:
+            session._parsed[number] = p
+        session.entries.append(Entry(number, kind, t, wall, rest))
+        return False
 
 
 def _header(path: Path, t: float, wall: str, d: Mapping[str, Any]) -> RecordedSession:
