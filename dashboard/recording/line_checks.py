@@ -5,15 +5,17 @@ A problem raises RecordError with what is wrong; the reader adds the file and li
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import datetime
+from math import isfinite
 from sys import intern
 from typing import Any
 
 from dashboard.alarms.engine import AlarmChange
 from dashboard.alarms.kinds import AlarmKind, Category, Priority
 from dashboard.core import actions as acts
-from dashboard.core.actions import ActionError
+from dashboard.core.actions import ActionError, Actor
 from dashboard.recording.format import (
     _COMMON_KEYS,
     DISPLAY_STATUSES,
@@ -21,7 +23,7 @@ from dashboard.recording.format import (
     RECORD_TYPES,
     TRAINEE_ACTIONS,
 )
-from replay_data.input_file import parse_json
+from replay_data.input_file import MAX_INT, parse_json
 from replay_data.perturbation_data import RecordError as _Bad
 from replay_data.perturbation_data import number_field as _number
 from replay_data.perturbation_data import perturbation_from_record as _perturbation
@@ -48,16 +50,19 @@ def alarm_change(t: float, d: Mapping[str, Any]) -> AlarmChange:
         raise _Bad(str(exc)) from None
 
 
-def _check_action(t: float, d: Mapping[str, Any], known: tuple[str, ...], actor: str) -> None:
-    """Every field checked by the one action schema (dashboard.core.actions)."""
+def _check_action(t: float, d: Mapping[str, Any], known: tuple[str, ...], actor: str
+                  ) -> dict[str, Any]:
+    """Every field checked by the one action schema (dashboard.core.actions), as
+    Action.from_json checks an action from the network; its args, checked and with
+    defaults filled in (kept: a long file's actions are then checked once)."""
     action = _text(d, "action")
     if action not in known:
         raise _Bad(f"unknown {actor} action {action!r}")
     display = d.get("display", "recorded")
     args = {k: v for k, v in d.items() if k not in ("action", "display")}
     try:
-        acts.Action.from_json({"kind": action, "args": args, "case_t": t,
-                               "actor": {"role": actor, "display": display}})
+        return acts.Action.make(action, args, Actor.from_json({"role": actor,
+                                                               "display": display}), t).args
     except ActionError as exc:
         raise _Bad(f"{actor} action {exc}") from None
 
@@ -92,11 +97,44 @@ def _check_display(d: Mapping[str, Any]) -> None:
         _number(d, "wall", optional=True)
 
 
-def parse_line(text: str) -> tuple[str, float, str, dict[str, Any]]:
+def _not_plain(name: str) -> float:
+    raise ValueError(name)
+
+
+_FLAT_DECODER = json.JSONDecoder(parse_constant=_not_plain)  # NaN, Infinity: not plain
+
+
+def flat_record(text: str) -> dict[str, Any] | None:
+    """The line as a dict when it is one flat JSON object (no nesting: notes, actions,
+    alarms) whose numbers all pass the input rules, read by the C scanner alone; None
+    for anything else, which parse_json reads and words the problem of. parse_json's
+    walk over the tree cost more than the parse on a 200,000-note file."""
     try:
-        record = parse_json(text)  # no NaN/Infinity, huge integers or deep nesting
-    except ValueError as exc:
-        raise _Bad(str(exc)) from None
+        record, end = _FLAT_DECODER.raw_decode(text)
+    except (ValueError, RecursionError):
+        return None
+    if type(record) is not dict or (end != len(text) and not text[end:].isspace()):
+        return None
+    for v in record.values():
+        kind = type(v)
+        if kind is float:
+            if not isfinite(v):  # a literal past the float range reads as inf
+                return None
+        elif kind is int:
+            if not -MAX_INT <= v <= MAX_INT:
+                return None
+        elif kind is not str and kind is not bool and v is not None:
+            return None  # nested: the full walk
+    return record
+
+
+def parse_line(text: str) -> tuple[str, float, str, dict[str, Any]]:
+    record = flat_record(text)
+    if record is None:
+        try:
+            record = parse_json(text)  # no NaN/Infinity, huge integers or deep nesting
+        except ValueError as exc:
+            raise _Bad(str(exc)) from None
     if not isinstance(record, dict):
         raise _Bad("not a JSON object")
     kind = _text(record, "type")
@@ -117,16 +155,17 @@ def parse_line(text: str) -> tuple[str, float, str, dict[str, Any]]:
 
 
 def check_entry(kind: str, t: float, d: Mapping[str, Any], perturbations: dict[str, bool]
-                 ) -> Perturbation | None:
+                 ) -> Perturbation | dict[str, Any] | None:
     """Check one line's own keys, and that stops name a perturbation started before; a
-    perturbation line's Perturbation (kept: parsing 10,000 effects once is enough)."""
+    perturbation line's Perturbation (kept: parsing 10,000 effects once is enough), an
+    action's checked args (kept: checked once)."""
     if kind == "session_start":
         raise _Bad("a second session_start header: one file holds one session")
     if kind == "instructor":
-        _check_action(t, d, INSTRUCTOR_ACTIONS, kind)
-    elif kind == "trainee":
-        _check_action(t, d, TRAINEE_ACTIONS, kind)
-    elif kind == "alarm":
+        return _check_action(t, d, INSTRUCTOR_ACTIONS, kind)
+    if kind == "trainee":
+        return _check_action(t, d, TRAINEE_ACTIONS, kind)
+    if kind == "alarm":
         alarm_change(t, d)
     elif kind == "snapshot":
         _check_snapshot(d)

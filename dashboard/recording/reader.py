@@ -130,7 +130,9 @@ class _Reader:
                 when = when.replace(tzinfo=UTC)
             session.snapshot_table.add(number, t, wall, when, rest["values"], rest["flags"])
             return False
-        if p is not None:
+        if isinstance(p, dict):
+            session._checked_args[number] = p
+        elif p is not None:
             session._parsed[number] = p
         session.entries.append(Entry(number, kind, t, wall, rest))
         return False

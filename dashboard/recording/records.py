@@ -124,6 +124,9 @@ class RecordedSession:
     # of 20,000 notes asked for the actions a dozen times, each checking every field).
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     _parsed: dict[int, Perturbation] = field(default_factory=dict, repr=False, compare=False)
+    # Each action's args as the reader checked them (line -> args): not checked again.
+    _checked_args: dict[int, dict[str, Any]] = field(default_factory=dict, repr=False,
+                                                     compare=False)
 
     @property
     def end(self) -> float:
@@ -226,8 +229,10 @@ class RecordedSession:
         out = []
         for e in self._of(actor):
             kind = e.fields["action"]
-            args = acts.check_args(kind, {k: v for k, v in e.fields.items()
-                                          if k not in ("action", "display")})
+            args = self._checked_args.get(e.line)
+            if args is None:  # an entry added after reading
+                args = acts.check_args(kind, {k: v for k, v in e.fields.items()
+                                              if k not in ("action", "display")})
             out.append(RecordedAction(e.line, e.case_time, e.wall_time, actor, kind, args,
                                       e.fields.get("display") or "",
                                       f"{self.path}: line {e.line}"))
