@@ -131,11 +131,23 @@ class _Reader:
             session.snapshot_table.add(number, t, wall, when, rest["values"], rest["flags"])
             return False
         if isinstance(p, dict):
-            session._checked_args[number] = p
+            if not _as_written(p, rest):  # a default filled in, an integer made a float
+                session._checked_args[number] = p
         elif p is not None:
             session._parsed[number] = p
         session.entries.append(Entry(number, kind, t, wall, rest))
+        session._checked = len(session.entries)
         return False
+
+
+def _as_written(checked: Mapping[str, Any], line: Mapping[str, Any]) -> bool:
+    """Whether an action's checked args are its line's own keys, value for value and
+    type for type (then the line itself serves as its args: records.ActionArgs)."""
+    if len(checked) != len(line) - ("action" in line) - ("display" in line):
+        return False
+    missing = object()
+    return all(type(line.get(k, missing)) is type(v) and line[k] == v
+               for k, v in checked.items())
 
 
 def _header(path: Path, t: float, wall: str, d: Mapping[str, Any]) -> RecordedSession:

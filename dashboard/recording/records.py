@@ -55,7 +55,13 @@ class RecordedAction:
     action: str
     fields: Mapping[str, Any]
     display: str = ""
-    origin: str = ""  # "FILE: line N", for messages
+    # The file it was read from (one string shared by all its actions, not one per line).
+    source: str = ""
+
+    @property
+    def origin(self) -> str:
+        """'FILE: line N', for messages."""
+        return f"{self.source}: line {self.line}" if self.source else ""
 
     def to_action(self) -> acts.Action:
         """The action to replay through SessionController.apply."""
@@ -124,9 +130,12 @@ class RecordedSession:
     # of 20,000 notes asked for the actions a dozen times, each checking every field).
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     _parsed: dict[int, Perturbation] = field(default_factory=dict, repr=False, compare=False)
-    # Each action's args as the reader checked them (line -> args): not checked again.
+    # The actions among the first `_checked` entries were checked by the reader: their
+    # args are the line's own keys (ActionArgs), or where the check filled in a default
+    # or made an integer a float, the checked args kept here (line -> args).
     _checked_args: dict[int, dict[str, Any]] = field(default_factory=dict, repr=False,
                                                      compare=False)
+    _checked: int = field(default=0, repr=False, compare=False)
 
     @property
     def end(self) -> float:
@@ -227,14 +236,44 @@ class RecordedSession:
 
     def _actions(self, actor: str) -> list[RecordedAction]:
         out = []
-        for e in self._of(actor):
+        source = str(self.path)
+        for i, e in enumerate(self.entries):
+            if e.type != actor:
+                continue
             kind = e.fields["action"]
-            args = self._checked_args.get(e.line)
-            if args is None:  # an entry added after reading
-                args = acts.check_args(kind, {k: v for k, v in e.fields.items()
-                                              if k not in ("action", "display")})
+            args: Mapping[str, Any] | None = self._checked_args.get(e.line)
+            if args is None:
+                args = ActionArgs(e.fields) if i < self._checked else acts.check_args(
+                    kind, {k: v for k, v in e.fields.items() if k not in _NOT_ARGS})
             out.append(RecordedAction(e.line, e.case_time, e.wall_time, actor, kind, args,
-                                      e.fields.get("display") or "",
-                                      f"{self.path}: line {e.line}"))
+                                      e.fields.get("display") or "", source))
         return out
+
+
+_NOT_ARGS = ("action", "display")
+
+
+class ActionArgs(Mapping[str, Any]):
+    """An action line's own keys but "action" and "display": its args, as checked when
+    the file was read (the writer writes every arg, so a long file's actions need no
+    second dict each)."""
+
+    __slots__ = ("_line",)
+
+    def __init__(self, line: Mapping[str, Any]) -> None:
+        self._line = line
+
+    def __getitem__(self, key: str) -> Any:
+        if key in _NOT_ARGS:
+            raise KeyError(key)
+        return self._line[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return (k for k in self._line if k not in _NOT_ARGS)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
 
