@@ -8,6 +8,7 @@
                 has the scenario changed since), for --replay and the debrief
     checks      what a file may hold against its scenario (limits, injections, alarms)
     snapshots   the snapshot lines as a table (columns), read by a fast path
+    snapshot_runs  runs of the writer's own snapshot lines, read in bulk
     subscriber  SessionRecording: the recorder fed by a SessionController's events
 
 A layer above dashboard.core: the controller knows nothing of this package; whoever builds

@@ -8,7 +8,8 @@ the debrief compares them with the course a block at a time (numpy).
 Each line is checked on the way in with the rules of every other line (finite numbers,
 integers at most 2**53, text flags); `fast_snapshot` reads the common, well-formed line
 with the C JSON parser alone and hands anything else to the reader's full path, which
-accepts or refuses it with its message.
+accepts or refuses it with its message. Runs of the writer's own lines are read in bulk
+before either (snapshot_runs.py, add_plain_run).
 """
 
 from __future__ import annotations
