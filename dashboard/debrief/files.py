@@ -19,6 +19,7 @@ from .responses import scoring_csv_rows
 from .rows import CSV_COLUMNS, DebriefReport, TimelineRow
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_CHARS = frozenset(_FORMULA_START)  # "" is not in it: an empty cell stays as it is
 
 
 def csv_safe(cell: object) -> str:
@@ -50,7 +51,10 @@ def csv_chunks(rows: Iterable[TimelineRow]) -> Iterator[bytes]:
     # BOM: spreadsheet programs otherwise read the UTF-8 arrows and dashes as Latin-1.
     encoding = "utf-8-sig"
     for i, r in enumerate(rows, 1):
-        w.writerow([csv_safe(cell) for cell in r.csv_row()])
+        # Most cells are plain text: only those that start like a formula go through
+        # csv_safe (2.6 million calls on a 200,000-note session).
+        w.writerow([c if type(c) is str and c[:1] not in _FORMULA_CHARS else csv_safe(c)
+                    for c in r.csv_row()])
         if i % _CSV_ROWS_PER_CHUNK == 0:
             yield buf.getvalue().encode(encoding)
             encoding = "utf-8"
