@@ -20,7 +20,7 @@ import os
 import stat
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO
 
 from .output_path import (
@@ -156,10 +156,11 @@ def write_bytes(path: str, data: bytes, option: str = "") -> None:
         fh.write(data)
 
 
-def write_all(files: Sequence[tuple[str, bytes]], option: str = "") -> None:
+def write_all(files: Sequence[tuple[str, bytes | Iterable[bytes]]], option: str = "") -> None:
     """Several files that belong together (a report and its CSV): each is complete, and
     all regular ones are written before any replaces its old version, so a full disk
-    leaves all the old ones as they were."""
+    leaves all the old ones as they were. A file's data is its bytes, or its pieces in
+    turn (written out as they are made, never joined in memory)."""
     for path, _ in files:
         check_output_path(path, option)
     staged: list[tuple[str, str]] = []
@@ -181,7 +182,8 @@ def write_all(files: Sequence[tuple[str, bytes]], option: str = "") -> None:
             staged.append((tmp, target))
             with os.fdopen(fd, "wb") as fh:
                 os.fchmod(fh.fileno(), old_mode)
-                fh.write(data)
+                for piece in _pieces(data):
+                    fh.write(piece)
                 fh.flush()
                 os.fsync(fh.fileno())
         for (tmp, target), (path, _) in zip(staged, files):
@@ -194,4 +196,10 @@ def write_all(files: Sequence[tuple[str, bytes]], option: str = "") -> None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
     for path, data in through:
-        write_bytes(path, data, option)
+        with open_output(path, option, binary=True) as fh:
+            for piece in _pieces(data):
+                fh.write(piece)
+
+
+def _pieces(data: bytes | Iterable[bytes]) -> Iterable[bytes]:
+    return (data,) if isinstance(data, bytes | bytearray | memoryview) else data

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from replay_data.output_file import write_all
@@ -18,6 +19,7 @@ from .responses import scoring_csv_rows
 from .rows import CSV_COLUMNS, DebriefReport, TimelineRow
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_CHARS = frozenset(_FORMULA_START)  # "" is not in it: an empty cell stays as it is
 
 
 def csv_safe(cell: object) -> str:
@@ -34,17 +36,38 @@ def csv_safe(cell: object) -> str:
 
 
 def render_csv(rows: Iterable[TimelineRow]) -> bytes:
+    return b"".join(csv_chunks(rows))
+
+
+_CSV_ROWS_PER_CHUNK = 2000
+
+
+def csv_chunks(rows: Iterable[TimelineRow]) -> Iterator[bytes]:
+    """The CSV a few thousand rows at a time, encoded: written out as it is made (the
+    timeline of a 200,000-note session is never one string, nor its bytes)."""
     buf = io.StringIO(newline="")
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(CSV_COLUMNS)
-    for r in rows:
-        w.writerow([csv_safe(cell) for cell in r.csv_row()])
     # BOM: spreadsheet programs otherwise read the UTF-8 arrows and dashes as Latin-1.
-    return buf.getvalue().encode("utf-8-sig")
+    encoding = "utf-8-sig"
+    for i, r in enumerate(rows, 1):
+        # Most cells are plain text: only those that start like a formula go through
+        # csv_safe (2.6 million calls on a 200,000-note session).
+        w.writerow([c if type(c) is str and c[:1] not in _FORMULA_CHARS else csv_safe(c)
+                    for c in r.csv_row()])
+        if i % _CSV_ROWS_PER_CHUNK == 0:
+            yield buf.getvalue().encode(encoding)
+            encoding = "utf-8"
+            buf.seek(0)
+            buf.truncate()
+    yield buf.getvalue().encode(encoding)
 
 
+def _encoded(chunks: Iterable[str]) -> Iterator[bytes]:
+    return (c.encode("utf-8") for c in chunks)
 
-def _write_atomic(files: Sequence[tuple[Path, bytes]]) -> None:
+
+def _write_atomic(files: Sequence[tuple[Path, bytes | Iterable[bytes]]]) -> None:
     """Each file whole or not at all, all written before any replaces its old version;
     devices, pipes and symbolic links handled by the shared output rules
     (replay_data.output_file)."""
@@ -64,11 +87,13 @@ def build_debrief(session_path: str | os.PathLike[str], out_html: str | os.PathL
     from . import page, plots  # Qt only from here: the rows above work without it
 
     figures = plots.report_figures(report, course)
-    html_text = page.render_html(report, course, figures, embed=True)
     assert report.played is not None
-    csv_rows = report.timeline + scoring_csv_rows(report.scored, report.played)
-    files = [(report.csv_path, render_csv(csv_rows)),
-             (report.html_path, html_text.encode("utf-8"))]
+    csv_rows = itertools.chain(report.timeline,
+                               scoring_csv_rows(report.scored, report.played))
+    # Both written out as they are made (write_all takes the pieces), all or nothing.
+    files: list[tuple[Path, bytes | Iterable[bytes]]] = [
+        (report.csv_path, csv_chunks(csv_rows)),
+        (report.html_path, _encoded(page.page_chunks(report, course, figures, embed=True)))]
     if pdf:
         from . import pdf as pdf_out
 

@@ -15,8 +15,9 @@ white.
 from __future__ import annotations
 
 import html
+import itertools
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from replay_data.casetime import case_clock, span_text
 from replay_data.course import Course
@@ -25,10 +26,13 @@ from .plots import Figure
 from .responses import scoring_summary
 from .rows import (
     DISCLAIMER,
+    MAX_LISTED_NOTES,
     MAX_NOTE_MARKS,
+    NOTE_TYPES,
     RESULT_TEXT,
     DebriefReport,
     DisplayRow,
+    NoteRow,
     wall_text,
 )
 
@@ -77,6 +81,17 @@ def _prio(p: str) -> str:
 def _table(head: Sequence[str], rows: Iterable[Sequence[str]], num_cols: Sequence[int] = (),
            widths: Sequence[int] = (), css: str = "") -> str:
     """Cells are already HTML (escaped by the caller). widths: percent per column."""
+    return "".join(_table_chunks(head, rows, num_cols, widths, css))
+
+
+_ROWS_PER_CHUNK = 2000  # a long table leaves as pieces of this many rows, never whole
+
+
+def _table_chunks(head: Sequence[str], rows: Iterable[Sequence[str]],
+                  num_cols: Sequence[int] = (), widths: Sequence[int] = (), css: str = ""
+                  ) -> Iterator[str]:
+    """The table a piece at a time (a timeline of thousands of rows is written out as it
+    is made, not built whole in memory first)."""
     # No <thead>: Qt repeats a header row at the top of each printed page, drawn over
     # whatever starts that page; a header that prints once is the honest choice.
     # Qt's rich text ignores a class's font on a table: the size goes on the element too.
@@ -90,8 +105,11 @@ def _table(head: Sequence[str], rows: Iterable[Sequence[str]], num_cols: Sequenc
         cells = (f'<td class="num" align="right">{c}</td>' if i in num_cols else f"<td>{c}</td>"
                  for i, c in enumerate(r))
         out.append("<tr>" + "".join(cells) + "</tr>")
+        if len(out) >= _ROWS_PER_CHUNK:
+            yield "".join(out)
+            out = []
     out.append("</table>")
-    return "".join(out)
+    yield "".join(out)
 
 
 def _both(t: float, wall_html: str) -> str:
@@ -102,6 +120,13 @@ def render_html(report: DebriefReport, course: Course, figures: Sequence[Figure]
                 embed: bool = True) -> str:
     """The page; embed=True puts the plots in as data URIs (the self-contained file),
     embed=False refers to them by Figure.name (pdf.py supplies them to Qt)."""
+    return "".join(page_chunks(report, course, figures, embed=embed))
+
+
+def page_chunks(report: DebriefReport, course: Course, figures: Sequence[Figure], *,
+                embed: bool = True) -> Iterator[str]:
+    """render_html's page a piece at a time, for writing out as it is made: the long
+    tables leave in pieces (_table_chunks)."""
     s = report.session
     sc = course.scenario
     played = report.played
@@ -237,11 +262,22 @@ def render_html(report: DebriefReport, course: Course, figures: Sequence[Figure]
 
     # --- part 3: the record -- the timeline, notes, prompts
     parts.append(f'<div class="part"><div class="section"><h2>{_e(PART_TITLES[1])}</h2>')
-    parts.append(_table(
+    many = len(report.notes) > MAX_LISTED_NOTES
+    timeline = report.timeline
+    if many:
+        # Notes are what make a timeline of 200,000 rows; the rest of it stays whole.
+        timeline = [r for r in timeline if r.type not in NOTE_TYPES]
+        parts.append(f'<p class="none">The {len(report.notes)} notes and bookmarks are left '
+                     "out of this table: some are listed under Instructor notes and "
+                     f"bookmarks, and every one is in {_e(report.csv_path.name)} (the "
+                     "timeline, types note and bookmark).</p>")
+    yield "\n".join(parts) + "\n"
+    yield from _table_chunks(
         ("Wall clock", "Case time", "Type", "What", "Priority", "Value / limit", "Who"),
         ([_e(r.wall_time_text), _e(r.time_text), _e(r.type), _e(r.what), _prio(r.priority),
-          _e(_value_limit(r.value, r.limit)), _e(r.by)] for r in report.timeline),
-        num_cols=(5,), widths=(8, 13, 11, 31, 8, 14, 15), css="dense"))
+          _e(_value_limit(r.value, r.limit)), _e(r.by)] for r in timeline),
+        num_cols=(5,), widths=(8, 13, 11, 31, 8, 14, 15), css="dense")
+    parts = [""]  # the newline after the table, as between any two parts
     if report.skipped:
         parts.append("<h3>Skipped: scheduled, but the session jumped over them</h3>")
         parts.append(_table(("Case time", "Type", "What"),
@@ -249,10 +285,22 @@ def render_html(report: DebriefReport, course: Course, figures: Sequence[Figure]
                               _e(r.what)] for r in report.skipped), widths=(20, 20, 60)))
     parts.append('</div><div class="section"><h2>Instructor notes and bookmarks</h2>')
     if report.notes:
-        parts.append(_table(("Wall clock", "Case time", "", "Note"),
-                            ([_e(wall_text(n.wall)), _e(case_clock(n.case_time, seconds=True)),
-                              "bookmark" if n.bookmark else "note", _e(n.shown)]
-                             for n in report.notes), widths=(12, 20, 10, 58)))
+        first, left_out, last = listed_notes(report.notes)
+        if left_out:
+            half = MAX_LISTED_NOTES // 2
+            parts.append(f'<p class="none">{len(report.notes)} notes and bookmarks '
+                         f"({sum(n.bookmark for n in report.notes)} bookmarks): the first "
+                         f"{half} and the last {half} are listed here, every one is in "
+                         f"{_e(report.csv_path.name)}.</p>")
+        yield "\n".join(parts) + "\n"
+        gap = [] if not left_out else [[
+            "", "", "", f'<span class="none">\u2026 {left_out} more notes and bookmarks, '
+            f"in {_e(report.csv_path.name)} \u2026</span>"]]
+        yield from _table_chunks(("Wall clock", "Case time", "", "Note"),
+                                 itertools.chain(map(_note_cells, first), gap,
+                                                 map(_note_cells, last)),
+                                 widths=(12, 20, 10, 58))
+        parts = [""]
     else:
         parts.append('<p class="none">No notes were taken.</p>')
     if report.displays:
@@ -261,7 +309,22 @@ def render_html(report: DebriefReport, course: Course, figures: Sequence[Figure]
     parts.append("</div></div>")
     parts.append(f'<p class="disclaimer">{_e(DISCLAIMER)}. Values are the simulator\'s '
                  "recomputed course, not patient data.</p></body></html>")
-    return "\n".join(parts) + "\n"
+    yield "\n".join(parts) + "\n"
+
+
+def _note_cells(n: NoteRow) -> list[str]:
+    return [_e(wall_text(n.wall)), _e(case_clock(n.case_time, seconds=True)),
+            "bookmark" if n.bookmark else "note", _e(n.shown)]
+
+
+def listed_notes(notes: Sequence[NoteRow]) -> tuple[Sequence[NoteRow], int, Sequence[NoteRow]]:
+    """The notes the page lists: all of them up to MAX_LISTED_NOTES; past that the first
+    and the last half of that many, and how many between are left to the CSV (a page of
+    200,000 notes is no page a debrief can use; the CSV has every one)."""
+    if len(notes) <= MAX_LISTED_NOTES:
+        return notes, 0, ()
+    half = MAX_LISTED_NOTES // 2
+    return notes[:half], len(notes) - 2 * half, notes[-half:]
 
 
 _LINK_WORDS = {"lost": "link lost", "back": "back", "joined": "joined"}

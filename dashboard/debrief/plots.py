@@ -4,7 +4,8 @@ Light paper colours (the report is printed). Each figure stacks a few channels o
 case-time window, each with its own scale and its values on the axis, the time axis as
 the case's clock: an overview of the stretch the session played, then one panel per
 injection and per alarm episode (report.focus_windows). Numbered marks (injections,
-stops, case events, notes) are listed in the report's "Marks" table.
+stops, case events, notes; which and their numbers: plot_marks.py) are listed in the
+report's "Marks" table.
 
 Values come from the course (the pure function), never from what the monitor happened
 to draw, so a plot shows every second however fast the replay ran. The only Qt module of
@@ -27,16 +28,22 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from replay_data.casetime import case_clock, clock_of_day
 from replay_data.course import Course
 
-from .rows import (
-    EVENT_COLOUR,
-    INJECTION_COLOUR,
-    MAX_NOTE_MARKS,
-    NOTE_COLOUR,
-    OVERVIEW_CHANNELS,
-    STOP_COLOUR,
-    DebriefReport,
-    perturbation_label,
+from .plot_marks import (
+    MAX_NUMBERED_MARKS,
+    Mark,
+    mark_levels,
+    report_marks,
+    unnumbered_text,
 )
+from .rows import (
+    INJECTION_COLOUR,
+    OVERVIEW_CHANNELS,
+    DebriefReport,
+)
+
+# Importable from here as before (plot_marks.py holds them now).
+__all__ = ["MAX_NUMBERED_MARKS", "Figure", "Mark", "ensure_qapp", "mark_levels",
+           "render_stack", "report_figures", "report_marks"]
 
 BACKGROUND = "#ffffff"
 AXIS = "#37474f"
@@ -53,31 +60,17 @@ NAME_BAND = 0.32  # the top of each row kept free of values for the channel's na
 NAME_FONT_PT = 7.5
 MARK_FONT_PT = 7.5
 MARK_LEVEL_PX = 13  # one row of mark numbers above the plots
-MAX_MARK_LEVELS = 3
 MIN_TICK_PX = 14
-MARK_CHAR_PX = 7.0  # width of a digit of a mark number
-MARK_GAP_PX = 3.0
 # Past these counts a figure draws its marks' lines as one item per colour (not one each)
 # and leaves them unnumbered (the numbers would print over each other anyway; the list
 # above the plots still numbers them), and shading that overlaps is merged: a session
 # with 2,000 injections drew 12,000 items and took minutes.
-MAX_NUMBERED_MARKS = 100
 FEW_MARKS = 20  # an InfiniteLine each up to this many, one line item per colour past it
 MAX_SHADED_SPANS = 50
 TICK_STEPS = (10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200,
               86400)
 
 _app: QtWidgets.QApplication | None = None  # kept alive for the life of the process
-
-
-@dataclass(frozen=True)
-class Mark:
-    """A numbered vertical line at case time t (an injection, a stop, an event, a note)."""
-    number: int
-    t: float
-    what: str
-    colour: str
-    dashed: bool = False
 
 
 @dataclass(frozen=True)
@@ -160,28 +153,6 @@ def nice_ticks(lo: float, hi: float, most: int = 3, min_step: float = 0.0) -> li
 
 def _tick_text(v: float) -> str:
     return f"{v:.0f}" if abs(v) >= 10 or v == int(v) else f"{v:g}"
-
-
-def mark_levels(marks: Sequence[Mark], t0: float, t1: float, width_px: float) -> list[int]:
-    """A level (row of the marks band) for each mark: its number is placed on the first
-    level where it keeps clear of the number before it, so marks seconds apart stagger
-    instead of printing over each other."""
-    scale = width_px / max(t1 - t0, 1e-9)
-    ends: list[float] = []  # right edge (px) of the last number on each level
-    out = []
-    for m in marks:
-        x = (m.t - t0) * scale
-        half = MARK_CHAR_PX * len(str(m.number)) / 2 + 3
-        level = next((i for i, e in enumerate(ends) if e + MARK_GAP_PX <= x - half), None)
-        if level is None:
-            if len(ends) < MAX_MARK_LEVELS:
-                level = len(ends)
-                ends.append(x + half)
-            else:  # crowded: the level whose last number is furthest back
-                level = min(range(len(ends)), key=lambda i: ends[i])
-        ends[level] = x + half
-        out.append(level)
-    return out
 
 
 def render_stack(course: Course, channels: Sequence[str], t0: float, t1: float,
@@ -404,36 +375,6 @@ def png_data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-def report_marks(report: DebriefReport, course: Course) -> list[Mark]:
-    """Numbered marks in case-time order, over everything the session played."""
-    played = report.played
-    found: list[tuple[float, str, str, bool]] = []
-    for inj in report.injections:
-        found.append((inj.perturbation.start, f"{inj.label} ({inj.source})",
-                      INJECTION_COLOUR, False))
-    for rec in report.session.perturbation_records():
-        if rec.stopped is not None:
-            found.append((rec.stopped, f"stopped: {perturbation_label(course, rec.perturbation)}",
-                          STOP_COLOUR, False))
-    t0, t1 = report.played.range if report.played else report.session.span
-    found += [(ev.t, f"case event: {ev.label}", EVENT_COLOUR, True)
-              for ev in course.scenario.events
-              if t0 <= ev.t <= t1 and (played is None or played.played(ev.t))]
-    if len(report.notes) <= MAX_NOTE_MARKS:  # else they are text only (page.py says so)
-        found += [(n.case_time, n.shown if n.bookmark else f"note: {n.shown}",
-                   NOTE_COLOUR, True) for n in report.notes]
-    found.sort(key=lambda m: m[0])
-    return [Mark(i, t, what, colour, dashed)
-            for i, (t, what, colour, dashed) in enumerate(found, 1)]
-
-
-def _unnumbered(marks: Sequence[Mark], t0: float, t1: float) -> str:
-    n = sum(t0 <= m.t <= t1 for m in marks)
-    if n <= MAX_NUMBERED_MARKS:
-        return ""
-    return f"; {n} marks, too many to number here: drawn as lines, numbered in the list above"
-
-
 def _panel_channels(report: DebriefReport, course: Course, t0: float, t1: float) -> list[str]:
     chosen: list[str] = []
     for a in report.acknowledgements:
@@ -474,7 +415,7 @@ def report_figures(report: DebriefReport, course: Course) -> list[Figure]:
     figures.append(Figure("overview.png", "Overview of the session",
                           f"{case_clock(t0)} to {case_clock(t1)} (case time); shaded: "
                           "injections as the patient lived them (orange), alarms on that "
-                          "channel (red)" + _unnumbered(marks, t0, t1),
+                          "channel (red)" + unnumbered_text(marks, t0, t1),
                           png, WIDTH * EXPORT_SCALE, height * EXPORT_SCALE))
     for i, (title, lo, hi) in enumerate(report.panels, 1):
         channels = _panel_channels(report, course, lo, hi)
@@ -482,6 +423,6 @@ def report_figures(report: DebriefReport, course: Course) -> list[Figure]:
         figures.append(Figure(f"panel-{i}.png", title,
                               f"{case_clock(lo, seconds=True)} to "
                               f"{case_clock(hi, seconds=True)} (case time)"
-                              + _unnumbered(marks, lo, hi),
+                              + unnumbered_text(marks, lo, hi),
                               png, WIDTH * EXPORT_SCALE, height * EXPORT_SCALE))
     return figures

@@ -49,6 +49,11 @@ MAX_EPISODE_PANELS = 8
 # Notes are text: marked on the plots while they are few, else listed only (the notes
 # table), as a 20,000-note session must not draw 20,000 lines on each row.
 MAX_NOTE_MARKS = 100
+# ... and listed on the page while they are at most this many, else the first and last
+# halves of it with a count (every note stays in the CSV's timeline); past that count the
+# page's timeline leaves them out too (they were 200,000 of its 200,010 rows).
+MAX_LISTED_NOTES = 1000
+NOTE_TYPES = ("note", "bookmark")  # the timeline rows of notes
 SPO2 = "spo2"
 NADIR_AFTER_S = 180.0  # the SpO2 nadir of an event: to this long after it ended (lived)
 DISPLAY_WORDS = {"joined": "joined", "lost": "link lost", "back": "back"}

@@ -2,11 +2,13 @@
 
     format      the file format (record types, their keys) and the names both sides share
     writer      SessionRecorder: writes the file line by line, flushed
-    reader      read_session: the file read back, every line checked
+    reader      read_session: the file read back (records: what it is read into;
+                line_checks: each line checked)
     scenario_check  recorded_course: the recording against its scenario (limits, names,
                 has the scenario changed since), for --replay and the debrief
     checks      what a file may hold against its scenario (limits, injections, alarms)
     snapshots   the snapshot lines as a table (columns), read by a fast path
+    snapshot_runs  runs of the writer's own snapshot lines, read in bulk
     subscriber  SessionRecording: the recorder fed by a SessionController's events
 
 A layer above dashboard.core: the controller knows nothing of this package; whoever builds

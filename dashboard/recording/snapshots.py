@@ -8,7 +8,8 @@ the debrief compares them with the course a block at a time (numpy).
 Each line is checked on the way in with the rules of every other line (finite numbers,
 integers at most 2**53, text flags); `fast_snapshot` reads the common, well-formed line
 with the C JSON parser alone and hands anything else to the reader's full path, which
-accepts or refuses it with its message.
+accepts or refuses it with its message. Runs of the writer's own lines are read in bulk
+before either (snapshot_runs.py, add_plain_run).
 """
 
 from __future__ import annotations
@@ -159,6 +160,35 @@ class SnapshotTable:
             f = self._flag_index[key] = len(self.flag_sets)
             self.flag_sets.append(key)
         self.flag_of.append(f)
+
+    def add_plain_run(self, lines: list[int], times: np.ndarray, wall_us: np.ndarray,
+                      values: np.ndarray) -> None:
+        """Snapshots in the writer's own form (UTC wall times to the millisecond, no
+        flags), each with the channels of the last snapshot added, in that order
+        (snapshot_runs.py): `values` is one row per snapshot. As add() would store them."""
+        n = len(lines)
+        hi = self.value_end[-1]
+        lo = self.value_end[-2] if len(self) > 1 else 0
+        layout = self.value_channel[lo:hi]
+        k = len(layout)
+        first = len(self.lines)
+        self.lines.extend(lines)
+        self.times.frombytes(np.ascontiguousarray(times, dtype=np.float64).tobytes())
+        self.wall_us.frombytes(np.ascontiguousarray(wall_us, dtype=np.int64).tobytes())
+        self.wall_tz.frombytes(bytes(2 * n))
+        self.value_channel.extend(layout * n)
+        end = len(self.value)
+        if k:
+            self.value.frombytes(np.ascontiguousarray(values, dtype=np.float64).tobytes())
+        self.value_end.frombytes((end + k * np.arange(1, n + 1, dtype=np.int64)).tobytes())
+        f = self._flag_index.get(_NO_FLAGS)
+        if f is None:
+            f = self._flag_index[_NO_FLAGS] = len(self.flag_sets)
+            self.flag_sets.append(_NO_FLAGS)
+        self.flag_of.extend(array("I", [f]) * n)
+        i = int(np.argmax(wall_us))
+        if int(wall_us[i]) > self._latest_us:
+            self._latest_us, self._latest = int(wall_us[i]), first + i
 
     @property
     def last_wall(self) -> datetime | None:

@@ -217,3 +217,103 @@ def test_a_snapshots_wall_time_reads_back_as_written(tmp_path):
     snaps = read_session(path).snapshots()
     assert [s.wall_time for s in snaps] == walls
     assert [s.flags for s in snaps] == [frozenset(), *[frozenset({"x"})] * 3]
+
+
+def _snapshot_session(path: Path, n: int) -> Path:
+    rec, wall = _open(path)
+    course = Course(SC, 0)
+
+    class Snap:
+        def __init__(self, t: float) -> None:
+            self.t, self.flags = t, frozenset()
+            self.values = {k: v for k, v in course.sample(t).values.items()
+                           if k in ("hr", "spo2", "ecmo_flow") and v == v}
+
+    for i in range(n):
+        wall.t = T0 + 60 * i
+        rec.snapshot(Snap(wall.t))
+    rec.close()
+    return path
+
+
+_COLUMNS = ("lines", "times", "wall_us", "wall_tz", "value_channel", "value", "value_end",
+            "flag_of", "channels", "flag_sets", "wall_text", "_latest", "_latest_us")
+
+
+def test_snapshot_runs_read_in_bulk_equal_line_by_line(tmp_path, monkeypatch):
+    """The bulk path (snapshot_runs.py) gives the table the line-by-line path gives,
+    with odd lines (flags, other channels, a local time) mixed into a long run."""
+    from dashboard.recording import reader, snapshot_runs
+
+    path = _snapshot_session(tmp_path / "s.jsonl", 30)
+    lines = path.read_text().splitlines(keepends=True)
+    odd = [
+        '{"type":"snapshot","case_time":%r,"wall_time":"2026-05-28T22:26:40.500+02:00",'
+        '"values":{"hr":80.5},"flags":["spo2 probe off"]}\n' % (T0 + 1),
+        '{"type":"snapshot","case_time":%r,"wall_time":"2026-05-28T20:26:41",'
+        '"values":{"hr":81,"spo2":97.0},"flags":[]}\n' % (T0 + 2),
+    ]
+    path.write_text("".join(lines[:10] + odd + lines[10:]))
+    monkeypatch.setattr(snapshot_runs, "RUN", 7)  # runs cut at odd places too
+    bulk = read_session(path).snapshot_table
+    monkeypatch.setattr(reader, "SNAPSHOT_START", b"\0 never")  # every line on its own
+    each = read_session(path).snapshot_table
+    assert len(bulk) == 32
+    for name in _COLUMNS:
+        assert getattr(bulk, name) == getattr(each, name), name
+
+
+@pytest.mark.parametrize(("line", "words"), [
+    ('"wall_time":"2026-13-28T20:26:40.000+00:00","values":{"hr":80.0,"spo2":97.0,'
+     '"ecmo_flow":3.5},"flags":[]}', "not an ISO 8601 time"),
+    ('"wall_time":"2026-05-28T20:26:40.000+00:00","values":{"hr":1e400,"spo2":97.0,'
+     '"ecmo_flow":3.5},"flags":[]}', "out of range"),
+    ('"wall_time":"2026-05-28T20:26:40.000+00:00","values":{"hr":80.0,"spo2":97.0,'
+     '"ecmo_flow":3.5},"flags":[]} trailing', "not JSON"),
+])
+def test_a_bad_line_inside_a_run_of_snapshots_is_refused_with_its_line(tmp_path, line,
+                                                                       words):
+    path = _snapshot_session(tmp_path / "s.jsonl", 20)
+    lines = path.read_text().splitlines(keepends=True)
+    bad = f'{{"type":"snapshot","case_time":{T0 + 5!r},{line}\n'
+    path.write_text("".join(lines[:12] + [bad] + lines[12:]))
+    with pytest.raises(SessionLogError, match=f"s.jsonl: line 13: .*{words}"):
+        read_session(path)
+
+
+def test_past_the_listed_notes_the_page_keeps_a_count_and_the_csv_every_note(
+        tmp_path, monkeypatch):
+    """A faculty member gets the first and last notes and a count on the page, and every
+    note in the CSV; the page's timeline leaves the notes out (they would be most of it)."""
+    import csv
+
+    from dashboard.debrief import build_debrief, page
+
+    monkeypatch.setattr(page, "MAX_LISTED_NOTES", 40)
+    session = notes_session(tmp_path / "s.jsonl", 100)
+    report = build_debrief(session, tmp_path / "r.html")
+    html = (tmp_path / "r.html").read_text()
+    notes = html.split("<h2>Instructor notes and bookmarks</h2>", 1)[1]
+    shown = [f"note {i}" for i in range(100) if f"<td>note {i}</td>" in notes]
+    assert shown == [f"note {i}" for i in (*range(20), *range(80, 100))]
+    assert "\u2026 60 more notes and bookmarks, in r.csv \u2026" in notes
+    assert "100 notes and bookmarks (0 bookmarks): the first 20 and the last 20" in notes
+    timeline = html.split("<h2>Timeline</h2>", 1)[1].split("<h2>Instructor notes", 1)[0]
+    assert "note 50" not in timeline and "The 100 notes and bookmarks are left out" in timeline
+    assert "<td>pause</td>" in timeline  # the other rows stay
+    with open(tmp_path / "r.csv", encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["what"] for r in rows if r["type"] == "note"] == [f"note {i}" for i in range(100)]
+    assert len(report.notes) == 100
+
+
+def test_the_csv_in_pieces_is_the_csv_whole(tmp_path, monkeypatch):
+    from dashboard.debrief import files
+
+    session = notes_session(tmp_path / "s.jsonl", 50)
+    r, _ = build_report(session, tmp_path / "r.html")
+    whole = files.render_csv(r.timeline)
+    monkeypatch.setattr(files, "_CSV_ROWS_PER_CHUNK", 7)
+    pieces = list(files.csv_chunks(r.timeline))
+    assert len(pieces) > 5 and b"".join(pieces) == whole
+    assert whole.startswith("\ufeff".encode()) and whole.count("\ufeff".encode()) == 1
