@@ -85,6 +85,7 @@ class InstructorConsole(QtWidgets.QWidget):
         self.course = course = controller.course
         sc = course.scenario
         self._refreshes = Throttle(CONSOLE_REFRESH_S)
+        self._checklist_key: tuple | None = None
         root = QtWidgets.QVBoxLayout(self)
         root.setContentsMargins(8, 6, 8, 6)
 
@@ -264,7 +265,13 @@ class InstructorConsole(QtWidgets.QWidget):
                         [*c.course.scheduled,
                          *(p for p in c.perturbations if p.kind != "control")],
                         latest.values if latest is not None else None)
-        self.checklist.show_items(live_checklist(c), t)
+        # Worked out again when an action was taken, the course changed or a case second
+        # passed (its deadlines are whole seconds apart), not at every refresh: it reads
+        # the whole journal (thousands of actions when scripted).
+        key = (len(c.journal), id(c.course), math.floor(t))
+        if self._checklist_key != key:
+            self._checklist_key = key
+            self.checklist.show_items(live_checklist(c), t)
         self.team.refresh()
 
     def detach(self) -> None:

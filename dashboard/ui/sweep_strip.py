@@ -185,9 +185,12 @@ class SweepStrip(QtWidgets.QFrame):
         self._y[pos] = vals
         gap = int(ERASE_GAP_S * self.rate)
         gpos = (np.arange(d1 + 1, d1 + 1 + gap) % self._n)
+        # Only what this write erased is re-sent: most of the gap was blank already
+        # (re-sending its chunk every frame cost a path per strip per frame).
+        erased = gpos[np.isfinite(self._y[gpos])]
         self._y[gpos] = np.nan
         if send:
-            self._mark_dirty(np.concatenate([pos, gpos]))
+            self._mark_dirty(np.concatenate([pos, erased]))
 
     def _mark_dirty(self, positions: np.ndarray) -> None:
         if positions.size == 0:
