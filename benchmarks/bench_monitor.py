@@ -30,8 +30,10 @@ none), and with --profile the paint time per widget (class#objectName).
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import os
+import pstats
 import random
 import statistics
 import subprocess
@@ -168,19 +170,29 @@ def main() -> int:
     ref.show()
     app.processEvents()
     session.timer.stop()
-    meter.count_widgets = a.profile
-    if a.profile:
-        app.profiling = True
-    scenes = {"app": (session.timer.start, session.timer.stop), "reference": (ref.start, ref.stop)}
-    alternate(app, meter, scenes, 1.0, a.segment)  # warm-up
+    prof = cProfile.Profile() if a.profile else None
+
+    def app_start() -> None:
+        session.timer.start()
+        if prof is not None:
+            app.profiling = True
+            prof.enable()
+
+    def app_stop() -> None:
+        session.timer.stop()
+        if prof is not None:
+            prof.disable()
+            app.profiling = False
+
+    scenes = {"app": (app_start, app_stop), "reference": (ref.start, ref.stop)}
+    alternate(app, meter, scenes, a.segment, a.segment)  # warm-up: one round
     meter.paints_by_widget.clear()
-    if a.profile:
+    if prof is not None:
         app.paint_ms.clear()
         app.paints.clear()
+        prof = cProfile.Profile()
     segments = alternate(app, meter, scenes, a.seconds, a.segment)
     app_wall = sum(s.wall for s in segments if s.name == "app")
-    if a.profile:
-        app.profiling = False
     res = summarise(segments)
     ratio = res["app"].cpu_per_frame_ms / res["reference"].cpu_per_frame_ms
     ratios = [s.cpu_per_frame_ms / r.cpu_per_frame_ms for s, r in
@@ -228,8 +240,10 @@ def main() -> int:
     else:
         report(a, out, res, seek_ms, knob_ms)
         if a.profile:
-            print(f"\npaint time by widget ({app_wall:.0f} s of the app, and the reference):")
-            print("\n".join(app.report(app_wall * 2, res["app"].fps * app_wall)))
+            print(f"\npaint time by widget over {app_wall:.0f} s of the app (notify-timed):")
+            print("\n".join(app.report(app_wall, res["app"].fps * app_wall)))
+            print("\nPython time in the app's segments (cumulative, top 30):")
+            pstats.Stats(prof).sort_stats("cumulative").print_stats(30)
     for c in consoles.values():
         if hasattr(c, "detach"):
             c.detach()
