@@ -37,5 +37,8 @@ def test_monitor_with_both_consoles_within_its_frame_budget(capsys):
     """Runs the bedside with both consoles for 2 s against the reference (about 10 s in
     all): fails if a change made its frames more than a quarter dearer."""
     c = _check()
-    assert c.main(["--only", "monitor_consoles", "--seconds", "2"]) == 0, \
-        capsys.readouterr().out
+    rc = c.main(["--only", "monitor_consoles", "--seconds", "2"])
+    out = capsys.readouterr().out
+    if rc == c.NOT_JUDGED:
+        pytest.skip(out.strip())  # the reference scene itself dropped frames
+    assert rc == 0, out
