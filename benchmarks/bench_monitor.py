@@ -243,7 +243,7 @@ def main() -> int:
             print(f"\npaint time by widget over {app_wall:.0f} s of the app (notify-timed):")
             print("\n".join(app.report(app_wall, res["app"].fps * app_wall)))
             print("\nPython time in the app's segments (cumulative, top 30):")
-            pstats.Stats(prof).sort_stats("cumulative").print_stats(30)
+            pstats.Stats(prof).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(30)
     for c in consoles.values():
         if hasattr(c, "detach"):
             c.detach()

@@ -132,10 +132,11 @@ class ActiveDisturbances:
         """(id, the row's fixed head, the disturbance) for what is listed at t. The same
         disturbances keep the same rows until the next start of a scheduled one or end of
         any: worked out once for that stretch, not every refresh over thousands."""
-        key = [id(p) for p in perturbations]
         c = self._rows_cache
-        if c is not None and c[0] == key and c[1] is course and c[2] <= t < c[3]:
+        if c is not None and c[1] is course and c[2] <= t < c[3] and (
+                c[5] is perturbations or c[0] == [id(p) for p in perturbations]):
             return c[4]
+        key = [id(p) for p in perturbations]
         rows = []
         next_change = math.inf
         # What does not change from one refresh to the next is made once per disturbance
