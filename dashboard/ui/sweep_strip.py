@@ -113,6 +113,7 @@ class SweepStrip(QtWidgets.QFrame):
         self.status = QtWidgets.QLabel("", self)
         self.status.setObjectName(f"waveform.{signal.id}.status")
         self.status.setStyleSheet("color: #ffffff; background: transparent; font-weight: bold;")
+        self.status.setVisible(False)  # blank until a sensor is off (set_status)
 
         lay = QtWidgets.QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -265,8 +266,13 @@ class SweepStrip(QtWidgets.QFrame):
                                  ""))
 
     def set_status(self, text: str) -> None:
+        if text == self.status.text():
+            return
         self.status.setText(text)
         self.status.adjustSize()
+        # Hidden while blank: an empty label over the trace was still repainted each time
+        # the cursor passed under it.
+        self.status.setVisible(bool(text))
 
     def visible_trace(self) -> np.ndarray:
         """The samples on screen now (for tests)."""
