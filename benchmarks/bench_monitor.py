@@ -242,8 +242,9 @@ def main() -> int:
         if a.profile:
             print(f"\npaint time by widget over {app_wall:.0f} s of the app (notify-timed):")
             print("\n".join(app.report(app_wall, res["app"].fps * app_wall)))
-            print("\nPython time in the app's segments (cumulative, top 30):")
-            pstats.Stats(prof).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(30)
+            order = os.environ.get("BENCH_SORT", "cumulative")  # or tottime
+            print(f"\nPython time in the app's segments ({order}, top 30):")
+            pstats.Stats(prof).sort_stats(order).print_stats(30)
     for c in consoles.values():
         if hasattr(c, "detach"):
             c.detach()
