@@ -85,6 +85,9 @@ class InstructorConsole(QtWidgets.QWidget):
         self.course = course = controller.course
         sc = course.scenario
         self._refreshes = Throttle(CONSOLE_REFRESH_S)
+        # (journal length, course, case second) the list and checklist were made for
+        self._listed_for: tuple = (-1, None, None)
+        self._listed: list[Perturbation] = []
         root = QtWidgets.QVBoxLayout(self)
         root.setContentsMargins(8, 6, 8, 6)
 
@@ -258,13 +261,22 @@ class InstructorConsole(QtWidgets.QWidget):
         self._refreshes.mark(c.clock.wall_time())
         lines = alarm_lines(c.alarms.active_alarms(), t, span_text)
         latest = c.monitor.latest
-        self.show_state(t, c.clock.playing, c.clock.speed, lines,
-                        # the scenario's own injections too (a drill's pump stop), so
-                        # the instructor sees them and can stop them
-                        [*c.course.scheduled,
-                         *(p for p in c.perturbations if p.kind != "control")],
+        # What is listed and the checklist change only with an action (the journal grows)
+        # or a new course; the checklist's deadlines also with the case second. Not
+        # worked out again at every refresh: with thousands of disturbances scripted
+        # each reads thousands.
+        journal, course = len(c.journal), c.course
+        same = self._listed_for[0] == journal and self._listed_for[1] is course
+        if not same:
+            # the scenario's own injections too (a drill's pump stop), so the instructor
+            # sees them and can stop them
+            self._listed = [*course.scheduled,
+                            *(p for p in c.perturbations if p.kind != "control")]
+        self.show_state(t, c.clock.playing, c.clock.speed, lines, self._listed,
                         latest.values if latest is not None else None)
-        self.checklist.show_items(live_checklist(c), t)
+        if not same or self._listed_for[2] != math.floor(t):
+            self.checklist.show_items(live_checklist(c), t)
+        self._listed_for = (journal, course, math.floor(t))
         self.team.refresh()
 
     def detach(self) -> None:

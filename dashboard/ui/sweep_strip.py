@@ -113,6 +113,7 @@ class SweepStrip(QtWidgets.QFrame):
         self.status = QtWidgets.QLabel("", self)
         self.status.setObjectName(f"waveform.{signal.id}.status")
         self.status.setStyleSheet("color: #ffffff; background: transparent; font-weight: bold;")
+        self.status.setVisible(False)  # blank until a sensor is off (set_status)
 
         lay = QtWidgets.QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -185,9 +186,12 @@ class SweepStrip(QtWidgets.QFrame):
         self._y[pos] = vals
         gap = int(ERASE_GAP_S * self.rate)
         gpos = (np.arange(d1 + 1, d1 + 1 + gap) % self._n)
+        # Only what this write erased is re-sent: most of the gap was blank already
+        # (re-sending its chunk every frame cost a path per strip per frame).
+        erased = gpos[np.isfinite(self._y[gpos])]
         self._y[gpos] = np.nan
         if send:
-            self._mark_dirty(np.concatenate([pos, gpos]))
+            self._mark_dirty(np.concatenate([pos, erased]))
 
     def _mark_dirty(self, positions: np.ndarray) -> None:
         if positions.size == 0:
@@ -262,8 +266,13 @@ class SweepStrip(QtWidgets.QFrame):
                                  ""))
 
     def set_status(self, text: str) -> None:
+        if text == self.status.text():
+            return
         self.status.setText(text)
         self.status.adjustSize()
+        # Hidden while blank: an empty label over the trace was still repainted each time
+        # the cursor passed under it.
+        self.status.setVisible(bool(text))
 
     def visible_trace(self) -> np.ndarray:
         """The samples on screen now (for tests)."""

@@ -5,6 +5,8 @@ the next one, so the instructor knows what the report says happened and what is 
 
 from __future__ import annotations
 
+import math
+
 from PySide6 import QtCore, QtWidgets
 
 from replay_data.casetime import span_text
@@ -50,6 +52,9 @@ class TeachingNotes(QtWidgets.QLabel):
                            QtWidgets.QSizePolicy.Policy.Expanding)
 
     def show_time(self, t: float) -> None:
-        html = teaching_html(self.scenario, t)
+        # At the whole second: the times in the notes ("4 min 32 s ago", "next in ...")
+        # then change together once a second, and the rich text (costly to lay out and
+        # paint) is set again only then, not at every refresh.
+        html = teaching_html(self.scenario, math.floor(t))
         if self.text() != html:
             self.setText(html)
