@@ -142,7 +142,9 @@ class SessionController:
         self.monitor: BedsideMonitor = self.history.monitor
         if recording is not None:
             self.monitor.sample_listeners.append(recording.on_sample)
-        self._run: list[SessionEvent] | None = None  # apply_many()'s events, held back
+        self._run: list[SessionEvent] | None = None  # a run of disturbances' events
+        self._held: list[SessionEvent] | None = None  # apply_many()'s events, held back
+        self._state_due = False  # a StateChanged owed at the end of apply_many()
         self.locked: set[str] = set()  # consoles the instructor has locked ("ecmo", "vent")
         # The room's displays as the instructor's network bridge sees them (network mode).
         self.displays = RoomDisplays()
@@ -223,7 +225,11 @@ class SessionController:
 
     def publish(self, event: SessionEvent) -> None:
         """Tell every subscriber, in the order they subscribed (the controller's own
-        modules publish through here too: a seek's Seeked, a follower's rebuild)."""
+        modules publish through here too: a seek's Seeked, a follower's rebuild). Inside
+        apply_many() events are held and passed on, in order, at its end."""
+        if self._held is not None:
+            self._held.append(event)
+            return
         for cb in list(self._subscribers):
             cb(event)
 
@@ -271,61 +277,88 @@ class SessionController:
             self.publish(AlarmChanges(tuple(changes)))
         self.publish(ActionApplied(done, self.seq, result))
         if self.authority:
-            self.publish(StateChanged(self.state()))
+            if self._held is not None:
+                self._state_due = True  # apply_many(): one StateChanged at its end
+            else:
+                self.publish(StateChanged(self.state()))
         return done
 
-    def apply_many(self, actions: Iterable[Action], *, strict: bool = False
-                   ) -> list[Action | None]:
+    def apply_many(self, actions: Iterable[Action], *, strict: bool = False,
+                   stop_at_refusal: bool = False) -> list[Action | None]:
         """Apply actions in order, as apply() one by one would -- same results, same
         recording, same values, same events in the same order -- but disturbances
         (inject, override, stop) that follow each other rebuild the course once, not once
         each: 5,000 start-up injections would otherwise rebuild it 5,000 times.
-        Subscribers get one CourseChanged for such a run, then each action's events
-        (ActionApplied with more=True but for the last), then one StateChanged. With
-        strict=True the first refusal raises ActionError after the actions before it
-        have been applied (as apply() in a loop would)."""
+        Subscribers get the call's events at its end, in order: one CourseChanged for
+        each run of disturbances, each action's events (ActionApplied with more=True but
+        for the call's last applied action, so a view redraws once), then one
+        StateChanged. With strict=True the first refusal raises ActionError after the
+        actions before it have been applied (as apply() in a loop would); with
+        stop_at_refusal=True the first refusal ends the call, the actions after it not
+        applied (a follower's numbered actions: one by one, its seq would stop there)."""
+        outer = self._held is None
+        if outer:
+            self._held, self._state_due = [], False
         out: list[Action | None] = []
         try:
             for action in actions:
-                if action.kind not in BATCHED_KINDS:
-                    self._end_run()
-                    out.append(self.apply(action, strict=strict))
-                    continue
-                t = self.clock.case_time() if action.case_t is None else action.case_t
-                if math.floor(t) > self.history.alarm_t:
-                    # Case seconds to process first: with the course as the actions
-                    # before left it, as one by one.
-                    self._end_run()
-                if self._run is None:
-                    self._run = []
-                    self.disturbances.begin_batch()
-                applied = self._apply_one(action, strict, t)
-                if applied is None:
-                    out.append(None)
-                    continue
-                done, result, changes = applied
-                if changes:
-                    self._run.append(AlarmChanges(tuple(changes)))
-                self._run.append(ActionApplied(done, self.seq, result, more=True))
-                out.append(done)
+                out.append(self._apply_in_call(action, strict))
+                if stop_at_refusal and out[-1] is None:
+                    break
         finally:
             self._end_run()
+            if outer:
+                self._release_held()
         return out
+
+    def _apply_in_call(self, action: Action, strict: bool) -> Action | None:
+        """One action of apply_many(): a disturbance joins the current run, anything else
+        ends the run (the course rebuilt first) and is applied as apply() would."""
+        if action.kind not in BATCHED_KINDS:
+            self._end_run()
+            return self.apply(action, strict=strict)
+        t = self.clock.case_time() if action.case_t is None else action.case_t
+        if math.floor(t) > self.history.alarm_t:
+            # Case seconds to process first: with the course as the actions before left
+            # it, as one by one.
+            self._end_run()
+        if self._run is None:
+            self._run = []
+            self.disturbances.begin_batch()
+        applied = self._apply_one(action, strict, t)
+        if applied is None:
+            return None
+        done, result, changes = applied
+        if changes:
+            self._run.append(AlarmChanges(tuple(changes)))
+        self._run.append(ActionApplied(done, self.seq, result, more=True))
+        return done
 
     def _end_run(self) -> None:
         """apply_many(): rebuild the course once for the run of disturbances just applied,
-        then tell the subscribers what happened, in order."""
+        then pass on what happened, in order (held until the call ends)."""
         run, self._run = self._run, None
         if run is None:
             return
-        applied = [i for i, ev in enumerate(run) if isinstance(ev, ActionApplied)]
-        self.disturbances.end_batch(rebuild=bool(applied))
-        if applied:
-            last = applied[-1]
-            run[last] = dataclasses.replace(run[last], more=False)
+        applied = any(isinstance(ev, ActionApplied) for ev in run)
+        self.disturbances.end_batch(rebuild=applied)
         for ev in run:
             self.publish(ev)
         if applied and self.authority:
+            self._state_due = True
+
+    def _release_held(self) -> None:
+        """apply_many()'s end: its events to the subscribers, every ActionApplied but the
+        last marked more=True, then one StateChanged for the lot."""
+        held, self._held = self._held or [], None
+        last = max((i for i, ev in enumerate(held) if isinstance(ev, ActionApplied)),
+                   default=-1)
+        for i, ev in enumerate(held):
+            if isinstance(ev, ActionApplied) and ev.more != (i != last):
+                ev = dataclasses.replace(ev, more=i != last)
+            self.publish(ev)
+        if self._state_due and self.authority:
+            self._state_due = False
             self.publish(StateChanged(self.state()))
 
     def _apply_one(self, action: Action, strict: bool, t: float | None = None

@@ -132,9 +132,13 @@ class _Bridge:
                 why = str(exc).splitlines()[0][:80] if str(exc) else ""
                 self.guard.drop("malformed", f"{env.type} from {env.sender}: "
                                              f"{type(exc).__name__} {why}")
+        self._drained()
 
     def _handle(self, env: Envelope) -> None:
         raise NotImplementedError
+
+    def _drained(self) -> None:
+        """After the messages of one pump were handled."""
 
 
 class InstructorBridge(_Bridge):
@@ -284,6 +288,10 @@ class MonitorBridge(_Bridge):
         self.authority: tuple[str, str] | None = None
         self._presence_wall = -1e18
         self._presence_drops = -1
+        # Broadcast actions in seq order not applied yet: a burst (a reconnect, a script)
+        # is applied as one apply_many() at the end of the pump, or before the next
+        # message of another kind, not one course rebuild and redraw per action.
+        self._pending: list[Action] = []
 
     def _bind(self, controller: SessionController) -> None:
         self.controller = controller
@@ -334,6 +342,8 @@ class MonitorBridge(_Bridge):
             self._presence_wall = -1e18   # announce again at once after a reconnect
 
     def _handle(self, env: Envelope) -> None:
+        if env.type != ACTION:
+            self._apply_pending()  # in the order they came: a state after the actions
         if env.type == STATE:
             self._state(env)
         elif env.type == ACTION:
@@ -402,16 +412,33 @@ class MonitorBridge(_Bridge):
             return                      # another session's: its state follows
         if not self._from_authority(env):
             return
-        if seq <= c.seq:
+        applied = c.seq + len(self._pending)  # the seq once those pending are applied
+        if seq <= applied:
             return                      # already part of the state we adopted
-        if seq != c.seq + 1:
+        if seq != applied + 1:
             return                      # a gap: the state that follows resynchronises
         try:
             action = Action.from_json(env.body.get("action"))
         except ActionError as exc:
             self.guard.drop("malformed", f"action: {exc}")
             return
-        c.apply(action)
+        self._pending.append(action)
+
+    def _drained(self) -> None:
+        self._apply_pending()
+
+    def _apply_pending(self) -> None:
+        """The pending actions in one apply_many(): the course rebuilt once per run of
+        disturbances, the bedside redrawn once. It stops at a refusal, as one by one
+        would (the seq stops there; the next state resynchronises)."""
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
+        try:
+            self.controller.apply_many(pending, stop_at_refusal=True)
+        except Exception as exc:  # nothing from the network may end this process
+            why = str(exc).splitlines()[0][:80] if str(exc) else ""
+            self.guard.drop("malformed", f"{len(pending)} actions: {type(exc).__name__} {why}")
 
     def stop(self) -> None:
         self.link.stop(farewell=(self.topics.display(self.name), self.sender.envelope(
