@@ -349,13 +349,14 @@ class SessionController:
 
     def _release_held(self) -> None:
         """apply_many()'s end: its events to the subscribers, every ActionApplied but the
-        last marked more=True, then one StateChanged for the lot."""
+        last (and every CourseChanged before it) marked more=True, then one StateChanged
+        for the lot."""
         held, self._held = self._held or [], None
         last = max((i for i, ev in enumerate(held) if isinstance(ev, ActionApplied)),
                    default=-1)
         for i, ev in enumerate(held):
-            if isinstance(ev, ActionApplied) and ev.more != (i != last):
-                ev = dataclasses.replace(ev, more=i != last)
+            if isinstance(ev, ActionApplied | CourseChanged) and ev.more != (i < last):
+                ev = dataclasses.replace(ev, more=i < last)
             self.publish(ev)
         if self._state_due and self.authority:
             self._state_due = False
