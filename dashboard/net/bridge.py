@@ -291,7 +291,7 @@ class MonitorBridge(_Bridge):
         # Broadcast actions in seq order not applied yet: a burst (a reconnect, a script)
         # is applied as one apply_many() at the end of the pump, or before the next
         # message of another kind, not one course rebuild and redraw per action.
-        self._pending: list[Action] = []
+        self._pending: list[tuple[int, object]] = []  # (seq, the action as sent)
 
     def _bind(self, controller: SessionController) -> None:
         self.controller = controller
@@ -412,33 +412,42 @@ class MonitorBridge(_Bridge):
             return                      # another session's: its state follows
         if not self._from_authority(env):
             return
-        applied = c.seq + len(self._pending)  # the seq once those pending are applied
-        if seq <= applied:
-            return                      # already part of the state we adopted
-        if seq != applied + 1:
-            return                      # a gap: the state that follows resynchronises
-        try:
-            action = Action.from_json(env.body.get("action"))
-        except ActionError as exc:
-            self.guard.drop("malformed", f"action: {exc}")
-            return
-        self._pending.append(action)
+        self._pending.append((seq, env.body.get("action")))
 
     def _drained(self) -> None:
         self._apply_pending()
 
     def _apply_pending(self) -> None:
-        """The pending actions in one apply_many(): the course rebuilt once per run of
-        disturbances, the bedside redrawn once. It stops at a refusal, as one by one
-        would (the seq stops there; the next state resynchronises)."""
+        """The pending actions as one by one would take them -- the next seq only, a seq
+        already applied or beyond a gap ignored (the state that follows resynchronises)
+        -- but applied in one apply_many(): the course rebuilt once per run of
+        disturbances, the bedside redrawn once. A refusal leaves the seq where it was,
+        as one by one; the actions after it are looked at again from there."""
         pending, self._pending = self._pending, []
-        if not pending:
-            return
-        try:
-            self.controller.apply_many(pending, stop_at_refusal=True)
-        except Exception as exc:  # nothing from the network may end this process
-            why = str(exc).splitlines()[0][:80] if str(exc) else ""
-            self.guard.drop("malformed", f"{len(pending)} actions: {type(exc).__name__} {why}")
+        c = self.controller
+        while pending:
+            batch: list[Action] = []
+            resume: list[int] = []  # where to look again if batch[i] is refused
+            for i, (seq, raw) in enumerate(pending):
+                if seq != c.seq + len(batch) + 1:
+                    continue  # already part of the state we adopted, or a gap
+                try:
+                    batch.append(Action.from_json(raw))
+                except ActionError as exc:
+                    self.guard.drop("malformed", f"action: {exc}")
+                    continue
+                resume.append(i + 1)
+            if not batch:
+                return
+            try:
+                done = c.apply_many(batch, stop_at_refusal=True)
+            except Exception as exc:  # nothing from the network may end this process
+                why = str(exc).splitlines()[0][:80] if str(exc) else ""
+                self.guard.drop("malformed", f"actions: {type(exc).__name__} {why}")
+                return
+            if done[-1] is not None:
+                return
+            pending = pending[resume[len(done) - 1]:]
 
     def stop(self) -> None:
         self.link.stop(farewell=(self.topics.display(self.name), self.sender.envelope(
