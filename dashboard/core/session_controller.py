@@ -37,8 +37,6 @@ Thread rule: only the thread that calls tick() touches the controller. Other thr
 
 from __future__ import annotations
 
-import dataclasses
-import math
 import queue
 import time
 import uuid
@@ -51,8 +49,8 @@ from replay_data.course import Course, Sample
 from replay_data.errors import ReplayDataError, one_line
 from replay_data.perturbations import Perturbation
 
-from . import dispatch, follower_sync
-from .actions import DISTURBANCE_KINDS, INSTRUCTOR_ROLES, OPERATOR_KINDS, Action, ActionError
+from . import batch, dispatch, follower_sync
+from .actions import INSTRUCTOR_ROLES, OPERATOR_KINDS, Action, ActionError
 from .alarm_history import AlarmHistory
 from .clock import ManualWall, ReplayClock
 from .disturbances import Disturbances
@@ -77,10 +75,6 @@ from .room import DisplayStatus, RoomDisplays
 from .scenario_hash import scenario_hash
 from .session_state import ClockAnchor, SessionState
 from .sinks import AlarmSinks, Recording
-
-# Actions apply_many() applies without rebuilding the course after each: they only change
-# the list of disturbances (a control reads the course as it stands, so it is not here).
-BATCHED_KINDS = DISTURBANCE_KINDS
 
 # Re-exported: subscribers import the events from here, with the controller.
 __all__ = ["ActionApplied", "ActionRefused", "AlarmChanges", "AlarmSinks", "CourseChanged",
@@ -285,82 +279,12 @@ class SessionController:
 
     def apply_many(self, actions: Iterable[Action], *, strict: bool = False,
                    stop_at_refusal: bool = False) -> list[Action | None]:
-        """Apply actions in order, as apply() one by one would -- same results, same
-        recording, same values, same events in the same order -- but disturbances
-        (inject, override, stop) that follow each other rebuild the course once, not once
-        each: 5,000 start-up injections would otherwise rebuild it 5,000 times.
-        Subscribers get the call's events at its end, in order: one CourseChanged for
-        each run of disturbances, each action's events (ActionApplied with more=True but
-        for the call's last applied action, so a view redraws once), then one
-        StateChanged. With strict=True the first refusal raises ActionError after the
-        actions before it have been applied (as apply() in a loop would); with
-        stop_at_refusal=True the first refusal ends the call, the actions after it not
-        applied (a follower's numbered actions: one by one, its seq would stop there)."""
-        outer = self._held is None
-        if outer:
-            self._held, self._state_due = [], False
-        out: list[Action | None] = []
-        try:
-            for action in actions:
-                out.append(self._apply_in_call(action, strict))
-                if stop_at_refusal and out[-1] is None:
-                    break
-        finally:
-            self._end_run()
-            if outer:
-                self._release_held()
-        return out
-
-    def _apply_in_call(self, action: Action, strict: bool) -> Action | None:
-        """One action of apply_many(): a disturbance joins the current run, anything else
-        ends the run (the course rebuilt first) and is applied as apply() would."""
-        if action.kind not in BATCHED_KINDS:
-            self._end_run()
-            return self.apply(action, strict=strict)
-        t = self.clock.case_time() if action.case_t is None else action.case_t
-        if math.floor(t) > self.history.alarm_t:
-            # Case seconds to process first: with the course as the actions before left
-            # it, as one by one.
-            self._end_run()
-        if self._run is None:
-            self._run = []
-            self.disturbances.begin_batch()
-        applied = self._apply_one(action, strict, t)
-        if applied is None:
-            return None
-        done, result, changes = applied
-        if changes:
-            self._run.append(AlarmChanges(tuple(changes)))
-        self._run.append(ActionApplied(done, self.seq, result, more=True))
-        return done
-
-    def _end_run(self) -> None:
-        """apply_many(): rebuild the course once for the run of disturbances just applied,
-        then pass on what happened, in order (held until the call ends)."""
-        run, self._run = self._run, None
-        if run is None:
-            return
-        applied = any(isinstance(ev, ActionApplied) for ev in run)
-        self.disturbances.end_batch(rebuild=applied)
-        for ev in run:
-            self.publish(ev)
-        if applied and self.authority:
-            self._state_due = True
-
-    def _release_held(self) -> None:
-        """apply_many()'s end: its events to the subscribers, every ActionApplied but the
-        last (and every CourseChanged before it) marked more=True, then one StateChanged
-        for the lot."""
-        held, self._held = self._held or [], None
-        last = max((i for i, ev in enumerate(held) if isinstance(ev, ActionApplied)),
-                   default=-1)
-        for i, ev in enumerate(held):
-            if isinstance(ev, ActionApplied | CourseChanged) and ev.more != (i < last):
-                ev = dataclasses.replace(ev, more=i < last)
-            self.publish(ev)
-        if self._state_due and self.authority:
-            self._state_due = False
-            self.publish(StateChanged(self.state()))
+        """Apply actions in order, as apply() one by one would, each run of disturbances
+        rebuilding the course once, the subscribers told at the end (batch.py says how).
+        strict=True: the first refusal raises ActionError (those before it applied);
+        stop_at_refusal=True: the first refusal ends the call."""
+        return batch.apply_many(self, actions, strict=strict,
+                                stop_at_refusal=stop_at_refusal)
 
     def _apply_one(self, action: Action, strict: bool, t: float | None = None
                    ) -> tuple[Action, object, list[AlarmChange]] | None:

@@ -30,7 +30,8 @@ MonitorBridge (a follower, ``controller.authority = False``)
     holds the one line, nothing was changed, and the next good state is taken. It
     re-anchors its clock on every state,
     applies the instructor's actions in sequence (a gap waits for the next state, which
-    always follows an action), and sends trainee actions up. When the link or the
+    always follows an action) -- those of one pump in one batch
+    (:func:`dashboard.net.follow.apply_in_seq`) -- and sends trainee actions up. When the link or the
     instructor is gone it keeps running on its own clock at the last speed and
     ``status`` says so; paho reconnects and the retained state resynchronises it.
 """
@@ -45,7 +46,7 @@ from dashboard.core.actions import TRAINEE, UPLINK_KINDS, Action, ActionError, A
 from dashboard.core.events import ActionApplied, StateChanged
 from dashboard.core.session_controller import ScenarioMismatch, SessionController
 from dashboard.core.session_state import SessionState, StateError
-from dashboard.net.follow import course_for_state
+from dashboard.net.follow import apply_in_seq, course_for_state
 from dashboard.net.guard import MessageGuard
 from dashboard.net.link import MqttLink
 from dashboard.net.protocol import (
@@ -418,36 +419,8 @@ class MonitorBridge(_Bridge):
         self._apply_pending()
 
     def _apply_pending(self) -> None:
-        """The pending actions as one by one would take them -- the next seq only, a seq
-        already applied or beyond a gap ignored (the state that follows resynchronises)
-        -- but applied in one apply_many(): the course rebuilt once per run of
-        disturbances, the bedside redrawn once. A refusal leaves the seq where it was,
-        as one by one; the actions after it are looked at again from there."""
         pending, self._pending = self._pending, []
-        c = self.controller
-        while pending:
-            batch: list[Action] = []
-            resume: list[int] = []  # where to look again if batch[i] is refused
-            for i, (seq, raw) in enumerate(pending):
-                if seq != c.seq + len(batch) + 1:
-                    continue  # already part of the state we adopted, or a gap
-                try:
-                    batch.append(Action.from_json(raw))
-                except ActionError as exc:
-                    self.guard.drop("malformed", f"action: {exc}")
-                    continue
-                resume.append(i + 1)
-            if not batch:
-                return
-            try:
-                done = c.apply_many(batch, stop_at_refusal=True)
-            except Exception as exc:  # nothing from the network may end this process
-                why = str(exc).splitlines()[0][:80] if str(exc) else ""
-                self.guard.drop("malformed", f"actions: {type(exc).__name__} {why}")
-                return
-            if done[-1] is not None:
-                return
-            pending = pending[resume[len(done) - 1]:]
+        apply_in_seq(self.controller, pending, self.guard.drop)
 
     def stop(self) -> None:
         self.link.stop(farewell=(self.topics.display(self.name), self.sender.envelope(
