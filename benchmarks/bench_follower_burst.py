@@ -5,12 +5,13 @@
 An instructor controller with its real InstructorBridge applies `--actions` actions in a
 row (300 injections, 100 overrides, 400 notes, 200 pause/play per 1,000: what a script or
 a busy instructor sends in a moment; far more disturbances would not fit the state
-message's size limit); every envelope it publishes is captured. A bedside
-(a follower SessionController with its real MonitorBridge, synced on the instructor's
-state first; by default the real bedside window with both team consoles, offscreen,
-whose views hear every event; `--headless`: the controller alone) is then handed the whole burst as its link would deliver it (at most 1,000
-messages per drain, as MqttLink.drain) and timed from the first pump to the moment its
-seq equals the instructor's, including its controller's tick. The network itself is not
+message's size limit); every envelope it publishes is captured. A bedside (a follower
+SessionController with its real MonitorBridge, synced on the instructor's state first;
+by default the real bedside window with both team consoles, offscreen, whose views hear
+every event; `--headless`: the controller alone) is then handed the whole burst as its
+link would deliver it (at most 1,000 messages per drain, as MqttLink.drain) and timed
+from the first pump to the moment its seq equals the instructor's, including its
+controller's tick. The network itself is not
 in the figure (a loopback link in this process; bench_network.py measures the wire).
 Medians over `--runs` runs, each on new controllers. Goal: under 1 s for 1,000 actions.
 The follower's disturbances are checked to be the instructor's, in the same order.

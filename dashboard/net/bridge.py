@@ -28,12 +28,12 @@ MonitorBridge (a follower, ``controller.authority = False``)
     (:func:`dashboard.net.follow.course_for_state`) and makes itself again on it. What
     it cannot follow (a file it does not have, another version) is refused: ``refused``
     holds the one line, nothing was changed, and the next good state is taken. It
-    re-anchors its clock on every state,
-    applies the instructor's actions in sequence (a gap waits for the next state, which
-    always follows an action) -- those of one pump in one batch
-    (:func:`dashboard.net.follow.apply_in_seq`) -- and sends trainee actions up. When the link or the
-    instructor is gone it keeps running on its own clock at the last speed and
-    ``status`` says so; paho reconnects and the retained state resynchronises it.
+    re-anchors its clock on every state, applies the instructor's actions in sequence
+    (a gap waits for the next state, which always follows an action) -- those of one
+    pump in one batch (:func:`dashboard.net.follow.apply_in_seq`) -- and sends trainee
+    actions up. When the link or the instructor is gone it keeps running on its own
+    clock at the last speed and ``status`` says so; paho reconnects and the retained
+    state resynchronises it.
 """
 
 from __future__ import annotations
