@@ -112,7 +112,7 @@ def one_run(course: Course, n: int, window: bool) -> tuple[float, int, int]:
     wall = Wall(1.8e9)
     inst = SessionController(course, start=t0, wall=wall, display="console")
     ilink = LoopLink()
-    ibridge = InstructorBridge(inst, ilink, "bench")  # type: ignore[arg-type]
+    ibridge = InstructorBridge(inst, ilink, "bench")
     ibridge.start()
     session = None
     if window:
@@ -121,7 +121,7 @@ def one_run(course: Course, n: int, window: bool) -> tuple[float, int, int]:
         mon = SessionController(course, start=course.scenario.default_start, wall=wall,
                                 display="bed-1", authority=False)
     mlink = LoopLink()
-    mbridge = MonitorBridge(mon, mlink, "bench", "bed-1")  # type: ignore[arg-type]
+    mbridge = MonitorBridge(mon, mlink, "bench", "bed-1")
     mbridge.start()
     # Synced first: the retained state and presence, as a joining bedside gets them.
     mlink.inbox, ilink.sent = list(ilink.sent), []
