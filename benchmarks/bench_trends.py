@@ -8,12 +8,18 @@ Prints the median of `--runs` runs of each:
   - Course.sample(t): all numerics, the latest ACT and the flags at one time (per call).
   - Course.sample_grid: the same on a 60 s window at 1 s steps (61 times, one call), and
     the same 61 times through sample(t) one by one for comparison.
+  - the CSV text of that whole-course export (`replay-data trends --step 60`'s cells,
+    1.42 million): block formatting (replay_data.csv_blocks) against the cell-by-cell
+    f-strings it replaced, and a check that both give the same bytes.
 Times are taken at a quiet moment on ECMO and inside the scheduled drainage chatter.
+The cold-process figures of the commands are bench_cli_cold.py's.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import statistics
 import sys
 import time
@@ -25,6 +31,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from replay_data.course import Course
+from replay_data.csv_blocks import write_rows
 from replay_data.scenario import load_scenario
 
 GOAL_WHOLE_COURSE_S = 0.5
@@ -61,7 +68,30 @@ def main() -> int:
           f"(whole course, 60 s step, cold model): {whole * 1e3:8.1f} ms  "
           f"[goal < {GOAL_WHOLE_COURSE_S * 1e3:.0f} ms: {verdict}]")
     course = Course(scenario, seed=args.seed)
-    course.numerics(channels, grid)
+    values = course.numerics(channels, grid)
+    shown = list(course.catalogue.displayed_numerics)
+    cols = [values[c] for c in shown]
+    digits = [course.catalogue.numerics[c].precision + 1 for c in shown]
+
+    def blocks() -> str:
+        buf = io.StringIO()
+        write_rows(buf, grid, cols, digits)
+        return buf.getvalue()
+
+    def cell_by_cell() -> str:
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        for i in range(grid.size):
+            w.writerow([f"{grid[i]:.4f}".rstrip("0").rstrip(".") or "0",
+                        *("" if not np.isfinite(col[i]) else f"{col[i]:.{d}f}"
+                          for col, d in zip(cols, digits))])
+        return buf.getvalue()
+
+    fast = median_time(blocks, args.runs)
+    slow = median_time(cell_by_cell, max(1, args.runs // 2))
+    same = "same bytes" if blocks() == cell_by_cell() else "OUTPUTS DIFFER"
+    print(f"CSV text of the whole-course export ({len(shown)} x {grid.size} cells): blocks "
+          f"{fast * 1e3:8.1f} ms, cell by cell {slow * 1e3:8.1f} ms ({same})")
     shifted = grid[:-1] + 30.0  # same stores, another grid: no output-cache hit
     warm = median_time(lambda: course.numerics(channels, shifted), args.runs)
     print(f"  the same with the model's stores already computed: {warm * 1e3:8.1f} ms")

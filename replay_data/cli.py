@@ -11,11 +11,13 @@ import csv
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import TextIO
 
 import numpy as np
 
 from .casetime import span_text
 from .course import Course
+from .csv_blocks import case_time_text, write_rows
 from .errors import ReplayDataError, one_line
 from .interrupts import EXIT_INTERRUPTED, Terminated, terminate_raises
 from .output_file import open_output
@@ -59,6 +61,12 @@ def _write_output(path: str, write: Callable[[csv.writer], None]) -> None:
     a device, a pipe, `-` or /dev/stdout (see replay_data.output_file)."""
     with open_output(path, "--out") as fh:
         write(csv.writer(fh, lineterminator="\n"))
+
+
+def _write_text(path: str, write: Callable[[TextIO], None]) -> None:
+    """As _write_output, for a writer that writes blocks of text itself."""
+    with open_output(path, "--out") as fh:
+        write(fh)
 
 
 def _overrides(course: Course, specs: Sequence[str] | None, t0: float, t1: float) -> Course:
@@ -147,16 +155,6 @@ def _controls(course: Course, specs: Sequence[str] | None, t0: float, t1: float)
     return course
 
 
-def _fmt_t(t: float) -> str:
-    """Case seconds without float noise or exponent: 1008000, 1008000.004."""
-    text = f"{t:.4f}".rstrip("0").rstrip(".")
-    return text or "0"
-
-
-def _fmt(value: float, digits: int) -> str:
-    return "" if not np.isfinite(value) else f"{value:.{digits}f}"
-
-
 # ------------------------------------------------------------------ commands
 
 
@@ -229,13 +227,11 @@ def cmd_trends(args: argparse.Namespace) -> int:
     values = course.numerics(channels, t)
     digits = [course.catalogue.numerics[c].precision + 1 for c in channels]
 
-    def write(w: csv.writer) -> None:
-        w.writerow(["t", *channels])
-        cols = [values[c] for c in channels]
-        for i in range(n):
-            w.writerow([_fmt_t(t[i]), *(_fmt(col[i], d) for col, d in zip(cols, digits))])
+    def write(fh: TextIO) -> None:
+        csv.writer(fh, lineterminator="\n").writerow(["t", *channels])
+        write_rows(fh, t, [values[c] for c in channels], digits)
 
-    _write_output(args.out, write)
+    _write_text(args.out, write)
     return 0
 
 
@@ -255,7 +251,7 @@ def cmd_results(args: argparse.Namespace) -> int:
         w.writerow(["t", "time", "result", "value", "unit", "flag", "basis"])
         for r in rows:
             test = cat.results[r.test]
-            w.writerow([_fmt_t(r.t), format_case_time(r.t), r.test, test.format(r.value),
+            w.writerow([case_time_text(r.t), format_case_time(r.t), r.test, test.format(r.value),
                         test.unit, r.flag, r.basis])
 
     _write_output(args.out, write)
@@ -294,11 +290,11 @@ def cmd_waveform(args: argparse.Namespace) -> int:
     rate = rates.pop()
     course = _controls(course, args.control, t0, t0 + duration)
 
-    def write(w: csv.writer) -> None:
+    def write(fh: TextIO) -> None:
         # A minute at a time: six hours of ECG never sit in memory at once. Samples
         # depend only on their index n (t = n / rate), so pieces cut on the index are
         # the same samples as one long window.
-        w.writerow(["t", *signals])
+        csv.writer(fh, lineterminator="\n").writerow(["t", *signals])
         n_end = None
         t_piece = t0
         while True:
@@ -311,14 +307,14 @@ def cmd_waveform(args: argparse.Namespace) -> int:
                 n_end = _sample_index(t0 + duration, rate)
             n = np.rint(t * rate).astype(np.int64)
             keep = n < n_end
-            rows = zip(t[keep].tolist(), *(y[keep].tolist() for y in cols))
-            for ti, *ys in rows:
-                w.writerow([_fmt_t(ti), *("" if yi != yi else f"{yi:.4f}" for yi in ys)])
+            # Samples to 4 decimals; only a NaN is blank here (as the export always was).
+            write_rows(fh, t[keep], [y[keep] for y in cols], [4] * len(cols),
+                       blank_infinite=False)
             if not len(n) or n[-1] + 1 >= n_end:
                 break
             t_piece = (n[-1] + 1) / rate
 
-    _write_output(args.out, write)
+    _write_text(args.out, write)
     return 0
 
 

@@ -6,14 +6,20 @@ data layer below knows nothing of alarms)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from dashboard.alarms.profile import ProfileError, load_profile
 from replay_data import cli
 from replay_data.errors import ReplayDataError
-from replay_data.scenario import Scenario
+
+if TYPE_CHECKING:
+    from replay_data.scenario import Scenario
 
 
 def check_alarm_profile(sc: Scenario) -> None:
+    # Imported here: only validate checks a profile, and the other commands start faster
+    # without the alarm conditions (issue 19: a cold `replay-data waveform`).
+    from dashboard.alarms.profile import ProfileError, load_profile
+
     try:
         load_profile(sc.alarm_profile)
     except (ProfileError, ReplayDataError) as exc:

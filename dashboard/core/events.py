@@ -63,6 +63,9 @@ class ActionRefused:
 @dataclass(frozen=True)
 class CourseChanged:
     course: Course
+    # Inside one apply_many(), with its actions' ActionApplied to follow: a view that
+    # recomputes for the course and again for the last action may wait for that.
+    more: bool = False
 
 
 @dataclass(frozen=True)

@@ -37,8 +37,6 @@ Thread rule: only the thread that calls tick() touches the controller. Other thr
 
 from __future__ import annotations
 
-import dataclasses
-import math
 import queue
 import time
 import uuid
@@ -51,8 +49,8 @@ from replay_data.course import Course, Sample
 from replay_data.errors import ReplayDataError, one_line
 from replay_data.perturbations import Perturbation
 
-from . import dispatch, follower_sync
-from .actions import DISTURBANCE_KINDS, INSTRUCTOR_ROLES, OPERATOR_KINDS, Action, ActionError
+from . import batch, dispatch, follower_sync
+from .actions import INSTRUCTOR_ROLES, OPERATOR_KINDS, Action, ActionError
 from .alarm_history import AlarmHistory
 from .clock import ManualWall, ReplayClock
 from .disturbances import Disturbances
@@ -77,10 +75,6 @@ from .room import DisplayStatus, RoomDisplays
 from .scenario_hash import scenario_hash
 from .session_state import ClockAnchor, SessionState
 from .sinks import AlarmSinks, Recording
-
-# Actions apply_many() applies without rebuilding the course after each: they only change
-# the list of disturbances (a control reads the course as it stands, so it is not here).
-BATCHED_KINDS = DISTURBANCE_KINDS
 
 # Re-exported: subscribers import the events from here, with the controller.
 __all__ = ["ActionApplied", "ActionRefused", "AlarmChanges", "AlarmSinks", "CourseChanged",
@@ -142,7 +136,9 @@ class SessionController:
         self.monitor: BedsideMonitor = self.history.monitor
         if recording is not None:
             self.monitor.sample_listeners.append(recording.on_sample)
-        self._run: list[SessionEvent] | None = None  # apply_many()'s events, held back
+        self._run: list[SessionEvent] | None = None  # a run of disturbances' events
+        self._held: list[SessionEvent] | None = None  # apply_many()'s events, held back
+        self._state_due = False  # a StateChanged owed at the end of apply_many()
         self.locked: set[str] = set()  # consoles the instructor has locked ("ecmo", "vent")
         # The room's displays as the instructor's network bridge sees them (network mode).
         self.displays = RoomDisplays()
@@ -223,7 +219,11 @@ class SessionController:
 
     def publish(self, event: SessionEvent) -> None:
         """Tell every subscriber, in the order they subscribed (the controller's own
-        modules publish through here too: a seek's Seeked, a follower's rebuild)."""
+        modules publish through here too: a seek's Seeked, a follower's rebuild). Inside
+        apply_many() events are held and passed on, in order, at its end."""
+        if self._held is not None:
+            self._held.append(event)
+            return
         for cb in list(self._subscribers):
             cb(event)
 
@@ -271,62 +271,20 @@ class SessionController:
             self.publish(AlarmChanges(tuple(changes)))
         self.publish(ActionApplied(done, self.seq, result))
         if self.authority:
-            self.publish(StateChanged(self.state()))
+            if self._held is not None:
+                self._state_due = True  # apply_many(): one StateChanged at its end
+            else:
+                self.publish(StateChanged(self.state()))
         return done
 
-    def apply_many(self, actions: Iterable[Action], *, strict: bool = False
-                   ) -> list[Action | None]:
-        """Apply actions in order, as apply() one by one would -- same results, same
-        recording, same values, same events in the same order -- but disturbances
-        (inject, override, stop) that follow each other rebuild the course once, not once
-        each: 5,000 start-up injections would otherwise rebuild it 5,000 times.
-        Subscribers get one CourseChanged for such a run, then each action's events
-        (ActionApplied with more=True but for the last), then one StateChanged. With
-        strict=True the first refusal raises ActionError after the actions before it
-        have been applied (as apply() in a loop would)."""
-        out: list[Action | None] = []
-        try:
-            for action in actions:
-                if action.kind not in BATCHED_KINDS:
-                    self._end_run()
-                    out.append(self.apply(action, strict=strict))
-                    continue
-                t = self.clock.case_time() if action.case_t is None else action.case_t
-                if math.floor(t) > self.history.alarm_t:
-                    # Case seconds to process first: with the course as the actions
-                    # before left it, as one by one.
-                    self._end_run()
-                if self._run is None:
-                    self._run = []
-                    self.disturbances.begin_batch()
-                applied = self._apply_one(action, strict, t)
-                if applied is None:
-                    out.append(None)
-                    continue
-                done, result, changes = applied
-                if changes:
-                    self._run.append(AlarmChanges(tuple(changes)))
-                self._run.append(ActionApplied(done, self.seq, result, more=True))
-                out.append(done)
-        finally:
-            self._end_run()
-        return out
-
-    def _end_run(self) -> None:
-        """apply_many(): rebuild the course once for the run of disturbances just applied,
-        then tell the subscribers what happened, in order."""
-        run, self._run = self._run, None
-        if run is None:
-            return
-        applied = [i for i, ev in enumerate(run) if isinstance(ev, ActionApplied)]
-        self.disturbances.end_batch(rebuild=bool(applied))
-        if applied:
-            last = applied[-1]
-            run[last] = dataclasses.replace(run[last], more=False)
-        for ev in run:
-            self.publish(ev)
-        if applied and self.authority:
-            self.publish(StateChanged(self.state()))
+    def apply_many(self, actions: Iterable[Action], *, strict: bool = False,
+                   stop_at_refusal: bool = False) -> list[Action | None]:
+        """Apply actions in order, as apply() one by one would, each run of disturbances
+        rebuilding the course once, the subscribers told at the end (batch.py says how).
+        strict=True: the first refusal raises ActionError (those before it applied);
+        stop_at_refusal=True: the first refusal ends the call."""
+        return batch.apply_many(self, actions, strict=strict,
+                                stop_at_refusal=stop_at_refusal)
 
     def _apply_one(self, action: Action, strict: bool, t: float | None = None
                    ) -> tuple[Action, object, list[AlarmChange]] | None:

@@ -28,11 +28,12 @@ MonitorBridge (a follower, ``controller.authority = False``)
     (:func:`dashboard.net.follow.course_for_state`) and makes itself again on it. What
     it cannot follow (a file it does not have, another version) is refused: ``refused``
     holds the one line, nothing was changed, and the next good state is taken. It
-    re-anchors its clock on every state,
-    applies the instructor's actions in sequence (a gap waits for the next state, which
-    always follows an action), and sends trainee actions up. When the link or the
-    instructor is gone it keeps running on its own clock at the last speed and
-    ``status`` says so; paho reconnects and the retained state resynchronises it.
+    re-anchors its clock on every state, applies the instructor's actions in sequence
+    (a gap waits for the next state, which always follows an action) -- those of one
+    pump in one batch (:func:`dashboard.net.follow.apply_in_seq`) -- and sends trainee
+    actions up. When the link or the instructor is gone it keeps running on its own
+    clock at the last speed and ``status`` says so; paho reconnects and the retained
+    state resynchronises it.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from dashboard.core.actions import TRAINEE, UPLINK_KINDS, Action, ActionError, A
 from dashboard.core.events import ActionApplied, StateChanged
 from dashboard.core.session_controller import ScenarioMismatch, SessionController
 from dashboard.core.session_state import SessionState, StateError
-from dashboard.net.follow import course_for_state
+from dashboard.net.follow import apply_in_seq, course_for_state
 from dashboard.net.guard import MessageGuard
 from dashboard.net.link import MqttLink
 from dashboard.net.protocol import (
@@ -132,9 +133,13 @@ class _Bridge:
                 why = str(exc).splitlines()[0][:80] if str(exc) else ""
                 self.guard.drop("malformed", f"{env.type} from {env.sender}: "
                                              f"{type(exc).__name__} {why}")
+        self._drained()
 
     def _handle(self, env: Envelope) -> None:
         raise NotImplementedError
+
+    def _drained(self) -> None:
+        """After the messages of one pump were handled."""
 
 
 class InstructorBridge(_Bridge):
@@ -284,6 +289,10 @@ class MonitorBridge(_Bridge):
         self.authority: tuple[str, str] | None = None
         self._presence_wall = -1e18
         self._presence_drops = -1
+        # Broadcast actions in seq order not applied yet: a burst (a reconnect, a script)
+        # is applied as one apply_many() at the end of the pump, or before the next
+        # message of another kind, not one course rebuild and redraw per action.
+        self._pending: list[tuple[int, object]] = []  # (seq, the action as sent)
 
     def _bind(self, controller: SessionController) -> None:
         self.controller = controller
@@ -334,6 +343,8 @@ class MonitorBridge(_Bridge):
             self._presence_wall = -1e18   # announce again at once after a reconnect
 
     def _handle(self, env: Envelope) -> None:
+        if env.type != ACTION:
+            self._apply_pending()  # in the order they came: a state after the actions
         if env.type == STATE:
             self._state(env)
         elif env.type == ACTION:
@@ -402,16 +413,14 @@ class MonitorBridge(_Bridge):
             return                      # another session's: its state follows
         if not self._from_authority(env):
             return
-        if seq <= c.seq:
-            return                      # already part of the state we adopted
-        if seq != c.seq + 1:
-            return                      # a gap: the state that follows resynchronises
-        try:
-            action = Action.from_json(env.body.get("action"))
-        except ActionError as exc:
-            self.guard.drop("malformed", f"action: {exc}")
-            return
-        c.apply(action)
+        self._pending.append((seq, env.body.get("action")))
+
+    def _drained(self) -> None:
+        self._apply_pending()
+
+    def _apply_pending(self) -> None:
+        pending, self._pending = self._pending, []
+        apply_in_seq(self.controller, pending, self.guard.drop)
 
     def stop(self) -> None:
         self.link.stop(farewell=(self.topics.display(self.name), self.sender.envelope(

@@ -1,4 +1,5 @@
-"""Which course a bedside follows: the instructor's scenario, by built-in id.
+"""What a bedside follows: the instructor's scenario (by built-in id), and the
+instructor's numbered actions, in seq order.
 
 The instructor's retained state names its scenario (`scenario_id`, the built-in id) and
 its content hash. A bedside runs the same built-in scenario when it has it in the same
@@ -9,7 +10,10 @@ with one line that says what to do.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from dashboard.alarms import load_profile
+from dashboard.core.actions import Action, ActionError
 from dashboard.core.scenario_hash import scenario_hash
 from dashboard.core.session_controller import ScenarioMismatch, SessionController
 from dashboard.core.session_state import SessionState
@@ -42,3 +46,37 @@ def course_for_state(state: SessionState, current: SessionController) -> Course:
             f"another version than this bedside's built-in one (hash {digest[:12]}); "
             f"install the same version of icu-dashboard on both")
     return course
+
+
+def apply_in_seq(c: SessionController, pending: list[tuple[int, object]],
+                 drop: Callable[[str, str], None]) -> None:
+    """Broadcast actions (seq, the action as sent), in the order they came, taken as one
+    by one would take them -- the next seq only; one already applied, or beyond a gap,
+    ignored (the state that follows resynchronises); a malformed one dropped -- but
+    applied in one apply_many(): the course rebuilt once per run of disturbances, the
+    bedside redrawn once (a burst of 1,000 after a reconnect or from a script). A refusal
+    leaves the seq where it was, as one by one; the actions after it are looked at again
+    from there."""
+    while pending:
+        batch: list[Action] = []
+        resume: list[int] = []  # where to look again if batch[i] is refused
+        for i, (seq, raw) in enumerate(pending):
+            if seq != c.seq + len(batch) + 1:
+                continue
+            try:
+                batch.append(Action.from_json(raw))
+            except ActionError as exc:
+                drop("malformed", f"action: {exc}")
+                continue
+            resume.append(i + 1)
+        if not batch:
+            return
+        try:
+            done = c.apply_many(batch, stop_at_refusal=True)
+        except Exception as exc:  # nothing from the network may end this process
+            why = str(exc).splitlines()[0][:80] if str(exc) else ""
+            drop("malformed", f"actions: {type(exc).__name__} {why}")
+            return
+        if done[-1] is not None:
+            return
+        pending = pending[resume[len(done) - 1]:]

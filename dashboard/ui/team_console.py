@@ -98,7 +98,7 @@ class TeamConsole(QtWidgets.QFrame):
         if isinstance(ev, Tick):
             if self._frames.take(ev.wall):
                 self.on_frame(ev.t, ev.wall)
-        elif isinstance(ev, ActionApplied) and ev.more:
+        elif isinstance(ev, ActionApplied | CourseChanged) and ev.more:
             pass  # the last action of an apply_many() syncs once for all
         elif isinstance(ev, ActionApplied | CourseChanged | Seeked):
             self.sync()
