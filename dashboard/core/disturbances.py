@@ -22,6 +22,7 @@ from replay_data.course import Course, is_scheduled
 from replay_data.perturbations import Perturbation, injection, override
 
 from .actions import Action, ActionError
+from .session_limits import MAX_DISTURBANCES
 
 
 class Disturbances:
@@ -114,6 +115,10 @@ class Disturbances:
                 return pid
 
     def add(self, p: Perturbation) -> None:
+        held = len(self.perturbations)   # in a batch, the deferred list itself
+        if held >= MAX_DISTURBANCES:
+            raise ActionError(f"this session holds {held} disturbances already, the most "
+                              "one session may (its state must reach every bedside)")
         taken = self._ids_in_use()
         if p.id in taken:
             raise ActionError(f"disturbance id {p.id!r} is already in use")

@@ -34,6 +34,7 @@ import re
 from typing import Any
 
 from dashboard.core.actions import MAX_CASE_TIME
+from dashboard.core.session_limits import MAX_DISTURBANCES, MAX_OPERATOR_ACTIONS
 from dashboard.net.protocol import (
     ACTION,
     DISPLAY,
@@ -44,10 +45,8 @@ from dashboard.net.protocol import (
     ProtocolError,
 )
 
-# A long drill has tens of disturbances and hundreds of operator actions; these bounds
-# keep a hostile state from making a follower build thousands of perturbations.
-MAX_DISTURBANCES = 500
-MAX_OPERATOR_ACTIONS = 5000
+# Bounds of a state: the controller's own session limits (a state the instructor can make
+# is always one a follower takes; a hostile one is bounded all the same).
 MAX_DROP_KINDS = 8
 MAX_LAST_DROP = 160
 MAX_SESSION_ID = 64

@@ -47,9 +47,10 @@ from dataclasses import dataclass
 from typing import Any
 
 VERSION = 1
-# A session state carries every alarm operator action taken so far (a late joiner rebuilds
-# the alarm engine from them); a long session stays well under this.
-MAX_PAYLOAD = 256 * 1024
+# A session state carries every disturbance and alarm operator action of the session;
+# at the controller's limits (dashboard.core.session_limits: 5,000 disturbances of about
+# 370 bytes, 50,000 operator actions of about 120) it stays under this.
+MAX_PAYLOAD = 16 * 1024 * 1024
 # Limits on any decoded value: the protocol's deepest body (a state's disturbance with its
 # effects) is 5 levels; integers stay in the range a JSON reader on any platform reads
 # exactly; texts are names, ids and one-line notes.

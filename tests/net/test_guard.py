@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dashboard.core.session_limits import MAX_DISTURBANCES
 from dashboard.net.guard import MessageGuard
 from dashboard.net.protocol import MAX_PAYLOAD, Envelope, RoomTopics
 
@@ -95,7 +96,8 @@ BAD_BODIES = {
     "state": [dict(GOOD_STATE, seed=10**400), dict(GOOD_STATE, seed=2**70),
               dict(GOOD_STATE, seed=-1), dict(GOOD_STATE, scenario_hash="not hex"),
               dict(GOOD_STATE, scenario_id=""), dict(GOOD_STATE, seq="1"),
-              dict(GOOD_STATE, disturbances=[{}] * 501), dict(GOOD_STATE, disturbances={}),
+              dict(GOOD_STATE, disturbances=[{}] * (MAX_DISTURBANCES + 1)),
+              dict(GOOD_STATE, disturbances={}),
               dict(GOOD_STATE, operator_actions=[1]), dict(GOOD_STATE, locked="ecmo"),
               dict(GOOD_STATE, session=["x"])],
 }

@@ -11,6 +11,7 @@ import pytest
 from net_support import instructor, monitor, wait_for
 
 from dashboard.core.actions import INJECT, SPEED, Action, Actor
+from dashboard.core.session_limits import MAX_DISTURBANCES
 from dashboard.net.broker import EmbeddedBroker
 from dashboard.net.link import BrokerUrl, MqttLink
 from dashboard.net.protocol import RoomTopics
@@ -87,7 +88,8 @@ def monitor_battery(real_boot: str, real_state: dict) -> list[tuple[str, bytes, 
         (T.state, raw("state", dict(real_state, seq="1"), seq=3), False),
         (T.state, raw("state", dict(real_state, disturbances=[{"kind": 10**400}]),
                       seq=4), False),
-        (T.state, raw("state", dict(real_state, disturbances=[{}] * 2000), seq=5), False),
+        (T.state, raw("state", dict(real_state, disturbances=[{}] * (MAX_DISTURBANCES + 1)),
+                      seq=5), False),
         (T.state, raw("state", dict(real_state, anchor={"case_t": "nan", "speed": 1e400,
                                                         "paused": False, "wall": 1.0}),
                       seq=6), False),
