@@ -80,7 +80,7 @@ def main() -> int:
     from dashboard.net.broker import free_port
     from dashboard.net.link import BrokerUrl
     from dashboard.net.protocol import ACTION
-    from dashboard.net.roles import attach_monitor_window
+    from dashboard.session_net import attach_monitor
     from dashboard.session import MonitorSession
     from dashboard.ui.sweep_strip import SweepCanvas
     from replay_data.course import Course
@@ -101,7 +101,7 @@ def main() -> int:
                                             display="bed-1", network_wall=time.time)
             net = {"url": BrokerUrl.parse(url), "room": room, "display": "bed-1",
                    "credentials": None}
-            bridge = attach_monitor_window(session, net)
+            bridge = attach_monitor(session, net)
             sent: list[float] = []
             pending: list[float] = []
             latencies: list[float] = []
