@@ -80,8 +80,8 @@ def main() -> int:
     from dashboard.net.broker import free_port
     from dashboard.net.link import BrokerUrl
     from dashboard.net.protocol import ACTION
-    from dashboard.session_net import attach_monitor
     from dashboard.session import MonitorSession
+    from dashboard.session_net import attach_monitor
     from dashboard.ui.sweep_strip import SweepCanvas
     from replay_data.course import Course
 
