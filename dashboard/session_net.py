@@ -174,7 +174,7 @@ def attach_instructor(session: MonitorSession, net: dict) -> InstructorBridge:
     session.controller_listeners.append(bridge.rebind)
     seen: dict[str, bool] = {}
     titles: dict[int, str] = {}
-    warned: dict[int, QtWidgets.QLabel] = {}
+    warned: dict[int, QtWidgets.QLabel | None] = {}
 
     def frame() -> None:
         bridge.pump()
@@ -232,13 +232,13 @@ class OpenBrokerNote(QtWidgets.QLabel):
 
 
 def _warn_open_broker(console: QtWidgets.QWidget | None,
-                      warned: dict[int, QtWidgets.QLabel]) -> None:
+                      warned: dict[int, QtWidgets.QLabel | None]) -> None:
     """Said once on stderr and kept on every console window (OpenBrokerNote)."""
     from dashboard.net.roles import OPEN_BROKER_WARNING
 
     if not warned:
         _say(OPEN_BROKER_WARNING)
-        warned[0] = None  # type: ignore[assignment]  # stderr said
+        warned[0] = None  # stderr said
     if console is None or not shiboken6.isValid(console) or id(console) in warned:
         return
     warned[id(console)] = OpenBrokerNote(console)

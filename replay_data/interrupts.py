@@ -33,8 +33,21 @@ class Terminated(BaseException):  # like KeyboardInterrupt, not an error
     """SIGTERM arrived; raised from wherever the program was."""
 
 
+# The signal that arrived last, if any. An interrupt during an import of a C extension
+# does not always come out as KeyboardInterrupt: numpy's core, interrupted while it
+# imports `datetime`, re-raises it as an ImportError. run_command() knows it was the
+# signal by this.
+_received: list[int] = []
+
+
 def _raise_terminated(signum: int, frame: object) -> None:
+    _received.append(signum)
     raise Terminated(signum)
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    _received.append(signum)
+    raise KeyboardInterrupt
 
 
 @contextlib.contextmanager
@@ -42,7 +55,7 @@ def terminate_raises() -> Iterator[None]:
     """Within the block SIGINT raises KeyboardInterrupt and SIGTERM raises Terminated,
     whatever the process inherited (outside the main thread: unchanged)."""
     try:
-        previous = {signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler),
+        previous = {signal.SIGINT: signal.signal(signal.SIGINT, _raise_interrupt),
                     signal.SIGTERM: signal.signal(signal.SIGTERM, _raise_terminated)}
     except ValueError:  # not the main thread
         yield
@@ -67,3 +80,8 @@ def run_command(command: Callable[[], int]) -> int:
         return EXIT_INTERRUPTED
     except Terminated:
         return 0
+    except Exception:
+        # Whatever an interrupted import turned the signal into (see _received).
+        if _received:
+            return 0 if _received[-1] == signal.SIGTERM else EXIT_INTERRUPTED
+        raise

@@ -25,7 +25,7 @@ import hashlib
 import hmac
 import secrets
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -184,16 +184,16 @@ class _SnapshotDict(dict):
     dies with "dictionary changed size during iteration" (the broadcast is lost). Iterate
     over a copy instead."""
 
-    def __iter__(self):  # type: ignore[override]
+    def __iter__(self) -> Iterator[Any]:
         return iter(list(super().keys()))
 
-    def items(self):  # type: ignore[override]
+    def items(self) -> list[tuple[Any, Any]]:  # a list, not a live view
         return list(super().items())
 
-    def keys(self):  # type: ignore[override]
+    def keys(self) -> list[Any]:
         return list(super().keys())
 
-    def values(self):  # type: ignore[override]
+    def values(self) -> list[Any]:
         return list(super().values())
 
 
