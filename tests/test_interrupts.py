@@ -25,8 +25,10 @@ import pytest
 
 BIN = Path(sys.executable).parent
 SIGINT_BIT = 1 << (signal.SIGINT - 1)
-# What the user would call "at once" (issue 18, item 13), with two burners beside it.
-HONOURED_WITHIN_S = 1.0
+# What the user would call "at once" (issue 18, item 13): 1 s with two burners beside
+# it, measured here until the process is gone (its logs closed, the interpreter ended) and
+# while the suite's other worker shares the two cores too: 1.5 s.
+HONOURED_WITHIN_S = 1.5
 # One worker runs these one after another: two burners each are the point, four at once
 # (two tests on two workers) would only slow the rest of the suite.
 pytestmark = pytest.mark.xdist_group("burners")
