@@ -48,8 +48,11 @@ class InputFileError(ScenarioError):
     (`where`) and says what is wrong (`detail`)."""
 
 
-def read_bytes(path: str | os.PathLike[str], kind: str, max_bytes: int | None = None) -> bytes:
-    """The bytes of a regular file of at most max_bytes (default: the kind's limit)."""
+def _chunks(path: str | os.PathLike[str], kind: str, max_bytes: int | None
+            ) -> Iterator[bytes]:
+    """The file's bytes a chunk at a time, after the checks every reader shares: a
+    regular file (a FIFO is refused, never waited on) of at most max_bytes (default: the
+    kind's limit), counted as it is read too (a file may grow, /proc lies about size)."""
     name = os.fspath(path)
     limit = max_bytes if max_bytes is not None else MAX_BYTES.get(kind, DEFAULT_MAX_BYTES)
     try:
@@ -69,21 +72,24 @@ def read_bytes(path: str | os.PathLike[str], kind: str, max_bytes: int | None = 
             raise InputFileError(name, f"{kind} file too large ({st.st_size} bytes; at most "
                                        f"{limit})")
         os.set_blocking(fd, True)
-        chunks: list[bytes] = []
         got = 0
-        while got <= limit:
+        while True:
             chunk = os.read(fd, min(1 << 20, limit + 1 - got))
             if not chunk:
-                break
-            chunks.append(chunk)
+                return
             got += len(chunk)
-        if got > limit:
-            raise InputFileError(name, f"{kind} file too large (more than {limit} bytes)")
-        return b"".join(chunks)
+            if got > limit:
+                raise InputFileError(name, f"{kind} file too large (more than {limit} bytes)")
+            yield chunk
     except OSError as exc:
         raise InputFileError(name, f"cannot read {kind} file: {_reason(exc)}") from None
     finally:
         os.close(fd)
+
+
+def read_bytes(path: str | os.PathLike[str], kind: str, max_bytes: int | None = None) -> bytes:
+    """The bytes of a regular file of at most max_bytes (default: the kind's limit)."""
+    return b"".join(_chunks(path, kind, max_bytes))
 
 
 def read_lines(path: str | os.PathLike[str], kind: str, max_bytes: int | None = None
@@ -92,40 +98,12 @@ def read_lines(path: str | os.PathLike[str], kind: str, max_bytes: int | None = 
     256 MB session file is never in memory whole): the same checks as read_bytes, each
     line without its b"\\n"; the last piece (after the last newline) comes last, b""
     when the file ends with a newline."""
-    name = os.fspath(path)
-    limit = max_bytes if max_bytes is not None else MAX_BYTES.get(kind, DEFAULT_MAX_BYTES)
-    try:
-        fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    except FileNotFoundError:
-        raise InputFileError(name, f"no such {kind} file") from None
-    except (OSError, ValueError) as exc:
-        raise InputFileError(name, f"cannot read {kind} file: {_reason(exc)}") from None
-    try:
-        st = os.fstat(fd)
-        if stat.S_ISDIR(st.st_mode):
-            raise InputFileError(name, f"is a folder, not a {kind} file")
-        if not stat.S_ISREG(st.st_mode):
-            raise InputFileError(name, f"{_file_type(st.st_mode)}, not a {kind} file")
-        if st.st_size > limit:
-            raise InputFileError(name, f"{kind} file too large ({st.st_size} bytes; at most "
-                                       f"{limit})")
-        os.set_blocking(fd, True)
-        got, tail = 0, b""
-        while True:
-            chunk = os.read(fd, min(1 << 20, limit + 1 - got))
-            if not chunk:
-                break
-            got += len(chunk)
-            if got > limit:
-                raise InputFileError(name, f"{kind} file too large (more than {limit} bytes)")
-            lines = (tail + chunk).split(b"\n")
-            tail = lines.pop()
-            yield from lines
-        yield tail
-    except OSError as exc:
-        raise InputFileError(name, f"cannot read {kind} file: {_reason(exc)}") from None
-    finally:
-        os.close(fd)
+    tail = b""
+    for chunk in _chunks(path, kind, max_bytes):
+        lines = (tail + chunk).split(b"\n")
+        tail = lines.pop()
+        yield from lines
+    yield tail
 
 
 def decode_utf8(data: bytes, where: str, kind: str) -> str:
