@@ -132,8 +132,7 @@ def page_chunks(report: DebriefReport, course: Course, figures: Sequence[Figure]
     played = report.played
     assert played is not None
     t0, t1 = report.span
-    speeds = sorted({s.speed, *(float(a.fields["value"]) for a in s.instructor_actions()
-                                if a.action == "speed")})
+    speeds = report.speeds
     local = played.start_wall.astimezone()
     meta = [
         ("Wall clock", f"{local.strftime('%Y-%m-%d')} {wall_text(played.start_wall)} to "

@@ -68,14 +68,13 @@ def report_marks(report: DebriefReport, course: Course) -> list[Mark]:
     for inj in report.injections:
         found.append((inj.perturbation.start, f"{inj.label} ({inj.source})",
                       INJECTION_COLOUR, False))
-    for rec in report.session.perturbation_records():
-        if rec.stopped is not None:
-            found.append((rec.stopped, f"stopped: {perturbation_label(course, rec.perturbation)}",
-                          STOP_COLOUR, False))
-    t0, t1 = report.played.range if report.played else report.session.span
+    found += [(t, f"stopped: {perturbation_label(course, p)}", STOP_COLOUR, False)
+              for t, p in report.stops]
+    assert played is not None
+    t0, t1 = played.range
     found += [(ev.t, f"case event: {ev.label}", EVENT_COLOUR, True)
               for ev in course.scenario.events
-              if t0 <= ev.t <= t1 and (played is None or played.played(ev.t))]
+              if t0 <= ev.t <= t1 and played.played(ev.t)]
     if len(report.notes) <= MAX_NOTE_MARKS:  # else they are text only (page.py says so)
         found += [(n.case_time, n.shown if n.bookmark else f"note: {n.shown}",
                    NOTE_COLOUR, True) for n in report.notes]

@@ -407,7 +407,7 @@ def report_figures(report: DebriefReport, course: Course) -> list[Figure]:
     alarm_spans: dict[str, list[tuple[float, float]]] = {}
     for a in report.acknowledgements:
         if a.channel and a.event == "raise":
-            end = a.cleared_at if a.cleared_at is not None else report.session.end
+            end = a.cleared_at if a.cleared_at is not None else report.session_end
             alarm_spans.setdefault(a.channel, []).append((a.raised_at, end))
     t0, t1 = report.span
     figures = []

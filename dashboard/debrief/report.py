@@ -206,6 +206,12 @@ def build_report(session_path: str | os.PathLike[str], out_html: str | os.PathLi
         notes=note_rows(session, played), participants=participants(session),
         played=played, scored=score_session(session, course.scenario, played),
         displays=display_rows(session, played))
+    report.session_end = session.end
+    report.speeds = sorted({session.speed, *(float(a.fields["value"])
+                                             for a in session.instructor_actions()
+                                             if a.action == "speed")})
+    report.stops = [(r.stopped, r.perturbation) for r in session.perturbation_records()
+                    if r.stopped is not None]
     report.scenario_check = recorded.check
     report.snapshot_mismatches, checked = snapshot_check(session, course)
     if recorded.check.changed:

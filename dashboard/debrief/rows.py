@@ -296,6 +296,11 @@ class DebriefReport:
     scored: list[ScoredResponse] = field(default_factory=list)  # expected responses
     displays: list[DisplayRow] = field(default_factory=list)
     scenario_check: ScenarioCheck | None = None  # the recording's scenario hash vs now
+    # What the plots and the page ask of the session's lines, taken while they are read
+    # (build_debrief releases them before rendering: RecordedSession.header).
+    session_end: float = 0.0  # case time of the last line
+    speeds: list[float] = field(default_factory=list)  # every replay speed, ascending
+    stops: list[tuple[float, Perturbation]] = field(default_factory=list)  # (when, what)
 
 
 def perturbation_what(course: Course, p: Perturbation) -> str:

@@ -137,6 +137,14 @@ class RecordedSession:
                                                      compare=False)
     _checked: int = field(default=0, repr=False, compare=False)
 
+    def header(self) -> RecordedSession:
+        """This session's header lines alone (scenario, seed, start, speed, wall time,
+        hash), its lines released: for a reader done with them -- the debrief, once its
+        rows are built, renders plots and pages without the ~100 MB that a 200,000-note
+        session's lines hold. Its `end` is then its start: ask the full session first."""
+        return dataclasses.replace(self, entries=[], snapshot_table=SnapshotTable(),
+                                   _cache={}, _parsed={}, _checked_args={}, _checked=0)
+
     @property
     def end(self) -> float:
         """Case time of the last thing recorded (where the session stopped)."""

@@ -13,7 +13,7 @@ from dashboard.core.clock import ManualWall
 from dashboard.core.session_controller import SessionController
 from dashboard.debrief import build_debrief
 from dashboard.debrief.report import build_report
-from dashboard.recording import recording_for
+from dashboard.recording import read_session, recording_for
 from replay_data.casetime import case_clock
 from replay_data.course import Course
 from replay_data.scenario import load_scenario
@@ -109,7 +109,10 @@ def test_notes_and_participants_are_in_the_report(pump_drill):
 def test_plots_focus_on_what_happened(pump_drill):
     report, inj_case = pump_drill
     t0, t1 = report.span
-    assert (t0, t1) == (report.session.start, report.session.end)  # the session, not the course
+    # the session, not the course (as the file has it: build_debrief let its lines go)
+    session = read_session(report.session.path)
+    assert (t0, t1) == (session.start, session.end) == (report.session.start,
+                                                         report.session_end)
     assert t1 - t0 == pytest.approx((60 + 12 + 20 + 120) * SPEED)
     title, lo, hi = report.panels[0]
     assert "Pump stop" in title
@@ -231,8 +234,9 @@ def test_a_disturbance_in_the_same_second_as_a_snapshot_is_not_a_mismatch(
     """The SpO2 probe comes off in the very second a snapshot was written (after it): the
     snapshot saw SpO2, the course from then on has none. Not a changed scenario."""
     report, _ = twenty_minute_drill
-    snaps = {s.case_time: s for s in report.session.snapshots()}
-    probe = next(r for r in report.session.perturbation_records()
+    session = read_session(report.session.path)  # build_debrief let its lines go
+    snaps = {s.case_time: s for s in session.snapshots()}
+    probe = next(r for r in session.perturbation_records()
                  if r.perturbation.name == "spo2_probe_off")
     same_second = snaps.get(probe.perturbation.start)
     assert same_second is not None and same_second.line < probe.line

@@ -317,3 +317,39 @@ def test_the_csv_in_pieces_is_the_csv_whole(tmp_path, monkeypatch):
     pieces = list(files.csv_chunks(r.timeline))
     assert len(pieces) > 5 and b"".join(pieces) == whole
     assert whole.startswith("\ufeff".encode()) and whole.count("\ufeff".encode()) == 1
+
+
+def test_the_session_lines_are_let_go_before_the_plots_and_the_page(tmp_path, monkeypatch):
+    """The rows hold what the report needs: the session's lines (~100 MB of a 200,000-note
+    file) are released before Qt and the plots load, and the page still says every speed
+    played and marks every stop."""
+    from dashboard.debrief import build_debrief, plots
+
+    rec, wall = _open(tmp_path / "s.jsonl")
+    for i in range(5):
+        wall.t = T0 + 10 * (i + 1)
+        rec.instructor(wall.t, "note", display="console", text=f"note {i}", bookmark=False)
+    wall.t = T0 + 60
+    rec.instructor(wall.t, "speed", display="console", value=10.0)
+    p = injection(SC, "hypotension", T0 + 70, pid="inj-1")
+    wall.t = T0 + 70
+    rec.perturbation(wall.t, p, display="console")
+    wall.t = T0 + 100
+    rec.perturbation_stopped(wall.t, p.id, display="console")
+    wall.t = T0 + 130
+    rec.instructor(wall.t, "end", display="console")
+    rec.close()
+    seen = {}
+    real = plots.report_figures
+
+    def figures(report, course):
+        seen["lines"] = len(report.session.entries) + len(report.session.snapshot_table)
+        return real(report, course)
+
+    monkeypatch.setattr(plots, "report_figures", figures)
+    report = build_debrief(tmp_path / "s.jsonl", tmp_path / "r.html")
+    assert seen["lines"] == 0
+    assert report.session_end == T0 + 130 and report.speeds == [1.0, 10.0]
+    assert [t for t, _ in report.stops] == [T0 + 100]
+    page = report.html_path.read_text(encoding="utf-8")
+    assert "\u00d71, \u00d710" in page and "stopped: " in page
