@@ -58,7 +58,7 @@ def test_a_monitor_that_never_gets_a_state_it_can_follow_keeps_its_log_and_says_
     """It exited 2 and deleted its alarm log, saying nothing about why it ended."""
     publish_other_scenario(broker.url)
     log = tmp_path / "bed-1.jsonl"
-    mon = bedside(broker.url, log, 8)
+    mon = bedside(broker.url, log, 5)
     err = mon.communicate(timeout=120)[1]
     assert mon.returncode == 2, err
     lines = err.strip().splitlines()

@@ -79,13 +79,16 @@ def test_late_joiner_is_in_step_and_follows_speed_changes(broker, tmp_path):
         late = monitor(broker.url, ROOM, "late", tmp_path)
         room.append(late)
         wait_for(lambda: late.bridge.synced, room, what="late joiner synced")
-        # 60x: 1 s of case time is 17 ms of wall time; within 1 s of case time. The
-        # bedside is read between two readings of the instructor, so a stall of this
-        # process between the reads (two shared cores) widens the bracket, not the error.
+        # The bedside runs the clock from the moment the state reached it: behind by what
+        # the delivery took, at 60x. Within 0.1 s of wall time (6 s of case time) -- a
+        # loaded two-core machine delivered in up to 63 ms, so 17 ms (1 s of case time)
+        # failed now and then. The bedside is read between two readings of the
+        # instructor, so a stall of this process between the reads widens the bracket.
+        delivery = 0.1 * 60
         before = ins.controller.case_time()
         bedside = late.controller.case_time()
         after = ins.controller.case_time()
-        assert before - 1.0 < bedside < after + 1.0, (before, bedside, after)
+        assert before - delivery < bedside < after + 1.0, (before, bedside, after)
         assert late.controller.clock.speed == 60
         assert late.controller.seq == ins.controller.seq
         # It learnt the lock from the retained state: a trainee's setting is refused at
