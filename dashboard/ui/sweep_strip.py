@@ -86,9 +86,13 @@ class SweepStrip(QtWidgets.QFrame):
 
     def __init__(self, signal: WaveformSignal, course: Course,
                  parent: QtWidgets.QWidget | None = None, *,
-                 status: tuple[tuple[str, str], ...] = ()) -> None:
+                 status: tuple[tuple[str, str], ...] = (),
+                 sweep_s: float | None = None) -> None:
         super().__init__(parent)
         self.signal = signal
+        # A monitor sweeps at the signal's paper speed (mm/s, so a wider strip shows more
+        # seconds); a ventilator's screen shows a fixed time window whatever its width.
+        self.fixed_sweep_s = sweep_s
         # Sample flag -> text over the strip while its sensor is off (monitor_layout).
         self.status_texts = status
         self.setObjectName(f"waveform.{signal.id}")
@@ -107,9 +111,14 @@ class SweepStrip(QtWidgets.QFrame):
         self.title.setStyleSheet(f"color: {signal.colour}; font-weight: bold;")
         lo, hi = signal.range
         unit = f" {signal.unit}" if signal.unit else ""
-        self.scale = QtWidgets.QLabel(f"{hi:g}{unit}\n\n{lo:g}" if signal.unit else "", self)
+        # The scale's top value at the top edge, its bottom value at the bottom edge (one
+        # label "45\n\n0" put the 0 beside a tall strip's peaks).
+        self.scale = QtWidgets.QLabel(f"{hi:g}{unit}" if signal.unit else "", self)
         self.scale.setObjectName(f"waveform.{signal.id}.scale")
-        self.scale.setStyleSheet(f"color: {signal.colour}; font-size: 9pt;")
+        self.scale_low = QtWidgets.QLabel(f"{lo:g}" if signal.unit else "", self)
+        self.scale_low.setObjectName(f"waveform.{signal.id}.scale_low")
+        for lab in (self.scale, self.scale_low):
+            lab.setStyleSheet(f"color: {signal.colour}; font-size: 9pt;")
         self.status = QtWidgets.QLabel("", self)
         self.status.setObjectName(f"waveform.{signal.id}.status")
         self.status.setStyleSheet("color: #ffffff; background: transparent; font-weight: bold;")
@@ -119,7 +128,7 @@ class SweepStrip(QtWidgets.QFrame):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.plot)
 
-        self.sweep_seconds = 8.0
+        self.sweep_seconds = sweep_s or 8.0
         self._n = 0
         self._x = np.empty(0)
         self._y = np.empty(0)
@@ -150,9 +159,12 @@ class SweepStrip(QtWidgets.QFrame):
 
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         super().resizeEvent(event)
-        width_mm = max(10.0, self.width() / self.px_per_mm())
-        seconds = max(1, round(width_mm / self.signal.sweep_mm_s / SWEEP_QUANTUM_S)) \
-            * SWEEP_QUANTUM_S
+        if self.fixed_sweep_s is not None:
+            seconds = self.fixed_sweep_s
+        else:
+            width_mm = max(10.0, self.width() / self.px_per_mm())
+            seconds = max(1, round(width_mm / self.signal.sweep_mm_s / SWEEP_QUANTUM_S)) \
+                * SWEEP_QUANTUM_S
         if abs(seconds - self.sweep_seconds) > 0.05:
             last = self._display_n
             self._build_buffer(seconds)
@@ -163,6 +175,10 @@ class SweepStrip(QtWidgets.QFrame):
         self.title.adjustSize()
         self.scale.adjustSize()
         self.scale.move(self.width() - self.scale.width() - 6, 2)
+        self.scale_low.adjustSize()
+        self.scale_low.move(self.width() - self.scale_low.width() - 6,
+                            max(2 + self.scale.height(),
+                                self.height() - self.scale_low.height() - 2))
         self.status.adjustSize()
         self.status.move(int(self.width() * 0.35), max(2, (self.height() - fm.height()) // 2))
 
@@ -277,5 +293,14 @@ class SweepStrip(QtWidgets.QFrame):
     def visible_trace(self) -> np.ndarray:
         """The samples on screen now (for tests)."""
         return self._y.copy()
+
+    def drawn_since_erase(self) -> tuple[np.ndarray, np.ndarray]:
+        """(case time, value) of the samples on screen in time order, from just past the
+        erase gap to the cursor: what the strip shows of the last sweep (for tests)."""
+        if self._display_n is None:
+            return np.empty(0), np.empty(0)
+        gap = int(ERASE_GAP_S * self.rate)
+        d = np.arange(self._display_n - self._n + gap + 1, self._display_n + 1)
+        return (d + self._offset_n) / self.rate, self._y[d % self._n]
 
 

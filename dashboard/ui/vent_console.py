@@ -11,15 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from dashboard.core.session_controller import SessionController
 from dashboard.core.throttle import Throttle
 from replay_data.controls import CONTROLS, VENT
 from replay_data.ventilator import CHANNELS as VENT_CHANNELS
-from replay_data.waveforms import sample_range, ventilator_samples
 
+from .sweep_strip import SweepStrip
 from .team_console import TeamConsole
 
 HIGH_PRESSURE_CMH2O = 35.0  # assumed alarm settings
@@ -67,7 +66,6 @@ class VentilatorConsole(TeamConsole):
                          refresh_s=REFRESH_S, parent=parent)
         label = self.label
         self._numbers = Throttle(NUMBERS_REFRESH_S)  # the traces at REFRESH_S, these slower
-        self._trace_cache: tuple | None = None
         self.mode = QtWidgets.QComboBox(self)
         self.mode.setObjectName("control.vent.mode")
         self.mode.setAccessibleName("Mode")
@@ -112,25 +110,18 @@ class VentilatorConsole(TeamConsole):
             self.numbers[cid] = label(cid, "--", "num")
             nums.addWidget(self.numbers[cid], 1, col)
 
-        self.plots: dict[str, pg.PlotDataItem] = {}
+        # The traces sweep like the monitor's strips (sweep_strip.py): a frame repaints a
+        # few millimetres at the cursor, not two whole pyqtgraph plots (0.38 ms each per
+        # redraw, a quarter of the bedside's frame with both consoles open).
+        self.strips: dict[str, SweepStrip] = {}
         waves = QtWidgets.QVBoxLayout()
-        for wid, colour, yr in (("waveform.paw", "#fff59d", (0, 45)),
-                                ("waveform.flow", "#80deea", (-90, 90))):
-            pw = pg.PlotWidget(self)
-            pw.setObjectName(wid)
-            pw.setBackground("#0e1216")
-            pw.setMenuEnabled(False)
-            pw.setMouseEnabled(False, False)
-            pw.hideButtons()
-            pw.setYRange(*yr, padding=0)
-            pw.setXRange(-WINDOW_S, 0, padding=0)
-            pw.getPlotItem().setLabel("left", "Paw cmH2O" if wid.endswith("paw") else
-                                      "Flow L/min")
-            self.plots[wid] = pw.plot(pen=pg.mkPen(colour, width=2))
-            # One path, not pyqtgraph's 600 separate 2-px segments: the same line, drawn
-            # in about two thirds of the time at 25 redraws a second.
-            self.plots[wid].curve.opts["segmentedLineMode"] = "off"
-            waves.addWidget(pw, 1)
+        course = controller.course
+        for wid in ("waveform.paw", "waveform.flow"):
+            signal = course.catalogue.waveforms[wid.split(".", 1)[1]]
+            strip = SweepStrip(signal, course, self, sweep_s=WINDOW_S)
+            strip.setMinimumHeight(90)
+            self.strips[wid] = strip
+            waves.addWidget(strip, 1)
 
         top = QtWidgets.QHBoxLayout()
         top.addLayout(waves, 3)
@@ -157,12 +148,10 @@ class VentilatorConsole(TeamConsole):
         """Traces at t; numbers and alarms too unless `numbers` is False (between their
         refreshes)."""
         course = self.controller.course
-        tt, paw, flow = self._traces(course, t)
-        x = tt - t
-        if not np.isfinite(paw).any():  # not on the ventilator: no traces
-            x = paw = flow = np.empty(0)
-        self.plots["waveform.paw"].setData(x, paw)
-        self.plots["waveform.flow"].setData(x, flow)
+        for strip in self.strips.values():
+            if strip.feed.course is not course:  # a setting changed: new samples ahead
+                strip.set_course(course)
+            strip.show_until(t, t)  # off the ventilator the samples are NaN: blank
         if not numbers:
             return
         got = course.numerics([*VENT_CHANNELS, "rr"], np.array([float(t)]))
@@ -181,21 +170,3 @@ class VentilatorConsole(TeamConsole):
         if got["rr"][0] < APNEA_RR:
             alarms.append("APNEA")
         self.alarms.setText("  ·  ".join(alarms))
-
-    def _traces(self, course, t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The last WINDOW_S of Paw and flow. Samples are a pure function of the course and
-        their index, so while the course is the same only the new ones are computed."""
-        n0, n1 = sample_range(course, "paw", t - WINDOW_S, WINDOW_S)
-        last = self._trace_cache
-        if last is not None and last[0] is course and last[1] <= n0 <= last[2] <= n1:
-            _, lo, hi, tt, paw, flow = last
-            _, p2, f2 = ventilator_samples(course, hi, n1)
-            keep = n0 - lo
-            paw = np.concatenate([paw[keep:], p2])
-            flow = np.concatenate([flow[keep:], f2])
-        else:
-            _, paw, flow = ventilator_samples(course, n0, n1)
-        rate = course.catalogue.waveforms["paw"].rate
-        tt = np.arange(n0, n1) / rate
-        self._trace_cache = (course, n0, n1, tt, paw, flow)
-        return tt, paw, flow

@@ -46,7 +46,7 @@ def test_pinsp_sets_tidal_volume_and_pressures(vent):
     assert text(console, "numeric.driving_pressure") == f"{vt / c:.0f}"
     assert text(console, "numeric.mv") == f"{vt * rr / 1000:.1f}"
     # the airway-pressure waveform reaches PEEP + Pinsp and returns to PEEP
-    paw = console.plots["waveform.paw"].getData()[1]
+    paw = console.strips["waveform.paw"].drawn_since_erase()[1]
     assert paw.max() == pytest.approx(peep + 20, abs=0.5) and paw.min() == pytest.approx(peep)
 
 
@@ -147,8 +147,10 @@ def test_the_console_the_bedside_strip_and_the_cli_show_the_same_numbers(vent, t
     assert strip_text("vent.ie") == "I:E 1:3"
     # The traces are the waveform channels: the console's samples are the CLI's.
     from replay_data.waveforms import waveform
-    _, paw = console.plots["waveform.paw"].getData()
-    _, ref = waveform(c.course, "paw", t - 12.0, 12.0)
+    shown_t, paw = console.strips["waveform.paw"].drawn_since_erase()
+    rate = c.course.catalogue.waveforms["paw"].rate
+    ref_t, ref = waveform(c.course, "paw", shown_t[0], len(shown_t) / rate)
+    np.testing.assert_allclose(ref_t, shown_t)
     np.testing.assert_allclose(paw, ref)
     assert cli["ppeak"] == pytest.approx(np.nanmax(paw), abs=0.5)
 
