@@ -136,13 +136,10 @@ class MonitorWindow(MonitorKeyboard, MonitorCommands, MonitorAlarms, QtWidgets.Q
         # while the numerics beside them stay live (closed by default: the waveforms are
         # what a bedside screen shows). The instructor's copy shows vitals and alarms;
         # trends and results stay on the bedside (the console has its own notes and lists).
-        # The limits through the controller each time: it may rebuild its alarm engine.
-        self.trends = TrendView(course, self, profile=controller.profile,
-                                limits=lambda p: controller.alarms.limits(p),
-                                bedside=self.role is Role.MONITOR)
-        self.trends.setVisible(False)
-        self.trends.close_button.clicked.connect(lambda: self.show_trends(False))
-        left.addWidget(self.trends, 0, 0, len(rows), 1)
+        # Built the first time it is asked for (`trends`): most sessions never open it,
+        # and its fourteen plots were a tenth of a second of every window's start-up.
+        self._trends: TrendView | None = None
+        self._trend_slot = (left, len(rows))
         self.side_tabs.setVisible(self.role is not Role.MIRROR)
         # Only the demo window runs the case from here; the bedside monitor has no
         # replay controls at all (not hidden ones).
@@ -239,6 +236,29 @@ class MonitorWindow(MonitorKeyboard, MonitorCommands, MonitorAlarms, QtWidgets.Q
 
     # ------------------------------------------------------------------ trends, screen
 
+    @property
+    def trends(self) -> TrendView:
+        """The trend review (objectName `panel.trends`), made on first use at the case's
+        present course and time; hidden until opened."""
+        if self._trends is None:
+            c = self.controller
+            # The limits through the controller each time: it may rebuild its alarm engine.
+            view = TrendView(c.course, self, profile=c.profile,
+                             limits=lambda p: c.alarms.limits(p),
+                             bedside=self.role is Role.MONITOR)
+            view.setVisible(False)
+            view.close_button.clicked.connect(lambda: self.show_trends(False))
+            grid, rows = self._trend_slot
+            grid.addWidget(view, 0, 0, rows, 1)
+            view.note_time(c.case_time())
+            self._trends = view
+        return self._trends
+
+    @property
+    def trends_made(self) -> TrendView | None:
+        """The trend review if it was made (asking `trends` makes it)."""
+        return self._trends
+
     def show_trends(self, on: bool) -> None:
         """Open (or close) the trend review over the waveforms; the numerics stay."""
         if self.role is Role.MIRROR or on != self.trends.isHidden():
@@ -282,14 +302,15 @@ class MonitorWindow(MonitorKeyboard, MonitorCommands, MonitorAlarms, QtWidgets.Q
             d = int(math.floor(self._display_t * strip.rate))
             offset = int(math.floor(t * strip.rate)) - d if strip._realtime_morphology else 0
             strip.prefill(d, offset)
-        self.trends.update_alarm_bars_now()
+        if self._trends is not None:
+            self._trends.update_alarm_bars_now()
 
     def _set_course(self, course: Course) -> None:
         """Disturbances changed: same clock, new values from now on."""
         for strip in self.strips.values():
             strip.set_course(course)
-        if self.role is not Role.MIRROR:
-            self.trends.set_course(course)
+        if self.role is not Role.MIRROR and self._trends is not None:
+            self._trends.set_course(course)
         self._shown_second = None
 
     # ------------------------------------------------------------------ frame
@@ -336,10 +357,13 @@ class MonitorWindow(MonitorKeyboard, MonitorCommands, MonitorAlarms, QtWidgets.Q
             self.banner.show_time(t)
         if self.controls is not None:
             self.controls.show_state(t, clock.playing, clock.speed)
-        if self.trends.isHidden():
-            self.trends.note_time(t)  # closed: no sampling, no drawing
+        trends = self._trends
+        if trends is None:
+            pass  # never opened: made at the present moment when it is
+        elif trends.isHidden():
+            trends.note_time(t)  # closed: no sampling, no drawing
         elif self._trend_throttle.take(wall, force=force):
-            self.trends.show_time(t)
+            trends.show_time(t)
 
     def _update_numerics(self, t: float, wall: float) -> None:
         clock = self.controller.clock

@@ -30,6 +30,7 @@ class MonitorAlarms:
     ecmo: EcmoPanel
     tiles: dict[str, NumericTile]
     trends: TrendView
+    _trends: TrendView | None  # the trend review if made yet (MainWindow.trends)
     _alarm_throttle: Throttle
 
     def show_system_problem(self, message: str) -> None:
@@ -45,7 +46,8 @@ class MonitorAlarms:
                 low, high = alarms.limits(cid)
                 precision = self.controller.course.catalogue.numerics[cid].precision
                 tile.show_limits(low, high, precision)
-        self.trends.refresh_limits()
+        if self._trends is not None:  # made later with the limits of then
+            self._trends.refresh_limits()
 
     def _show_alarms(self, wall: float) -> None:
         self._alarm_throttle.mark(wall)

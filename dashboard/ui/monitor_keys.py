@@ -106,7 +106,9 @@ class MonitorKeys(QtCore.QObject):
                 return False
         if isinstance(focus, TEXT_ENTRY):
             return False
-        if focus is not None and (focus is m.trends or m.trends.isAncestorOf(focus)) \
+        review = m.trends_made
+        if focus is not None and review is not None and \
+                (focus is review or review.isAncestorOf(focus)) \
                 and key_map.base_key(key_event_name(event)) in key_map.TREND_REVIEW_KEYS:
             # The trend review's own keys while the focus is in it (its cursor, rows).
             return False

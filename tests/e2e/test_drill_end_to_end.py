@@ -172,24 +172,26 @@ def test_pump_stop_drill_from_pre_brief_to_debrief(tmp_path: Path, control_room,
         _windows_fit(bedside)
         _windows_fit(instructor)
 
-        # Start at 60x, as an instructor skips the quiet minutes, slow to 10x some minute
-        # before the pump stop (3 min in) and to 1x some seconds before it: the team
+        # Start at 60x, as an instructor skips the quiet minutes, slow to 10x two minutes
+        # before the pump stop (3 min in) and to 1x 25 s before it: the team
         # answers the emergency in real time (at 10x its 30 s to clamp would be 3 s of a
-        # loaded machine's time). Each margin leaves a loaded machine a second or more of
-        # latency between reading the case time and the new speed taking effect.
+        # loaded machine's time). A loaded machine (two burners beside the suite) took up
+        # to 1.75 s between reading the case time and the new speed taking effect: 60x
+        # leaves 1.4 s before the 1x mark, 10x 2.3 s before the pump stop.
         instructor.call("choose", name="instructor.speed", data=60.0)
         _click_on(instructor, "instructor.start")
         wait_for(lambda: instructor.session()["begun"], "the drill to start")
         started_at = instructor.session()["case_time"]
-        for speed, before in ((10.0, 75.0), (1.0, 15.0)):
+        for speed, before in ((10.0, 120.0), (1.0, 25.0)):
             def near_the_pump_stop(before: float = before) -> bool:
                 clock.read()
                 return instructor.session()["case_time"] >= started_at + PUMP_STOP_S - before
 
             wait_for(near_the_pump_stop, f"{before:g} s before the pump stop")
             instructor.call("choose", name="instructor.speed", data=speed)
-        assert instructor.session()["case_time"] < started_at + PUMP_STOP_S - 5, \
-            "the 1x came too late for the team to answer the pump stop in real time"
+        at_1x = instructor.session()["case_time"] - started_at
+        assert at_1x < PUMP_STOP_S - 2, \
+            f"1x from {at_1x:.1f} s: too late for the team to answer the pump stop in real time"
 
         def pump_alarm_at_bedside() -> bool:
             clock.read()
