@@ -40,8 +40,12 @@ def two_burners() -> Iterator[None]:
     this process dies before it can kill them."""
     cmd = ["timeout", "120", "yes"] if shutil.which("timeout") else ["yes"]
     # Each in a process group of its own, killed as a group: killing `timeout` alone
-    # would leave its `yes` running on, orphaned, for good.
-    burners = [subprocess.Popen(cmd, stdout=subprocess.DEVNULL, start_new_session=True)
+    # would leave its `yes` running on, orphaned, for good. A process group, not a
+    # session: with the kernel's autogroup scheduling each session gets as much CPU as
+    # the whole test run, so burners in sessions of their own starved the suite far more
+    # than `yes > /dev/null &` from a shell does (the command under test got a tenth of a
+    # core, and its 0.06 s of clean-up after a Ctrl-C took 1.7 s).
+    burners = [subprocess.Popen(cmd, stdout=subprocess.DEVNULL, process_group=0)
                for _ in range(2)]
     try:
         yield

@@ -80,11 +80,12 @@ def test_late_joiner_is_in_step_and_follows_speed_changes(broker, tmp_path):
         room.append(late)
         wait_for(lambda: late.bridge.synced, room, what="late joiner synced")
         # The bedside runs the clock from the moment the state reached it: behind by what
-        # the delivery took, at 60x. Within 0.1 s of wall time (6 s of case time) -- a
-        # loaded two-core machine delivered in up to 63 ms, so 17 ms (1 s of case time)
-        # failed now and then. The bedside is read between two readings of the
-        # instructor, so a stall of this process between the reads widens the bracket.
-        delivery = 0.1 * 60
+        # the delivery took, at 60x. Within 0.25 s of wall time (15 s of case time) -- a
+        # loaded two-core machine (burners beside the suite) delivered in up to 118 ms,
+        # so 17 ms (1 s of case time) failed now and then. The bedside is read between two
+        # readings of the instructor, so a stall of this process between the reads
+        # widens the bracket.
+        delivery = 0.25 * 60
         before = ins.controller.case_time()
         bedside = late.controller.case_time()
         after = ins.controller.case_time()
