@@ -5,8 +5,9 @@ controller's own thread (the Qt frame timer or the headless loop) before each ti
 nothing from the network touches the session from another thread.
 
 InstructorBridge (the authority)
-    publishes the retained session state on every ``StateChanged`` and each applied
-    action on the action topic; receives trainee requests from displays, each on the
+    publishes the retained session state on every ``StateChanged`` and every
+    :data:`STATE_EVERY_S` seconds, and each applied action on the action topic;
+    receives trainee requests from displays, each on the
     display's own topic ``icu/ROOM/request/NAME`` (which the broker lets only that
     display's account publish), and applies them with NAME as actor (so they land in
     the one session log the instructor keeps); tracks which displays are present and
@@ -62,6 +63,11 @@ from dashboard.net.protocol import (
 from replay_data.course import Course
 
 PRESENCE_EVERY_S = 10.0
+# The instructor publishes its state again this often. A broker may store an older state
+# last (amqtt handles the QoS 1 publishes of one burst concurrently: a late joiner under
+# load adopted the state of before the speed and the lock, and stayed on it until the
+# next action). A follower already in step only re-anchors its clock on it.
+STATE_EVERY_S = 5.0
 # A display silent for this long (three presence periods and some) has lost its link,
 # also when the broker could not send its last will (the broker itself restarted).
 PRESENCE_LOST_S = 3 * PRESENCE_EVERY_S + 5.0
@@ -151,6 +157,7 @@ class InstructorBridge(_Bridge):
         self._unsubscribe = controller.subscribe(self._on_event)
         self._last_drops = -1
         self._was_connected = False
+        self._state_sent = -float("inf")  # bridge wall time of the last state published
 
     def start(self) -> None:
         self.publish_state(self.controller.state())
@@ -177,6 +184,7 @@ class InstructorBridge(_Bridge):
     def publish_state(self, state: SessionState) -> None:
         self.link.publish(self.topics.state, self.sender.envelope(STATE, state.to_json()),
                           retain=True)
+        self._state_sent = self.wall()
 
     def _presence(self, online: bool) -> None:
         self.link.publish(self.topics.instructor, self.sender.envelope(
@@ -210,6 +218,8 @@ class InstructorBridge(_Bridge):
         if total != self._last_drops and connected:
             self._last_drops = total
             self._presence(True)
+        if connected and now - self._state_sent >= STATE_EVERY_S:
+            self.publish_state(self.controller.state())
 
     def _set_online(self, d: DisplayPresence, online: bool) -> None:
         d.online = online
