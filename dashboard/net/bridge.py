@@ -5,8 +5,8 @@ controller's own thread (the Qt frame timer or the headless loop) before each ti
 nothing from the network touches the session from another thread.
 
 InstructorBridge (the authority)
-    publishes the retained session state on every ``StateChanged`` and every
-    :data:`STATE_EVERY_S` seconds, and each applied action on the action topic;
+    publishes the retained session state on every ``StateChanged`` and once more
+    :data:`STATE_SETTLE_S` after the last, and each applied action on the action topic;
     receives trainee requests from displays, each on the
     display's own topic ``icu/ROOM/request/NAME`` (which the broker lets only that
     display's account publish), and applies them with NAME as actor (so they land in
@@ -63,11 +63,13 @@ from dashboard.net.protocol import (
 from replay_data.course import Course
 
 PRESENCE_EVERY_S = 10.0
-# The instructor publishes its state again this often. A broker may store an older state
-# last (amqtt handles the QoS 1 publishes of one burst concurrently: a late joiner under
-# load adopted the state of before the speed and the lock, and stayed on it until the
-# next action). A follower already in step only re-anchors its clock on it.
-STATE_EVERY_S = 5.0
+# The instructor publishes its state once more this long after the last change (or after
+# its link came up): a broker may store an older state of a burst last (amqtt handles the
+# QoS 1 publishes of one burst concurrently: a late joiner under load adopted the state of
+# before the speed and the lock, and stayed on it until the next action). A follower
+# already in step only re-anchors its clock on it. Once, not periodically: with 5,000
+# disturbances a state is 4 MB and 70 ms to make.
+STATE_SETTLE_S = 2.0
 # A display silent for this long (three presence periods and some) has lost its link,
 # also when the broker could not send its last will (the broker itself restarted).
 PRESENCE_LOST_S = 3 * PRESENCE_EVERY_S + 5.0
@@ -157,7 +159,7 @@ class InstructorBridge(_Bridge):
         self._unsubscribe = controller.subscribe(self._on_event)
         self._last_drops = -1
         self._was_connected = False
-        self._state_sent = -float("inf")  # bridge wall time of the last state published
+        self._resend_at: float | None = None  # when the settled state goes out again
 
     def start(self) -> None:
         self.publish_state(self.controller.state())
@@ -182,9 +184,12 @@ class InstructorBridge(_Bridge):
         self.publish_state(controller.state())
 
     def publish_state(self, state: SessionState) -> None:
+        self._send_state(state)
+        self._resend_at = self.wall() + STATE_SETTLE_S
+
+    def _send_state(self, state: SessionState) -> None:
         self.link.publish(self.topics.state, self.sender.envelope(STATE, state.to_json()),
                           retain=True)
-        self._state_sent = self.wall()
 
     def _presence(self, online: bool) -> None:
         self.link.publish(self.topics.instructor, self.sender.envelope(
@@ -204,6 +209,8 @@ class InstructorBridge(_Bridge):
             # (Re)connected: the broker delivers the displays' retained presence again;
             # they say who is still there, so they are not ignored as seen before.
             self.guard.forget(DISPLAY)
+            # What was queued while it was down goes out as one burst: settle after it.
+            self._resend_at = self.wall() + STATE_SETTLE_S
         elif self._was_connected and not connected:
             # Our own link is down: no display can be seen from here.
             for d in self.displays.values():
@@ -218,8 +225,9 @@ class InstructorBridge(_Bridge):
         if total != self._last_drops and connected:
             self._last_drops = total
             self._presence(True)
-        if connected and now - self._state_sent >= STATE_EVERY_S:
-            self.publish_state(self.controller.state())
+        if connected and self._resend_at is not None and now >= self._resend_at:
+            self._resend_at = None
+            self._send_state(self.controller.state())
 
     def _set_online(self, d: DisplayPresence, online: bool) -> None:
         d.online = online

@@ -169,24 +169,28 @@ def test_a_refused_action_in_a_burst_is_taken_as_one_by_one_would():
     assert [type(e).__name__ for e in events].count("ActionRefused") == 1
 
 
-def test_a_bedside_left_on_an_older_state_catches_up_on_the_next_periodic_one():
+def test_a_bedside_left_on_an_older_state_catches_up_on_the_settled_one():
     """A broker kept the state of before the speed change last (amqtt did, under load):
-    the instructor sends its state again every STATE_EVERY_S, and the bedside takes it;
-    a bedside already in step only re-anchors its clock on it (no rebuild)."""
-    from dashboard.net.bridge import STATE_EVERY_S
+    the instructor sends its state once more STATE_SETTLE_S after the last change, and
+    the bedside takes it; a bedside already in step only re-anchors its clock on it (no
+    rebuild); and nothing more is sent while nothing changes."""
+    from dashboard.net.bridge import STATE_SETTLE_S
 
     wall = [WALL]
     inst = SessionController(COURSE, start=T0, wall=lambda: wall[0], display="console")
     link = MemoryLink()
     bridge = InstructorBridge(inst, link, "room1")
     bridge.start()
+    bridge.pump()  # the link is up: the state goes out once more when it settled
+    wall[0] += STATE_SETTLE_S
+    bridge.pump()
     old_state = [m for m in link.sent if m.topic.endswith("/state")]
+    assert len(old_state) == 2
     assert inst.apply(Action.make("speed", {"value": 60}, CONSOLE)) is not None
     link.sent = []
     bed, bed_bridge, bed_link, _ = bedside(old_state)
-    bed_bridge.pump()
     assert bed_bridge.synced and bed.clock.speed == 1  # the stale state, and no action
-    wall[0] += STATE_EVERY_S - 0.1
+    wall[0] += STATE_SETTLE_S - 0.1
     bridge.pump()
     assert not [m for m in link.sent if m.topic.endswith("/state")]  # not yet
     wall[0] += 0.2
@@ -196,10 +200,11 @@ def test_a_bedside_left_on_an_older_state_catches_up_on_the_next_periodic_one():
     bed_link.inbox += states
     bed_bridge.pump()
     assert bed.clock.speed == 60 and bed.seq == inst.seq
-    adoptions = bed_bridge.adoptions
-    wall[0] += STATE_EVERY_S
     link.sent = []
+    wall[0] += 10 * STATE_SETTLE_S
     bridge.pump()
-    bed_link.inbox += link.sent
+    assert not [m for m in link.sent if m.topic.endswith("/state")]  # settled: once
+    adoptions = bed_bridge.adoptions
+    bed_link.inbox += states  # the same state again (a reconnect's): in step already
     bed_bridge.pump()
-    assert bed_bridge.adoptions == adoptions  # in step: the clock re-anchored, no rebuild
+    assert bed_bridge.adoptions == adoptions  # the clock re-anchored, no rebuild
