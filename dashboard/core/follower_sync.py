@@ -58,6 +58,9 @@ def export_state(c: SessionController) -> SessionState:
                         h.history_seq, tuple(sorted(c.locked)), c.session_id)
 
 
+LATENCY_S = 0.5  # wall seconds a state may take to reach a follower on a loaded machine
+
+
 def follow_anchor(c: SessionController, anchor: ClockAnchor, tolerance_s: float) -> None:
     """Put the clock where the instructor's stands (speed, paused, case time at this
     wall time). Alarm history is kept; only a jump back of more than `tolerance_s` of
@@ -65,6 +68,10 @@ def follow_anchor(c: SessionController, anchor: ClockAnchor, tolerance_s: float)
     second twice)."""
     clock = c.clock
     now = min(max(anchor.case_time_at(clock.wall_time()), clock.begin), clock.end)
+    # A delivery of up to LATENCY_S at the speed this clock ran at: at 60x a follower
+    # that heard of a slow-down 0.1 s late is 6 s of case time ahead, and it held only
+    # 2 s, so its clock stepped back on screen.
+    tolerance_s = max(tolerance_s, clock.speed * LATENCY_S)
     if clock.speed != anchor.speed:
         clock.set_speed(anchor.speed)
     clock.pause() if anchor.paused else clock.play()

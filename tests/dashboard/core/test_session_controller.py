@@ -239,6 +239,27 @@ def test_a_follower_follows_the_instructor_clock_anchor():
     follower.close()
 
 
+def test_a_follower_told_late_of_a_slow_down_from_60x_holds_instead_of_stepping_back():
+    """The bedside ran on at 60x for 0.1 s after the instructor slowed to 10x: 5 s of case
+    time ahead. It holds until the instructor's clock catches up (it stepped back on
+    screen: it held only 2 s of case time, whatever the speed)."""
+    wall = ManualWall(500.0)
+    boss = SessionController(COURSE, start=T0, wall=wall)
+    boss.apply(act(SPEED, value=60))
+    follower = SessionController(COURSE, start=T0, wall=wall, authority=False)
+    follower.adopt_state(boss.state())
+    boss.apply(act(SPEED, value=10))
+    wall.advance(0.1)
+    ahead = follower.case_time()
+    assert ahead == pytest.approx(boss.case_time() + 5.0)
+    follower.follow_anchor(boss.state().anchor)
+    assert follower.clock.speed == 10 and follower.case_time() == pytest.approx(ahead)
+    wall.advance(0.6)  # the instructor's clock passes the held moment: they agree again
+    assert follower.case_time() == pytest.approx(boss.case_time())
+    boss.close()
+    follower.close()
+
+
 def test_a_state_from_another_scenario_is_refused_and_changes_nothing():
     boss = controller()
     data = boss.state().to_json()
