@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import stat
 import sys
 import tempfile
@@ -95,6 +96,9 @@ def _written_through(open_it: Callable[[], IO], option: str, path: str) -> Itera
             fh.close()
 
 
+_INTERRUPTS = {signal.SIGINT, signal.SIGTERM}
+
+
 @contextlib.contextmanager
 def open_output(path: str, option: str = "", *, binary: bool = False,
                 newline: str | None = "") -> Iterator[IO]:
@@ -132,12 +136,18 @@ def open_output(path: str, option: str = "", *, binary: bool = False,
         old_mode = 0o666 & ~_umask()
     except OSError as exc:
         raise _fail(option, path, _reason(exc)) from None
+    # Ctrl-C and SIGTERM held while the .part file is made: one arriving between its
+    # creation and the `try` that removes it left it behind (a test that interrupts the
+    # moment the file appears caught it).
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, _INTERRUPTS)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".part",
                                    dir=folder)
     except OSError as exc:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
         raise _fail(option, path, _reason(exc)) from None
     try:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)  # from here it is removed
         with os.fdopen(fd, mode, **text_kw) as fh:
             os.fchmod(fh.fileno(), old_mode)
             yield fh
