@@ -26,6 +26,25 @@ def flash_on(priority: Priority, wall: float, profile: AlarmProfile) -> bool:
     return (wall * hz) % 1.0 < profile.flash_duty
 
 
+def next_flash_edge(priorities: set[Priority], wall: float, profile: AlarmProfile) -> float:
+    """The first wall time after `wall` at which an indicator of one of these priorities
+    turns on or off (inf: none flashes). Between edges nothing flashing changes."""
+    edge = math.inf
+    duty = profile.flash_duty
+    for p in priorities:
+        hz = profile.flash_hz.get(p, 0.0)
+        if hz <= 0:
+            continue
+        cycles = wall * hz
+        base = math.floor(cycles)
+        phase = cycles - base
+        nxt = base + (duty if phase < duty else 1.0)
+        if nxt <= cycles:  # rounding at the edge itself
+            nxt += duty if nxt - base < duty else 1.0 - duty
+        edge = min(edge, nxt / hz)
+    return edge
+
+
 def alarm_text(a: AlarmSignal) -> str:
     """'*** Desat 59 < 80' for a limit alarm while its condition lasts (value against the
     limit it crossed, as monitors print it; '92 (limit 90)' while the value is back inside
@@ -184,8 +203,9 @@ class AlarmMessages(QtWidgets.QWidget):
         for entry, a in zip(self.entries, alarms, strict=True):
             changed = entry.show_alarm(a, wall, profile) or changed
         full = self.text()
-        self.setToolTip(full)
-        self.setAccessibleDescription(full)
+        if self.toolTip() != full:
+            self.setToolTip(full)
+            self.setAccessibleDescription(full)
         if self.isHidden() == bool(alarms):
             self.setVisible(bool(alarms))
             changed = True

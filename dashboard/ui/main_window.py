@@ -53,10 +53,6 @@ TRUE_TIME_MAX_SPEED = 2.0
 # At fast replay the numbers still refresh like a monitor's, not every frame.
 NUMERIC_MIN_INTERVAL_S = 0.25
 TREND_MIN_INTERVAL_S = 0.5
-# Alarm indicators are redrawn at 20 Hz: enough for 2 Hz flashing at 50 % duty
-# (on/off edges within 50 ms), and a fraction of the cost of every frame.
-ALARM_MIN_INTERVAL_S = 0.05
-
 
 class MonitorWindow(MonitorKeyboard, MonitorCommands, MonitorAlarms, QtWidgets.QWidget):
     """objectName `window.monitor` (`mirror` for the instructor's copy). A view of a
@@ -85,7 +81,10 @@ class MonitorWindow(MonitorKeyboard, MonitorCommands, MonitorAlarms, QtWidgets.Q
         self._frame_throttle = Throttle(min_frame_interval_s)
         self._numeric_throttle = Throttle(NUMERIC_MIN_INTERVAL_S)
         self._trend_throttle = Throttle(TREND_MIN_INTERVAL_S)
-        self._alarm_throttle = Throttle(ALARM_MIN_INTERVAL_S)
+        # Alarm indicators are redrawn at their flash edges (monitor_alarms): last shown
+        # at the throttle's last_wall, due again at _alarm_next_wall.
+        self._alarm_throttle = Throttle(0.0)
+        self._alarm_next_wall = -math.inf
         self._shown_second: int | None = None
         self._paused_since_wall: float | None = None  # bedside: when its pause began
 
@@ -332,7 +331,7 @@ class MonitorWindow(MonitorKeyboard, MonitorCommands, MonitorAlarms, QtWidgets.Q
         clock = self.controller.clock
         wall_dt = max(0.0, wall - self._last_wall)
         self._last_wall = wall
-        if self._alarm_throttle.due(wall):
+        if self._alarms_due(wall):
             self._show_alarms(wall)
         alive_paused = self._alive_while_paused()
         if alive_paused and self._paused_since_wall is None:

@@ -13,11 +13,16 @@ from dashboard.core.session_controller import SessionController
 from dashboard.core.throttle import Throttle
 
 from .alarm_audio import AlarmAudio
-from .alarm_bar import PRIORITY_COLOURS, AlarmBar, flash_on
+from .alarm_bar import PRIORITY_COLOURS, AlarmBar, flash_on, next_flash_edge
 from .ecmo_panel import EcmoPanel
 from .tiles import NumericTile
 from .trend_view import TrendView
 
+# The alarm state is shown again at the next flash edge, and at least this often (an
+# audio pause ending, a note); while a countdown runs, at this rate (it shows seconds
+# of case time, which at 60x pass 60 times a wall second).
+ALARM_REFRESH_MAX_S = 0.5
+ALARM_COUNTDOWN_S = 0.05
 
 class MonitorAlarms:
     """Mixed into MonitorWindow: shows the alarm state on its bar, tiles and ECMO panel,
@@ -31,7 +36,8 @@ class MonitorAlarms:
     tiles: dict[str, NumericTile]
     trends: TrendView
     _trends: TrendView | None  # the trend review if made yet (MainWindow.trends)
-    _alarm_throttle: Throttle
+    _alarm_throttle: Throttle  # last shown at _alarm_throttle.last_wall
+    _alarm_next_wall: float  # shown again from this wall time on
 
     def show_system_problem(self, message: str) -> None:
         """A technical problem of the simulator itself (e.g. the alarm log cannot be
@@ -75,3 +81,16 @@ class MonitorAlarms:
                 lit = flash_on(alarm.priority, wall, profile)
                 tile.set_alarm(PRIORITY_COLOURS[alarm.priority] if lit else None)
         self.audio.play(alarms.audible_alarm())
+        status = alarms.status()
+        if status.audio_paused_remaining_s is not None \
+                or status.alarm_paused_remaining_s is not None:
+            self._alarm_next_wall = wall + ALARM_COUNTDOWN_S
+        else:
+            flashing = {a.priority for a in active if a.state.value != "acknowledged"}
+            self._alarm_next_wall = min(wall + ALARM_REFRESH_MAX_S,
+                                        next_flash_edge(flashing, wall, profile))
+
+    def _alarms_due(self, wall: float) -> bool:
+        """Whether the alarm state may look different at `wall` (a flash edge, a
+        countdown, the clock reset to an earlier wall time)."""
+        return wall >= self._alarm_next_wall or wall < self._alarm_throttle.last_wall

@@ -224,3 +224,24 @@ def test_five_alarms_read_whole_at_1366x768(make_session, qtbot):
     history = w.findChild(QtWidgets.QListWidget, "alarm.history")
     assert history.count() > 0 and history.wordWrap()
     assert history.horizontalScrollBar().maximum() == 0
+
+
+def test_the_alarm_indicators_are_redrawn_at_each_flash_edge_and_between_none_changes():
+    """Indicators are shown again only at a flash edge (not 20 times a second): between
+    two edges every priority's flash state holds; just past an edge one has changed."""
+    from dashboard.alarms import Priority
+    from dashboard.alarms.profile import load_profile
+    from dashboard.ui.alarm_bar import flash_on, next_flash_edge
+
+    profile = load_profile("sle_dah_ecmo")
+    flashing = {Priority.HIGH, Priority.MEDIUM}
+    assert next_flash_edge(set(), 3.0, profile) == float("inf")
+    assert next_flash_edge({Priority.LOW}, 3.0, profile) == float("inf")  # steady
+    for i in range(400):
+        wall = 1000.0 + i * 0.0137
+        edge = next_flash_edge(flashing, wall, profile)
+        assert wall < edge <= wall + 0.25 + 1e-9
+        states = [flash_on(p, wall, profile) for p in sorted(flashing)]
+        for w in (wall + (edge - wall) * f for f in (0.25, 0.5, 0.999)):
+            assert [flash_on(p, w, profile) for p in sorted(flashing)] == states
+        assert [flash_on(p, edge + 1e-6, profile) for p in sorted(flashing)] != states
