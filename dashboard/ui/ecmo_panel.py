@@ -13,6 +13,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from dashboard.ui.fitted_label import FittedLabel, without_unit
+from dashboard.ui.flashing_label import FlashingLabel
 from dashboard.ui.panel import Frame
 from replay_data.catalogue import Catalogue, NumericChannel
 from replay_data.controls import settings_at
@@ -32,9 +33,10 @@ ECMO_ROWS: tuple[tuple[str, ...], ...] = (
 
 
 def coloured_label(parent: QtWidgets.QWidget, text: str, role: str, colour: str,
-                   name: str = "", accessible: str = "") -> QtWidgets.QLabel:
-    """A label in a channel's colour whose text changes never resize the layout."""
-    lab = QtWidgets.QLabel(text, parent)
+                   name: str = "", accessible: str = "") -> FlashingLabel:
+    """A label in a channel's colour whose text changes never resize the layout (and
+    that flashes while its alarm is on)."""
+    lab = FlashingLabel(text, parent)
     lab.setProperty("role", role)
     lab.setStyleSheet(f"color: {colour};")
     if name:
@@ -86,7 +88,7 @@ class EcmoPanel(QtWidgets.QFrame):
         self.mode.setAlignment(QtCore.Qt.AlignmentFlag.AlignRight)
         grid.addWidget(self.title, 0, 0)
         grid.addWidget(self.mode, 0, 1)
-        self.values: dict[str, QtWidgets.QLabel] = {}
+        self.values: dict[str, FlashingLabel] = {}
         row = 1
         for pair in ECMO_ROWS:
             for col, cid in enumerate(pair):
@@ -120,9 +122,7 @@ class EcmoPanel(QtWidgets.QFrame):
             if lab.property("alarm") == (colour or ""):
                 continue
             lab.setProperty("alarm", colour or "")
-            base = self.catalogue.numerics[cid if cid != "act" else ACT_COLOUR_CHANNEL].colour
-            lab.setStyleSheet(f"color: {base};" if colour is None
-                              else f"color: #000000; background: {colour};")
+            lab.set_flash(colour)
 
     def refresh(self, frame: Frame) -> None:
         self.show_values(frame.values, frame.latest_results.get("act"),

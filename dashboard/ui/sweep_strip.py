@@ -2,8 +2,9 @@
 
 Like a bedside monitor, new samples are written at the cursor, which moves left to
 right at the strip's paper speed and wraps; a short blank gap ahead of the cursor
-erases the previous sweep. The trace is split into chunks so that a frame re-sends
-only the few chunks around the cursor to pyqtgraph (1-3 ms per frame).
+erases the previous sweep. A frame repaints only the few millimetres it changed,
+drawing the samples inside them as a polyline copied from the sweep buffer in one go
+(rebuilding QPainterPaths of whole chunks each frame cost about twice as much).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pyqtgraph as pg
+from pyqtgraph.functions import create_qpolygonf, ndarray_from_qpolygonf
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from replay_data.catalogue import WaveformSignal
@@ -20,7 +21,6 @@ from replay_data.course import Course
 from .panel import Frame
 from .waveform_feed import WaveformFeed
 
-N_CHUNKS = 24
 # Sweep widths are whole multiples of this, so that every signal rate (250, 125,
 # 62.5 Hz) has a whole number of samples per sweep and strips at the same paper
 # speed keep their cursors aligned.
@@ -72,12 +72,16 @@ class SweepCanvas(QtWidgets.QWidget):
         p.setTransform(QtGui.QTransform(sx, 0, 0, sy, 0, h - margin - lo * sy))
         p.setPen(self.pen)
         # No setClipRect: Qt already clips to the update region, and a clip set after
-        # setTransform would be read in data units.
-        x_lo, x_hi = rect.left() / sx, (rect.right() + 1) / sx
-        for (a, b), path in zip(strip._chunks, strip._paths):
-            if path is None or strip._x[b - 1] < x_lo or strip._x[a] > x_hi:
-                continue
-            p.drawPath(path)
+        # setTransform would be read in data units. The samples drawn reach one past each
+        # edge of the rectangle, so that the lines crossing its edges are drawn too.
+        rate = strip.rate
+        a = max(0, int(rect.left() / sx * rate) - 1)
+        b = min(strip._n, int(math.ceil((rect.right() + 1) / sx * rate)) + 2)
+        xy = strip._xy
+        for r0, r1 in strip.finite_runs(a, b):
+            poly = create_qpolygonf(r1 - r0)
+            ndarray_from_qpolygonf(poly)[:] = xy[r0:r1]
+            p.drawPolyline(poly)
         p.end()
 
 
@@ -101,8 +105,6 @@ class SweepStrip(QtWidgets.QFrame):
         self.feed = WaveformFeed(course, signal.id, signal.rate)
         self.rate = signal.rate
 
-        self._paths: list[QtGui.QPainterPath | None] = []
-        self._chunks: list[tuple[int, int]] = []
         self.plot = SweepCanvas(self)
         self.plot.setObjectName(f"waveform.{signal.id}.plot")
 
@@ -130,8 +132,9 @@ class SweepStrip(QtWidgets.QFrame):
 
         self.sweep_seconds = sweep_s or 8.0
         self._n = 0
-        self._x = np.empty(0)
-        self._y = np.empty(0)
+        self._xy = np.empty((0, 2))  # the sweep: (time in the sweep, value) per sample
+        self._x = self._xy[:, 0]
+        self._y = self._xy[:, 1]
         self._display_n: int | None = None  # last written display sample index
         self._offset_n = 0  # case sample index = display index + offset (morphology mode)
         self._realtime_morphology = False
@@ -148,14 +151,24 @@ class SweepStrip(QtWidgets.QFrame):
         self.sweep_seconds = seconds
         self._n = max(16, int(round(seconds * self.rate)))
         self.sweep_seconds = self._n / self.rate
-        self._x = np.arange(self._n, dtype=np.float64) / self.rate
-        self._y = np.full(self._n, np.nan)
-        bounds = np.linspace(0, self._n, N_CHUNKS + 1).astype(int)
-        self._chunks = [(int(a), int(min(b + 1, self._n))) for a, b in zip(bounds[:-1], bounds[1:])]
-        self._paths = [None] * len(self._chunks)
-        self._starts = np.array([a for a, _ in self._chunks])
+        # One (n, 2) array, as a QPolygonF holds its points: a run of it is copied into
+        # a polygon in one go.
+        self._xy = np.empty((self._n, 2))
+        self._x, self._y = self._xy[:, 0], self._xy[:, 1]
+        self._x[:] = np.arange(self._n, dtype=np.float64) / self.rate
+        self._y[:] = np.nan
         self._display_n = None
         self.plot.update()
+
+    def finite_runs(self, a: int, b: int) -> list[tuple[int, int]]:
+        """The runs [r0, r1) of two or more drawn samples within buffer positions [a, b)
+        (a line joins two real samples only: the erase gap stays blank)."""
+        finite = np.isfinite(self._y[a:b])
+        if finite.all():
+            return [(a, b)] if b - a >= 2 else []
+        edges = np.flatnonzero(np.diff(np.concatenate(([False], finite, [False])).view(np.int8)))
+        return [(a + int(r0), a + int(r1)) for r0, r1 in zip(edges[0::2], edges[1::2])
+                if r1 - r0 >= 2]
 
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -190,63 +203,53 @@ class SweepStrip(QtWidgets.QFrame):
     def set_realtime_morphology(self, on: bool) -> None:
         self._realtime_morphology = on
 
-    def _write(self, d0: int, d1: int, send: bool = True) -> None:
-        """Write display samples (d0, d1] at their buffer positions, then the erase gap
-        (and rebuild the chunks they touch unless the caller rebuilds them all)."""
+    def _write(self, d0: int, d1: int) -> None:
+        """Write display samples (d0, d1] at their buffer positions, then blank the erase
+        gap ahead of them, and ask for the few millimetres that changed to be repainted."""
         if d1 <= d0:
             return
-        if d1 - d0 > self._n:
-            d0 = d1 - self._n
+        n = self._n
+        if d1 - d0 > n:
+            d0 = d1 - n
         vals = self.feed.samples(d0 + 1 + self._offset_n, d1 + 1 + self._offset_n)
-        pos = (np.arange(d0 + 1, d1 + 1) % self._n)
-        self._y[pos] = vals
-        gap = int(ERASE_GAP_S * self.rate)
-        gpos = (np.arange(d1 + 1, d1 + 1 + gap) % self._n)
-        # Only what this write erased is re-sent: most of the gap was blank already
-        # (re-sending its chunk every frame cost a path per strip per frame).
-        erased = gpos[np.isfinite(self._y[gpos])]
-        self._y[gpos] = np.nan
-        if send:
-            self._mark_dirty(np.concatenate([pos, erased]))
-
-    def _mark_dirty(self, positions: np.ndarray) -> None:
-        if positions.size == 0:
+        if vals.size == 0:
             return
-        idx = np.searchsorted(self._starts, positions, side="right") - 1
-        touched = set(idx.tolist())
-        # Each chunk repeats the first sample of the next one (so the line joins up):
-        # a change to a chunk's first sample touches the chunk before as well.
-        at_start = self._starts[idx] == positions
-        touched |= {int(c) - 1 for c in idx[at_start]}
-        for c in touched:
-            if 0 <= c < N_CHUNKS:
-                self._send(c)
+        start = (d0 + 1) % n
+        self._put(start, vals)
+        self._dirty(start, vals.size)
+        gap = min(int(ERASE_GAP_S * self.rate), n - 1)
+        g0 = (d1 + 1) % n
+        for a, b in ((g0, min(n, g0 + gap)), (0, max(0, g0 + gap - n))):
+            if b <= a:
+                continue
+            # Only what this write erased is repainted: most of the gap was blank already.
+            drawn = np.flatnonzero(np.isfinite(self._y[a:b]))
+            if drawn.size:
+                self._y[a + drawn[0]:a + drawn[-1] + 1] = np.nan
+                self._dirty(a + int(drawn[0]), int(drawn[-1] - drawn[0]) + 1)
 
-    def _send(self, c: int) -> None:
-        a, b = self._chunks[c]
-        x, y = self._x[a:b], self._y[a:b]
-        finite = np.isfinite(y)
-        if not finite.any():
-            path = None
-        elif finite.all():
-            # Most chunks hold no gap: no per-sample finiteness handling there.
-            path = pg.arrayToQPath(x, y, connect="all")
-        else:
-            # A segment is drawn only between two real samples (the erase gap stays blank).
-            joins = finite & np.append(finite[1:], False)
-            path = pg.arrayToQPath(x, np.where(finite, y, 0.0), connect=joins.astype(np.int32))
-        self._paths[c] = path
-        self.plot.update_span(x[0], x[-1])
+    def _put(self, start: int, vals: np.ndarray) -> None:
+        k = min(vals.size, self._n - start)
+        self._y[start:start + k] = vals[:k]
+        self._y[:vals.size - k] = vals[k:]
+
+    def _dirty(self, start: int, count: int) -> None:
+        """Repaint buffer positions [start, start + count) (wrapping), with the lines
+        that join them to the samples either side."""
+        n = self._n
+        end = start + count
+        spans = [(start, min(end, n))] + ([(0, end - n)] if end > n else [])
+        for a, b in spans:
+            self.plot.update_span(self._x[max(0, a - 1)], self._x[min(n - 1, b)])
 
     def prefill(self, display_n: int, offset_n: int = 0) -> None:
         """Fill a whole sweep ending at display sample display_n (after a seek)."""
         self._offset_n = offset_n
         self._y[:] = np.nan
         self._display_n = display_n - self._n + int(ERASE_GAP_S * self.rate)
-        self._write(self._display_n, display_n, send=False)
+        self._write(self._display_n, display_n)
         self._display_n = display_n
-        for c in range(len(self._chunks)):
-            self._send(c)
+        self.plot.update()
 
     def show_until(self, case_t: float, display_t: float) -> None:
         """Advance the sweep to display time `display_t`; samples come from case time

@@ -13,14 +13,15 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from replay_data.catalogue import NumericChannel
 from replay_data.course import HR_SOURCE, HR_SOURCES
 
+from .flashing_label import FlashingFrame, FlashingLabel
 from .panel import Frame
 
 _IGNORED = QtWidgets.QSizePolicy.Policy.Ignored
 
 
 def value_label(channel: NumericChannel, parent: QtWidgets.QWidget, role: str = "value"
-                ) -> QtWidgets.QLabel:
-    lab = QtWidgets.QLabel("---", parent)
+                ) -> FlashingLabel:
+    lab = FlashingLabel("---", parent)
     lab.setObjectName(f"numeric.{channel.id}")
     lab.setAccessibleName(f"{channel.label} ({channel.unit})")
     lab.setProperty("role", role)
@@ -41,7 +42,7 @@ def value_label(channel: NumericChannel, parent: QtWidgets.QWidget, role: str = 
 MIN_READABLE_VALUE_PX = 10
 
 
-class NumericTile(QtWidgets.QFrame):
+class NumericTile(FlashingFrame):
     """One parameter (or a sys/dia (mean) group) with label, unit and alarm limits.
     Double-click opens its alarm limits, as touching a parameter does on a monitor."""
 
@@ -59,15 +60,15 @@ class NumericTile(QtWidgets.QFrame):
         grid.setHorizontalSpacing(4)
         grid.setVerticalSpacing(0)
         self._base_title = title
-        self.title = QtWidgets.QLabel(title, self)
+        self.title = FlashingLabel(title, self)
         self.title.setProperty("role", "tile_title")
         self.title.setStyleSheet(f"color: {colour};")
         self.title.setSizePolicy(_IGNORED, QtWidgets.QSizePolicy.Policy.Fixed)
-        self.unit = QtWidgets.QLabel(channels[0].unit, self)
+        self.unit = FlashingLabel(channels[0].unit, self)
         self.unit.setProperty("role", "tile_unit")
         self.unit.setStyleSheet(f"color: {colour};")
         self.unit.setSizePolicy(_IGNORED, QtWidgets.QSizePolicy.Policy.Fixed)
-        self.limits = QtWidgets.QLabel("", self)
+        self.limits = FlashingLabel("", self)
         self.limits.setObjectName(f"limits.{channels[0].id}")
         self.limits.setProperty("role", "tile_limits")
         self.limits.setStyleSheet(f"color: {colour};")
@@ -96,7 +97,7 @@ class NumericTile(QtWidgets.QFrame):
                 self.values[ch.id] = lab
                 row.addWidget(lab, 3)
                 if ch is sys_ch:
-                    slash = QtWidgets.QLabel("/", self)
+                    slash = FlashingLabel("/", self)
                     slash.setProperty("role", "value")
                     slash.setStyleSheet(f"color: {colour};")
                     slash.setProperty("base_colour", colour)
@@ -155,21 +156,18 @@ class NumericTile(QtWidgets.QFrame):
         event.accept()
 
     def set_alarm(self, colour: str | None) -> None:
-        """Flash the tile in the alarm's priority colour (None: normal)."""
-        if colour == getattr(self, "_alarm_colour", None):
+        """Flash the tile in the alarm's priority colour (None: normal): the tile and its
+        labels paint the flashing look themselves (flashing_label)."""
+        if colour == self.flash_colour:
             return
-        self._alarm_colour = colour
         self.setProperty("alarm", colour or "")
-        self.setStyleSheet("" if colour is None
-                           else f"QFrame[role=\"tile\"] {{ background: {colour}; }}")
-        # Labels carry their own colour; while flashing they turn black on the alarm colour.
-        for lab in self.findChildren(QtWidgets.QLabel):
-            self._style_label(lab)
+        self.set_flash(colour)
+        for lab in self.findChildren(FlashingLabel):
+            lab.set_flash(colour)
 
     def _style_label(self, lab: QtWidgets.QLabel) -> None:
         base = lab.property("base_colour") or self.colour
-        colour = getattr(self, "_alarm_colour", None)
-        style = f"color: {base};" if colour is None else f"color: #000000; background: {colour};"
+        style = f"color: {base};"
         px = lab.property("font_px")
         if px:
             style += f" font-size: {px}px; font-weight: bold;"

@@ -22,6 +22,11 @@ def log_lines(path) -> list[dict]:
     return [json.loads(x) for x in path.read_text().splitlines()]
 
 
+def _has_colour(image, colour: str) -> bool:
+    return any(image.pixelColor(x, y).name() == colour
+               for x in range(0, image.width(), 2) for y in range(0, image.height(), 2))
+
+
 def test_pre_ecmo_alarms_show_flash_and_sound(make_session, tmp_path):
     audio = RecordingAudio()
     s = make_session("abg_pre_ecmo-5m", alarm_log=tmp_path / "a.jsonl", audio=audio)
@@ -34,12 +39,20 @@ def test_pre_ecmo_alarms_show_flash_and_sound(make_session, tmp_path):
     assert "** ABP mean low" in phys
     # SpO2 tile flashes red at about 2 Hz: lit, then dark a quarter second later.
     tile = w.tiles["spo2"]
+    value = w.findChild(QtWidgets.QLabel, "numeric.spo2")
     s.wall.now = 10.0
     s.frame()
     assert tile.property("alarm") == "#ff1744"
+    # What a trainee sees: the tile red, its number black on red.
+    lit = tile.grab().toImage()
+    assert lit.pixelColor(3, tile.height() // 2).name() == "#ff1744"
+    assert _has_colour(value.grab().toImage(), "#000000")
     s.wall.now = 10.25
     s.frame()
     assert tile.property("alarm") == ""
+    dark = tile.grab().toImage()
+    assert dark.pixelColor(3, tile.height() // 2).name() == "#000000"
+    assert not _has_colour(value.grab().toImage(), "#ff1744")
     # The loudest alarm sounds with the oxygen melody at high priority.
     assert audio.played[-1] is not None and audio.played[-1][0].name == "HIGH"
     assert audio.played[-1][1].value == "oxygen"

@@ -1,0 +1,56 @@
+"""A label that flashes black on an alarm colour without restyling itself.
+
+A monitor flashes the value whose alarm is on (2 Hz for a high-priority alarm). Setting
+a new stylesheet at each flash edge re-polished the label and its fonts and re-laid out
+its tile four times a second; this label paints the flashing look itself, so a flash
+edge costs one repaint.
+"""
+
+from __future__ import annotations
+
+from PySide6 import QtGui, QtWidgets
+
+FLASH_TEXT_COLOUR = "#000000"
+
+
+class FlashingLabel(QtWidgets.QLabel):
+    """A QLabel (its text() is what is shown) drawn black on `flash_colour` while that
+    is set, in its own colour and style otherwise."""
+
+    flash_colour: str | None = None
+
+    def set_flash(self, colour: str | None) -> None:
+        if colour != self.flash_colour:
+            self.flash_colour = colour
+            self.update()
+
+    def paintEvent(self, event: QtGui.QPaintEvent) -> None:
+        if self.flash_colour is None:
+            super().paintEvent(event)
+            return
+        p = QtGui.QPainter(self)
+        p.fillRect(self.rect(), QtGui.QColor(self.flash_colour))
+        p.setPen(QtGui.QColor(FLASH_TEXT_COLOUR))
+        p.setFont(self.font())
+        p.drawText(self.contentsRect(), int(self.alignment().value), self.text())
+        p.end()
+
+
+class FlashingFrame(QtWidgets.QFrame):
+    """A frame filled with `flash_colour` while that is set (the tile behind the labels),
+    inside its 1 px left and bottom borders (monitor.qss: adjacent tiles flashing at once
+    stay apart)."""
+
+    flash_colour: str | None = None
+
+    def set_flash(self, colour: str | None) -> None:
+        if colour != self.flash_colour:
+            self.flash_colour = colour
+            self.update()
+
+    def paintEvent(self, event: QtGui.QPaintEvent) -> None:
+        super().paintEvent(event)
+        if self.flash_colour is not None:
+            p = QtGui.QPainter(self)
+            p.fillRect(self.rect().adjusted(1, 0, 0, -1), QtGui.QColor(self.flash_colour))
+            p.end()
