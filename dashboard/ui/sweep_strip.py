@@ -27,6 +27,7 @@ from .waveform_feed import WaveformFeed
 SWEEP_QUANTUM_S = 0.08
 ERASE_GAP_S = 0.3
 MM_PER_INCH = 25.4
+_BLACK = QtGui.QColor("#000000")
 
 
 class SweepCanvas(QtWidgets.QWidget):
@@ -43,6 +44,9 @@ class SweepCanvas(QtWidgets.QWidget):
         self.pen = QtGui.QPen(QtGui.QColor(strip.signal.colour))
         self.pen.setCosmetic(True)  # 1 px whatever the scale: no antialiased thick lines
         self.pen.setWidth(1)
+        self._transform_key: tuple[int, int, float] | None = None
+        self._transform_cache = QtGui.QTransform()
+        self._polygons: dict[int, tuple[QtGui.QPolygonF, np.ndarray]] = {}
 
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         # Opaque widgets are not repainted whole on resize by Qt; the trace scales with
@@ -58,29 +62,48 @@ class SweepCanvas(QtWidgets.QWidget):
         b = int(math.ceil(self.x_to_px(x1))) + 2
         self.update(QtCore.QRect(a, 0, b - a, self.height()))
 
+    def _transform(self) -> QtGui.QTransform:
+        """Data (seconds into the sweep, signal units) to pixels; a 4 % margin keeps peaks
+        off the edges. Worked out again only when the size or the sweep changes."""
+        key = (self.width(), self.height(), self.strip.sweep_seconds)
+        if key != self._transform_key:
+            w, h, seconds = key
+            lo, hi = self.strip.signal.range
+            margin = 0.04 * h
+            sx = w / seconds
+            sy = -(h - 2 * margin) / (hi - lo)
+            self._transform_key = key
+            self._transform_cache = QtGui.QTransform(sx, 0, 0, sy, 0, h - margin - lo * sy)
+        return self._transform_cache
+
+    def _polygon(self, size: int) -> tuple[QtGui.QPolygonF, np.ndarray]:
+        """A polygon of `size` points and its points as an (size, 2) array, kept for the
+        next frame (making one cost as much as drawing it). Written only through the
+        array, never through Qt, which could detach the polygon's storage from it."""
+        got = self._polygons.get(size)
+        if got is None:
+            poly = create_qpolygonf(size)
+            got = self._polygons[size] = (poly, ndarray_from_qpolygonf(poly))
+        return got
+
     def paintEvent(self, event: QtGui.QPaintEvent) -> None:
         strip = self.strip
         p = QtGui.QPainter(self)
-        rect = event.rect()
-        p.fillRect(rect, QtGui.QColor("#000000"))
-        lo, hi = strip.signal.range
-        w, h = self.width(), self.height()
-        # Data (seconds, signal units) to pixels; a 4 % margin keeps peaks off the edge.
-        margin = 0.04 * h
-        sx = w / strip.sweep_seconds
-        sy = -(h - 2 * margin) / (hi - lo)
-        p.setTransform(QtGui.QTransform(sx, 0, 0, sy, 0, h - margin - lo * sy))
+        p.fillRect(event.rect(), _BLACK)
+        p.setTransform(self._transform())
         p.setPen(self.pen)
-        # No setClipRect: Qt already clips to the update region, and a clip set after
+        # No setClipRect: Qt already clips to the update region (the new samples at the
+        # cursor and what the erase gap blanked ahead of it), and a clip set after
         # setTransform would be read in data units. The samples drawn reach one past each
         # edge of the rectangle, so that the lines crossing its edges are drawn too.
-        rate = strip.rate
-        a = max(0, int(rect.left() / sx * rate) - 1)
-        b = min(strip._n, int(math.ceil((rect.right() + 1) / sx * rate)) + 2)
+        rect = event.rect()
+        per_px = strip.rate * strip.sweep_seconds / max(1, self.width())
+        a = max(0, int(rect.left() * per_px) - 1)
+        b = min(strip._n, int(math.ceil((rect.right() + 1) * per_px)) + 2)
         xy = strip._xy
         for r0, r1 in strip.finite_runs(a, b):
-            poly = create_qpolygonf(r1 - r0)
-            ndarray_from_qpolygonf(poly)[:] = xy[r0:r1]
+            poly, points = self._polygon(r1 - r0)
+            points[:] = xy[r0:r1]
             p.drawPolyline(poly)
         p.end()
 
@@ -163,12 +186,20 @@ class SweepStrip(QtWidgets.QFrame):
     def finite_runs(self, a: int, b: int) -> list[tuple[int, int]]:
         """The runs [r0, r1) of two or more drawn samples within buffer positions [a, b)
         (a line joins two real samples only: the erase gap stays blank)."""
-        finite = np.isfinite(self._y[a:b])
-        if finite.all():
-            return [(a, b)] if b - a >= 2 else []
-        edges = np.flatnonzero(np.diff(np.concatenate(([False], finite, [False])).view(np.int8)))
-        return [(a + int(r0), a + int(r1)) for r0, r1 in zip(edges[0::2], edges[1::2])
-                if r1 - r0 >= 2]
+        if b - a < 2:
+            return []
+        y = self._y[a:b]
+        if not math.isnan(y.sum()):  # the usual case: one reduction, no mask
+            return [(a, b)]
+        blank = np.isnan(y)
+        i = int(blank.argmax())
+        j = b - a - int(blank[::-1].argmax())
+        if blank[i:j].all():  # one blank stretch (the erase gap): the runs either side
+            runs = [(a, a + i), (a + j, b)]
+        else:
+            edges = np.flatnonzero(np.diff(np.concatenate(([True], blank, [True]))))
+            runs = [(a + int(r0), a + int(r1)) for r0, r1 in zip(edges[0::2], edges[1::2])]
+        return [(r0, r1) for r0, r1 in runs if r1 - r0 >= 2]
 
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         super().resizeEvent(event)
