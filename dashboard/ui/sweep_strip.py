@@ -247,17 +247,20 @@ class SweepStrip(QtWidgets.QFrame):
             return
         start = (d0 + 1) % n
         self._put(start, vals)
-        self._dirty(start, vals.size)
+        # The erase gap follows the new samples; only what this write erased needs
+        # repainting (most of the gap was blank already). One span from the first new
+        # sample to the last erased one: one update instead of two.
         gap = min(int(ERASE_GAP_S * self.rate), n - 1)
         g0 = (d1 + 1) % n
-        for a, b in ((g0, min(n, g0 + gap)), (0, max(0, g0 + gap - n))):
+        reach = vals.size
+        for a, b, offset in ((g0, min(n, g0 + gap), 0), (0, max(0, g0 + gap - n), n - g0)):
             if b <= a:
                 continue
-            # Only what this write erased is repainted: most of the gap was blank already.
             drawn = np.flatnonzero(np.isfinite(self._y[a:b]))
             if drawn.size:
                 self._y[a + drawn[0]:a + drawn[-1] + 1] = np.nan
-                self._dirty(a + int(drawn[0]), int(drawn[-1] - drawn[0]) + 1)
+                reach = vals.size + offset + int(drawn[-1]) + 1
+        self._dirty(start, min(reach, n))
 
     def _put(self, start: int, vals: np.ndarray) -> None:
         k = min(vals.size, self._n - start)
@@ -269,9 +272,12 @@ class SweepStrip(QtWidgets.QFrame):
         that join them to the samples either side."""
         n = self._n
         end = start + count
-        spans = [(start, min(end, n))] + ([(0, end - n)] if end > n else [])
-        for a, b in spans:
-            self.plot.update_span(self._x[max(0, a - 1)], self._x[min(n - 1, b)])
+        x = self._x
+        if end <= n:
+            self.plot.update_span(x[max(0, start - 1)], x[min(n - 1, end)])
+        else:
+            self.plot.update_span(x[max(0, start - 1)], x[n - 1])
+            self.plot.update_span(x[0], x[min(n - 1, end - n)])
 
     def prefill(self, display_n: int, offset_n: int = 0) -> None:
         """Fill a whole sweep ending at display sample display_n (after a seek)."""
