@@ -87,7 +87,8 @@ class ActiveDisturbances:
         """List what is active (or still to come, if not scheduled) at case time t."""
         self._t = t
         rows = self._rows_at(t, perturbations, course)
-        ids = [pid for pid, _, _ in rows]
+        # The same rows as last time (the cache's own list): only the times left change.
+        ids = self._ids_shown if rows is self._rows else [pid for pid, _, _ in rows]
         if ids != self._ids_shown:
             self._ids_shown = ids
             self._rows = rows
@@ -133,9 +134,14 @@ class ActiveDisturbances:
         disturbances keep the same rows until the next start of a scheduled one or end of
         any: worked out once for that stretch, not every refresh over thousands."""
         c = self._rows_cache
-        if c is not None and c[1] is course and c[2] <= t < c[3] and (
-                c[5] is perturbations or c[0] == [id(p) for p in perturbations]):
-            return c[4]
+        if c is not None and c[1] is course and c[2] <= t < c[3]:
+            if c[5] is perturbations:
+                return c[4]
+            if c[0] == [id(p) for p in perturbations]:
+                # A new list of the same disturbances (the console lists them again after
+                # any action): kept, so the next refresh is the identity check again.
+                self._rows_cache = (c[0], c[1], c[2], c[3], c[4], perturbations)
+                return c[4]
         key = [id(p) for p in perturbations]
         rows = []
         next_change = math.inf

@@ -42,7 +42,7 @@ from dashboard.core.session_controller import (
     Tick,
 )
 from dashboard.core.throttle import Throttle
-from dashboard.debrief.checklist import ChecklistItem, live_checklist
+from dashboard.debrief.checklist import ChecklistItem, LiveChecklist
 from dashboard.debrief.session_debrief import write_debrief
 from replay_data.casetime import span_text
 from replay_data.course import Course
@@ -160,6 +160,7 @@ class InstructorConsole(QtWidgets.QWidget):
         right.addWidget(self.session_panel)
         right.addWidget(self._title("Checklist: what the team should do"))
         self.checklist = ChecklistPanel(self._tick_verbal, self)
+        self._checklist = LiveChecklist(controller)
         right.addWidget(self.checklist)
         right.addWidget(self._title("Alarms the trainees see"))
         self.alarms = QtWidgets.QListWidget(self)
@@ -275,7 +276,7 @@ class InstructorConsole(QtWidgets.QWidget):
         self.show_state(t, c.clock.playing, c.clock.speed, lines, self._listed,
                         latest.values if latest is not None else None)
         if not same or self._listed_for[2] != math.floor(t):
-            self.checklist.show_items(live_checklist(c), t)
+            self.checklist.show_items(self._checklist.items(), t)
         self._listed_for = (journal, course, math.floor(t))
         self.team.refresh()
 

@@ -27,6 +27,7 @@ class TeamControlsPanel(QtWidgets.QWidget):
         self.setObjectName("instructor.team")
         self.controller = controller
         self.display = display
+        self._shown_for: tuple[object, int | None] = (None, None)  # (course, case second)
         box = QtWidgets.QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
         locks = QtWidgets.QHBoxLayout()
@@ -125,7 +126,15 @@ class TeamControlsPanel(QtWidgets.QWidget):
                 cb.blockSignals(True)
                 cb.setChecked(console in c.locked)
                 cb.blockSignals(False)
-        s = settings_at(c.course, c.case_time())
+        # The settings change with a new course (a control set) or, along the case's own
+        # keyframes, slowly: shown again once a case second, not at every refresh (with
+        # thousands of disturbances queued, finding the touched ones read them all).
+        t = c.case_time()
+        second = math.floor(t)
+        if self._shown_for[0] is c.course and self._shown_for[1] == second:
+            return
+        self._shown_for = (c.course, second)
+        s = settings_at(c.course, t)
         # Which settings the team (or the instructor) has set.
         touched = {p.name for p in c.perturbations if p.kind == "control"}
         lines: dict[str, list[str]] = {console: [CONSOLE_LABELS[console]] for console in CONSOLES}

@@ -163,11 +163,12 @@ def test_after_end_the_console_says_the_report_was_written_and_where(
 def test_the_checklist_is_worked_out_a_few_times_a_second_not_every_frame(
         make_session, qtbot, monkeypatch):
     import dashboard.ui.instructor_console as ic
+    from dashboard.debrief.checklist import LiveChecklist
 
     s = drill_session(make_session)
     click(qtbot, s.console, "instructor.start")
     calls = []
-    real = ic.live_checklist
-    monkeypatch.setattr(ic, "live_checklist", lambda c: calls.append(1) or real(c))
+    real = LiveChecklist.items
+    monkeypatch.setattr(LiveChecklist, "items", lambda self: calls.append(1) or real(self))
     s.advance_virtual(10, frames=200)  # 200 monitor frames over 10 s
     assert 0 < len(calls) <= 10 / ic.CONSOLE_REFRESH_S + 1, len(calls)

@@ -121,3 +121,36 @@ def test_an_injection_the_instructor_gives_has_its_own_rows_and_its_stop_keeps_t
     act(c, "stop", id=pid)
     c.advance(100, ticks=4)
     assert [i.status for i in live_checklist(c)] == ["missed"] * 3
+
+
+def test_the_consoles_kept_checklist_reads_only_new_actions_and_agrees_with_a_fresh_one():
+    """The console keeps one LiveChecklist for the session (reading only the actions
+    since its last look); at every step of a drill -- injections, a stop, team and
+    instructor settings, a verbal tick, seeks back and forth -- it shows what working the
+    checklist out from the whole journal shows."""
+    from dashboard.debrief.checklist import LiveChecklist
+
+    c = drill()
+    kept = LiveChecklist(c)
+    t0 = c.case_time()
+    steps = [
+        lambda: c.advance(185, ticks=5),
+        lambda: act(c, "inject", injection="pump_stop", duration=None),
+        lambda: act(c, "control", TRAINEE, control="control.ecmo.clamp_drainage", value=1),
+        lambda: c.advance(20),
+        lambda: act(c, "control", INSTRUCTOR, control="control.ecmo.pump", value=1),
+        lambda: act(c, "response_done", injection=kept.items()[0].injection_id,
+                    response=FIO2),
+        lambda: act(c, "stop", id=c.perturbations[-1].id),
+        lambda: act(c, "seek", target=t0 + 60),
+        lambda: c.advance(150, ticks=4),
+        lambda: act(c, "seek", target=t0 + 900),
+        lambda: c.advance(40),
+    ]
+    seen = set()
+    for step in steps:
+        step()
+        assert kept.items() == live_checklist(c)
+        seen.update(i.status for i in kept.items())
+    assert {"done", "instructor", "verbal", "pending"} <= seen  # the steps did score
+    assert kept._read == len(c.journal)  # it read each action once, as it came
