@@ -9,11 +9,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from dashboard.ui.fitted_label import FittedLabel, without_unit
 from dashboard.ui.flashing_label import FlashingLabel
+from dashboard.ui.mini_trace import MiniTrace
 from dashboard.ui.panel import Frame
 from replay_data.catalogue import Catalogue, NumericChannel
 from replay_data.controls import settings_at
@@ -200,18 +200,11 @@ class VentilatorStrip(QtWidgets.QFrame):
             val.setAccessibleName(cap)
             row2.addWidget(val)
             self.vent_numbers[cid] = val
-        self.paw = pg.PlotWidget(self)
-        self.paw.setObjectName("waveform.paw")
-        self.paw.setBackground(None)
-        self.paw.hideAxis("left")
-        self.paw.hideAxis("bottom")
-        self.paw.setMenuEnabled(False)
-        self.paw.setMouseEnabled(False, False)
-        self.paw.hideButtons()
-        self.paw.getViewBox().setRange(xRange=(-8, 0), yRange=(0, 45), padding=0)
-        self.paw.getViewBox().disableAutoRange()
+        # The last 8 s of airway pressure, 0-45 cmH2O, in the ventilator numbers' colour.
+        self.paw = MiniTrace((-8.0, 0.0), (0.0, 45.0), "#fff59d", self)
+        self.paw.setObjectName("vent.paw")
+        self.paw.setAccessibleName("Airway pressure, last 8 s")
         self.paw.setFixedSize(120, 30)
-        self.paw_curve = self.paw.plot(pen=pg.mkPen("#fff59d", width=1.5))
         row2.addWidget(self.paw)
         row2.addStretch(1)
         lay.addStretch(1)
@@ -227,7 +220,7 @@ class VentilatorStrip(QtWidgets.QFrame):
         if not np.isfinite(got["vt"][0]):
             for lab in self.vent_numbers.values():
                 lab.set_texts(f"{lab.accessibleName()} ---")
-            self.paw_curve.setData([], [])
+            self.paw.set_data(np.empty(0), np.empty(0))
             return
         fmt = {c: course.catalogue.numerics[c].format(float(got[c][0])) for c in VENT_CHANNELS}
         ie = settings_at(course, t)["control.vent.ie"]
@@ -241,7 +234,7 @@ class VentilatorStrip(QtWidgets.QFrame):
                 self.vent_numbers[cid].set_texts(
                     (text, without_unit(text)) if cid == "vt" else text)
         tt, paw, _ = ventilator_window(course, t - 8.0, 8.0)
-        self.paw_curve.setData(tt - t, paw)
+        self.paw.set_data(tt - t, paw)
 
     def show_values(self, values: dict[str, float], vent_mode: str) -> None:
         show_channel_values(self.catalogue, self.values, values)

@@ -10,6 +10,7 @@ and keys ask the controller is monitor_commands, how it shows alarms is monitor_
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -45,7 +46,9 @@ from .results_panel import ResultsPanel
 from .sweep_strip import SweepStrip
 from .theme import stylesheet
 from .tiles import NumericTile
-from .trend_view import TrendView
+
+if TYPE_CHECKING:  # made on first use (MonitorWindow.trends): pyqtgraph is imported then
+    from .trend_view import TrendView
 
 # Above this speed a sweep at true case time is a smear: the strips keep sweeping at
 # paper speed and show the current morphology instead.
@@ -240,6 +243,10 @@ class MonitorWindow(MonitorKeyboard, MonitorCommands, MonitorAlarms, QtWidgets.Q
         """The trend review (objectName `panel.trends`), made on first use at the case's
         present course and time; hidden until opened."""
         if self._trends is None:
+            # Imported here: pyqtgraph (the review's plots) is about 0.3 s of start-up
+            # that a monitor whose review is never opened need not wait for.
+            from .trend_view import TrendView
+
             c = self.controller
             # The limits through the controller each time: it may rebuild its alarm engine.
             view = TrendView(c.course, self, profile=c.profile,

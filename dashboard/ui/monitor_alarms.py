@@ -8,6 +8,8 @@ as the profile says), never the case time.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from dashboard.alarms import AlarmSignal
 from dashboard.core.session_controller import SessionController
 from dashboard.core.throttle import Throttle
@@ -16,7 +18,9 @@ from .alarm_audio import AlarmAudio
 from .alarm_bar import PRIORITY_COLOURS, AlarmBar, flash_on, next_flash_edge
 from .ecmo_panel import EcmoPanel
 from .tiles import NumericTile
-from .trend_view import TrendView
+
+if TYPE_CHECKING:  # made on first use (MonitorWindow.trends): pyqtgraph is imported then
+    from .trend_view import TrendView
 
 # The alarm state is shown again at the next flash edge, and at least this often (an
 # audio pause ending, a note); while a countdown runs, at this rate (it shows seconds

@@ -12,13 +12,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from pyqtgraph.functions import create_qpolygonf, ndarray_from_qpolygonf
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from replay_data.catalogue import WaveformSignal
 from replay_data.course import Course
 
 from .panel import Frame
+from .polyline import PolylinePainter
 from .waveform_feed import WaveformFeed
 
 # Sweep widths are whole multiples of this, so that every signal rate (250, 125,
@@ -46,7 +46,7 @@ class SweepCanvas(QtWidgets.QWidget):
         self.pen.setWidth(1)
         self._transform_key: tuple[int, int, float] | None = None
         self._transform_cache = QtGui.QTransform()
-        self._polygons: dict[int, tuple[QtGui.QPolygonF, np.ndarray]] = {}
+        self._polyline = PolylinePainter()
 
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         # Opaque widgets are not repainted whole on resize by Qt; the trace scales with
@@ -76,16 +76,6 @@ class SweepCanvas(QtWidgets.QWidget):
             self._transform_cache = QtGui.QTransform(sx, 0, 0, sy, 0, h - margin - lo * sy)
         return self._transform_cache
 
-    def _polygon(self, size: int) -> tuple[QtGui.QPolygonF, np.ndarray]:
-        """A polygon of `size` points and its points as an (size, 2) array, kept for the
-        next frame (making one cost as much as drawing it). Written only through the
-        array, never through Qt, which could detach the polygon's storage from it."""
-        got = self._polygons.get(size)
-        if got is None:
-            poly = create_qpolygonf(size)
-            got = self._polygons[size] = (poly, ndarray_from_qpolygonf(poly))
-        return got
-
     def paintEvent(self, event: QtGui.QPaintEvent) -> None:
         strip = self.strip
         p = QtGui.QPainter(self)
@@ -100,11 +90,7 @@ class SweepCanvas(QtWidgets.QWidget):
         per_px = strip.rate * strip.sweep_seconds / max(1, self.width())
         a = max(0, int(rect.left() * per_px) - 1)
         b = min(strip._n, int(math.ceil((rect.right() + 1) * per_px)) + 2)
-        xy = strip._xy
-        for r0, r1 in strip.finite_runs(a, b):
-            poly, points = self._polygon(r1 - r0)
-            points[:] = xy[r0:r1]
-            p.drawPolyline(poly)
+        self._polyline.draw(p, strip._xy, a, b)
         p.end()
 
 
@@ -182,24 +168,6 @@ class SweepStrip(QtWidgets.QFrame):
         self._y[:] = np.nan
         self._display_n = None
         self.plot.update()
-
-    def finite_runs(self, a: int, b: int) -> list[tuple[int, int]]:
-        """The runs [r0, r1) of two or more drawn samples within buffer positions [a, b)
-        (a line joins two real samples only: the erase gap stays blank)."""
-        if b - a < 2:
-            return []
-        y = self._y[a:b]
-        if not math.isnan(y.sum()):  # the usual case: one reduction, no mask
-            return [(a, b)]
-        blank = np.isnan(y)
-        i = int(blank.argmax())
-        j = b - a - int(blank[::-1].argmax())
-        if blank[i:j].all():  # one blank stretch (the erase gap): the runs either side
-            runs = [(a, a + i), (a + j, b)]
-        else:
-            edges = np.flatnonzero(np.diff(np.concatenate(([True], blank, [True]))))
-            runs = [(a + int(r0), a + int(r1)) for r0, r1 in zip(edges[0::2], edges[1::2])]
-        return [(r0, r1) for r0, r1 in runs if r1 - r0 >= 2]
 
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         super().resizeEvent(event)

@@ -84,7 +84,7 @@ def test_the_bedside_monitor_shows_paw_and_vent_numerics(vent):
     assert strip.findChild(QtWidgets.QLabel, "numeric.ppeak").text() == f"Ppeak {peep + 22:.0f}"
     assert strip.findChild(QtWidgets.QLabel, "numeric.mv").text() == text(console, "numeric.mv")\
         .join(("MV ", ""))
-    paw = s.window.vent.paw_curve.getData()[1]
+    paw = s.window.vent.paw.data()[1]
     assert paw.max() == pytest.approx(peep + 22, abs=0.5)
 
 
