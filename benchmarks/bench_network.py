@@ -12,7 +12,11 @@ process: the real bedside monitor window (offscreen) in network mode. Reports
 - bytes per minute on the wire (MQTT payload + topic, everything every client published
   and received) for a session at 1x and at 60x;
 - the monitor's painted frames per second and CPU time per frame in network mode (this
-  process only: the broker and the instructor run in their own).
+  process only: the broker and the instructor run in their own); then, the instructor
+  still running, the monitor alternating second by second with the fixed reference
+  scene (reference_scene.py), both counted by frame_meter.py as bench_monitor.py counts
+  them: CPU per painted frame and its ratio to the reference's (the budget of issue 19:
+  the bedside monitor's, as in bench_monitor.py --role monitor).
 """
 
 from __future__ import annotations
@@ -69,6 +73,8 @@ def instructor_child(url: str, room: str, seconds: float, speed: float) -> int:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=20.0)
+    ap.add_argument("--ratio-seconds", type=float, default=10.0,
+                    help="seconds of the monitor (as many of the reference) alternated")
     ap.add_argument("--instructor-child", nargs=4, metavar=("URL", "ROOM", "S", "SPEED"))
     a = ap.parse_args()
     if a.instructor_child:
@@ -76,6 +82,10 @@ def main() -> int:
         return instructor_child(url, room, float(s), float(speed))
 
     from PySide6 import QtCore, QtWidgets
+
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from frame_meter import FrameMeter, alternate, summarise
+    from reference_scene import ReferenceScene
 
     from dashboard.net.broker import free_port
     from dashboard.net.link import BrokerUrl
@@ -86,6 +96,7 @@ def main() -> int:
     from replay_data.course import Course
 
     app = QtWidgets.QApplication(sys.argv[:1])
+    meter = FrameMeter(app)
     port = free_port()
     broker = subprocess.Popen([sys.executable, "-m", "dashboard.app", "broker", "--port",
                                str(port), "--allow-anonymous"], stdout=subprocess.PIPE,
@@ -127,8 +138,9 @@ def main() -> int:
                 0, frames[0] + 1))
             session.window.resize(1600, 1000)
             session.window.show()
+            child_s = a.seconds + 2 * a.ratio_seconds + 6  # through the ratio phase
             child = subprocess.Popen([sys.executable, __file__, "--instructor-child", url,
-                                      room, str(a.seconds), str(speed)],
+                                      room, str(child_s), str(speed)],
                                      stdout=subprocess.PIPE, text=True)
 
             def run_for(seconds: float) -> None:
@@ -144,18 +156,31 @@ def main() -> int:
             cpu = time.process_time() - cpu0
             n = frames[0] - f0
             mon_bytes = bridge.link.bytes_out + bridge.link.bytes_in - b0
-            out = child.communicate(timeout=60)[0]
-            ins_out, ins_in = (int(x) for x in out.split("BYTES")[1].split())
+            # The frame cost against the reference, the instructor still driving (the
+            # latency spies off: with the monitor's timer stopped for the reference, an
+            # action waits for its next frame by design).
             SweepCanvas.paintEvent = original
+            bridge._handle = handle
+            ref = ReferenceScene()
+            ref.show()
+            scenes = {"app": (session.timer.start, session.timer.stop),
+                      "reference": (ref.start, ref.stop)}
+            session.timer.stop()
+            alternate(app, meter, scenes, 1.0)  # warm-up: one round
+            cost = summarise(alternate(app, meter, scenes, a.ratio_seconds))
+            ref.close()
+            session.timer.start()
+            out = child.communicate(timeout=120)[0]
+            ins_out, ins_in = (int(x) for x in out.split("BYTES")[1].split())
             bridge.stop()
             session.close()
             session.window.close()
             results[speed] = (latencies, n / wall, cpu / max(n, 1) * 1000,
-                              (mon_bytes / wall + (ins_out + ins_in) / a.seconds) * 60)
+                              (mon_bytes / wall + (ins_out + ins_in) / child_s) * 60, cost)
     finally:
         broker.terminate()
         broker.wait(10)
-    for speed, (lat, fps, cpu_ms, bpm) in results.items():
+    for speed, (lat, fps, cpu_ms, bpm, cost) in results.items():
         print(f"{speed:g}x: action -> next painted frame: median "
               f"{statistics.median(lat) if lat else float('nan'):.1f} ms, "
               f"p95 {pct(lat, 0.95):.1f} ms ({len(lat)} actions)")
@@ -163,6 +188,11 @@ def main() -> int:
               f"{cpu_ms:.2f} ms")
         print(f"{speed:g}x: bytes per minute on the wire (instructor + monitor, "
               f"published + received): {bpm:,.0f}")
+        mon, ref_cost = cost["app"], cost["reference"]
+        print(f"{speed:g}x: against the reference: monitor {mon.fps:.1f} painted fps, "
+              f"{mon.cpu_per_frame_ms:.2f} ms CPU per painted frame; reference "
+              f"{ref_cost.fps:.1f} fps, {ref_cost.cpu_per_frame_ms:.2f} ms; ratio "
+              f"{mon.cpu_per_frame_ms / ref_cost.cpu_per_frame_ms:.3f}")
     return 0
 
 
