@@ -14,6 +14,8 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from dashboard.alarms import AlarmProfile, AlarmSignal, InactivationStatus, Priority
 
+from .flashing_label import FlashingLabel
+
 PRIORITY_COLOURS = {Priority.HIGH: "#ff1744", Priority.MEDIUM: "#ffea00", Priority.LOW: "#00e5ff"}
 
 
@@ -107,7 +109,7 @@ def _mmss(seconds: float) -> str:
     return f"{s // 60}:{s % 60:02d}"
 
 
-class WrappingLabel(QtWidgets.QLabel):
+class WrappingLabel(FlashingLabel):
     """A word-wrapping label that asks for its height by minimumHeight (fit_height), not
     by height-for-width: a window holding height-for-width items grows past the screen."""
 
@@ -118,7 +120,7 @@ class WrappingLabel(QtWidgets.QLabel):
 class AlarmEntry(WrappingLabel):
     """One active alarm's line (objectName `alarm.entry`, dynamic property "alarm_id"):
     wrapped at word boundaries when narrow, never elided; lit in its own priority's
-    colour while it flashes."""
+    colour while it flashes (painted: its stylesheet changes only with the priority)."""
 
     def __init__(self, parent: QtWidgets.QWidget) -> None:
         super().__init__("", parent)
@@ -142,17 +144,17 @@ class AlarmEntry(WrappingLabel):
         self.setProperty("alarm_id", a.alarm_id)
         colour = PRIORITY_COLOURS[a.priority]
         lit = flash_on(a.priority, wall, profile) and a.state.value != "acknowledged"
-        style = (f"background: {colour}; color: #000000;" if lit
-                 else f"background: #000000; color: {colour};")
         text = alarm_text(a)
         grew = False
-        if self.text() != text:
-            self.setText(text)
-            grew = fit_height(self)
-        full = f"QLabel {{ {style} font-weight: bold; padding: 1px 6px; }}"
+        full = (f"QLabel {{ background: #000000; color: {colour}; font-weight: bold; "
+                "padding: 1px 6px; }")
         if full != self._style:
             self._style = full
             self.setStyleSheet(full)
+        if self.text() != text:
+            self.setText(text)
+            grew = fit_height(self)
+        self.set_flash(colour if lit else None)
         return grew
 
 

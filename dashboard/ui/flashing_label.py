@@ -8,7 +8,7 @@ edge costs one repaint.
 
 from __future__ import annotations
 
-from PySide6 import QtGui, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 FLASH_TEXT_COLOUR = "#000000"
 
@@ -32,8 +32,34 @@ class FlashingLabel(QtWidgets.QLabel):
         p.fillRect(self.rect(), QtGui.QColor(self.flash_colour))
         p.setPen(QtGui.QColor(FLASH_TEXT_COLOUR))
         p.setFont(self.font())
-        p.drawText(self.contentsRect(), int(self.alignment().value), self.text())
+        flags = int(self.alignment().value)
+        if self.wordWrap():
+            flags |= int(QtCore.Qt.TextFlag.TextWordWrap.value)
+        p.drawText(self.text_rect(), flags, self.text())
         p.end()
+
+    def text_rect(self) -> QtCore.QRect:
+        """Where QLabel lays out its plain text: the contents rectangle (inside the
+        style's padding) less its margin, and its indent on the aligned sides (half an
+        "x" when the label has a frame and no indent of its own, as QLabel does), so that
+        the flashing text stands exactly where the steady text does."""
+        cr = self.contentsRect()
+        m = self.margin()
+        cr.adjust(m, m, -m, -m)
+        indent = self.indent()
+        if indent < 0 and self.frameWidth() > 0:
+            indent = self.fontMetrics().horizontalAdvance("x") // 2
+        if indent > 0:
+            align, flag = self.alignment(), QtCore.Qt.AlignmentFlag
+            if align & flag.AlignLeft:
+                cr.setLeft(cr.left() + indent)
+            if align & flag.AlignRight:
+                cr.setRight(cr.right() - indent)
+            if align & flag.AlignTop:
+                cr.setTop(cr.top() + indent)
+            if align & flag.AlignBottom:
+                cr.setBottom(cr.bottom() - indent)
+        return cr
 
 
 class FlashingFrame(QtWidgets.QFrame):

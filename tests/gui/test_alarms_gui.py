@@ -258,3 +258,26 @@ def test_the_alarm_indicators_are_redrawn_at_each_flash_edge_and_between_none_ch
         for w in (wall + (edge - wall) * f for f in (0.25, 0.5, 0.999)):
             assert [flash_on(p, w, profile) for p in sorted(flashing)] == states
         assert [flash_on(p, edge + 1e-6, profile) for p in sorted(flashing)] != states
+
+
+def test_a_flashing_label_paints_exactly_the_look_a_stylesheet_would(make_session):
+    """Flashing is painted (no new stylesheet four times a second), and looks exactly as
+    the stylesheet black-on-colour did: same text, same place, same wrap -- for an alarm
+    bar line (padded, framed: QLabel indents it) and a tile's big number."""
+    s = make_session("abg_pre_ecmo-5m", size=(1366, 768))
+    w = s.window
+    entry = w.findChild(QtWidgets.QLabel, "alarm.entry")
+    value = w.findChild(QtWidgets.QLabel, "numeric.spo2")
+    for lab, extra in ((entry, " font-weight: bold; padding: 1px 6px;"),
+                       (value, f" font-size: {value.property('font_px')}px; font-weight: bold;")):
+        sheet = lab.styleSheet()
+        lab.set_flash("#ff1744")
+        painted = lab.grab().toImage()
+        lab.set_flash(None)
+        lab.setStyleSheet(f"QLabel {{ background: #ff1744; color: #000000;{extra} }}")
+        styled = lab.grab().toImage()
+        lab.setStyleSheet(sheet)
+        assert painted.size() == styled.size()
+        differ = sum(painted.pixel(x, y) != styled.pixel(x, y)
+                     for x in range(painted.width()) for y in range(painted.height()))
+        assert differ == 0, f"{lab.objectName()}: {differ} pixels differ"
