@@ -107,7 +107,8 @@ class LiveChecklist:
         now = c.case_time()
         sc = c.course.scenario
         self._catch_up()
-        if self._given_for != (self._read, c.course):
+        given_for = self._given_for
+        if given_for is None or given_for[0] != self._read or given_for[1] is not c.course:
             # The instructor's injections as they stand now (a stop cuts them; same id).
             current = {p.id: p for p in c.perturbations if p.kind == "injection"}
             self._given = sorted((current.get(p.id, p) for p in self._recorded.values()),

@@ -13,16 +13,20 @@ from PySide6 import QtCore, QtGui, QtWidgets
 FLASH_TEXT_COLOUR = "#000000"
 
 
-class FlashingLabel(QtWidgets.QLabel):
-    """A QLabel (its text() is what is shown) drawn black on `flash_colour` while that
-    is set, in its own colour and style otherwise."""
+class _Flashes:
+    """The flash state of a widget that paints it (update(): repainted when it changes)."""
 
     flash_colour: str | None = None
 
     def set_flash(self, colour: str | None) -> None:
         if colour != self.flash_colour:
             self.flash_colour = colour
-            self.update()
+            self.update()  # type: ignore[attr-defined]  # a QWidget's
+
+
+class FlashingLabel(_Flashes, QtWidgets.QLabel):
+    """A QLabel (its text() is what is shown) drawn black on `flash_colour` while that
+    is set, in its own colour and style otherwise."""
 
     def paintEvent(self, event: QtGui.QPaintEvent) -> None:
         if self.flash_colour is None:
@@ -62,17 +66,10 @@ class FlashingLabel(QtWidgets.QLabel):
         return cr
 
 
-class FlashingFrame(QtWidgets.QFrame):
+class FlashingFrame(_Flashes, QtWidgets.QFrame):
     """A frame filled with `flash_colour` while that is set (the tile behind the labels),
     inside its 1 px left and bottom borders (monitor.qss: adjacent tiles flashing at once
     stay apart)."""
-
-    flash_colour: str | None = None
-
-    def set_flash(self, colour: str | None) -> None:
-        if colour != self.flash_colour:
-            self.flash_colour = colour
-            self.update()
 
     def paintEvent(self, event: QtGui.QPaintEvent) -> None:
         super().paintEvent(event)
