@@ -14,14 +14,15 @@ FLASH_TEXT_COLOUR = "#000000"
 
 
 class _Flashes:
-    """The flash state of a widget that paints it (update(): repainted when it changes)."""
+    """The flash state of a widget that paints it (repainted when it changes). Mixed in
+    before a QWidget class, whose update() it calls."""
 
     flash_colour: str | None = None
 
     def set_flash(self, colour: str | None) -> None:
         if colour != self.flash_colour:
             self.flash_colour = colour
-            self.update()  # type: ignore[attr-defined]  # a QWidget's
+            QtWidgets.QWidget.update(self)
 
 
 class FlashingLabel(_Flashes, QtWidgets.QLabel):
