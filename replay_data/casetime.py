@@ -55,19 +55,6 @@ def ecmo_run(t: float, ecmo_start: float | None, ecmo_end: float | None = None) 
     return f"ECMO run {day} d {hh:02d}:{mm:02d}" if day else f"ECMO run {hh:02d}:{mm:02d}"
 
 
-def ecmo_times(event_times: dict[str, float]) -> tuple[float | None, float | None]:
-    """(ecmo_start, ecmo_end) of a scenario's events, None where it has none."""
-    return event_times.get("ecmo_start"), event_times.get("ecmo_end")
-
-
-def case_clock_with_run(t: float, event_times: dict[str, float], *,
-                        seconds: bool = False) -> str:
-    """'Day 13 17:11 (ECMO run 00:01)' -- the clock, and the run time while on ECMO."""
-    run = ecmo_run(t, *ecmo_times(event_times))
-    text = case_clock(t, seconds=seconds)
-    return f"{text} ({run})" if run and run != "ECMO ended" else text
-
-
 def span_text(seconds: float | None) -> str:
     """A duration as spoken: '12 s', '1 min 55 s', '4 min', '1 h 05 min', '2 d 3 h'.
     Rounded to the whole second; None is 'until stopped'."""

@@ -23,6 +23,7 @@ from .interrupts import EXIT_INTERRUPTED, Terminated, terminate_raises
 from .output_file import open_output
 from .output_path import check_output_path
 from .scenario import Scenario, builtin_scenarios, load_scenario, scenario_title
+from .scenario_data import DEFAULT_SCENARIO
 from .timeexpr import format_case_time, parse_duration
 
 EXIT_BAD_INPUT = 2
@@ -163,7 +164,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     sc, cat = course.scenario, course.catalogue
     out = sys.stdout
     out.write(f"{sc.title}\n{sc.source}\n")
-    out.write(f"Patient: {sc.patient.get('summary', '')}\n")
+    out.write(f"Patient: {sc.patient.summary}\n")
     out.write(f"Course: 0 to {sc.end:.0f} s ({sc.end / 86400:.1f} days); default start "
               f"{format_case_time(sc.default_start)}\n")
     if sc.base:
@@ -360,7 +361,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
 
     def common(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--scenario", default="sle_dah_ecmo",
+        sp.add_argument("--scenario", default=DEFAULT_SCENARIO,
                         help="built-in scenario name or path to a .toml file (default: the case)")
         sp.add_argument("--seed", type=parse_seed, default=0,
                         help="noise seed: same seed, same output; other seeds, other noise")

@@ -23,7 +23,7 @@ from .keyframes import interpolate, node_sum, step_text
 from .lab_results import LabResults, Result
 from .perturbations import Perturbation, PerturbationIndex, injection
 from .physiology.model import PatientModel
-from .scenario import Scenario, load_scenario
+from .scenario import DEFAULT_SCENARIO, Scenario, load_scenario
 
 # Values the alarm engine reads besides the displayed numerics.
 ACT_LATEST = "act"
@@ -67,7 +67,7 @@ class Course:
     # ------------------------------------------------------------------ building
 
     @classmethod
-    def load(cls, scenario: str = "sle_dah_ecmo", seed: int = 0) -> Course:
+    def load(cls, scenario: str = DEFAULT_SCENARIO, seed: int = 0) -> Course:
         return cls(load_scenario(scenario), seed)
 
     def with_perturbations(self, perturbations: Iterable[Perturbation]) -> Course:

@@ -20,9 +20,13 @@ from .errors import ReplayDataError, ScenarioError
 from .input_file import is_path_like
 from .scenario_data import (
     BASES,
+    DEFAULT_SCENARIO,
     REQUIRED_EVENTS,
+    ROLES,
     Briefing,
+    Cannula,
     ChannelKeyframes,
+    Circuit,
     ControlCondition,
     Effect,
     Event,
@@ -30,7 +34,9 @@ from .scenario_data import (
     FlagPeriod,
     InjectionSpec,
     InjectionVariant,
+    Patient,
     Provenance,
+    Pump,
     ResultDraw,
     Scenario,
     ScheduledInjection,
@@ -44,7 +50,8 @@ from .toml_reader import TomlDocument, read_toml, read_toml_resource
 SCENARIO_PACKAGE = "resources.scenarios"
 
 __all__ = [
-    "BASES", "MAX_CASE_S", "MAX_DRAWS", "MAX_DURATION_S", "REQUIRED_EVENTS", "Briefing",
+    "BASES", "DEFAULT_SCENARIO", "MAX_CASE_S", "MAX_DRAWS", "MAX_DURATION_S",
+    "REQUIRED_EVENTS", "ROLES", "Briefing", "Cannula", "Circuit", "Patient", "Pump",
     "ChannelKeyframes", "ControlCondition", "Effect", "Event", "ExpectedResponse",
     "FlagPeriod", "InjectionSpec", "InjectionVariant", "Provenance", "ResultDraw",
     "Scenario", "ScheduledInjection", "TeachingNote", "builtin_scenarios",
@@ -57,7 +64,7 @@ def builtin_scenarios() -> list[str]:
     return sorted(p.name[:-5] for p in root.iterdir() if p.name.endswith(".toml"))
 
 
-def load_scenario(name_or_path: str | Path = "sle_dah_ecmo", *, as_base: bool = False
+def load_scenario(name_or_path: str | Path = DEFAULT_SCENARIO, *, as_base: bool = False
                   ) -> Scenario:
     """A built-in scenario by name, or a TOML file by path (read through the hardened
     reader: regular file, size limit, UTF-8, nesting and number limits). as_base: loaded

@@ -12,11 +12,19 @@ from dataclasses import dataclass, field
 from .errors import ReplayDataError, ScenarioError, TimeExpressionError
 from .timeexpr import resolve_time
 
+# The scenario the tools open when none is named (the one place that names it).
+DEFAULT_SCENARIO = "sle_dah_ecmo"
 BASES = ("case", "assumed", "derived")  # where a fact comes from (Provenance.basis)
+# The built-in SLE case's events that its own tests and case-fact checks rely on; no other
+# scenario needs them (what the code needs of any scenario is its ROLES).
 REQUIRED_EVENTS = (
     "admission", "sle_diagnosis", "intubation", "abg_pre_ecmo", "ecmo_start",
     "act_target_raised", "ecmo_end", "extubation",
 )
+# What the code needs to know of a scenario's events, whatever their ids: the [roles]
+# table names the event of each (default: the event of that id, when there is one).
+# "admission" is the origin of case time (t = 0) and must exist.
+ROLES = ("admission", "intubation", "extubation", "cannulation", "ecmo_start", "ecmo_end")
 
 @dataclass(frozen=True)
 class Provenance:
@@ -24,6 +32,78 @@ class Provenance:
     basis: str
     quote: str = ""
     note: str = ""
+
+
+@dataclass(frozen=True)
+class Patient:
+    """[patient]: who the patient is. Predicted body weight (every "per kg" number of the
+    ventilator) comes from sex and height by the ARDSNet formula (ARDS Network, NEJM
+    2000): 50 kg (men) or 45.5 kg (women) + 0.91 kg per cm above 152.4 cm."""
+    age: float | None = None
+    sex: str = "unknown"  # female | male | unknown
+    height_cm: float | None = None
+    weight_kg: float | None = None
+    summary: str = ""
+    history: str = ""
+    provenance: Provenance = Provenance("assumed")
+
+    @property
+    def pbw_kg(self) -> float | None:
+        """ARDSNet predicted body weight; None without a height or a sex to apply it to."""
+        if self.height_cm is None or self.sex not in ("female", "male"):
+            return None
+        base = 50.0 if self.sex == "male" else 45.5
+        return base + 0.91 * (self.height_cm - 152.4)
+
+
+@dataclass(frozen=True)
+class Cannula:
+    """One cannula: `role` drainage | return | dual_lumen (drains and returns), its size
+    in French (outer diameter, 1 Fr = 1/3 mm), where it goes, and its make."""
+    role: str
+    size_fr: float
+    site: str
+    model: str = ""
+    provenance: Provenance = Provenance("assumed")
+
+
+@dataclass(frozen=True)
+class Pump:
+    """A centrifugal pump against this circuit: flow rises linearly with speed above the
+    speed at which it starts to give flow (its curve at the patient's usual preload and
+    afterload), up to what the drainage cannula and the vein give."""
+    model: str
+    zero_flow_rpm: float
+    lpm_per_rpm: float
+    drainage_limit_lpm: float
+    provenance: Provenance = Provenance("assumed")
+
+    def flow(self, rpm: float) -> float:
+        return max(0.0, (rpm - self.zero_flow_rpm) * self.lpm_per_rpm)
+
+    def rpm_for(self, flow: float) -> float:
+        return self.zero_flow_rpm + max(flow, 0.0) / self.lpm_per_rpm
+
+
+@dataclass(frozen=True)
+class Circuit:
+    """[circuit]: the patient's ECMO circuit (present only when they have one)."""
+    mode: str  # "VV" (VA prepared for)
+    pump: Pump
+    oxygenator: str
+    cannulae: tuple[Cannula, ...]
+    summary: str = ""
+    provenance: Provenance = Provenance("assumed")
+
+    def cannula(self, role: str) -> Cannula | None:
+        """The cannula that does `role` (drainage or return; a dual-lumen one does both)."""
+        for c in self.cannulae:
+            if c.role == role:
+                return c
+        for c in self.cannulae:
+            if c.role == "dual_lumen":
+                return c
+        return None
 
 
 @dataclass(frozen=True)
@@ -160,7 +240,7 @@ class Scenario:
     title: str
     source: str
     path: str
-    patient: Mapping[str, object]
+    patient: Patient
     events: tuple[Event, ...]
     start: float
     end: float
@@ -178,10 +258,17 @@ class Scenario:
     keyframe_provenance: tuple[tuple[float, str, Provenance], ...] = field(default=())
     briefing: Briefing = field(default=Briefing())
     base: str = ""  # a drill (replay_data.drill): the id of the case it overlays
+    circuit: Circuit | None = None
+    roles: Mapping[str, str] = field(default_factory=dict)  # role -> event id (ROLES)
 
     @property
     def event_times(self) -> dict[str, float]:
         return {e.id: e.t for e in self.events}
+
+    def role_time(self, role: str) -> float | None:
+        """The case time of the event that plays `role` (ROLES), None when none does."""
+        eid = self.roles.get(role)
+        return None if eid is None else self.event_times.get(eid)
 
     def event(self, event_id: str) -> Event:
         for e in self.events:

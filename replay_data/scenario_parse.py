@@ -23,6 +23,7 @@ from .scenario_data import (
     ScheduledInjection,
     TeachingNote,
 )
+from .scenario_devices import circuit, patient, roles
 from .scenario_tables import (
     MAX_CASE_S,
     briefing,
@@ -37,11 +38,8 @@ from .timeexpr import split_reference
 from .toml_reader import Table, TomlDocument
 
 MAX_DRAWS = 100_000  # per [[draws]] entry: one every minute for over two months
-TOP_KEYS = {"scenario", "patient", "events", "keyframes", "modes", "flag_periods", "draws",
-            "injections", "scheduled", "teaching", "briefing"}
-PATIENT_SEXES = ("female", "male", "unknown")
-MAX_AGE_YEARS = 130.0
-MAX_WEIGHT_KG = 500.0
+TOP_KEYS = {"scenario", "patient", "circuit", "roles", "events", "keyframes", "modes",
+            "flag_periods", "draws", "injections", "scheduled", "teaching", "briefing"}
 
 Points = dict[str, list[tuple[float, float, int]]]  # channel -> (t, value, keyframe index)
 
@@ -59,6 +57,9 @@ def parse_scenario(doc: dict | TomlDocument, source: str, path: str | None = Non
                      "monitoring_start"})
     clock = CaseClock(event_times(top))
     events = _events(top, clock)
+    the_circuit = circuit(top)
+    the_roles = roles(top, clock.times, the_circuit is not None)
+    origin = the_roles["admission"]
     clock.end = _end(meta, clock)
     for i, e in events:
         if not (clock.start <= e.t <= clock.end):
@@ -73,12 +74,12 @@ def parse_scenario(doc: dict | TomlDocument, source: str, path: str | None = Non
         title=meta.text("title", nonempty=True),
         source=meta.text("source", ""),
         path=path or source,
-        patient=_patient(top),
+        patient=patient(top),
         events=tuple(sorted((e for _, e in events), key=lambda e: e.t)),
         start=clock.start,
         end=clock.end,
-        default_start=clock.when(meta, "default_start", "admission"),
-        monitoring_start=clock.when(meta, "monitoring_start", "admission"),
+        default_start=clock.when(meta, "default_start", origin),
+        monitoring_start=clock.when(meta, "monitoring_start", origin),
         alarm_profile=meta.text("alarm_profile", "adult_icu"),
         numeric_keyframes=_series(numeric_points),
         result_levels=_series(result_points),
@@ -90,6 +91,8 @@ def parse_scenario(doc: dict | TomlDocument, source: str, path: str | None = Non
         teaching=_teaching(top, clock),
         keyframe_provenance=tuple(keyframe_provenance),
         briefing=briefing(top),
+        circuit=the_circuit,
+        roles=the_roles,
     )
     for name in ("default_start", "monitoring_start"):
         if not (clock.start <= getattr(scenario, name) <= clock.end):
@@ -181,8 +184,6 @@ def _events(top: Table, clock: CaseClock) -> list[tuple[int, Event]]:
         eid = r.text("id")
         out.append((i, Event(eid, clock.times[eid], r.text("label"), r.text("kind", "clinical"),
                              provenance(r))))
-    if clock.times.get("admission") != 0.0:
-        raise top.fail("events", "the event 'admission' must exist at t = 0")
     return out
 
 
@@ -194,29 +195,6 @@ def _end(meta: Table, clock: CaseClock) -> float:
         raise meta.fail("end", f"{end:.0f} s is longer than a case may last "
                                f"({MAX_CASE_S / 86400:.0f} days = {MAX_CASE_S:.0f} s)")
     return end
-
-
-# --------------------------------------------------------------------------- patient
-
-
-def _patient(top: Table) -> dict[str, object]:
-    """[patient]: what the banner shows; the numbers are checked as a clinician would."""
-    r = top.child("patient")
-    r.check_keys({"age", "sex", "weight_kg", "summary", "history", "ecmo_summary"})
-    if "age" in r:
-        age = r.number("age")
-        if not 0 <= age <= MAX_AGE_YEARS:
-            raise r.fail("age", f"{age:g} years is not an age (0 to {MAX_AGE_YEARS:g})")
-    if "weight_kg" in r:
-        kg = r.number("weight_kg")
-        if not 0 < kg <= MAX_WEIGHT_KG:
-            raise r.fail("weight_kg", f"{kg:g} kg is not a weight (more than 0, at most "
-                                      f"{MAX_WEIGHT_KG:g})")
-    if "sex" in r:
-        r.choice("sex", PATIENT_SEXES)
-    for name in ("summary", "history", "ecmo_summary"):
-        r.text(name, "")
-    return dict(r.table)
 
 
 # --------------------------------------------------------------------------- keyframes

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 
 from dashboard.launch_checks import check_outputs
 from replay_data.errors import ReplayDataError
+from replay_data.scenario_data import DEFAULT_SCENARIO
 from replay_data.timeexpr import parse_duration
 
 EXIT_BAD_INPUT = 2
 DEFAULT_SIZE = (1600, 1000)
-DEFAULT_SCENARIO = "sle_dah_ecmo"
 # Slower than a hundredth of real time teaches nothing, and a headless run's wall clock
 # (case time / speed) must stay a date: at 1e-10 a minute of case is year 21040.
 MIN_SPEED = 0.01

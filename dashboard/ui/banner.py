@@ -22,21 +22,21 @@ class PatientBanner(QtWidgets.QFrame):
         super().__init__(parent)
         self.setObjectName("banner")
         self.setProperty("role", "banner")
-        times = scenario.event_times
-        self._ecmo = (times.get("ecmo_start"), times.get("ecmo_end"))
+        self._ecmo = (scenario.role_time("ecmo_start"), scenario.role_time("ecmo_end"))
         lay = QtWidgets.QHBoxLayout(self)
         lay.setContentsMargins(8, 3, 8, 3)
         lay.setSpacing(14)
         p = scenario.patient
         # Shortened at a word when the banner is narrow (1366 px, the instructor's copy);
         # the whole line is in the tooltip.
-        summary = str(p.get("summary", scenario.title))
+        summary = p.summary or scenario.title
         self.patient = FittedLabel(summary, self)
         self.patient.setObjectName("banner.patient")
         self.patient.setProperty("role", "banner")
-        history = str(p.get("history", ""))
+        history = p.history
         self.patient.setToolTip(f"{summary}\n{history}" if history else summary)
-        self.ecmo_info = FittedLabel(str(p.get("ecmo_summary", "")), self)
+        circuit = scenario.circuit
+        self.ecmo_info = FittedLabel("" if circuit is None else circuit.summary, self)
         self.ecmo_info.setObjectName("banner.ecmo")
         self.ecmo_info.setProperty("role", "banner")
         self.ecmo_info.setStyleSheet("color: #ffb74d;")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from replay_data.casetime import case_clock, case_clock_with_run, clock_of_day, ecmo_run, span_text
+from replay_data.casetime import case_clock, clock_of_day, ecmo_run, span_text
 
 
 @pytest.mark.parametrize(("t", "text"), [
@@ -23,9 +23,6 @@ def test_ecmo_run_time():
     assert ecmo_run(200 + 60, 200) == "ECMO run 00:01"
     assert ecmo_run(200 + 86400 + 2 * 3600 + 180, 200) == "ECMO run 1 d 02:03"
     assert ecmo_run(500, 200, 400) == "ECMO ended"
-    events = {"ecmo_start": 1000.0}
-    assert case_clock_with_run(1060, events) == "Day 1 00:17 (ECMO run 00:01)"
-    assert case_clock_with_run(900, events) == "Day 1 00:15"
 
 
 @pytest.mark.parametrize(("s", "text"), [

@@ -49,7 +49,7 @@ def test_the_minimal_case_with_a_patient_and_an_injection_loads() -> None:
     # The cases below are one fault away from this one.
     sc = parse_scenario(_minimal(patient={"age": 43, "sex": "female", "weight_kg": 58.0},
                                  injections={"thing": INJECTION}), "mini.toml")
-    assert sc.patient["age"] == 43 and set(sc.injections) == {"thing"}
+    assert sc.patient.age == 43 and set(sc.injections) == {"thing"}
 
 
 # ------------------------------------------------------------------ case length
