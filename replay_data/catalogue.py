@@ -44,6 +44,10 @@ class NumericChannel:
     # The widest range the quantity can take (input files are checked against it).
     physical: tuple[float, float] = (-math.inf, math.inf)
     model: bool = False  # computed by replay_data.physiology from the input channels
+    # The value an input has where the scenario gives none (not keyframed, or NaN there):
+    # the patient always has one (a lung has a compliance). None: no value (not measured,
+    # not connected), which is what NaN means for the other channels.
+    default: float | None = None
 
     @property
     def keyframed(self) -> bool:
@@ -167,8 +171,12 @@ def _numeric(cid: str, t: Table) -> NumericChannel:
         group=t.text("group", ""), interpolation=t.text("interpolation", "smooth"),
         noise=noise, limits=t.check("limits", _pair, _UNBOUNDED), derived=t.text("derived", None),
         trend=t.check("trend", _pair, None), physical=_physical(t),
-        model=t.choice("source", ("model",), "") == "model")
+        model=t.choice("source", ("model",), "") == "model",
+        default=t.optional_number("default"))
     t.done()
+    if channel.default is not None and not (
+            channel.keyframed and channel.physical[0] <= channel.default <= channel.physical[1]):
+        raise t.fail("default", "a default is for an input channel, within its physical range")
     return channel
 
 

@@ -9,12 +9,12 @@ scenario, the instructor's injections before it and the team's earlier settings.
 therefore stay a pure function of (scenario, perturbations, seed, t): replays and seeks
 need nothing else.
 
-Circuit (assumed, fitted to the scenario's own keyframes 1800 rpm -> 1.3 L/min and
-3200 rpm -> 3.7 L/min, a linear pressure-flow region of a centrifugal pump against a
-fixed circuit):
+Circuit: the scenario's own ([circuit.pump], replay_data.scenario_data.Pump: its curve
+fitted by a straight line, the linear pressure-flow region of a centrifugal pump against
+a fixed circuit, and the flow the drainage cannula gives before the vein collapses):
 
-    Q_pump = max(0, (rpm - RPM_ZERO_FLOW) x LPM_PER_RPM)
-    Q      = 0 with either line clamped, else min(Q_pump, DRAINAGE_LIMIT)
+    Q_pump = max(0, (rpm - zero_flow_rpm) x lpm_per_rpm)
+    Q      = 0 with either line clamped, else min(Q_pump, drainage_limit_lpm)
 
 Above the drainage limit the vein collapses onto the cannula: the drainage resistance
 rises with the excess (P venous falls, replay_data.physiology.circuit) and the flow
@@ -22,14 +22,14 @@ chatters. The hand crank turns the pump head at the cranking rate, bypassing the
 While air is in the circuit (an `air_in_circuit` injection) no setting gives flow until the
 team has clamped both lines since the air appeared (clamp, de-air, then unclamp and
 restart); the bubble detector's flag (and its alarm) ends at that de-airing too, even if
-the injection runs on (bubble_flags).
+the injection runs on (bubble_flags). A scenario without a [circuit] has no ECMO console:
+its ECMO settings are NaN and an ECMO setting is refused.
 
-Ventilator, single-compartment lung (Bates, Lung Mechanics, 2009): in pressure control
-Vt = C x Pinsp x (1 - exp(-Ti / (R C))) with Ti = 60 / rate / (1 + E) for the set I:E 1:E
-(`control.vent.ie`, 1:1 .. 1:4, default 1:2: the case gives none); in assist control Vt is
-set. Compliance and resistance of a severe ARDS lung are assumed (C 18 mL/cmH2O, R 15
-cmH2O/L/s); once the course runs, the lung's compliance is what its pressure-controlled
-breaths imply (pc_compliance), so a new setting gives the Vt of the lung as it is then.
+Ventilator: the settings are replay_data.vent_settings (the team's, else the scenario's),
+the lung replay_data.lung (a single compartment whose compliance and resistance are the
+`lung_compliance` and `airway_resistance` inputs). In pressure control a new setting
+records the tidal volume of the lung as it is then (lung.setting_lung); in assist
+control Vt is set.
 """
 
 from __future__ import annotations
@@ -39,10 +39,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import lung
 from .errors import ReplayDataError
 from .keyframes import interpolate
+from .lung_mechanics import pc_tidal_volume
 from .perturbations import Perturbation, active_flags_each
-from .scenario import Effect
+from .scenario import Effect, Pump
+from .vent_settings import vent_settings
+
+__all__ = [
+    "AIR_FLAG", "CONSOLES", "CONTROLS", "ECMO", "VENT", "ControlSpec", "EcmoOutcome",
+    "air_cleared_at", "air_not_cleared", "bubble_flags", "control_perturbation",
+    "ecmo_outcome", "lung_compliance", "pc_tidal_volume", "pump_flow", "rpm_for_flow",
+    "settings_at", "vent_settings",
+]
 
 ECMO, VENT = "ecmo", "vent"
 CONSOLES = (ECMO, VENT)
@@ -81,69 +91,20 @@ CONTROLS: dict[str, ControlSpec] = {s.id: s for s in (
     _spec("control.vent.ie", "I:E (1:x)", "", 1, 4, 0.5),
 )}
 
-# Circuit (see module docstring; assumed).
-RPM_ZERO_FLOW = 1042.0
-LPM_PER_RPM = 2.4 / 1400.0
-DRAINAGE_LIMIT = 4.6  # L/min the drainage cannula gives before the vein collapses
+# How the circuit misbehaves beyond the drainage limit (assumed, any circuit).
 SUCTION_PER_LPM = 2.5  # rise of the drainage resistance factor per L/min asked beyond it
 CHATTER_AMPLITUDE, CHATTER_PERIOD = 0.35, 1.2
 FLOW_ONSET_S = 0.3  # a centrifugal pump follows its speed within a few hundred ms
-
-# Lung (assumed, severe ARDS).
-COMPLIANCE = 18.0  # mL/cmH2O
-RESISTANCE = 15.0  # cmH2O/(L/s)
-IE_RATIO = 2.0  # E / I: the default I:E 1:2 (the case gives none)
-PBW_KG = 61.0  # predicted body weight: a woman of 168 cm (assumed; the case gives no height)
+ECMO_CONTROLS = tuple(k for k, spec in CONTROLS.items() if spec.console == ECMO)
 
 
-def pump_flow(rpm: float) -> float:
-    return max(0.0, (rpm - RPM_ZERO_FLOW) * LPM_PER_RPM)
+def pump_flow(pump: Pump, rpm: float) -> float:
+    """L/min the scenario's pump gives at `rpm` (before the drainage limit)."""
+    return pump.flow(rpm)
 
 
-def rpm_for_flow(flow: float) -> float:
-    return RPM_ZERO_FLOW + max(flow, 0.0) / LPM_PER_RPM
-
-
-def inspiratory_time(rr, ie=IE_RATIO):  # floats or arrays
-    """Ti in seconds: the breath period 60 / rate split as I:E 1:ie."""
-    return 60.0 / np.maximum(rr, 1.0) / (1.0 + ie)
-
-
-def pc_tidal_volume(pinsp: float, rr: float, c: float = COMPLIANCE,
-                    r: float = RESISTANCE, *, ie: float = IE_RATIO) -> float:
-    """Pressure control: Vt = C Pinsp (1 - exp(-Ti / RC)), in mL."""
-    tau = r * c / 1000.0  # s
-    return float(c * pinsp * (1.0 - math.exp(-float(inspiratory_time(rr, ie)) / tau)))
-
-
-def pinsp_for_volume(vt: float, rr: float, ie: float = IE_RATIO) -> float:
-    return vt / max(pc_tidal_volume(1.0, rr, ie=ie), 1e-6)
-
-
-# The compliance a pressure-controlled breath implies is found by bisection on a log scale
-# between these bounds (mL/cmH2O); 30 halvings leave a relative error under 1e-8.
-_C_BOUNDS, _C_ITERATIONS = (1.0, 300.0), 30
-
-
-def pc_compliance(vt: np.ndarray, pinsp: np.ndarray, ti: np.ndarray,
-                  r: float = RESISTANCE) -> np.ndarray:
-    """The lung's compliance C that makes Vt = C Pinsp (1 - exp(-Ti / RC)): what a
-    pressure-controlled breath of that Vt says of the lung (a bleed that stiffens it shows
-    as a smaller C, and so a smaller Vt for the same Pinsp). Vectorised bisection; C grows
-    with Vt at fixed Pinsp and Ti."""
-    vt, pinsp, ti = np.broadcast_arrays(np.asarray(vt, float), np.asarray(pinsp, float),
-                                        np.asarray(ti, float))
-    target = vt / np.maximum(pinsp, 1e-6)
-    lo = np.full(vt.shape, math.log(_C_BOUNDS[0]))
-    hi = np.full(vt.shape, math.log(_C_BOUNDS[1]))
-    k = ti * 1000.0 / r
-    for _ in range(_C_ITERATIONS):
-        mid = 0.5 * (lo + hi)
-        c = np.exp(mid)
-        short = c * (1.0 - np.exp(-k / c)) < target
-        lo = np.where(short, mid, lo)
-        hi = np.where(short, hi, mid)
-    return np.exp(0.5 * (lo + hi))
+def rpm_for_flow(pump: Pump, flow: float) -> float:
+    return pump.rpm_for(flow)
 
 
 @dataclass(frozen=True)
@@ -154,25 +115,26 @@ class EcmoOutcome:
     chatter: bool
 
 
-def ecmo_outcome(s: dict[str, float]) -> EcmoOutcome:
-    """Blood flow from the console settings (module docstring)."""
+def ecmo_outcome(s: dict[str, float], pump: Pump) -> EcmoOutcome:
+    """Blood flow from the console settings on the scenario's pump (module docstring)."""
     if s["control.ecmo.hand_crank"] > 0:
         spin = s["control.ecmo.hand_crank"]
     elif s["control.ecmo.pump"] >= 0.5:
         spin = s["control.ecmo.rpm"]
     else:
         spin = 0.0
-    asked = pump_flow(spin)
+    asked = pump.flow(spin)
     if s["control.ecmo.clamp_drainage"] >= 0.5 or s["control.ecmo.clamp_return"] >= 0.5:
         return EcmoOutcome(0.0, spin, 1.0, False)
-    excess = max(0.0, asked - DRAINAGE_LIMIT)
-    return EcmoOutcome(min(asked, DRAINAGE_LIMIT), spin, 1.0 + SUCTION_PER_LPM * excess,
-                       excess > 0)
+    limit = pump.drainage_limit_lpm
+    excess = max(0.0, asked - limit)
+    return EcmoOutcome(min(asked, limit), spin, 1.0 + SUCTION_PER_LPM * excess, excess > 0)
 
 
 def settings_at(course, t: float) -> dict[str, float]:
     """Every control's setting at case time t: the team's last one, else what the
-    scenario's course implies (its pump speed, sweep, ventilator)."""
+    scenario's course implies (its pump speed, sweep, ventilator). Without a [circuit]
+    the ECMO settings are NaN (no console to set)."""
     tt = np.array([float(t)])
     ids = list(CONTROLS)
     # Each control perturbation restates its whole console: the latest one begun by t.
@@ -185,6 +147,29 @@ def settings_at(course, t: float) -> dict[str, float]:
     base = {k: float(v[0]) for k, v in course.true_inputs(
         ("ecmo_rpm", "ecmo_flow", "sweep_flow", "fdo2", "fio2", "peep", "rr",
          "tidal_volume"), tt).items()}
+
+    def nz(x: float, d: float) -> float:
+        return d if math.isnan(x) else x
+
+    defaults = {
+        **_ecmo_defaults(course, tt, base),
+        "control.vent.fio2": nz(base["fio2"], 21.0),
+        "control.vent.peep": nz(base["peep"], 5.0),
+        **{k: float(v[0]) for k, v in vent_settings(course, tt).items()},
+    }
+    # The volume a switch to volume control keeps: the lung's now (replay_data.lung).
+    defaults["control.vent.vt"] = nz(base["tidal_volume"], defaults["control.vent.vt"])
+    out = {k: nz(got[k], defaults[k]) for k in ids}
+    if course.scenario.circuit is None:
+        out.update({k: math.nan for k in ECMO_CONTROLS})
+    return out
+
+
+def _ecmo_defaults(course, tt: np.ndarray, base: dict[str, float]) -> dict[str, float]:
+    """The ECMO console as the scenario's course has it (NaN without a circuit)."""
+    circuit = course.scenario.circuit
+    if circuit is None:
+        return {k: math.nan for k in ECMO_CONTROLS}
     kf = course.scenario.numeric_keyframes.get("ecmo_rpm")
     scen_rpm = math.nan if kf is None else float(interpolate(
         kf, tt, course.catalogue.numerics["ecmo_rpm"].interpolation)[0])
@@ -192,50 +177,14 @@ def settings_at(course, t: float) -> dict[str, float]:
     def nz(x: float, d: float) -> float:
         return d if math.isnan(x) else x
 
-    rpm_set = nz(scen_rpm, rpm_for_flow(nz(base["ecmo_flow"], 0.0)))
-    defaults = {
-        "control.ecmo.rpm": rpm_set,
+    return {
+        "control.ecmo.rpm": nz(scen_rpm, circuit.pump.rpm_for(nz(base["ecmo_flow"], 0.0))),
         "control.ecmo.pump": 0.0 if nz(base["ecmo_rpm"], 0.0) <= 0 else 1.0,
         "control.ecmo.clamp_drainage": 0.0, "control.ecmo.clamp_return": 0.0,
         "control.ecmo.hand_crank": 0.0,
         "control.ecmo.sweep_flow": nz(base["sweep_flow"], 0.0),
         "control.ecmo.fdo2": nz(base["fdo2"], 100.0),
-        "control.vent.fio2": nz(base["fio2"], 21.0),
-        "control.vent.peep": nz(base["peep"], 5.0),
-        **{k: float(v[0]) for k, v in vent_settings(course, tt).items()},
     }
-    return {k: nz(got[k], defaults[k]) for k in ids}
-
-
-def vent_settings(course, t: np.ndarray) -> dict[str, np.ndarray]:
-    """Mode, Pinsp, Vt set, rate and I:E at times t: the team's last setting, else the
-    scenario's. The scenario gives rate and tidal volume; its Pinsp is the one that gives
-    that volume in a lung of the assumed compliance (rounded as a knob is), taken from the
-    scenario's keyframes so that a disturbance of the lung does not move the knob."""
-    tt = np.asarray(t, dtype=np.float64)
-    ids = ("control.vent.mode", "control.vent.pinsp", "control.vent.vt", "control.vent.rr",
-           "control.vent.ie")
-    got = course.true_inputs(ids, tt)
-    base = course.true_inputs(("rr", "tidal_volume"), tt)
-    scen = {}
-    for ch in ("rr", "tidal_volume"):
-        kf = course.scenario.numeric_keyframes.get(ch)
-        scen[ch] = (np.full(tt.shape, np.nan) if kf is None else
-                    interpolate(kf, tt, course.catalogue.numerics[ch].interpolation))
-    rr = np.where(np.isnan(base["rr"]), 14.0, base["rr"])
-    vt = np.where(np.isnan(base["tidal_volume"]), 450.0, base["tidal_volume"])
-    scen_rr = np.where(np.isnan(scen["rr"]), rr, scen["rr"])
-    scen_vt = np.where(np.isnan(scen["tidal_volume"]), vt, scen["tidal_volume"])
-    defaults = {
-        "control.vent.mode": np.zeros(tt.shape),
-        "control.vent.pinsp": np.round(scen_vt / np.maximum(
-            COMPLIANCE * (1.0 - np.exp(-inspiratory_time(scen_rr) * 1000.0
-                                       / (RESISTANCE * COMPLIANCE))), 1e-6)),
-        "control.vent.vt": vt,
-        "control.vent.rr": rr,
-        "control.vent.ie": np.full(tt.shape, IE_RATIO),
-    }
-    return {k: np.where(np.isnan(got[k]), defaults[k], got[k]) for k in ids}
 
 
 AIR_FLAG = "air_in_circuit"
@@ -277,15 +226,10 @@ def bubble_flags(course, t: np.ndarray) -> np.ndarray:
 
 
 def lung_compliance(course, t: float) -> float:
-    """The lung's compliance at t as the ventilator sees it (COMPLIANCE in volume mode,
-    else what the pressure-controlled breath implies; COMPLIANCE off the ventilator)."""
-    tt = np.array([float(t)])
-    s = vent_settings(course, tt)
-    vt = course.true_inputs(("tidal_volume",), tt)["tidal_volume"]
-    if s["control.vent.mode"][0] >= 0.5 or not np.isfinite(vt[0]):
-        return COMPLIANCE
-    ti = inspiratory_time(s["control.vent.rr"], s["control.vent.ie"])
-    return float(pc_compliance(vt, s["control.vent.pinsp"], ti)[0])
+    """The lung's compliance at t as the ventilator sees it (replay_data.lung.compliance:
+    the `lung_compliance` input in volume mode, else what the pressure-controlled breath
+    implies)."""
+    return lung.compliance(course, t)
 
 
 def control_perturbation(course, control: str, value: float, t: float,
@@ -305,9 +249,12 @@ def control_perturbation(course, control: str, value: float, t: float,
     mine = [k for k in CONTROLS if CONTROLS[k].console == spec.console]
     effects = [Effect(channel=k, set=s[k]) for k in mine]
     if spec.console == ECMO:
+        circuit = course.scenario.circuit
+        if circuit is None:
+            raise ReplayDataError("this scenario has no ECMO circuit: nothing to control")
         if np.isnan(course.true_inputs(("ecmo_flow",), tt)["ecmo_flow"][0]):
             raise ReplayDataError("no ECMO circuit at this time: nothing to control")
-        o = ecmo_outcome(s)
+        o = ecmo_outcome(s, circuit.pump)
         if o.flow > 0 and air_not_cleared(course, t, s):
             # Air in the circuit: the bubble detector holds the pump until the team has
             # clamped both lines (and de-aired) since the air appeared.
@@ -329,10 +276,10 @@ def control_perturbation(course, control: str, value: float, t: float,
             raise ReplayDataError("the patient is not on the ventilator at this time")
         rr, ie = s["control.vent.rr"], s["control.vent.ie"]
         # Pressure control: the volume the lung as it is now (its compliance, which a
-        # disturbance may have lowered) takes at the new settings.
-        c = lung_compliance(course, t)
+        # disturbance may have lowered) takes at the new settings (lung.setting_lung).
+        c, r = lung.setting_lung(course, t)
         vt = (s["control.vent.vt"] if s["control.vent.mode"] >= 0.5
-              else pc_tidal_volume(s["control.vent.pinsp"], rr, c, ie=ie))
+              else pc_tidal_volume(s["control.vent.pinsp"], rr, c, r, ie=ie))
         effects += [
             Effect(channel="fio2", set=s["control.vent.fio2"]),
             Effect(channel="peep", set=s["control.vent.peep"]),

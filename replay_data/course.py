@@ -15,7 +15,7 @@ from functools import cached_property
 
 import numpy as np
 
-from . import noise, ventilator
+from . import lung, noise, ventilator
 from .catalogue import Catalogue, NumericChannel, load_catalogue
 from .controls import AIR_FLAG, bubble_flags
 from .errors import ReplayDataError
@@ -95,20 +95,53 @@ class Course:
         return {}
 
     def true_inputs(self, channels: Iterable[str], t: np.ndarray) -> dict[str, np.ndarray]:
-        """Input channels as the patient has them: keyframes with the disturbances applied,
-        without the monitor's measurement noise (NaN where the scenario gives no value)."""
+        """Input channels as the patient has them: keyframes (or the catalogue's default)
+        with the disturbances applied, without the monitor's measurement noise (NaN where
+        the scenario gives no value). The tidal volume is the lung's (replay_data.lung:
+        in pressure control it follows from the lung mechanics where the scenario
+        keyframes them, or a disturbance changes them)."""
+        tt = np.asarray(t, dtype=np.float64)
+        names = list(channels)
+        out = self.keyframed_inputs([c for c in names if c != lung.TIDAL_VOLUME], tt)
+        if lung.TIDAL_VOLUME in names:
+            out[lung.TIDAL_VOLUME] = lung.tidal_volume(self, tt)
+        return {c: out[c] for c in names}
+
+    def keyframed_inputs(self, channels: Iterable[str], t: np.ndarray
+                         ) -> dict[str, np.ndarray]:
+        """Input channels from the scenario's keyframes (or the catalogue's default) with
+        every disturbance and setting layered on, the lung mechanics aside: true_inputs
+        but for the tidal volume, which is here the scenario's (and the team's)."""
         tt = np.asarray(t, dtype=np.float64)
         out = {}
         for c in channels:
-            kf = self.scenario.numeric_keyframes.get(c)
-            ch = self.catalogue.numerics[c]
-            if ch.group == "controls":
+            if self.catalogue.numerics[c].group == "controls":
                 out[c] = self._control_setting(c, tt)
                 continue
-            base = (np.full(tt.shape, np.nan) if kf is None
-                    else interpolate(kf, tt, ch.interpolation))
+            base = self.scenario_inputs((c,), tt)[c]
             out[c] = self.perturbation_index.apply(c, tt, base, False)
         return out
+
+    def scenario_inputs(self, channels: Iterable[str], t: np.ndarray
+                        ) -> dict[str, np.ndarray]:
+        """Input channels as the scenario has them, before any disturbance: its keyframes,
+        the catalogue's `default` where it gives none (NaN without a default)."""
+        tt = np.asarray(t, dtype=np.float64)
+        return {c: self._keyframe_level(self.catalogue.numerics[c], tt) for c in channels}
+
+    def _keyframe_level(self, ch: NumericChannel, t: np.ndarray) -> np.ndarray:
+        kf = self.scenario.numeric_keyframes.get(ch.id)
+        level = np.full(t.shape, np.nan) if kf is None else interpolate(kf, t, ch.interpolation)
+        if ch.default is not None:
+            level = np.where(np.isnan(level), ch.default, level)
+        return level
+
+    @cached_property
+    def disturbance_index(self) -> PerturbationIndex:
+        """The injections and overrides without the team's settings (a lung that sets its
+        own tidal volume layers only these on it: replay_data.lung)."""
+        return PerturbationIndex(tuple(p for p in self.all_perturbations
+                                       if p.kind != "control"))
 
     def _control_setting(self, control: str, t: np.ndarray) -> np.ndarray:
         """The team's setting of one console control (replay_data.controls) at times t:
@@ -175,10 +208,9 @@ class Course:
         if ch.model:
             level = self.model_outputs(t)[ch.id]
         else:
-            kf = self.scenario.numeric_keyframes.get(ch.id)
-            if kf is None:
-                return np.full(t.shape, np.nan)
-            level = interpolate(kf, t, ch.interpolation)
+            level = self._keyframe_level(ch, t)
+            if np.isnan(level).all():
+                return level
         n = self._noise(ch, t)
         if ch.noise.mode == "headroom":
             # Noise on the distance below the ceiling: saturated values barely move.
@@ -201,6 +233,8 @@ class Course:
             v = ventilator.numerics_grid(self, tt)[channel]
         elif ch.derived:
             raise ReplayDataError(f"channel {channel!r}: unknown derivation {ch.derived!r}")
+        elif channel == lung.TIDAL_VOLUME:  # the lung's (true_inputs); no sensor noise
+            v = lung.tidal_volume(self, tt)
         else:
             v = self.perturbation_index.apply(channel, tt, self._base(ch, tt), measured)
             if channel == "hr" and measured:

@@ -3,19 +3,24 @@
     Paw(t) = V(t) / C + R x flow(t) + PEEP          (Bates, Lung Mechanics, 2009)
 
 Ti = 60 / rate / (1 + E) for I:E 1:E (the `control.vent.ie` setting, default 1:2).
+C and R are the lung's: the `lung_compliance` and `airway_resistance` inputs (the
+scenario's keyframes, else the catalogue's defaults, a severe-ARDS lung of 18 mL/cmH2O
+and 15 cmH2O/L/s; disturbances change them), see replay_data.lung.
 
 Pressure control: the ventilator holds Paw = PEEP + Pinsp through inspiration, so flow
 decays as (Pinsp / R) exp(-t / RC) and V(t) = C Pinsp (1 - exp(-t / RC)), which gives
-Vt = C Pinsp (1 - exp(-Ti / RC)). The course's tidal volume (the team's settings and the
-scenario's injections set it) says what the lung is: C is the compliance that gives that
-Vt at that Pinsp and Ti (controls.pc_compliance), so a bleed that stiffens the lung shows
-as a smaller Vt and a smaller C, with Ppeak = PEEP + Pinsp still. Assist (volume) control:
-constant inspiratory flow Vt / Ti, so Paw rises linearly to the peak PEEP + Vt / C +
-R Vt / Ti, with the assumed C. Expiration is passive in both: V decays with the same RC,
-and the airway pressure reads PEEP (V / C + R x flow = 0 with flow = -V / RC). The
-plateau (end-inspiratory pause) is PEEP + Vt / C, the driving pressure Vt / C, the
-minute volume Vt x rate. Resistance and the assumed compliance are those of
-replay_data.controls (a severe ARDS lung).
+Vt = C Pinsp (1 - exp(-Ti / RC)). The course's tidal volume (replay_data.lung: the
+lung's where the scenario describes it, else the scenario's with the team's settings
+and the injections) is what the breath delivers, and C is the compliance that gives that
+Vt at that Pinsp and Ti (lung_mechanics.pc_compliance): the lung's own where nothing else
+moves the volume, and a bleed that blocks airways shows as a smaller C, with Ppeak =
+PEEP + Pinsp still. Assist (volume) control: constant inspiratory flow Vt / Ti, so Paw
+rises linearly to the peak PEEP + Vt / C + R Vt / Ti, with the lung's C. Expiration is
+passive in both: V decays with the same RC, and the airway pressure reads PEEP (V / C +
+R x flow = 0 with flow = -V / RC). The plateau (end-inspiratory pause) is PEEP + Vt / C,
+the driving pressure Vt / C, the minute volume Vt x rate, Vt/kg the tidal volume per kg
+of the patient's predicted body weight (scenario_data.Patient.pbw_kg, ARDSNet: from sex
+and height; NaN, shown as ---, when the scenario gives neither).
 
 These are channels of the replay-data catalogue (`derived = "ventilator"`: vt, vt_per_kg,
 ppeak, pplat, driving_pressure, mv, compliance; waveforms paw and flow), computed here for
@@ -35,14 +40,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .controls import (
-    COMPLIANCE,
-    PBW_KG,
-    RESISTANCE,
-    inspiratory_time,
-    pc_compliance,
-    vent_settings,
-)
+from .lung import COMPLIANCE, RESISTANCE
+from .lung_mechanics import IE_RATIO, inspiratory_time, pc_compliance
+from .vent_settings import vent_settings
 
 # The channels computed here, in catalogue order.
 CHANNELS = ("vt", "vt_per_kg", "ppeak", "pplat", "driving_pressure", "mv", "compliance")
@@ -65,28 +65,34 @@ class VentNumerics:
     rr: float
     peep: float
     mode: str  # "PC" | "AC"
-    ie: float = 2.0  # E of I:E 1:E
-    compliance: float = COMPLIANCE  # mL/cmH2O
+    ie: float = IE_RATIO  # E of I:E 1:E
+    compliance: float = math.nan  # mL/cmH2O
+
+
+def per_kg(course, volume: np.ndarray) -> np.ndarray:  # a Course
+    """mL per kg of predicted body weight (NaN: the scenario gives no sex or height)."""
+    pbw = course.scenario.patient.pbw_kg
+    return volume / pbw if pbw else np.full(np.shape(volume), np.nan)
 
 
 def numerics_grid(course, t: np.ndarray) -> dict[str, np.ndarray]:  # a Course
     """The ventilator's numerics at case times t (NaN off the ventilator): the CHANNELS
-    plus rr, peep, ie, ti (s), volume_mode (1 AC, 0 PC) and pinsp."""
+    plus rr, peep, ie, ti (s), volume_mode (1 AC, 0 PC), pinsp and resistance."""
     tt = np.atleast_1d(np.asarray(t, dtype=np.float64))
-    i = course.true_inputs(("tidal_volume", "rr", "peep"), tt)
-    vt, rr, peep = i["tidal_volume"], i["rr"], i["peep"]
+    i = course.true_inputs(("tidal_volume", "rr", "peep", COMPLIANCE, RESISTANCE), tt)
+    vt, rr, peep, r = i["tidal_volume"], i["rr"], i["peep"], i[RESISTANCE]
     s = vent_settings(course, tt)
     volume = s["control.vent.mode"] >= 0.5
     pinsp, ie = s["control.vent.pinsp"], s["control.vent.ie"]
     ti = inspiratory_time(rr, ie)
-    c = np.where(volume, COMPLIANCE, pc_compliance(np.nan_to_num(vt), pinsp, ti))
+    c = np.where(volume, i[COMPLIANCE], pc_compliance(np.nan_to_num(vt), pinsp, ti, r))
     dp = vt / c
-    ppeak = np.where(volume, peep + dp + RESISTANCE * (vt / 1000.0) / ti, peep + pinsp)
+    ppeak = np.where(volume, peep + dp + r * (vt / 1000.0) / ti, peep + pinsp)
     off = np.isnan(peep)
-    out = {"vt": vt, "vt_per_kg": vt / PBW_KG, "ppeak": ppeak, "pplat": peep + dp,
+    out = {"vt": vt, "vt_per_kg": per_kg(course, vt), "ppeak": ppeak, "pplat": peep + dp,
            "driving_pressure": dp, "mv": vt * rr / 1000.0, "compliance": c, "rr": rr,
            "peep": peep, "ie": ie, "ti": ti, "volume_mode": volume.astype(float),
-           "pinsp": pinsp}
+           "pinsp": pinsp, "resistance": r}
     return {k: np.where(off, np.nan, v) for k, v in out.items()}
 
 
@@ -139,6 +145,7 @@ def airway(course, t: np.ndarray, breath_count: np.ndarray,  # a Course
     j = k - k0
     vt_l = g["vt"][j] / 1000.0
     c = g["compliance"][j]
+    r = g["resistance"][j]
     peep = g["peep"][j]
     pinsp = g["pinsp"][j]
     volume_mode = g["volume_mode"][j] >= 0.5
@@ -148,13 +155,13 @@ def airway(course, t: np.ndarray, breath_count: np.ndarray,  # a Course
     period = 60.0 / np.maximum(rate, APNOEA_RR)
     phase = (breath_count - np.floor(breath_count)) * period  # s since inspiration began
     ti = period / (1.0 + ie)
-    tau = RESISTANCE * c / 1000.0  # s
+    tau = r * c / 1000.0  # s
     insp = phase < ti
     e_ti = np.exp(-ti / tau)
     # Inspiration. PC: V = C Pinsp (1 - exp(-t/tau)) reaches this breath's Vt at Ti.
     # AC: constant flow Vt / Ti.
     vol_pc = c * pinsp * (1.0 - np.exp(-phase / tau)) / 1000.0
-    flow_pc = pinsp / RESISTANCE * np.exp(-phase / tau)
+    flow_pc = pinsp / r * np.exp(-phase / tau)
     vol_in = np.where(volume_mode, vt_l * phase / ti, vol_pc)
     flow_in = np.where(volume_mode, vt_l / ti, flow_pc)
     # Expiration from the volume reached at Ti, passive with the same time constant.
@@ -163,7 +170,7 @@ def airway(course, t: np.ndarray, breath_count: np.ndarray,  # a Course
     flow_ex = -vol_ex / tau
     vol = np.where(insp, vol_in, vol_ex)
     flow = np.where(insp, flow_in, flow_ex)  # L/s
-    paw = peep + vol * 1000.0 / c + RESISTANCE * flow
+    paw = peep + vol * 1000.0 / c + r * flow
     vol = np.where(breathing, vol, 0.0)
     flow = np.where(breathing, flow, 0.0)
     paw = np.where(breathing, paw, peep)
