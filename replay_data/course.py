@@ -88,7 +88,7 @@ class Course:
     @cached_property
     def model(self) -> PatientModel:
         """The gas-exchange and circulation model fed by this course's inputs."""
-        return PatientModel(self.true_inputs)
+        return PatientModel(self.true_inputs, cannulae=self.scenario.circuit)
 
     @cached_property
     def _output_cache(self) -> dict[tuple, dict[str, np.ndarray]]:

@@ -6,10 +6,14 @@ within a beat).
     delta P (membrane)            = R_membrane x Q
     P int (pre-oxygenator)        = P art + delta P
 
-Cannula drops are linear plus quadratic in flow (laminar plus inertial losses), with
-coefficients in resources/catalogue/physiology.toml. k_drain (the `drainage_resistance`
-input, 1 = a free cannula) rises when the vein collapses onto the drainage cannula
-(chatter, hypovolaemia). With no flow all pressures equal the CVP (pump stopped).
+Cannula drops are linear plus quadratic in flow (laminar plus inertial losses). Their
+coefficients are the scenario's cannulae's (cannula_drops): those of reference cannulae
+in resources/catalogue/physiology.toml, scaled by size d as (d_ref / d)^4 for both terms
+(Poiseuille for the laminar loss; the kinetic-energy loss rho v^2 / 2 with v ~ Q / d^2 for
+the inertial one), a dual-lumen cannula's lumens as single-lumen cannulae of a fraction of
+its size. k_drain (the `drainage_resistance` input, 1 = a free cannula) rises when the
+vein collapses onto the drainage cannula (chatter, hypovolaemia). With no flow all
+pressures equal the CVP (pump stopped).
 """
 
 from __future__ import annotations
@@ -18,7 +22,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..scenario_data import Cannula
+from ..scenario_data import Circuit as ScenarioCircuit
 from .coefficients import Circuit
+
+
+@dataclass(frozen=True)
+class CannulaDrops:
+    """mmHg per L/min (linear) and per (L/min)^2 (quadratic) of the two cannula drops."""
+    drainage_linear: float
+    drainage_quadratic: float
+    return_linear: float
+    return_quadratic: float
 
 
 @dataclass(frozen=True)
@@ -28,11 +43,41 @@ class CircuitPressures:
     delta_p: np.ndarray
 
 
+def effective_size(cannula: Cannula, role: str, c: Circuit) -> float:
+    """The French size of a single-lumen cannula that does `role` as this one does: its
+    own, or a fraction of a dual-lumen cannula's (physiology.toml, assumed)."""
+    if cannula.role != "dual_lumen":
+        return cannula.size_fr
+    share = c.dual_lumen_drainage_fraction if role == "drainage" else c.dual_lumen_return_fraction
+    return cannula.size_fr * share
+
+
+def _scaled(linear: float, quadratic: float, reference_fr: float, size_fr: float,
+            c: Circuit) -> tuple[float, float]:
+    ratio = reference_fr / size_fr
+    return linear * ratio ** c.laminar_exponent, quadratic * ratio ** c.inertial_exponent
+
+
+def cannula_drops(circuit: ScenarioCircuit | None, c: Circuit) -> CannulaDrops | None:
+    """The drop coefficients of a scenario's drainage and return cannulae (None: no
+    circuit). The reference sizes give the reference coefficients exactly."""
+    if circuit is None:
+        return None
+    drainage, ret = circuit.cannula("drainage"), circuit.cannula("return")
+    if drainage is None or ret is None:  # the scenario parser refuses such a circuit
+        raise ValueError("a VV circuit needs a drainage and a return cannula")
+    dl, dq = _scaled(c.drainage_linear, c.drainage_quadratic, c.drainage_reference_fr,
+                     effective_size(drainage, "drainage", c), c)
+    rl, rq = _scaled(c.return_linear, c.return_quadratic, c.return_reference_fr,
+                     effective_size(ret, "return", c), c)
+    return CannulaDrops(dl, dq, rl, rq)
+
+
 def pressures(flow: np.ndarray, cvp: np.ndarray, membrane_resistance: np.ndarray,
-              drainage_resistance: np.ndarray, c: Circuit) -> CircuitPressures:
+              drainage_resistance: np.ndarray, d: CannulaDrops) -> CircuitPressures:
     q = np.maximum(flow, 0.0)
-    drain = np.maximum(drainage_resistance, 0.0) * (c.drainage_linear * q
-                                                    + c.drainage_quadratic * q * q)
-    ret = c.return_linear * q + c.return_quadratic * q * q
+    drain = np.maximum(drainage_resistance, 0.0) * (d.drainage_linear * q
+                                                    + d.drainage_quadratic * q * q)
+    ret = d.return_linear * q + d.return_quadratic * q * q
     dp = np.maximum(membrane_resistance, 0.0) * q
     return CircuitPressures(cvp - drain, cvp + ret + dp, dp)

@@ -69,10 +69,18 @@ class Oximetry:
 
 @dataclass(frozen=True)
 class Circuit:
+    """Cannula drops of the reference cannulae and how they scale with size
+    (replay_data.physiology.circuit.cannula_drops)."""
     drainage_linear: float
     drainage_quadratic: float
+    drainage_reference_fr: float
     return_linear: float
     return_quadratic: float
+    return_reference_fr: float
+    laminar_exponent: float
+    inertial_exponent: float
+    dual_lumen_drainage_fraction: float
+    dual_lumen_return_fraction: float
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ Saturations and gases are then read off the state: arterial blood 8 s after the 
 once. Gas-exchange outputs are evaluated on a fixed 3 s grid of case time and linearly
 interpolated between the two grid times at or before t (their time constants are tens of
 seconds and more; the one grid step of lag is part of the delays above, and nothing at t
-depends on anything later); circuit pressures follow flow directly at every time asked.
+depends on anything later); circuit pressures follow flow directly at every time asked,
+through the scenario's cannulae (circuit.cannula_drops; no circuit, no pressures).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
+from ..scenario_data import Circuit as ScenarioCircuit
 from . import circuit, co2, oxygenation
 from .coefficients import Coefficients, load_coefficients
 from .lags import Lag
@@ -72,9 +74,13 @@ def unique_ints(a: np.ndarray) -> np.ndarray:
 class PatientModel:
     """Outputs at any times; caches store intervals (the object is per course)."""
 
-    def __init__(self, inputs: Inputs, coef: Coefficients | None = None) -> None:
+    def __init__(self, inputs: Inputs, coef: Coefficients | None = None,
+                 cannulae: ScenarioCircuit | None = None) -> None:
+        """`cannulae`: the scenario's circuit, whose cannulae set the circuit pressures
+        (None: no circuit, no pressures)."""
         self._raw_inputs = inputs
         self.coef = coef or load_coefficients()
+        self.drops = circuit.cannula_drops(cannulae, self.coef.circuit)
         self.co2_store = Lag("paco2", CO2_STEP_S, CO2_WARMUP_S, CHECKPOINT_S, self._co2_drive)
         self.o2_store = Lag("cv", O2_STEP_S, O2_WARMUP_S, CHECKPOINT_S, self._o2_drive)
         ox = self.coef.oxygen_store
@@ -229,12 +235,14 @@ class PatientModel:
         i = self._raw_inputs(("ecmo_flow", "cvp", "membrane_resistance",
                               "drainage_resistance", "peep", "blood_volume_deficit"), t)
         c = self.coef
-        if {"p_venous", "p_int", "delta_p"} & set(rest):
+        if {"p_venous", "p_int", "delta_p"} & set(rest) and self.drops is None:
+            out.update({n: np.full(t.shape, np.nan) for n in ("p_venous", "p_int", "delta_p")})
+        elif {"p_venous", "p_int", "delta_p"} & set(rest):
             flow = i["ecmo_flow"]  # NaN before cannulation: no circuit, no pressures
             cvp = np.where(np.isnan(i["cvp"]), INPUT_DEFAULTS["cvp"], i["cvp"])
             mr = np.where(np.isnan(i["membrane_resistance"]), 6.0, i["membrane_resistance"])
             dr = np.where(np.isnan(i["drainage_resistance"]), 1.0, i["drainage_resistance"])
-            p = circuit.pressures(flow, cvp, mr, dr, c.circuit)
+            p = circuit.pressures(flow, cvp, mr, dr, self.drops)
             out.update(p_venous=p.p_venous, p_int=p.p_int, delta_p=p.delta_p)
         if "ppv" in rest:
             v = c.ventilation

@@ -8,7 +8,11 @@ from PySide6 import QtCore, QtWidgets
 
 from dashboard.core.actions import Action, Actor
 from dashboard.ui.ecmo_console import EcmoConsole
-from replay_data.controls import DRAINAGE_LIMIT, pump_flow
+from replay_data.controls import pump_flow
+from replay_data.scenario import load_scenario
+
+# The built-in case's pump (its [circuit.pump] curve and drainage limit).
+PUMP = load_scenario("sle_dah_ecmo").circuit.pump
 
 
 @pytest.fixture
@@ -46,7 +50,7 @@ def test_turning_the_pump_knob_changes_flow_on_screen_and_in_the_model(bed, qtbo
     qtbot.keyClick(dial, QtCore.Qt.Key.Key_PageUp)  # +500 rpm
     s.advance_virtual(2, 4)
     assert dial.value() == 3700
-    assert flow_shown(console) == pytest.approx(pump_flow(3700), abs=0.01)
+    assert flow_shown(console) == pytest.approx(pump_flow(PUMP, 3700), abs=0.01)
     assert flow_shown(console) > before + 0.5
     assert model(s, "ecmo_rpm") == 3700
 
@@ -67,10 +71,10 @@ def test_clamp_pump_and_hand_crank_buttons(bed, qtbot):
     crank = find(console, QtWidgets.QPushButton, "control.ecmo.hand_crank")
     qtbot.mouseClick(crank, QtCore.Qt.MouseButton.LeftButton)
     s.advance_virtual(2, 4)
-    assert flow_shown(console) == pytest.approx(pump_flow(2500), abs=0.01)
+    assert flow_shown(console) == pytest.approx(pump_flow(PUMP, 2500), abs=0.01)
     find(console, QtWidgets.QSpinBox, "console.ecmo.crank_rate").setValue(3000)
     s.advance_virtual(2, 4)
-    assert flow_shown(console) == pytest.approx(pump_flow(3000), abs=0.01)
+    assert flow_shown(console) == pytest.approx(pump_flow(PUMP, 3000), abs=0.01)
 
 
 def test_too_much_speed_sucks_the_drainage(bed, qtbot):
@@ -79,7 +83,7 @@ def test_too_much_speed_sucks_the_drainage(bed, qtbot):
     for _ in range(16):
         qtbot.keyClick(console, QtCore.Qt.Key.Key_Up)  # 3200 -> 4800 rpm
     s.advance_virtual(5, 10)
-    assert flow_shown(console) <= DRAINAGE_LIMIT
+    assert flow_shown(console) <= PUMP.drainage_limit_lpm
     pv = float(find(console, QtWidgets.QLabel, "console.ecmo.p_venous").text())
     assert pv < -100
     assert "P VENOUS LOW" in find(console, QtWidgets.QLabel, "console.ecmo.alarms").text()

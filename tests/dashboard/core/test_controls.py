@@ -13,11 +13,12 @@ from dashboard.core.clock import ManualWall
 from dashboard.core.events import ActionRefused
 from dashboard.core.session_controller import SessionController
 from dashboard.recording import course_for, read_session, recording_for
-from replay_data.controls import DRAINAGE_LIMIT, pump_flow
+from replay_data.controls import pump_flow
 from replay_data.course import Course
 
 COURSE = case_course()
 T0 = COURSE.scenario.event_times["ecmo_start"] + 86400.0
+PUMP = COURSE.scenario.circuit.pump  # the case's [circuit.pump]
 CONSOLE = Actor("instructor", "console")
 BED = Actor("trainee", "bed-1")
 
@@ -46,12 +47,12 @@ def test_pump_speed_moves_flow_until_the_drainage_sucks():
     flow0, pv0 = value(c, "ecmo_flow", T0 + 5), value(c, "p_venous", T0 + 5)
     assert c.request(ctl("control.ecmo.rpm", 3500)) is not None
     c.advance(10)
-    assert value(c, "ecmo_flow", T0 + 9) == pump_flow(3500) > flow0
+    assert value(c, "ecmo_flow", T0 + 9) == pump_flow(PUMP, 3500) > flow0
     c.request(ctl("control.ecmo.rpm", 4800))
     c.advance(10)
     # Asked for more than the cannula drains: flow capped (chattering), P venous falls hard.
     flows = [value(c, "ecmo_flow", T0 + 15 + k * 0.3) for k in range(8)]
-    assert max(flows) <= DRAINAGE_LIMIT + 1e-9 and max(flows) - min(flows) > 0.2
+    assert max(flows) <= PUMP.drainage_limit_lpm + 1e-9 and max(flows) - min(flows) > 0.2
     assert value(c, "p_venous", T0 + 19) < pv0 - 100
 
 
@@ -66,7 +67,7 @@ def test_clamping_stops_flow_and_the_hand_crank_gives_the_cranking_rate():
     assert value(c, "ecmo_flow", T0 + 9) == 0.0
     c.request(ctl("control.ecmo.hand_crank", 2800))
     c.advance(5)
-    assert value(c, "ecmo_flow", T0 + 14) == pump_flow(2800)
+    assert value(c, "ecmo_flow", T0 + 14) == pump_flow(PUMP, 2800)
     assert value(c, "ecmo_rpm", T0 + 14) == 2800
 
 
@@ -168,7 +169,7 @@ def test_air_in_the_circuit_holds_the_flow_until_both_lines_were_clamped():
     c.request(ctl("control.ecmo.clamp_drainage", 0))
     c.request(ctl("control.ecmo.clamp_return", 0))
     c.advance(5)
-    assert value(c, "ecmo_flow", T0 + 54) == pump_flow(3200)
+    assert value(c, "ecmo_flow", T0 + 54) == pump_flow(PUMP, 3200)
 
 
 def bubble(c: SessionController, t: float) -> bool:
@@ -190,7 +191,7 @@ def test_the_bubble_alarm_ends_when_the_team_de_airs_while_the_injection_runs_on
     injection = next(p for p in c.perturbations if p.name.startswith("air_in_circuit"))
     assert injection.active_at(T0 + 300)  # the instructor's injection is still on
     assert bubble(c, T0 + 14) and not bubble(c, T0 + 15) and not bubble(c, T0 + 300)
-    assert value(c, "ecmo_flow", T0 + 59) == pump_flow(3200)  # restarted: flow again
+    assert value(c, "ecmo_flow", T0 + 59) == pump_flow(PUMP, 3200)  # restarted: flow again
     c.close()
     # The alarm engine saw the flag go: the bubble alarm raised, then cleared at 15 s.
     log = [(r["event"], r["case_time"] - T0) for r in read_log(tmp_path / "alarms.jsonl")

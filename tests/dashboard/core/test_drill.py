@@ -16,6 +16,7 @@ from replay_data.controls import pump_flow
 
 COURSE = case_course()
 T0 = COURSE.scenario.event_times["ecmo_start"] + 86400.0
+PUMP = COURSE.scenario.circuit.pump  # the case's [circuit.pump]
 CONSOLE = Actor("instructor", "console")
 ECMO = Actor("trainee", "ecmo-console")
 
@@ -58,10 +59,10 @@ def test_the_drill_recovers_the_patient_and_the_debrief_scores_it(tmp_path):
     assert at(c, "sao2", t_inj + 35) < sat_before - 5
     # Hand-cranking: the flow of the cranking rate.
     t_crank = t_inj + 20 + 15
-    assert at(c, "ecmo_flow", t_crank + 5) == pump_flow(3000)
+    assert at(c, "ecmo_flow", t_crank + 5) == pump_flow(PUMP, 3000)
     # Restarted: full flow, and saturation back within a few minutes.
     t_restart = t_crank + 60
-    assert at(c, "ecmo_flow", t_restart + 5) == pump_flow(3200)
+    assert at(c, "ecmo_flow", t_restart + 5) == pump_flow(PUMP, 3200)
     assert at(c, "sao2", t_restart + 500) > sat_before - 2
     c.close()
 
