@@ -31,6 +31,8 @@ ACT_LATEST = "act"
 # rate). With the ECG leads off the monitor counts the arterial pulse, else the pleth.
 HR_SOURCE = "hr_source"
 HR_SOURCES = ("ECG", "ART", "PLETH")
+# The catalogue group of the ECMO circuit's channels: NaN in a scenario without a [circuit].
+ECMO_GROUP = "ecmo"
 # Pump states shown on the ECMO panel.
 PUMP_RUNNING, PUMP_STOPPED, PUMP_CLAMPED = "running", "STOPPED", "CLAMPED"
 
@@ -130,6 +132,8 @@ class Course:
         return {c: self._keyframe_level(self.catalogue.numerics[c], tt) for c in channels}
 
     def _keyframe_level(self, ch: NumericChannel, t: np.ndarray) -> np.ndarray:
+        if ch.group == ECMO_GROUP and self.scenario.circuit is None:
+            return np.full(t.shape, np.nan)  # no circuit: nothing to connect, whatever is keyframed
         kf = self.scenario.numeric_keyframes.get(ch.id)
         level = np.full(t.shape, np.nan) if kf is None else interpolate(kf, t, ch.interpolation)
         if ch.default is not None:

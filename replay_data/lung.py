@@ -10,8 +10,9 @@ scenario describes:
 * The scenario keyframes `lung_compliance` (the lung is data). In pressure control the
   tidal volume follows from the lung: Vt = C Pinsp (1 - exp(-Ti / RC)), with C and R as
   they are at that moment (a keyframed stiffening, or an injection's) and Pinsp the
-  team's setting, else the scenario's (vent_settings: the one that gives the scenario's
-  tidal volume in the scenario's lung). Disturbances of `tidal_volume` itself (a bleed
+  team's setting, else the scenario's (vent_settings: set at each of the scenario's
+  tidal-volume keyframes for that volume in the lung as it was then, and held until the
+  next, so a lung that stiffens takes less). Disturbances of `tidal_volume` itself (a bleed
   blocking airways) layer on that volume; the team's settings act through Pinsp, rate and
   I:E. In volume control, off the ventilator and for a spontaneous breath the tidal volume
   is the scenario's (and the team's set Vt).

@@ -5,6 +5,12 @@ and resistance); the knobs a scenario implies are derived from them: pressure co
 the Pinsp that gives the scenario's tidal volume in the scenario's lung (rounded as a knob
 is), I:E 1:2. They are taken from the scenario's keyframes, not the disturbed course, so
 that a disturbance of the lung does not move the knob.
+
+Where the scenario describes the lung (keyframes `lung_compliance`, replay_data.lung),
+its tidal-volume keyframes say when the team set Pinsp for that volume, in the lung as it
+was then: the knob holds from one to the next and the volume follows the lung (a lung
+that stiffens takes less at the same Pinsp). Where it does not, the knob follows the
+scenario's tidal volume at every moment, which is then what the lung takes.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ def vent_settings(course, t: np.ndarray) -> dict[str, np.ndarray]:  # a Course
     got = course.true_inputs(SETTINGS, tt)
     base = course.keyframed_inputs(("rr", "tidal_volume"), tt)
     scen = course.scenario_inputs(("rr", "tidal_volume", "lung_compliance",
-                                   "airway_resistance"), tt)
+                                   "airway_resistance"), _knob_times(course.scenario, tt))
     rr = np.where(np.isnan(base["rr"]), DEFAULT_RR, base["rr"])
     vt = np.where(np.isnan(base["tidal_volume"]), DEFAULT_VT, base["tidal_volume"])
     scen_rr = np.where(np.isnan(scen["rr"]), rr, scen["rr"])
@@ -43,3 +49,15 @@ def vent_settings(course, t: np.ndarray) -> dict[str, np.ndarray]:  # a Course
         "control.vent.ie": np.full(tt.shape, IE_RATIO),
     }
     return {k: np.where(np.isnan(got[k]), defaults[k], got[k]) for k in SETTINGS}
+
+
+def _knob_times(scenario, t: np.ndarray) -> np.ndarray:  # a Scenario
+    """When the scenario's Pinsp in force at each t was set (module docstring): t itself,
+    or where the scenario describes the lung, its last tidal-volume keyframe at or before
+    t (t before the first)."""
+    kf = scenario.numeric_keyframes.get("tidal_volume")
+    if "lung_compliance" not in scenario.numeric_keyframes or kf is None:
+        return t
+    times = np.asarray(kf.times, dtype=np.float64)
+    i = np.searchsorted(times, t, side="right") - 1
+    return np.where(i >= 0, times[np.maximum(i, 0)], t)
