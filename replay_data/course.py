@@ -359,7 +359,10 @@ class Course:
         return out
 
     def mode(self, name: str, t: float) -> str:
-        """A text mode in force at t; the ECMO mode carries the pump's state."""
+        """A text mode in force at t; the ECMO mode carries the pump's state (and is ""
+        without a circuit, whatever the scenario's modes say)."""
+        if name == "ecmo_mode" and self.scenario.circuit is None:
+            return ""
         text = step_text(self.scenario.modes.get(name, ()), t)
         if name == "ecmo_mode":
             state = self.pump_state(t)
