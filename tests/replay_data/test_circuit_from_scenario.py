@@ -136,7 +136,7 @@ def test_a_dual_lumen_cannula_drains_and_returns_from_its_one_size():
         COURSE, ("p_venous", "p_art", "cvp"), t)
     # Drains about as the case's 19 Fr femoral cannula does (a little more freely), returns
     # through a narrower lumen than its 18 Fr: a higher return pressure.
-    drop, drop0 = (v["cvp"][0] - v["p_venous"][0] for v in (mine, case))
+    drop, drop0 = (c.truth("cvp", t)[0] - c.truth("p_venous", t)[0] for c in (course, COURSE))
     assert drop == pytest.approx(drop0 * (19 / 19.22) ** 4, rel=1e-9) and drop < drop0
     assert mine["p_art"][0] > case["p_art"][0]
 
