@@ -149,7 +149,8 @@ class EcmoPanel(QtWidgets.QFrame):
 
 
 class VentilatorStrip(QtWidgets.QFrame):
-    """Ventilator settings and the vasopressor, one line under the waveforms."""
+    """The ventilator's settings, numerics and airway pressure, under the waveforms (shown
+    while the patient is intubated; the drugs and the oxygen therapy are therapy_strip's)."""
 
     def __init__(self, catalogue: Catalogue, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -176,7 +177,7 @@ class VentilatorStrip(QtWidgets.QFrame):
         self.mode.setStyleSheet("color: #e0e0e0; font-weight: bold;")
         lay.addWidget(self.mode)
         self.values: dict[str, QtWidgets.QLabel] = {}
-        for cid in ("fio2", "peep", "norepinephrine_rate"):
+        for cid in ("fio2", "peep"):
             ch = catalogue.numerics[cid]
             name = coloured_label(self, ch.label, "ecmo_label", ch.colour)
             val = value_label(self, ch)
