@@ -149,7 +149,12 @@ class MonitorWindow(MonitorKeyboard, MonitorCommands, MonitorAlarms, QtWidgets.Q
         self.side_tabs.setObjectName("panel.side_tabs")
         self.side_tabs.addTab(self.results, "Results")
         self.side_tabs.addTab(self.history, "Alarm history")
-        right = QtWidgets.QVBoxLayout()
+        # The right column as one widget: hidden when it has nothing to show (the
+        # instructor's copy has no side tabs; off ECMO it has no panel either), so the
+        # waveforms take its width instead of leaving a blank column.
+        self._right = QtWidgets.QWidget(self)
+        right = QtWidgets.QVBoxLayout(self._right)
+        right.setContentsMargins(0, 0, 0, 0)
         right.setSpacing(4)
         if self.ecmo is not None:
             self.ecmo.setVisible(False)  # until the screen plan says it is connected
@@ -159,7 +164,7 @@ class MonitorWindow(MonitorKeyboard, MonitorCommands, MonitorAlarms, QtWidgets.Q
         main = QtWidgets.QHBoxLayout()
         main.setSpacing(6)
         main.addLayout(left, 7)
-        main.addLayout(right, 2)
+        main.addWidget(self._right, 2)
 
         # The trend review opens over the waveforms, as a monitor's "Trends" window does,
         # while the numerics beside them stay live (closed by default: the waveforms are
@@ -427,6 +432,9 @@ class MonitorWindow(MonitorKeyboard, MonitorCommands, MonitorAlarms, QtWidgets.Q
         if self.ecmo is not None and (old is None or old.ecmo != state.ecmo):
             self.ecmo.setVisible(state.ecmo)
             self.banner.set_ecmo_connected(state.ecmo)
+        if old is None or old.ecmo != state.ecmo:
+            on = (self.ecmo is not None and state.ecmo) or self.role is not Role.MIRROR
+            self._right.setVisible(on)
         if old is None or old.ventilator != state.ventilator:
             self.vent.setVisible(state.ventilator)
             self.oxygen.setVisible(not state.ventilator)

@@ -229,3 +229,35 @@ def test_an_ecmo_console_for_a_patient_without_a_circuit_is_one_line_exit_2(
     assert code == 2
     assert len(err.splitlines()) == 1 and "Traceback" not in err, err
     assert "--console ecmo" in err and "no ECMO circuit" in err
+
+
+def test_the_instructors_ecmo_pieces_follow_the_circuit(make_session):
+    s = make_session("abg_pre_ecmo-5m", instructor=True)
+    s.console.refresh()
+    assert not shown(s.console, "instructor.lock.ecmo")
+    assert not shown(s.console, "instructor.team_settings.ecmo")
+    assert shown(s.console, "instructor.lock.vent")
+    mirror = s.console.mirror
+    assert not shown(mirror, "panel.ecmo")
+    go(s, "ecmo_start+1h")
+    s.console.refresh()
+    assert shown(s.console, "instructor.lock.ecmo") and shown(mirror, "panel.ecmo")
+    go(s, "ecmo_end+1h")
+    s.console.refresh()
+    assert not shown(s.console, "instructor.lock.ecmo") and not shown(mirror, "panel.ecmo")
+
+
+def test_the_instructors_copy_gives_the_waveforms_the_empty_column(make_session):
+    """Off ECMO the instructor's copy has nothing on the right (no side tabs there): the
+    waveforms and tiles take that width instead of a blank column."""
+    s = make_session("abg_pre_ecmo-5m", instructor=True)
+    s.console.resize(1366, 768)
+    s.console.show()
+    mirror = s.console.mirror
+    QtWidgets.QApplication.processEvents()
+    off = widget(mirror, "tile.hr").mapTo(mirror, widget(mirror, "tile.hr").rect().topRight())
+    assert off.x() > mirror.width() - 20
+    go(s, "ecmo_start+1h")
+    QtWidgets.QApplication.processEvents()
+    on = widget(mirror, "tile.hr").mapTo(mirror, widget(mirror, "tile.hr").rect().topRight())
+    assert on.x() < off.x() - 100
