@@ -138,11 +138,16 @@ class MonitorWindow(MonitorKeyboard, MonitorCommands, MonitorAlarms, QtWidgets.Q
         therapy.addWidget(self.drugs, 0)
         therapy.addStretch(0)
         left.addLayout(therapy, len(rows), 0, 1, 2)
+        self._therapy = therapy
+        self._drugs_in: QtWidgets.QBoxLayout = therapy  # moved onto the vent's line
 
         self.plan = ScreenPlan(course, rows)
         self._screen: ScreenState | None = None
         # A patient without a circuit gets no ECMO panel at all (no panel of dashes).
-        self.ecmo: EcmoPanel | None = EcmoPanel(cat, self) if self.plan.has_circuit else None
+        circuit = course.scenario.circuit
+        self.ecmo: EcmoPanel | None = (
+            EcmoPanel(cat, self, title=f"{circuit.mode}-ECMO")
+            if circuit is not None and self.plan.has_circuit else None)
         self.results = ResultsPanel(cat, self)
         self.history = AlarmHistory(self)
         self.side_tabs = QtWidgets.QTabWidget(self)
@@ -438,7 +443,22 @@ class MonitorWindow(MonitorKeyboard, MonitorCommands, MonitorAlarms, QtWidgets.Q
         if old is None or old.ventilator != state.ventilator:
             self.vent.setVisible(state.ventilator)
             self.oxygen.setVisible(not state.ventilator)
+            # The drugs ride on the ventilator's settings line while it is shown (side
+            # by side they made the window 160 px wider than any screen part allows),
+            # beside the oxygen therapy otherwise.
+            self._drugs_in.removeWidget(self.drugs)
+            if state.ventilator:
+                self._drugs_in = self.vent.hold(self.drugs)
+            else:
+                self._therapy.insertWidget(2, self.drugs)
+                self._drugs_in = self._therapy
         self.drugs.show_drugs(state.drugs)
+        # Its fonts from the window's stylesheet now, not at some later polish: the line
+        # is laid out for the real text width at once (no digit of a dose clipped).
+        self.drugs.ensurePolished()
+        for field in self.drugs.fields.values():
+            field.updateGeometry()
+        self.drugs.updateGeometry()
         if old is None or old.rows != state.rows:
             trends_open = self._trends is not None and not self._trends.isHidden()
             for waveform, widgets in self._row_widgets.items():

@@ -91,10 +91,9 @@ class DrugFields(QtWidgets.QFrame):
                  parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("panel.drugs")
-        self.setProperty("role", "panel")
         self.catalogue = catalogue
         lay = QtWidgets.QHBoxLayout(self)
-        lay.setContentsMargins(8, 2, 8, 2)
+        lay.setContentsMargins(8, 0, 0, 0)
         lay.setSpacing(14)
         self.values: dict[str, QtWidgets.QLabel] = {}
         self.fields: dict[str, QtWidgets.QWidget] = {}
@@ -116,15 +115,18 @@ class DrugFields(QtWidgets.QFrame):
             lay.addWidget(field)
             self.values[cid] = val
             self.fields[cid] = field
-        self.setVisible(False)  # no frame around no drug
+        # Never narrower than its text: a dose is not shortened (nor its digits cut).
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Minimum,
+                           QtWidgets.QSizePolicy.Policy.Preferred)
+        self.setVisible(False)  # until a drug has run
 
     def show_drugs(self, running: frozenset[str]) -> None:
         for cid, field in self.fields.items():
             if field.isHidden() == (cid in running):
                 field.setVisible(cid in running)
-        any_running = any(cid in running for cid in self.fields)
-        if self.isHidden() == any_running:
-            self.setVisible(any_running)
+        # Always set, not only on a change: a move to another line (the window's) hides
+        # the frame until it is shown again explicitly.
+        self.setVisible(any(cid in running for cid in self.fields))
 
     def refresh(self, frame: Frame) -> None:
         show_channel_values(self.catalogue, self.values, frame.values)
