@@ -8,6 +8,7 @@ The window decides when each is shown (screen_plan, once a case second); these o
 from __future__ import annotations
 
 import math
+import re
 
 from PySide6 import QtWidgets
 
@@ -21,12 +22,18 @@ OXYGEN_DEVICE_MODE = "oxygen_device"  # the scenario's text mode naming the devi
 ROOM_AIR_PCT = 21.0
 
 
+# A device text that names its own percentage ("Venturi mask 35 %"): the percentage
+# shown is always the fio2_ward channel's, the one the model breathes, never two of them.
+_OWN_PERCENT = re.compile(r"\s*\d+(?:\.\d+)?\s*%\s*$")
+
+
 def oxygen_text(device: str, fio2_pct: float) -> str:
     """'O2 Venturi mask 50 %'; 'O2 50 %' when the scenario names no device; 'Room air'
     at 21 % without one; '' when the scenario gives no value (nothing is shown rather
-    than a made-up number)."""
+    than a made-up number). A device's flow stays ('Non-rebreather mask 15 L/min')."""
     if not math.isfinite(fio2_pct):
         return ""
+    device = _OWN_PERCENT.sub("", device).strip()
     pct = f"{fio2_pct:.0f} %"
     if device:
         return f"O2 {device} {pct}"

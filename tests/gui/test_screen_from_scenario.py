@@ -214,6 +214,9 @@ def test_an_override_that_starts_the_drug_shows_its_field(make_session, ward_cou
     ("", 50.0, "O2 50 %"),
     ("", 21.0, "Room air 21 %"),
     ("Nasal cannula", float("nan"), ""),  # no value: nothing, never a made-up number
+    ("Venturi mask 35 %", 35.0, "O2 Venturi mask 35 %"),  # one percentage, the channel's
+    ("Venturi mask 35 %", 40.0, "O2 Venturi mask 40 %"),
+    ("Non-rebreather mask 15 L/min", 60.0, "O2 Non-rebreather mask 15 L/min 60 %"),
 ])
 def test_oxygen_text(device, fio2, text):
     assert oxygen_text(device, fio2) == text
