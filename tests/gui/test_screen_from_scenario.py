@@ -264,3 +264,18 @@ def test_the_instructors_copy_gives_the_waveforms_the_empty_column(make_session)
     QtWidgets.QApplication.processEvents()
     on = widget(mirror, "tile.hr").mapTo(mirror, widget(mirror, "tile.hr").rect().topRight())
     assert on.x() < off.x() - 100
+
+
+def test_the_built_in_ward_patient_gets_a_ward_screen(make_session):
+    """The built-in ward scenario (no ventilator, no circuit): oxygen by mask, no ECMO
+    widget, the vasopressor field from its first dose."""
+    course = Course(load_scenario("ward_sepsis_pneumonia"))
+    s = make_session("admission+1h50m", course=course, size=(1366, 768))
+    w = s.window
+    assert ecmo_names(w) == []
+    assert not shown(w, "panel.ventilator")
+    assert widget(w, "panel.oxygen").text().startswith("O2 Venturi mask")
+    assert not shown(w, "drug.norepinephrine_rate")
+    go(s, "norepinephrine_start+30m")
+    assert shown(w, "drug.norepinephrine_rate")
+    assert widget(w, "panel.oxygen").text() == "O2 Non-rebreather mask 15 L/min 60 %"
