@@ -28,7 +28,7 @@ DRUG_CHANNELS: tuple[str, ...] = ("norepinephrine_rate",)
 
 @dataclass(frozen=True)
 class ScreenState:
-    ecmo: bool  # the circuit is connected
+    ecmo: bool  # the circuit is connected and its pump has started
     ventilator: bool  # intubated, on the ventilator
     drugs: frozenset[str]  # drug channels that have run by now
     rows: frozenset[str]  # waveforms of the strip rows shown
@@ -70,6 +70,7 @@ class ScreenPlan:
         self.rows = rows
         self.has_circuit = ever_has(course.scenario, ECMO)
         self._first_run = {c: drug_first_run(course, c) for c in DRUG_CHANNELS}
+        self._pump_start = course.scenario.role_time("ecmo_start")
 
     def drug_ever_runs(self, channel: str) -> bool:
         return math.isfinite(self._first_run[channel])
@@ -77,7 +78,10 @@ class ScreenPlan:
     def at(self, t: float, values: Mapping[str, float], flags: Iterable[str]) -> ScreenState:
         devices = devices_at(self.course.scenario, t)
         flags = frozenset(flags)
+        # The circuit is on the patient from cannulation, but it carries no blood until
+        # the pump starts: through the cannulation its panel would be dashes only.
+        pump_on = self._pump_start is None or t >= self._pump_start
         return ScreenState(
-            ecmo=devices.ecmo, ventilator=devices.ventilator,
+            ecmo=devices.ecmo and pump_on, ventilator=devices.ventilator,
             drugs=frozenset(c for c, first in self._first_run.items() if first <= t),
             rows=frozenset(r.waveform for r in self.rows if row_measured(r, values, flags)))

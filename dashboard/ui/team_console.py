@@ -34,29 +34,35 @@ LOCKED_TEXT = "LOCKED BY THE INSTRUCTOR"
 # What a console says while it is not on the patient (replay_data.devices: ECMO,
 # VENTILATOR): before its span, after it, and for a scenario without the device.
 NOT_CONNECTED = {
-    ECMO: ("CIRCUIT NOT CONNECTED YET: cannulation {t}",
-           "CIRCUIT DISCONNECTED: decannulated {t}",
+    ECMO: ("CIRCUIT NOT CONNECTED YET", "CIRCUIT DISCONNECTED: decannulated {t}",
            "NO ECMO CIRCUIT: this patient has none in this scenario"),
-    "ventilator": ("NOT ON THE PATIENT YET: intubation {t}", "EXTUBATED {t}: not in use",
+    "ventilator": ("NOT ON THE PATIENT YET", "EXTUBATED {t}: not in use",
                    "NO VENTILATOR: this patient is not intubated in this scenario"),
 }
+# Between cannulation and the pump start the circuit is on the patient but not running.
+CANNULATION_TEXT = "CANNULATION IN PROGRESS: the circuit is not running yet"
 CONNECTION_STYLE = """
 QLabel[role="connection"] { color: #000; background: #90a4ae; font-size: 16px;
                             font-weight: bold; padding: 4px; }
 """
 
 
-def connection_text(device: str, span: tuple[float, float] | None, t: float) -> str:
-    """'' while the device is on the patient at t; else what the team should know (the
-    console stays usable: a pump is primed and a ventilator set before they connect)."""
+def connection_text(device: str, span: tuple[float, float] | None, t: float,
+                    running_from: float | None = None) -> str:
+    """'' while the device is on the patient at t (and, for the circuit, from its pump
+    start `running_from`); else what the team should know. Never when it will be
+    connected: the team learns that from the case, not from the console. The console
+    stays usable: a pump is primed and a ventilator set before they connect."""
     before, after, never = NOT_CONNECTED[device]
     if span is None:
         return never
     on, off = span
     if t < on:
-        return before.format(t=format_case_time(on))
+        return before
     if t >= off:
         return after.format(t=format_case_time(off))
+    if running_from is not None and t < running_from:
+        return CANNULATION_TEXT
     return ""
 
 # One part of a console's layout between the lock note and the status line: a widget or
@@ -92,6 +98,8 @@ class TeamConsole(QtWidgets.QFrame):
         self.connection.setVisible(False)
         self._device = device
         self._device_span = device_spans(controller.course.scenario)[device]
+        self._running_from = (controller.course.scenario.role_time("ecmo_start")
+                              if device == ECMO else None)
         self._connection_second: float | None = None
         self.alarms = self.label(f"console.{name}.alarms", "", "alarm")
         self.status = self.label(f"console.{name}.status", "")
@@ -167,7 +175,7 @@ class TeamConsole(QtWidgets.QFrame):
         if second == self._connection_second:
             return
         self._connection_second = second
-        text = connection_text(self._device, self._device_span, t)
+        text = connection_text(self._device, self._device_span, t, self._running_from)
         if self.connection.text() != text:
             self.connection.setText(text)
             self.connection.setVisible(bool(text))

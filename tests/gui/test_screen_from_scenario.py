@@ -76,6 +76,9 @@ def test_the_ecmo_panel_is_there_only_while_the_circuit_is_connected(make_sessio
     assert shown(w, "panel.ecmo") and shown(w, "banner.ecmo")
     go(s, "cannulation-1m")
     assert not shown(w, "panel.ecmo") and not shown(w, "banner.ecmo")
+    # Cannulated, pump not started: no panel of dashes yet.
+    go(s, "cannulation+10m")
+    assert not shown(w, "panel.ecmo")
 
 
 def test_ventilator_strip_while_intubated_oxygen_therapy_on_the_ward(make_session):
@@ -126,6 +129,9 @@ def test_the_ecmo_console_says_when_the_circuit_is_not_on_the_patient(make_sessi
     note = widget(console, "console.ecmo.connection")
     assert note.isVisible() and note.text().startswith("CIRCUIT NOT CONNECTED YET")
     assert widget(console, "control.ecmo.rpm").isEnabled()  # a pump is primed and set first
+    assert "Day" not in note.text()  # the console does not tell the case's future
+    go(s, "cannulation+10m")
+    assert note.isVisible() and note.text().startswith("CANNULATION IN PROGRESS")
     go(s, "ecmo_start+1h")
     assert not note.isVisible()
     go(s, "ecmo_end+1h")
