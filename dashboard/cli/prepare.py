@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from replay_data.errors import ReplayDataError
 from replay_data.perturbations import injection
 
-from .options import LaunchOptions
+from .options import LaunchOptions, consoles
 
 
 @dataclass
@@ -36,6 +36,7 @@ def prepare(opts: LaunchOptions) -> Prepared:
         course = Course(load_scenario(opts.scenario), seed=opts.seed)
         start = course.scenario.default_start if opts.start is None else \
             course.scenario.resolve_option("--start", opts.start)
+    check_consoles(opts, course.scenario)
     if opts.headless and start + opts.duration > course.scenario.end:
         raise ReplayDataError(f"--start + --duration runs past the end of the scenario "
                               f"({course.scenario.end:.0f} s)")
@@ -61,6 +62,15 @@ def prepare(opts: LaunchOptions) -> Prepared:
         finally:
             probe.close()
     return Prepared(course, start, planned, recording)
+
+
+def check_consoles(opts: LaunchOptions, scenario: object) -> None:
+    """A team console needs its device in the scenario: an ECMO console for a patient
+    without a circuit would be a panel of dashes pretending to be a pump."""
+    if "ecmo" in consoles(opts) and getattr(scenario, "circuit", None) is None:
+        raise ReplayDataError(f"--console ecmo: scenario {getattr(scenario, 'id', '?')!r} "
+                              "has no ECMO circuit ([circuit]): choose a scenario with one, "
+                              "or leave out --console ecmo")
 
 
 def replay_course(recording: object, accept_changed: bool) -> object:

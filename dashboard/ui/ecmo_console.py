@@ -20,6 +20,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from dashboard.core.session_controller import SessionController
 from replay_data.controls import CONTROLS, ECMO
+from replay_data.devices import ECMO as ECMO_DEVICE
 
 from .team_console import LOCKED_TEXT, TeamConsole
 
@@ -60,7 +61,8 @@ class EcmoConsole(TeamConsole):
 
     def __init__(self, controller: SessionController, *, display: str = "ecmo-console",
                  parent: QtWidgets.QWidget | None = None) -> None:
-        super().__init__(controller, name="ecmo", group=ECMO, display=display,
+        super().__init__(controller, name="ecmo", group=ECMO, device=ECMO_DEVICE,
+                         display=display,
                          window_title="ECMO console — TRAINING SIMULATOR, not a medical device",
                          title="CENTRIFUGAL PUMP CONSOLE · training simulator", style=STYLE,
                          refresh_s=REFRESH_S, locked_text=f"{LOCKED_TEXT}: call for help",
@@ -164,7 +166,7 @@ class EcmoConsole(TeamConsole):
         middle.addLayout(knob, 1)
         middle.addLayout(switches, 2)
 
-        self.lay_out([readouts, self.alarms, (middle, 1), gas])
+        self.lay_out([self.connection, readouts, self.alarms, (middle, 1), gas])
         self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
         # The wheel turns a knob or a box only once it has been clicked (focused): a
         # wheel over the console must not change a setting by the way.
@@ -248,6 +250,7 @@ class EcmoConsole(TeamConsole):
         self.fdo2.setValue(int(round(s["control.ecmo.fdo2"])))
 
     def show_values(self, t: float) -> None:
+        self.show_connection(t)
         course = self.controller.course
         now = course.numerics(("ecmo_flow", "ecmo_rpm"), np.array([t]))
         flow, rpm = float(now["ecmo_flow"][0]), float(now["ecmo_rpm"][0])

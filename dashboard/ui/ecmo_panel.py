@@ -71,7 +71,10 @@ def show_channel_values(catalogue: Catalogue, labels: dict[str, QtWidgets.QLabel
 
 
 class EcmoPanel(QtWidgets.QFrame):
-    def __init__(self, catalogue: Catalogue, parent: QtWidgets.QWidget | None = None) -> None:
+    """objectName `panel.ecmo`; `title` names the circuit's mode ("VV-ECMO")."""
+
+    def __init__(self, catalogue: Catalogue, parent: QtWidgets.QWidget | None = None,
+                 *, title: str = "VV-ECMO") -> None:
         super().__init__(parent)
         self.setObjectName("panel.ecmo")
         self.setProperty("role", "panel")
@@ -80,7 +83,7 @@ class EcmoPanel(QtWidgets.QFrame):
         grid.setContentsMargins(8, 4, 8, 4)
         grid.setHorizontalSpacing(10)
         grid.setVerticalSpacing(1)
-        self.title = QtWidgets.QLabel("VV-ECMO", self)
+        self.title = QtWidgets.QLabel(title, self)
         self.title.setProperty("role", "panel_title")
         self.mode = QtWidgets.QLabel("", self)
         self.mode.setObjectName("ecmo.mode")
@@ -149,7 +152,8 @@ class EcmoPanel(QtWidgets.QFrame):
 
 
 class VentilatorStrip(QtWidgets.QFrame):
-    """Ventilator settings and the vasopressor, one line under the waveforms."""
+    """The ventilator's settings, numerics and airway pressure, under the waveforms (shown
+    while the patient is intubated; the drugs and the oxygen therapy are therapy_strip's)."""
 
     def __init__(self, catalogue: Catalogue, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -164,6 +168,7 @@ class VentilatorStrip(QtWidgets.QFrame):
         lay = QtWidgets.QHBoxLayout()
         lay.setSpacing(4)
         outer.addLayout(lay)
+        self._settings_row = lay
         row2 = QtWidgets.QHBoxLayout()  # the ventilator's own numerics and Paw
         row2.setSpacing(12)
         outer.addLayout(row2)
@@ -176,7 +181,7 @@ class VentilatorStrip(QtWidgets.QFrame):
         self.mode.setStyleSheet("color: #e0e0e0; font-weight: bold;")
         lay.addWidget(self.mode)
         self.values: dict[str, QtWidgets.QLabel] = {}
-        for cid in ("fio2", "peep", "norepinephrine_rate"):
+        for cid in ("fio2", "peep"):
             ch = catalogue.numerics[cid]
             name = coloured_label(self, ch.label, "ecmo_label", ch.colour)
             val = value_label(self, ch)
@@ -208,6 +213,14 @@ class VentilatorStrip(QtWidgets.QFrame):
         row2.addWidget(self.paw)
         row2.addStretch(1)
         lay.addStretch(1)
+
+    def hold(self, widget: QtWidgets.QWidget) -> QtWidgets.QBoxLayout:
+        """Place `widget` at the end of the settings line (the drugs ride on it while the
+        ventilator is shown: the strip's second line is the wider, so they cost no
+        width); returns the layout now holding it."""
+        row = self._settings_row
+        row.insertWidget(row.count() - 1, widget)  # before the closing stretch
+        return row
 
     def refresh(self, frame: Frame) -> None:
         self.show_values(frame.values, frame.course.mode("vent_mode", frame.t))

@@ -180,9 +180,13 @@ class InstructorConsole(QtWidgets.QWidget):
         self.override_form = OverrideForm(course.catalogue, self.request, self)
         right.addWidget(self.override_form)
 
-        right.addWidget(self._title("The team's consoles"))
+        team_title = self._title("The team's consoles")
+        right.addWidget(team_title)
         self.team = TeamControlsPanel(controller, display, self)
         right.addWidget(self.team)
+        # A patient with neither a circuit nor a ventilator: no team console to steer.
+        team_title.setVisible(bool(self.team.consoles))
+        self.team.setVisible(bool(self.team.consoles))
 
         right.addWidget(self._title("Active disturbances"))
         self.disturbances = ActiveDisturbances(self.request, self.show_message, self)

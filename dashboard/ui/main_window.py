@@ -43,8 +43,10 @@ from .monitor_layout import MONITOR_ROWS, StripRow
 from .monitor_role import Role
 from .panel import Frame, Panel
 from .results_panel import ResultsPanel
+from .screen_plan import DRUG_CHANNELS, ScreenPlan, ScreenState
 from .sweep_strip import SweepStrip
 from .theme import stylesheet
+from .therapy_strip import DrugFields, OxygenTherapy
 from .tiles import NumericTile
 
 if TYPE_CHECKING:  # made on first use (MonitorWindow.trends): pyqtgraph is imported then
@@ -94,12 +96,18 @@ class MonitorWindow(MonitorKeyboard, MonitorCommands, MonitorAlarms, QtWidgets.Q
         self.banner = PatientBanner(course.scenario, self)
         self.strips: dict[str, SweepStrip] = {}
         self.tiles: dict[str, NumericTile] = {}
+        # Each strip row's widgets (the strip and its tiles), shown or hidden as one while
+        # its values are measured or not (an arterial line placed later: no ART row before).
+        self._row_widgets: dict[str, list[QtWidgets.QWidget]] = {}
+        self._row_index: dict[str, int] = {}
         left = QtWidgets.QGridLayout()
         left.setSpacing(0)
         left.setContentsMargins(0, 0, 0, 0)
         for row, spec in enumerate(rows):
             strip = SweepStrip(cat.waveforms[spec.waveform], course, self, status=spec.status)
             self.strips[spec.waveform] = strip
+            self._row_widgets[spec.waveform] = [strip]
+            self._row_index[spec.waveform] = row
             left.addWidget(strip, row, 0)
             tile_box = QtWidgets.QHBoxLayout()
             tile_box.setSpacing(0)
@@ -109,30 +117,59 @@ class MonitorWindow(MonitorKeyboard, MonitorCommands, MonitorAlarms, QtWidgets.Q
                 if self.role is not Role.MIRROR:
                     tile.limits_requested.connect(self.open_limits)
                 self.tiles[tile_spec.channels[0]] = tile
+                self._row_widgets[spec.waveform].append(tile)
                 tile_box.addWidget(tile)
             left.addLayout(tile_box, row, 1)
             left.setRowStretch(row, 1)
         left.setColumnStretch(0, 5)
         left.setColumnStretch(1, 2)
+        self._rows = rows
+        self._left = left
+        # Under the waveforms: the ventilator while intubated, else the oxygen therapy;
+        # then the drugs that have run. Which of these show is the screen plan's.
         self.vent = VentilatorStrip(cat, self)
-        left.addWidget(self.vent, len(rows), 0, 1, 2)
+        self.oxygen = OxygenTherapy(cat, self)
+        self.drugs = DrugFields(cat, DRUG_CHANNELS, self)
+        therapy = QtWidgets.QHBoxLayout()
+        therapy.setContentsMargins(0, 0, 0, 0)
+        therapy.setSpacing(14)
+        therapy.addWidget(self.vent, 1)
+        therapy.addWidget(self.oxygen, 0)
+        therapy.addWidget(self.drugs, 0)
+        therapy.addStretch(0)
+        left.addLayout(therapy, len(rows), 0, 1, 2)
+        self._therapy = therapy
+        self._drugs_in: QtWidgets.QBoxLayout = therapy  # moved onto the vent's line
 
-        self.ecmo = EcmoPanel(cat, self)
+        self.plan = ScreenPlan(course, rows)
+        self._screen: ScreenState | None = None
+        # A patient without a circuit gets no ECMO panel at all (no panel of dashes).
+        circuit = course.scenario.circuit
+        self.ecmo: EcmoPanel | None = (
+            EcmoPanel(cat, self, title=f"{circuit.mode}-ECMO")
+            if circuit is not None and self.plan.has_circuit else None)
         self.results = ResultsPanel(cat, self)
         self.history = AlarmHistory(self)
         self.side_tabs = QtWidgets.QTabWidget(self)
         self.side_tabs.setObjectName("panel.side_tabs")
         self.side_tabs.addTab(self.results, "Results")
         self.side_tabs.addTab(self.history, "Alarm history")
-        right = QtWidgets.QVBoxLayout()
+        # The right column as one widget: hidden when it has nothing to show (the
+        # instructor's copy has no side tabs; off ECMO it has no panel either), so the
+        # waveforms take its width instead of leaving a blank column.
+        self._right = QtWidgets.QWidget(self)
+        right = QtWidgets.QVBoxLayout(self._right)
+        right.setContentsMargins(0, 0, 0, 0)
         right.setSpacing(4)
-        right.addWidget(self.ecmo, 3)
+        if self.ecmo is not None:
+            self.ecmo.setVisible(False)  # until the screen plan says it is connected
+            right.addWidget(self.ecmo, 3)
         right.addWidget(self.side_tabs, 2)
 
         main = QtWidgets.QHBoxLayout()
         main.setSpacing(6)
         main.addLayout(left, 7)
-        main.addLayout(right, 2)
+        main.addWidget(self._right, 2)
 
         # The trend review opens over the waveforms, as a monitor's "Trends" window does,
         # while the numerics beside them stay live (closed by default: the waveforms are
@@ -188,8 +225,10 @@ class MonitorWindow(MonitorKeyboard, MonitorCommands, MonitorAlarms, QtWidgets.Q
 
         # Everything refreshed with the numerics, in one loop (draw -> _update_numerics):
         # a new panel is one more entry here, placed in the layout above.
-        self.panels: list[Panel] = [*self.tiles.values(), self.banner, self.ecmo, self.vent,
-                                    self.results, *self.strips.values()]
+        self.panels: list[Panel] = [*self.tiles.values(), self.banner,
+                                    *([self.ecmo] if self.ecmo is not None else []),
+                                    self.vent, self.oxygen, self.drugs, self.results,
+                                    *self.strips.values()]
         self._install_keys()
         self.setStyleSheet(stylesheet(1000))
         self._styled_height = 1000
@@ -269,8 +308,9 @@ class MonitorWindow(MonitorKeyboard, MonitorCommands, MonitorAlarms, QtWidgets.Q
         """Open (or close) the trend review over the waveforms; the numerics stay."""
         if self.role is Role.MIRROR or on != self.trends.isHidden():
             return
-        for strip in self.strips.values():
-            strip.setVisible(not on)
+        shown = self._screen.rows if self._screen is not None else set(self.strips)
+        for waveform, strip in self.strips.items():
+            strip.setVisible(not on and waveform in shown)
         self.trends.setVisible(on)
         if self.trends_button.isChecked() != on:
             self.trends_button.setChecked(on)
@@ -317,6 +357,7 @@ class MonitorWindow(MonitorKeyboard, MonitorCommands, MonitorAlarms, QtWidgets.Q
             strip.set_course(course)
         if self.role is not Role.MIRROR and self._trends is not None:
             self._trends.set_course(course)
+        self.plan = ScreenPlan(course, self._rows)  # a disturbance may start a drug
         self._shown_second = None
 
     # ------------------------------------------------------------------ frame
@@ -381,9 +422,52 @@ class MonitorWindow(MonitorKeyboard, MonitorCommands, MonitorAlarms, QtWidgets.Q
         self._shown_second = second
         self._numeric_throttle.mark(wall)
         frame = Frame(self.controller.monitor.latest, self.controller.course, t, wall)
+        self._show_screen(self.plan.at(t, frame.values, frame.flags))
         for panel in self.panels:
             panel.refresh(frame)
         self._show_note()
+
+    def _show_screen(self, state: ScreenState) -> None:
+        """Show the devices, drugs and rows the patient has now (at most once a case
+        second, with the numerics); widgets are touched only when that changes."""
+        if state == self._screen:
+            return
+        old = self._screen
+        self._screen = state
+        if self.ecmo is not None and (old is None or old.ecmo != state.ecmo):
+            self.ecmo.setVisible(state.ecmo)
+            self.banner.set_ecmo_connected(state.ecmo)
+        if old is None or old.ecmo != state.ecmo:
+            on = (self.ecmo is not None and state.ecmo) or self.role is not Role.MIRROR
+            self._right.setVisible(on)
+        if old is None or old.ventilator != state.ventilator:
+            self.vent.setVisible(state.ventilator)
+            self.oxygen.setVisible(not state.ventilator)
+            # The drugs ride on the ventilator's settings line while it is shown (side
+            # by side they made the window 160 px wider than any screen part allows),
+            # beside the oxygen therapy otherwise.
+            self._drugs_in.removeWidget(self.drugs)
+            if state.ventilator:
+                self._drugs_in = self.vent.hold(self.drugs)
+            else:
+                self._therapy.insertWidget(2, self.drugs)
+                self._drugs_in = self._therapy
+        self.drugs.show_drugs(state.drugs)
+        # Its fonts from the window's stylesheet now, not at some later polish: the line
+        # is laid out for the real text width at once (no digit of a dose clipped).
+        self.drugs.ensurePolished()
+        for field in self.drugs.fields.values():
+            field.updateGeometry()
+        self.drugs.updateGeometry()
+        if old is None or old.rows != state.rows:
+            trends_open = self._trends is not None and not self._trends.isHidden()
+            for waveform, widgets in self._row_widgets.items():
+                on = waveform in state.rows
+                for w in widgets:
+                    # Under an open trend review the strips stay hidden; their tiles not.
+                    w.setVisible(on and not (trends_open and w is self.strips[waveform]))
+                # A hidden row takes no height: the measured rows share the screen.
+                self._left.setRowStretch(self._row_index[waveform], 1 if on else 0)
 
     def _show_note(self) -> None:
         clock = self.controller.clock

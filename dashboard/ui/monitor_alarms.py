@@ -36,7 +36,7 @@ class MonitorAlarms:
     system_notes: list[str]
     audio: AlarmAudio
     alarm_bar: AlarmBar
-    ecmo: EcmoPanel
+    ecmo: EcmoPanel | None  # None: the patient has no circuit
     tiles: dict[str, NumericTile]
     trends: TrendView
     _trends: TrendView | None  # the trend review if made yet (MainWindow.trends)
@@ -76,7 +76,8 @@ class MonitorAlarms:
         for cid, a in by_channel.items():
             lit = a.state.value != "acknowledged" and flash_on(a.priority, wall, profile)
             colours[cid] = PRIORITY_COLOURS[a.priority] if lit else None
-        self.ecmo.set_alarms(colours)
+        if self.ecmo is not None:
+            self.ecmo.set_alarms(colours)
         for tile in self.tiles.values():
             alarm = next((by_channel[c.id] for c in tile.channels if c.id in by_channel), None)
             if alarm is None or alarm.state.value == "acknowledged":

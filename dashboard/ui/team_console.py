@@ -10,6 +10,7 @@ it says which widgets the lock disables (`controls`), how the settings set them
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 
 from PySide6 import QtGui, QtWidgets
@@ -26,8 +27,43 @@ from dashboard.core.session_controller import (
 )
 from dashboard.core.throttle import Throttle
 from replay_data.controls import settings_at
+from replay_data.devices import ECMO, device_spans
+from replay_data.timeexpr import format_case_time
 
 LOCKED_TEXT = "LOCKED BY THE INSTRUCTOR"
+# What a console says while it is not on the patient (replay_data.devices: ECMO,
+# VENTILATOR): before its span, after it, and for a scenario without the device.
+NOT_CONNECTED = {
+    ECMO: ("CIRCUIT NOT CONNECTED YET", "CIRCUIT DISCONNECTED: decannulated {t}",
+           "NO ECMO CIRCUIT: this patient has none in this scenario"),
+    "ventilator": ("NOT ON THE PATIENT YET", "EXTUBATED {t}: not in use",
+                   "NO VENTILATOR: this patient is not intubated in this scenario"),
+}
+# Between cannulation and the pump start the circuit is on the patient but not running.
+CANNULATION_TEXT = "CANNULATION IN PROGRESS: the circuit is not running yet"
+CONNECTION_STYLE = """
+QLabel[role="connection"] { color: #000; background: #90a4ae; font-size: 16px;
+                            font-weight: bold; padding: 4px; }
+"""
+
+
+def connection_text(device: str, span: tuple[float, float] | None, t: float,
+                    running_from: float | None = None) -> str:
+    """'' while the device is on the patient at t (and, for the circuit, from its pump
+    start `running_from`); else what the team should know. Never when it will be
+    connected: the team learns that from the case, not from the console. The console
+    stays usable: a pump is primed and a ventilator set before they connect."""
+    before, after, never = NOT_CONNECTED[device]
+    if span is None:
+        return never
+    on, off = span
+    if t < on:
+        return before
+    if t >= off:
+        return after.format(t=format_case_time(off))
+    if running_from is not None and t < running_from:
+        return CANNULATION_TEXT
+    return ""
 
 # One part of a console's layout between the lock note and the status line: a widget or
 # a layout, with its stretch.
@@ -40,7 +76,7 @@ class TeamConsole(QtWidgets.QFrame):
     are redrawn at most once per `refresh_s` of wall time."""
 
     def __init__(self, controller: SessionController, *, name: str, group: str,
-                 display: str, window_title: str, title: str, style: str,
+                 device: str, display: str, window_title: str, title: str, style: str,
                  refresh_s: float, locked_text: str = LOCKED_TEXT,
                  parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -50,12 +86,21 @@ class TeamConsole(QtWidgets.QFrame):
         self.name = name
         self.setObjectName(f"console.{name}")
         self.setWindowTitle(window_title)
-        self.setStyleSheet(style)
+        self.setStyleSheet(style + CONNECTION_STYLE)
         self._syncing = False  # set while sync() moves the knobs: no actions from that
         self._frames = Throttle(refresh_s)
         self.title = self.label(f"console.{name}.title", title)
         self.locked = self.label(f"console.{name}.locked", locked_text, "locked")
         self.locked.setVisible(False)
+        # `console.<name>.connection`: shown while the device is not on the patient.
+        self.connection = self.label(f"console.{name}.connection", "", "connection")
+        self.connection.setWordWrap(True)
+        self.connection.setVisible(False)
+        self._device = device
+        self._device_span = device_spans(controller.course.scenario)[device]
+        self._running_from = (controller.course.scenario.role_time("ecmo_start")
+                              if device == ECMO else None)
+        self._connection_second: float | None = None
         self.alarms = self.label(f"console.{name}.alarms", "", "alarm")
         self.status = self.label(f"console.{name}.status", "")
 
@@ -72,6 +117,7 @@ class TeamConsole(QtWidgets.QFrame):
         root = QtWidgets.QVBoxLayout(self)
         root.addWidget(self.title)
         root.addWidget(self.locked)
+        root.addWidget(self.connection)
         for part in parts:
             item, stretch = part if isinstance(part, tuple) else (part, 0)
             if isinstance(item, QtWidgets.QLayout):
@@ -121,6 +167,18 @@ class TeamConsole(QtWidgets.QFrame):
             # Locked: the team sees the settings but cannot change them.
             w.setEnabled(not locked)
         self.show_values(t)
+
+    def show_connection(self, t: float) -> None:
+        """The not-connected note at t (looked at once a case second: the spans are the
+        scenario's event times)."""
+        second = math.floor(t)
+        if second == self._connection_second:
+            return
+        self._connection_second = second
+        text = connection_text(self._device, self._device_span, t, self._running_from)
+        if self.connection.text() != text:
+            self.connection.setText(text)
+            self.connection.setVisible(bool(text))
 
     # ------------------------------------------------------------------ per console
 

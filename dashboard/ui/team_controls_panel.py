@@ -1,6 +1,10 @@
 """The instructor's view of the bedside team's consoles: lock each one (a scenario that
 wants the team to call for help), see what the team set, and override any setting. A
-view of the SessionController: locks and overrides are actions of the instructor."""
+view of the SessionController: locks and overrides are actions of the instructor.
+
+Only the consoles of devices the patient has: none at all for a device the scenario
+never connects (no ECMO pieces for a patient without a circuit), and a console's lock and
+settings only while its device is on the patient (replay_data.devices)."""
 
 from __future__ import annotations
 
@@ -11,8 +15,10 @@ from PySide6 import QtCore, QtWidgets
 from dashboard.core.actions import CONTROL, INSTRUCTOR, LOCK, Action, Actor
 from dashboard.core.session_controller import SessionController
 from replay_data.controls import CONSOLES, CONTROLS, ControlSpec, settings_at
+from replay_data.devices import ECMO, VENTILATOR, devices_at, ever_has
 
 CONSOLE_LABELS = {"ecmo": "ECMO console", "vent": "Ventilator"}
+CONSOLE_DEVICES = {"ecmo": ECMO, "vent": VENTILATOR}  # which device each console runs
 
 
 class TeamControlsPanel(QtWidgets.QWidget):
@@ -28,11 +34,13 @@ class TeamControlsPanel(QtWidgets.QWidget):
         self.controller = controller
         self.display = display
         self._shown_for: tuple[object, int | None] = (None, None)  # (course, case second)
+        scenario = controller.course.scenario
+        self.consoles = tuple(c for c in CONSOLES if ever_has(scenario, CONSOLE_DEVICES[c]))
         box = QtWidgets.QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
         locks = QtWidgets.QHBoxLayout()
         self.locks: dict[str, QtWidgets.QCheckBox] = {}
-        for console in CONSOLES:
+        for console in self.consoles:
             cb = QtWidgets.QCheckBox(f"Lock {CONSOLE_LABELS[console]}", self)
             cb.setObjectName(f"instructor.lock.{console}")
             cb.toggled.connect(lambda on, c=console: self._request(LOCK, console=c, on=on))
@@ -43,7 +51,7 @@ class TeamControlsPanel(QtWidgets.QWidget):
         # console taller than a 768-line laptop screen.
         columns = QtWidgets.QHBoxLayout()
         self.settings: dict[str, QtWidgets.QLabel] = {}
-        for console in CONSOLES:
+        for console in self.consoles:
             label = QtWidgets.QLabel("", self)
             label.setObjectName(f"instructor.team_settings.{console}")
             label.setAccessibleName(f"{CONSOLE_LABELS[console]} settings")
@@ -61,6 +69,8 @@ class TeamControlsPanel(QtWidgets.QWidget):
             QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.control.setMinimumContentsLength(12)
         for cid, spec in CONTROLS.items():
+            if spec.console not in self.consoles:
+                continue  # no device, no settings to override
             self.control.addItem(f"{CONSOLE_LABELS[spec.console]}: {short_label(spec)}", cid)
         # The new setting as its console offers it: a number for a knob, the two
         # states by name for a switch, a clamp or the mode (never "1.0" for "clamped").
@@ -100,6 +110,8 @@ class TeamControlsPanel(QtWidgets.QWidget):
 
     def _value_from_now(self) -> None:
         cid = self.control.currentData()
+        if cid is None:
+            return  # a patient with neither device: nothing to override
         spec = CONTROLS[cid]
         v = settings_at(self.controller.course, self.controller.case_time())[cid]
         if is_switch(spec):
@@ -134,11 +146,20 @@ class TeamControlsPanel(QtWidgets.QWidget):
         if self._shown_for[0] is c.course and self._shown_for[1] == second:
             return
         self._shown_for = (c.course, second)
+        devices = devices_at(c.course.scenario, t)
+        for console in self.consoles:
+            on = getattr(devices, CONSOLE_DEVICES[console])
+            for w in (self.locks[console], self.settings[console]):
+                if w.isHidden() == on:
+                    w.setVisible(on)
         s = settings_at(c.course, t)
         # Which settings the team (or the instructor) has set.
         touched = {p.name for p in c.perturbations if p.kind == "control"}
-        lines: dict[str, list[str]] = {console: [CONSOLE_LABELS[console]] for console in CONSOLES}
+        lines: dict[str, list[str]] = {console: [CONSOLE_LABELS[console]]
+                                       for console in self.consoles}
         for cid, spec in CONTROLS.items():
+            if spec.console not in lines:
+                continue
             mark = " *" if cid in touched else ""
             lines[spec.console].append(f"{short_label(spec)}: {setting_text(spec, s[cid])}{mark}")
         for console, label in self.settings.items():

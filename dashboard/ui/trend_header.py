@@ -20,7 +20,8 @@ class TrendHeader(QtWidgets.QWidget):
     channel_chosen = QtCore.Signal(str)
 
     def __init__(self, cat: Catalogue, window_names: list[str], window_name: str,
-                 parent: QtWidgets.QWidget | None = None) -> None:
+                 parent: QtWidgets.QWidget | None = None, *, has_circuit: bool = True
+                 ) -> None:
         super().__init__(parent)
         rows = QtWidgets.QVBoxLayout(self)
         rows.setContentsMargins(0, 0, 0, 0)
@@ -56,7 +57,7 @@ class TrendHeader(QtWidgets.QWidget):
         self.choice.setObjectName("trend.choice")
         self.choice.setAccessibleName("Parameter of the fifth trend pane")
         self.choice.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
-        for cid in choice_channels(cat):
+        for cid in choice_channels(cat, has_circuit):
             ch = cat.numerics[cid]
             self.choice.addItem(f"{ch.label} {ch.unit}".strip(), cid)
         self.choice.setCurrentIndex(max(0, self.choice.findData(DEFAULT_CHOICE)))

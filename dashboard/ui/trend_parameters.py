@@ -79,12 +79,19 @@ def parameter(cat: Catalogue, key: str) -> TrendParameter:
                           ch.precision)
 
 
-def choice_channels(cat: Catalogue) -> list[str]:
+def fixed_panes(has_circuit: bool = True) -> tuple[str, ...]:
+    """The fixed panes for a patient with (or without) an ECMO circuit: no blood-flow
+    pane, and nothing of the circuit to choose, for a patient who never has one."""
+    return FIXED_PANES if has_circuit else tuple(k for k in FIXED_PANES if k != "ecmo_flow")
+
+
+def choice_channels(cat: Catalogue, has_circuit: bool = True) -> list[str]:
     """Channels the trainee may put in the fifth pane: what the monitor, the ventilator
     and the ECMO console measure, minus the fixed panes' own."""
     fixed = {"hr", "spo2", "ecmo_flow", *ABP}
+    groups = CHOICE_GROUPS if has_circuit else tuple(g for g in CHOICE_GROUPS if g != "ecmo")
     return [c for c in cat.displayed_numerics
-            if cat.numerics[c].group in CHOICE_GROUPS and c not in fixed]
+            if cat.numerics[c].group in groups and c not in fixed]
 
 
 def pane_range(nominal: tuple[float, float], *arrays: np.ndarray) -> tuple[float, float]:

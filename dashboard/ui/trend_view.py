@@ -38,7 +38,7 @@ from .trend_event_lane import EventLane
 from .trend_header import TrendHeader
 from .trend_marks import TrendMark, course_marks
 from .trend_pane import CURSOR_COLOUR, TrendPane
-from .trend_parameters import FIXED_PANES, TrendParameter, choice_channels, parameter
+from .trend_parameters import TrendParameter, choice_channels, fixed_panes, parameter
 from .trend_tabular import TabularTrends
 
 # The windows a trainee chooses from; 1 h by default: a two-minute emergency is a
@@ -86,11 +86,15 @@ class TrendView(QtWidgets.QFrame):
         self._alarm_timer.setInterval(ALARM_BARS_DELAY_MS)
         self._alarm_timer.timeout.connect(self.update_alarm_bars_now)
         cat = course.catalogue
+        # No circuit in the scenario: no blood-flow pane and no circuit channel to choose.
+        self.has_circuit = course.scenario.circuit is not None
+        fixed = fixed_panes(self.has_circuit)
 
         root = QtWidgets.QVBoxLayout(self)
         root.setContentsMargins(4, 2, 4, 2)
         root.setSpacing(2)
-        self.header = TrendHeader(cat, list(WINDOWS), self.window_name, self)
+        self.header = TrendHeader(cat, list(WINDOWS), self.window_name, self,
+                                  has_circuit=self.has_circuit)
         self.header.window_chosen.connect(self.set_window)
         self.header.channel_chosen.connect(self.set_choice)
         self.header.latest_button.clicked.connect(lambda: self.set_cursor(None))
@@ -119,11 +123,11 @@ class TrendView(QtWidgets.QFrame):
         glay.addWidget(self.event_lane, 4)
 
         self.panes: dict[str, TrendPane] = {}
-        keys = [*FIXED_PANES, self.choice.currentData()]
+        keys = [*fixed, self.choice.currentData()]
         for i, key in enumerate(keys):
             pane = TrendPane(parameter(cat, key), self.set_cursor_hours, graph)
             self.panes[key] = pane
-            if i == len(FIXED_PANES):
+            if i == len(fixed):
                 self.choice_pane = pane
             glay.addWidget(pane, 6)
         self.curves: dict[str, pg.PlotDataItem] = {}
@@ -230,9 +234,9 @@ class TrendView(QtWidgets.QFrame):
     def set_choice(self, channel: str) -> None:
         """Put another channel in the fifth pane."""
         cat = self.course.catalogue
-        if channel not in choice_channels(cat):
+        if channel not in choice_channels(cat, self.has_circuit):
             raise ValueError(f"{channel!r} cannot be chosen for the trend "
-                             f"(choose from {', '.join(choice_channels(cat))})")
+                             f"(choose from {', '.join(choice_channels(cat, self.has_circuit))})")
         old = self.choice_pane.param.key
         if channel == old:
             return

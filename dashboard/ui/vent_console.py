@@ -16,6 +16,7 @@ from PySide6 import QtCore, QtWidgets
 from dashboard.core.session_controller import SessionController
 from dashboard.core.throttle import Throttle
 from replay_data.controls import CONTROLS, VENT
+from replay_data.devices import VENTILATOR
 from replay_data.ventilator import CHANNELS as VENT_CHANNELS
 
 from .sweep_strip import SweepStrip
@@ -60,7 +61,8 @@ class VentilatorConsole(TeamConsole):
 
     def __init__(self, controller: SessionController, *, display: str = "ventilator",
                  parent: QtWidgets.QWidget | None = None) -> None:
-        super().__init__(controller, name="vent", group=VENT, display=display,
+        super().__init__(controller, name="vent", group=VENT, device=VENTILATOR,
+                         display=display,
                          window_title="Ventilator — TRAINING SIMULATOR, not a medical device",
                          title="VENTILATOR · training simulator", style=STYLE,
                          refresh_s=REFRESH_S, parent=parent)
@@ -154,6 +156,7 @@ class VentilatorConsole(TeamConsole):
             strip.show_until(t, t)  # off the ventilator the samples are NaN: blank
         if not numbers:
             return
+        self.show_connection(t)
         got = course.numerics([*VENT_CHANNELS, "rr"], np.array([float(t)]))
         if not np.isfinite(got["vt"][0]):  # not on the ventilator
             for lab in self.numbers.values():
