@@ -100,6 +100,7 @@ class MonitorWindow(MonitorKeyboard, MonitorCommands, MonitorAlarms, QtWidgets.Q
         # its values are measured or not (an arterial line placed later: no ART row before).
         self._row_widgets: dict[str, list[QtWidgets.QWidget]] = {}
         self._row_index: dict[str, int] = {}
+        self._row_specs: dict[str, StripRow] = {}
         left = QtWidgets.QGridLayout()
         left.setSpacing(0)
         left.setContentsMargins(0, 0, 0, 0)
@@ -108,6 +109,7 @@ class MonitorWindow(MonitorKeyboard, MonitorCommands, MonitorAlarms, QtWidgets.Q
             self.strips[spec.waveform] = strip
             self._row_widgets[spec.waveform] = [strip]
             self._row_index[spec.waveform] = row
+            self._row_specs[spec.waveform] = spec
             left.addWidget(strip, row, 0)
             tile_box = QtWidgets.QHBoxLayout()
             tile_box.setSpacing(0)
@@ -308,7 +310,7 @@ class MonitorWindow(MonitorKeyboard, MonitorCommands, MonitorAlarms, QtWidgets.Q
         """Open (or close) the trend review over the waveforms; the numerics stay."""
         if self.role is Role.MIRROR or on != self.trends.isHidden():
             return
-        shown = self._screen.rows if self._screen is not None else set(self.strips)
+        shown = self._screen.strips if self._screen is not None else set(self.strips)
         for waveform, strip in self.strips.items():
             strip.setVisible(not on and waveform in shown)
         self.trends.setVisible(on)
@@ -459,15 +461,20 @@ class MonitorWindow(MonitorKeyboard, MonitorCommands, MonitorAlarms, QtWidgets.Q
         for field in self.drugs.fields.values():
             field.updateGeometry()
         self.drugs.updateGeometry()
-        if old is None or old.rows != state.rows:
+        if old is None or (old.rows, old.strips, old.tiles) != (state.rows, state.strips,
+                                                                 state.tiles):
             trends_open = self._trends is not None and not self._trends.isHidden()
             for waveform, widgets in self._row_widgets.items():
                 on = waveform in state.rows
-                for w in widgets:
-                    # Under an open trend review the strips stay hidden; their tiles not.
-                    w.setVisible(on and not (trends_open and w is self.strips[waveform]))
-                # A hidden row takes no height: the measured rows share the screen.
-                self._left.setRowStretch(self._row_index[waveform], 1 if on else 0)
+                traced = on and waveform in state.strips
+                strip, tiles = widgets[0], widgets[1:]
+                # Under an open trend review the strips stay hidden; their tiles not.
+                strip.setVisible(traced and not trends_open)
+                for spec, tile in zip(self._row_specs[waveform].tiles, tiles, strict=True):
+                    tile.setVisible(on and spec.channels[0] in state.tiles)
+                # A hidden row takes no height, a row without its trace only what its
+                # tiles need: the traces share the screen.
+                self._left.setRowStretch(self._row_index[waveform], 1 if traced else 0)
 
     def _show_note(self) -> None:
         clock = self.controller.clock

@@ -32,6 +32,11 @@ class ScreenState:
     ventilator: bool  # intubated, on the ventilator
     drugs: frozenset[str]  # drug channels that have run by now
     rows: frozenset[str]  # waveforms of the strip rows shown
+    # Of those rows, the ones whose own waveform is measured: a row whose trace is not
+    # connected (no CVP line, no capnograph on the ward) shows its measured tiles only,
+    # compact, with no empty trace.
+    strips: frozenset[str] = frozenset()
+    tiles: frozenset[str] = frozenset()  # tiles (named by their first channel) measured
 
 
 def drug_first_run(course: Course, channel: str) -> float:
@@ -50,6 +55,18 @@ def drug_first_run(course: Course, channel: str) -> float:
             if e.channel == channel and ((e.set or 0) > 0 or (e.add or 0) > 0):
                 first = min(first, p.start)
     return first
+
+
+def _measured(values: Mapping[str, float], channels: Iterable[str]) -> bool:
+    return any(math.isfinite(values.get(c, math.nan)) for c in channels)
+
+
+def strip_measured(row: StripRow, values: Mapping[str, float], flags: Iterable[str]) -> bool:
+    """A row's trace is shown while its own value (the first tile's: HR for the ECG, EtCO2
+    for the capnogram) is measured, or while its sensor reports a status."""
+    if any(flag in flags for flag, _ in row.status):
+        return True
+    return bool(row.tiles) and _measured(values, row.tiles[0].channels)
 
 
 def row_measured(row: StripRow, values: Mapping[str, float], flags: Iterable[str]) -> bool:
@@ -81,7 +98,14 @@ class ScreenPlan:
         # The circuit is on the patient from cannulation, but it carries no blood until
         # the pump starts: through the cannulation its panel would be dashes only.
         pump_on = self._pump_start is None or t >= self._pump_start
+        strips = frozenset(r.waveform for r in self.rows if strip_measured(r, values, flags))
         return ScreenState(
             ecmo=devices.ecmo and pump_on, ventilator=devices.ventilator,
             drugs=frozenset(c for c, first in self._first_run.items() if first <= t),
-            rows=frozenset(r.waveform for r in self.rows if row_measured(r, values, flags)))
+            rows=frozenset(r.waveform for r in self.rows if row_measured(r, values, flags)),
+            strips=strips,
+            # A tile shows while measured; the tile of a trace that is shown stays too
+            # (ECG LEADS OFF: the HR tile reads --- under its status, as a monitor does).
+            tiles=frozenset(tile.channels[0] for r in self.rows for i, tile in enumerate(r.tiles)
+                            if _measured(values, tile.channels)
+                            or (i == 0 and r.waveform in strips)))

@@ -180,6 +180,23 @@ def test_the_ward_screen_shows_oxygen_no_vasopressor_no_ventilator(make_session,
     assert not shown(w, "waveform.abp")
 
 
+def test_a_row_without_its_trace_shows_only_its_measured_tiles(make_session):
+    # On the ward (Day 2) there is no central line and no capnograph: no empty CVP or CO2
+    # trace and no --- tile for them; temperature and respiratory rate stay, compact.
+    s = make_session("admission+1d", size=(1366, 768))
+    w = s.window
+    QtWidgets.QApplication.processEvents()
+    for name in ("waveform.cvp", "waveform.co2", "tile.cvp", "tile.etco2"):
+        assert not shown(w, name), name
+    for name in ("tile.temp", "tile.rr", "waveform.ecg_ii", "waveform.pleth"):
+        assert shown(w, name), name
+    # The traces take the height the trace-less rows leave.
+    assert widget(w, "waveform.pleth").height() > 2 * widget(w, "tile.temp").height()
+    go(s, "intubation+1h")  # central line and capnography with the ventilator
+    for name in ("waveform.cvp", "waveform.co2", "tile.cvp", "tile.etco2", "tile.temp"):
+        assert shown(w, name), name
+
+
 def test_the_ward_rows_do_not_overlap_at_a_laptop_size(make_session, ward_course):
     s = make_session("admission+2h", course=ward_course, size=(1366, 768))
     w = s.window
@@ -189,10 +206,19 @@ def test_the_ward_rows_do_not_overlap_at_a_laptop_size(make_session, ward_course
         top = widget_.mapTo(w, widget_.rect().topLeft()).y()
         return top, top + widget_.height()
 
-    rows = [box(widget(w, f"waveform.{r.waveform}")) for r in MONITOR_ROWS]
+    # Each row shown is its trace (when measured) or its measured tiles, top to bottom.
+    rows = []
+    for r in MONITOR_ROWS:
+        parts = [f"waveform.{r.waveform}"] + [f"tile.{t.channels[0]}" for t in r.tiles]
+        boxes = [box(widget(w, n)) for n in parts if shown(w, n)]
+        if boxes:
+            rows.append((min(t for t, _ in boxes), max(b for _, b in boxes)))
+    assert len(rows) >= 3
     for (_, bottom), (top, _) in zip(rows, rows[1:], strict=False):
         assert bottom <= top
-    assert all(b - t > 60 for t, b in rows)
+    traces = [box(widget(w, f"waveform.{r.waveform}")) for r in MONITOR_ROWS
+              if shown(w, f"waveform.{r.waveform}")]
+    assert traces and all(b - t > 60 for t, b in traces)
     assert box(widget(w, "panel.oxygen"))[0] >= rows[-1][1]
     assert box(widget(w, "panel.oxygen"))[1] <= w.height()
 
