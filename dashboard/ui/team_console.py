@@ -32,11 +32,12 @@ from replay_data.timeexpr import format_case_time
 
 LOCKED_TEXT = "LOCKED BY THE INSTRUCTOR"
 # What a console says while it is not on the patient (replay_data.devices: ECMO,
-# VENTILATOR): before its span, after it, and for a scenario without the device.
+# VENTILATOR): before its span (not "yet": that would tell the team the case's future),
+# after it, and for a scenario without the device.
 NOT_CONNECTED = {
-    ECMO: ("CIRCUIT NOT CONNECTED YET", "CIRCUIT DISCONNECTED: decannulated {t}",
+    ECMO: ("CIRCUIT NOT CONNECTED", "CIRCUIT DISCONNECTED: decannulated {t}",
            "NO ECMO CIRCUIT: this patient has none in this scenario"),
-    "ventilator": ("NOT ON THE PATIENT YET", "EXTUBATED {t}: not in use",
+    "ventilator": ("NOT CONNECTED TO THE PATIENT", "EXTUBATED {t}: not in use",
                    "NO VENTILATOR: this patient is not intubated in this scenario"),
 }
 # Between cannulation and the pump start the circuit is on the patient but not running.
@@ -97,10 +98,10 @@ class TeamConsole(QtWidgets.QFrame):
         self.connection.setWordWrap(True)
         self.connection.setVisible(False)
         self._device = device
-        self._device_span = device_spans(controller.course.scenario)[device]
-        self._running_from = (controller.course.scenario.role_time("ecmo_start")
-                              if device == ECMO else None)
         self._connection_second: float | None = None
+        self._spans_of: object = None  # the scenario the spans below are of
+        self._device_span: tuple[float, float] | None = None
+        self._running_from: float | None = None
         self.alarms = self.label(f"console.{name}.alarms", "", "alarm")
         self.status = self.label(f"console.{name}.status", "")
 
@@ -157,24 +158,41 @@ class TeamConsole(QtWidgets.QFrame):
         t = self.controller.case_time()
         settings = settings_at(self.controller.course, t)
         locked = self.group in self.controller.locked
-        self._syncing = True
-        try:
-            self.apply_settings(settings)
-        finally:
-            self._syncing = False
+        # A patient who never has the device has no settings for it (NaN): the knobs
+        # stay as they are, out of use, under the console's "no such device" line.
+        present = self._look_at_scenario()
+        if present:
+            self._syncing = True
+            try:
+                self.apply_settings(settings)
+            finally:
+                self._syncing = False
         self.locked.setVisible(locked)
         for w in self.controls():
             # Locked: the team sees the settings but cannot change them.
-            w.setEnabled(not locked)
+            w.setEnabled(not locked and present)
         self.show_values(t)
+
+    def _look_at_scenario(self) -> bool:
+        """The device's span in the course's scenario (the instructor may switch the room
+        to another patient under an open console); False: this patient never has it."""
+        scenario = self.controller.course.scenario
+        if scenario is not self._spans_of:
+            self._spans_of = scenario
+            self._device_span = device_spans(scenario)[self._device]
+            self._running_from = (scenario.role_time("ecmo_start") if self._device == ECMO
+                                  else None)
+        return self._device_span is not None
 
     def show_connection(self, t: float) -> None:
         """The not-connected note at t (looked at once a case second: the spans are the
         scenario's event times)."""
         second = math.floor(t)
-        if second == self._connection_second:
+        scenario = self.controller.course.scenario
+        if second == self._connection_second and scenario is self._spans_of:
             return
         self._connection_second = second
+        self._look_at_scenario()
         text = connection_text(self._device, self._device_span, t, self._running_from)
         if self.connection.text() != text:
             self.connection.setText(text)

@@ -127,7 +127,7 @@ def test_the_ecmo_console_says_when_the_circuit_is_not_on_the_patient(make_sessi
     console.show()
     s.advance_virtual(1, 1)
     note = widget(console, "console.ecmo.connection")
-    assert note.isVisible() and note.text().startswith("CIRCUIT NOT CONNECTED YET")
+    assert note.isVisible() and note.text().startswith("CIRCUIT NOT CONNECTED")
     assert widget(console, "control.ecmo.rpm").isEnabled()  # a pump is primed and set first
     assert "Day" not in note.text()  # the console does not tell the case's future
     go(s, "cannulation+10m")
