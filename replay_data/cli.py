@@ -18,7 +18,7 @@ import numpy as np
 from .casetime import span_text
 from .course import Course
 from .csv_blocks import case_time_text, write_rows
-from .errors import ReplayDataError, one_line
+from .errors import ReplayDataError, ScenarioProblems, one_line
 from .interrupts import EXIT_INTERRUPTED, Terminated, terminate_raises
 from .output_file import open_output
 from .output_path import check_output_path
@@ -341,7 +341,17 @@ def _sample_index(t: float, rate: float) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    sc = load_scenario(args.file)
+    """Check a file; a scenario with several problems gets one line for each, in file
+    order (the loaders elsewhere show the first: a window or a data command stops at one,
+    an author fixing a file wants them all)."""
+    try:
+        sc = load_scenario(args.file)
+    except ScenarioProblems as exc:
+        if len(exc.problems) == 1:
+            raise
+        for problem in exc.by_line():
+            print(f"replay-data: error: {one_line(str(problem))}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     for check in args.scenario_checks:
         check(sc)
     print(f"{one_line(args.file)}: OK ({len(sc.events)} events, "

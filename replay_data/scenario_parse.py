@@ -283,7 +283,7 @@ def _keyframe_value(vals: Table, ch: str, v: object, cat: Catalogue, inputs: lis
     if vals.path[-1] == "values":
         if ch not in cat.numerics:
             raise vals.fail(ch, f"unknown channel {ch!r}" + allowed_names(
-                ch, inputs, "a keyframe sets input channels"))
+                ch, inputs, "a keyframe sets input channels", close_from=cat.numerics))
         if cat.numerics[ch].derived:
             raise vals.fail(ch, f"{ch!r} is derived from {cat.numerics[ch].derived}, not "
                                 "keyframed" + allowed_names(ch, inputs, "input channels"))

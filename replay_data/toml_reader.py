@@ -164,15 +164,19 @@ def unknown_key(table: Mapping[str, Any], allowed: Iterable[str]) -> str | None:
 MAX_LISTED = 12  # a message lists at most this many of the allowed names
 
 
-def allowed_names(name: str, known: Iterable[str], what: str = "known") -> str:
+def allowed_names(name: str, known: Iterable[str], what: str = "known",
+                  close_from: Iterable[str] | None = None) -> str:
     """What to write instead of the unknown `name`: ' (closest: spo2; known: a, b, ...)'.
-    The closest names (difflib) catch a typo; the list, cut at MAX_LISTED, says what the
-    key may hold at all."""
+    The closest names (difflib, among `close_from` when given: a typo of a name that is
+    not allowed here is worth naming too) catch a typo; the list, cut at MAX_LISTED, says
+    what the key may hold at all."""
     names = sorted(known)
-    close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
-    shown = ", ".join(names[:MAX_LISTED]) + (", ..." if len(names) > MAX_LISTED else "")
     if not names:
         return f" ({what}: none)"
+    pool = sorted(close_from) if close_from is not None else names
+    close = difflib.get_close_matches(name, pool, n=3, cutoff=0.6) if name else []
+    more = len(names) - MAX_LISTED
+    shown = ", ".join(names[:MAX_LISTED]) + (f", ... ({more} more)" if more > 0 else "")
     head = f"closest: {', '.join(close)}; " if close else ""
     return f" ({head}{what}: {shown})"
 
