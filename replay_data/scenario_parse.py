@@ -248,7 +248,10 @@ def _keyframes(top: Table, clock: CaseClock, cat: Catalogue, numeric_points: Poi
             mode_points[k] = [(-math.inf, base_modes.text(k))]
     prov_out: list[tuple[float, str, Provenance]] = []
     named_results: set[str] = set()
-    inputs = sorted(ch.id for ch in cat.numerics.values() if ch.keyframed)
+    # Console controls are keyframeable too, but their values come from the inputs
+    # (replay_data.controls): the list names what an author keyframes.
+    inputs = sorted(ch.id for ch in cat.numerics.values()
+                    if ch.keyframed and ch.group != "controls")
     levels = sorted(k for k, res in cat.results.items() if not res.channel)
     for i, r in enumerate(top.items("keyframes", [])):
         r.check_keys({"t", "basis", "quote", "note", "values", "results", "modes"})

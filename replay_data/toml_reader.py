@@ -174,7 +174,7 @@ def allowed_names(name: str, known: Iterable[str], what: str = "known",
     if not names:
         return f" ({what}: none)"
     pool = sorted(close_from) if close_from is not None else names
-    close = difflib.get_close_matches(name, pool, n=3, cutoff=0.6) if name else []
+    close = difflib.get_close_matches(name, pool, n=3, cutoff=0.7) if name else []
     more = len(names) - MAX_LISTED
     shown = ", ".join(names[:MAX_LISTED]) + (f", ... ({more} more)" if more > 0 else "")
     head = f"closest: {', '.join(close)}; " if close else ""
