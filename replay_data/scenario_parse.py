@@ -80,11 +80,15 @@ def _parse(top: Table, source: str, path: str | None, found: Problems) -> Scenar
     the_roles = found.attempt(lambda: roles(top, clock.times, "circuit" in top), None)
     origin: str | float = the_roles["admission"] if the_roles else 0.0
     clock.end = found.attempt(lambda: _end(meta, clock), math.inf)
-    for i, e in events:
-        with found.part():
-            if not (clock.start <= e.t <= clock.end):
-                raise top.fail(("events", i, "t"), f"event {e.id!r} at {e.t:.0f} s is outside "
-                                                    f"the scenario (0 to {clock.end:.0f} s)")
+    outside = [(i, e) for i, e in events if not (clock.start <= e.t <= clock.end)]
+    for i, e in outside:
+        found.add(top.fail(("events", i, "t"), f"event {e.id!r} at {e.t:.0f} s is outside "
+                                               f"the scenario (0 to {clock.end:.0f} s)"))
+    if outside:
+        # An event after the end is most often an `end` set too early: every later time
+        # past it would say so again. The events' lines say it once; the rest is checked
+        # against no end.
+        clock.end = math.inf
     numeric_points: Points = {}
     result_points: Points = {}
     modes, keyframe_provenance, keyframed_results = _keyframes(
