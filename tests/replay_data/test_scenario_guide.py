@@ -55,11 +55,12 @@ def channel_tables() -> str:
     from replay_data.catalogue import load_catalogue
 
     cat = load_catalogue()
-    rows = ["| channel | label | unit | kind | physical range | normal |",
-            "|---|---|---|---|---|---|"]
+    rows = ["| channel | label | unit | kind | physical range | normal | between keyframes |",
+            "|---|---|---|---|---|---|---|"]
     for ch in cat.numerics.values():
+        between = ch.interpolation if ch.keyframed and ch.group != "controls" else "-"
         rows.append(f"| `{ch.id}` | {ch.label} | {ch.unit or '-'} | {_kind(ch)} | "
-                    f"{_range(ch.physical)} | {_range(ch.normal)} |")
+                    f"{_range(ch.physical)} | {_range(ch.normal)} | {between} |")
     rows += ["", "| result | label | unit | a draw reads | physical range | normal |",
              "|---|---|---|---|---|---|"]
     for r in cat.results.values():
@@ -90,7 +91,7 @@ def test_every_input_channel_is_named_as_one() -> None:
     tables = _guide_tables(GUIDE.read_text(encoding="utf-8"))
     for ch in load_catalogue().numerics.values():
         if ch.keyframed and ch.group != "controls":
-            assert f"| `{ch.id}` | {ch.label} | {ch.unit or '-'} | **input** |" in tables
+            assert f"| `{ch.id}` | {ch.label} | {ch.unit or '-'} | **input** | " in tables
 
 
 # ----------------------------------------------------------------------------- examples
