@@ -59,9 +59,9 @@ class Problems:
 
     A reader wraps each independent part (one event, one keyframe value, one draw...) in
     `part()` or `attempt()`: a ScenarioError there is recorded and the reader moves on to
-    the next part. A problem that makes later checks meaningless (unreadable file, event
-    times that do not resolve) is simply not caught, and `collect()` records it as the
-    last one. `raise_any()` then raises them all as one ScenarioProblems."""
+    the next part. A problem that makes later checks meaningless (event times that do not
+    resolve) is not caught there: it ends the reading, and the reader adds it as the last
+    one. `raise_any()` then raises them all as one ScenarioProblems."""
 
     def __init__(self) -> None:
         self.found: list[ScenarioError] = []
