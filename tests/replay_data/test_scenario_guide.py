@@ -55,12 +55,13 @@ def channel_tables() -> str:
     from replay_data.catalogue import load_catalogue
 
     cat = load_catalogue()
-    rows = ["| channel | label | unit | kind | physical range | normal | between keyframes |",
-            "|---|---|---|---|---|---|---|"]
+    rows = ["| channel | label | unit | kind | physical range | normal | between keyframes "
+            "| default |", "|---|---|---|---|---|---|---|---|"]
     for ch in cat.numerics.values():
         between = ch.interpolation if ch.keyframed and ch.group != "controls" else "-"
+        default = "-" if getattr(ch, "default", None) is None else f"{ch.default:g}"
         rows.append(f"| `{ch.id}` | {ch.label} | {ch.unit or '-'} | {_kind(ch)} | "
-                    f"{_range(ch.physical)} | {_range(ch.normal)} | {between} |")
+                    f"{_range(ch.physical)} | {_range(ch.normal)} | {between} | {default} |")
     rows += ["", "| result | label | unit | a draw reads | physical range | normal |",
              "|---|---|---|---|---|---|"]
     for r in cat.results.values():
