@@ -7,8 +7,9 @@
       .venv/bin/python tests/replay_data/test_scenario_guide.py --write
 
 - Every ```toml block parses; each one marked complete (```toml complete) loads as a whole
-  scenario; the one marked bad (```toml bad) gives exactly the validate lines the guide
-  shows after it (the ```text block that follows).
+  scenario and replays; the one marked bad (```toml bad) gives exactly the validate lines
+  the guide shows after it (the ```text block that follows; `--write` regenerates those
+  too).
 - Every key the guide's key lists name is one the reader accepts, and every key the reader
   accepts is in the guide.
 """
@@ -165,7 +166,10 @@ def test_the_bad_example_gives_the_lines_the_guide_shows(tmp_path: Path) -> None
     p = subprocess.run([str(BIN / "replay-data"), "validate", str(f)], capture_output=True,
                        text=True, timeout=120)
     assert p.returncode == 2 and p.stdout == ""
-    assert p.stderr == shown, p.stderr
+    assert len(p.stderr.splitlines()) == 5
+    assert p.stderr == shown, (
+        "the guide's validate lines differ (a message or the catalogue changed); "
+        "regenerate: .venv/bin/python tests/replay_data/test_scenario_guide.py --write")
 
 
 # ----------------------------------------------------------------------------- keys
@@ -217,10 +221,27 @@ def test_the_guide_names_no_shared_folder() -> None:
     assert "../shared" not in GUIDE.read_text(encoding="utf-8")
 
 
-if __name__ == "__main__":  # --write: put the catalogue's tables into the guide
+def bad_example_lines(body: str, folder: Path) -> str:
+    """What `replay-data validate` prints for the guide's bad example."""
+    f = folder / "bad_example.toml"
+    f.write_text(body, encoding="utf-8")
+    return subprocess.run([str(BIN / "replay-data"), "validate", str(f)], capture_output=True,
+                          text=True, timeout=120).stderr
+
+
+if __name__ == "__main__":  # --write: the catalogue's tables and validate's lines, anew
+    import tempfile
+
     if sys.argv[1:] != ["--write"]:
         sys.exit("usage: test_scenario_guide.py --write")
     sys.path.insert(0, str(ROOT))
     text = GUIDE.read_text(encoding="utf-8")
     start, end = text.index(BEGIN) + len(BEGIN), text.index(END)
-    GUIDE.write_text(f"{text[:start]}\n{channel_tables()}\n{text[end:]}", encoding="utf-8")
+    text = f"{text[:start]}\n{channel_tables()}\n{text[end:]}"
+    bad = re.search(r"^```toml bad\n(.*?)^```\n(.*?)^```text\n(.*?)^```", text,
+                    flags=re.S | re.M)
+    assert bad is not None, "the guide's bad example and its text block"
+    with tempfile.TemporaryDirectory() as tmp:
+        lines = bad_example_lines(bad.group(1), Path(tmp))
+    text = text[:bad.start(3)] + lines + text[bad.end(3):]
+    GUIDE.write_text(text, encoding="utf-8")
