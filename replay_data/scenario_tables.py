@@ -29,7 +29,7 @@ from .scenario_data import (
     InjectionVariant,
     Provenance,
 )
-from .toml_reader import Table
+from .toml_reader import Table, allowed_names
 
 MAX_CASE_S = 366 * 86400.0
 MAX_DURATION_S = 1e7  # about 115 days
@@ -50,7 +50,9 @@ def check_name(r: Table, key: str | int | None, value: object, what: str) -> str
 def provenance(r: Table) -> Provenance:
     basis = r.text("basis")
     if basis not in BASES:
-        raise r.fail("basis", f"must be one of {', '.join(BASES)}")
+        raise r.fail("basis", f"{basis!r}: must be one of {', '.join(BASES)} (case: the "
+                              "report says it, with a quote; derived: worked out from it; "
+                              "assumed: a plausible value)")
     quote = r.text("quote", "")
     if basis == "case" and not quote:
         raise r.fail("quote", "a case fact must quote the report")
@@ -115,7 +117,7 @@ def flags(r: Table, key: str, known: Mapping[str, str]) -> tuple[str, ...]:
         raise r.fail(key, "must be a list of strings")
     for f in values:
         if f not in known:
-            raise r.fail(key, f"unknown flag {f!r} (known: {', '.join(sorted(known))})")
+            raise r.fail(key, f"unknown flag {f!r}" + allowed_names(f, known))
     return tuple(values)
 
 
@@ -145,7 +147,8 @@ def effects(parent: Table, key: str, cat: Catalogue) -> tuple[Effect, ...]:
                        "offset"})
         ch = er.text("channel")
         if ch not in cat.numerics:
-            raise er.fail("channel", f"unknown channel {ch!r}")
+            raise er.fail("channel", f"unknown channel {ch!r}" + allowed_names(
+                ch, (c.id for c in cat.numerics.values() if not c.derived), "channels"))
         if cat.numerics[ch].derived:
             raise er.fail("channel", f"{ch!r} is derived from other channels")
         eff = Effect(
@@ -185,7 +188,9 @@ def expected(parent: Table, key: str, cat: Catalogue) -> tuple[ExpectedResponse,
             cid = cr.text("control")
             ch = cat.numerics.get(cid)
             if ch is None or ch.group != "controls":
-                raise cr.fail("control", f"unknown control {cid!r}")
+                raise cr.fail("control", f"unknown control {cid!r}" + allowed_names(
+                    cid, (c.id for c in cat.numerics.values() if c.group == "controls"),
+                    "controls"))
             if "equals" in cr:
                 lo = hi = cr.number("equals")
             else:

@@ -18,6 +18,7 @@ problems the same way and names the file each key came from.
 
 from __future__ import annotations
 
+import difflib
 import math
 import os
 from collections.abc import Callable, Iterable, Mapping
@@ -26,7 +27,7 @@ from functools import cached_property
 from importlib import resources
 from typing import Any
 
-from .errors import ScenarioError
+from .errors import Problems, ScenarioError
 from .input_file import InputFileError, decode_utf8, parse_toml, read_bytes
 from .timeexpr import parse_duration
 from .toml_lines import KeyPath, key_lines, key_text, line_of
@@ -44,7 +45,7 @@ def locate(file: str, line: int | None, path: KeyPath = ()) -> str:
 
 
 def scenario_error(file: str, line: int | None, path: KeyPath, problem: str) -> ScenarioError:
-    return ScenarioError(locate(file, line, path), problem)
+    return ScenarioError(locate(file, line, path), problem, line=line)
 
 
 # --------------------------------------------------------------------------- documents
@@ -64,8 +65,9 @@ class TomlDocument:
     def line(self, path: KeyPath) -> int | None:
         return line_of(self.lines, path) if self.text else None
 
-    def root(self, error: ErrorFactory = scenario_error) -> Table:
-        return Table(self, self.data, (), error)
+    def root(self, error: ErrorFactory = scenario_error, problems: Problems | None = None
+             ) -> Table:
+        return Table(self, self.data, (), error, problems)
 
 
 def toml_text(text: str, source: str, kind: str) -> TomlDocument:
@@ -159,6 +161,26 @@ def unknown_key(table: Mapping[str, Any], allowed: Iterable[str]) -> str | None:
     return next((k for k in table if k not in allowed), None)
 
 
+MAX_LISTED = 12  # a message lists at most this many of the allowed names
+
+
+def allowed_names(name: str, known: Iterable[str], what: str = "known",
+                  close_from: Iterable[str] | None = None) -> str:
+    """What to write instead of the unknown `name`: ' (closest: spo2; known: a, b, ...)'.
+    The closest names (difflib, among `close_from` when given: a typo of a name that is
+    not allowed here is worth naming too) catch a typo; the list, cut at MAX_LISTED, says
+    what the key may hold at all."""
+    names = sorted(known)
+    if not names:
+        return f" ({what}: none)"
+    pool = sorted(close_from) if close_from is not None else names
+    close = difflib.get_close_matches(name, pool, n=3, cutoff=0.7) if name else []
+    more = len(names) - MAX_LISTED
+    shown = ", ".join(names[:MAX_LISTED]) + (f", ... ({more} more)" if more > 0 else "")
+    head = f"closest: {', '.join(close)}; " if close else ""
+    return f" ({head}{what}: {shown})"
+
+
 _KIND_NAMES = {str: "str", int: "int", float: "float", list: "list", dict: "table",
                bool: "bool"}
 
@@ -170,8 +192,12 @@ class Table:
     """Typed access to one table of a document; every problem names file, line and key."""
 
     def __init__(self, doc: TomlDocument, value: object, path: KeyPath = (),
-                 error: ErrorFactory = scenario_error) -> None:
+                 error: ErrorFactory = scenario_error, problems: Problems | None = None
+                 ) -> None:
         self.doc, self.path, self.error = doc, path, error
+        # With a collector, unknown keys are recorded (all of them) rather than raised:
+        # a reader reads only the keys it knows, so going on after one is always safe.
+        self.problems = problems
         if not isinstance(value, dict):
             raise self.fail(None, "must be a table")
         self.table: dict[str, Any] = value
@@ -196,9 +222,13 @@ class Table:
     # -- keys
     def check_keys(self, allowed: Iterable[str]) -> None:
         allowed = set(allowed)
-        bad = unknown_key(self.table, allowed)
-        if bad is not None:
-            raise self.fail(bad, f"unknown key (allowed: {', '.join(sorted(allowed))})")
+        for bad in [k for k in self.table if k not in allowed]:
+            close = difflib.get_close_matches(bad, sorted(allowed), n=1, cutoff=0.6)
+            hint = f"closest: {close[0]}; " if close else ""
+            problem = self.fail(bad, f"unknown key ({hint}allowed: {', '.join(sorted(allowed))})")
+            if self.problems is None:
+                raise problem
+            self.problems.add(problem)
 
     def done(self) -> None:
         """Refuse any key no accessor asked for."""
@@ -281,11 +311,12 @@ class Table:
         """The sub-table `name` (an empty one when absent, unless required)."""
         value = self.raw(name) if required else self.table.get(name, {})
         self.used.add(name)
-        return Table(self.doc, value, (*self.path, name), self.error)
+        return Table(self.doc, value, (*self.path, name), self.error, self.problems)
 
     def item(self, name: str, index: int) -> Table:
         """Table number `index` of the array `name`."""
-        return Table(self.doc, self.table[name][index], (*self.path, name, index), self.error)
+        return Table(self.doc, self.table[name][index], (*self.path, name, index), self.error,
+                     self.problems)
 
     def items(self, name: str, default: object = _MISSING, *, nonempty: bool = False
               ) -> list[Table]:
@@ -297,5 +328,5 @@ class Table:
 
     def tables(self) -> dict[str, Table]:
         """Each value of this table as a sub-table (`[injections.X]` for every X)."""
-        return {k: Table(self.doc, v, (*self.path, k), self.error)
+        return {k: Table(self.doc, v, (*self.path, k), self.error, self.problems)
                 for k, v in self.table.items()}

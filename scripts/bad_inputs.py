@@ -5,7 +5,7 @@ keep the promise.
 
 The promise for bad input (docs/scenario-format.md, "Files in, files out"): one line on
 stderr that says what and where (`PROG: error: ...`), exit code 2, no traceback, nothing
-written. Inputs that
+written (`replay-data validate` gives one such line per independent problem). Inputs that
 must work (writing through a device or /dev/stdout) must exit 0 without a
 traceback. Every case runs in a fresh folder with HOME pointing into it, so nothing
 outside is touched, and the folder is compared before and after.
@@ -42,6 +42,9 @@ class Case:
     files: dict[str, bytes | str | Callable[[Path], None]] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
     words: str = ""  # the error line must contain this
+    # "error" cases: stderr lines expected, one per problem (validate lists every
+    # independent problem of a scenario; everything else stops at one)
+    lines: int = 1
     written: tuple[str, ...] = ()  # "ok" cases: files that must exist afterwards
 
 
@@ -57,6 +60,11 @@ def add(extra: str) -> str:
 KEYFRAME = '[[keyframes]]\nt = "ecmo_start+1h"\nbasis = "assumed"\nvalues = {{ {} }}\n'
 INJECTION = ('[injections.test_thing]\nlabel = "x"\nbasis = "assumed"\n'
              'default_duration = "{dur}"\neffects = [{{ channel = "{ch}", {eff} }}]\n{extra}\n')
+
+# Three mistakes that do not depend on one another (a keyframe's channel, a patient's age,
+# an unknown table).
+THREE_PROBLEMS = add(KEYFRAME.format("sparkle = 3") + "\n[bogus]\nx = 1").replace(
+    "age = 43", "age = 143")
 
 BAD_SCENARIOS: dict[str, str | bytes] = {
     "SpO2 150": add(KEYFRAME.format("spo2 = 150")),
@@ -438,6 +446,33 @@ def cases() -> list[Case]:
              written=("x.png",)),
         Case("unknown role", [dash, "bystander"]),
         Case("replay-data unknown command", [rd, "dance"]),
+        # Several independent problems: validate lists each (one line each, in file
+        # order); the dashboard and the data commands stop at the first.
+        Case("validate: three independent problems", [rd, "validate", "{d}/bad.toml"],
+             files={"bad.toml": THREE_PROBLEMS}, lines=3, words="bad.toml:"),
+        Case("dashboard --scenario: three independent problems",
+             [*headless, "--scenario", "{d}/bad.toml"], files={"bad.toml": THREE_PROBLEMS}),
+        Case("trends --scenario: three independent problems",
+             [*trends, "--scenario", "{d}/bad.toml", "--out", "{d}/t.csv"],
+             files={"bad.toml": THREE_PROBLEMS}),
+        # `new` writes a new file only: never over one, never through a link or into a
+        # folder that is not there, and nothing half-written.
+        Case("new over an existing file", [rd, "new", "{d}/sc.toml"],
+             files={"sc.toml": SCENARIO}, words="exists already"),
+        Case("new over a symlink", [rd, "new", "{d}/link.toml"],
+             files={"link.toml": lambda d: (d / "link.toml").symlink_to(d / "x.toml")},
+             words="symbolic link"),
+        Case("new into a missing folder", [rd, "new", "{d}/nowhere/sc.toml"],
+             words="does not exist"),
+        Case("new on a folder", [rd, "new", "{d}/f.toml"],
+             files={"f.toml": lambda d: (d / "f.toml").mkdir()}),
+        Case("new on a FIFO", [rd, "new", "{d}/fifo.toml"],
+             files={"fifo.toml": lambda d: os.mkfifo(d / "fifo.toml")}),
+        Case("new not a .toml", [rd, "new", "{d}/sc.txt"], words=".toml"),
+        Case("new in /proc", [rd, "new", "/proc/sc.toml"]),
+        Case("new unknown template", [rd, "new", "{d}/sc.toml", "--template", "picu"]),
+        Case("new vv-ecmo", [rd, "new", "{d}/sc.toml", "--template", "vv-ecmo"],
+             expect="ok", written=("sc.toml",)),
     ]
     return out
 
@@ -502,10 +537,11 @@ def run_case(case: Case, base: Path, good: Path, verbose: bool) -> str | None:
         case.argv[0]
     if p.returncode != 2:
         return f"exit {p.returncode}, expected 2: {err.strip()[:200]}"
-    if len(lines) != 1:
-        return f"{len(lines)} stderr lines: {err.strip()[:300]!r}"
-    if not lines[0].startswith(f"{prog}: error: "):
-        return f"not '{prog}: error: ...': {lines[0][:200]}"
+    if len(lines) != case.lines:
+        return f"{len(lines)} stderr lines, expected {case.lines}: {err.strip()[:300]!r}"
+    for line in lines:
+        if not line.startswith(f"{prog}: error: "):
+            return f"not '{prog}: error: ...': {line[:200]}"
     if case.words and case.words not in lines[0]:
         return f"error does not say {case.words!r}: {lines[0][:200]}"
     after = snapshot(d)
