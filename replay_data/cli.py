@@ -7,13 +7,9 @@ and no output file left behind.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
 import os
-import re
-import signal
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
@@ -28,6 +24,13 @@ from .output_file import open_output
 from .output_path import check_output_path
 from .scenario import Scenario, builtin_scenarios, load_scenario, scenario_title
 from .scenario_data import DEFAULT_SCENARIO
+from .scenario_templates import (
+    DEFAULT_TEMPLATE,
+    TEMPLATES,
+    scenario_id_for,
+    template_text,
+    write_new_file,
+)
 from .timeexpr import format_case_time, parse_duration
 
 EXIT_BAD_INPUT = 2
@@ -362,75 +365,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
           f"{len(sc.numeric_keyframes)} keyframed channels, {len(sc.draws)} result draws, "
           f"{len(sc.injections)} injections)")
     return 0
-
-
-# `replay-data new`: template name -> file in resources/templates. The default is the ICU
-# patient: ventilator and arterial line are what most ICU cases have; an author takes the
-# circuit out of nothing (vv-ecmo adds it) or the ventilator away (ward) from there.
-TEMPLATES = {"ward": "ward.toml", "icu": "icu.toml", "vv-ecmo": "vv_ecmo.toml"}
-DEFAULT_TEMPLATE = "icu"
-TEMPLATE_PACKAGE = "resources.templates"
-
-
-def template_text(name: str, scenario_id: str | None = None) -> str:
-    """The template's text; its [scenario] id replaced by `scenario_id` when given."""
-    from importlib import resources
-
-    text = resources.files(TEMPLATE_PACKAGE).joinpath(TEMPLATES[name]).read_text(
-        encoding="utf-8")
-    if scenario_id is None:
-        return text
-    own = f'id = "{TEMPLATES[name][:-5]}_template"'
-    assert own in text, own  # each template names itself so
-    return text.replace(own, f'id = "{scenario_id}"', 1)
-
-
-def scenario_id_for(path: str) -> str:
-    """A scenario id (letters, digits, _) from the file's name: my-case.toml -> my_case."""
-    stem = re.sub(r"[^A-Za-z0-9_]", "_", os.path.basename(path)[:-len(".toml")])
-    return stem if stem and not stem[0].isdigit() else f"scenario_{stem}"
-
-
-def write_new_file(path: str, text: str, option: str) -> None:
-    """Write `text` to a file that must not exist yet: written whole beside it, then
-    linked to its name (a link never replaces a file, so one made meanwhile is kept and
-    refused), so the name holds the whole text or nothing."""
-    check_output_path(path, option)
-    if os.path.lexists(path):
-        raise ReplayDataError(f"{option} {path}: exists already; choose a new file name "
-                              "(new never overwrites)")
-    folder = os.path.dirname(os.path.abspath(path))
-    # Signals held while the temporary file is made, so none leaves it behind (as in
-    # replay_data.output_file.open_output).
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".part",
-                                   dir=folder)
-    except OSError as exc:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
-        raise ReplayDataError(f"{option} {path}: {exc.strerror or exc}") from None
-    try:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            os.fchmod(fh.fileno(), 0o666 & ~_umask())
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.link(tmp, path)
-    except FileExistsError:
-        raise ReplayDataError(f"{option} {path}: exists already; choose a new file name "
-                              "(new never overwrites)") from None
-    except OSError as exc:
-        raise ReplayDataError(f"{option} {path}: {exc.strerror or exc}") from None
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def cmd_new(args: argparse.Namespace) -> int:

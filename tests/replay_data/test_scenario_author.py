@@ -13,10 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from replay_data.cli import TEMPLATES, main, scenario_id_for, template_text
+from replay_data.cli import main
 from replay_data.course import Course
 from replay_data.errors import ScenarioError, ScenarioProblems
 from replay_data.scenario import load_scenario
+from replay_data.scenario_templates import TEMPLATES, scenario_id_for, template_text
 
 BIN = Path(sys.executable).parent
 REPLAY_DATA = BIN / "replay-data"
