@@ -90,7 +90,9 @@ class Course:
     @cached_property
     def model(self) -> PatientModel:
         """The gas-exchange and circulation model fed by this course's inputs."""
-        return PatientModel(self.true_inputs, cannulae=self.scenario.circuit)
+        return PatientModel(self.true_inputs, cannulae=self.scenario.circuit,
+                            reference=self.scenario_inputs,
+                            weight_kg=self.scenario.patient.weight_kg)
 
     @cached_property
     def _output_cache(self) -> dict[tuple, dict[str, np.ndarray]]:
@@ -241,6 +243,8 @@ class Course:
             v = lung.tidal_volume(self, tt)
         else:
             v = self.perturbation_index.apply(channel, tt, self._base(ch, tt), measured)
+            # PEEP's and the hypoxic heart's effects on the vitals (physiology.model).
+            v = self.model.display_adjusted(channel, tt, v)
             if channel == "hr" and measured:
                 v = np.where(np.isnan(self._hr_source_code(tt)), np.nan, v)
         lo, hi = ch.limits
@@ -397,8 +401,8 @@ class Course:
         ch = self.check_channel(channel)
         tt = np.atleast_1d(np.asarray(t, dtype=np.float64))
         if ch.model:
-            return self.model_outputs(tt)[channel]
-        return self.true_inputs([channel], tt)[channel]
+            return self.model.display_adjusted(channel, tt, self.model_outputs(tt)[channel])
+        return self.model.display_adjusted(channel, tt, self.true_inputs([channel], tt)[channel])
 
     def results_until(self, t: float) -> list[Result]:
         """Results drawn at or before t, oldest first."""

@@ -131,7 +131,8 @@ def _gauss_in_beats(beat: np.ndarray, centre: np.ndarray | float,
     """Gaussian of the distance from `beat` to the nearest beat + centre (wraps each beat)."""
     d = beat - centre
     d = d - np.rint(d)
-    return np.exp(-0.5 * (d / width) ** 2)
+    # Asystole (HR 0, a hypoxic arrest) makes the widths in beats 0: a flat line.
+    return np.exp(-0.5 * (d / np.maximum(width, 1e-9)) ** 2)
 
 
 def _beating(beat: Cycle) -> np.ndarray:

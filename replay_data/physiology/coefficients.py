@@ -34,6 +34,10 @@ class Oxygenator:
     rated_efficiency: float
     outlet_fraction: float
     sweep_o2_scale: float
+    gas_phase_volume: float
+    o2_uptake_slope: float
+    gas_floor_po2: float
+    gas_fade_fraction: float
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,7 @@ class Co2:
     blood_co2_slope: float
     store: float
     airway_dead_space: float
+    membrane_co2_loss_ratio: float
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,37 @@ class Ventilation:
 
 
 @dataclass(frozen=True)
+class Peep:
+    """What PEEP away from the scenario's own does (recruitment, venous return)."""
+    shunt_per_cmh2o_below: float
+    shunt_per_cmh2o_above: float
+    transmission: float
+    mmhg_per_cmh2o: float
+    cardiac_output_per_cmh2o: float
+    map_per_cmh2o: float
+
+
+@dataclass(frozen=True)
+class Hypoxia:
+    """Supply-dependent O2 consumption and the heart's response to an O2 debt."""
+    do2_critical_per_kg: float
+    default_weight_kg: float
+    full_debt_ratio: float
+    accumulation: float
+    recovery: float
+    output_loss_at_arrest: float
+    hr_loss_at_arrest: float
+    pressure_loss_at_arrest: float
+    bradycardia_from: float
+    arrest_at: float
+    rosc_below: float
+    reversible_for: float
+    pea_for: float
+    hr_at_arrest: float
+    pressure_at_arrest: float
+
+
+@dataclass(frozen=True)
 class Coefficients:
     oxygen: Oxygen
     lung: Lung
@@ -103,6 +139,8 @@ class Coefficients:
     oximetry: Oximetry
     circuit: Circuit
     ventilation: Ventilation
+    peep: Peep
+    hypoxia: Hypoxia
 
 
 def _section(root: Table, name: str, cls: type) -> object:
@@ -115,7 +153,7 @@ def _section(root: Table, name: str, cls: type) -> object:
 _SECTIONS: dict[str, type] = {
     "oxygen": Oxygen, "lung": Lung, "oxygenator": Oxygenator, "co2": Co2,
     "acid_base": AcidBase, "oxygen_store": OxygenStore, "oximetry": Oximetry,
-    "circuit": Circuit, "ventilation": Ventilation,
+    "circuit": Circuit, "ventilation": Ventilation, "peep": Peep, "hypoxia": Hypoxia,
 }
 
 

@@ -24,9 +24,9 @@ from collections.abc import Callable, Iterable
 import numpy as np
 
 from ..scenario_data import Circuit as ScenarioCircuit
-from . import circuit, co2, oxygenation
+from . import circuit, co2, hypoxia, oxygenation
 from .coefficients import Coefficients, load_coefficients
-from .lags import Lag
+from .lags import Lag, SwitchedLag
 
 Inputs = Callable[[Iterable[str], np.ndarray], dict[str, np.ndarray]]
 
@@ -50,13 +50,22 @@ CHECKPOINT_S = 4 * 3600.0
 # Knot spacing and warm-up of the two stores (see lags.py): the O2 store's time constant
 # is 0.5-3 min, the CO2 store's 10-60 min.
 O2_STEP_S, O2_WARMUP_S = 10.0, 900.0
-CO2_STEP_S, CO2_WARMUP_S = 60.0, 6 * 3600.0
+# The CO2 store's knots every 10 s: PaCO2 begins to move within a circulation time of an
+# event (its time constant is still minutes).
+CO2_STEP_S, CO2_WARMUP_S = 10.0, 6 * 3600.0
+# The membrane's gas phase (tau 1.6 s at full sweep, about 40 s washout with none; capped
+# at GAS_TAU_MAX_S when neither gas nor blood moves).
+GAS_STEP_S, GAS_WARMUP_S, GAS_TAU_MAX_S = 3.0, 1800.0, 300.0
+# The heart's hypoxic load (hypoxia.py): knots every 10 s, 2 h warm-up from rest.
+HEART_STEP_S, HEART_WARMUP_S = 10.0, 2 * 3600.0
 
 _O2_INPUTS = ("shunt_fraction", "ecmo_flow", "recirculation", "cardiac_output", "vo2", "hb",
               "fio2", "fio2_ward", "fdo2", "sweep_flow", "membrane_function", "temp",
               "base_excess")
 _CO2_INPUTS = ("vco2", "cardiac_output", "sweep_flow", "ecmo_flow", "recirculation", "rr",
                "tidal_volume", "dead_space_fraction", "membrane_function")
+# Inputs PEEP away from the scenario's own changes (recruitment, venous return).
+_PEEP_INPUTS = ("shunt_fraction", "cardiac_output", "cvp")
 
 
 def unique_ints(a: np.ndarray) -> np.ndarray:
@@ -75,14 +84,26 @@ class PatientModel:
     """Outputs at any times; caches store intervals (the object is per course)."""
 
     def __init__(self, inputs: Inputs, coef: Coefficients | None = None,
-                 cannulae: ScenarioCircuit | None = None) -> None:
+                 cannulae: ScenarioCircuit | None = None, reference: Inputs | None = None,
+                 weight_kg: float | None = None) -> None:
         """`cannulae`: the scenario's circuit, whose cannulae set the circuit pressures
-        (None: no circuit, no pressures)."""
+        (None: no circuit, no pressures). `reference`: the inputs as the scenario has them
+        before any disturbance or setting (its own PEEP and tidal volume, which its shunt
+        and dead space are stated at; None: the inputs themselves). `weight_kg`: the
+        patient's, for the critical O2 delivery (None: the catalogue's default)."""
         self._raw_inputs = inputs
+        self._reference = reference or inputs
         self.coef = coef or load_coefficients()
+        hx = self.coef.hypoxia
+        self.do2_critical = hx.do2_critical_per_kg * (weight_kg or hx.default_weight_kg)
         self.drops = circuit.cannula_drops(cannulae, self.coef.circuit)
         self.co2_store = Lag("paco2", CO2_STEP_S, CO2_WARMUP_S, CHECKPOINT_S, self._co2_drive)
-        self.o2_store = Lag("cv", O2_STEP_S, O2_WARMUP_S, CHECKPOINT_S, self._o2_drive)
+        self.gas_phase = Lag("po2_gas", GAS_STEP_S, GAS_WARMUP_S, CHECKPOINT_S, self._gas_drive)
+        # State: venous O2 content per unit of Hb capacity (Cv / (1.34 Hb)), so that a
+        # change of Hb (transfusion, bleeding) keeps the venous saturation, not the content.
+        self.o2_store = SwitchedLag("sv", O2_STEP_S, O2_WARMUP_S, CHECKPOINT_S, self._o2_drive)
+        self.heart = hypoxia.Heart(HEART_STEP_S, HEART_WARMUP_S, CHECKPOINT_S,
+                                   self._delivery_ratio, hx)
         ox = self.coef.oxygen_store
         # Interpolation already lags one grid step (see gas()).
         self._artery_k = max(int(round(ox.artery_delay / GAS_GRID_S)) - 1, 0)
@@ -98,7 +119,49 @@ class PatientModel:
             v = raw[n]
             d = INPUT_DEFAULTS[n]
             out[n] = v if np.isnan(d) else np.where(np.isnan(v), d, v)
+        if set(_PEEP_INPUTS) & set(names):
+            dpeep = self.peep_change(t)
+            for n in _PEEP_INPUTS:
+                if n in out:
+                    out[n] = self._peep_effect(n, out[n], dpeep)
         return out
+
+    def peep_change(self, t: np.ndarray) -> np.ndarray:
+        """PEEP minus the scenario's own PEEP at t (cmH2O; 0 off the ventilator)."""
+        now = self._raw_inputs(("peep",), t)["peep"]
+        own = self._reference(("peep",), t)["peep"]
+        return np.nan_to_num(now - own)
+
+    def _peep_effect(self, name: str, v: np.ndarray, dpeep: np.ndarray) -> np.ndarray:
+        """Recruitment (shunt) and venous return (cardiac output, CVP) at a PEEP dpeep
+        away from the scenario's (physiology.toml [peep])."""
+        c = self.coef.peep
+        if name == "shunt_fraction":
+            per = np.where(dpeep < 0, c.shunt_per_cmh2o_below, c.shunt_per_cmh2o_above)
+            return np.clip(v - per * dpeep, 0.0, 1.0)
+        if name == "cardiac_output":
+            return v * np.clip(1.0 - c.cardiac_output_per_cmh2o * dpeep, 0.3, 1.5)
+        return v + c.transmission * c.mmhg_per_cmh2o * dpeep  # cvp
+
+    def display_adjusted(self, channel: str, t: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """A keyframed vital as the patient shows it: PEEP's effect on CVP and arterial
+        pressure, and the hypoxic heart's on rate and pressure (hypoxia.py); SpO2 reads
+        nothing without a pulse. Other channels unchanged."""
+        if channel not in ("hr", "abp_sys", "abp_dia", "cvp", "spo2"):
+            return v
+        if channel == "cvp":
+            return self._peep_effect("cvp", v, self.peep_change(t))
+        heart = self.heart(t)
+        hx = self.coef.hypoxia
+        if channel == "spo2":
+            return np.where(heart.arrested, np.nan, v)
+        if channel == "hr":
+            return heart.hr_factor(hx, v)
+        dpeep = self.peep_change(t)
+        return (v - self.coef.peep.map_per_cmh2o * dpeep) * heart.pressure_factor(hx)
+
+    def heart_state(self, t: np.ndarray) -> hypoxia.HeartState:
+        return self.heart(np.asarray(t, dtype=np.float64))
 
     @staticmethod
     def _fio2(i: dict[str, np.ndarray]) -> np.ndarray:
@@ -107,22 +170,41 @@ class PatientModel:
 
     # ------------------------------------------------------------------ stores
 
-    def _co2_conductances(self, i: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    def _co2_conductances(self, i: dict[str, np.ndarray], t: np.ndarray
+                          ) -> tuple[np.ndarray, np.ndarray]:
         c = self.coef.co2
         qeff = i["ecmo_flow"] * (1.0 - np.clip(i["recirculation"], 0.0, 0.95))
-        # A clotted membrane loses CO2 transfer with its O2 transfer.
-        gm = co2.membrane_conductance(i["sweep_flow"], qeff, c) * np.clip(
-            i["membrane_function"], 0.0, 1.0)
+        # A failing membrane loses much less of its CO2 clearance than of its O2 transfer.
+        lost = 1.0 - np.clip(i["membrane_function"], 0.0, 1.0)
+        gm = co2.membrane_conductance(i["sweep_flow"], qeff, c) * (
+            1.0 - c.membrane_co2_loss_ratio * lost)
         gn = co2.native_conductance(
-            co2.alveolar_ventilation(i["rr"], i["tidal_volume"], i["dead_space_fraction"]), c)
+            co2.alveolar_ventilation(i["rr"], i["tidal_volume"],
+                                     self._alveolar_dead_space(i, t), c), c)
         return gm, gn
+
+    def _alveolar_dead_space(self, i: dict[str, np.ndarray], t: np.ndarray) -> np.ndarray:
+        """Alveolar dead-space fraction of the alveolar tidal volume: the scenario's VD/VT
+        is stated at its own tidal volume; the airway dead space is a volume."""
+        own = self._reference(("tidal_volume",), t)["tidal_volume"]
+        own = np.where(np.isnan(own), i["tidal_volume"], own)
+        return co2.alveolar_dead_space_fraction(i["dead_space_fraction"], own, self.coef.co2)
 
     def _co2_drive(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         i = self.inputs(_CO2_INPUTS, t)
-        gm, gn = self._co2_conductances(i)
+        gm, gn = self._co2_conductances(i, t)
         return co2.paco2_drive(i["vco2"], i["cardiac_output"], gm, gn, self.coef.co2)
 
-    def _balance(self, i: dict[str, np.ndarray], paco2: np.ndarray
+    def _gas_drive(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The membrane gas phase's PO2 heads for its steady state with the derived time
+        constant (oxygenation.gas_phase_time_constant)."""
+        i = self.inputs(("sweep_flow", "fdo2", "ecmo_flow"), t)
+        ox, lung = self.coef.oxygenator, self.coef.lung
+        u = oxygenation.gas_phase_po2(i["fdo2"] / 100.0, i["sweep_flow"], ox, lung)
+        return u, oxygenation.gas_phase_time_constant(i["sweep_flow"], i["ecmo_flow"], ox,
+                                                      GAS_TAU_MAX_S)
+
+    def _balance(self, i: dict[str, np.ndarray], paco2: np.ndarray, t: np.ndarray
                  ) -> tuple[oxygenation.OxygenBalance, np.ndarray]:
         c = self.coef
         ph = co2.ph(paco2, i["base_excess"], c.acid_base)
@@ -131,14 +213,44 @@ class PatientModel:
             shunt=i["shunt_fraction"], flow=i["ecmo_flow"], recirculation=i["recirculation"],
             cardiac_output=i["cardiac_output"], vo2=i["vo2"], hb=i["hb"], fio2=self._fio2(i),
             fdo2=i["fdo2"] / 100.0, sweep=i["sweep_flow"],
-            membrane_function=i["membrane_function"], paco2=paco2, factor=factor, coef=c)
+            membrane_function=i["membrane_function"], paco2=paco2, factor=factor, coef=c,
+            gas_po2=self.gas_phase(t))
         return bal, factor
 
-    def _o2_drive(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _capacity(self, i: dict[str, np.ndarray]) -> np.ndarray:
+        return self.coef.oxygen.hb_binding * np.maximum(i["hb"], 0.5)
+
+    def _o2_drive(self, t: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Two regimes of the O2 store (lags.run_switched): O2 consumption at demand while
+        the delivery CO x Ca is at or above DO2crit, supply-dependent below it, VO2 =
+        demand x DO2 / DO2crit = k CO Ca (Schumacker and Cain 1987). Then V dCv/dt =
+        CO ((1 - k) Ca - Cv), linear again: Cv -> (1 - k) A / (1 - (1 - k) B) with tau =
+        V / (CO (1 - (1 - k) B)). The state is Cv per unit of Hb capacity."""
         i = self.inputs(_O2_INPUTS, t)
-        bal, _ = self._balance(i, self.co2_store(t))
-        return (bal.venous_steady_state(),
-                bal.venous_time_constant(i["cardiac_output"], self.coef.oxygen_store.volume))
+        bal, _ = self._balance(i, self.co2_store(t), t)
+        cap = self._capacity(i)
+        co = np.maximum(i["cardiac_output"], 0.3)
+        vol = self.coef.oxygen_store.volume
+        k = np.minimum(np.maximum(i["vo2"], 0.0) / self.do2_critical, 0.999)
+        b2 = (1.0 - k) * bal.b
+        u2 = (1.0 - k) * bal.a0 / (1.0 - b2)
+        tau2 = 60.0 * vol / (co * (1.0 - b2))
+        # Delivery at or above DO2crit <=> Cv >= (DO2crit / CO - A) / B.
+        need = self.do2_critical / co - bal.a0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            threshold = np.where(bal.b > 1e-9, need / np.maximum(bal.b, 1e-12),
+                                 np.where(need <= 0, -np.inf, np.inf))
+        return (bal.venous_steady_state() / cap,
+                bal.venous_time_constant(i["cardiac_output"], vol),
+                u2 / cap, tau2, threshold / cap)
+
+    def _delivery_ratio(self, t: np.ndarray) -> np.ndarray:
+        """DO2 / DO2crit with the heart beating as the scenario has it (hypoxia.py)."""
+        i = self.inputs(_O2_INPUTS, t)
+        bal, _ = self._balance(i, self.co2_store(t), t)
+        cv = np.maximum(self.o2_store(t), 0.0) * self._capacity(i)
+        do2 = np.maximum(i["cardiac_output"], 0.0) * bal.arterial(cv)
+        return do2 / self.do2_critical
 
     # ------------------------------------------------------------------ gas exchange
 
@@ -152,8 +264,8 @@ class PatientModel:
         i = self.inputs((*_O2_INPUTS, "tidal_volume", "dead_space_fraction", "peep",
                          "oximeter_bias"), t)
         paco2 = np.minimum(self.co2_store(t), co2.MAX_PACO2)
-        bal, factor = self._balance(i, paco2)
-        cv = np.maximum(self.o2_store(t), 0.0)
+        bal, factor = self._balance(i, paco2, t)
+        cv = np.maximum(self.o2_store(t), 0.0) * self._capacity(i)
         hb = np.maximum(i["hb"], 0.5)
 
         def at(mask: np.ndarray, cont: np.ndarray, saturation: bool) -> np.ndarray:
@@ -166,7 +278,7 @@ class PatientModel:
         ca = bal.arterial(cv)
         pao2 = at(arterial, ca, False)
         sao2 = 100.0 * oxygenation.saturation(pao2 * factor, c.oxygen)
-        etco2 = co2.etco2(paco2, i["tidal_volume"], i["dead_space_fraction"], c.co2)
+        etco2 = co2.etco2(paco2, self._alveolar_dead_space(i, t))
         om = c.oximetry
         weight = np.clip((om.bias_full_weight_below + om.bias_span - sao2) / om.bias_span,
                          0.0, 1.0)
@@ -234,6 +346,7 @@ class PatientModel:
             return out
         i = self._raw_inputs(("ecmo_flow", "cvp", "membrane_resistance",
                               "drainage_resistance", "peep", "blood_volume_deficit"), t)
+        i["cvp"] = self._peep_effect("cvp", i["cvp"], self.peep_change(t))
         c = self.coef
         if {"p_venous", "p_int", "delta_p"} & set(rest) and self.drops is None:
             out.update({n: np.full(t.shape, np.nan) for n in ("p_venous", "p_int", "delta_p")})

@@ -92,14 +92,39 @@ def alveolar_po2(fio2: np.ndarray, paco2: np.ndarray, lung: Lung) -> np.ndarray:
                       - paco2 / rq * (1.0 - fio2 * (1.0 - rq)), 0.0)
 
 
-def oxygenator_efficiency(flow: np.ndarray, sweep: np.ndarray, membrane_function: np.ndarray,
+def oxygenator_efficiency(flow: np.ndarray, membrane_function: np.ndarray,
                           c: Oxygenator) -> np.ndarray:
-    """Fraction of the blood's O2 deficit the membrane removes (0 with no flow or sweep)."""
+    """Fraction of the blood's O2 deficit towards the gas phase that the membrane removes.
+    The sweep no longer enters here: it sets the gas phase's PO2 (gas_phase_po2), which
+    the blood approaches. With no blood flow the standing blood equilibrates fully (E =
+    membrane function): a stopped, ventilated oxygenator holds hyperoxic blood."""
     k = c.rated_flow * math.log(1.0 / (1.0 - c.rated_efficiency))
     q = np.maximum(flow, 1e-6)
     by_flow = -np.expm1(-k / q)
+    return by_flow * np.clip(membrane_function, 0.0, 1.0)
+
+
+def fresh_gas_po2(fdo2: np.ndarray, c: Oxygenator, lung: Lung) -> np.ndarray:
+    """PO2 the blood approaches at the outlet with the gas phase fully refreshed."""
+    return c.outlet_fraction * fdo2 * (lung.barometric - lung.water_vapour)
+
+
+def gas_phase_po2(fdo2: np.ndarray, sweep: np.ndarray, c: Oxygenator, lung: Lung) -> np.ndarray:
+    """Steady-state PO2 of the membrane's gas phase: the fresh gas's at ample sweep, heading
+    for a venous value (gas_floor_po2) as the sweep stops (1 - exp(-sweep / scale))."""
+    fresh = fresh_gas_po2(fdo2, c, lung)
     by_sweep = -np.expm1(-np.maximum(sweep, 0.0) / c.sweep_o2_scale)
-    return np.where(flow > 0, by_flow * by_sweep * np.clip(membrane_function, 0.0, 1.0), 0.0)
+    floor = np.minimum(c.gas_floor_po2, fresh)
+    return floor + by_sweep * (fresh - floor)
+
+
+def gas_phase_time_constant(sweep: np.ndarray, flow: np.ndarray, c: Oxygenator,
+                            longest: float) -> np.ndarray:
+    """Seconds: Vg dg/dt = sweep (u - g) - Q s g / 1000 gives tau = 60 / (sweep / Vg +
+    Q s / (1000 Vg)); capped at `longest` (no sweep and no flow: the gas stands)."""
+    rate = (np.maximum(sweep, 0.0) / c.gas_phase_volume
+            + np.maximum(flow, 0.0) * c.o2_uptake_slope / (1000.0 * c.gas_phase_volume))
+    return np.minimum(60.0 / np.maximum(rate, 1e-9), longest)
 
 
 @dataclass(frozen=True)
@@ -141,17 +166,29 @@ _MAX_B = 0.995
 def balance(*, shunt: np.ndarray, flow: np.ndarray, recirculation: np.ndarray,
             cardiac_output: np.ndarray, vo2: np.ndarray, hb: np.ndarray, fio2: np.ndarray,
             fdo2: np.ndarray, sweep: np.ndarray, membrane_function: np.ndarray,
-            paco2: np.ndarray, factor: np.ndarray, coef: Coefficients) -> OxygenBalance:
-    """fio2, fdo2, shunt, recirculation as fractions; flows in L/min; vo2 in mL/min."""
+            paco2: np.ndarray, factor: np.ndarray, coef: Coefficients,
+            gas_po2: np.ndarray | None = None) -> OxygenBalance:
+    """fio2, fdo2, shunt, recirculation as fractions; flows in L/min; vo2 in mL/min.
+    `gas_po2`: the membrane gas phase's PO2 (the gas-phase lag); None: its steady state."""
     ox, lung = coef.oxygen, coef.lung
     s = np.clip(shunt, 0.0, 1.0)
-    r = np.clip(recirculation, 0.0, 0.95)
-    co = np.maximum(cardiac_output, 0.3)
     q = np.maximum(flow, 0.0)
+    # No flow, no recirculation: the drainage line holds venous blood.
+    r = np.where(q > 0, np.clip(recirculation, 0.0, 0.95), 0.0)
+    co = np.maximum(cardiac_output, 0.3)
     cc = content(alveolar_po2(fio2, paco2, lung), hb, factor, ox)
-    p_gas = coef.oxygenator.outlet_fraction * fdo2 * (lung.barometric - lung.water_vapour)
-    cmax = content(p_gas, hb, factor, ox)
-    e = oxygenator_efficiency(q, sweep, membrane_function, coef.oxygenator)
+    og = coef.oxygenator
+    if gas_po2 is None:
+        gas_po2 = gas_phase_po2(fdo2, sweep, og, lung)
+    cmax = content(gas_po2, hb, factor, ox)
+    # The blood leaves in equilibrium with the gas phase while it holds O2; as the gas
+    # nears its floor (no sweep, washed out) the transfer fades out, so a membrane with no
+    # sweep gives the blood nothing (and takes nothing from it).
+    fresh = fresh_gas_po2(fdo2, og, lung)
+    floor = np.minimum(og.gas_floor_po2, fresh)
+    w = np.clip((gas_po2 - floor) / np.maximum(fresh - floor, 1e-6) / og.gas_fade_fraction,
+                0.0, 1.0)
+    e = oxygenator_efficiency(q, membrane_function, og) * w
     den = 1.0 - (1.0 - e) * r
     alpha = (1.0 - e) * (1.0 - r) / den
     beta = e * cmax / den

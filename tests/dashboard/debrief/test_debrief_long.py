@@ -53,7 +53,9 @@ def notes_session(path: Path, n: int) -> Path:
 def injections_session(path: Path, n: int) -> Path:
     rec, wall = _open(path)
     for i in range(n):
-        t = wall.t = T0 + 30.0 * i + 5
+        # 90 s apart: a 20 s stop every 30 s for 20 min would end in a hypoxic arrest
+        # (physiology.hypoxia), and a pulseless patient has no SpO2 nadir.
+        t = wall.t = T0 + 90.0 * i + 5
         p = injection(SC, "pump_stop", t, pid=f"inj-{i}")
         rec.perturbation(t, p, display="console", role="instructor")
         wall.t = t + 2

@@ -1,0 +1,149 @@
+"""The heart under an O2 debt: hypoxic bradycardia, hypotension, arrest and recovery.
+
+Below a critical O2 delivery DO2crit the body's O2 consumption becomes supply-dependent
+(Schumacker and Cain 1987; Ronco et al. 1993; oxygenation.py) and an O2 debt builds. Its
+severity h = clip((1 - DO2 / DO2crit) / full_debt_ratio, 0, 1) drives the heart's hypoxic
+load L, a leaky integral of the debt over the course's history:
+
+    dL/dt = h / accumulation - L / recovery
+
+Above `bradycardia_from` heart rate, arterial pressure and cardiac output fall with
+x = (L - bradycardia_from) / (arrest_at - bradycardia_from); the lost output is fed back
+into the delivery the debt is counted on (DO2 x (1 - output_loss_at_arrest x x)) while
+DO2 < DO2crit, which is the hypoxic spiral; with the supply restored the heart recovers.
+At L = arrest_at the heart arrests (PEA, then asystole after
+`pea_for`): no output, h = 1. If oxygenation is restored (the delivery with a beating heart
+back at DO2crit) within `reversible_for` of the arrest, the team is taken to resuscitate
+(CPR is not modelled): h = 0, and the rhythm returns when L has fallen below `rosc_below`.
+Later than that, no recovery. All assumed figures are in physiology.toml [hypoxia].
+
+The state is a function of the course's history, computed on a 10 s knot grid in the
+checkpoint intervals of lags.py: each interval starts `warmup` (2 h) earlier from rest
+(L = 0 where the supply is adequate), so an arrest is remembered while its cause lasts
+and for at least the warm-up after; the same interval is always computed the same way
+(seek equals play). Nothing here feeds back into the gas exchange (the O2 and CO2 stores
+see the scenario's cardiac output): during an arrest the pulse oximeter reads nothing and
+the blood-gas values stand for blood that is not circulating.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .coefficients import Hypoxia
+
+# Delivery ratio DO2 / DO2crit at knot times (the heart beating as the scenario has it).
+RatioDrive = Callable[[np.ndarray], np.ndarray]
+
+
+@dataclass(frozen=True)
+class HeartState:
+    """At given times: the hypoxic load, the failing heart's fraction x (0-1), whether it
+    is arrested, and seconds since the arrest began (NaN when beating)."""
+    load: np.ndarray
+    failing: np.ndarray
+    arrested: np.ndarray
+    since_arrest: np.ndarray
+
+    def output_factor(self, c: Hypoxia) -> np.ndarray:
+        return np.where(self.arrested, 0.0, 1.0 - c.output_loss_at_arrest * self.failing)
+
+    def hr_factor(self, c: Hypoxia, hr: np.ndarray) -> np.ndarray:
+        """Heart rate: falling with the load, then an agonal rate slowing to asystole."""
+        beating = hr * (1.0 - c.hr_loss_at_arrest * self.failing)
+        s = np.nan_to_num(self.since_arrest)
+        agonal = np.where(s < c.pea_for, c.hr_at_arrest * (1.0 - s / c.pea_for), 0.0)
+        return np.where(self.arrested, np.minimum(agonal, beating), beating)
+
+    def pressure_factor(self, c: Hypoxia) -> np.ndarray:
+        return np.where(self.arrested, c.pressure_at_arrest,
+                        1.0 - c.pressure_loss_at_arrest * self.failing)
+
+
+def failing_fraction(load: np.ndarray, c: Hypoxia) -> np.ndarray:
+    return np.clip((load - c.bradycardia_from) / (c.arrest_at - c.bradycardia_from), 0.0, 1.0)
+
+
+def run_heart(ratio: np.ndarray, step: float, c: Hypoxia
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(load, arrested, arrest onset time in seconds from knot 0 or NaN) at every knot,
+    from rest at knot 0. Sequential: the spiral and the arrest depend on the state."""
+    n = ratio.size
+    load = [0.0] * n
+    arrested = [False] * n
+    onset = [math.nan] * n
+    r = ratio.tolist()
+    decay = math.exp(-step / c.recovery)
+    gain = c.recovery / c.accumulation * (1.0 - decay)  # steady state L = h x gain/(1-decay)
+    span = c.arrest_at - c.bradycardia_from
+    cur, down, t_down, dead = 0.0, False, math.nan, False
+    for k in range(n):
+        load[k], arrested[k], onset[k] = cur, down, t_down
+        if down:
+            restored = r[k] >= 1.0 and not dead
+            if not restored and k * step - t_down > c.reversible_for:
+                dead = True
+            h = 0.0 if restored else 1.0
+        else:
+            # The spiral acts while the supply is short; once it is restored (by the
+            # circuit or the lung) the failing heart recovers.
+            x = min(max((cur - c.bradycardia_from) / span, 0.0), 1.0)
+            delivered = r[k] * (1.0 - c.output_loss_at_arrest * x) if r[k] < 1.0 else 1.0
+            h = min(max((1.0 - delivered) / c.full_debt_ratio, 0.0), 1.0)
+        cur = cur * decay + h * gain
+        if down and not dead and cur < c.rosc_below:
+            down, t_down = False, math.nan
+        elif not down and cur >= c.arrest_at:
+            down, t_down = True, (k + 1) * step
+    return np.array(load), np.array(arrested), np.array(onset)
+
+
+@dataclass
+class Heart:
+    """The heart's state at any times, cached per checkpoint interval."""
+    step: float
+    warmup: float
+    interval: float
+    ratio: RatioDrive
+    coef: Hypoxia
+
+    def __post_init__(self) -> None:
+        self._cache: dict[int, tuple[float, np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._per = int(round(self.interval / self.step))
+        self._warm = int(math.ceil(self.warmup / self.step))
+
+    def _make(self, ks: list[int]) -> None:
+        span = self._warm + self._per + 1
+        offsets = self.step * np.arange(span)
+        starts = np.array([k * self.interval - self._warm * self.step for k in ks])
+        ratio = self.ratio((starts[:, None] + offsets[None, :]).ravel())
+        for i, k in enumerate(ks):
+            load, down, onset = run_heart(ratio[i * span:(i + 1) * span], self.step, self.coef)
+            self._cache[k] = (float(starts[i]), load, down, onset + float(starts[i]))
+
+    def __call__(self, t: np.ndarray) -> HeartState:
+        t = np.asarray(t, dtype=np.float64)
+        k = np.floor(t / self.interval).astype(np.int64)
+        ks = np.unique(k)
+        todo = [int(x) for x in ks if int(x) not in self._cache]
+        if todo:
+            self._make(todo)
+        load = np.empty(t.shape)
+        down = np.empty(t.shape, dtype=bool)
+        onset = np.empty(t.shape)
+        for kk in ks:
+            sel = k == kk
+            t0, ld, dn, on = self._cache[int(kk)]
+            x = (t[sel] - t0) / self.step
+            j = np.clip(np.floor(x).astype(np.int64), 0, ld.size - 2)
+            f = np.clip(x - j, 0.0, 1.0)
+            # The load between knots by linear interpolation; the rhythm held from a knot.
+            load[sel] = ld[j] + (ld[j + 1] - ld[j]) * f
+            down[sel] = dn[j]
+            onset[sel] = on[j]
+        since = np.where(down, t - onset, np.nan)
+        return HeartState(load, failing_fraction(load, self.coef), down, since)
