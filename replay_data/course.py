@@ -17,7 +17,7 @@ import numpy as np
 
 from . import lung, noise, ventilator
 from .catalogue import Catalogue, NumericChannel, load_catalogue
-from .controls import AIR_FLAG, bubble_flags
+from .controls import AIR_FLAG, bubble_flags, team_ended
 from .errors import ReplayDataError
 from .keyframes import interpolate, node_sum, step_text
 from .lab_results import LabResults, Result
@@ -144,7 +144,7 @@ class Course:
     def disturbance_index(self) -> PerturbationIndex:
         """The injections and overrides without the team's settings (a lung that sets its
         own tidal volume layers only these on it: replay_data.lung)."""
-        return PerturbationIndex(tuple(p for p in self.all_perturbations
+        return PerturbationIndex(tuple(p for p in self.acting_perturbations
                                        if p.kind != "control"))
 
     def _control_setting(self, control: str, t: np.ndarray) -> np.ndarray:
@@ -187,7 +187,13 @@ class Course:
     @cached_property
     def perturbation_index(self) -> PerturbationIndex:
         """All perturbations arranged so that a value costs only those active then."""
-        return PerturbationIndex(self.all_perturbations)
+        return PerturbationIndex(self.acting_perturbations)
+
+    @cached_property
+    def acting_perturbations(self) -> tuple[Perturbation, ...]:
+        """all_perturbations as they act (replay_data.controls.team_ended): circuit
+        emergencies ended by the team's restoring flow, in the order they begin."""
+        return team_ended(self.all_perturbations)
 
     # ------------------------------------------------------------------ numerics
 
@@ -319,7 +325,9 @@ class Course:
                      for p in self.perturbation_index.touching(channel, start, end)]
             if spans:
                 a = max(0, math.floor((min(s for s, _ in spans) - start) / step))
-                b = min(n - 1, math.ceil((max(e for _, e in spans) - start) / step))
+                last = max(e for _, e in spans)  # inf: until stopped
+                b = n - 1 if not math.isfinite(last) else min(
+                    n - 1, math.ceil((last - start) / step))
                 t = start + step * np.arange(a, b + 1)
                 disturbed = np.nan_to_num(self.numeric(channel, t, measured=False))
                 out[i] += float(disturbed.sum() - self._base(ch, t).sum())
