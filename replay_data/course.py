@@ -22,7 +22,8 @@ from .errors import ReplayDataError
 from .keyframes import interpolate, node_sum, step_text
 from .lab_results import LabResults, Result
 from .perturbations import Perturbation, PerturbationIndex, injection
-from .physiology.model import PatientModel
+from .physiology import circuit
+from .physiology.model import INPUT_DEFAULTS, PatientModel
 from .scenario import DEFAULT_SCENARIO, Scenario, load_scenario
 
 # Values the alarm engine reads besides the displayed numerics.
@@ -163,11 +164,31 @@ class Course:
         cache = self._output_cache
         got = cache.get(key)
         if got is None:
-            got = self.model.outputs(tt)
+            got = self._with_clamps(tt, self.model.outputs(tt))
             if len(cache) >= 4:
                 cache.pop(next(iter(cache)))
             cache[key] = got
         return got
+
+    def _with_clamps(self, t: np.ndarray, out: dict[str, np.ndarray]
+                     ) -> dict[str, np.ndarray]:
+        """The circuit pressures where the team has a line clamped with the pump turning
+        (replay_data.physiology.circuit.clamped): the pump's head, not the CVP."""
+        if self.scenario.circuit is None or "p_venous" not in out:
+            return out
+        on = {}
+        for line in ("drainage", "return"):
+            setting = self._control_setting(f"control.ecmo.clamp_{line}", t)
+            on[line] = (setting >= 0.5) & np.isfinite(out["p_venous"])
+        if not (on["drainage"].any() or on["return"].any()):
+            return out
+        i = self.true_inputs(("cvp", "ecmo_rpm"), t)
+        cvp = np.where(np.isnan(i["cvp"]), INPUT_DEFAULTS["cvp"], i["cvp"])
+        p = circuit.clamped(circuit.CircuitPressures(out["p_venous"], out["p_int"],
+                                                     out["delta_p"]),
+                            cvp, i["ecmo_rpm"], on["drainage"], on["return"],
+                            self.model.coef.circuit)
+        return {**out, "p_venous": p.p_venous, "p_int": p.p_int, "delta_p": p.delta_p}
 
     @cached_property
     def scheduled(self) -> tuple[Perturbation, ...]:
