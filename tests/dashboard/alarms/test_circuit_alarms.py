@@ -70,3 +70,40 @@ def test_a_pump_stop_is_one_episode_until_the_team_restarts():
     c = with_controls(c, ("control.ecmo.pump", 1, T0 + 40))
     got = episodes(run(c, T0, T0 + 600), "pump_stopped")
     assert len(got) == 1 and got[0][1] is not None and got[0][1] <= T0 + 42
+
+
+def test_drainage_chatter_is_one_held_alarm_while_the_suction_lasts():
+    chatter = injection(COURSE.scenario, "drainage_chatter", T0)  # 4 min, 20 s onset
+    c = COURSE.with_perturbations((chatter,))
+    changes = run(c, T0, T0 + 420)
+    got = episodes(changes, "p_venous.low")
+    assert len(got) == 1, got  # not one per flow dip
+    raised, cleared = got[0]
+    assert raised <= T0 + 30
+    # Held while the suction persists, cleared within a minute of its end (4 min + 30 s).
+    assert cleared is not None and T0 + 240 <= cleared <= T0 + 300
+    # The console cannot know the cause: it names what it measures.
+    msgs = {ch.message for ch in changes if ch.alarm_id == "p_venous.low"}
+    assert msgs and all(m.startswith("P venous") and "chatter" not in m for m in msgs)
+    assert all(m.endswith("/ flow unstable") for m in msgs)
+    assert load_profile(c.scenario.alarm_profile).rule("p_venous.low").levels[0].message == (
+        "P venous low / flow unstable")
+    # The timeline (trend marks) agrees with the engine.
+    from dashboard.alarms.timeline import course_timeline
+    tl = [iv for iv in course_timeline(c, load_profile(c.scenario.alarm_profile),
+                                       T0 - 60, T0 + 420).intervals()
+          if iv.alarm_id == "p_venous.low"]
+    assert [(iv.start, iv.end) for iv in tl] == got
+
+
+def test_a_point_of_care_act_is_a_flagged_result_not_an_alarm():
+    from dashboard.alarms.timeline import course_timeline
+    profile = load_profile(COURSE.scenario.alarm_profile)
+    # No alarm rule reads the ACT: a lab result is flagged on the results panel.
+    assert not [r.id for r in profile.rules if r.channel == "act"]
+    act = [iv for iv in course_timeline(COURSE, profile).intervals()
+           if iv.alarm_id.startswith("act")]
+    assert act == []
+    flagged = [r for r in COURSE.lab.results_until(COURSE.scenario.end)
+               if r.test == "act" and r.flag]
+    assert flagged and {r.flag for r in flagged} <= {"H", "L"}
