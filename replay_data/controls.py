@@ -22,8 +22,16 @@ chatters. The hand crank turns the pump head at the cranking rate, bypassing the
 While air is in the circuit (an `air_in_circuit` injection) no setting gives flow until the
 team has clamped both lines since the air appeared (clamp, de-air, then unclamp and
 restart); the bubble detector's flag (and its alarm) ends at that de-airing too, even if
-the injection runs on (bubble_flags). A scenario without a [circuit] has no ECMO console:
-its ECMO settings are NaN and an ECMO setting is refused.
+the injection runs on (bubble_flags).
+
+An all-or-nothing circuit emergency (an injection setting the flow to 0: pump stop, air,
+power loss) lasts until stopped: the team's first setting that restores flow after it
+began ends it (team_ended), so its other effects (the heart rate's rise) wear off from
+there, or the instructor stops it. Perturbations act in the order they begin: a setting
+made before a scheduled emergency does not undo it.
+
+A scenario without a [circuit] has no ECMO console: its ECMO settings are NaN and an ECMO
+setting is refused.
 
 Ventilator: the settings are replay_data.vent_settings (the team's, else the scenario's),
 the lung replay_data.lung (a single compartment whose compliance and resistance are the
@@ -50,8 +58,8 @@ from .vent_settings import vent_settings
 __all__ = [
     "AIR_FLAG", "CONSOLES", "CONTROLS", "ECMO", "VENT", "ControlSpec", "EcmoOutcome",
     "air_cleared_at", "air_not_cleared", "bubble_flags", "control_perturbation",
-    "ecmo_outcome", "lung_compliance", "pc_tidal_volume", "pump_flow", "rpm_for_flow",
-    "settings_at", "vent_settings",
+    "ecmo_outcome", "flow_restored_at", "lung_compliance", "pc_tidal_volume", "pump_flow",
+    "rpm_for_flow", "settings_at", "stops_the_flow", "team_ended", "vent_settings",
 ]
 
 ECMO, VENT = "ecmo", "vent"
@@ -223,6 +231,38 @@ def bubble_flags(course, t: np.ndarray) -> np.ndarray:
         mine = active_flags_each(t, (p,))[AIR_FLAG]
         on |= mine & (t < air_cleared_at(course, p))
     return on
+
+
+def stops_the_flow(p: Perturbation) -> bool:
+    """An all-or-nothing circuit emergency: an injection that sets the blood flow to 0
+    (pump stop, air in the circuit, power loss). Graded disturbances only lower it."""
+    return p.kind == "injection" and any(
+        e.channel == "ecmo_flow" and e.set == 0.0 and not e.off for e in p.effects)
+
+
+def flow_restored_at(p: Perturbation, controls: tuple[Perturbation, ...]) -> float:
+    """When the team's hands restored blood flow after emergency `p` began: the first
+    setting made at or after its start that gives flow (the pump restarted or cranked,
+    the lines open; with air, only once de-aired: control_perturbation). inf: not yet."""
+    times = [c.start for c in controls if c.start >= p.start and any(
+        e.channel == "ecmo_flow" and e.set is not None and e.set > 0 for e in c.effects)]
+    return min(times, default=math.inf)
+
+
+def team_ended(perturbations: tuple[Perturbation, ...]) -> tuple[Perturbation, ...]:
+    """The perturbations as they act: each all-or-nothing circuit emergency ended where
+    the team restored flow (if before its own end), all layered in the order they begin
+    (stable: same start, list order), so a setting made before an emergency does not
+    undo it and one made after has the last word. A pure function of the list."""
+    controls = tuple(p for p in perturbations if p.kind == "control")
+    out = []
+    for p in perturbations:
+        if stops_the_flow(p):
+            t = flow_restored_at(p, controls)
+            if t < p.end:
+                p = p.stopped_at(t)
+        out.append(p)
+    return tuple(sorted(out, key=lambda p: p.start))
 
 
 def lung_compliance(course, t: float) -> float:

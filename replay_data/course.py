@@ -17,12 +17,13 @@ import numpy as np
 
 from . import lung, noise, ventilator
 from .catalogue import Catalogue, NumericChannel, load_catalogue
-from .controls import AIR_FLAG, bubble_flags
+from .controls import AIR_FLAG, bubble_flags, team_ended
 from .errors import ReplayDataError
 from .keyframes import interpolate, node_sum, step_text
 from .lab_results import LabResults, Result
 from .perturbations import Perturbation, PerturbationIndex, injection
-from .physiology.model import PatientModel
+from .physiology import circuit
+from .physiology.model import INPUT_DEFAULTS, PatientModel
 from .scenario import DEFAULT_SCENARIO, Scenario, load_scenario
 
 # Values the alarm engine reads besides the displayed numerics.
@@ -146,7 +147,7 @@ class Course:
     def disturbance_index(self) -> PerturbationIndex:
         """The injections and overrides without the team's settings (a lung that sets its
         own tidal volume layers only these on it: replay_data.lung)."""
-        return PerturbationIndex(tuple(p for p in self.all_perturbations
+        return PerturbationIndex(tuple(p for p in self.acting_perturbations
                                        if p.kind != "control"))
 
     def _control_setting(self, control: str, t: np.ndarray) -> np.ndarray:
@@ -165,11 +166,31 @@ class Course:
         cache = self._output_cache
         got = cache.get(key)
         if got is None:
-            got = self.model.outputs(tt)
+            got = self._with_clamps(tt, self.model.outputs(tt))
             if len(cache) >= 4:
                 cache.pop(next(iter(cache)))
             cache[key] = got
         return got
+
+    def _with_clamps(self, t: np.ndarray, out: dict[str, np.ndarray]
+                     ) -> dict[str, np.ndarray]:
+        """The circuit pressures where the team has a line clamped with the pump turning
+        (replay_data.physiology.circuit.clamped): the pump's head, not the CVP."""
+        if self.scenario.circuit is None or "p_venous" not in out:
+            return out
+        on = {}
+        for line in ("drainage", "return"):
+            setting = self._control_setting(f"control.ecmo.clamp_{line}", t)
+            on[line] = (setting >= 0.5) & np.isfinite(out["p_venous"])
+        if not (on["drainage"].any() or on["return"].any()):
+            return out
+        i = self.true_inputs(("cvp", "ecmo_rpm"), t)
+        cvp = np.where(np.isnan(i["cvp"]), INPUT_DEFAULTS["cvp"], i["cvp"])
+        p = circuit.clamped(circuit.CircuitPressures(out["p_venous"], out["p_int"],
+                                                     out["delta_p"]),
+                            cvp, i["ecmo_rpm"], on["drainage"], on["return"],
+                            self.model.coef.circuit)
+        return {**out, "p_venous": p.p_venous, "p_int": p.p_int, "delta_p": p.delta_p}
 
     @cached_property
     def scheduled(self) -> tuple[Perturbation, ...]:
@@ -189,7 +210,13 @@ class Course:
     @cached_property
     def perturbation_index(self) -> PerturbationIndex:
         """All perturbations arranged so that a value costs only those active then."""
-        return PerturbationIndex(self.all_perturbations)
+        return PerturbationIndex(self.acting_perturbations)
+
+    @cached_property
+    def acting_perturbations(self) -> tuple[Perturbation, ...]:
+        """all_perturbations as they act (replay_data.controls.team_ended): circuit
+        emergencies ended by the team's restoring flow, in the order they begin."""
+        return team_ended(self.all_perturbations)
 
     # ------------------------------------------------------------------ numerics
 
@@ -323,7 +350,9 @@ class Course:
                      for p in self.perturbation_index.touching(channel, start, end)]
             if spans:
                 a = max(0, math.floor((min(s for s, _ in spans) - start) / step))
-                b = min(n - 1, math.ceil((max(e for _, e in spans) - start) / step))
+                last = max(e for _, e in spans)  # inf: until stopped
+                b = n - 1 if not math.isfinite(last) else min(
+                    n - 1, math.ceil((last - start) / step))
                 t = start + step * np.arange(a, b + 1)
                 disturbed = np.nan_to_num(self.numeric(channel, t, measured=False))
                 out[i] += float(disturbed.sum() - self._base(ch, t).sum())

@@ -40,7 +40,7 @@ from pathlib import Path
 from .catalogue import load_catalogue
 from .errors import ReplayDataError
 from .scenario_data import Provenance, Scenario, ScheduledInjection
-from .scenario_tables import briefing, check_duration, check_name, expected
+from .scenario_tables import briefing, check_name, expected, optional_duration
 from .toml_reader import Table, TomlDocument
 
 DRILL_KEYS = {"drill", "scheduled", "expected", "briefing"}
@@ -111,7 +111,7 @@ def parse_drill(doc: dict | TomlDocument, source: str, path: str,
         sev = r.number("severity", spec.default_severity)
         if not 0 < sev <= 1:
             raise r.fail("severity", "must be in (0, 1]")
-        duration = check_duration(r, "duration", r.duration("duration", spec.default_duration))
+        duration = optional_duration(r, "duration", spec.default_duration)
         scheduled.append(ScheduledInjection(
             iid, at, sev, duration,
             Provenance("assumed", note=r.text("note", "") or "training drill")))

@@ -182,7 +182,7 @@ class InjectionSpec:
     category: str
     description: str
     default_severity: float
-    default_duration: float
+    default_duration: float | None  # None: until stopped (an all-or-nothing emergency)
     onset: float
     offset: float
     flags: tuple[str, ...]
@@ -206,7 +206,7 @@ class ScheduledInjection:
     injection: str
     t: float
     severity: float
-    duration: float
+    duration: float | None  # None: until the team's action or the instructor ends it
     provenance: Provenance
 
 

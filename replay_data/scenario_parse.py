@@ -27,11 +27,11 @@ from .scenario_devices import circuit, patient, roles
 from .scenario_tables import (
     MAX_CASE_S,
     briefing,
-    check_duration,
     check_name,
     in_course,
     in_range,
     injection,
+    optional_duration,
     provenance,
 )
 from .timeexpr import split_reference
@@ -448,8 +448,7 @@ def _scheduled(top: Table, clock: CaseClock, specs: dict[str, InjectionSpec],
             sev = r.number("severity", specs[iid].default_severity)
             if not 0 < sev <= 1:
                 raise r.fail("severity", f"must be in (0, 1], not {sev:g}")
-            duration = check_duration(r, "duration",
-                                      r.duration("duration", specs[iid].default_duration))
+            duration = optional_duration(r, "duration", specs[iid].default_duration)
             at = clock.within(r, "at")
             out.append(ScheduledInjection(iid, at, sev, duration, provenance(r)))
     return tuple(out)

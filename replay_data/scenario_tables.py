@@ -93,6 +93,27 @@ def in_range(r: Table, key: str | tuple, value: float,
                           f"{lo:g} to {hi:g} {unit}".replace("  ", " "))
 
 
+UNTIL_STOPPED = "until stopped"
+
+
+def default_duration(r: Table) -> float | None:
+    """An injection's `default_duration`: a duration, or "until stopped" (None): an
+    all-or-nothing emergency lasts until the team's action or the instructor ends it."""
+    if r.raw("default_duration") == UNTIL_STOPPED:
+        return None
+    return check_duration(r, "default_duration", r.duration("default_duration"))
+
+
+def optional_duration(r: Table, key: str, default: float | None) -> float | None:
+    """A scheduled injection's `duration` (default: the injection's own, which may be
+    None: until stopped)."""
+    if key not in r and default is None:
+        return None
+    if r.raw(key, None) == UNTIL_STOPPED:
+        return None
+    return check_duration(r, key, r.duration(key, default))
+
+
 def check_duration(r: Table, key: str, seconds: float) -> float:
     """A disturbance's length: longer than 0 s, at most MAX_DURATION_S."""
     if seconds <= 0:
@@ -239,7 +260,7 @@ def injection(r: Table, iid: str, cat: Catalogue) -> InjectionSpec:
     if not 0 < sev <= 1:
         raise r.fail("default_severity", "must be in (0, 1]")
     own_flags = flags(r, "flags", cat.flags)
-    duration = check_duration(r, "default_duration", r.duration("default_duration"))
+    duration = default_duration(r)
     return InjectionSpec(
         id=iid, label=r.text("label", nonempty=True), category=r.text("category", "patient"),
         description=r.text("description", ""), default_severity=sev,

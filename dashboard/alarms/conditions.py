@@ -11,6 +11,8 @@ Its state follows one small machine, which timeline.py reproduces with numpy:
     pending  -> idle     as soon as the condition is not met
     raised   -> idle     when the value is no longer beyond the limit *widened by the
                          hysteresis margin* (a value hovering at the limit cannot chatter)
+                         and has stayed so for the level's hold_s (0 by default: at
+                         once; at the first sample with t >= last_met + hold_s)
 
 The rule's alarm condition is present while any enabled level is raised; its level is
 the highest one reached since it started (escalation is one-way until it clears, so a
@@ -105,6 +107,9 @@ class Level:
     message: str
     switchable: bool
     clauses: tuple[Clause, ...]
+    # Once raised, the level stays raised until its condition has been absent this long
+    # (a suction that comes and goes with each flow dip is one alarm, not one per dip).
+    hold_s: float = 0.0
 
     @property
     def primary(self) -> NumericClause | None:
@@ -145,15 +150,18 @@ class AlarmRule:
 class LevelTracker:
     """The idle / pending / raised machine of one level (see module docstring)."""
 
-    __slots__ = ("pending_since", "raised")
+    __slots__ = ("last_met", "pending_since", "raised")
 
     def __init__(self) -> None:
         self.pending_since: float | None = None
         self.raised = False
+        self.last_met = -math.inf  # while raised: when the condition last held
 
     def update(self, level: Level, t: float, values: Mapping[str, float], flags: frozenset[str]):
         if self.raised:
-            if not level.met(values, flags, raised=True):
+            if level.met(values, flags, raised=True):
+                self.last_met = t
+            elif t >= self.last_met + level.hold_s:  # hold 0: clears at once
                 self.raised = False
             return
         if not level.met(values, flags, raised=False):
@@ -164,6 +172,7 @@ class LevelTracker:
         if t >= self.pending_since + level.delay_s:
             self.raised = True
             self.pending_since = None
+            self.last_met = t
 
 
 @dataclass(frozen=True)

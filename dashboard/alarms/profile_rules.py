@@ -209,6 +209,7 @@ class ProfileBuilder:
                         "switchable",
                         "hysteresis",
                         "latching",
+                        "hold_s",
                         "extreme",
                     },
                 )
@@ -225,12 +226,14 @@ class ProfileBuilder:
                         message=self.text(side, dpath, "message"),
                         switchable=self.boolean(side, dpath, "switchable", True),
                         clauses=(NumericClause(name, op, value=limit, hysteresis=h), *guards),
+                        hold_s=self.number(side, dpath, "hold_s", 0.0, minimum=0),
                     )
                 ]
                 ext = self.table(side, dpath, "extreme", required=False)
                 if ext is not None:
                     epath = (*dpath, "extreme")
-                    self.only(ext, epath, {"limit", "priority", "delay_s", "message", "switchable"})
+                    self.only(ext, epath, {"limit", "priority", "delay_s", "message", "switchable",
+                                           "hold_s"})
                     if "priority" in ext and ext["priority"] != "high":
                         raise self.fail((*epath, "priority"), "extreme limits are always high")
                     elimit = self.number(ext, epath, "limit")
@@ -249,6 +252,7 @@ class ProfileBuilder:
                             message=self.text(ext, epath, "message"),
                             switchable=self.boolean(ext, epath, "switchable", True),
                             clauses=(NumericClause(name, op, value=elimit, hysteresis=h), *guards),
+                            hold_s=self.number(ext, epath, "hold_s", 0.0, minimum=0),
                         )
                     )
                 if levels[0].priority == Priority.HIGH and len(levels) > 1:
@@ -297,6 +301,7 @@ class ProfileBuilder:
                     "message",
                     "switchable",
                     "latching",
+                    "hold_s",
                     "when",
                     "suppressed_by",
                 },
@@ -327,6 +332,7 @@ class ProfileBuilder:
                             message=self.text(spec, path, "message"),
                             switchable=self.boolean(spec, path, "switchable", True),
                             clauses=(*clauses, *guards),
+                            hold_s=self.number(spec, path, "hold_s", 0.0, minimum=0),
                         ),
                     ),
                     latching=self.optional_bool(spec, path, "latching"),

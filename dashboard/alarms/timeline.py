@@ -7,7 +7,8 @@ computed from run lengths instead of a per-sample loop:
   hysteresis margin) are elementwise comparisons;
 * each run of *enter* starting at sample s raises at the first sample r in the run with
   t[r] >= t[s] + delay (searchsorted), if the run lasts that long;
-* a raised level stays raised to the end of the *stay* run that holds r; later enter runs
+* a raised level stays raised to the end of the *stay* run that holds r (with a hold,
+  until hold_s after that run, joining a run that starts within it); later enter runs
   inside the same stay run are absorbed (the level is already raised);
 * a rule is active while any level is raised; levels are combined on the few interval
   boundaries, not on every sample.
@@ -215,10 +216,32 @@ def _level_intervals(
     if r.size == 0:
         return _EMPTY, _EMPTY
     s_starts, s_ends = (starts, ends) if stay is enter else _runs(stay)
+    if level.hold_s > 0:
+        s_starts, s_ends = _held(t, s_starts, s_ends, level.hold_s)
     k = np.searchsorted(s_starts, r, side="right") - 1
     first = np.ones(k.size, dtype=bool)
     first[1:] = k[1:] != k[:-1]
     return r[first], s_ends[k[first]]
+
+
+def _held(t: np.ndarray, starts: np.ndarray, ends: np.ndarray, hold: float
+          ) -> tuple[np.ndarray, np.ndarray]:
+    """Stay runs with the hold: a raised level clears at the first sample with
+    t >= t[last met] + hold (the engine's expression); a run starting by then joins
+    the one before it. Returns the merged runs, each ending where it clears."""
+    n = t.size
+    clear = np.searchsorted(t, t[ends - 1] + hold, side="left")
+    clear = np.maximum(clear, ends)  # never before the first sample not met
+    out_s: list[int] = []
+    out_e: list[int] = []
+    for s0, c in zip(starts.tolist(), clear.tolist(), strict=True):
+        if out_e and s0 <= out_e[-1]:  # met again by the clearing sample: held on
+            out_e[-1] = c
+        else:
+            out_s.append(s0)
+            out_e.append(c)
+    return (np.array(out_s, dtype=np.int64),
+            np.minimum(np.array(out_e, dtype=np.int64), n))
 
 
 def _combine(

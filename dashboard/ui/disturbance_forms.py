@@ -93,7 +93,7 @@ class InjectionForm(QtWidgets.QWidget):
             if spec.variants:
                 self.variant.setCurrentIndex(list(spec.variants).index(spec.default_variant))
             self.variant.setEnabled(bool(spec.variants))
-            self.duration.setValue(int(spec.default_duration))
+            self.duration.setValue(int(spec.default_duration or 0))  # 0: until stopped
 
     def _inject(self) -> None:
         iid = self.injection.currentData()

@@ -14,6 +14,16 @@ the inertial one), a dual-lumen cannula's lumens as single-lumen cannulae of a f
 its size. k_drain (the `drainage_resistance` input, 1 = a free cannula) rises when the
 vein collapses onto the drainage cannula (chatter, hypovolaemia). With no flow all
 pressures equal the CVP (pump stopped).
+
+A clamped line with the pump turning (clamped): no flow, but the pump still makes its
+zero-flow head H0 = k rpm^2 across itself, and the open side of the pump sits at the CVP:
+
+    drainage clamped: P venous = CVP - S(H0), S(H) = L tanh(H / L) (the suction between
+                      clamp and pump, levelled off as gas comes out of solution);
+                      P int = P art = CVP (open to the patient through the return cannula)
+    return clamped:   P venous = CVP; P int = P art = CVP + H0 (no flow through the
+                      membrane, so no delta P)
+    both clamped:     P venous = CVP - S(H0), P int = P art = P venous + H0
 """
 
 from __future__ import annotations
@@ -71,6 +81,30 @@ def cannula_drops(circuit: ScenarioCircuit | None, c: Circuit) -> CannulaDrops |
     rl, rq = _scaled(c.return_linear, c.return_quadratic, c.return_reference_fr,
                      effective_size(ret, "return", c), c)
     return CannulaDrops(dl, dq, rl, rq)
+
+
+def shutoff_head(rpm: np.ndarray | float, c: Circuit) -> np.ndarray:
+    """mmHg the turning pump makes against a closed line (zero flow): k x rpm^2."""
+    r = np.maximum(np.nan_to_num(np.asarray(rpm, dtype=np.float64)), 0.0)
+    return c.shutoff_head_per_rpm2 * r * r
+
+
+def clamped(p: CircuitPressures, cvp: np.ndarray, rpm: np.ndarray,
+            drainage_clamped: np.ndarray, return_clamped: np.ndarray,
+            c: Circuit) -> CircuitPressures:
+    """The pressures `p` where a line is clamped with the pump turning at `rpm` (module
+    docstring); unchanged elsewhere. A stopped pump (rpm 0) leaves every pressure at the
+    CVP, as before."""
+    dc, rc = np.asarray(drainage_clamped, bool), np.asarray(return_clamped, bool)
+    if not (dc.any() or rc.any()):
+        return p
+    h = shutoff_head(rpm, c)
+    lim = c.inlet_suction_limit
+    suck = cvp - lim * np.tanh(h / lim)
+    pv = np.where(dc, suck, np.where(rc, cvp, p.p_venous))
+    pint = np.where(dc & rc, suck + h, np.where(rc, cvp + h, np.where(dc, cvp, p.p_int)))
+    dp = np.where(dc | rc, 0.0, p.delta_p)
+    return CircuitPressures(pv, pint, dp)
 
 
 def pressures(flow: np.ndarray, cvp: np.ndarray, membrane_resistance: np.ndarray,

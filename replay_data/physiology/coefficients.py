@@ -86,6 +86,8 @@ class Circuit:
     inertial_exponent: float
     dual_lumen_drainage_fraction: float
     dual_lumen_return_fraction: float
+    shutoff_head_per_rpm2: float  # mmHg per rpm^2: the pump's zero-flow head (clamped)
+    inlet_suction_limit: float  # mmHg: how far below the CVP a clamped inlet can fall
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from dashboard.alarms import (
     LimitError,
     Priority,
 )
+from dashboard.alarms.profile import profile_from_toml
 
 
 def engine() -> AlarmEngine:
@@ -428,8 +429,36 @@ def test_ecmo_console_alarms():
     assert events(ch, "escalate") == [(13.0, "escalate", "p_venous.low")]
 
 
-def test_act_outside_current_target_band_is_low_priority():
+# The shipped profile has no ACT alarm (the issue "ECMO emergencies a team can train on":
+# a point-of-care ACT is a result flagged on the results panel, not a monitor alarm); the
+# moving-band mechanics (a threshold read from another channel) stay, in a profile that
+# asks for them.
+ACT_PROFILE = profile_from_toml("""
+inherits = "sle_dah_ecmo"
+[conditions.act_low]
+kind = "technical"
+category = "artificial_perfusion"
+priority = "low"
+delay_s = 0
+message = "ACT below target"
+when = [{ channel = "act", op = "<", ref = "act_target_low" }]
+[conditions.act_high]
+kind = "technical"
+category = "artificial_perfusion"
+priority = "low"
+delay_s = 0
+message = "ACT above target"
+when = [{ channel = "act", op = ">", ref = "act_target_high" }]
+""")
+
+
+def test_the_shipped_ecmo_profile_does_not_alarm_on_the_act():
     e = engine()
+    assert feed(e, 0, 5, {"act": 130.0}) == [] and feed(e, 5, 10, {"act": 210.0}) == []
+
+
+def test_act_outside_current_target_band_is_low_priority():
+    e = AlarmEngine(ACT_PROFILE)
     assert feed(e, 0, 5, {"act": math.nan}) == []
     ch = feed(e, 5, 6, {"act": 130.0})
     assert [(c.alarm_id, c.priority, c.limit) for c in ch] == [("act_low", Priority.LOW, 140)]
@@ -440,6 +469,16 @@ def test_act_outside_current_target_band_is_low_priority():
     assert events(ch) == [(7.0, "clear", "act_low"), (7.0, "raise", "act_high")]
     ch = feed(e, 8, 9, {"act": 210.0, "act_target_low": math.nan, "act_target_high": math.nan})
     assert events(ch) == [(8.0, "clear", "act_high")]
+
+
+def test_a_held_alarm_stays_through_short_gaps_and_clears_after_the_hold():
+    e = engine()  # p_venous.low: delay 3 s, hold 10 s (sle_dah_ecmo)
+    ch = feed(e, 0, 5, {"p_venous": -90.0})
+    ch += feed(e, 5, 9, {"p_venous": -60.0})  # a 4 s gap: held
+    ch += feed(e, 9, 12, {"p_venous": -90.0})
+    ch += feed(e, 12, 40, {"p_venous": -60.0})
+    assert events(ch, "raise", "clear") == [(3.0, "raise", "p_venous.low"),
+                                            (21.0, "clear", "p_venous.low")]
 
 
 # ------------------------------------------------------------------ time and seeking

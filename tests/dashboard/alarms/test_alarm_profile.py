@@ -46,7 +46,10 @@ def test_ecmo_profile_inherits_overrides_and_adds():
     assert flow.kind is AlarmKind.TECHNICAL and flow.category is Category.ARTIFICIAL_PERFUSION
     assert [lv.primary.value for lv in ECMO.rule("p_venous.low").levels] == [-80, -100]
     assert [lv.primary.value for lv in ECMO.rule("delta_p.high").levels] == [50, 100]
-    assert ECMO.rule("act_low").levels[0].priority is Priority.LOW
+    assert [lv.hold_s for lv in ECMO.rule("p_venous.low").levels] == [10, 10]
+    assert ECMO.rule("p_int.high").levels[0].primary.value == 350
+    with pytest.raises(KeyError):  # a lab result is flagged, not alarmed
+        ECMO.rule("act_low")
     assert not ECMO.rule("pump_stopped").switchable
     with pytest.raises(KeyError):
         ADULT.rule("pump_stopped")
