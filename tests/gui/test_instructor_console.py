@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6 import QtWidgets
 from widget_support import child, choose
 
+from dashboard.core.actions import INJECT, SCRIPT, Action, Actor
 from dashboard.recording import course_for, read_session
 from dashboard.session import MonitorSession
 
@@ -202,7 +203,11 @@ def test_the_disturbance_list_counts_down_in_place_and_keeps_the_selection(make_
     change, in the same rows, and the one the instructor selected stays selected."""
     s = make_session("ecmo_start+1d", instructor=True)
     t0 = s.clock.case_time()
-    s.schedule_injections([("pump_stop", t0 + 10 * i) for i in range(300)])
+    # Each with a 2 min duration: a pump stop has none of its own (it lasts until the
+    # team restores flow), and this list must count down.
+    s.controller.apply_many(
+        [Action.make(INJECT, {"injection": "pump_stop", "start": t0 + 10 * i, "duration": 120.0},
+                     Actor(SCRIPT, "script")) for i in range(300)], strict=True)
     s.advance_virtual(2, frames=1)
     active = child(s.console, QtWidgets.QListWidget, "instructor.active")
     assert active.count() == 300
