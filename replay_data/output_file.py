@@ -63,7 +63,8 @@ def check_writable(path: str, option: str = "") -> None:
         os.unlink(tmp)
 
 
-def _umask() -> int:
+def current_umask() -> int:
+    """The process's umask (read by setting it and putting it back)."""
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
@@ -133,7 +134,7 @@ def open_output(path: str, option: str = "", *, binary: bool = False,
     try:
         old_mode = stat.S_IMODE(os.stat(target).st_mode)
     except FileNotFoundError:
-        old_mode = 0o666 & ~_umask()
+        old_mode = 0o666 & ~current_umask()
     except OSError as exc:
         raise _fail(option, path, _reason(exc)) from None
     # Ctrl-C and SIGTERM held while the .part file is made: one arriving between its
@@ -186,7 +187,7 @@ def write_all(files: Sequence[tuple[str, bytes | Iterable[bytes]]], option: str 
             try:
                 old_mode = stat.S_IMODE(os.stat(target).st_mode)
             except FileNotFoundError:
-                old_mode = 0o666 & ~_umask()
+                old_mode = 0o666 & ~current_umask()
             fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.",
                                        suffix=".part", dir=os.path.dirname(target) or ".")
             staged.append((tmp, target))

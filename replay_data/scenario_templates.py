@@ -15,6 +15,7 @@ import tempfile
 from importlib import resources
 
 from .errors import ReplayDataError
+from .output_file import current_umask
 from .output_path import check_output_path
 
 # `replay-data new`: template name -> file in resources/templates. The default is the ICU
@@ -63,7 +64,7 @@ def write_new_file(path: str, text: str, option: str) -> None:
     try:
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            os.fchmod(fh.fileno(), 0o666 & ~_umask())
+            os.fchmod(fh.fileno(), 0o666 & ~current_umask())
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
@@ -76,9 +77,3 @@ def write_new_file(path: str, text: str, option: str) -> None:
     finally:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
