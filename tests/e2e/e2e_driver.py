@@ -204,3 +204,107 @@ def overlap(a: list[int], b: list[int]) -> bool:
     ax, ay, aw, ah = a
     bx, by, bw, bh = b
     return ax < bx + bw and bx < ax + aw and ay < by + bh and by < ay + ah
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def windows_fit(app: App) -> list[dict]:
+    """Every shown top-level window lies inside its screen, none covers another."""
+    shown = [w for w in app.call("windows")["windows"] if w["visible"]]
+    assert shown, f"{app.name}: no window shown"
+    for w in shown:
+        assert inside(w["window_rect"], w["screen"]), \
+            f"{app.name}: window {w['name'] or w['class']} at {w['window_rect']} leaves " \
+            f"its screen {w['screen']}"
+    for i, a in enumerate(shown):
+        for b in shown[i + 1:]:
+            assert not overlap(a["window_rect"], b["window_rect"]), \
+                f"{app.name}: {a['name']} {a['window_rect']} covers {b['name']} " \
+                f"{b['window_rect']}"
+    return shown
+
+
+class LabRoom:
+    """A simulation lab as the README sets it up: the room's accounts from `room-access`,
+    a broker with them, the control room's screen (the instructor, recording the session)
+    and the sim room's (the bedside monitor `bed-1` with the team's ECMO and ventilator
+    consoles, the README's bedside line: no --scenario), each on its own X server. A
+    context manager: everything started is stopped on the way out, pass or fail."""
+
+    def __init__(self, folder: Path, control_room: tuple[int, int] = (1920, 1080),
+                 sim_room: tuple[int, int] = (1366, 768), room: str = "sim1") -> None:
+        self.folder, self.room = folder, room
+        self.control_room, self.sim_room = control_room, sim_room
+        self.session_log = folder / "session.jsonl"
+        self.apps: list[App] = []
+        self.xservers: list[XServer] = []
+        self.broker: subprocess.Popen | None = None
+
+    def __enter__(self) -> LabRoom:
+        try:
+            self._start()
+        except BaseException:
+            self._stop()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop()
+
+    def _start(self) -> None:
+        access, room = self.folder / "access", self.room
+        subprocess.run(CLI + ["room-access", "--room", room, "--display", "bed-1", "--out",
+                              str(access)], check=True, capture_output=True, timeout=60)
+        port = free_port()
+        url = f"mqtt://127.0.0.1:{port}"
+        xi = XServer(*self.control_room).start()
+        self.xservers.append(xi)
+        xb = XServer(*self.sim_room).start()
+        self.xservers.append(xb)
+        self.broker = subprocess.Popen(
+            CLI + ["broker", "--config", str(access / "broker.toml"), "--port", str(port),
+                   "--bind", "127.0.0.1"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for(lambda: port_open(port), "the broker")
+        self.instructor = App("instructor", [
+            "instructor", "--broker", url, "--room", room,
+            "--credentials", str(access / f"instructor-{room}.toml"),
+            "--session-log", str(self.session_log),
+            "--alarm-log", str(self.folder / "console-alarms.jsonl"), "--mute"],
+            xi, self.folder)
+        self.apps.append(self.instructor.start())
+        self.bedside = App("bedside", [
+            "monitor", "--broker", url, "--room", room, "--display", "bed-1",
+            "--credentials", str(access / f"display-{room}-bed-1.toml"),
+            "--console", "ecmo", "--console", "vent",
+            "--alarm-log", str(self.folder / "bed-1-alarms.jsonl"), "--mute"],
+            xb, self.folder)
+        self.apps.append(self.bedside.start())
+        self.bedside_x = xb
+
+    def quit_all(self) -> None:
+        """Quit each app as a user would; each exits 0."""
+        for app in self.apps:
+            assert app.quit() == 0, app.stderr()[-2000:]
+
+    def _stop(self) -> None:
+        for app in self.apps:
+            app.kill()
+        if self.broker is not None:
+            self.broker.terminate()
+            try:
+                self.broker.wait(10)
+            except subprocess.TimeoutExpired:
+                self.broker.kill()
+        for x in self.xservers:
+            x.stop()

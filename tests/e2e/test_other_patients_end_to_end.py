@@ -13,12 +13,10 @@ monitor and its console runs; no window leaves its screen or covers another.
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
-from e2e_driver import CLI, App, AutomationFailed, XServer, have_xvfb, wait_for
-from test_drill_end_to_end import ROOM, _free_port, _wait_port, _windows_fit
+from e2e_driver import App, AutomationFailed, LabRoom, have_xvfb, wait_for, windows_fit
 
 pytestmark = [
     pytest.mark.skipif(not have_xvfb(), reason="needs Xvfb (scripts/setup.sh installs it "
@@ -43,99 +41,68 @@ def _find_maybe(app: App, name: str) -> list[dict]:
 
 def test_the_bedside_is_built_for_each_patient_the_instructor_picks(tmp_path: Path):
     shots = Path(os.environ["E2E_SCREENSHOTS"]) if os.environ.get("E2E_SCREENSHOTS") else None
-    access = tmp_path / "access"
-    subprocess.run(CLI + ["room-access", "--room", ROOM, "--display", "bed-1", "--out",
-                          str(access)], check=True, capture_output=True, timeout=60)
-    port = _free_port()
-    url = f"mqtt://127.0.0.1:{port}"
-    xi, xb = XServer(1920, 1080).start(), XServer(1366, 768).start()
-    broker = subprocess.Popen(CLI + ["broker", "--config", str(access / "broker.toml"),
-                                     "--port", str(port), "--bind", "127.0.0.1"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    apps: list[App] = []
-    try:
-        wait_for(lambda: _wait_port(port), "the broker")
-        instructor = App("instructor", [
-            "instructor", "--broker", url, "--room", ROOM,
-            "--credentials", str(access / f"instructor-{ROOM}.toml"),
-            "--session-log", str(tmp_path / "session.jsonl"),
-            "--alarm-log", str(tmp_path / "console-alarms.jsonl"), "--mute"],
-            xi, tmp_path).start()
-        apps.append(instructor)
-        bedside = App("bedside", [
-            "monitor", "--broker", url, "--room", ROOM, "--display", "bed-1",
-            "--credentials", str(access / f"display-{ROOM}-bed-1.toml"),
-            "--console", "ecmo", "--console", "vent",
-            "--alarm-log", str(tmp_path / "bed-1-alarms.jsonl"), "--mute"],
-            xb, tmp_path).start()
-        apps.append(bedside)
-        for name in ("console.ecmo", "console.vent"):
-            wait_for(lambda n=name: bedside.find(n), f"the bedside's {name}",
-                     alive=bedside.check_alive)
+    with LabRoom(tmp_path) as lab:
+        _two_patients(lab, shots)
 
-        # The ward patient: no circuit, no ventilator.
-        instructor.call("choose", name="instructor.scenario", data=WARD)
-        wait_for(lambda: bedside.session()["scenario"] == WARD, "the ward case on the bedside",
+
+def _two_patients(lab: LabRoom, shots: Path | None) -> None:
+    instructor, bedside = lab.instructor, lab.bedside
+    for name in ("console.ecmo", "console.vent"):
+        wait_for(lambda n=name: bedside.find(n), f"the bedside's {name}",
                  alive=bedside.check_alive)
 
-        def ward_screen() -> bool:
-            names = {w["name"] for w in bedside.find("panel.oxygen", within="window.monitor")
-                     if w["visible"]}
-            return "panel.oxygen" in names
+    # The ward patient: no circuit, no ventilator.
+    instructor.call("choose", name="instructor.scenario", data=WARD)
+    wait_for(lambda: bedside.session()["scenario"] == WARD, "the ward case on the bedside",
+             alive=bedside.check_alive)
 
-        wait_for(ward_screen, "the oxygen therapy on the ward screen")
-        banner = bedside.one("banner.patient", within="window.monitor")["text"]
-        assert "67-year-old man" in banner, banner
-        oxygen = bedside.one("panel.oxygen", within="window.monitor")
-        assert oxygen["visible"]
-        for name in ("panel.ecmo", "banner.ecmo", "clock.ecmo_time", "panel.ventilator"):
-            shown = [w for w in _find_maybe(bedside, name)
-                     if w["visible"] and w["visible_rect"][2] > 0]
-            assert not shown, f"{name} on the ward patient's monitor: {shown}"
-        for console, text in (("console.ecmo", "NO ECMO CIRCUIT"),
-                              ("console.vent", "NO VENTILATOR")):
-            # At 1366 px the consoles share a tabbed column: one is behind the other.
-            line, shown_console = bedside.one(f"{console}.connection"), bedside.one(console)
-            assert line["text"].startswith(text), line
-            assert line["visible"] or not shown_console["visible"], (line, shown_console)
-        if shots:
-            bedside.call("grab_screen", path=str(shots / "ward-bedside-1366.png"))
-            instructor.call("grab_screen", path=str(shots / "ward-console-1920.png"))
-        _windows_fit(bedside)
-        _windows_fit(instructor)
+    def ward_screen() -> bool:
+        names = {w["name"] for w in bedside.find("panel.oxygen", within="window.monitor")
+                 if w["visible"]}
+        return "panel.oxygen" in names
 
-        # The ECMO drill on the second case: one dual-lumen cannula, the consoles in use.
-        instructor.call("choose", name="instructor.scenario", data=DRILL)
-        wait_for(lambda: bedside.session()["scenario"] == DRILL, "the drill on the bedside",
-                 alive=bedside.check_alive)
+    wait_for(ward_screen, "the oxygen therapy on the ward screen")
+    banner = bedside.one("banner.patient", within="window.monitor")["text"]
+    assert "67-year-old man" in banner, banner
+    oxygen = bedside.one("panel.oxygen", within="window.monitor")
+    assert oxygen["visible"]
+    for name in ("panel.ecmo", "banner.ecmo", "clock.ecmo_time", "panel.ventilator"):
+        shown = [w for w in _find_maybe(bedside, name)
+                 if w["visible"] and w["visible_rect"][2] > 0]
+        assert not shown, f"{name} on the ward patient's monitor: {shown}"
+    for console, text in (("console.ecmo", "NO ECMO CIRCUIT"),
+                          ("console.vent", "NO VENTILATOR")):
+        # At 1366 px the consoles share a tabbed column: one is behind the other.
+        line, shown_console = bedside.one(f"{console}.connection"), bedside.one(console)
+        assert line["text"].startswith(text), line
+        assert line["visible"] or not shown_console["visible"], (line, shown_console)
+    if shots:
+        bedside.call("grab_screen", path=str(shots / "ward-bedside-1366.png"))
+        instructor.call("grab_screen", path=str(shots / "ward-console-1920.png"))
+    windows_fit(bedside)
+    windows_fit(instructor)
 
-        def circuit_on_monitor() -> bool:
-            panel = _find_maybe(bedside, "panel.ecmo")
-            return bool(panel) and panel[0]["visible"]
+    # The ECMO drill on the second case: one dual-lumen cannula, the consoles in use.
+    instructor.call("choose", name="instructor.scenario", data=DRILL)
+    wait_for(lambda: bedside.session()["scenario"] == DRILL, "the drill on the bedside",
+             alive=bedside.check_alive)
 
-        wait_for(circuit_on_monitor, "the ECMO panel on the drill's bedside")
-        circuit = bedside.one("banner.ecmo", within="window.monitor")["text"]
-        assert "31 Fr" in circuit, circuit  # the dual-lumen cannula (cut to fit at 1366 px)
-        assert bedside.one("panel.ventilator", within="window.monitor")["visible"]
-        assert not bedside.one("panel.oxygen", within="window.monitor")["visible"]
-        for console in ("console.ecmo", "console.vent"):
-            line = bedside.one(f"{console}.connection")
-            assert not line["text"], line
-        if shots:
-            bedside.call("grab_screen", path=str(shots / "influenza-bedside-1366.png"))
-            instructor.call("grab_screen", path=str(shots / "influenza-console-1920.png"))
-        _windows_fit(bedside)
-        _windows_fit(instructor)
+    def circuit_on_monitor() -> bool:
+        panel = _find_maybe(bedside, "panel.ecmo")
+        return bool(panel) and panel[0]["visible"]
 
-        for app in apps:
-            assert app.quit() == 0, app.stderr()[-2000:]
-    finally:
-        for app in apps:
-            app.kill()
-        broker.terminate()
-        try:
-            broker.wait(10)
-        except subprocess.TimeoutExpired:
-            broker.kill()
-        xi.stop()
-        xb.stop()
+    wait_for(circuit_on_monitor, "the ECMO panel on the drill's bedside")
+    circuit = bedside.one("banner.ecmo", within="window.monitor")["text"]
+    assert "31 Fr" in circuit, circuit  # the dual-lumen cannula (cut to fit at 1366 px)
+    assert bedside.one("panel.ventilator", within="window.monitor")["visible"]
+    assert not bedside.one("panel.oxygen", within="window.monitor")["visible"]
+    for console in ("console.ecmo", "console.vent"):
+        line = bedside.one(f"{console}.connection")
+        assert not line["text"], line
+    if shots:
+        bedside.call("grab_screen", path=str(shots / "influenza-bedside-1366.png"))
+        instructor.call("grab_screen", path=str(shots / "influenza-console-1920.png"))
+    windows_fit(bedside)
+    windows_fit(instructor)
+
+    lab.quit_all()
