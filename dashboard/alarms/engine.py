@@ -12,6 +12,11 @@ Three layers, each driven only by the case time passed in (never the wall clock)
    ALARM OFF per alarm (refused for alarms such as Desat, apnea, pump stop). The timed
    states and AUDIO OFF are kept by inactivation.Inactivation; ALARM OFF, per rule, here.
 
+Rules in a group of the profile (one problem setting off several limits, e.g. ABP
+systolic, diastolic and mean low) keep their own conditions but share one signal: one
+alarm in the bar, the log and the audio, with the highest priority of its members
+(groups.py). Their own crossings are logged as member_raise / member_clear details.
+
 Every change comes back as AlarmChange records (records.py; they also go to the optional
 sink, e.g. the JSON Lines log) in the order it happened. Changing limits: limits.py.
 """
@@ -23,10 +28,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from .conditions import AlarmRule, ConditionEvent, Level, RuleTracker
+from .groups import ConditionChange, GroupTracker
 from .inactivation import Inactivation
 from .kinds import AlarmState, Priority
 from .limits import check_limits, current_limits, with_normal_limit
-from .profile import AlarmProfile
+from .profile import AlarmGroup, AlarmProfile
 from .records import (
     AlarmChange,
     AlarmOffRefused,
@@ -34,6 +40,7 @@ from .records import (
     AlarmSink,
     InactivationStatus,
     LimitError,
+    MemberReading,
 )
 
 
@@ -48,6 +55,17 @@ class _Signal:
     value: float | None
     limit: float | None
     condition_active: bool = True
+    # A folded alarm's group (rule is then its lead member, whose value it reports).
+    group: AlarmGroup | None = None
+
+    @property
+    def key(self) -> str:
+        return self.rule.id if self.group is None else self.group.id
+
+    @property
+    def message(self) -> str:
+        return self.rule.levels[self.level].message if self.group is None else \
+            self.group.message
 
 
 class AlarmEngine:
@@ -57,6 +75,9 @@ class AlarmEngine:
         self.profile = profile
         self.sink = sink
         self._rules: dict[str, AlarmRule] = {r.id: r for r in profile.rules}
+        self._groups: dict[str, AlarmGroup] = {g.id: g for g in profile.groups}
+        self._group_of: dict[str, AlarmGroup] = {
+            m: g for g in profile.groups for m in g.members}
         # Operator settings: survive reset() because they are not history.
         self._enabled: dict[str, tuple[bool, ...]] = {
             r.id: (True,) * len(r.levels) for r in profile.rules
@@ -73,6 +94,7 @@ class AlarmEngine:
         quiet_until: changes before this case time are returned but not sent to the sink,
         so re-feeding the window before a seek target does not log those alarms again."""
         self._trackers = {rid: RuleTracker(r) for rid, r in self._rules.items()}
+        self._group_trackers = {gid: GroupTracker() for gid in self._groups}
         self._signals: dict[str, _Signal] = {}
         self._seq = 0
         self._t: float | None = None
@@ -145,21 +167,25 @@ class AlarmEngine:
     # ------------------------------------------------------------------ operator actions
 
     def acknowledge(self, t: float, alarm_id: str | None = None) -> list[AlarmChange]:
-        """Silence one alarm (or all with None); a latched alarm is removed."""
+        """Silence one alarm (or all with None); a latched alarm is removed. A folded
+        alarm is acknowledged by its group id or any member's id: one problem, one
+        acknowledgement (a member crossing later joins it silenced; a higher priority
+        sounds again, as any escalation does)."""
         changes: list[AlarmChange] = []
         t = self._advance(t, changes)
-        if alarm_id is not None and alarm_id not in self._rules:
+        if alarm_id is not None and alarm_id not in self._rules and alarm_id not in self._groups:
             raise ValueError(f"unknown alarm id {alarm_id!r}")
+        key = None if alarm_id is None else self._key(alarm_id)
         targets = (
             list(self._signals.values())
-            if alarm_id is None
-            else ([self._signals[alarm_id]] if alarm_id in self._signals else [])
+            if key is None
+            else ([self._signals[key]] if key in self._signals else [])
         )
         for sig in targets:
             if sig.state is AlarmState.ACKNOWLEDGED:
                 continue
             if sig.state is AlarmState.LATCHED:
-                del self._signals[sig.rule.id]
+                del self._signals[sig.key]
             else:
                 sig.state = AlarmState.ACKNOWLEDGED
             changes.append(self._signal_change(t, "acknowledge", sig))
@@ -225,9 +251,13 @@ class AlarmEngine:
             event = self._trackers[rule.id].reconcile(new)
             if event is not None:
                 self._on_condition(t, rule, event, changes, cause="alarm_off" if on else None)
-            sig = self._signals.get(rule.id)
-            if on and sig is not None and sig.state is AlarmState.LATCHED and not any(new):
-                del self._signals[rule.id]
+            key = self._key(rule.id)
+            sig = self._signals.get(key)
+            group = self._groups.get(key)
+            members = group.members if group is not None else (rule.id,)
+            all_off = not any(any(self._enabled[m]) for m in members)
+            if on and sig is not None and sig.state is AlarmState.LATCHED and all_off:
+                del self._signals[key]
         return self._emit(changes)
 
     def set_limits(
@@ -242,9 +272,12 @@ class AlarmEngine:
                 continue
             rule, old = with_normal_limit(self._rules[f"{parameter}.{side}"], value)
             self._rules[rule.id] = rule
-            sig = self._signals.get(rule.id)
-            if sig is not None:
-                sig.rule = rule
+            for sig in self._signals.values():
+                if sig.rule.id == rule.id:
+                    sig.rule = rule
+            group = self._group_of.get(rule.id)
+            if group is not None:
+                self._group_trackers[group.id].renamed(rule)
             changes.append(
                 self._change(
                     t,
@@ -284,12 +317,27 @@ class AlarmEngine:
         changes.append(self._inactivation.end_alarm_pause(t, why))
         # Ending a state restores the signals of alarms whose condition is still present.
         for rid, tracker in self._trackers.items():
-            if tracker.active and rid not in self._signals:
+            key = self._key(rid)
+            if not tracker.active or key in self._signals:
+                continue
+            group = self._groups.get(key)
+            if group is None:
                 self._new_signal(t, self._rules[rid], tracker.peak, changes)
+            else:
+                lead = self._group_trackers[key].lead
+                if lead is not None:
+                    self._new_signal(t, lead[0], lead[1], changes, group)
+
+    def _key(self, alarm_id: str) -> str:
+        """The signal an alarm id shows in: its group's for a folded member."""
+        group = self._group_of.get(alarm_id)
+        return alarm_id if group is None else group.id
 
     def _resolve(self, target: str) -> list[AlarmRule]:
         if target in self._rules:
             return [self._rules[target]]
+        if target in self._groups:
+            return [self._rules[m] for m in self._groups[target].members]
         rules = [r for r in self._rules.values() if r.parameter == target]
         if not rules:
             raise ValueError(f"unknown alarm or parameter {target!r}")
@@ -306,12 +354,13 @@ class AlarmEngine:
         level: int,
         value: float | None,
         message: str | None = None,
+        alarm_id: str | None = None,
     ) -> AlarmChange:
         lv = rule.levels[level]
         return AlarmChange(
             case_time=t,
             event=event,
-            alarm_id=rule.id,
+            alarm_id=rule.id if alarm_id is None else alarm_id,
             channel=rule.channel,
             value=value,
             limit=lv.limit(self._values),
@@ -325,12 +374,12 @@ class AlarmEngine:
         return AlarmChange(
             case_time=t,
             event=event,
-            alarm_id=sig.rule.id,
+            alarm_id=sig.key,
             channel=sig.rule.channel,
             value=sig.value,
             limit=sig.limit,
             priority=sig.priority,
-            message=sig.rule.levels[sig.level].message,
+            message=sig.message,
             kind=sig.rule.kind,
             category=sig.rule.category,
         )
@@ -343,36 +392,64 @@ class AlarmEngine:
         changes: list[AlarmChange],
         cause: str | None = None,
     ) -> None:
-        changes.append(self._change(t, ev.event, rule, ev.level, self._value(rule.channel)))
-        sig = self._signals.get(rule.id)
+        group = self._group_of.get(rule.id)
+        value = self._value(rule.channel)
+        if group is None:
+            changes.append(self._change(t, ev.event, rule, ev.level, value))
+            self._on_signal(t, rule.id, ConditionChange(ev.event, rule, ev.level), changes, cause)
+            return
+        # The member's own crossing, for the log's detail; the alarm is the group's.
+        lv = rule.levels[ev.level]
+        changes.append(self._change(t, f"member_{ev.event}", rule, ev.level, value,
+                                    message=f"{lv.message} (in {group.message})"))
+        gev = self._group_trackers[group.id].update(rule, ev)
+        if gev is None:
+            return
+        changes.append(self._change(t, gev.event, gev.rule, gev.level,
+                                    self._value(gev.rule.channel), message=group.message,
+                                    alarm_id=group.id))
+        self._on_signal(t, group.id, gev, changes, cause, group)
+
+    def _on_signal(
+        self,
+        t: float,
+        key: str,
+        ev: ConditionChange,
+        changes: list[AlarmChange],
+        cause: str | None,
+        group: AlarmGroup | None = None,
+    ) -> None:
+        """The signal `key` (a rule's or a group's) follows its condition's event."""
+        sig = self._signals.get(key)
         if ev.event == "raise":
             if sig is not None:  # a latched signal whose condition came back
                 sig.condition_active = True
                 sig.state = AlarmState.ACTIVE
                 sig.raised_at = t
-                self._raise_signal_level(t, sig, ev.level, changes)
+                self._raise_signal_level(t, sig, ev.rule, ev.level, changes)
             elif not self._inactivation.alarm_paused:
-                self._new_signal(t, rule, ev.level, changes)
+                self._new_signal(t, ev.rule, ev.level, changes, group)
         elif ev.event == "escalate":
             if sig is not None:
                 sig.state = AlarmState.ACTIVE  # more urgent than what was acknowledged
-                self._raise_signal_level(t, sig, ev.level, changes)
+                self._raise_signal_level(t, sig, ev.rule, ev.level, changes)
         elif sig is not None:  # clear
             sig.condition_active = False
             latch = (
                 cause is None
                 and sig.state is AlarmState.ACTIVE
-                and self.profile.latches(rule, sig.priority)
+                and self.profile.latches(sig.rule, sig.priority)
             )
             if latch:
                 sig.state = AlarmState.LATCHED
             else:
-                del self._signals[rule.id]
+                del self._signals[key]
 
-    def _new_signal(self, t: float, rule: AlarmRule, level: int, changes: list) -> None:
+    def _new_signal(self, t: float, rule: AlarmRule, level: int, changes: list,
+                    group: AlarmGroup | None = None) -> None:
         lv = rule.levels[level]
         self._seq += 1
-        self._signals[rule.id] = _Signal(
+        sig = _Signal(
             rule=rule,
             level=level,
             priority=lv.priority,
@@ -381,37 +458,54 @@ class AlarmEngine:
             seq=self._seq,
             value=self._value(rule.channel),
             limit=lv.limit(self._values),
+            group=group,
         )
+        self._signals[sig.key] = sig
         self._break_through(t, lv, rule, changes)
 
-    def _raise_signal_level(self, t: float, sig: _Signal, level: int, changes: list) -> None:
-        lv = sig.rule.levels[level]
+    def _raise_signal_level(self, t: float, sig: _Signal, rule: AlarmRule, level: int,
+                            changes: list) -> None:
+        lv = rule.levels[level]
         # A latched signal keeps the higher priority it had until someone acknowledges it.
         if lv.priority >= sig.priority:
-            sig.level, sig.priority = level, lv.priority
+            sig.rule, sig.level, sig.priority = rule, level, lv.priority
             sig.limit = lv.limit(self._values)
+            sig.value = self._value(rule.channel)
         self._seq += 1  # ordering: it is now the newest at its priority
         sig.seq = self._seq
-        self._break_through(t, lv, sig.rule, changes)
+        self._break_through(t, lv, rule, changes)
 
     def _break_through(self, t: float, lv: Level, rule: AlarmRule, changes: list) -> None:
         self._note(changes, self._inactivation.break_through(t, lv, rule))
 
     def _snapshot(self, s: _Signal) -> AlarmSignal:
-        lv = s.rule.levels[s.level]
         return AlarmSignal(
-            alarm_id=s.rule.id,
+            alarm_id=s.key,
             channel=s.rule.channel,
             kind=s.rule.kind,
             category=s.rule.category,
             priority=s.priority,
             state=s.state,
-            message=lv.message,
+            message=s.message,
             value=s.value,
             limit=s.limit,
             raised_at=s.raised_at,
             condition_active=s.condition_active,
+            members=() if s.group is None else self._members(s.group),
         )
+
+    def _members(self, group: AlarmGroup) -> tuple[MemberReading, ...]:
+        """The members of a folded alarm whose condition is present, with their values."""
+        active = self._group_trackers[group.id].active
+        out: list[MemberReading] = []
+        for rid, label in zip(group.members, group.labels, strict=True):
+            if rid not in active:
+                continue
+            rule = self._rules[rid]
+            out.append(MemberReading(rid, label, rule.channel, rule.direction,
+                                     self._value(rule.channel),
+                                     rule.levels[active[rid]].limit(self._values)))
+        return tuple(out)
 
     def _emit(self, changes: list[AlarmChange]) -> list[AlarmChange]:
         if self.sink is not None:

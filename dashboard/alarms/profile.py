@@ -18,10 +18,10 @@ import os
 from replay_data.toml_reader import TomlDocument, toml_text
 
 from .profile_files import PROFILE_PACKAGE, available_profiles, load_merged, read_document, resolve
-from .profile_model import AlarmProfile, ProfileError, ToneSpec
+from .profile_model import AlarmGroup, AlarmProfile, ProfileError, ToneSpec
 from .profile_rules import ProfileBuilder
 
-__all__ = ["PROFILE_PACKAGE", "AlarmProfile", "ProfileError", "ToneSpec",
+__all__ = ["PROFILE_PACKAGE", "AlarmGroup", "AlarmProfile", "ProfileError", "ToneSpec",
            "available_profiles", "load_profile", "profile_from_toml"]
 
 

@@ -42,6 +42,20 @@ class ToneSpec:
 
 
 @dataclass(frozen=True)
+class AlarmGroup:
+    """Alarm rules that one problem sets off together, shown as one alarm (e.g. a
+    hypotension crosses the systolic, diastolic and mean limits at once: "ABP low").
+
+    Each member is still tracked and logged as its own limit crossing; the operator
+    sees, hears and acknowledges one alarm with the highest priority of its members."""
+
+    id: str
+    message: str
+    members: tuple[str, ...]  # rule ids, in the order their values are shown
+    labels: tuple[str, ...]  # each member's short name beside its value ("sys", "mean")
+
+
+@dataclass(frozen=True)
 class AlarmProfile:
     name: str
     description: str
@@ -56,6 +70,19 @@ class AlarmProfile:
     # Visual signal per priority: flashing frequency (0 = steady) and fraction lit.
     flash_hz: Mapping[Priority, float] = dataclasses.field(default_factory=dict)
     flash_duty: float = 0.5
+    groups: tuple[AlarmGroup, ...] = ()
+
+    def group_of(self, rule_id: str) -> AlarmGroup | None:
+        """The group a rule is folded into, or None."""
+        for g in self.groups:
+            if rule_id in g.members:
+                return g
+        return None
+
+    @property
+    def alarm_ids(self) -> frozenset[str]:
+        """What an operator may name to acknowledge or switch off: rules and groups."""
+        return frozenset([*(r.id for r in self.rules), *(g.id for g in self.groups)])
 
     def rule(self, alarm_id: str) -> AlarmRule:
         for r in self.rules:

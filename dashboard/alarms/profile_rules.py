@@ -33,7 +33,7 @@ from .conditions import (
     known_flags,
 )
 from .kinds import AlarmKind, Category, Priority
-from .profile_model import AlarmProfile, ProfileError, ToneSpec
+from .profile_model import AlarmGroup, AlarmProfile, ProfileError, ToneSpec
 
 _RULE_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _INDEXED = re.compile(r"(.+)\[(\d+)\]")
@@ -136,7 +136,7 @@ class ProfileBuilder:
             d,
             top,
             {"name", "description", "system", "latching", "sound", "parameters", "conditions",
-             "visual"},
+             "groups", "visual"},
         )
         system = self.table(d, top, "system")
         sp = ("system",)
@@ -168,6 +168,7 @@ class ProfileBuilder:
             rules=tuple(rules),
             flash_hz=flash_hz,
             flash_duty=duty,
+            groups=self.groups(rules),
         )
 
     def parameter_rules(self) -> list[AlarmRule]:
@@ -340,6 +341,58 @@ class ProfileBuilder:
             )
         return rules
 
+    def groups(self, rules: list[AlarmRule]) -> tuple[AlarmGroup, ...]:
+        """[groups.<id>]: message, members (rule ids). A member switched off in this
+        profile (enabled = false) is left out; a group left with one member is none."""
+        table = self.table(self.data, (), "groups", required=False) or {}
+        by_id = {r.id: r for r in rules}
+        taken: dict[str, str] = {}
+        out: list[AlarmGroup] = []
+        for gid, spec in table.items():
+            path = ("groups", gid)
+            if not _RULE_ID.match(gid):
+                raise self.fail(path, "group ids are lower_case_with_underscores")
+            if gid in by_id:
+                raise self.fail(path, f"{gid!r} is already an alarm id")
+            if not isinstance(spec, dict):
+                raise self.fail(path, "must be a table")
+            self.only(spec, path, {"enabled", "message", "members"})
+            if not self.boolean(spec, path, "enabled", True):
+                continue
+            message = self.text(spec, path, "message")
+            members = self.get(spec, path, "members")
+            mpath = (*path, "members")
+            if not isinstance(members, list) or len(members) < 2 or \
+                    not all(isinstance(m, str) for m in members):
+                raise self.fail(mpath, "must be a list of two or more alarm ids")
+            kept: list[str] = []
+            for m in members:
+                if m in taken:
+                    raise self.fail(mpath, f"{m!r} is already in group {taken[m]!r}")
+                if m in by_id:
+                    kept.append(m)
+                elif not self._switched_off(m):
+                    raise self.fail(mpath, f"unknown alarm {m!r} (known: "
+                                           f"{_known(frozenset(by_id))})")
+            kinds = {by_id[m].kind for m in kept}
+            if len(kinds) > 1:
+                raise self.fail(mpath, "mixes physiological and technical alarms (they "
+                                       "show in different blocks of the alarm bar)")
+            if len(kept) < 2:
+                continue
+            taken.update((m, gid) for m in kept)
+            out.append(AlarmGroup(gid, message, tuple(kept),
+                                  tuple(_label(by_id[m].levels[0].message, message)
+                                        for m in kept)))
+        return tuple(out)
+
+    def _switched_off(self, alarm_id: str) -> bool:
+        """Whether alarm_id names a rule this profile has but switched off."""
+        name, _, side = alarm_id.rpartition(".")
+        spec = (self.data.get("parameters", {}).get(name, {}).get(side) if name
+                else self.data.get("conditions", {}).get(side))
+        return isinstance(spec, dict) and spec.get("enabled") is False
+
     def clauses(self, spec: Mapping[str, Any], path: tuple[str, ...]) -> tuple[Clause, ...]:
         when = self.get(spec, path, "when")
         if not isinstance(when, list) or not when:
@@ -430,6 +483,14 @@ def _key_path(path: tuple[str, ...]) -> tuple[str | int, ...]:
         m = _INDEXED.fullmatch(part)
         out.extend((m.group(1), int(m.group(2))) if m else (part,))
     return tuple(out)
+
+
+def _label(member_message: str, group_message: str) -> str:
+    """A member's short name beside its value: its message without the group's words
+    ('ABP sys low' in 'ABP low' -> 'sys'); the whole message if nothing is left."""
+    common = {w.lower() for w in group_message.split()}
+    left = [w for w in member_message.split() if w.lower() not in common]
+    return " ".join(left) or member_message
 
 
 def _known(names: frozenset[str]) -> str:

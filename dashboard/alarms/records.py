@@ -23,7 +23,10 @@ class LimitError(ValueError):
 class AlarmChange:
     """One thing that happened; also one line of the alarm log.
 
-    event: raise, escalate, clear (alarm conditions); acknowledge; audio_paused,
+    event: raise, escalate, clear (alarm conditions); member_raise, member_escalate,
+    member_clear (one member of a folded alarm crossing its limit or back, alarm_id the
+    member's; the folded alarm itself raises and clears under its group id); present
+    (already on after a jump); acknowledge; audio_paused,
     audio_resumed, audio_off, audio_on, alarm_paused, alarm_resumed, alarm_off,
     alarm_on, limits_changed (operator and system inactivation).
     """
@@ -41,6 +44,19 @@ class AlarmChange:
 
 
 @dataclass(frozen=True)
+class MemberReading:
+    """One member of a folded alarm whose condition is present: its value against its
+    limit ('sys 72 < 90')."""
+
+    alarm_id: str
+    label: str  # short name beside the value: 'sys', 'mean'
+    channel: str | None
+    direction: str | None  # 'low' / 'high' for a limit rule, else None
+    value: float | None
+    limit: float | None
+
+
+@dataclass(frozen=True)
 class AlarmSignal:
     """Snapshot of one alarm signal as the screen should show it."""
 
@@ -55,6 +71,9 @@ class AlarmSignal:
     limit: float | None
     raised_at: float
     condition_active: bool
+    # A folded alarm (alarm_id a group id): its members whose condition is present, in
+    # the group's order; () for a single rule's alarm.
+    members: tuple[MemberReading, ...] = ()
 
     @property
     def text(self) -> str:

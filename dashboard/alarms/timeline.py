@@ -13,6 +13,10 @@ computed from run lengths instead of a per-sample loop:
 * a rule is active while any level is raised; levels are combined on the few interval
   boundaries, not on every sample.
 
+* a group of rules (one problem, one alarm: groups.py) folds its members' events in the
+  engine's order with the engine's own GroupTracker: the alarm raises, escalates and
+  clears under the group id, each member's own events become member_raise / ... .
+
 No operator actions (acknowledge, pauses, ALARM OFF, limit changes) enter here: this is
 the alarm conditions the case itself produces, e.g. for marks on a trend view.
 
@@ -22,6 +26,7 @@ rules read, a day at a time, so the whole course's alarms come in about a second
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,9 +34,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .conditions import AlarmRule, FlagClause, Level, NumericClause
+from .conditions import AlarmRule, ConditionEvent, FlagClause, Level, NumericClause
+from .groups import GroupTracker
 from .kinds import Priority
-from .profile import AlarmProfile
+from .profile import AlarmGroup, AlarmProfile
 
 if TYPE_CHECKING:
     from replay_data.course import Course
@@ -75,16 +81,45 @@ class RuleTimeline:
 
 
 @dataclass(frozen=True)
+class GroupTimeline:
+    """A folded alarm's events: (index, triggering member's profile order, event, lead
+    member's rule, lead level), in the order the engine reports them."""
+
+    group: AlarmGroup
+    events: tuple[tuple[int, int, str, AlarmRule, int], ...]
+
+
+@dataclass(frozen=True)
 class AlarmTimeline:
     t: np.ndarray
     rules: dict[str, RuleTimeline]
+    groups: dict[str, GroupTimeline] = dataclasses.field(default_factory=dict)
+
+    def _group_of(self) -> dict[str, AlarmGroup]:
+        return {m: g.group for g in self.groups.values() for m in g.group.members}
 
     def _time(self, idx: int) -> float:
         return float(self.t[idx]) if idx < len(self.t) else math.nan
 
     def intervals(self) -> list[AlarmInterval]:
         out: list[AlarmInterval] = []
+        folded = self._group_of()
+        for gid, gt in self.groups.items():
+            start: float | None = None
+            for idx, _, event, rule, level in gt.events:
+                if event == "raise":
+                    start = float(self.t[idx])
+                elif event == "clear" and start is not None:
+                    out.append(AlarmInterval(gid, start, float(self.t[idx]),
+                                             rule.levels[level].priority, gt.group.message))
+                    start = None
+            if start is not None:
+                rule, level = gt.events[-1][3], gt.events[-1][4]
+                out.append(AlarmInterval(gid, start, math.nan, rule.levels[level].priority,
+                                         gt.group.message))
         for rid, rt in self.rules.items():
+            if rid in folded:
+                continue
             for r, c, p in zip(rt.raise_index, rt.clear_index, rt.peak_level, strict=True):
                 lv = rt.rule.levels[int(p)]
                 out.append(AlarmInterval(rid, float(self.t[r]), self._time(int(c)),
@@ -96,13 +131,21 @@ class AlarmTimeline:
         """All events in the order the engine reports them: by sample, then profile order,
         then raise/escalate/clear as they happen for one rule."""
         order = {rid: i for i, rid in enumerate(self.rules)}
+        folded = self._group_of()
         rows: list[tuple[int, int, int, TimelineEvent]] = []
         for rid, rt in self.rules.items():
             levels = rt.rule.levels
+            group = folded.get(rid)
 
-            def add(kind: str, idx: int, level: int, rank: int, rid: str = rid, levels=levels):
+            def add(kind: str, idx: int, level: int, rank: int, rid: str = rid, levels=levels,
+                    group: AlarmGroup | None = group):
                 lv: Level = levels[level]
-                ev = TimelineEvent(float(self.t[idx]), idx, kind, rid, lv.priority, lv.message)
+                if group is None:
+                    ev = TimelineEvent(float(self.t[idx]), idx, kind, rid, lv.priority,
+                                       lv.message)
+                else:  # a member's own crossing: the detail under its folded alarm
+                    ev = TimelineEvent(float(self.t[idx]), idx, f"member_{kind}", rid,
+                                       lv.priority, f"{lv.message} (in {group.message})")
                 rows.append((idx, order[rid], rank, ev))
 
             for r, lvl in zip(rt.raise_index, rt.raise_level, strict=True):
@@ -112,6 +155,12 @@ class AlarmTimeline:
             for c, lvl in zip(rt.clear_index, rt.peak_level, strict=True):
                 if c < len(self.t):
                     add("clear", int(c), int(lvl), 2)
+        for gid, gt in self.groups.items():
+            # Right after the member event that set it off, as the engine reports it.
+            for idx, o, event, rule, level in gt.events:
+                lv = rule.levels[level]
+                rows.append((idx, o, 3, TimelineEvent(float(self.t[idx]), idx, event, gid,
+                                                      lv.priority, gt.group.message)))
         rows.sort(key=lambda row: row[:3])
         return [row[3] for row in rows]
 
@@ -138,7 +187,34 @@ def compute_timeline(
     for rule in profile.rules:
         per_level = [_level_intervals(t, lv, vals, flgs) for lv in rule.levels]
         out[rule.id] = _combine(rule, per_level, n)
-    return AlarmTimeline(t, out)
+    order = {rid: i for i, rid in enumerate(out)}
+    groups = {g.id: _fold(g, out, order, n) for g in profile.groups}
+    return AlarmTimeline(t, out, groups)
+
+
+def _fold(group: AlarmGroup, rules: Mapping[str, RuleTimeline], order: Mapping[str, int],
+          n: int) -> GroupTimeline:
+    """The group's events from its members' (few: one per raise, escalate or clear),
+    walked in the engine's order (sample, then profile order) through its tracker."""
+    rows: list[tuple[int, int, int, str, int]] = []
+    for rid in group.members:
+        rt = rules[rid]
+        o = order[rid]
+        rows += [(int(r), o, 0, "raise", int(lv)) for r, lv in
+                 zip(rt.raise_index, rt.raise_level, strict=True)]
+        rows += [(int(e), o, 1, "escalate", int(lv)) for e, lv in
+                 zip(rt.escalate_index, rt.escalate_level, strict=True)]
+        rows += [(int(c), o, 2, "clear", int(lv)) for c, lv in
+                 zip(rt.clear_index, rt.peak_level, strict=True) if c < n]
+    rows.sort()
+    by_order = {order[m]: rules[m].rule for m in group.members}
+    tracker = GroupTracker()
+    events: list[tuple[int, int, str, AlarmRule, int]] = []
+    for idx, o, _, event, level in rows:
+        got = tracker.update(by_order[o], ConditionEvent(event, level))
+        if got is not None:
+            events.append((idx, o, got.event, got.rule, got.level))
+    return GroupTimeline(group, tuple(events))
 
 
 def _column(name: str, v: np.ndarray, n: int, dtype) -> np.ndarray:

@@ -245,13 +245,13 @@ def _check_override(c: SessionController, a: Action) -> None:
 
 def _check_acknowledge(c: SessionController, a: Action) -> None:
     if a.arg("alarm_id") is not None and \
-            a.arg("alarm_id") not in {r.id for r in c.profile.rules}:
+            a.arg("alarm_id") not in c.profile.alarm_ids:
         raise ActionError(f"unknown alarm id {a.arg('alarm_id')!r}")
 
 
 def _check_alarm_off(c: SessionController, a: Action) -> None:
     target = a.arg("target")
-    if target not in c.profile.parameters and target not in {r.id for r in c.profile.rules}:
+    if target not in c.profile.parameters and target not in c.profile.alarm_ids:
         raise ActionError(f"unknown alarm {target!r}")
 
 

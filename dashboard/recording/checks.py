@@ -80,7 +80,7 @@ def check_alarm_names(actions: Iterable[tuple[int, str, Mapping[str, Any]]],
     """(line, problem) of the first recorded action (line, kind, fields) naming an alarm
     or alarm limits the profile does not have, or None -- what a replay refuses
     (SessionController.check), so the debrief refuses it as well."""
-    rules = {r.id for r in profile.rules}
+    rules = profile.alarm_ids  # rule ids and the ids of folded alarms (groups)
     for line, kind, fields in actions:
         if kind == "acknowledge" and fields.get("alarm_id") is not None and \
                 fields["alarm_id"] not in rules:

@@ -47,25 +47,37 @@ def next_flash_edge(priorities: set[Priority], wall: float, profile: AlarmProfil
     return edge
 
 
+def _against_limit(value: float, limit: float, low: bool) -> str:
+    """'59 < 80' while beyond the limit; '92 (limit 90)' while back inside it but held by
+    the hysteresis ("92 > 90" under "ABP sys low" would read as a contradiction)."""
+    digits = 0 if abs(limit) >= 10 else 1
+    v, lim = f"{value:.{digits}f}", f"{limit:.{digits}f}"
+    beyond = value < limit if low else value > limit
+    if beyond and v != lim:
+        return f"{v} {'<' if low else '>'} {lim}"
+    return f"{v} (limit {lim})"
+
+
+def _finite(*xs: float | None) -> bool:
+    return all(x is not None and math.isfinite(x) for x in xs)
+
+
 def alarm_text(a: AlarmSignal) -> str:
     """'*** Desat 59 < 80' for a limit alarm while its condition lasts (value against the
-    limit it crossed, as monitors print it; '92 (limit 90)' while the value is back inside
-    the limit but the hysteresis holds the alarm); '*** ECMO pump stopped' otherwise."""
+    limit it crossed, as monitors print it); a folded alarm lists each member crossing
+    ('** ABP low sys 72 < 90, mean 50 < 60'); '*** ECMO pump stopped' otherwise."""
     text = a.text
+    if a.members and a.condition_active:
+        parts = [f"{m.label} {_against_limit(m.value, m.limit, m.direction == 'low')}"
+                 for m in a.members
+                 if m.direction is not None and _finite(m.value, m.limit)]
+        if parts:
+            text += " " + ", ".join(parts)
     limit_alarm = a.channel is not None and a.alarm_id in (f"{a.channel}.low",
                                                            f"{a.channel}.high")
-    if limit_alarm and a.condition_active and a.value is not None and a.limit is not None \
-            and math.isfinite(a.value) and math.isfinite(a.limit):
-        digits = 0 if abs(a.limit) >= 10 else 1
-        low = a.alarm_id.endswith(".low")
-        value, limit = f"{a.value:.{digits}f}", f"{a.limit:.{digits}f}"
-        beyond = a.value < a.limit if low else a.value > a.limit
-        if beyond and value != limit:
-            text += f" {value} {'<' if low else '>'} {limit}"
-        else:
-            # Back inside the limit but not yet past the hysteresis (or equal once
-            # rounded): "92 > 90" under "ABP sys low" would read as a contradiction.
-            text += f" {value} (limit {limit})"
+    if limit_alarm and a.condition_active and _finite(a.value, a.limit):
+        assert a.value is not None and a.limit is not None
+        text += " " + _against_limit(a.value, a.limit, a.alarm_id.endswith(".low"))
     if a.state.value == "acknowledged":
         text += "  (ack)"
     elif a.state.value == "latched":

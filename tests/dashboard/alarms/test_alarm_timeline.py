@@ -80,7 +80,8 @@ def engine_events(t, values, flags, profile):
     for i in range(len(t)):
         fl = frozenset(f for f, a in flags.items() if a[i])
         for c in e.update(t[i], {k: v[i] for k, v in values.items()}, fl):
-            if c.event in ("raise", "escalate", "clear"):
+            # The folded alarms (groups) and their members' own crossings too.
+            if c.event.removeprefix("member_") in ("raise", "escalate", "clear"):
                 out.append((i, c.event, c.alarm_id, c.priority, c.message))
     return out
 
