@@ -211,8 +211,8 @@ def test_five_alarms_read_whole_at_1366x768(make_session, qtbot):
     at word boundaries, status texts whole, history without a sideways scroll."""
     s = make_session("ecmo_start+1d", size=(1366, 768))
     s.inject("pump_stop")
-    s.inject("hypotension")
-    s.inject("ecg_leads_off")
+    s.inject("hypotension")  # one folded "ABP low" line (sys, dia, mean)
+    s.inject("ecg_leads_off", duration=600.0)  # its default minute would end at 60 s
     s.advance_virtual(60, frames=30)
     w = s.window
     active = s.alarms.active_alarms()
@@ -281,3 +281,23 @@ def test_a_flashing_label_paints_exactly_the_look_a_stylesheet_would(make_sessio
         differ = sum(painted.pixel(x, y) != styled.pixel(x, y)
                      for x in range(painted.width()) for y in range(painted.height()))
         assert differ == 0, f"{lab.objectName()}: {differ} pixels differ"
+
+
+def test_one_hypotension_is_one_line_on_the_alarm_bar(make_session, tmp_path):
+    """sys, dia and mean below their limits from one hypotension: one "ABP low" line with
+    the three values (before the fold: three lines, three log raises)."""
+    s = make_session("ecmo_start+1d", alarm_log=tmp_path / "a.jsonl")
+    s.inject("hypotension")
+    s.advance_virtual(240, frames=24)
+    bar = s.window.findChild(QtWidgets.QWidget, "alarm.physiological")
+    lines = [e.text() for e in bar.findChildren(QtWidgets.QLabel, "alarm.entry")]
+    abp = [x for x in lines if "ABP" in x]
+    assert len(abp) == 1, lines
+    assert re.fullmatch(r"\*\* ABP low sys \d+ < 90, dia \d+ < 50, mean \d+ < 60", abp[0])
+    # The ART tile flashes for it; one acknowledge silences the problem.
+    s.window.acknowledge()
+    assert [a.state.value for a in s.alarms.active_alarms() if a.alarm_id == "abp_low"] == [
+        "acknowledged"]
+    raised = [x["alarm_id"] for x in log_lines(tmp_path / "a.jsonl")
+              if x["event"] == "raise" and x["alarm_id"].startswith("abp")]
+    assert raised == ["abp_low"]
