@@ -185,10 +185,20 @@ def _ecmo_defaults(course, tt: np.ndarray, base: dict[str, float]) -> dict[str, 
     def nz(x: float, d: float) -> float:
         return d if math.isnan(x) else x
 
+    # A line an injection has clamped shows clamped on the console, and stays so in the
+    # team's settings until someone opens it: the emergency ends when the team finds the
+    # clamp, not with any knob that happens to be turned.
+    flags = course.perturbation_index.flags(tt)
+
+    def clamp(line: str) -> float:
+        on = flags.get(f"{line}_clamped")
+        return 1.0 if on is not None and bool(on[0]) else 0.0
+
     return {
         "control.ecmo.rpm": nz(scen_rpm, circuit.pump.rpm_for(nz(base["ecmo_flow"], 0.0))),
         "control.ecmo.pump": 0.0 if nz(base["ecmo_rpm"], 0.0) <= 0 else 1.0,
-        "control.ecmo.clamp_drainage": 0.0, "control.ecmo.clamp_return": 0.0,
+        "control.ecmo.clamp_drainage": clamp("drainage"),
+        "control.ecmo.clamp_return": clamp("return"),
         "control.ecmo.hand_crank": 0.0,
         "control.ecmo.sweep_flow": nz(base["sweep_flow"], 0.0),
         "control.ecmo.fdo2": nz(base["fdo2"], 100.0),

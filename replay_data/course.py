@@ -174,14 +174,17 @@ class Course:
 
     def _with_clamps(self, t: np.ndarray, out: dict[str, np.ndarray]
                      ) -> dict[str, np.ndarray]:
-        """The circuit pressures where the team has a line clamped with the pump turning
-        (replay_data.physiology.circuit.clamped): the pump's head, not the CVP."""
+        """The circuit pressures where a line is clamped with the pump turning
+        (replay_data.physiology.circuit.clamped): the pump's head, not the CVP. Clamped
+        by the team (its clamp setting) or by an injection (its <line>_clamped flag)."""
         if self.scenario.circuit is None or "p_venous" not in out:
             return out
         on = {}
+        flags = self.perturbation_index.flags(t)
         for line in ("drainage", "return"):
             setting = self._control_setting(f"control.ecmo.clamp_{line}", t)
-            on[line] = (setting >= 0.5) & np.isfinite(out["p_venous"])
+            by_injection = flags.get(f"{line}_clamped", np.zeros(t.shape, bool))
+            on[line] = ((setting >= 0.5) | by_injection) & np.isfinite(out["p_venous"])
         if not (on["drainage"].any() or on["return"].any()):
             return out
         i = self.true_inputs(("cvp", "ecmo_rpm"), t)

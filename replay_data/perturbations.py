@@ -91,12 +91,14 @@ def injection(scenario: Scenario, injection_id: str, start: float, *, severity: 
     effects, flags, onset = spec.effects, spec.flags, spec.onset
     if spec.variants:
         chosen = chosen or spec.default_variant
-        v = spec.variants.get(chosen)
+        v = spec.variants.get(chosen) or next(
+            (w for w in spec.variants.values() if chosen in w.formerly), None)
         if v is None:
             raise ReplayDataError(f"injection {iid!r}: unknown variant {chosen!r} "
                                   f"(variants: {', '.join(spec.variants)})")
         effects, flags = effects + v.effects, flags + v.flags
         onset = spec.onset if v.onset is None else v.onset
+        chosen = v.id  # an earlier name is recorded as the variant's own
     elif chosen:
         raise ReplayDataError(f"injection {iid!r} has no variants (asked for {chosen!r})")
     if not spec.graded:

@@ -150,6 +150,9 @@ class InjectionVariant:
     effects: tuple[Effect, ...]
     flags: tuple[str, ...] = ()
     onset: float | None = None
+    # Names it had in earlier versions: recorded actions and drill files naming them
+    # still pick it ("pump_stop:clamped" -> drainage_clamped).
+    formerly: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

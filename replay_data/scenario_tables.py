@@ -231,11 +231,15 @@ def expected(parent: Table, key: str, cat: Catalogue) -> tuple[ExpectedResponse,
 
 
 def _variant(vr: Table, vid: str, cat: Catalogue) -> InjectionVariant:
-    vr.check_keys({"label", "effects", "flags", "onset"})
+    vr.check_keys({"label", "effects", "flags", "onset", "formerly"})
+    formerly = vr.array("formerly", [])
+    if not all(isinstance(f, str) and f for f in formerly):
+        raise vr.fail("formerly", "must be a list of earlier variant names")
     return InjectionVariant(vid, vr.text("label", nonempty=True), effects(vr, "effects", cat),
                             flags(vr, "flags", cat.flags),
                             check_span(vr, "onset",
-                                       vr.duration("onset") if "onset" in vr else None))
+                                       vr.duration("onset") if "onset" in vr else None),
+                            tuple(formerly))
 
 
 def injection(r: Table, iid: str, cat: Catalogue) -> InjectionSpec:
@@ -249,6 +253,11 @@ def injection(r: Table, iid: str, cat: Catalogue) -> InjectionSpec:
     for vid in variant_tables.table:  # "pump_stop:clamped" names a variant: ids are names
         check_name(variant_tables, vid, vid, "variant")
     variants = {vid: _variant(vr, vid, cat) for vid, vr in variant_tables.tables().items()}
+    for v in variants.values():
+        for old in v.formerly:
+            if old in variants or sum(old in w.formerly for w in variants.values()) > 1:
+                raise variant_tables.fail(f"{v.id}.formerly",
+                                          f"{old!r} already names another variant")
     if not own_effects and not variants and "flags" not in r:
         raise r.fail("effects", "an injection needs effects, variants or flags")
     default_variant = r.text("default_variant", next(iter(variants), ""))

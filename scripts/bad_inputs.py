@@ -90,8 +90,8 @@ BAD_SCENARIOS: dict[str, str | bytes] = {
     "unknown flag": add(INJECTION.format(dur="5m", ch="hr", eff="add = 1",
                                          extra='flags = ["sparkles"]')),
     "unknown flag in a variant": edit(
-        "[injections.air_in_circuit.variants.clamped_for_deairing]\n",
-        '[injections.air_in_circuit.variants.clamped_for_deairing]\nflags = ["sparkles"]\n'),
+        "[injections.air_in_circuit.variants.detector_stop]\n",
+        '[injections.air_in_circuit.variants.detector_stop]\nflags = ["sparkles"]\n'),
     "unknown flag period": add('[[flag_periods]]\nflag = "sparkles"\nstart = "ecmo_start"\n'
                                'end = "ecmo_start+1h"\nbasis = "assumed"\n'),
     "schedule outside the course": add('[[scheduled]]\ninjection = "pump_stop"\n'

@@ -46,16 +46,19 @@ def test_console_offers_variants_for_all_or_nothing_events(make_session):
     assert "sweep gas flow lost" in severity.toolTip()
     choose(child(console, QtWidgets.QComboBox, "instructor.injection"), "pump_stop")
     assert not severity.isEnabled() and variant.isEnabled()
-    assert [variant.itemData(i) for i in range(variant.count())] == ["power_loss", "clamped"]
+    assert [variant.itemData(i) for i in range(variant.count())] == [
+        "power_loss", "drainage_clamped", "return_clamped"]
     mode = child(s.window, QtWidgets.QLabel, "ecmo.mode")
     assert mode.text().endswith("running")
-    choose(variant, "clamped")
+    choose(variant, "drainage_clamped")
     child(console, QtWidgets.QPushButton, "instructor.inject").click()
     s.advance_virtual(30, frames=2)
     assert child(s.window, QtWidgets.QLabel, "numeric.ecmo_flow").text() == "0.00"
     assert float(child(s.window, QtWidgets.QLabel, "numeric.ecmo_rpm").text()) > 2000
     assert mode.text().endswith("CLAMPED")
-    assert s.perturbations[-1].variant == "clamped"
+    assert s.perturbations[-1].variant == "drainage_clamped"
+    # The clamp the pressures point to: P venous sucked far below the CVP.
+    assert float(child(s.window, QtWidgets.QLabel, "numeric.p_venous").text()) < -150
 
 
 def test_console_override_drives_spo2(make_session):

@@ -182,15 +182,15 @@ def test_the_case_still_validates():
 
 def test_an_unknown_flag_in_a_variant_is_refused_by_validate_and_the_dashboard(
         tmp_path, one_error_line):
-    f = edited(tmp_path, '[injections.air_in_circuit.variants.clamped_for_deairing]\n',
-               '[injections.air_in_circuit.variants.clamped_for_deairing]\n'
+    f = edited(tmp_path, '[injections.air_in_circuit.variants.detector_stop]\n',
+               '[injections.air_in_circuit.variants.detector_stop]\n'
                'flags = ["air_in_circiut"]\n')
     with pytest.raises(ScenarioError, match="unknown flag 'air_in_circiut'"):
         load_scenario(f)
     p = cli("replay-data", "validate", str(f))
     line = one_error_line(p.stderr)
     assert p.returncode == 2
-    assert "edited.toml" in line and "variants.clamped_for_deairing.flags" in line
+    assert "edited.toml" in line and "variants.detector_stop.flags" in line
     assert "unknown flag 'air_in_circiut'" in line
     q = cli("icu-dashboard", "--headless", "--scenario", str(f), "--screenshot",
             str(tmp_path / "x.png"), "--alarm-log", str(tmp_path / "a.jsonl"))
