@@ -457,7 +457,7 @@ def test_marks_name_injections_overrides_and_the_teams_settings(case_course):
 
     sc = case_course.scenario
     t = sc.resolve("ecmo_start+1d")
-    perts = [injection(sc, "pump_stop:clamped", t + 60, duration=120),
+    perts = [injection(sc, "pump_stop:drainage_clamped", t + 60, duration=120),
              override("spo2", 85.0, t + 120, 60.0)]
     course = case_course.with_perturbations(perts)
     team = control_perturbation(course, "control.ecmo.rpm", 2500.0, t + 200, "team-1")
@@ -468,7 +468,7 @@ def test_marks_name_injections_overrides_and_the_teams_settings(case_course):
     got = [(m.t - t, m.label, m.kind) for m in marks if m.t - t <= 300]
     spec = sc.injections["pump_stop"]
     assert got == [
-        (60, f"{spec.label} ({spec.variants['clamped'].label})", "injection"),
+        (60, f"{spec.label} ({spec.variants['drainage_clamped'].label})", "injection"),
         (120, "Override SpO2 to 85 %", "override"),
         (200, "Team: Pump speed 2500 rpm", "team"),
         (210, "Team: Drainage clamp on", "team"),
