@@ -110,21 +110,21 @@ def sorted_unique_ints(a: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Located:
-    """Times placed on the knots of their intervals (of `owner`): the intervals `ks`, and
-    per time its row in ks, the knot at or before it in that row and the seconds since
-    that knot."""
+    """Times placed on the knots of their intervals (of `owner`): the intervals `ks`
+    (sorted), and per time its interval k, the knot at or before it in that interval and
+    the seconds since that knot."""
     owner: Windowed[Any]
     ks: np.ndarray
-    row: np.ndarray
+    k: np.ndarray
     j: np.ndarray
     dt: np.ndarray
 
     def take(self, field: str, offset: int = 0) -> np.ndarray:
         """A per-knot field of the intervals' stored states at each time's knot (+ offset)."""
-        col = self.owner.column(self.ks, field)
+        col, first = self.owner.column(self.ks, field)
         if self.ks.size == 1:
             return col[self.j + offset]
-        return col[self.row * (self.owner.per + 1) + self.j + offset]
+        return col[(self.k - first) * (self.owner.per + 1) + self.j + offset]
 
 
 class Windowed(Generic[S]):
@@ -151,7 +151,7 @@ class Windowed(Generic[S]):
         self.span = self.warm + self.per + 1
         self._drive, self._run, self._quiet, self._rest = drive, run, quiet, rest
         self._cache: dict[int, S] = {}
-        self._columns: dict[tuple[bytes, str], np.ndarray] = {}
+        self._columns: dict[str, tuple[int, np.ndarray, np.ndarray]] = {}
 
     def intervals_of(self, t: np.ndarray) -> np.ndarray:
         return np.floor(t / self.interval).astype(np.int64)
@@ -170,54 +170,62 @@ class Windowed(Generic[S]):
                     cache[k] = self._rest(k)
             todo = [k for k, q in zip(todo, quiet.tolist()) if not q]
         if todo:
-            # Knot indices of each interval, merged into runs (neighbours overlap by the
-            # warm-up) and evaluated once.
-            lo = [k * self.per - self.warm for k in todo]
-            runs: list[list[int]] = []
-            for a in lo:
-                b = a + self.span - 1
-                if runs and a <= runs[-1][1] + 1:
-                    runs[-1][1] = max(runs[-1][1], b)
-                else:
-                    runs.append([a, b])
-            idx = np.concatenate([np.arange(a, b + 1, dtype=np.int64) for a, b in runs])
-            arrays = self._drive(idx * self.step)
-            for k, a in zip(todo, lo):
-                pos = int(np.searchsorted(idx, a))
-                part = tuple(x[pos:pos + self.span] for x in arrays)
-                cache[k] = self._run(k, a * self.step, part)
+            self._compute(todo)
         return [cache[int(k)] for k in ks]
 
-    def column(self, ks: np.ndarray, field: str) -> np.ndarray:
-        """A field of intervals ks' stored states end to end (per + 1 knots each); kept for
-        the next call on the same intervals (a whole course reads each store several
-        times)."""
-        if ks.size == 1:
-            return getattr(self._cache[int(ks[0])], field)
-        key = (ks.tobytes(), field)
-        got = self._columns.get(key)
-        if got is None:
-            if len(self._columns) >= 16:
-                self._columns.clear()
-            got = np.concatenate([getattr(self._cache[int(k)], field) for k in ks])
-            self._columns[key] = got
-        return got
+    def _compute(self, todo: list[int]) -> None:
+        # Knot indices of each interval, merged into runs (neighbours overlap by the
+        # warm-up) and evaluated once.
+        lo = [k * self.per - self.warm for k in todo]
+        runs: list[list[int]] = []
+        for a in lo:
+            b = a + self.span - 1
+            if runs and a <= runs[-1][1] + 1:
+                runs[-1][1] = max(runs[-1][1], b)
+            else:
+                runs.append([a, b])
+        idx = np.concatenate([np.arange(a, b + 1, dtype=np.int64) for a, b in runs])
+        arrays = self._drive(idx * self.step)
+        for k, a in zip(todo, lo):
+            pos = int(np.searchsorted(idx, a))
+            part = tuple(x[pos:pos + self.span] for x in arrays)
+            self._cache[k] = self._run(k, a * self.step, part)
+
+    def column(self, ks: np.ndarray, field: str) -> tuple[np.ndarray, int]:
+        """A field of the stored states of the intervals from `first` on, end to end (per +
+        1 knots each), covering intervals ks (sorted, computed): (array, first). Kept
+        per field and widened as intervals are added, so the reads of a whole course (a
+        store is read by the others' drives and by the outputs) index one array."""
+        k0, k1 = int(ks[0]), int(ks[-1])
+        if k0 == k1:
+            return getattr(self._cache[k0], field), k0
+        got = self._columns.get(field)
+        if got is not None:
+            first, filled, col = got
+            lo, hi = k0 - first, k1 - first
+            if lo >= 0 and hi < filled.size and filled[ks - first].all():
+                return col, first
+            if lo <= filled.size and hi >= -1:  # overlapping or adjacent: widen
+                k0, k1 = min(k0, first), max(k1, first + filled.size - 1)
+        # Intervals in the range not computed (a read at two far times) read nothing.
+        span = range(k0, k1 + 1)
+        filled = np.array([k in self._cache for k in span])
+        sample = getattr(self._cache[int(ks[0])], field)
+        blank = np.zeros_like(sample)
+        col = np.concatenate([getattr(self._cache[k], field) if f else blank
+                              for k, f in zip(span, filled.tolist())])
+        self._columns[field] = (k0, filled, col)
+        return col, k0
 
     def locate(self, t: np.ndarray, last: int) -> Located:
         """Times t (float64 array) on their intervals' knots, the knot index clipped to
         0 ... last (per: the interval's last knot; per - 1 to read a knot and the next)."""
         k = self.intervals_of(t)
-        if k.size and k.min() == k.max():
-            ks = k[:1]
-            row = np.zeros(k.shape, dtype=np.int64)
-        else:
-            ks = sorted_unique_ints(k.ravel())
-            row = np.searchsorted(ks, k)
+        ks = k.ravel()[:1] if k.size and k.min() == k.max() else sorted_unique_ints(k.ravel())
         self.ensure(ks)
-        t0 = ks.astype(np.float64) * self.interval
-        base = t0[row]
+        base = k * self.interval
         j = np.clip(np.floor((t - base) / self.step).astype(np.int64), 0, last)
-        return Located(self, ks, row, j, t - (base + j * self.step))
+        return Located(self, ks, k, j, t - (base + j * self.step))
 
 
 # ------------------------------------------------------------------ first-order lags
