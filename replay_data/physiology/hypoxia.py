@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .coefficients import Hypoxia
+from .lags import Quiet, Windowed
 
 # Delivery ratio DO2 / DO2crit at knot times (the heart beating as the scenario has it).
 RatioDrive = Callable[[np.ndarray], np.ndarray]
@@ -71,17 +72,41 @@ def failing_fraction(load: np.ndarray, c: Hypoxia) -> np.ndarray:
 def run_heart(ratio: np.ndarray, step: float, c: Hypoxia
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(load, arrested, arrest onset time in seconds from knot 0 or NaN) at every knot,
-    from rest at knot 0. Sequential: the spiral and the arrest depend on the state."""
+    from rest at knot 0. Stepped per knot where the state depends on itself (the supply
+    short, or arrested); elsewhere the load only decays, in closed form: with the supply
+    adequate and the heart beating nothing is added (load x decay^n, 0 from rest), and a
+    heart past reversal has the full debt added for good (a geometric series)."""
     n = ratio.size
-    load = [0.0] * n
-    arrested = [False] * n
-    onset = [math.nan] * n
+    load = np.zeros(n)
+    arrested = np.zeros(n, dtype=bool)
+    onset = np.full(n, math.nan)
     r = ratio.tolist()
+    adequate = ratio >= 1.0
+    short_at = np.flatnonzero(~adequate)  # knots the beating heart must be stepped at
     decay = math.exp(-step / c.recovery)
     gain = c.recovery / c.accumulation * (1.0 - decay)  # steady state L = h x gain/(1-decay)
     span = c.arrest_at - c.bradycardia_from
     cur, down, t_down, dead = 0.0, False, math.nan, False
-    for k in range(n):
+    k = 0
+    while k < n:
+        if not down and adequate[k]:
+            # Beating with the supply restored: h = 0 up to the next short knot.
+            i = int(np.searchsorted(short_at, k))
+            e = int(short_at[i]) if i < short_at.size else n
+            if cur != 0.0:
+                p = decay ** np.arange(e - k + 1, dtype=np.float64)
+                load[k:e] = cur * p[:-1]
+                cur *= float(p[-1])
+            k = e
+            continue
+        if down and dead:
+            # No recovery: h = 1 from here on, L -> gain / (1 - decay) geometrically.
+            p = decay ** np.arange(n - k, dtype=np.float64)
+            full = gain / (1.0 - decay)
+            load[k:] = full + (cur - full) * p
+            arrested[k:] = True
+            onset[k:] = t_down
+            break
         load[k], arrested[k], onset[k] = cur, down, t_down
         if down:
             restored = r[k] >= 1.0 and not dead
@@ -99,51 +124,50 @@ def run_heart(ratio: np.ndarray, step: float, c: Hypoxia
             down, t_down = False, math.nan
         elif not down and cur >= c.arrest_at:
             down, t_down = True, (k + 1) * step
-    return np.array(load), np.array(arrested), np.array(onset)
+        k += 1
+    return load, arrested, onset
 
 
-@dataclass
+@dataclass(frozen=True)
+class HeartKnots:
+    """The heart on one checkpoint interval's own knots (onset: absolute case time)."""
+    load: np.ndarray
+    arrested: np.ndarray
+    onset: np.ndarray
+
+
 class Heart:
-    """The heart's state at any times, cached per checkpoint interval."""
-    step: float
-    warmup: float
-    interval: float
-    ratio: RatioDrive
-    coef: Hypoxia
+    """The heart's state at any times, stepped per checkpoint interval (lags.Windowed).
+    `quiet(a, b)`: per interval, whether the supply is known to be adequate at every knot
+    from a to b (b excluded), so that the heart is at rest there (load 0, beating)
+    without computing the delivery."""
 
-    def __post_init__(self) -> None:
-        self._cache: dict[int, tuple[float, np.ndarray, np.ndarray, np.ndarray]] = {}
-        self._per = int(round(self.interval / self.step))
-        self._warm = int(math.ceil(self.warmup / self.step))
+    def __init__(self, step: float, warmup: float, interval: float, ratio: RatioDrive,
+                 coef: Hypoxia, quiet: Quiet | None = None) -> None:
+        self.coef = coef
+        self.windows: Windowed[HeartKnots] = Windowed(
+            step, warmup, interval, lambda t: (ratio(t),), self._run, quiet, self._at_rest)
+        n = self.windows.per + 1
+        self._rest = HeartKnots(np.zeros(n), np.zeros(n, dtype=bool), np.full(n, math.nan))
 
-    def _make(self, ks: list[int]) -> None:
-        span = self._warm + self._per + 1
-        offsets = self.step * np.arange(span)
-        starts = np.array([k * self.interval - self._warm * self.step for k in ks])
-        ratio = self.ratio((starts[:, None] + offsets[None, :]).ravel())
-        for i, k in enumerate(ks):
-            load, down, onset = run_heart(ratio[i * span:(i + 1) * span], self.step, self.coef)
-            self._cache[k] = (float(starts[i]), load, down, onset + float(starts[i]))
+    def _at_rest(self, k: int) -> HeartKnots:
+        return self._rest
+
+    def _run(self, k: int, t0: float, arrays: tuple[np.ndarray, ...]) -> HeartKnots:
+        load, down, onset = run_heart(arrays[0], self.windows.step, self.coef)
+        w = self.windows.warm
+        return HeartKnots(load[w:], down[w:], onset[w:] + t0)
 
     def __call__(self, t: np.ndarray) -> HeartState:
         t = np.asarray(t, dtype=np.float64)
-        k = np.floor(t / self.interval).astype(np.int64)
-        ks = np.unique(k)
-        todo = [int(x) for x in ks if int(x) not in self._cache]
-        if todo:
-            self._make(todo)
-        load = np.empty(t.shape)
-        down = np.empty(t.shape, dtype=bool)
-        onset = np.empty(t.shape)
-        for kk in ks:
-            sel = k == kk
-            t0, ld, dn, on = self._cache[int(kk)]
-            x = (t[sel] - t0) / self.step
-            j = np.clip(np.floor(x).astype(np.int64), 0, ld.size - 2)
-            f = np.clip(x - j, 0.0, 1.0)
-            # The load between knots by linear interpolation; the rhythm held from a knot.
-            load[sel] = ld[j] + (ld[j + 1] - ld[j]) * f
-            down[sel] = dn[j]
-            onset[sel] = on[j]
-        since = np.where(down, t - onset, np.nan)
+        if t.size == 0:
+            e = np.empty(t.shape)
+            return HeartState(e, e, np.empty(t.shape, dtype=bool), e)
+        loc = self.windows.locate(t, self.windows.per - 1)
+        f = np.clip(loc.dt / self.windows.step, 0.0, 1.0)
+        # The load between knots by linear interpolation; the rhythm held from a knot.
+        l0 = loc.take("load")
+        load = l0 + (loc.take("load", 1) - l0) * f
+        down = loc.take("arrested")
+        since = np.where(down, t - loc.take("onset"), np.nan)
         return HeartState(load, failing_fraction(load, self.coef), down, since)

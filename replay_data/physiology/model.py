@@ -59,6 +59,9 @@ GAS_STEP_S, GAS_WARMUP_S, GAS_TAU_MAX_S = 3.0, 1800.0, 300.0
 # The heart's hypoxic load (hypoxia.py): knots every 10 s, 2 h warm-up from rest.
 HEART_STEP_S, HEART_WARMUP_S = 10.0, 2 * 3600.0
 
+# Venous state (a fraction of the Hb capacity) above the critical-delivery level that
+# counts as adequate without computing the delivery: far above rounding.
+_ADEQUATE_MARGIN = 1e-6
 _O2_INPUTS = ("shunt_fraction", "ecmo_flow", "recirculation", "cardiac_output", "vo2", "hb",
               "fio2", "fio2_ward", "fdo2", "sweep_flow", "membrane_function", "temp",
               "base_excess")
@@ -103,7 +106,7 @@ class PatientModel:
         # change of Hb (transfusion, bleeding) keeps the venous saturation, not the content.
         self.o2_store = SwitchedLag("sv", O2_STEP_S, O2_WARMUP_S, CHECKPOINT_S, self._o2_drive)
         self.heart = hypoxia.Heart(HEART_STEP_S, HEART_WARMUP_S, CHECKPOINT_S,
-                                   self._delivery_ratio, hx)
+                                   self._delivery_ratio, hx, self._supply_adequate)
         ox = self.coef.oxygen_store
         # Interpolation already lags one grid step (see gas()).
         self._artery_k = max(int(round(ox.artery_delay / GAS_GRID_S)) - 1, 0)
@@ -240,9 +243,18 @@ class PatientModel:
         with np.errstate(divide="ignore", invalid="ignore"):
             threshold = np.where(bal.b > 1e-9, need / np.maximum(bal.b, 1e-12),
                                  np.where(need <= 0, -np.inf, np.inf))
+        # Watched for the heart (_supply_adequate): the same level, except that the
+        # delivery counts the cardiac output below the 0.3 L/min the balance floors it at.
+        watch = np.where(i["cardiac_output"] >= 0.3, threshold, np.inf)
         return (bal.venous_steady_state() / cap,
                 bal.venous_time_constant(i["cardiac_output"], vol),
-                u2 / cap, tau2, threshold / cap)
+                u2 / cap, tau2, threshold / cap, watch / cap)
+
+    def _supply_adequate(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Whether DO2 >= DO2crit at every 10 s knot from a to b (b excluded), from the O2
+        store (its venous state clear of the critical level there, with a margin for
+        rounding): the heart has nothing to integrate, most of a course."""
+        return self.o2_store.closest(a, b) >= _ADEQUATE_MARGIN
 
     def _delivery_ratio(self, t: np.ndarray) -> np.ndarray:
         """DO2 / DO2crit with the heart beating as the scenario has it (hypoxia.py)."""
