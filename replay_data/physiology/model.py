@@ -26,7 +26,7 @@ import numpy as np
 from ..scenario_data import Circuit as ScenarioCircuit
 from . import circuit, co2, hypoxia, oxygenation
 from .coefficients import Coefficients, load_coefficients
-from .lags import Lag, SwitchedLag
+from .lags import Lag, SwitchedLag, sorted_unique_ints
 
 Inputs = Callable[[Iterable[str], np.ndarray], dict[str, np.ndarray]]
 
@@ -69,18 +69,6 @@ _CO2_INPUTS = ("vco2", "cardiac_output", "sweep_flow", "ecmo_flow", "recirculati
                "tidal_volume", "dead_space_fraction", "membrane_function")
 # Inputs PEEP away from the scenario's own changes (recruitment, venous return).
 _PEEP_INPUTS = ("shunt_fraction", "cardiac_output", "cvp")
-
-
-def unique_ints(a: np.ndarray) -> np.ndarray:
-    """Sorted unique integers; a bitmap when they are dense (much faster than sorting)."""
-    if a.size == 0:
-        return a
-    lo, hi = int(a.min()), int(a.max())
-    if hi - lo <= 64 * a.size:
-        mark = np.zeros(hi - lo + 1, dtype=bool)
-        mark[a - lo] = True
-        return np.flatnonzero(mark) + lo
-    return np.unique(a)
 
 
 class PatientModel:
@@ -319,9 +307,9 @@ class PatientModel:
                 "po2_post": ("", "po2_post"), "etco2": ("", "etco2")}
         shifts = {"": 0, "artery": self._artery_k, "finger": self._finger_k}
         used = {site[n][0] for n in names}
-        points = {w: unique_ints(np.concatenate([k - shifts[w], k - shifts[w] + 1]))
+        points = {w: sorted_unique_ints(np.concatenate([k - shifts[w], k - shifts[w] + 1]))
                   for w in used}
-        need = unique_ints(np.concatenate(list(points.values())))
+        need = sorted_unique_ints(np.concatenate(list(points.values())))
         arterial = np.zeros(need.shape, bool)
         venous = np.zeros(need.shape, bool)
         for w, pts in points.items():
