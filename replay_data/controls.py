@@ -47,7 +47,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import lung
+from . import care, lung
 from .errors import ReplayDataError
 from .keyframes import interpolate
 from .lung_mechanics import pc_tidal_volume
@@ -89,6 +89,8 @@ CONTROLS: dict[str, ControlSpec] = {s.id: s for s in (
     _spec("control.ecmo.hand_crank", "Hand crank", "rpm", 0, 4000, 100),
     _spec("control.ecmo.sweep_flow", "Sweep gas", "L/min", 0, 12, 0.5),
     _spec("control.ecmo.fdo2", "FdO2", "%", 21, 100, 5),
+    _spec("control.ecmo.heater", "Heater-cooler on", "", 0, 1, 1),
+    _spec("control.ecmo.heater_temp", "Heater set", "°C", 33, 39, 0.5),
     _spec("control.vent.mode", "Mode (0 PC, 1 AC)", "", 0, 1, 1),
     _spec("control.vent.fio2", "FiO2", "%", 21, 100, 5),
     _spec("control.vent.peep", "PEEP", "cmH2O", 0, 25, 1),
@@ -97,6 +99,9 @@ CONTROLS: dict[str, ControlSpec] = {s.id: s for s in (
     _spec("control.vent.rr", "Rate", "/min", 4, 40, 1),
     # I:E as the E part of 1:E (1:1 .. 1:4); inverse ratios are not offered.
     _spec("control.vent.ie", "I:E (1:x)", "", 1, 4, 0.5),
+    # The team's hands at the bedside, logged from the instructor console on the team's
+    # behalf (replay_data.care).
+    *(_spec(c.id, c.label, c.unit, c.low, c.high, c.step) for c in care.CARE_SPECS),
 )}
 
 # How the circuit misbehaves beyond the drainage limit (assumed, any circuit).
@@ -104,6 +109,15 @@ SUCTION_PER_LPM = 2.5  # rise of the drainage resistance factor per L/min asked 
 CHATTER_AMPLITUDE, CHATTER_PERIOD = 0.35, 1.2
 FLOW_ONSET_S = 0.3  # a centrifugal pump follows its speed within a few hundred ms
 ECMO_CONTROLS = tuple(k for k, spec in CONTROLS.items() if spec.console == ECMO)
+# The heater-cooler (assumed figures): with it off (or failed) the blood and the patient
+# cool through the circuit's tubing and membrane by HEATER_OFF_DROP_C over
+# HEATER_OFF_ONSET_S (a smooth ramp: about 0.5 C in the first 30 min, 1.5 C in the first
+# hour, 1.5 C/h on average); switched on it brings them to its set temperature at
+# HEATER_DRIFT_C_PER_H, within at least HEATER_MIN_ONSET_S.
+HEATER, HEATER_TEMP = "control.ecmo.heater", "control.ecmo.heater_temp"
+HEATER_OFF_DROP_C, HEATER_OFF_ONSET_S = 3.0, 2 * 3600.0
+HEATER_DRIFT_C_PER_H = 1.5
+HEATER_MIN_ONSET_S = 600.0
 
 
 def pump_flow(pump: Pump, rpm: float) -> float:
@@ -164,6 +178,7 @@ def settings_at(course, t: float) -> dict[str, float]:
         "control.vent.fio2": nz(base["fio2"], 21.0),
         "control.vent.peep": nz(base["peep"], 5.0),
         **{k: float(v[0]) for k, v in vent_settings(course, tt).items()},
+        **{c.id: 0.0 for c in care.CARE_SPECS},
     }
     # The volume a switch to volume control keeps: the lung's now (replay_data.lung).
     defaults["control.vent.vt"] = nz(base["tidal_volume"], defaults["control.vent.vt"])
@@ -192,6 +207,7 @@ def _ecmo_defaults(course, tt: np.ndarray, base: dict[str, float]) -> dict[str, 
         "control.ecmo.hand_crank": 0.0,
         "control.ecmo.sweep_flow": nz(base["sweep_flow"], 0.0),
         "control.ecmo.fdo2": nz(base["fdo2"], 100.0),
+        HEATER: 1.0, HEATER_TEMP: 37.0,
     }
 
 
@@ -265,6 +281,18 @@ def team_ended(perturbations: tuple[Perturbation, ...]) -> tuple[Perturbation, .
     return tuple(sorted(out, key=lambda p: p.start))
 
 
+def heater_effect(course, t: float, s: dict[str, float]) -> Effect:
+    """What switching the heater-cooler or changing its set temperature does to the
+    patient's temperature from t (only the setting that changed it carries this, so a
+    restated console does not restart the drift)."""
+    if s[HEATER] < 0.5:
+        return Effect(channel="temp", add=-HEATER_OFF_DROP_C, onset=HEATER_OFF_ONSET_S)
+    now = float(course.true_inputs(("temp",), np.array([float(t)]))["temp"][0])
+    gap = abs(s[HEATER_TEMP] - now) if math.isfinite(now) else 0.0
+    return Effect(channel="temp", set=s[HEATER_TEMP],
+                  onset=max(HEATER_MIN_ONSET_S, 3600.0 * gap / HEATER_DRIFT_C_PER_H))
+
+
 def lung_compliance(course, t: float) -> float:
     """The lung's compliance at t as the ventilator sees it (replay_data.lung.compliance:
     the `lung_compliance` input in volume mode, else what the pressure-controlled breath
@@ -283,6 +311,9 @@ def control_perturbation(course, control: str, value: float, t: float,
         raise ReplayDataError(f"{control} {value:g} must be within {spec.low:g}..{spec.high:g}")
     if spec.step == 1 and spec.high == 1:
         value = 1.0 if value >= 0.5 else 0.0
+    if spec.console == care.CARE:
+        # An action, not a console's state: only its own setting, and what it does.
+        return care.care_perturbation(course, control, float(value), t, pid)
     tt = np.array([float(t)])
     s = settings_at(course, t)
     s[control] = float(value)
@@ -311,6 +342,8 @@ def control_perturbation(course, control: str, value: float, t: float,
             Effect(channel="sweep_flow", set=s["control.ecmo.sweep_flow"]),
             Effect(channel="fdo2", set=s["control.ecmo.fdo2"]),
         ]
+        if control in (HEATER, HEATER_TEMP):
+            effects.append(heater_effect(course, t, s))
     else:
         if np.isnan(course.true_inputs(("peep",), tt)["peep"][0]):
             raise ReplayDataError("the patient is not on the ventilator at this time")
