@@ -24,10 +24,12 @@ team has clamped both lines since the air appeared (clamp, de-air, then unclamp 
 restart); the bubble detector's flag (and its alarm) ends at that de-airing too, even if
 the injection runs on (bubble_flags).
 
-An all-or-nothing circuit emergency (an injection setting the flow to 0: pump stop, air,
-power loss) lasts until stopped: the team's first setting that restores flow after it
-began ends it (team_ended), so its other effects (the heart rate's rise) wear off from
-there, or the instructor stops it. Perturbations act in the order they begin: a setting
+An emergency lasts until stopped (an all-or-nothing one: pump stop, air, power loss) or
+its duration: what ends it is data, the injection's `ended_by` conditions (a pump stop:
+any setting of the team's that gives blood flow; a sweep gas failure: the sweep set
+again). The team's first setting after it began that meets one ends it (team_ended), so
+its other effects (the heart rate's rise) wear off from there, or the instructor stops
+it. Perturbations act in the order they begin: a setting
 made before a scheduled emergency does not undo it.
 
 A scenario without a [circuit] has no ECMO console: its ECMO settings are NaN and an ECMO
@@ -43,6 +45,7 @@ control Vt is set.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,14 +55,14 @@ from .errors import ReplayDataError
 from .keyframes import interpolate
 from .lung_mechanics import pc_tidal_volume
 from .perturbations import Perturbation, active_flags_each
-from .scenario import Effect, Pump
+from .scenario import Effect, EndCondition, Pump
 from .vent_settings import vent_settings
 
 __all__ = [
     "AIR_FLAG", "CONSOLES", "CONTROLS", "ECMO", "VENT", "ControlSpec", "EcmoOutcome",
     "air_cleared_at", "air_not_cleared", "bubble_flags", "control_perturbation",
-    "ecmo_outcome", "flow_restored_at", "lung_compliance", "pc_tidal_volume", "pump_flow",
-    "rpm_for_flow", "settings_at", "stops_the_flow", "team_ended", "vent_settings",
+    "ecmo_outcome", "ended_at", "lung_compliance", "pc_tidal_volume", "pump_flow",
+    "rpm_for_flow", "settings_at", "team_ended", "vent_settings",
 ]
 
 ECMO, VENT = "ecmo", "vent"
@@ -249,32 +252,41 @@ def bubble_flags(course, t: np.ndarray) -> np.ndarray:
     return on
 
 
-def stops_the_flow(p: Perturbation) -> bool:
-    """An all-or-nothing circuit emergency: an injection that sets the blood flow to 0
-    (pump stop, air in the circuit, power loss). Graded disturbances only lower it."""
-    return p.kind == "injection" and any(
-        e.channel == "ecmo_flow" and e.set == 0.0 and not e.off for e in p.effects)
+def _meets(cond: EndCondition, setting: Perturbation) -> bool:
+    """Whether one of the team's settings meets an `ended_by` condition: their setting of
+    that control, or (an input condition) the state the setting gives (its effects)."""
+    if cond.on_control and setting.name != cond.channel:
+        return False
+    value = next((e.set for e in setting.effects if e.channel == cond.channel), None)
+    return value is not None and cond.met(float(value))
 
 
-def flow_restored_at(p: Perturbation, controls: tuple[Perturbation, ...]) -> float:
-    """When the team's hands restored blood flow after emergency `p` began: the first
-    setting made at or after its start that gives flow (the pump restarted or cranked,
-    the lines open; with air, only once de-aired: control_perturbation). inf: not yet."""
-    times = [c.start for c in controls if c.start >= p.start and any(
-        e.channel == "ecmo_flow" and e.set is not None and e.set > 0 for e in c.effects)]
+def ended_at(p: Perturbation, conditions: tuple[EndCondition, ...],
+             controls: tuple[Perturbation, ...]) -> float:
+    """When the team's hands ended emergency `p`: the first of their settings made at or
+    after its start that meets one of its `ended_by` conditions (a pump stop: one that
+    gives flow -- the pump restarted or cranked, the lines open; with air, only once
+    de-aired: control_perturbation). inf: not yet (or nothing of theirs ends it)."""
+    if not conditions:
+        return math.inf
+    times = [c.start for c in controls
+             if c.start >= p.start and any(_meets(k, c) for k in conditions)]
     return min(times, default=math.inf)
 
 
-def team_ended(perturbations: tuple[Perturbation, ...]) -> tuple[Perturbation, ...]:
-    """The perturbations as they act: each all-or-nothing circuit emergency ended where
-    the team restored flow (if before its own end), all layered in the order they begin
-    (stable: same start, list order), so a setting made before an emergency does not
-    undo it and one made after has the last word. A pure function of the list."""
+def team_ended(perturbations: tuple[Perturbation, ...],
+               ended_by: Mapping[str, tuple[EndCondition, ...]]) -> tuple[Perturbation, ...]:
+    """The perturbations as they act: each injection with `ended_by` conditions (by
+    injection id; the scenario's InjectionSpec.ended_by) ended where the team met one
+    (if before its own end), all layered in the order they begin (stable: same start,
+    list order), so a setting made before an emergency does not undo it and one made
+    after has the last word. A pure function of the list (and the scenario's data)."""
     controls = tuple(p for p in perturbations if p.kind == "control")
     out = []
     for p in perturbations:
-        if stops_the_flow(p):
-            t = flow_restored_at(p, controls)
+        conditions = ended_by.get(p.name, ()) if p.kind == "injection" else ()
+        if conditions:
+            t = ended_at(p, conditions, controls)
             if t < p.end:
                 p = p.stopped_at(t)
         out.append(p)

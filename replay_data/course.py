@@ -216,9 +216,10 @@ class Course:
 
     @cached_property
     def acting_perturbations(self) -> tuple[Perturbation, ...]:
-        """all_perturbations as they act (replay_data.controls.team_ended): circuit
-        emergencies ended by the team's restoring flow, in the order they begin."""
-        return team_ended(self.all_perturbations)
+        """all_perturbations as they act (replay_data.controls.team_ended): emergencies
+        ended by the team's action their `ended_by` names, in the order they begin."""
+        return team_ended(self.all_perturbations,
+                          {k: v.ended_by for k, v in self.scenario.injections.items()})
 
     # ------------------------------------------------------------------ numerics
 
