@@ -275,7 +275,7 @@ class Course:
             v = self.perturbation_index.apply(channel, tt, self._base(ch, tt), measured)
             # PEEP's and the hypoxic heart's effects on the vitals (physiology.model).
             v = self.model.display_adjusted(channel, tt, v)
-            v = rhythm.with_compression_pressures(self, channel, tt, v)
+            v = rhythm.with_compressions(self, channel, tt, v)
             if channel == "hr" and measured:
                 v = np.where(np.isnan(self._hr_source_code(tt)), np.nan, v)
         lo, hi = ch.limits

@@ -147,8 +147,10 @@ def envelope(p: Perturbation, t: np.ndarray, onset: float | None = None,
         return rise
     end = p.start + p.duration
     fall = 1.0 - (_smoothstep((t - end) / off) if off > 0 else (t >= end).astype(float))
-    # Stopped before fully on: fall from where the rise got to, not from 1.
-    return np.minimum(rise, fall) * (t >= p.start)
+    # Stopped before fully on: fall from where the rise got to, not from 1, and rise no
+    # further (a bleed stopped early keeps what it took, however slow its recovery).
+    reached = float(_smoothstep(np.array(p.duration / on))) if on > 0 else 1.0
+    return np.where(t < end, rise, reached * fall) * (t >= p.start)
 
 
 def _layer(v: np.ndarray, p: Perturbation, eff: Effect, t: np.ndarray,

@@ -11,7 +11,8 @@ during an arrest:
   oxygenated blood the circuit returns to the right heart moves again;
 * the arterial line shows compression pulses at CPR_RATE_PER_MIN (100-120/min, AHA 2020
   and ERC 2021 guidelines) of CPR_SYSTOLIC / CPR_DIASTOLIC mmHg (good-quality CPR: a
-  diastolic pressure above 20-25 mmHg, Meaney 2013; assumed figures).
+  diastolic pressure above 20-25 mmHg, Meaney 2013; assumed figures) and EtCO2 of
+  CPR_ETCO2 mmHg (10-20 mmHg or more with good compressions).
 
 The ECG (replay_data.waveform_morphology) draws ventricular fibrillation where `vf` is
 raised (coarse, fining over VF_FINE_TAU_S: assumed) and a wide-complex, slow organised
@@ -31,6 +32,9 @@ ARREST_FLAG, VF_FLAG, PEA_FLAG, CPR_FLAG = "cardiac_arrest", "vf", "pea", "cpr"
 CPR_OUTPUT_FRACTION = 0.25
 CPR_RATE_PER_MIN = 110.0
 CPR_SYSTOLIC, CPR_DIASTOLIC = 60.0, 22.0
+# EtCO2 during effective compressions 10-20 mmHg or more (AHA 2020; Meaney 2013).
+CPR_ETCO2 = 15.0
+CPR_VALUES = {"abp_sys": CPR_SYSTOLIC, "abp_dia": CPR_DIASTOLIC, "etco2": CPR_ETCO2}
 # Coarse VF (about 0.6 mV) fines to about 0.1 mV over minutes untreated (assumed).
 VF_COARSE_MV, VF_FINE_MV, VF_FINE_TAU_S = 0.6, 0.1, 300.0
 
@@ -64,16 +68,17 @@ def compressions(course, t: np.ndarray) -> np.ndarray:
     return on & (_flag(course, ARREST_FLAG, t) | course.model.heart_state(t).arrested)
 
 
-def with_compression_pressures(course, channel: str, t: np.ndarray,
-                               v: np.ndarray) -> np.ndarray:
-    """Arterial pressures during compressions (module docstring)."""
-    if channel not in ("abp_sys", "abp_dia"):
+def with_compressions(course, channel: str, t: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """A displayed channel during compressions: the arterial pressures and EtCO2 they
+    give, and the output (module docstring); other channels unchanged."""
+    if channel == "cardiac_output":
+        return with_cpr_output(course, t, v)
+    if channel not in CPR_VALUES:
         return v
     on = compressions(course, t)
     if not on.any():
         return v
-    return np.where(on & np.isfinite(v),
-                    CPR_SYSTOLIC if channel == "abp_sys" else CPR_DIASTOLIC, v)
+    return np.where(on & np.isfinite(v), CPR_VALUES[channel], v)
 
 
 def compression_pulse(t: np.ndarray) -> np.ndarray:
