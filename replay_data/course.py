@@ -201,7 +201,8 @@ class Course:
         among `perturbations` (same id), so it is not counted twice."""
         own = {p.id for p in self.perturbations}
         made = (injection(self.scenario, s.injection, s.t, severity=s.severity,
-                          duration=s.duration, pid=scheduled_id(s.injection, s.t))
+                          duration=s.duration, until_stopped=s.duration is None,
+                          pid=scheduled_id(s.injection, s.t))
                 for s in self.scenario.scheduled)
         return tuple(p for p in made if p.id not in own)
 
