@@ -58,6 +58,7 @@ from .disturbance_forms import InjectionForm, OverrideForm
 from .main_window import MonitorWindow, Role
 from .session_panel import SessionPanel
 from .teaching_notes import TeachingNotes
+from .care_panel import CarePanel
 from .team_controls_panel import TeamControlsPanel
 from .wheel_guard import install_wheel_guard
 
@@ -187,6 +188,10 @@ class InstructorConsole(QtWidgets.QWidget):
         # A patient with neither a circuit nor a ventilator: no team console to steer.
         team_title.setVisible(bool(self.team.consoles))
         self.team.setVisible(bool(self.team.consoles))
+
+        right.addWidget(self._title("Team did (logged for the team, scored as theirs)"))
+        self.care = CarePanel(self.request, self)
+        right.addWidget(self.care)
 
         right.addWidget(self._title("Active disturbances"))
         self.disturbances = ActiveDisturbances(self.request, self.show_message, self)
