@@ -51,6 +51,7 @@ from replay_data.perturbations import Perturbation
 from replay_data.timeexpr import format_case_time
 
 from .active_disturbances import ActiveDisturbances
+from .care_panel import CarePanel
 from .checklist_panel import ChecklistPanel
 from .controls import ReplayControls
 from .displays_list import DisplaysList
@@ -58,7 +59,6 @@ from .disturbance_forms import InjectionForm, OverrideForm
 from .main_window import MonitorWindow, Role
 from .session_panel import SessionPanel
 from .teaching_notes import TeachingNotes
-from .care_panel import CarePanel
 from .team_controls_panel import TeamControlsPanel
 from .wheel_guard import install_wheel_guard
 
