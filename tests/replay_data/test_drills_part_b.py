@@ -147,3 +147,20 @@ def test_new_mechanisms_seek_equals_play():
     b = {c: np.array([cold.numerics([c], [t])[c][0] for t in times]) for c in channels}
     for c in channels:
         np.testing.assert_array_equal(a[c], b[c], err_msg=c)
+
+
+def test_pea_arrest_cpr_and_adrenaline_in_time_gives_rosc(tmp_path):
+    run = run_drill("pea_arrest_day3", "cardiac_arrest_pea", [
+        Step(5, "control.care.cpr", 1), Step(120, "control.care.adrenaline", 1),
+        Step(150, "control.care.cpr", 0),
+    ], watch=400, folder=tmp_path)
+    assert set(run.status().values()) == {"done"}
+    assert 25 <= run.value("hr", 60) <= 35  # the slow organised rhythm the monitor counts
+    assert run.value("abp_mean", 400) > 70 and run.value("spo2", 400) > 90
+
+
+def test_pea_arrest_left_alone_slows_to_asystole(tmp_path):
+    run = run_drill("pea_arrest_day3", "cardiac_arrest_pea", [], watch=600, folder=tmp_path)
+    assert set(run.status().values()) == {"missed"}
+    assert run.value("abp_mean", 60) < 15
+    assert run.value("hr", 600) < 5
