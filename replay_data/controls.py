@@ -24,10 +24,12 @@ team has clamped both lines since the air appeared (clamp, de-air, then unclamp 
 restart); the bubble detector's flag (and its alarm) ends at that de-airing too, even if
 the injection runs on (bubble_flags).
 
-An all-or-nothing circuit emergency (an injection setting the flow to 0: pump stop, air,
-power loss) lasts until stopped: the team's first setting that restores flow after it
-began ends it (team_ended), so its other effects (the heart rate's rise) wear off from
-there, or the instructor stops it. Perturbations act in the order they begin: a setting
+An emergency lasts until stopped (an all-or-nothing one: pump stop, air, power loss) or
+its duration: what ends it is data, the injection's `ended_by` conditions (a pump stop:
+any setting of the team's that gives blood flow; a sweep gas failure: the sweep set
+again). The team's first setting after it began that meets one ends it (team_ended), so
+its other effects (the heart rate's rise) wear off from there, or the instructor stops
+it. Perturbations act in the order they begin: a setting
 made before a scheduled emergency does not undo it.
 
 A scenario without a [circuit] has no ECMO console: its ECMO settings are NaN and an ECMO
@@ -43,23 +45,24 @@ control Vt is set.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
-from . import lung
+from . import care, lung
 from .errors import ReplayDataError
 from .keyframes import interpolate
 from .lung_mechanics import pc_tidal_volume
 from .perturbations import Perturbation, active_flags_each
-from .scenario import Effect, Pump
+from .scenario import Effect, EndCondition, Pump
 from .vent_settings import vent_settings
 
 __all__ = [
     "AIR_FLAG", "CONSOLES", "CONTROLS", "ECMO", "VENT", "ControlSpec", "EcmoOutcome",
     "air_cleared_at", "air_not_cleared", "bubble_flags", "control_perturbation",
-    "ecmo_outcome", "flow_restored_at", "lung_compliance", "pc_tidal_volume", "pump_flow",
-    "rpm_for_flow", "settings_at", "stops_the_flow", "team_ended", "vent_settings",
+    "ecmo_outcome", "ended_at", "lung_compliance", "pc_tidal_volume", "pump_flow",
+    "rpm_for_flow", "settings_at", "team_ended", "vent_settings",
 ]
 
 ECMO, VENT = "ecmo", "vent"
@@ -89,6 +92,8 @@ CONTROLS: dict[str, ControlSpec] = {s.id: s for s in (
     _spec("control.ecmo.hand_crank", "Hand crank", "rpm", 0, 4000, 100),
     _spec("control.ecmo.sweep_flow", "Sweep gas", "L/min", 0, 12, 0.5),
     _spec("control.ecmo.fdo2", "FdO2", "%", 21, 100, 5),
+    _spec("control.ecmo.heater", "Heater-cooler on", "", 0, 1, 1),
+    _spec("control.ecmo.heater_temp", "Heater set", "°C", 33, 39, 0.5),
     _spec("control.vent.mode", "Mode (0 PC, 1 AC)", "", 0, 1, 1),
     _spec("control.vent.fio2", "FiO2", "%", 21, 100, 5),
     _spec("control.vent.peep", "PEEP", "cmH2O", 0, 25, 1),
@@ -97,6 +102,9 @@ CONTROLS: dict[str, ControlSpec] = {s.id: s for s in (
     _spec("control.vent.rr", "Rate", "/min", 4, 40, 1),
     # I:E as the E part of 1:E (1:1 .. 1:4); inverse ratios are not offered.
     _spec("control.vent.ie", "I:E (1:x)", "", 1, 4, 0.5),
+    # The team's hands at the bedside, logged from the instructor console on the team's
+    # behalf (replay_data.care).
+    *(_spec(c.id, c.label, c.unit, c.low, c.high, c.step) for c in care.CARE_SPECS),
 )}
 
 # How the circuit misbehaves beyond the drainage limit (assumed, any circuit).
@@ -104,6 +112,15 @@ SUCTION_PER_LPM = 2.5  # rise of the drainage resistance factor per L/min asked 
 CHATTER_AMPLITUDE, CHATTER_PERIOD = 0.35, 1.2
 FLOW_ONSET_S = 0.3  # a centrifugal pump follows its speed within a few hundred ms
 ECMO_CONTROLS = tuple(k for k, spec in CONTROLS.items() if spec.console == ECMO)
+# The heater-cooler (assumed figures): with it off (or failed) the blood and the patient
+# cool through the circuit's tubing and membrane by HEATER_OFF_DROP_C over
+# HEATER_OFF_ONSET_S (a smooth ramp: about 0.5 C in the first 30 min, 1.5 C in the first
+# hour, 1.5 C/h on average); switched on it brings them to its set temperature at
+# HEATER_DRIFT_C_PER_H, within at least HEATER_MIN_ONSET_S.
+HEATER, HEATER_TEMP = "control.ecmo.heater", "control.ecmo.heater_temp"
+HEATER_OFF_DROP_C, HEATER_OFF_ONSET_S = 3.0, 2 * 3600.0
+HEATER_DRIFT_C_PER_H = 1.5
+HEATER_MIN_ONSET_S = 600.0
 
 
 def pump_flow(pump: Pump, rpm: float) -> float:
@@ -164,6 +181,7 @@ def settings_at(course, t: float) -> dict[str, float]:
         "control.vent.fio2": nz(base["fio2"], 21.0),
         "control.vent.peep": nz(base["peep"], 5.0),
         **{k: float(v[0]) for k, v in vent_settings(course, tt).items()},
+        **{c.id: 0.0 for c in care.CARE_SPECS},
     }
     # The volume a switch to volume control keeps: the lung's now (replay_data.lung).
     defaults["control.vent.vt"] = nz(base["tidal_volume"], defaults["control.vent.vt"])
@@ -202,6 +220,7 @@ def _ecmo_defaults(course, tt: np.ndarray, base: dict[str, float]) -> dict[str, 
         "control.ecmo.hand_crank": 0.0,
         "control.ecmo.sweep_flow": nz(base["sweep_flow"], 0.0),
         "control.ecmo.fdo2": nz(base["fdo2"], 100.0),
+        HEATER: 1.0, HEATER_TEMP: 37.0,
     }
 
 
@@ -243,36 +262,57 @@ def bubble_flags(course, t: np.ndarray) -> np.ndarray:
     return on
 
 
-def stops_the_flow(p: Perturbation) -> bool:
-    """An all-or-nothing circuit emergency: an injection that sets the blood flow to 0
-    (pump stop, air in the circuit, power loss). Graded disturbances only lower it."""
-    return p.kind == "injection" and any(
-        e.channel == "ecmo_flow" and e.set == 0.0 and not e.off for e in p.effects)
+def _meets(cond: EndCondition, setting: Perturbation) -> bool:
+    """Whether one of the team's settings meets an `ended_by` condition: their setting of
+    that control, or (an input condition) the state the setting gives (its effects)."""
+    if cond.on_control and setting.name != cond.channel:
+        return False
+    value = next((e.set for e in setting.effects if e.channel == cond.channel), None)
+    return value is not None and cond.met(float(value))
 
 
-def flow_restored_at(p: Perturbation, controls: tuple[Perturbation, ...]) -> float:
-    """When the team's hands restored blood flow after emergency `p` began: the first
-    setting made at or after its start that gives flow (the pump restarted or cranked,
-    the lines open; with air, only once de-aired: control_perturbation). inf: not yet."""
-    times = [c.start for c in controls if c.start >= p.start and any(
-        e.channel == "ecmo_flow" and e.set is not None and e.set > 0 for e in c.effects)]
+def ended_at(p: Perturbation, conditions: tuple[EndCondition, ...],
+             controls: tuple[Perturbation, ...]) -> float:
+    """When the team's hands ended emergency `p`: the first of their settings made at or
+    after its start that meets one of its `ended_by` conditions (a pump stop: one that
+    gives flow -- the pump restarted or cranked, the lines open; with air, only once
+    de-aired: control_perturbation). inf: not yet (or nothing of theirs ends it)."""
+    if not conditions:
+        return math.inf
+    times = [c.start for c in controls
+             if c.start >= p.start and any(_meets(k, c) for k in conditions)]
     return min(times, default=math.inf)
 
 
-def team_ended(perturbations: tuple[Perturbation, ...]) -> tuple[Perturbation, ...]:
-    """The perturbations as they act: each all-or-nothing circuit emergency ended where
-    the team restored flow (if before its own end), all layered in the order they begin
-    (stable: same start, list order), so a setting made before an emergency does not
-    undo it and one made after has the last word. A pure function of the list."""
+def team_ended(perturbations: tuple[Perturbation, ...],
+               ended_by: Mapping[str, tuple[EndCondition, ...]]) -> tuple[Perturbation, ...]:
+    """The perturbations as they act: each injection with `ended_by` conditions (by
+    injection id; the scenario's InjectionSpec.ended_by) ended where the team met one
+    (if before its own end), all layered in the order they begin (stable: same start,
+    list order), so a setting made before an emergency does not undo it and one made
+    after has the last word. A pure function of the list (and the scenario's data)."""
     controls = tuple(p for p in perturbations if p.kind == "control")
     out = []
     for p in perturbations:
-        if stops_the_flow(p):
-            t = flow_restored_at(p, controls)
+        conditions = ended_by.get(p.name, ()) if p.kind == "injection" else ()
+        if conditions:
+            t = ended_at(p, conditions, controls)
             if t < p.end:
                 p = p.stopped_at(t)
         out.append(p)
     return tuple(sorted(out, key=lambda p: p.start))
+
+
+def heater_effect(course, t: float, s: dict[str, float]) -> Effect:
+    """What switching the heater-cooler or changing its set temperature does to the
+    patient's temperature from t (only the setting that changed it carries this, so a
+    restated console does not restart the drift)."""
+    if s[HEATER] < 0.5:
+        return Effect(channel="temp", add=-HEATER_OFF_DROP_C, onset=HEATER_OFF_ONSET_S)
+    now = float(course.true_inputs(("temp",), np.array([float(t)]))["temp"][0])
+    gap = abs(s[HEATER_TEMP] - now) if math.isfinite(now) else 0.0
+    return Effect(channel="temp", set=s[HEATER_TEMP],
+                  onset=max(HEATER_MIN_ONSET_S, 3600.0 * gap / HEATER_DRIFT_C_PER_H))
 
 
 def lung_compliance(course, t: float) -> float:
@@ -293,6 +333,9 @@ def control_perturbation(course, control: str, value: float, t: float,
         raise ReplayDataError(f"{control} {value:g} must be within {spec.low:g}..{spec.high:g}")
     if spec.step == 1 and spec.high == 1:
         value = 1.0 if value >= 0.5 else 0.0
+    if spec.console == care.CARE:
+        # An action, not a console's state: only its own setting, and what it does.
+        return care.care_perturbation(course, control, float(value), t, pid)
     tt = np.array([float(t)])
     s = settings_at(course, t)
     s[control] = float(value)
@@ -321,6 +364,8 @@ def control_perturbation(course, control: str, value: float, t: float,
             Effect(channel="sweep_flow", set=s["control.ecmo.sweep_flow"]),
             Effect(channel="fdo2", set=s["control.ecmo.fdo2"]),
         ]
+        if control in (HEATER, HEATER_TEMP):
+            effects.append(heater_effect(course, t, s))
     else:
         if np.isnan(course.true_inputs(("peep",), tt)["peep"][0]):
             raise ReplayDataError("the patient is not on the ventilator at this time")

@@ -15,7 +15,7 @@ from functools import cached_property
 
 import numpy as np
 
-from . import lung, noise, ventilator
+from . import lung, noise, rhythm, ventilator
 from .catalogue import Catalogue, NumericChannel, load_catalogue
 from .controls import AIR_FLAG, bubble_flags, team_ended
 from .errors import ReplayDataError
@@ -125,6 +125,8 @@ class Course:
                 continue
             base = self.scenario_inputs((c,), tt)[c]
             out[c] = self.perturbation_index.apply(c, tt, base, False)
+            if c == "cardiac_output":  # chest compressions during an arrest (rhythm.py)
+                out[c] = rhythm.with_cpr_output(self, tt, out[c])
         return out
 
     def scenario_inputs(self, channels: Iterable[str], t: np.ndarray
@@ -202,7 +204,8 @@ class Course:
         among `perturbations` (same id), so it is not counted twice."""
         own = {p.id for p in self.perturbations}
         made = (injection(self.scenario, s.injection, s.t, severity=s.severity,
-                          duration=s.duration, pid=scheduled_id(s.injection, s.t))
+                          duration=s.duration, until_stopped=s.duration is None,
+                          pid=scheduled_id(s.injection, s.t))
                 for s in self.scenario.scheduled)
         return tuple(p for p in made if p.id not in own)
 
@@ -217,9 +220,10 @@ class Course:
 
     @cached_property
     def acting_perturbations(self) -> tuple[Perturbation, ...]:
-        """all_perturbations as they act (replay_data.controls.team_ended): circuit
-        emergencies ended by the team's restoring flow, in the order they begin."""
-        return team_ended(self.all_perturbations)
+        """all_perturbations as they act (replay_data.controls.team_ended): emergencies
+        ended by the team's action their `ended_by` names, in the order they begin."""
+        return team_ended(self.all_perturbations,
+                          {k: v.ended_by for k, v in self.scenario.injections.items()})
 
     # ------------------------------------------------------------------ numerics
 
@@ -275,6 +279,7 @@ class Course:
             v = self.perturbation_index.apply(channel, tt, self._base(ch, tt), measured)
             # PEEP's and the hypoxic heart's effects on the vitals (physiology.model).
             v = self.model.display_adjusted(channel, tt, v)
+            v = rhythm.with_compressions(self, channel, tt, v)
             if channel == "hr" and measured:
                 v = np.where(np.isnan(self._hr_source_code(tt)), np.nan, v)
         lo, hi = ch.limits
@@ -389,6 +394,9 @@ class Course:
         if AIR_FLAG in out:
             # The detector sees no more air once the team has clamped and de-aired.
             out[AIR_FLAG] = bubble_flags(self, tt)
+        cpr = rhythm.compressions(self, tt)
+        if cpr.any():
+            out[rhythm.CPR_FLAG] = cpr
         for fp in self.scenario.flag_periods:
             on = (tt >= fp.start) & (tt < fp.end)
             out[fp.flag] = out.get(fp.flag, np.zeros(tt.shape, bool)) | on

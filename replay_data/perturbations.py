@@ -77,11 +77,12 @@ def split_injection_name(name: str) -> tuple[str, str]:
 
 def injection(scenario: Scenario, injection_id: str, start: float, *, severity: float | None = None,
               duration: float | None = None, pid: str | None = None,
-              variant: str | None = None) -> Perturbation:
+              variant: str | None = None, until_stopped: bool = False) -> Perturbation:
     """One of the scenario's injections from `start`. `injection_id` may name a variant
     ("pump_stop:clamped"). Graded injections take a severity (0, 1] whose physical meaning
     the scenario states; all-or-nothing ones take a variant instead. Without a duration
-    the injection's default (None for an emergency: until stopped)."""
+    the injection's default (None for an emergency: until stopped); `until_stopped`
+    (a schedule saying so, whatever the default) makes it last until stopped."""
     iid, named = split_injection_name(injection_id)
     spec: InjectionSpec | None = scenario.injections.get(iid)
     if spec is None:
@@ -113,6 +114,8 @@ def injection(scenario: Scenario, injection_id: str, start: float, *, severity: 
     if not 0 < sev <= 1:
         raise ReplayDataError(f"injection {iid!r}: severity {sev} must be in (0, 1]")
     dur = spec.default_duration if duration is None else float(duration)
+    if until_stopped:
+        dur = None
     if dur is not None and dur < 0:
         raise ReplayDataError(f"injection {iid!r}: duration must not be negative")
     return Perturbation(pid or f"{iid}@{start:.0f}", "injection", iid,
@@ -149,8 +152,10 @@ def envelope(p: Perturbation, t: np.ndarray, onset: float | None = None,
         return rise
     end = p.start + p.duration
     fall = 1.0 - (_smoothstep((t - end) / off) if off > 0 else (t >= end).astype(float))
-    # Stopped before fully on: fall from where the rise got to, not from 1.
-    return np.minimum(rise, fall) * (t >= p.start)
+    # Stopped before fully on: fall from where the rise got to, not from 1, and rise no
+    # further (a bleed stopped early keeps what it took, however slow its recovery).
+    reached = float(_smoothstep(np.array(p.duration / on))) if on > 0 else 1.0
+    return np.where(t < end, rise, reached * fall) * (t >= p.start)
 
 
 def _layer(v: np.ndarray, p: Perturbation, eff: Effect, t: np.ndarray,

@@ -29,6 +29,7 @@ from .scenario_data import (
     Circuit,
     ControlCondition,
     Effect,
+    EndCondition,
     Event,
     ExpectedResponse,
     FlagPeriod,
@@ -52,7 +53,7 @@ SCENARIO_PACKAGE = "resources.scenarios"
 __all__ = [
     "BASES", "DEFAULT_SCENARIO", "MAX_CASE_S", "MAX_DRAWS", "MAX_DURATION_S",
     "REQUIRED_EVENTS", "ROLES", "Briefing", "Cannula", "Circuit", "Patient", "Pump",
-    "ChannelKeyframes", "ControlCondition", "Effect", "Event", "ExpectedResponse",
+    "ChannelKeyframes", "ControlCondition", "Effect", "EndCondition", "Event", "ExpectedResponse",
     "FlagPeriod", "InjectionSpec", "InjectionVariant", "Provenance", "ResultDraw",
     "Scenario", "ScheduledInjection", "TeachingNote", "builtin_scenarios",
     "check_case_events", "load_scenario", "parse_scenario", "scenario_title",

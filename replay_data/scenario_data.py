@@ -169,6 +169,28 @@ class ControlCondition:
 
 
 @dataclass(frozen=True)
+class EndCondition:
+    """What ends an emergency (an injection's `ended_by`; any one of them does): the
+    team's setting of a control (`channel` a control.* id: that control set to within the
+    bounds), or the state any of the team's settings gives a model input the console
+    sets (`channel` e.g. "ecmo_flow": the blood flow it restores, clamps and air taken
+    into account). `above` is a strict lower bound (flow above 0)."""
+    channel: str
+    at_least: float | None = None
+    at_most: float | None = None
+    above: float | None = None
+
+    @property
+    def on_control(self) -> bool:
+        return self.channel.startswith("control.")
+
+    def met(self, value: float) -> bool:
+        return ((self.at_least is None or value >= self.at_least - 1e-9)
+                and (self.at_most is None or value <= self.at_most + 1e-9)
+                and (self.above is None or value > self.above))
+
+
+@dataclass(frozen=True)
 class ExpectedResponse:
     """One thing the team should do after an injection, within `within` seconds of its
     start; any one of `any` counts."""
@@ -197,6 +219,9 @@ class InjectionSpec:
     default_variant: str = ""
     # What the bedside team is expected to do, scored by the debrief.
     expected: tuple[ExpectedResponse, ...] = ()
+    # What of the team's ends it, once it began (any one); () = only its duration or the
+    # instructor.
+    ended_by: tuple[EndCondition, ...] = ()
 
     @property
     def graded(self) -> bool:

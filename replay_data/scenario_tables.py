@@ -24,6 +24,7 @@ from .scenario_data import (
     Briefing,
     ControlCondition,
     Effect,
+    EndCondition,
     ExpectedResponse,
     InjectionSpec,
     InjectionVariant,
@@ -230,6 +231,50 @@ def expected(parent: Table, key: str, cat: Catalogue) -> tuple[ExpectedResponse,
     return tuple(out)
 
 
+# The model inputs a team's setting restates (replay_data.controls.control_perturbation):
+# what an `ended_by` condition may ask of the state the setting gives.
+TEAM_SET_INPUTS = ("ecmo_flow", "ecmo_rpm", "drainage_resistance", "sweep_flow", "fdo2",
+                   "fio2", "peep", "rr", "tidal_volume")
+
+
+def ended_by(parent: Table, key: str, cat: Catalogue) -> tuple[EndCondition, ...]:
+    """An injection's `ended_by`: what of the team's ends it once it began, any one of
+    `{ control = "control.ecmo.pump", equals = 1 }` (their setting of that control) or
+    `{ input = "ecmo_flow", above = 0 }` (the state any setting of theirs gives)."""
+    if key not in parent:
+        return ()
+    out = []
+    for cr in parent.items(key, nonempty=True):
+        cr.check_keys({"control", "input", "equals", "at_least", "at_most", "above"})
+        if ("control" in cr) == ("input" in cr):
+            raise cr.fail(None, "give either control (a team's setting) or input (the "
+                                "state it gives), not both or neither")
+        if "control" in cr:
+            cid = cr.text("control")
+            ch = cat.numerics.get(cid)
+            if ch is None or ch.group != "controls":
+                raise cr.fail("control", f"unknown control {cid!r}" + allowed_names(
+                    cid, (c.id for c in cat.numerics.values() if c.group == "controls"),
+                    "controls"))
+        else:
+            cid = cr.text("input")
+            if cid not in TEAM_SET_INPUTS:
+                raise cr.fail("input", f"{cid!r} is not set by the team's consoles"
+                              + allowed_names(cid, TEAM_SET_INPUTS, "inputs"))
+        if "equals" in cr:
+            if any(k in cr for k in ("at_least", "at_most", "above")):
+                raise cr.fail("equals", "give equals alone, or at_least / at_most / above")
+            lo = hi = cr.number("equals")
+            above = None
+        else:
+            lo, hi = cr.optional_number("at_least"), cr.optional_number("at_most")
+            above = cr.optional_number("above")
+        if lo is None and hi is None and above is None:
+            raise cr.fail(None, "needs equals, at_least, at_most or above")
+        out.append(EndCondition(cid, lo, hi, above))
+    return tuple(out)
+
+
 def _variant(vr: Table, vid: str, cat: Catalogue) -> InjectionVariant:
     vr.check_keys({"label", "effects", "flags", "onset", "formerly"})
     formerly = vr.array("formerly", [])
@@ -247,7 +292,8 @@ def injection(r: Table, iid: str, cat: Catalogue) -> InjectionSpec:
     check_name(r, None, iid, "injection")
     r.check_keys({"label", "category", "basis", "quote", "note", "description",
                   "default_severity", "default_duration", "onset", "offset", "flags",
-                  "effects", "severity_meaning", "variants", "default_variant", "expected"})
+                  "effects", "severity_meaning", "variants", "default_variant", "expected",
+                  "ended_by"})
     own_effects = effects(r, "effects", cat)
     variant_tables = r.child("variants")
     for vid in variant_tables.table:  # "pump_stop:clamped" names a variant: ids are names
@@ -278,7 +324,7 @@ def injection(r: Table, iid: str, cat: Catalogue) -> InjectionSpec:
         effects=own_effects,
         provenance=provenance(r), severity_meaning=r.text("severity_meaning", ""),
         variants=variants, default_variant=default_variant,
-        expected=expected(r, "expected", cat),
+        expected=expected(r, "expected", cat), ended_by=ended_by(r, "ended_by", cat),
     )
 
 

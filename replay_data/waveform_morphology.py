@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from . import noise, ventilator
+from . import noise, rhythm, ventilator
 from .course import Course
 from .cycle_clocks import Cycle, beats, breaths
 from .waveform_model import EcgWave, PulseShape, VenousWave, load_waveform_model
@@ -145,12 +145,57 @@ def _hr_factor(beat: Cycle) -> np.ndarray:
     return np.clip(beat.rate * 60.0, lo, hi) / 60.0
 
 
+# PEA (an organised rhythm without a pulse): slow, no P waves, a wide QRS (about 0.2 s or
+# more) and a broad T, the idioventricular look of a dying or hypoxic heart (assumed
+# shape, after the ALS course's rhythm strips: ERC 2021, Soar et al.).
+PEA_QRS_WIDENING, PEA_T_WIDENING = 3.0, 1.6
+
+
+def _pqrst(beat: Cycle, wide: bool) -> np.ndarray:
+    y = np.zeros(beat.count.shape)
+    for w, (height, centre, width) in zip(ECG_WAVES, _raw_terms(_hr_factor(beat))):
+        if wide and w.name == "P":
+            continue
+        if wide:
+            k = PEA_QRS_WIDENING if w.name in ("Q", "R", "S") else PEA_T_WIDENING
+            # Heights in mV stay (the Gaussian's area grows with its width).
+            width = width * k
+            centre = centre * k if w.name in ("Q", "S", "T") else centre
+        y += _ECG_SCALE * height * _gauss_in_beats(beat.count, centre, width)
+    return y
+
+
+def _pea(course: Course, t: np.ndarray) -> np.ndarray:
+    """Where the heart shows a pulseless organised rhythm: a PEA arrest injection, or the
+    hypoxic heart's agonal rhythm (physiology.hypoxia), judged on the 0.5 s grid."""
+    pea = _flag(course, rhythm.PEA_FLAG, t)
+    knots = np.floor(t / PARAM_STEP_S) * PARAM_STEP_S
+    u, inv = np.unique(knots, return_inverse=True)
+    return pea | course.model.heart_state(u).arrested[inv]
+
+
+def _vf(course: Course, t: np.ndarray) -> np.ndarray:
+    """Ventricular fibrillation: irregular undulations of 4-7 Hz without complexes, coarse
+    at first, fining as it lasts (replay_data.rhythm); NaN outside VF."""
+    since = rhythm.vf_since(course, t)
+    key = noise.stream_key(course.seed, "waveform:vf")
+    y = np.zeros(t.shape)
+    for i, hz in enumerate((4.3, 5.4, 6.6)):
+        a = 0.6 + 0.4 * noise.smooth_noise(key ^ (0x10 + i), t, 0.6)
+        y += a * np.sin(2.0 * np.pi * hz * t + i)
+    return 0.5 * rhythm.vf_amplitude(since) * y
+
+
 def _ecg(course: Course, t: np.ndarray, n: np.ndarray) -> np.ndarray:
     beat = beats(course, t)
-    y = np.zeros(t.shape)
-    for height, centre, width in _raw_terms(_hr_factor(beat)):
-        y += _ECG_SCALE * height * _gauss_in_beats(beat.count, centre, width)
+    y = _pqrst(beat, False)
+    pea = _pea(course, t)
+    if pea.any():
+        y = np.where(pea, _pqrst(beat, True), y)
     y *= _beating(beat)
+    vf = np.isfinite(rhythm.vf_since(course, t))
+    if vf.any():
+        y = np.where(vf, _vf(course, t), y)
     resp = _respiration(breaths(course, t))
     key = noise.stream_key(course.seed, "waveform:ecg_ii")
     # Breathing moves the heart's axis (QRS height changes a few %) and the baseline; electrode
@@ -159,7 +204,9 @@ def _ecg(course: Course, t: np.ndarray, n: np.ndarray) -> np.ndarray:
     y = y * (1.0 + m.resp_qrs_modulation * resp) + m.resp_baseline_mv * resp
     y += m.wander_mv * noise.smooth_noise(key ^ 0x1, t, m.wander_tau_s)
     y += m.noise_mv * noise.normal(key, n)
-    off = _flag(course, "ecg_leads_off", t) | np.isnan(_numeric_at(course, "hr", t, True))
+    # The monitor counts no rate in VF, but the leads still show it.
+    off = _flag(course, "ecg_leads_off", t) | (
+        np.isnan(_numeric_at(course, "hr", t, True)) & ~vf)
     y[off] = np.nan
     return y
 
@@ -206,6 +253,10 @@ def _pulse(beat: Cycle, shape: PulseShape) -> np.ndarray:
 
 def _abp(course: Course, t: np.ndarray, n: np.ndarray) -> np.ndarray:
     shape = _pulse(beats(course, t - ARTERIAL_PULSE.transit_s), ARTERIAL_PULSE)
+    # Chest compressions on an arrested heart push the pressure at their own rate.
+    cpr = _flag(course, rhythm.CPR_FLAG, t)
+    if cpr.any():
+        shape = np.where(cpr, rhythm.compression_pulse(t), shape)
     sys_ = _numeric_at(course, "abp_sys", t, True)
     dia = _numeric_at(course, "abp_dia", t, True)
     key = noise.stream_key(course.seed, "waveform:abp")

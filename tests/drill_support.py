@@ -31,7 +31,7 @@ from replay_data.scenario import Scenario
 
 CONSOLE = Actor("instructor", "console")
 # the display each console's settings come from, as on the bedside machine
-DISPLAYS = {"ecmo": "ecmo-console", "vent": "vent-console"}
+DISPLAYS = {"ecmo": "ecmo-console", "vent": "vent-console", "care": "console"}
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,10 @@ class Step:
 
     @property
     def actor(self) -> Actor:
-        return Actor("trainee", DISPLAYS[self.control.split(".")[1]])
+        family = self.control.split(".")[1]
+        # The team's care at the bedside (control.care.*) is logged by the instructor at
+        # the console on the team's behalf (replay_data.care).
+        return Actor("instructor" if family == "care" else "trainee", DISPLAYS[family])
 
 
 @dataclass

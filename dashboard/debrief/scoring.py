@@ -7,7 +7,9 @@ file: a label, a time limit and settings any one of which counts). For every inj
 started in a session -- by the instructor, or by the scenario's own schedule (a drill's
 pump stop) when the session played its start -- each response is
 
-    done        the bedside team (role "trainee") made a matching setting within the limit
+    done        the bedside team (role "trainee") made a matching setting within the limit,
+                or did a matching care action (control.care.*) the instructor logged for
+                them at the console (shown as "team (entered by the instructor ...)")
     late        ... after it
     verbal      the instructor ticked it ("done (verbal)": the team said or did it where
                 no control records it) before the team's own setting
@@ -31,6 +33,7 @@ from sys import intern
 from dashboard.core.actions import INSTRUCTOR_ROLES, TRAINEE
 from dashboard.debrief.played import PlayedTime, played_time
 from dashboard.recording import RecordedSession
+from replay_data.care import CARE
 from replay_data.controls import CONTROLS
 from replay_data.course import is_scheduled, scheduled_id
 from replay_data.perturbation_labels import control_setting
@@ -67,11 +70,20 @@ class TeamControl:
         return _team_text(self)
 
     @property
+    def entered_for_team(self) -> bool:
+        """A care action (control.care.*: a bolus, CPR ...) the instructor logged at the
+        console on the team's behalf: the team's action, entered by the instructor."""
+        return self.role != TRAINEE and CONTROLS.get(self.control) is not None and \
+            CONTROLS[self.control].console == CARE
+
+    @property
     def by_team(self) -> bool:
-        return self.role == TRAINEE
+        return self.role == TRAINEE or self.entered_for_team
 
     @property
     def who(self) -> str:
+        if self.entered_for_team:
+            return f"team (entered by the {actor_text(self.role, self.display)})"
         return actor_text(self.role, self.display)
 
 
@@ -189,6 +201,7 @@ def session_injections(scenario: Scenario, recorded: Sequence[Perturbation],
     injections = [p for p in recorded if p.kind == "injection"]
     have = {p.id for p in injections}
     own = [injection(scenario, s.injection, s.t, severity=s.severity, duration=s.duration,
+                     until_stopped=s.duration is None,
                      pid=scheduled_id(s.injection, s.t))
            for s in scenario.scheduled if was_played(s.t)]
     own = [p for p in own if p.id not in have]
@@ -227,6 +240,8 @@ def scoring_html(rows: list[ScoredResponse]) -> list[str]:
             did = '<span class="none">nothing matching</span>'
         else:
             where = f" at {e(r.by.display)}" if r.by.display else ""
+            if r.by.entered_for_team:
+                where = f" ({e(r.by.who)})"
             did = (f"+{r.delay:.0f} s ({e(format_case_time(r.at))}){where}: "
                    f"{e(_team_text(r.by))}")
         parts.append(

@@ -137,6 +137,18 @@ class EcmoConsole(TeamConsole):
         self.fdo2.setSingleStep(int(f.step))
         self.fdo2.setSuffix(" %")
         self.fdo2.valueChanged.connect(lambda v: self.set("control.ecmo.fdo2", v))
+        # The heater-cooler: switched on or off here, and its set temperature.
+        self.heater = toggle("control.ecmo.heater", "HEATER")
+        self.heater_temp = QtWidgets.QDoubleSpinBox(self)
+        self.heater_temp.setObjectName("control.ecmo.heater_temp")
+        self.heater_temp.setAccessibleName("Heater set temperature (°C)")
+        h = CONTROLS["control.ecmo.heater_temp"]
+        self.heater_temp.setRange(h.low, h.high)
+        self.heater_temp.setSingleStep(h.step)
+        self.heater_temp.setDecimals(1)
+        self.heater_temp.setSuffix(" °C")
+        self.heater_temp.valueChanged.connect(
+            lambda v: self.set("control.ecmo.heater_temp", v))
 
         readouts = QtWidgets.QGridLayout()
         for col, (cap, w) in enumerate((("FLOW L/min", self.flow), ("SPEED rpm", self.speed))):
@@ -162,6 +174,10 @@ class EcmoConsole(TeamConsole):
         gas = QtWidgets.QFormLayout()
         gas.addRow("Sweep gas", self.sweep)
         gas.addRow("FdO2 blender", self.fdo2)
+        heat = QtWidgets.QHBoxLayout()
+        heat.addWidget(self.heater)
+        heat.addWidget(self.heater_temp, 1)
+        gas.addRow("Heater-cooler", heat)
         middle = QtWidgets.QHBoxLayout()
         middle.addLayout(knob, 1)
         middle.addLayout(switches, 2)
@@ -170,7 +186,7 @@ class EcmoConsole(TeamConsole):
         self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
         # The wheel turns a knob or a box only once it has been clicked (focused): a
         # wheel over the console must not change a setting by the way.
-        for w in (self.rpm, self.crank_rate, self.sweep, self.fdo2):
+        for w in (self.rpm, self.crank_rate, self.sweep, self.fdo2, self.heater_temp):
             w.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
         self.sync()
 
@@ -184,6 +200,9 @@ class EcmoConsole(TeamConsole):
     def _toggled(self, cid: str, on: bool) -> None:
         if cid == "control.ecmo.hand_crank":
             self.set(cid, self.crank_rate.value() if on else 0)
+            return
+        if cid == "control.ecmo.heater":  # no flow stops with it: nothing to undo
+            self.set(cid, 1 if on else 0)
             return
         stops_flow = (cid == "control.ecmo.pump" and not on) or (cid != "control.ecmo.pump"
                                                                 and on)
@@ -234,7 +253,8 @@ class EcmoConsole(TeamConsole):
 
     def controls(self) -> Iterable[QtWidgets.QWidget]:
         return (self.rpm, self.pump, self.clamp_drainage, self.clamp_return,
-                self.hand_crank, self.crank_rate, self.sweep, self.fdo2)
+                self.hand_crank, self.crank_rate, self.sweep, self.fdo2, self.heater,
+                self.heater_temp)
 
     def apply_settings(self, s: Mapping[str, float]) -> None:
         if not self.rpm.isSliderDown():
@@ -248,6 +268,8 @@ class EcmoConsole(TeamConsole):
             self.crank_rate.setValue(int(s["control.ecmo.hand_crank"]))
         self.sweep.setValue(s["control.ecmo.sweep_flow"])
         self.fdo2.setValue(int(round(s["control.ecmo.fdo2"])))
+        self.heater.setChecked(s["control.ecmo.heater"] >= 0.5)
+        self.heater_temp.setValue(s["control.ecmo.heater_temp"])
 
     def show_values(self, t: float) -> None:
         self.show_connection(t)

@@ -51,6 +51,7 @@ from replay_data.perturbations import Perturbation
 from replay_data.timeexpr import format_case_time
 
 from .active_disturbances import ActiveDisturbances
+from .care_panel import CarePanel
 from .checklist_panel import ChecklistPanel
 from .controls import ReplayControls
 from .displays_list import DisplaysList
@@ -187,6 +188,10 @@ class InstructorConsole(QtWidgets.QWidget):
         # A patient with neither a circuit nor a ventilator: no team console to steer.
         team_title.setVisible(bool(self.team.consoles))
         self.team.setVisible(bool(self.team.consoles))
+
+        right.addWidget(self._title("Team did (logged for the team, scored as theirs)"))
+        self.care = CarePanel(self.request, self)
+        right.addWidget(self.care)
 
         right.addWidget(self._title("Active disturbances"))
         self.disturbances = ActiveDisturbances(self.request, self.show_message, self)

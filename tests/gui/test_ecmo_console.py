@@ -101,6 +101,19 @@ def test_sweep_and_blender_reach_the_model(bed, qtbot):
     assert panel.findChild(QtWidgets.QLabel, "numeric.fdo2").text() == "60"
 
 
+def test_the_heater_key_switches_the_heater_cooler_and_cools_the_patient(bed, qtbot):
+    s, console = bed
+    heater = find(console, QtWidgets.QPushButton, "control.ecmo.heater")
+    assert heater.isChecked()  # on, at 37 C, as the case runs
+    assert find(console, QtWidgets.QDoubleSpinBox, "control.ecmo.heater_temp").value() == 37
+    t = s.controller.case_time()
+    heater.click()
+    course = s.controller.course
+    later = course.numerics(["temp"], np.array([t + 3600]))["temp"][0]
+    assert not heater.isChecked() and later < model(s, "temp") - 1.0  # cools about 1.5 C/h
+    assert not find(console, QtWidgets.QPushButton, "console.ecmo.undo").isVisible()
+
+
 def test_a_locked_console_refuses_and_says_so(bed, qtbot):
     s, console = bed
     s.controller.request(Action.make("lock", {"console": "ecmo", "on": True},

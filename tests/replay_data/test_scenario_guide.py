@@ -196,7 +196,7 @@ def _listed_keys(text: str, table: str) -> set[str]:
     ("[injections.ID]", {"label", "category", "basis", "quote", "note", "description",
                          "default_severity", "default_duration", "onset", "offset", "flags",
                          "effects", "severity_meaning", "variants", "default_variant",
-                         "expected"}),
+                         "expected", "ended_by"}),
     ("[[events]]", {"id", "t", "label", "kind", "basis", "quote", "note"}),
     ("[[keyframes]]", {"t", "basis", "quote", "note", "values", "results", "modes"}),
     ("[[draws]]", {"at", "start", "end", "every", "tests", "basis", "quote", "note",

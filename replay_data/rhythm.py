@@ -1,0 +1,103 @@
+"""The arrested heart's rhythm and what chest compressions give.
+
+A `cardiac_arrest` injection (flag `cardiac_arrest`, and `vf` or `pea` by variant) stops
+the heart's output; the hypoxic heart (physiology.hypoxia) may arrest too. While the
+team compresses the chest (the care setting `control.care.cpr` on, replay_data.care)
+during an arrest:
+
+* the cardiac output the gas exchange sees is at least CPR_OUTPUT_FRACTION of the
+  scenario's own (chest compressions give about 25-30 % of the normal output: Meaney et
+  al., Circulation 2013; 128:417, the AHA consensus on CPR quality), so on VV-ECMO the
+  oxygenated blood the circuit returns to the right heart moves again;
+* the arterial line shows compression pulses at CPR_RATE_PER_MIN (100-120/min, AHA 2020
+  and ERC 2021 guidelines) of CPR_SYSTOLIC / CPR_DIASTOLIC mmHg (good-quality CPR: a
+  diastolic pressure above 20-25 mmHg, Meaney 2013; assumed figures) and EtCO2 of
+  CPR_ETCO2 mmHg (10-20 mmHg or more with good compressions).
+
+The ECG (replay_data.waveform_morphology) draws ventricular fibrillation where `vf` is
+raised (coarse, fining over VF_FINE_TAU_S: assumed) and a wide-complex, slow organised
+rhythm without P waves for PEA (the `pea` flag, or the hypoxic heart's agonal rhythm).
+A function of (scenario, perturbations, t): seeking and playing agree.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import care
+
+ARREST_FLAG, VF_FLAG, PEA_FLAG, CPR_FLAG = "cardiac_arrest", "vf", "pea", "cpr"
+CPR_OUTPUT_FRACTION = 0.25
+CPR_RATE_PER_MIN = 110.0
+CPR_SYSTOLIC, CPR_DIASTOLIC = 60.0, 22.0
+# EtCO2 during effective compressions 10-20 mmHg or more (AHA 2020; Meaney 2013).
+CPR_ETCO2 = 15.0
+CPR_VALUES = {"abp_sys": CPR_SYSTOLIC, "abp_dia": CPR_DIASTOLIC, "etco2": CPR_ETCO2}
+# Coarse VF (about 0.6 mV) fines to about 0.1 mV over minutes untreated (assumed).
+VF_COARSE_MV, VF_FINE_MV, VF_FINE_TAU_S = 0.6, 0.1, 300.0
+
+
+def _flag(course, name: str, t: np.ndarray) -> np.ndarray:
+    return course.perturbation_index.flags(t).get(name, np.zeros(t.shape, bool))
+
+
+def cpr_on(course, t: np.ndarray) -> np.ndarray:
+    if not course.perturbation_index.controls_of(care.CPR):
+        return np.zeros(np.shape(t), bool)
+    return care.given(course, care.CPR, t) >= 0.5
+
+
+def with_cpr_output(course, t: np.ndarray, co: np.ndarray) -> np.ndarray:
+    """Cardiac output with compressions during an arrest injection (module docstring)."""
+    on = cpr_on(course, t)
+    if not on.any():
+        return co
+    on &= _flag(course, ARREST_FLAG, t)
+    own = course.scenario_inputs(("cardiac_output",), t)["cardiac_output"]
+    return np.where(on, np.maximum(co, CPR_OUTPUT_FRACTION * own), co)
+
+
+def compressions(course, t: np.ndarray) -> np.ndarray:
+    """Where the team compresses an arrested heart (an arrest injection's or the hypoxic
+    heart's)."""
+    on = cpr_on(course, t)
+    if not on.any():
+        return on
+    return on & (_flag(course, ARREST_FLAG, t) | course.model.heart_state(t).arrested)
+
+
+def with_compressions(course, channel: str, t: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """A displayed channel during compressions: the arterial pressures and EtCO2 they
+    give, and the output (module docstring); other channels unchanged."""
+    if channel == "cardiac_output":
+        return with_cpr_output(course, t, v)
+    if channel not in CPR_VALUES:
+        return v
+    on = compressions(course, t)
+    if not on.any():
+        return v
+    return np.where(on & np.isfinite(v), CPR_VALUES[channel], v)
+
+
+def compression_pulse(t: np.ndarray) -> np.ndarray:
+    """0..1: a half-sine push on each compression at CPR_RATE_PER_MIN, duty cycle 50 %."""
+    phase = np.mod(t * CPR_RATE_PER_MIN / 60.0, 1.0)
+    return np.where(phase < 0.5, np.sin(2.0 * math.pi * phase), 0.0)
+
+
+def vf_since(course, t: np.ndarray) -> np.ndarray:
+    """Seconds since the VF began at times t (NaN outside VF)."""
+    out = np.full(t.shape, np.nan)
+    on = _flag(course, VF_FLAG, t)
+    if not on.any():
+        return out
+    for p in course.perturbation_index.with_flag(VF_FLAG):
+        mine = on & (t >= p.start) & (t < p.end)
+        out = np.where(mine, t - p.start, out)
+    return out
+
+
+def vf_amplitude(since: np.ndarray) -> np.ndarray:
+    return VF_FINE_MV + (VF_COARSE_MV - VF_FINE_MV) * np.exp(-since / VF_FINE_TAU_S)
