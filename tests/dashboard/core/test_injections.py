@@ -23,11 +23,11 @@ EXPECTED_ALARMS = {
     "hypotension": {"abp_low"},  # one alarm, the sys/dia/mean crossings folded into it
     "spo2_probe_off": {"spo2_probe_off"},
     "ecg_leads_off": {"ecg_leads_off"},
-    "circuit_rupture": {"ecmo_flow.low", "abp_mean.low", "hr.high", "spo2.low"},
+    "circuit_rupture": {"ecmo_flow.low", "abp_low", "hr.high", "spo2.low"},
     # 20 min of the slow bleed: the drainage sucks first (pressure and HR later).
     "cannula_site_bleeding": {"p_venous.low"},
-    "cardiac_arrest_vf": {"abp_mean.low"},
-    "cardiac_arrest_pea": {"abp_mean.low", "hr.low"},
+    "cardiac_arrest_vf": {"abp_low"},
+    "cardiac_arrest_pea": {"abp_low", "hr.low"},
     # Slow: 20 min of it cool the patient by about 0.2 C (temp.low after about an hour).
     "heater_failure": set(),
 }
