@@ -26,7 +26,7 @@ from dashboard.core.clock import ManualWall
 from dashboard.core.session_controller import SessionController
 from dashboard.debrief.scoring import ScoredResponse, score_session
 from dashboard.recording import read_session, recording_for
-from replay_data.course import Course
+from replay_data.course import Course, scheduled_id
 from replay_data.scenario import Scenario
 
 CONSOLE = Actor("instructor", "console")
@@ -82,10 +82,14 @@ def drill_injection_start(drill: Scenario, injection: str) -> float:
 
 
 def run_drill(drill_id: str, injection: str, steps: Sequence[Step], *, watch: float,
-              folder: Path, speed: float = 5.0, tick: float = 2.0) -> DrillRun:
+              folder: Path, speed: float = 5.0, tick: float = 2.0,
+              stopped_after: float | None = None) -> DrillRun:
     """Run `drill_id` from its start: Begin, the injection at its scheduled time, each
     step at its time after it, then watch until `watch` s after the injection began;
-    End. Ticks of at most `tick` case seconds, as a window's frames would step."""
+    End. Ticks of at most `tick` case seconds, as a window's frames would step.
+    `stopped_after`: the instructor stops the injection then (s after it began) -- a fix
+    done at the bedside that no console control stands for (an oxygenator changed out,
+    a cannula repositioned)."""
     drill = scenario(drill_id)
     path = folder / f"{drill_id}.jsonl"
     c = SessionController(Course(drill, 0), speed=speed, playing=False, wall=ManualWall(),
@@ -98,8 +102,13 @@ def run_drill(drill_id: str, injection: str, steps: Sequence[Step], *, watch: fl
         if dt > 0:
             c.advance(dt, ticks=max(1, math.ceil(dt / tick)))
 
-    for step in sorted(steps, key=lambda s: s.after):
+    stop = [] if stopped_after is None else [Step(stopped_after, "stop", 0.0)]
+    for step in sorted([*steps, *stop], key=lambda s: s.after):
         play_to(t_inj + step.after)
+        if step.control == "stop":
+            c.apply(Action.make("stop", {"id": scheduled_id(injection, t_inj)}, CONSOLE),
+                    strict=True)
+            continue
         action = Action.make("control", {"control": step.control, "value": step.value},
                              step.actor)
         if not c.request(action):

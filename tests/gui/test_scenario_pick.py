@@ -130,3 +130,15 @@ def test_pick_a_builtin_drill_and_run_it(make_session, qtbot, tmp_path):
     s.advance_virtual(20, frames=4)
     assert "pump_stopped" in {a.alarm_id for a in s.controller.alarms.active_alarms()}
     assert read_session(log).scenario == "pump_stop_day2"
+
+
+def test_the_pre_brief_pick_lists_every_drill_of_the_library(make_session, qtbot):
+    s = make_session(None, instructor=True, playing=False)
+    qtbot.addWidget(s.console)
+    combo = child(s.console, QtWidgets.QComboBox, "instructor.scenario")
+    for drill in ("pump_stop_day2", "air_in_circuit_day2", "oxygenator_failure_day2",
+                  "sweep_gas_failure_day2", "recirculation_day2",
+                  "endobronchial_haemorrhage_day2", "cannula_migration_day4"):
+        i = combo.findData(drill)
+        assert i >= 0, drill
+        assert combo.itemText(i).startswith("Drill:"), combo.itemText(i)

@@ -21,20 +21,6 @@ from replay_data.scenario import EndCondition, Scenario, load_scenario
 
 HOUR = 3600.0
 BIN = Path(sys.executable).parent
-SWEEP_UNTIL_RESTORED = (
-    '[injections.sweep_gas_failure]\nlabel = "Sweep gas failure"',
-    '[injections.sweep_gas_failure]\nended_by = [{ control = "control.ecmo.sweep_flow", '
-    'at_least = 1 }]\nlabel = "Sweep gas failure"')
-
-
-def edited(tmp_path: Path, scenario_text: str, old: str, new: str,
-           name: str = "edited.toml") -> Path:
-    assert scenario_text.count(old) == 1, old
-    f = tmp_path / name
-    f.write_text(scenario_text.replace(old, new), encoding="utf-8")
-    return f
-
-
 PUMP_STOP_RULE = 'ended_by = [{ input = "ecmo_flow", above = 0 }]'
 
 
@@ -89,8 +75,8 @@ def test_without_ended_by_the_teams_restart_no_longer_ends_a_pump_stop(
         assert (ended == t0 + 20) if keep else (ended == float("inf"))
 
 
-def test_a_sweep_failure_ended_by_setting_the_sweep_again(tmp_path, scenario_text):
-    sc = load_scenario(edited(tmp_path, scenario_text, *SWEEP_UNTIL_RESTORED))
+def test_a_sweep_failure_ended_by_setting_the_sweep_again():
+    sc = load_scenario("sle_dah_ecmo")
     assert sc.injections["sweep_gas_failure"].ended_by == (
         EndCondition("control.ecmo.sweep_flow", at_least=1.0),)
     t0 = day2(sc)
@@ -115,8 +101,8 @@ def test_a_sweep_failure_ended_by_setting_the_sweep_again(tmp_path, scenario_tex
         assert np.array_equal(again.true_inputs((ch,), tt)[ch], c.true_inputs((ch,), tt)[ch])
 
 
-def test_a_setting_before_the_emergency_does_not_end_it(tmp_path, scenario_text):
-    sc = load_scenario(edited(tmp_path, scenario_text, *SWEEP_UNTIL_RESTORED))
+def test_a_setting_before_the_emergency_does_not_end_it():
+    sc = load_scenario("sle_dah_ecmo")
     t0 = day2(sc)
     c = act(Course(sc, 0), "control.ecmo.sweep_flow", 5, t0 - 60, 1)
     c = c.with_perturbations((*c.perturbations,

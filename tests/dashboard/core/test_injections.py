@@ -16,6 +16,8 @@ from replay_data.waveforms import waveform
 EXPECTED_ALARMS = {
     "drainage_chatter": {"p_venous.low"},
     "oxygenator_clot": {"delta_p.high", "post_oxygenator_po2_low"},
+    "oxygenator_failure": {"delta_p.high", "post_oxygenator_po2_low", "spo2.low"},
+    "cannula_migration": {"spo2.low"},
     "sweep_gas_failure": {"sweep_gas_low", "post_oxygenator_po2_low", "spo2.low"},
     "pump_stop": {"pump_stopped", "ecmo_flow.low", "spo2.low"},
     "air_in_circuit": {"air_in_circuit", "pump_stopped"},
