@@ -100,6 +100,12 @@ def test_no_high_pressure_alarm_for_the_breath_the_settings_ask_for():
     assert np.all(limit == v["ppeak"] + 10)
     assert not any(HIGH_PRESSURE in active(CASE, float(tt), float(p), float(m), float(r))
                    for tt, p, m, r in zip(t, v["ppeak"], v["mv"], v["rr"], strict=True))
+    # Nor does rest ventilation on ECMO (about 1.9 L/min) sound a low minute volume.
+    t = np.arange(SC.resolve("rest_ventilation+10m"), SC.resolve("ecmo_end"), 1800.0)
+    v = vent(CASE, t)
+    assert v["mv"].min() < 2.0
+    assert not any(active(CASE, float(tt), float(p), float(m), float(r))
+                   for tt, p, m, r in zip(t, v["ppeak"], v["mv"], v["rr"], strict=True))
 
 
 def test_volume_control_high_pressure_alarm_fires_above_the_limit():
@@ -114,9 +120,12 @@ def test_volume_control_high_pressure_alarm_fires_above_the_limit():
 
 
 def _with_ventilator_table(tmp_path: Path, table: str) -> Path:
+    """A copy of the case whose [ventilator] table is `table`."""
     text = SCENARIO_FILE.read_text(encoding="utf-8")
+    start = text.index("[ventilator]\n")
+    end = text.index("\n\n", text.index("note = ", start))
     path = tmp_path / "vent.toml"
-    path.write_text(text.replace("[circuit]\n", table + "\n[circuit]\n", 1), encoding="utf-8")
+    path.write_text(text[:start] + table + text[end:], encoding="utf-8")
     return path
 
 
@@ -129,6 +138,7 @@ def test_the_scenario_sets_the_alarm_limits(tmp_path):
     v = vent(course, t)
     assert HIGH_PRESSURE in active(course, t, v["ppeak"][0], v["mv"][0], v["rr"][0])
     assert CASE.scenario.ventilator.p_high_limit is None  # the case: set above the peak
+    assert CASE.scenario.ventilator.mv_low_limit == 1.0
 
 
 def test_a_bad_alarm_limit_is_one_line_naming_the_key(tmp_path):
