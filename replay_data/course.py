@@ -93,7 +93,10 @@ class Course:
         """The gas-exchange and circulation model fed by this course's inputs."""
         return PatientModel(self.true_inputs, cannulae=self.scenario.circuit,
                             reference=self.scenario_inputs,
-                            weight_kg=self.scenario.patient.weight_kg)
+                            weight_kg=self.scenario.patient.weight_kg,
+                            keyframes=self.scenario.numeric_keyframes,
+                            pressure_kinds={c: self.catalogue.numerics[c].interpolation
+                                            for c in ("abp_sys", "abp_dia")})
 
     @cached_property
     def _output_cache(self) -> dict[tuple, dict[str, np.ndarray]]:
@@ -123,7 +126,7 @@ class Course:
             if self.catalogue.numerics[c].group == "controls":
                 out[c] = self._control_setting(c, tt)
                 continue
-            base = self.scenario_inputs((c,), tt)[c]
+            base = self.scenario_inputs((c,), tt)[c] + self.model.vasopressor.shift(c, tt)
             out[c] = self.perturbation_index.apply(c, tt, base, False)
             if c == "cardiac_output":  # chest compressions during an arrest (rhythm.py)
                 out[c] = rhythm.with_cpr_output(self, tt, out[c])
@@ -251,6 +254,8 @@ class Course:
             level = self._keyframe_level(ch, t)
             if np.isnan(level).all():
                 return level
+            # Norepinephrine's effect on the arterial pressure, under any override of it.
+            level = level + self.model.vasopressor.shift(ch.id, t)
         n = self._noise(ch, t)
         if ch.noise.mode == "headroom":
             # Noise on the distance below the ceiling: saturated values barely move.

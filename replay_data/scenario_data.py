@@ -57,6 +57,19 @@ class Patient:
 
 
 @dataclass(frozen=True)
+class VentilatorLimits:
+    """[ventilator]: the alarm limits the clinicians set on the ventilator. The
+    high-pressure limit is `p_high_limit` where the scenario fixes one; else, in pressure
+    control, `p_high_margin` above the set peak (PEEP + Pinsp: a pressure-controlled breath
+    never exceeds it, so the alarm means something has changed), and in volume control
+    `AC_P_HIGH_LIMIT` (replay_data.vent_alarms)."""
+    p_high_limit: float | None = None  # cmH2O
+    p_high_margin: float = 10.0  # cmH2O above PEEP + Pinsp
+    mv_low_limit: float = 2.0  # L/min
+    provenance: Provenance = Provenance("assumed")
+
+
+@dataclass(frozen=True)
 class Cannula:
     """One cannula: `role` drainage | return | dual_lumen (drains and returns), its size
     in French (outer diameter, 1 Fr = 1/3 mm), where it goes, and its make."""
@@ -288,6 +301,7 @@ class Scenario:
     base: str = ""  # a drill (replay_data.drill): the id of the case it overlays
     circuit: Circuit | None = None
     roles: Mapping[str, str] = field(default_factory=dict)  # role -> event id (ROLES)
+    ventilator: VentilatorLimits = field(default=VentilatorLimits())
 
     @property
     def event_times(self) -> dict[str, float]:

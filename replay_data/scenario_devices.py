@@ -1,5 +1,6 @@
-"""A case file's [patient], [circuit] and [roles] tables: who the patient is, the ECMO
-circuit they have (if any), and which events mean what to the code.
+"""A case file's [patient], [circuit], [ventilator] and [roles] tables: who the patient
+is, the ECMO circuit they have (if any), the ventilator's alarm limits, and which events
+mean what to the code.
 
 Every problem is one line naming the file, the line and the key, as in scenario_parse.
 """
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from .scenario_data import ROLES, Cannula, Circuit, Patient, Provenance, Pump
+from .scenario_data import ROLES, Cannula, Circuit, Patient, Provenance, Pump, VentilatorLimits
 from .scenario_tables import provenance
 from .toml_reader import Table
 
@@ -21,6 +22,9 @@ CANNULA_ROLES = ("drainage", "return", "dual_lumen")
 CANNULA_FR = (6.0, 36.0)  # French sizes made for ECMO
 PUMP_RPM = (0.0, 10000.0)
 FLOW_LPM = (0.0, 10.0)
+P_HIGH_CMH2O = (10.0, 100.0)  # the high-pressure limits a ventilator offers
+P_MARGIN_CMH2O = (1.0, 40.0)
+MV_LOW_LPM = (0.0, 30.0)
 
 
 def _optional_provenance(r: Table) -> Provenance:
@@ -152,3 +156,21 @@ def roles(top: Table, times: dict[str, float], has_circuit: bool) -> dict[str, s
                    else top.fail("events", f"{out[then]!r} ({then}) is before "
                                            f"{out[first]!r} ({first})"))
     return out
+
+
+def ventilator(top: Table) -> VentilatorLimits:
+    """[ventilator]: the alarm limits (absent: the defaults, VentilatorLimits)."""
+    if "ventilator" not in top:
+        return VentilatorLimits()
+    r = top.child("ventilator")
+    r.check_keys({"p_high_limit", "p_high_margin", "mv_low_limit", "basis", "quote", "note"})
+    d = VentilatorLimits()
+    limit = None
+    if "p_high_limit" in r:
+        limit = _within(r, "p_high_limit", r.number("p_high_limit"), P_HIGH_CMH2O, "cmH2O")
+    margin = (_within(r, "p_high_margin", r.number("p_high_margin"), P_MARGIN_CMH2O, "cmH2O")
+              if "p_high_margin" in r else d.p_high_margin)
+    mv = (_within(r, "mv_low_limit", r.number("mv_low_limit"), MV_LOW_LPM, "L/min")
+          if "mv_low_limit" in r else d.mv_low_limit)
+    return VentilatorLimits(p_high_limit=limit, p_high_margin=margin, mv_low_limit=mv,
+                            provenance=_optional_provenance(r))

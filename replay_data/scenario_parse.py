@@ -23,7 +23,7 @@ from .scenario_data import (
     ScheduledInjection,
     TeachingNote,
 )
-from .scenario_devices import circuit, patient, roles
+from .scenario_devices import circuit, patient, roles, ventilator
 from .scenario_tables import (
     MAX_CASE_S,
     briefing,
@@ -38,8 +38,9 @@ from .timeexpr import split_reference
 from .toml_reader import Table, TomlDocument, allowed_names
 
 MAX_DRAWS = 100_000  # per [[draws]] entry: one every minute for over two months
-TOP_KEYS = {"scenario", "patient", "circuit", "roles", "events", "keyframes", "modes",
-            "flag_periods", "draws", "injections", "scheduled", "teaching", "briefing"}
+TOP_KEYS = {"scenario", "patient", "circuit", "ventilator", "roles", "events", "keyframes",
+            "modes", "flag_periods", "draws", "injections", "scheduled", "teaching",
+            "briefing"}
 
 Points = dict[str, list[tuple[float, float, int]]]  # channel -> (t, value, keyframe index)
 
@@ -100,6 +101,7 @@ def _parse(top: Table, source: str, path: str | None, found: Problems) -> Scenar
         "title": found.attempt(lambda: meta.text("title", nonempty=True), ""),
         "source": found.attempt(lambda: meta.text("source", ""), ""),
         "patient": found.attempt(lambda: patient(top), None),
+        "ventilator": found.attempt(lambda: ventilator(top), None),
         "alarm_profile": found.attempt(lambda: meta.text("alarm_profile", "adult_icu"), ""),
         "draws": _draws(top, clock, cat, keyframed_results, found),
         "scheduled": _scheduled(top, clock, specs, broken, found),

@@ -21,6 +21,10 @@ from .lung_mechanics import IE_RATIO, inspiratory_time, pinsp_for_volume
 
 SETTINGS = ("control.vent.mode", "control.vent.pinsp", "control.vent.vt", "control.vent.rr",
             "control.vent.ie")
+# The ventilator's modes by the value of control.vent.mode: (the short name every screen
+# shows, the console's full name). One table, so the bedside strip and the ventilator
+# console can never name different modes for the same breaths.
+MODES = (("PC", "PC (pressure control)"), ("AC", "AC (volume assist control)"))
 # Where the scenario gives no rate or tidal volume at all (assumed adult values; the
 # gas-exchange model assumes the same, replay_data.physiology.model.INPUT_DEFAULTS).
 DEFAULT_RR, DEFAULT_VT = 14.0, 450.0

@@ -42,7 +42,7 @@ import numpy as np
 
 from .lung import COMPLIANCE, RESISTANCE
 from .lung_mechanics import IE_RATIO, inspiratory_time, pc_compliance
-from .vent_settings import vent_settings
+from .vent_settings import MODES, vent_settings
 
 # The channels computed here, in catalogue order.
 CHANNELS = ("vt", "vt_per_kg", "ppeak", "pplat", "driving_pressure", "mv", "compliance")
@@ -104,6 +104,19 @@ def at(course, t: float) -> VentNumerics | None:  # a replay_data Course
     return VentNumerics(g["vt"], g["vt_per_kg"], g["ppeak"], g["pplat"],
                         g["driving_pressure"], g["mv"], g["rr"], g["peep"],
                         "AC" if g["volume_mode"] >= 0.5 else "PC", g["ie"], g["compliance"])
+
+
+def mode_text(course, t: float) -> str:  # a Course
+    """The ventilator's mode as the screens name it at t: on the ventilator, the mode its
+    settings run (MODES: what the console shows; the team's choice, else the scenario's
+    pressure control), in the scenario's words (`vent_mode`, e.g. "PC-AC (rest)") only
+    where those begin with that mode's name; off it, the scenario's text ("Extubated")."""
+    text = course.mode("vent_mode", t)
+    v = at(course, t)
+    if v is None:
+        return text
+    name = MODES[1 if v.mode == "AC" else 0][0]
+    return text if text.startswith(name) else name
 
 
 # The last few node grids, per course: a console redrawing a sliding window 25 times a

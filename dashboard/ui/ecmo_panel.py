@@ -19,6 +19,7 @@ from replay_data.catalogue import Catalogue, NumericChannel
 from replay_data.controls import settings_at
 from replay_data.course import Course, Result
 from replay_data.ventilator import CHANNELS as VENT_CHANNELS
+from replay_data.ventilator import mode_text
 from replay_data.waveforms import ventilator_window
 
 ACT_COLOUR_CHANNEL = "heparin_rate"  # anticoagulation values share the heparin colour
@@ -223,7 +224,8 @@ class VentilatorStrip(QtWidgets.QFrame):
         return row
 
     def refresh(self, frame: Frame) -> None:
-        self.show_values(frame.values, frame.course.mode("vent_mode", frame.t))
+        # The mode the ventilator's settings run, as its console names it (one source).
+        self.show_values(frame.values, mode_text(frame.course, frame.t))
         self.show_vent(frame.course, frame.t)
 
     def show_vent(self, course: Course, t: float) -> None:

@@ -17,14 +17,14 @@ from dashboard.core.session_controller import SessionController
 from dashboard.core.throttle import Throttle
 from replay_data.controls import CONTROLS, VENT
 from replay_data.devices import VENTILATOR
+from replay_data.vent_alarms import active as vent_alarms
+from replay_data.vent_alarms import high_pressure_limit
+from replay_data.vent_settings import MODES
 from replay_data.ventilator import CHANNELS as VENT_CHANNELS
 
 from .sweep_strip import SweepStrip
 from .team_console import TeamConsole
 
-HIGH_PRESSURE_CMH2O = 35.0  # assumed alarm settings
-LOW_MV_LPM = 2.0  # below the case's own rest ventilation (about 2.6 L/min)
-APNEA_RR = 4.0  # below the lowest settable rate: no mandatory breaths
 WINDOW_S = 12.0
 REFRESH_S = 0.04  # 25 Hz waveform redraw
 NUMBERS_REFRESH_S = 0.25  # the numbers a few times a second (a ventilator updates per breath)
@@ -71,8 +71,8 @@ class VentilatorConsole(TeamConsole):
         self.mode = QtWidgets.QComboBox(self)
         self.mode.setObjectName("control.vent.mode")
         self.mode.setAccessibleName("Mode")
-        self.mode.addItem("PC (pressure control)", 0.0)
-        self.mode.addItem("AC (volume assist control)", 1.0)
+        for value, (_, name) in enumerate(MODES):  # the strip's names (one table)
+            self.mode.addItem(name, float(value))
         self.mode.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)  # no wheel unfocused
         self.mode.currentIndexChanged.connect(
             lambda i: self.set("control.vent.mode", self.mode.itemData(i)))
@@ -128,7 +128,8 @@ class VentilatorConsole(TeamConsole):
         top = QtWidgets.QHBoxLayout()
         top.addLayout(waves, 3)
         top.addLayout(form, 1)
-        self.lay_out([nums, self.alarms, (top, 1)])
+        self.limits = label("console.vent.limits", "", "")  # the alarm limits set
+        self.lay_out([nums, self.limits, self.alarms, (top, 1)])
         self.sync()
 
     def on_frame(self, t: float, wall: float) -> None:
@@ -165,11 +166,11 @@ class VentilatorConsole(TeamConsole):
             return
         for cid, text in vent_texts(course, got).items():
             self.numbers[f"numeric.{cid}"].setText(text)
-        alarms = []
-        if got["ppeak"][0] > HIGH_PRESSURE_CMH2O:
-            alarms.append("HIGH PRESSURE")
-        if got["mv"][0] < LOW_MV_LPM:
-            alarms.append("LOW MINUTE VOLUME")
-        if got["rr"][0] < APNEA_RR:
-            alarms.append("APNEA")
+        # The limits the clinicians set (the scenario's [ventilator]; replay_data.vent_alarms).
+        limit = float(high_pressure_limit(course, np.array([float(t)]))[0])
+        self.numbers["numeric.ppeak"].setToolTip(f"High-pressure limit {limit:.0f} cmH2O")
+        self.limits.setText(f"Ppeak limit {limit:.0f} · MV low "
+                            f"{course.scenario.ventilator.mv_low_limit:g} L/min")
+        alarms = vent_alarms(course, t, float(got["ppeak"][0]), float(got["mv"][0]),
+                             float(got["rr"][0]))
         self.alarms.setText("  ·  ".join(alarms))

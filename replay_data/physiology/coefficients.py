@@ -131,6 +131,14 @@ class Hypoxia:
 
 
 @dataclass(frozen=True)
+class Vasopressor:
+    """Norepinephrine's pressure effect (vasopressor.py): gain, ceiling, time constant."""
+    map_gain: float
+    max_effect: float
+    time_constant: float
+
+
+@dataclass(frozen=True)
 class Coefficients:
     oxygen: Oxygen
     lung: Lung
@@ -143,6 +151,7 @@ class Coefficients:
     ventilation: Ventilation
     peep: Peep
     hypoxia: Hypoxia
+    vasopressor: Vasopressor
 
 
 def _section(root: Table, name: str, cls: type) -> object:
@@ -156,6 +165,7 @@ _SECTIONS: dict[str, type] = {
     "oxygen": Oxygen, "lung": Lung, "oxygenator": Oxygenator, "co2": Co2,
     "acid_base": AcidBase, "oxygen_store": OxygenStore, "oximetry": Oximetry,
     "circuit": Circuit, "ventilation": Ventilation, "peep": Peep, "hypoxia": Hypoxia,
+    "vasopressor": Vasopressor,
 }
 
 

@@ -19,12 +19,13 @@ through the scenario's cannulae (circuit.cannula_drops; no circuit, no pressures
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 import numpy as np
 
+from ..scenario_data import ChannelKeyframes
 from ..scenario_data import Circuit as ScenarioCircuit
-from . import circuit, co2, hypoxia, oxygenation
+from . import circuit, co2, hypoxia, oxygenation, vasopressor
 from .coefficients import Coefficients, load_coefficients
 from .lags import Lag, SwitchedLag, sorted_unique_ints
 
@@ -76,12 +77,17 @@ class PatientModel:
 
     def __init__(self, inputs: Inputs, coef: Coefficients | None = None,
                  cannulae: ScenarioCircuit | None = None, reference: Inputs | None = None,
-                 weight_kg: float | None = None) -> None:
+                 weight_kg: float | None = None,
+                 keyframes: Mapping[str, ChannelKeyframes] | None = None,
+                 pressure_kinds: Mapping[str, str] | None = None) -> None:
         """`cannulae`: the scenario's circuit, whose cannulae set the circuit pressures
         (None: no circuit, no pressures). `reference`: the inputs as the scenario has them
         before any disturbance or setting (its own PEEP and tidal volume, which its shunt
         and dead space are stated at; None: the inputs themselves). `weight_kg`: the
-        patient's, for the critical O2 delivery (None: the catalogue's default)."""
+        patient's, for the critical O2 delivery (None: the catalogue's default).
+        `keyframes`, `pressure_kinds`: the scenario's keyframes and its pressures'
+        interpolation, against which a norepinephrine change moves the arterial pressure
+        (vasopressor.py; None: none)."""
         self._raw_inputs = inputs
         self._reference = reference or inputs
         self.coef = coef or load_coefficients()
@@ -95,6 +101,9 @@ class PatientModel:
         self.o2_store = SwitchedLag("sv", O2_STEP_S, O2_WARMUP_S, CHECKPOINT_S, self._o2_drive)
         self.heart = hypoxia.Heart(HEART_STEP_S, HEART_WARMUP_S, CHECKPOINT_S,
                                    self._delivery_ratio, hx, self._supply_adequate)
+        self.vasopressor = vasopressor.Vasopressor(
+            lambda t: self._raw_inputs((vasopressor.DOSE,), t)[vasopressor.DOSE],
+            keyframes or {}, pressure_kinds or {}, self.coef.vasopressor, CHECKPOINT_S)
         ox = self.coef.oxygen_store
         # Interpolation already lags one grid step (see gas()).
         self._artery_k = max(int(round(ox.artery_delay / GAS_GRID_S)) - 1, 0)

@@ -193,7 +193,7 @@ def test_team_settings_read_rounded_to_the_controls_step(make_session):
     s.advance_virtual(1, 1)
     ecmo = child(s.console, QtWidgets.QLabel, "instructor.team_settings.ecmo").text()
     vent = child(s.console, QtWidgets.QLabel, "instructor.team_settings.vent").text()
-    assert "Sweep gas: 4.5 L/min" in ecmo.splitlines()
+    assert "Sweep gas: 5.0 L/min" in ecmo.splitlines()
     assert "Drainage clamp: open" in ecmo.splitlines()  # a clamp reads as one, not on/off
     assert re.search(r"^Vt: \d+ mL$", vent, re.M), vent
     assert "Mode: PC" in vent.splitlines()  # the mode by name, not 0/1 read as "off"

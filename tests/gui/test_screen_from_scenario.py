@@ -79,6 +79,12 @@ def test_the_ecmo_panel_is_there_only_while_the_circuit_is_connected(make_sessio
     # Cannulated, pump not started: no panel of dashes yet.
     go(s, "cannulation+10m")
     assert not shown(w, "panel.ecmo")
+    # Day 1 on the ward (no monitor yet) and Day 24 after extubation: no ECMO header, no
+    # panel, no ACT on it (issue 21: a reviewer saw them there).
+    for when in ("admission+1h", "extubation+6h"):
+        go(s, when)
+        assert not shown(w, "panel.ecmo") and not shown(w, "banner.ecmo")
+        assert not shown(w, "clock.ecmo_time") and not shown(w, "ecmo.act_target")
 
 
 def test_ventilator_strip_while_intubated_oxygen_therapy_on_the_ward(make_session):
@@ -86,13 +92,14 @@ def test_ventilator_strip_while_intubated_oxygen_therapy_on_the_ward(make_sessio
     w = s.window
     assert not shown(w, "panel.ventilator")
     assert shown(w, "panel.oxygen")
-    assert widget(w, "panel.oxygen").text() == "O2 35 %"  # the case names no device
+    assert widget(w, "panel.oxygen").text() == "O2 Nasal cannula 4 L/min 35 %"
     assert widget(w, "numeric.fio2_ward").text() == "35"
     go(s, "abg_pre_ecmo-5m")
     assert shown(w, "panel.ventilator") and not shown(w, "panel.oxygen")
     go(s, "extubation+1h")
     assert not shown(w, "panel.ventilator")
-    assert shown(w, "panel.oxygen") and widget(w, "panel.oxygen").text() == "O2 28 %"
+    assert shown(w, "panel.oxygen")
+    assert widget(w, "panel.oxygen").text() == "O2 Nasal cannula 2 L/min 28 %"
     go(s, "extubation-1h")
     assert shown(w, "panel.ventilator") and not shown(w, "panel.oxygen")
 

@@ -175,3 +175,29 @@ def test_ie_on_the_console_changes_vt_as_the_equation_says(vent):
         assert s.controller.course.true_inputs(["control.vent.ie"], np.array([t]))[
             "control.vent.ie"][0] == e
     assert vts[1.0] - vts[4.0] > 30
+
+
+def test_pre_ecmo_no_high_pressure_alarm_and_strip_and_console_name_one_mode(make_session,
+                                                                             qtbot):
+    """Issue 21: at Ppeak 43 in pressure control the limit is set above the peak (no alarm
+    for hours), and the bedside strip names the mode the console shows, also after the
+    team switches it."""
+    s = make_session("abg_pre_ecmo-5m", role="monitor")
+    console = VentilatorConsole(s.controller, display="vent-1")
+    qtbot.addWidget(console)
+    console.show()
+    s.advance_virtual(20, 10)
+    assert text(console, "numeric.ppeak") == "43"
+    assert "HIGH PRESSURE" not in text(console, "console.vent.alarms")
+    assert "Ppeak limit 53" in text(console, "console.vent.limits")
+    strip = s.window.findChild(QtWidgets.QWidget, "panel.ventilator")
+    mode = console.findChild(QtWidgets.QComboBox, "control.vent.mode")
+
+    def strip_mode() -> str:
+        return strip.findChild(QtWidgets.QLabel, "vent.mode").full_text
+
+    assert strip_mode().startswith("Vent: PC") and mode.currentText().startswith("PC")
+    mode.setCurrentIndex(1)
+    s.advance_virtual(20, 10)
+    assert strip_mode() == "Vent: AC" and mode.currentText().startswith("AC")
+    console.detach()

@@ -125,7 +125,8 @@ def test_etco2_follows_paco2_when_the_tidal_volume_changes(case):
     assert abs(e[1] - e0[1]) < 0.5  # no jump when the breath gets bigger
     assert p[2] < p0[2] - 5 and e[2] < e0[2] - 1.5  # lower through PaCO2, over minutes
     assert e[2] / p[2] == pytest.approx(e0[2] / p0[2], rel=0.02)
-    small = _with(course, override("tidal_volume", 130.0, t0, 1.0))
+    half = 0.5 * float(course.truth("tidal_volume", [t0])[0])
+    small = _with(course, override("tidal_volume", half, t0, 1.0))
     e, p = small.truth("etco2", t), small.truth("paco2", t)
     assert abs(e[1] - e0[1]) < 0.5
     assert p[2] > p0[2] + 3 and e[2] > e0[2] + 1  # a halved breath raises both

@@ -21,8 +21,13 @@ from replay_data.perturbations import override
 from replay_data.scenario import Patient, load_scenario
 
 SCENARIO_FILE = Path(__file__).resolve().parents[2] / "resources/scenarios/sle_dah_ecmo.toml"
-COURSE = case_course()
-SC = COURSE.scenario
+CASE = case_course()
+SC = CASE.scenario
+# The built-in case describes its lung (lung_compliance keyframed from intubation); the
+# same case without those keyframes is a scenario whose tidal volume says what the lung is.
+COURSE = Course(replace(SC, numeric_keyframes={
+    k: v for k, v in SC.numeric_keyframes.items()
+    if k not in ("lung_compliance", "airway_resistance")}))
 T = SC.resolve("ecmo_start+1d")  # on the ventilator, PC, rest settings
 VENT = ["vt", "vt_per_kg", "ppeak", "pplat", "driving_pressure", "mv", "compliance"]
 
@@ -62,7 +67,7 @@ def test_the_constant_is_gone_and_the_case_weight_is_its_height_and_sex():
 def test_vt_per_kg_follows_the_file_as_ardsnet_says(tmp_path, edit, sex, height):
     course = copy_of_case(tmp_path, edit)
     assert course.scenario.patient.pbw_kg == pytest.approx(ardsnet(sex, height))
-    mine, case = at(course, T), at(COURSE, T)
+    mine, case = at(course, T), at(CASE, T)
     # The same breath (the lung does not depend on the height here), a different weight.
     assert mine["vt"] == pytest.approx(case["vt"], abs=1e-9)
     assert mine["vt_per_kg"] == pytest.approx(case["vt"] / ardsnet(sex, height), rel=1e-9)
@@ -80,7 +85,7 @@ def test_no_height_or_sex_gives_no_per_kg_number_never_a_made_up_one(patient):
     assert math.isnan(v["vt_per_kg"])
     assert course.catalogue.numerics["vt_per_kg"].format(v["vt_per_kg"]) == "---"
     assert all(math.isfinite(v[c]) for c in VENT if c != "vt_per_kg")
-    assert v["vt"] == pytest.approx(at(COURSE, T)["vt"])
+    assert v["vt"] == pytest.approx(at(CASE, T)["vt"])
     s = course.sample(T)  # the monitor's whole sample still builds
     assert math.isnan(s.values["vt_per_kg"]) and math.isfinite(s.values["spo2"])
 
@@ -94,12 +99,15 @@ def test_lung_mechanics_are_input_channels_with_catalogue_defaults():
     assert c.group == r.group == "inputs" and c.keyframed and r.keyframed
     assert (c.unit, c.default, c.limits) == ("mL/cmH2O", 18.0, (5.0, 120.0))
     assert (r.unit, r.default, r.limits) == ("cmH2O/L/s", 15.0, (2.0, 60.0))
-    # The built-in case keyframes neither: the defaults are the lung at every time, also
+    # A case that keyframes neither: the defaults are the lung at every time, also
     # before admission's first keyframe of anything else.
     t = np.array([0.0, SC.resolve("abg_pre_ecmo"), T, SC.end])
     got = COURSE.true_inputs(["lung_compliance", "airway_resistance"], t)
     assert np.all(got["lung_compliance"] == 18.0) and np.all(got["airway_resistance"] == 15.0)
     assert np.all(COURSE.numeric("lung_compliance", t) == 18.0)
+    # The built-in case keyframes its lung: the defaults before intubation, then its own.
+    assert CASE.true_inputs(["lung_compliance"], t[:1])["lung_compliance"][0] == 18.0
+    assert CASE.true_inputs(["lung_compliance"], t[-1:])["lung_compliance"][0] > 40.0
 
 
 def test_volume_control_uses_the_lungs_compliance_and_resistance():
@@ -121,7 +129,7 @@ def test_volume_control_uses_the_lungs_compliance_and_resistance():
 
 
 def test_a_stiffer_lung_takes_less_in_pressure_control_when_the_scenario_keeps_its_vt():
-    """The built-in case gives the tidal volume, not the lung: an override that halves the
+    """A case that gives the tidal volume, not the lung: an override that halves the
     compliance halves the lung the scenario's volume implies, and the pressure-controlled
     breath takes what that lung takes; before the override nothing changes."""
     t0 = T + 100
@@ -184,7 +192,7 @@ def lung_course(tmp_path_factory) -> Course:
 
 def test_a_keyframed_lung_stiffens_and_recovers_and_the_breath_follows(lung_course):
     """Between two tidal-volume keyframes the scenario's Pinsp holds (set for the
-    volume at the last one, rest_ventilation+10m: 230 mL in an 18 mL/cmH2O lung); as the
+    volume at the last one, rest_ventilation+10m: 198 mL in an 18 mL/cmH2O lung); as the
     keyframed compliance falls to 10 the same pressure gives less volume, Vt = C Pinsp
     (1 - exp(-Ti / RC)), and it comes back as the lung recovers."""
     c = lung_course
@@ -195,7 +203,7 @@ def test_a_keyframed_lung_stiffens_and_recovers_and_the_breath_follows(lung_cour
     ti = float(inspiratory_time(s["control.vent.rr"], s["control.vent.ie"])[0])
     assert pinsp == float(controls.vent_settings(c, np.array([ev["5h"]]))[
         "control.vent.pinsp"][0])  # the knob held
-    assert v["5h"]["vt"] == pytest.approx(230, abs=8)  # what the knob was set for
+    assert v["5h"]["vt"] == pytest.approx(198, abs=8)  # what the knob was set for
     assert v["12h"]["vt"] == pytest.approx(float(pc_volume(pinsp, ti, 10.0, 15.0)), rel=1e-6)
     assert v["12h"]["vt"] < 0.7 * v["5h"]["vt"]
     assert v["30h"]["vt"] == pytest.approx(v["5h"]["vt"], rel=1e-9)
@@ -207,7 +215,7 @@ def test_a_keyframed_lung_stiffens_and_recovers_and_the_breath_follows(lung_cour
     # ventilator's Vt, and less of it leaves more CO2 than the built-in case has then.
     assert c.true_inputs(["tidal_volume"], [ev["12h"]])["tidal_volume"][0] == pytest.approx(
         v["12h"]["vt"])
-    assert c.truth("paco2", [ev["12h"]])[0] > COURSE.truth("paco2", [ev["12h"]])[0] + 0.5
+    assert c.truth("paco2", [ev["12h"]])[0] > CASE.truth("paco2", [ev["12h"]])[0] + 0.5
     assert c.truth("paco2", [ev["12h"]])[0] > c.truth("paco2", [ev["5h"]])[0]
 
 

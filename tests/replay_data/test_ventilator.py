@@ -71,7 +71,7 @@ def test_trends_print_the_vent_numerics_consistent_with_each_other(tmp_path):
     # Per kg of the patient's predicted body weight: a woman of 170 cm, 61.5 kg (ARDSNet).
     assert v["vt_per_kg"] == pytest.approx(v["vt"] / 61.516, abs=0.02)
     assert v["compliance"] == pytest.approx(v["vt"] / v["driving_pressure"], rel=0.02)
-    # The case's "rest" settings: about 4 mL/kg.
+    # The case's "rest" settings: ultra-protective, about 3 mL/kg (LIFEGARDS, Schmidt 2019).
     assert 3.0 < v["vt_per_kg"] < 5.0
 
 
