@@ -63,16 +63,18 @@ def _measured(values: Mapping[str, float], channels: Iterable[str]) -> bool:
 
 def strip_measured(row: StripRow, values: Mapping[str, float], flags: Iterable[str]) -> bool:
     """A row's trace is shown while its own value (the first tile's: HR for the ECG, EtCO2
-    for the capnogram) is measured, or while its sensor reports a status."""
-    if any(flag in flags for flag, _ in row.status):
+    for the capnogram) is measured, or while its sensor reports a status or a flag keeps
+    it (a cardiac arrest: the ECG shows the VF though no rate can be counted)."""
+    if any(flag in flags for flag, _ in row.status) or any(f in flags for f in row.kept_by):
         return True
     return bool(row.tiles) and _measured(values, row.tiles[0].channels)
 
 
 def row_measured(row: StripRow, values: Mapping[str, float], flags: Iterable[str]) -> bool:
     """A row is shown while any of its tiles' values is measured (not NaN), or while its
-    sensor reports a status (ECG LEADS OFF must stay in view: the values are gone then)."""
-    if any(flag in flags for flag, _ in row.status):
+    sensor reports a status (ECG LEADS OFF must stay in view: the values are gone then)
+    or a flag keeps it (StripRow.kept_by)."""
+    if any(flag in flags for flag, _ in row.status) or any(f in flags for f in row.kept_by):
         return True
     return any(math.isfinite(values.get(c, math.nan))
                for tile in row.tiles for c in tile.channels)
