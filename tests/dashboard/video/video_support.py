@@ -31,11 +31,25 @@ class Drill:
     duration: float  # wall seconds of the whole session
 
 
+def record_idle(path: Path) -> Path:
+    """A session whose clock never ran: begun and ended in the pre-brief."""
+    course = case_course()
+    c = SessionController(course, playing=False, wall=ManualWall(),
+                          recording=recording_for(path, "sle_dah_ecmo"), display="console")
+    assert isinstance(c.wall, ManualWall)
+    c.wall.advance(5.0)
+    c.apply(Action.make("end", {}, CONSOLE), strict=True)
+    c.close()
+    return path
+
+
 def record_drill(path: Path, *, lead: float = 2.0) -> Drill:
     """`lead` s of pre-brief (paused), 8 s played, the pump stop, 10 s more, a 4 s pause,
     then 10 s on (the trainee acknowledges 3 s in), the end: 34 s on the wall clock."""
     course = case_course()
-    c = SessionController(course, start=course.scenario.default_start, playing=False,
+    # A day into ECMO: the pump stop raises the high-priority "pump stopped" alarm.
+    c = SessionController(course, start=course.scenario.resolve("ecmo_start+1d"),
+                          playing=False,
                           wall=ManualWall(), recording=recording_for(path, "sle_dah_ecmo"),
                           display="console")
     start = c.case_time()
