@@ -72,10 +72,11 @@ def main() -> int:
             return 1
         films = sorted(folder.glob("*.mp4"))
         film = folder / "drill.mp4"
+        clips_mb = sum(f.stat().st_size for f in films if f != film) / 1e6
         print(f"debrief --video of a 20-minute drill ({args.size}, {args.fps} fps): "
               f"{wall:.1f} s wall, {cpu.ru_utime + cpu.ru_stime:.1f} s CPU, peak "
               f"{peak:.0f} MB (process and encoder); film {film.stat().st_size / 1e6:.1f} MB, "
-              f"{len(films) - 1} clips {sum(f.stat().st_size for f in films if f != film) / 1e6:.1f} MB"
+              f"{len(films) - 1} clips {clips_mb:.1f} MB"
               f" -- goal < {GOAL_S:.0f} s, < {GOAL_MB:.0f} MB")
     return 0
 
