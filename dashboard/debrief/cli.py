@@ -66,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="when the room video started (ISO 8601, e.g. "
                         "2025-06-15T15:06:40+02:00; no zone: this machine's local time); "
                         "default: the file's own creation_time")
+    v.add_argument("--progress", choices=("auto", "lines", "none"), default="auto",
+                   help="auto: a progress bar on a terminal; lines: 'progress DONE/TOTAL' "
+                        "lines on stderr (for a program running the render); none")
     return p
 
 
@@ -86,7 +89,7 @@ def video_request(args: argparse.Namespace) -> VideoRequest | None:
         raise _UsageError(f"--video-size {args.video_size}: even numbers, 320x200 to "
                           "3840x2160")
     return VideoRequest(fps=args.video_fps, size=size, room=args.room_video,
-                        room_start=args.room_video_start, progress=sys.stderr.isatty())
+                        room_start=args.room_video_start, progress=args.progress)
 
 
 def debrief_main(argv: Sequence[str] | None = None, *,

@@ -228,7 +228,7 @@ class VideoRequest:
     size: tuple[int, int] = DEFAULT_SIZE
     room: str | None = None  # --room-video
     room_start: str | None = None  # --room-video-start (ISO 8601; default its metadata)
-    progress: bool = True  # a progress bar on a terminal
+    progress: str = "auto"  # auto: a bar on a terminal; lines: "progress N/M"; none
 
 
 @dataclass

@@ -71,7 +71,8 @@ def render_debrief_video(report: DebriefReport, course: Course, actions: list[Ac
         clips = clip_spans(report, timeline)
         spec = FilmSpec(course, report.session.start, report.session.speed, actions,
                         timeline, request.fps, request.size)
-        bar = ProgressBar("rendering the bedside film") if request.progress else None
+        bar = None if request.progress == "none" else \
+            ProgressBar("rendering the bedside film", lines=request.progress == "lines")
         try:
             stills = render_film(spec, ENCODER(film_tmp, request.size, request.fps),
                                  stills_at=[c.still_at for c in clips], progress=bar)
