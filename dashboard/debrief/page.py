@@ -275,13 +275,7 @@ def page_chunks(report: DebriefReport, course: Course, figures: Sequence[Figure]
                      f'<p class="caption"><b>{_e(f.title)}</b> \u2014 {_e(f.caption)}</p></div>')
         number = pv.panel_numbers([f.name]).get(f.name)
         if video is not None and number is not None:
-            png = video.stills.get(number)
-            uri = None
-            if png and embed:
-                from .plots import png_data_uri
-
-                uri = png_data_uri(png)
-            parts.append(pv.still_block(video, number, embed, uri))
+            parts.append(pv.still_blocks(video, number, embed))
 
     parts.append('</div><div class="section"><h2>Time to acknowledge</h2>')
     if not acks:

@@ -117,25 +117,32 @@ def players(report: DebriefReport, video: VideoSection) -> list[str]:
     return out
 
 
-def still_block(video: VideoSection, number: int, embed: bool, png_uri: str | None) -> str:
-    """Beside a panel's plot: what the bedside showed at its first event, and its clip."""
-    clip = next((c for c in video.clips if c.number == number), None)
-    if clip is None or not video.stills.get(number):
-        return ""
-    src = png_uri if embed and png_uri else f"still-{number}.png"
-    wall = video.timeline.start_wall
+def still_blocks(video: VideoSection, panel: int, embed: bool) -> str:
+    """Beside a panel's plot: what the bedside showed at each of its episodes' first
+    event, with the episode's clip."""
     from datetime import timedelta
 
-    at = wall_text(wall + timedelta(seconds=clip.still_at))
-    text = (f"The bedside at {_e(at)} ({_e(case_clock(clip.event_t, seconds=True))}).")
-    if embed:
-        text += (f' Clip: <a href="{video.clip_hrefs[number]}">'
-                 f"{_e(video.clip_hrefs[number])}</a> \u00b7 "
-                 + seek(video, clip.start, "play it in the film above"))
-    width = "100%" if embed else "230"
-    return (f'<table class="still" width="98%" cellspacing="0"><tr><td width="45%">'
-            f'<img class="still" src="{src}" width="{width}" alt="bedside at {_e(at)}">'
-            f"</td><td>{text}</td></tr></table>")
+    out = []
+    for clip in video.clips:
+        png = video.stills.get(clip.number)
+        if clip.panel != panel or not png:
+            continue
+        n = clip.number
+        if embed:
+            src = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+        else:
+            src = f"still-{n}.png"
+        at = wall_text(video.timeline.start_wall + timedelta(seconds=clip.still_at))
+        text = (f"<b>{_e(clip.title)}</b>: the bedside at {_e(at)} "
+                f"({_e(case_clock(clip.event_t, seconds=True))}).")
+        if embed:
+            text += (f' Clip: <a href="{video.clip_hrefs[n]}">{_e(video.clip_hrefs[n])}</a>'
+                     " \u00b7 " + seek(video, clip.start, "play it in the film above"))
+        width = "100%" if embed else "230"
+        out.append(f'<table class="still" width="98%" cellspacing="0"><tr><td width="45%">'
+                   f'<img class="still" src="{src}" width="{width}" alt="bedside at {_e(at)}">'
+                   f"</td><td>{text}</td></tr></table>")
+    return "".join(out)
 
 
 def panel_numbers(names: Sequence[str]) -> dict[str, int]:

@@ -22,7 +22,14 @@ from replay_data.casetime import case_clock
 from replay_data.course import Course
 
 from .played import PlayedTime
-from .rows import EPISODE_BEFORE_S, DebriefError, DebriefReport
+from .rows import (
+    EPISODE_AFTER_S,
+    EPISODE_ALARM_S,
+    EPISODE_BEFORE_S,
+    EPISODE_MAX_S,
+    DebriefError,
+    DebriefReport,
+)
 
 DEFAULT_FPS = 25
 DEFAULT_SIZE = (1280, 800)
@@ -90,8 +97,8 @@ class VideoTimeline:
 
 @dataclass(frozen=True)
 class Clip:
-    """One short film of an episode (an injection, a medium/high alarm): the debrief
-    panel's span, a minute before to three minutes after."""
+    """One short film of an episode (an injection, a medium/high alarm, and what it set
+    off): a minute before it to three minutes after it ended, as the debrief's panels."""
     number: int
     title: str
     lo: float  # case time
@@ -100,36 +107,65 @@ class Clip:
     start: float  # video seconds of the full film it covers
     end: float
     still_at: float  # video seconds of the still
+    panel: int  # the plot panel it belongs to (report.panels, from 1): its still goes there
 
-    @property
-    def file_stem(self) -> str:
-        return f"clip-{self.number}"
+
+# An alarm or injection this soon after an episode began is part of it (the pump stop's
+# own alarms, raised seconds after it), not a clip of its own.
+CASCADE_S = 120.0
+MAX_CLIPS = 20
 
 
 def clip_spans(report: DebriefReport, timeline: VideoTimeline) -> list[Clip]:
-    """One clip per debrief panel (report.panels: the same spans as its plots), each from
-    the film's moment the session reached the panel's start to the moment it left its end."""
-    events = sorted(_episode_starts(report))
-    clips = []
-    for n, (title, lo, hi) in enumerate(report.panels, 1):
-        start = timeline.video_time(lo)
-        end = timeline.video_time(hi)
+    """One clip per episode: each injection and medium/high alarm with what it set off
+    within CASCADE_S, from a minute before to three minutes after (the spans of the
+    debrief's panels, report.focus_windows, without merging neighbouring episodes into
+    one long film), kept inside the stretch the session played."""
+    played = report.played
+    assert played is not None
+    episodes = sorted(_episodes(report))
+    groups: list[list[tuple[float, float, str]]] = []
+    for ep in episodes:
+        if groups and ep[0] - groups[-1][0][0] <= CASCADE_S and \
+                played.segment_of(ep[0]) is played.segment_of(groups[-1][0][0]):
+            groups[-1].append(ep)
+        else:
+            groups.append([ep])
+    clips: list[Clip] = []
+    for g in groups:
+        t0 = g[0][0]
+        seg = played.segment_of(t0)
+        if seg is None:
+            continue
+        t1 = max(min(stop, start + EPISODE_MAX_S) for start, stop, _ in g)
+        lo = max(seg.t0, t0 - EPISODE_BEFORE_S)
+        hi = min(seg.t1, t1 + EPISODE_AFTER_S)
+        start, end, still = (timeline.video_time(t) for t in (lo, hi, t0))
         if start is None or end is None:
             continue
-        # The end: the last moment the session was at hi (a pause there is in the clip).
-        end = max(end, start)
-        inside = [t for t in events if lo <= t <= hi]
-        event_t = inside[0] if inside else min(hi, lo + EPISODE_BEFORE_S)
-        still = timeline.video_time(event_t)
-        clips.append(Clip(n, title, lo, hi, event_t, start, end,
-                          start if still is None else still))
+        panel = next((i for i, (_, a, b) in enumerate(report.panels, 1) if a <= t0 <= b), 0)
+        names = list(dict.fromkeys(label for _, _, label in g))
+        title = "; ".join(names[:2]) + (f" and {len(names) - 2} more" if len(names) > 2 else "")
+        clips.append(Clip(len(clips) + 1, title, lo, hi, t0, start, max(end, start),
+                          start if still is None else still, panel))
+        if len(clips) == MAX_CLIPS:
+            break
     return clips
 
 
-def _episode_starts(report: DebriefReport) -> list[float]:
-    out = [i.perturbation.start for i in report.injections]
-    out += [a.raised_at for a in report.acknowledgements
-            if a.event == "raise" and a.priority in ("medium", "high")]
+def _episodes(report: DebriefReport) -> list[tuple[float, float, str]]:
+    """(start, end, label) in case time, as focus_windows takes them."""
+    out = []
+    for inj in report.injections:
+        p = inj.perturbation
+        stop = p.end + p.offset if math.isfinite(p.end) else p.start + EPISODE_MAX_S
+        out.append((p.start, stop, inj.label))
+    for a in report.acknowledgements:
+        if a.event != "raise" or a.priority not in ("medium", "high"):
+            continue
+        end = a.cleared_at if a.cleared_at is not None else report.session_end
+        end = max(end, a.acknowledged_at or end)
+        out.append((a.raised_at, min(end, a.raised_at + EPISODE_ALARM_S), a.message))
     return out
 
 

@@ -38,14 +38,17 @@ class ProcessEncoder:
         assert self._proc.stdin is not None
         self._pipe = self._proc.stdin
 
-    def write(self, bgra: np.ndarray | None, count: int = 1) -> None:
+    def write(self, bgra: np.ndarray | memoryview | None, count: int = 1) -> None:
+        """bgra: the picture ((h, w, 4) array, or its bytes as one buffer: the window's
+        store handed over as it is, no copy); None: the last one again."""
         try:
             if bgra is None:
                 self._pipe.write(HEADER.pack(count, 0))
             else:
-                data = memoryview(np.ascontiguousarray(bgra)).cast("B")
+                data = memoryview(bgra if isinstance(bgra, memoryview)
+                                  else np.ascontiguousarray(bgra)).cast("B")
                 self._pipe.write(HEADER.pack(count, len(data)))
-                self._pipe.write(data)
+                self._pipe.write(data)  # buffered: returns once all of it is in the pipe
         except (BrokenPipeError, ValueError):
             self._raise_child_error()
         self.frames += count
@@ -86,6 +89,17 @@ def _read_exact(stream, n: int) -> bytes | None:
     return bytes(buf)
 
 
+def _read_into(stream, view: memoryview) -> bool:
+    """Fill `view` from the stream (False: it ended first)."""
+    got = 0
+    while got < len(view):
+        n = stream.readinto(view[got:])
+        if not n:
+            return False
+        got += n
+    return True
+
+
 def main(argv: list[str]) -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     path, w, h, fps = argv[0], int(argv[1]), int(argv[2]), int(argv[3])
@@ -94,16 +108,18 @@ def main(argv: list[str]) -> int:
     stdin = sys.stdin.buffer
     try:
         enc = FrameEncoder(path, (w, h), fps)
+        # Read straight into the encoder's frame (one copy from the pipe, no more).
+        target = enc.contiguous_plane()
+        spare = memoryview(bytearray(w * h * 4)) if target is None else target
         try:
             while (head := _read_exact(stdin, HEADER.size)) is not None:
                 count, size = HEADER.unpack(head)
-                frame = None
                 if size:
-                    data = _read_exact(stdin, size)
-                    if data is None:
+                    if size != w * h * 4 or not _read_into(stdin, spare):
                         raise OSError(errno.EPIPE, "the renderer stopped mid-frame", path)
-                    frame = np.frombuffer(data, np.uint8).reshape(h, w, 4)
-                enc.write(frame, count)
+                    if target is None:
+                        enc.plane()[...] = np.frombuffer(spare, np.uint8).reshape(h, w, 4)
+                enc.write(None, count, new=bool(size))
             enc.close()
         except BaseException:
             enc.abort()

@@ -40,7 +40,7 @@ STILL_WIDTH = 640  # px: a still beside its plot on A4
 class Encoder:  # the interface FrameEncoder and ProcessEncoder share (documentation)
     frames: int
 
-    def write(self, bgra: np.ndarray | None, count: int = 1) -> None: ...
+    def write(self, bgra: np.ndarray | None, count: int = 1) -> None: ...  # (h, w, 4)
     def close(self) -> None: ...
     def abort(self) -> None: ...
 
@@ -123,10 +123,11 @@ class BedsideFilm:
 
 
 def bgra(img: QtGui.QImage) -> np.ndarray:
-    """The image's pixels as (h, w, 4) BGRA, copied (the store is painted again next)."""
+    """The image's pixels as (h, w, 4) BGRA, a view of them: the encoder takes them in
+    before the store is painted again (the encoder's process: written into its pipe)."""
     h, w = img.height(), img.width()
     rows = np.frombuffer(img.constBits(), np.uint8, count=img.bytesPerLine() * h)
-    return rows.reshape(h, img.bytesPerLine())[:, :w * 4].reshape(h, w, 4).copy()
+    return rows.reshape(h, img.bytesPerLine())[:, :w * 4].reshape(h, w, 4)
 
 
 def paused_mark(img: QtGui.QImage) -> QtGui.QImage:

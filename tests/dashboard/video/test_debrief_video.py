@@ -40,6 +40,12 @@ def debrief(session: Path, *extra: str) -> int:
     return main(["debrief", str(session), *VIDEO_ARGS, *extra])
 
 
+def debrief_room(session: Path, *extra: str) -> int:
+    """At 1 fps: where the room video goes does not depend on the film's rate."""
+    return main(["debrief", str(session), "--video", "--video-fps", "1", "--video-size",
+                 f"{W}x{H}", *extra])
+
+
 @pytest.fixture(scope="module")
 def drill(tmp_path_factory) -> Drill:
     return record_drill(tmp_path_factory.mktemp("drill") / "s.jsonl")
@@ -150,10 +156,16 @@ def test_frames_show_what_the_bedside_window_showed_then(filmed, qapp):
         s.close()
 
 
-def test_one_clip_per_panel_covers_its_span(filmed):
+def test_one_clip_per_episode_covers_its_span(filmed):
     report, _ = build_report(filmed.path, filmed.path.with_suffix(".html"))
-    clips = clip_spans(report, VideoTimeline(report.played))
-    assert clips and len(clips) == len(report.panels)
+    timeline = VideoTimeline(report.played)
+    clips = clip_spans(report, timeline)
+    # The pump stop and the alarms it raised seconds later: one episode, one clip, from a
+    # minute before (here: the start of what was played) to three minutes after (the end).
+    (pump,) = clips
+    assert pump.title.startswith("Pump stop") and pump.panel == 1
+    assert pump.start == 0 and abs(pump.end - filmed.duration) < 0.01
+    assert abs(pump.still_at - filmed.inject_at) < 0.01
     film = frames(film_of(filmed))
     for c in clips:
         path = filmed.path.with_name(f"s-clip-{c.number}.mp4")
@@ -291,7 +303,7 @@ def drill_copy(drill, tmp_path) -> Drill:
 def test_the_room_video_is_aligned_by_its_creation_time(drill_copy, tmp_path):
     start = _start_wall(drill_copy) + timedelta(seconds=5.5)
     room = room_video(tmp_path / "room.mp4", 20, start.isoformat())
-    assert debrief(drill_copy.path, "--room-video", str(room)) == 0
+    assert debrief_room(drill_copy.path, "--room-video", str(room)) == 0
     player = _room_player(drill_copy.path.with_suffix(".html"))
     assert player["src"] == "room.mp4"
     # MP4 keeps its creation time to the whole second: the offset is that second's.
@@ -304,8 +316,8 @@ def test_the_room_video_is_aligned_by_its_creation_time(drill_copy, tmp_path):
 def test_room_video_start_given_overrides_the_file(drill_copy, tmp_path, capsys):
     room = room_video(tmp_path / "room.mp4", 20, "2001-01-01T00:00:00Z")
     start = _start_wall(drill_copy) - timedelta(seconds=3)  # the camera ran first
-    assert debrief(drill_copy.path, "--room-video", str(room),
-                   "--room-video-start", start.isoformat()) == 0
+    assert debrief_room(drill_copy.path, "--room-video", str(room),
+                        "--room-video-start", start.isoformat()) == 0
     player = _room_player(drill_copy.path.with_suffix(".html"))
     # 3 s into the bedside film is the room video's first frame's... 3 s in.
     assert abs(float(player["data-offset"]) + 3.0) < 0.002
@@ -320,7 +332,7 @@ def test_a_room_video_that_cannot_be_used_is_one_line_and_the_report_is_written(
     elif kind == "elsewhere":  # the day before: no overlap
         room_video(room, 20, (_start_wall(drill_copy) - timedelta(days=1)).isoformat())
     capsys.readouterr()
-    assert debrief(drill_copy.path, "--room-video", str(room)) == 2
+    assert debrief_room(drill_copy.path, "--room-video", str(room)) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("icu-dashboard debrief: error: --room-video")
     assert {"missing": "no such file", "corrupt": "cannot be read",
