@@ -415,3 +415,30 @@ def test_bad_video_options_are_one_line(drill_copy, capsys, args, what):
 def test_room_video_without_video_is_refused(drill_copy, capsys):
     assert main(["debrief", str(drill_copy.path), "--room-video", "x.mp4"]) == 2
     assert "--room-video needs --video" in capsys.readouterr().err
+
+
+def test_ctrl_c_while_rendering_leaves_nothing(drill_copy):
+    """SIGINT (as Ctrl-C sends it to the command and its encoder) once the film is being
+    written: exit 130, no report, no film, no temporary file."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    folder = drill_copy.path.parent
+    proc = subprocess.Popen([sys.executable, "-m", "dashboard.app", "debrief",
+                             str(drill_copy.path), "--video"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        # Waits on the real process (its film appearing), not on a clock of ours.
+        while not any(n.endswith(".part") and ".s.mp4." in n for n in _left(folder)):
+            assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=60) == 130
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert "Traceback" not in proc.stderr.read()
+    assert _left(folder) == {"s.jsonl"}
