@@ -30,6 +30,24 @@ from bench_debrief import record_drill  # noqa: E402
 GOAL_S, GOAL_MB = 240.0, 1024.0
 
 
+def cpu_s(pid: int) -> float | None:
+    """User + system CPU seconds of one process so far (None once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(p) for p in f.read().split()]
+    except OSError:
+        return []
+
+
 def tree_rss_mb(pid: int) -> float:
     """RSS of a process and its children (the encoder), MB."""
     total = 0
@@ -61,9 +79,16 @@ def main() -> int:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE)
         peak = 0.0
+        cpu_of: dict[int, float] = {}  # the last CPU seen of the command and its encoder
         while proc.poll() is None:
             peak = max(peak, tree_rss_mb(proc.pid))
+            for p in [proc.pid, *children(proc.pid)]:
+                c = cpu_s(p)
+                if c is not None:
+                    cpu_of[p] = c
             time.sleep(0.2)
+        render_cpu = cpu_of.pop(proc.pid, 0.0)
+        encoder_cpu = max(cpu_of.values(), default=0.0)
         wall = time.perf_counter() - t0
         cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
         out = proc.stdout.read().decode() if proc.stdout else ""
@@ -74,7 +99,8 @@ def main() -> int:
         film = folder / "drill.mp4"
         clips_mb = sum(f.stat().st_size for f in films if f != film) / 1e6
         print(f"debrief --video of a 20-minute drill ({args.size}, {args.fps} fps): "
-              f"{wall:.1f} s wall, {cpu.ru_utime + cpu.ru_stime:.1f} s CPU, peak "
+              f"{wall:.1f} s wall, {cpu.ru_utime + cpu.ru_stime:.1f} s CPU (at least "
+              f"{render_cpu:.0f} s rendering, {encoder_cpu:.0f} s encoding), peak "
               f"{peak:.0f} MB (process and encoder); film {film.stat().st_size / 1e6:.1f} MB, "
               f"{len(films) - 1} clips {clips_mb:.1f} MB"
               f" -- goal < {GOAL_S:.0f} s, < {GOAL_MB:.0f} MB")
