@@ -167,13 +167,18 @@ def write_bytes(path: str, data: bytes, option: str = "") -> None:
         fh.write(data)
 
 
-def write_all(files: Sequence[tuple[str, bytes | Iterable[bytes]]], option: str = "") -> None:
+def write_all(files: Sequence[tuple[str, bytes | Iterable[bytes]]], option: str = "", *,
+              ready: Sequence[tuple[str, str]] = ()) -> None:
     """Several files that belong together (a report and its CSV): each is complete, and
     all regular ones are written before any replaces its old version, so a full disk
     leaves all the old ones as they were. A file's data is its bytes, or its pieces in
-    turn (written out as they are made, never joined in memory)."""
+    turn (written out as they are made, never joined in memory). `ready`: (temporary,
+    target) files the caller has already written whole and synced beside their targets
+    (the debrief's films): renamed with the others, removed on any failure."""
     for path, _ in files:
         check_output_path(path, option)
+    for _, target in ready:
+        check_output_path(target, option)
     staged: list[tuple[str, str]] = []
     through: list[tuple[str, bytes]] = []
     current = ""
@@ -200,10 +205,13 @@ def write_all(files: Sequence[tuple[str, bytes | Iterable[bytes]]], option: str 
         for (tmp, target), (path, _) in zip(staged, files):
             current = path
             os.replace(tmp, target)
+        for tmp, target in ready:
+            current = target
+            os.replace(tmp, target)
     except OSError as exc:
         raise _fail(option, current, _reason(exc)) from None
     finally:
-        for tmp, _ in staged:
+        for tmp, _ in [*staged, *ready]:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
     for path, data in through:

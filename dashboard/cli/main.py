@@ -27,12 +27,19 @@ def _network_command(args: list[str]) -> int | None:
     return None
 
 
+# The films of `debrief --video`, imported only when asked for.
+def _render_video(*args: object) -> object:
+    from dashboard.video.debrief_video import render_debrief_video
+
+    return render_debrief_video(*args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["debrief"]:
         from dashboard.debrief import debrief_main
 
-        return debrief_main(args[1:])
+        return debrief_main(args[1:], video_renderer=_render_video)
     role = "demo"
     if args[:1] and args[0] in ROLES and args[0] != "demo":
         role, args = args[0], args[1:]

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from replay_data.casetime import case_clock, span_text
 from replay_data.course import Course
 
+from . import page_video as pv
 from .plots import Figure
 from .responses import scoring_summary
 from .rows import (
@@ -35,6 +36,7 @@ from .rows import (
     NoteRow,
     wall_text,
 )
+from .video_time import VideoSection
 
 _CSS = """
 body{font-family:"DejaVu Sans",system-ui,"Segoe UI",Roboto,sans-serif;color:#1c2329;
@@ -117,16 +119,38 @@ def _both(t: float, wall_html: str) -> str:
 
 
 def render_html(report: DebriefReport, course: Course, figures: Sequence[Figure], *,
-                embed: bool = True) -> str:
+                embed: bool = True, video: VideoSection | None = None) -> str:
     """The page; embed=True puts the plots in as data URIs (the self-contained file),
-    embed=False refers to them by Figure.name (pdf.py supplies them to Qt)."""
-    return "".join(page_chunks(report, course, figures, embed=embed))
+    embed=False refers to them by Figure.name (pdf.py supplies them to Qt). video: the
+    films (--video): players, seek links and stills (page_video.py)."""
+    return "".join(page_chunks(report, course, figures, embed=embed, video=video))
+
+
+def still_figures(video: VideoSection) -> list[Figure]:
+    """The stills as figures by name (still-N.png), for the PDF."""
+    import struct
+
+    out = []
+    for n, png in sorted(video.stills.items()):
+        if png[:8] == b"\x89PNG\r\n\x1a\n":
+            w, h = struct.unpack(">II", png[16:24])
+            out.append(Figure(f"still-{n}.png", f"bedside {n}", "", png, w, h))
+    return out
 
 
 def page_chunks(report: DebriefReport, course: Course, figures: Sequence[Figure], *,
-                embed: bool = True) -> Iterator[str]:
+                embed: bool = True, video: VideoSection | None = None) -> Iterator[str]:
     """render_html's page a piece at a time, for writing out as it is made: the long
     tables leave in pieces (_table_chunks)."""
+    film = video if embed else None  # the PDF: the stills, no links to a film
+
+    def at_wall(wall, label: str) -> str:
+        return label if film is None else pv.seek(film, film.timeline.elapsed_of(wall), label)
+
+    def at_case(t: float | None, label: str) -> str:
+        return label if film is None or t is None else \
+            pv.seek(film, film.timeline.video_time(t), label)
+
     s = report.session
     sc = course.scenario
     played = report.played
@@ -156,7 +180,8 @@ def page_chunks(report: DebriefReport, course: Course, figures: Sequence[Figure]
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>Debrief \u2014 {_e(sc.title)} \u2014 {_e(case_clock(s.start))}</title>",
         # Qt lays the page out on the printable width itself: no screen margins there.
-        f"<style>{_SCREEN_CSS + _CSS if embed else _CSS}</style></head><body>",
+        f"<style>{_SCREEN_CSS + _CSS if embed else _CSS}"
+        f"{pv.VIDEO_CSS if film is not None else ''}</style></head><body>",
         f"<h1>Debrief: {_e(sc.title)}</h1>",
         f'<p class="disclaimer">{_e(DISCLAIMER)} \u00b7 scenario {_e(sc.id)}, seed {s.seed}, '
         f"session file {_e(s.path.name)}</p>",
@@ -164,6 +189,7 @@ def page_chunks(report: DebriefReport, course: Course, figures: Sequence[Figure]
         *(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in meta),
         "</table>",
         *(f'<p class="warning">{_e(w)}</p>' for w in report.warnings),
+        *(pv.players(report, film) if film is not None else []),
     ]
     acks = report.acknowledgements
     raised = [a for a in acks if a.event == "raise"]
@@ -196,9 +222,11 @@ def page_chunks(report: DebriefReport, course: Course, figures: Sequence[Figure]
         parts.append('</div><div class="section"><h2>Expected responses</h2>')
         parts.append(f"<p>{_e(scoring_summary(report.expected))}.</p>")
         parts.append(_table(("Injection", "Expected", "Due", "Result", "Done"),
-                            ([_e(r.injection), _e(r.expected), _e(r.due),
-                              _e(RESULT_TEXT.get(r.verdict, r.verdict)), _e(r.when)]
-                             for r in report.expected),
+                            ([at_case(sr.injection_start if sr else None, _e(r.injection)),
+                              _e(r.expected), _e(r.due),
+                              _e(RESULT_TEXT.get(r.verdict, r.verdict)),
+                              at_case(sr.at if sr else None, _e(r.when))]
+                             for r, sr in zip(report.expected, _scored_for(report))),
                             widths=(18, 22, 9, 12, 39)))
 
     parts.append('</div><div class="section"><h2>Injections and what the team did next</h2>')
@@ -214,7 +242,8 @@ def page_chunks(report: DebriefReport, course: Course, figures: Sequence[Figure]
         nadir = "" if inj.nadir is None else \
             (f"<br><small>SpO2 nadir {inj.nadir[0]:.0f} % at "
              f"+{_e(span_text(inj.nadir[1] - p.start))}</small>")
-        rows.append([_both(p.start, _e(wall_text(inj.wall))) + nadir, _e(inj.label),
+        rows.append([_both(p.start, at_wall(inj.wall, _e(wall_text(inj.wall)))) + nadir,
+                     _e(inj.label),
                      _e(inj.source), _e(inj.lasted_text), done])
     if rows:
         parts.append(_table(("Started (wall / case)", "Injection", "By",
@@ -232,7 +261,7 @@ def page_chunks(report: DebriefReport, course: Course, figures: Sequence[Figure]
                      "under Instructor notes and bookmarks.</p>")
     if marks:
         parts.append(_table(("#", "Case time", "Wall clock", "What"),
-                            ([str(m.number), _e(case_clock(m.t, seconds=True)),
+                            ([str(m.number), at_case(m.t, _e(case_clock(m.t, seconds=True))),
                               _e(wall_text(played.wall_at(m.t))), _e(m.what)] for m in marks),
                             widths=(5, 20, 13, 62)))
     for f in figures:
@@ -244,6 +273,9 @@ def page_chunks(report: DebriefReport, course: Course, figures: Sequence[Figure]
         parts.append(f'<div class="figure"><p class="plot" style="line-height:100%;margin:0">'
                      f'<img src="{src}" width="{_img_width(f, embed)}" alt="{_e(f.title)}"></p>'
                      f'<p class="caption"><b>{_e(f.title)}</b> \u2014 {_e(f.caption)}</p></div>')
+        number = pv.panel_numbers([f.name]).get(f.name)
+        if video is not None and number is not None:
+            parts.append(pv.still_blocks(video, number, embed))
 
     parts.append('</div><div class="section"><h2>Time to acknowledge</h2>')
     if not acks:
@@ -253,7 +285,8 @@ def page_chunks(report: DebriefReport, course: Course, figures: Sequence[Figure]
         # after the time (when it was is in the timeline, to the second in both clocks).
         parts.append(_table(
             ("Raised", "Case time", "Alarm", "Priority", "Time to acknowledge \u00b7 how"),
-            ([_e(wall_text(a.raised_wall)), _e(case_clock(a.raised_at, seconds=True)),
+            ([at_wall(a.raised_wall, _e(wall_text(a.raised_wall))),
+              _e(case_clock(a.raised_at, seconds=True)),
               _e(a.message) + (f" <small>({_e(a.event)})</small>" if a.event != "raise" else ""),
               _prio(a.priority), _e(a.outcome + (f" \u00b7 {a.via}" if a.via else ""))]
              for a in acks), widths=(9, 15, 24, 8, 44)))
@@ -273,7 +306,8 @@ def page_chunks(report: DebriefReport, course: Course, figures: Sequence[Figure]
     yield "\n".join(parts) + "\n"
     yield from _table_chunks(
         ("Wall clock", "Case time", "Type", "What", "Priority", "Value / limit", "Who"),
-        ([_e(r.wall_time_text), _e(r.time_text), _e(r.type), _e(r.what), _prio(r.priority),
+        ([at_wall(r.wall, _e(r.wall_time_text)), _e(r.time_text), _e(r.type), _e(r.what),
+          _prio(r.priority),
           _e(_value_limit(r.value, r.limit)), _e(r.by)] for r in timeline),
         num_cols=(5,), widths=(8, 13, 11, 31, 8, 14, 15), css="dense")
     parts = [""]  # the newline after the table, as between any two parts
@@ -295,9 +329,14 @@ def page_chunks(report: DebriefReport, course: Course, figures: Sequence[Figure]
         gap = [] if not left_out else [[
             "", "", "", f'<span class="none">\u2026 {left_out} more notes and bookmarks, '
             f"in {_e(report.csv_path.name)} \u2026</span>"]]
+        def note_cells(n: NoteRow) -> list[str]:
+            cells = _note_cells(n)
+            cells[0] = at_wall(n.wall, cells[0])
+            return cells
+
         yield from _table_chunks(("Wall clock", "Case time", "", "Note"),
-                                 itertools.chain(map(_note_cells, first), gap,
-                                                 map(_note_cells, last)),
+                                 itertools.chain(map(note_cells, first), gap,
+                                                 map(note_cells, last)),
                                  widths=(12, 20, 10, 58))
         parts = [""]
     else:
@@ -307,8 +346,16 @@ def page_chunks(report: DebriefReport, course: Course, figures: Sequence[Figure]
         parts += _displays(report.displays)
     parts.append("</div></div>")
     parts.append(f'<p class="disclaimer">{_e(DISCLAIMER)}. Values are the simulator\'s '
-                 "recomputed course, not patient data.</p></body></html>")
+                 "recomputed course, not patient data.</p>"
+                 + (f"<script>{pv.SCRIPT}</script>" if film is not None else "")
+                 + "</body></html>")
     yield "\n".join(parts) + "\n"
+
+
+def _scored_for(report: DebriefReport) -> list:
+    """The scored response of each expected-response row (built one for one), or None."""
+    scored = list(report.scored)
+    return scored if len(scored) == len(report.expected) else [None] * len(report.expected)
 
 
 def _note_cells(n: NoteRow) -> list[str]:

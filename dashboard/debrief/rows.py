@@ -301,6 +301,8 @@ class DebriefReport:
     session_end: float = 0.0  # case time of the last line
     speeds: list[float] = field(default_factory=list)  # every replay speed, ascending
     stops: list[tuple[float, Perturbation]] = field(default_factory=list)  # (when, what)
+    video_paths: list[Path] = field(default_factory=list)  # --video: the films written
+    room_error: str | None = None  # --room-video left out: why
 
 
 def perturbation_what(course: Course, p: Perturbation) -> str:

@@ -158,6 +158,8 @@ class InstructorConsole(QtWidgets.QWidget):
         split.addLayout(side, 2)
         right.addWidget(self._title("Session"))
         self.session_panel = SessionPanel(controller, self.request, self.write_debrief, self)
+        self.session_panel.film = self.render_film
+        self.video_job = None  # the background render of the debrief's films (video_job)
         right.addWidget(self.session_panel)
         right.addWidget(self._title("Checklist: what the team should do"))
         self.checklist = ChecklistPanel(self._tick_verbal, self)
@@ -241,6 +243,30 @@ class InstructorConsole(QtWidgets.QWidget):
         self.report.show_path(path)
         self.session_panel.report_written(path)
 
+    def render_film(self) -> None:
+        """The debrief again with its films (--video), in a process of its own: the
+        report written at End is replaced by one that plays them when it is done."""
+        from dashboard.ui.video_job import start_video_job
+
+        report = self.session_panel.report_path
+        session = self.controller.recorded_path
+        if report is None or session is None:
+            return
+        if self.video_job is not None and self.video_job.running:
+            self.show_message("A film is already being rendered.")
+            return
+        self.show_message("Rendering the debrief's film in the background: 0 %")
+        self.video_job = start_video_job(
+            session, report, self,
+            lambda p: self.show_message(f"Rendering the debrief's film in the background: "
+                                        f"{p} %"),
+            self._film_done)
+
+    def _film_done(self, ok: bool, message: str) -> None:
+        self.show_message(message if ok else f"Film not written: {message}")
+        if ok and self.session_panel.report_path is not None:
+            self.report.show_path(self.session_panel.report_path)
+
     def _tick_verbal(self, item: ChecklistItem) -> None:
         """The instructor heard the team do it: ticked as the instructor's, by word."""
         self.request(RESPONSE_DONE, injection=item.injection_id, response=item.response)
@@ -291,6 +317,8 @@ class InstructorConsole(QtWidgets.QWidget):
 
     def detach(self) -> None:
         self._unsubscribe()
+        if self.video_job is not None:
+            self.video_job.cancel()  # its unfinished files removed (SIGTERM)
         if self.mirror is not None:
             self.mirror.detach()
 

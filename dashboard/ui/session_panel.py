@@ -143,6 +143,15 @@ class SessionPanel(QtWidgets.QFrame):
         self.end.setAccessibleName("End the session: the session file closes")
         self.end.clicked.connect(self._end)
         row.addWidget(self.end)
+        # The films of the debrief (the bedside as the trainees saw it), rendered in the
+        # background after End: minutes for a long drill, the console usable meanwhile.
+        self.with_video = QtWidgets.QCheckBox("with video", self)
+        self.with_video.setObjectName("instructor.end_video")
+        self.with_video.setAccessibleName("At End, also render the debrief's video")
+        self.with_video.setToolTip("At End session, also render the bedside monitor as a "
+                                   "film beside the report (in the background)")
+        row.addWidget(self.with_video)
+        self.film: Callable[[], None] | None = None  # the console's: render the films
         lay.addLayout(row)
         notes = QtWidgets.QHBoxLayout()
         self.note_text = QtWidgets.QLineEdit(self)
@@ -215,6 +224,8 @@ class SessionPanel(QtWidgets.QFrame):
         if self._request(END) is not None:
             self.show_state()
             self.debrief()  # offered at once: the report of the closed session file
+            if self.with_video.isChecked() and self.film is not None:
+                self.film()
 
     def add_note(self, *, bookmark: bool) -> None:
         text = self.note_text.text().strip() or ("bookmark" if bookmark else "")
