@@ -194,7 +194,12 @@ def render_film(spec: FilmSpec, encoder: Encoder, *, stills_at: Iterable[float] 
                     img = film.image()
                     while wanted and wanted[0] <= at + 1e-9:
                         stills[wanted.pop(0)] = still_png(img)
-                    encoder.write(bgra(img if ran else paused_mark(img)))
+                    # The frame's QImage is held until written: bgra is a view of its
+                    # pixels, which a temporary's would free under the pipe's write
+                    # (EFAULT, "Bad address", on a held paused frame).
+                    frame = img if ran else paused_mark(img)
+                    encoder.write(bgra(frame))
+                    del frame
                     held = not ran
                 else:
                     encoder.write(None)
