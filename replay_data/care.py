@@ -13,15 +13,16 @@ beside them; docs/model.md "Care at the bedside"):
 * a bolus of V mL (or the volume of a transfusion) fills the volume the disturbances
   took first: filled = min(V, D), D = blood_volume_deficit now minus the scenario's own.
   The deficit falls by V; cardiac output, pressures, CVP, heart rate and the drainage
-  move back by `filled` litres of the hypovolaemia signature (VOLUME_SIGNATURE, the same
-  per litre as the case's `hypotension` injection). Beyond the deficit only CVP rises
-  (the plateau of the Frank-Starling curve: the heart is no longer preload-responsive).
-  It runs in at INFUSION_ML_PER_MIN; its effects wear off over RECOVERY_S with the
+  move back by `filled` litres of the hypovolaemia signature (the physiology
+  catalogue's [care] section: the same per litre as the case's `hypotension`
+  injection). Beyond the deficit only CVP rises (the plateau of the Frank-Starling
+  curve: the heart is no longer preload-responsive).
+  It runs in at infusion_ml_per_min; its effects wear off over recovery_s with the
   bleeding's own (the body's slow return to the case's course).
-* a transfusion of n units of red cells: n x UNIT_ML of volume as above, and Hb up by
-  HB_PER_UNIT_70KG x 70 / weight g/dL per unit (about 1 g/dL per unit in a 70 kg adult:
+* a transfusion of n units of red cells: n x unit_ml of volume as above, and Hb up by
+  hb_per_unit_70kg x 70 / weight g/dL per unit (about 1 g/dL per unit in a 70 kg adult:
   AABB Technical Manual; Wiesen et al., Ann Intern Med 1994), each unit over
-  UNIT_MINUTES.
+  unit_minutes.
 * CPR, defibrillation, site pressure, adrenaline: their setting is recorded; what they do
   is the emergency's (an injection's `ended_by`, replay_data.rhythm for compressions).
 
@@ -36,29 +37,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from .perturbations import Perturbation
+from .physiology.coefficients import load_coefficients
 from .scenario import Effect
 
 CARE = "care"
 
-# Effects on the model's inputs of one litre of blood volume lost (the case's
-# `hypotension` injection at severity 1: about 1 L, assumed), reversed by a litre filled.
-VOLUME_SIGNATURE: dict[str, float] = {
-    "cardiac_output": -1.8, "abp_sys": -38.0, "abp_dia": -20.0, "cvp": -5.0, "hr": 24.0,
-    "drainage_resistance": 0.6, "recirculation": 0.08,
-}
-# CVP rise per litre given beyond the deficit (a full circulation; assumed).
-CVP_PER_LITRE_SURPLUS = 3.0
-# A bolus under a pressure bag, about 500 mL in 5 min (assumed).
-INFUSION_ML_PER_MIN = 100.0
-# A unit of red cells: about 280-300 mL (AABB Technical Manual, 20th ed. 2020); given
-# over 5 min in an emergency through a rapid infuser (assumed).
-UNIT_ML = 300.0
-UNIT_MINUTES = 5.0
-HB_PER_UNIT_70KG = 1.0
-DEFAULT_WEIGHT_KG = 70.0
-# Given volume and bleeding both wear off over a day, back to the case's own course
-# (assumed: a drill lasts minutes to an hour).
-RECOVERY_S = 24 * 3600.0
+# The figures (volume signature, infusion and transfusion, how long they last) are the
+# physiology catalogue's [care] section (resources/catalogue/physiology.toml).
+_CARE = load_coefficients().care
+# A patient without a weight in the scenario is taken as the catalogue's default adult.
+_DEFAULT_WEIGHT_KG = load_coefficients().hypoxia.default_weight_kg
+# The weight the per-unit Hb rise is stated for (a 70 kg adult).
+REFERENCE_WEIGHT_KG = 70.0
 
 
 @dataclass(frozen=True)
@@ -100,12 +90,13 @@ def volume_effects(course, t: float, ml: float, onset: float) -> list[Effect]:
     """`ml` of volume given from t over `onset` seconds (module docstring)."""
     filled = min(ml, disturbed_deficit(course, t)) / 1000.0
     surplus = max(0.0, ml / 1000.0 - filled)
-    out = [Effect(channel="blood_volume_deficit", add=-ml, onset=onset, offset=RECOVERY_S)]
-    for channel, per_litre in VOLUME_SIGNATURE.items():
-        extra = CVP_PER_LITRE_SURPLUS * surplus if channel == "cvp" else 0.0
+    c = _CARE
+    out = [Effect(channel="blood_volume_deficit", add=-ml, onset=onset, offset=c.recovery_s)]
+    for channel, per_litre in c.volume_signature().items():
+        extra = c.cvp_per_litre_surplus * surplus if channel == "cvp" else 0.0
         if filled > 0 or extra > 0:
             out.append(Effect(channel=channel, add=-per_litre * filled + extra, onset=onset,
-                              offset=RECOVERY_S))
+                              offset=c.recovery_s))
     return out
 
 
@@ -114,20 +105,21 @@ def care_perturbation(course, control: str, value: float, t: float, pid: str) ->
     caller, replay_data.controls.control_perturbation)."""
     effects = [Effect(channel=control, set=float(value))]
     duration: float | None = None
+    c = _CARE
     if control == BOLUS and value > 0:
-        duration = 60.0 * value / INFUSION_ML_PER_MIN
+        duration = 60.0 * value / c.infusion_ml_per_min
         effects += volume_effects(course, t, value, duration)
     elif control == TRANSFUSION and value > 0:
-        duration = 60.0 * UNIT_MINUTES * value
-        weight = course.scenario.patient.weight_kg or DEFAULT_WEIGHT_KG
-        effects += volume_effects(course, t, UNIT_ML * value, duration)
-        effects.append(Effect(channel="hb", add=HB_PER_UNIT_70KG * DEFAULT_WEIGHT_KG / weight
-                              * value, onset=duration, offset=RECOVERY_S))
-    # An event's effects ramp in over its infusion, then wear off over RECOVERY_S; a
+        duration = 60.0 * c.unit_minutes * value
+        weight = course.scenario.patient.weight_kg or _DEFAULT_WEIGHT_KG
+        effects += volume_effects(course, t, c.unit_ml * value, duration)
+        effects.append(Effect(channel="hb", add=c.hb_per_unit_70kg * REFERENCE_WEIGHT_KG
+                              / weight * value, onset=duration, offset=c.recovery_s))
+    # An event's effects ramp in over its infusion, then wear off over recovery_s; a
     # switch (CPR, pressure) holds until the next setting.
     onset = 0.0 if duration is None else duration
     return Perturbation(pid, "control", control, float(t), duration, 1.0, onset,
-                        RECOVERY_S if duration is not None else 0.0, (), tuple(effects))
+                        c.recovery_s if duration is not None else 0.0, (), tuple(effects))
 
 
 def is_care(control: str) -> bool:

@@ -5,17 +5,17 @@ the heart's output; the hypoxic heart (physiology.hypoxia) may arrest too. While
 team compresses the chest (the care setting `control.care.cpr` on, replay_data.care)
 during an arrest:
 
-* the cardiac output the gas exchange sees is at least CPR_OUTPUT_FRACTION of the
+* the cardiac output the gas exchange sees is at least [cpr] output_fraction of the
   scenario's own (chest compressions give about 25-30 % of the normal output: Meaney et
   al., Circulation 2013; 128:417, the AHA consensus on CPR quality), so on VV-ECMO the
   oxygenated blood the circuit returns to the right heart moves again;
-* the arterial line shows compression pulses at CPR_RATE_PER_MIN (100-120/min, AHA 2020
-  and ERC 2021 guidelines) of CPR_SYSTOLIC / CPR_DIASTOLIC mmHg (good-quality CPR: a
+* the arterial line shows compression pulses at rate_per_min (100-120/min, AHA 2020
+  and ERC 2021 guidelines) of systolic / diastolic mmHg (good-quality CPR: a
   diastolic pressure above 20-25 mmHg, Meaney 2013; assumed figures) and EtCO2 of
-  CPR_ETCO2 mmHg (10-20 mmHg or more with good compressions).
+  etco2 mmHg (10-20 mmHg or more with good compressions).
 
 The ECG (replay_data.waveform_morphology) draws ventricular fibrillation where `vf` is
-raised (coarse, fining over VF_FINE_TAU_S: assumed) and a wide-complex, slow organised
+raised (coarse, fining over vf_fine_tau_s: assumed) and a wide-complex, slow organised
 rhythm without P waves for PEA (the `pea` flag, or the hypoxic heart's agonal rhythm).
 A function of (scenario, perturbations, t): seeking and playing agree.
 """
@@ -27,16 +27,13 @@ import math
 import numpy as np
 
 from . import care
+from .physiology.coefficients import load_coefficients
 
 ARREST_FLAG, VF_FLAG, PEA_FLAG, CPR_FLAG = "cardiac_arrest", "vf", "pea", "cpr"
-CPR_OUTPUT_FRACTION = 0.25
-CPR_RATE_PER_MIN = 110.0
-CPR_SYSTOLIC, CPR_DIASTOLIC = 60.0, 22.0
-# EtCO2 during effective compressions 10-20 mmHg or more (AHA 2020; Meaney 2013).
-CPR_ETCO2 = 15.0
-CPR_VALUES = {"abp_sys": CPR_SYSTOLIC, "abp_dia": CPR_DIASTOLIC, "etco2": CPR_ETCO2}
-# Coarse VF (about 0.6 mV) fines to about 0.1 mV over minutes untreated (assumed).
-VF_COARSE_MV, VF_FINE_MV, VF_FINE_TAU_S = 0.6, 0.1, 300.0
+# The figures, with their sources: the physiology catalogue's [cpr] section
+# (resources/catalogue/physiology.toml).
+_CPR = load_coefficients().cpr
+CPR_VALUES = {"abp_sys": _CPR.systolic, "abp_dia": _CPR.diastolic, "etco2": _CPR.etco2}
 
 
 def _flag(course, name: str, t: np.ndarray) -> np.ndarray:
@@ -56,7 +53,7 @@ def with_cpr_output(course, t: np.ndarray, co: np.ndarray) -> np.ndarray:
         return co
     on &= _flag(course, ARREST_FLAG, t)
     own = course.scenario_inputs(("cardiac_output",), t)["cardiac_output"]
-    return np.where(on, np.maximum(co, CPR_OUTPUT_FRACTION * own), co)
+    return np.where(on, np.maximum(co, _CPR.output_fraction * own), co)
 
 
 def compressions(course, t: np.ndarray) -> np.ndarray:
@@ -82,8 +79,8 @@ def with_compressions(course, channel: str, t: np.ndarray, v: np.ndarray) -> np.
 
 
 def compression_pulse(t: np.ndarray) -> np.ndarray:
-    """0..1: a half-sine push on each compression at CPR_RATE_PER_MIN, duty cycle 50 %."""
-    phase = np.mod(t * CPR_RATE_PER_MIN / 60.0, 1.0)
+    """0..1: a half-sine push on each compression at [cpr] rate_per_min, duty cycle 50 %."""
+    phase = np.mod(t * _CPR.rate_per_min / 60.0, 1.0)
     return np.where(phase < 0.5, np.sin(2.0 * math.pi * phase), 0.0)
 
 
@@ -100,4 +97,5 @@ def vf_since(course, t: np.ndarray) -> np.ndarray:
 
 
 def vf_amplitude(since: np.ndarray) -> np.ndarray:
-    return VF_FINE_MV + (VF_COARSE_MV - VF_FINE_MV) * np.exp(-since / VF_FINE_TAU_S)
+    c = _CPR
+    return c.vf_fine_mv + (c.vf_coarse_mv - c.vf_fine_mv) * np.exp(-since / c.vf_fine_tau_s)

@@ -139,6 +139,43 @@ class Vasopressor:
 
 
 @dataclass(frozen=True)
+class Care:
+    """What the team's care actions give (replay_data/care.py): the per-litre volume
+    signature, infusion and transfusion figures, how long their effects last."""
+    cardiac_output_per_litre: float
+    abp_sys_per_litre: float
+    abp_dia_per_litre: float
+    cvp_per_litre: float
+    hr_per_litre: float
+    drainage_resistance_per_litre: float
+    recirculation_per_litre: float
+    cvp_per_litre_surplus: float
+    infusion_ml_per_min: float
+    unit_ml: float
+    unit_minutes: float
+    hb_per_unit_70kg: float
+    recovery_s: float
+
+    def volume_signature(self) -> dict[str, float]:
+        """Input channel -> its change per litre of volume lost."""
+        return {f.name.removesuffix("_per_litre"): getattr(self, f.name) for f in fields(self)
+                if f.name.endswith("_per_litre")}
+
+
+@dataclass(frozen=True)
+class Cpr:
+    """Chest compressions and the VF the ECG draws (replay_data/rhythm.py)."""
+    output_fraction: float
+    rate_per_min: float
+    systolic: float
+    diastolic: float
+    etco2: float
+    vf_coarse_mv: float
+    vf_fine_mv: float
+    vf_fine_tau_s: float
+
+
+@dataclass(frozen=True)
 class Coefficients:
     oxygen: Oxygen
     lung: Lung
@@ -152,6 +189,8 @@ class Coefficients:
     peep: Peep
     hypoxia: Hypoxia
     vasopressor: Vasopressor
+    care: Care
+    cpr: Cpr
 
 
 def _section(root: Table, name: str, cls: type) -> object:
@@ -165,7 +204,7 @@ _SECTIONS: dict[str, type] = {
     "oxygen": Oxygen, "lung": Lung, "oxygenator": Oxygenator, "co2": Co2,
     "acid_base": AcidBase, "oxygen_store": OxygenStore, "oximetry": Oximetry,
     "circuit": Circuit, "ventilation": Ventilation, "peep": Peep, "hypoxia": Hypoxia,
-    "vasopressor": Vasopressor,
+    "vasopressor": Vasopressor, "care": Care, "cpr": Cpr,
 }
 
 
