@@ -195,6 +195,18 @@ def effects(parent: Table, key: str, cat: Catalogue) -> tuple[Effect, ...]:
     return tuple(out)
 
 
+def control_name(cr: Table, cat: Catalogue) -> str:
+    """The `control` of a condition: a team control of the catalogue (else one line with
+    the closest names)."""
+    cid = cr.text("control")
+    ch = cat.numerics.get(cid)
+    if ch is None or ch.group != "controls":
+        raise cr.fail("control", f"unknown control {cid!r}" + allowed_names(
+            cid, (c.id for c in cat.numerics.values() if c.group == "controls"),
+            "controls"))
+    return cid
+
+
 def expected(parent: Table, key: str, cat: Catalogue) -> tuple[ExpectedResponse, ...]:
     """The responses the team is expected to make (an injection's `expected`, or a
     drill's `[expected]` list for one injection)."""
@@ -207,12 +219,7 @@ def expected(parent: Table, key: str, cat: Catalogue) -> tuple[ExpectedResponse,
         conds = []
         for cr in r.items("any"):
             cr.check_keys({"control", "at_least", "at_most", "equals"})
-            cid = cr.text("control")
-            ch = cat.numerics.get(cid)
-            if ch is None or ch.group != "controls":
-                raise cr.fail("control", f"unknown control {cid!r}" + allowed_names(
-                    cid, (c.id for c in cat.numerics.values() if c.group == "controls"),
-                    "controls"))
+            cid = control_name(cr, cat)
             if "equals" in cr:
                 lo = hi = cr.number("equals")
             else:
@@ -250,12 +257,7 @@ def ended_by(parent: Table, key: str, cat: Catalogue) -> tuple[EndCondition, ...
             raise cr.fail(None, "give either control (a team's setting) or input (the "
                                 "state it gives), not both or neither")
         if "control" in cr:
-            cid = cr.text("control")
-            ch = cat.numerics.get(cid)
-            if ch is None or ch.group != "controls":
-                raise cr.fail("control", f"unknown control {cid!r}" + allowed_names(
-                    cid, (c.id for c in cat.numerics.values() if c.group == "controls"),
-                    "controls"))
+            cid = control_name(cr, cat)
         else:
             cid = cr.text("input")
             if cid not in TEAM_SET_INPUTS:
