@@ -120,15 +120,8 @@ class EcmoConsole(TeamConsole):
         self.crank_rate.setSuffix(" rpm")
         self.crank_rate.valueChanged.connect(self._crank_rate_changed)
 
-        self.sweep = QtWidgets.QDoubleSpinBox(self)
-        self.sweep.setObjectName("control.ecmo.sweep_flow")
-        self.sweep.setAccessibleName("Sweep gas flow (L/min)")
-        s = CONTROLS["control.ecmo.sweep_flow"]
-        self.sweep.setRange(s.low, s.high)
-        self.sweep.setSingleStep(s.step)
-        self.sweep.setDecimals(1)
-        self.sweep.setSuffix(" L/min")
-        self.sweep.valueChanged.connect(lambda v: self.set("control.ecmo.sweep_flow", v))
+        self.sweep = self._setting_box("control.ecmo.sweep_flow", "Sweep gas flow (L/min)",
+                                       " L/min")
         self.fdo2 = QtWidgets.QSpinBox(self)
         self.fdo2.setObjectName("control.ecmo.fdo2")
         self.fdo2.setAccessibleName("FdO2 (%)")
@@ -139,16 +132,8 @@ class EcmoConsole(TeamConsole):
         self.fdo2.valueChanged.connect(lambda v: self.set("control.ecmo.fdo2", v))
         # The heater-cooler: switched on or off here, and its set temperature.
         self.heater = toggle("control.ecmo.heater", "HEATER")
-        self.heater_temp = QtWidgets.QDoubleSpinBox(self)
-        self.heater_temp.setObjectName("control.ecmo.heater_temp")
-        self.heater_temp.setAccessibleName("Heater set temperature (°C)")
-        h = CONTROLS["control.ecmo.heater_temp"]
-        self.heater_temp.setRange(h.low, h.high)
-        self.heater_temp.setSingleStep(h.step)
-        self.heater_temp.setDecimals(1)
-        self.heater_temp.setSuffix(" °C")
-        self.heater_temp.valueChanged.connect(
-            lambda v: self.set("control.ecmo.heater_temp", v))
+        self.heater_temp = self._setting_box("control.ecmo.heater_temp",
+                                             "Heater set temperature (°C)", " °C")
 
         readouts = QtWidgets.QGridLayout()
         for col, (cap, w) in enumerate((("FLOW L/min", self.flow), ("SPEED rpm", self.speed))):
@@ -191,6 +176,20 @@ class EcmoConsole(TeamConsole):
         self.sync()
 
     # ------------------------------------------------------------------ input
+
+
+    def _setting_box(self, control: str, name: str, suffix: str) -> QtWidgets.QDoubleSpinBox:
+        """A spin box for one of the console's settings, its range and step the control's."""
+        spec = CONTROLS[control]
+        box = QtWidgets.QDoubleSpinBox(self)
+        box.setObjectName(control)
+        box.setAccessibleName(name)
+        box.setRange(spec.low, spec.high)
+        box.setSingleStep(spec.step)
+        box.setDecimals(1)
+        box.setSuffix(suffix)
+        box.valueChanged.connect(lambda v: self.set(control, v))
+        return box
 
     def _rpm_changed(self, v: int) -> None:
         self.rpm_set.setText(f"set {v} rpm")
