@@ -177,7 +177,6 @@ class EcmoConsole(TeamConsole):
 
     # ------------------------------------------------------------------ input
 
-
     def _setting_box(self, control: str, name: str, suffix: str) -> QtWidgets.QDoubleSpinBox:
         """A spin box for one of the console's settings, its range and step the control's."""
         spec = CONTROLS[control]
