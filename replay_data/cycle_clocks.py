@@ -26,6 +26,7 @@ CYCLE_STEP_S = 2.0
 # Nodes per cached chunk (6 h). A chunk depends only on the perturbations that touch it,
 # so after an instructor action only the chunks from then on are integrated again.
 CYCLE_CHUNK_NODES = 10800
+HEART_RATE = "hr"
 # Chunk arrays kept (each ~170 kB): a whole 24-day course for both clocks, twice over.
 _MAX_CACHED_CHUNKS = 512
 _MAX_CACHED_TOTALS = 100_000
@@ -83,9 +84,10 @@ class _CycleCache:
     """Integrated HR (or RR) in 6 h chunks, computed when first needed.
 
     A chunk's key is (scenario, catalogue, seed, channel, chunk index, the perturbations
-    that change the channel within the chunk): perturbations outside a chunk leave its
-    values bit-for-bit unchanged (their envelope is exactly 0 there), so courses that
-    differ only later share the chunk. Chunk totals come from closed-form sums (see
+    that change the channel within the chunk, and for the heart rate every perturbation
+    begun by the chunk's end): perturbations outside a chunk leave its values
+    bit-for-bit unchanged (their envelope is exactly 0 there), so courses that differ
+    only later share the chunk. Chunk totals come from closed-form sums (see
     _total) and are kept apart from the arrays, so the running sum up to any time is
     cheap and survives eviction of the arrays.
     """
@@ -109,9 +111,14 @@ class _CycleCache:
 
     def _key(self, course: Course, channel: str, c: int) -> tuple:
         lo, hi = self._span(course, c)
-        touching = course.perturbation_index.touching(channel, lo, hi, off=False)
+        index = course.perturbation_index
+        touching = index.touching(channel, lo, hi, off=False)
+        # The heart rate also follows the hypoxic heart (physiology.hypoxia), which any
+        # disturbance of the circuit, the ventilator or the blood can set off without
+        # acting on "hr" itself, and whose slowing or arrest outlasts it.
+        drivers = index.started_by(hi) if channel == HEART_RATE else ()
         return (_identity(course.scenario), _identity(course.catalogue), course.seed,
-                channel, c, touching)
+                channel, c, touching, drivers)
 
     def chunk(self, course: Course, channel: str, c: int) -> _CycleChunk:
         key = self._key(course, channel, c)

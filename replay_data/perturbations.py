@@ -255,6 +255,16 @@ class PerturbationIndex:
         # Flag names in the order apply_each's dict has them.
         self._flag_names = tuple(dict.fromkeys(f for p in flagged for f in p.flags))
         self.controls = tuple(p for p in self.perturbations if p.kind == "control")
+        order = sorted(range(len(self.perturbations)),
+                       key=lambda i: self.perturbations[i].start)
+        self._by_start = tuple(self.perturbations[i] for i in order)
+        self._starts = np.array([p.start for p in self._by_start], dtype=np.float64)
+
+    def started_by(self, hi: float) -> tuple[Perturbation, ...]:
+        """Every perturbation that starts by `hi`, in order of start: what may have
+        changed the patient's state at hi through the physiology (a hypoxic heart stays
+        slow, or arrested, long after the disturbance that caused it)."""
+        return self._by_start[:int(np.searchsorted(self._starts, hi, side="right"))]
 
     def _active(self, layers: _Layers, t_first: float, t_last: float) -> np.ndarray:
         return np.flatnonzero((layers.starts <= t_last) & (layers.stops > t_first))

@@ -22,7 +22,18 @@ from .actions import DISTURBANCE_KINDS, Action
 from .events import ActionApplied, AlarmChanges, CourseChanged, StateChanged
 
 if TYPE_CHECKING:
+    from dashboard.alarms import AlarmChange
+
     from .session_controller import SessionController
+
+
+@dataclasses.dataclass(frozen=True)
+class HeldAlarmWrite:
+    """An alarm line for the log and the recording, held in apply_many()'s events so
+    that it reaches the files where one by one would have written it (the recording
+    writes an action's line when it hears of the action, an alarm's at once)."""
+
+    change: AlarmChange
 
 # Actions a run applies without rebuilding the course after each: they only change the
 # list of disturbances (a control reads the course as it stands, so it is not here).
@@ -38,6 +49,8 @@ def apply_many(c: SessionController, actions: Iterable[Action], *, strict: bool 
     outer = c._held is None
     if outer:
         c._held, c._state_due = [], False
+        held = c._held
+        c.sinks.defer = lambda change: held.append(HeldAlarmWrite(change))
     out: list[Action | None] = []
     try:
         for action in actions:
@@ -93,8 +106,12 @@ def _release_held(c: SessionController) -> None:
     """The call's events to the subscribers, every ActionApplied but the last (and every
     CourseChanged before it) marked more=True, then one StateChanged for the lot."""
     held, c._held = c._held or [], None
+    c.sinks.defer = None
     last = max((i for i, ev in enumerate(held) if isinstance(ev, ActionApplied)), default=-1)
     for i, ev in enumerate(held):
+        if isinstance(ev, HeldAlarmWrite):
+            c.sinks.write_now(ev.change)
+            continue
         if isinstance(ev, ActionApplied | CourseChanged) and ev.more != (i < last):
             ev = dataclasses.replace(ev, more=i < last)
         c.publish(ev)

@@ -50,6 +50,7 @@ from replay_data.errors import ReplayDataError, one_line
 from replay_data.perturbations import Perturbation
 
 from . import batch, dispatch, follower_sync
+from .batch import HeldAlarmWrite
 from .actions import INSTRUCTOR_ROLES, OPERATOR_KINDS, Action, ActionError
 from .alarm_history import AlarmHistory
 from .clock import ManualWall, ReplayClock
@@ -137,7 +138,8 @@ class SessionController:
         if recording is not None:
             self.monitor.sample_listeners.append(recording.on_sample)
         self._run: list[SessionEvent] | None = None  # a run of disturbances' events
-        self._held: list[SessionEvent] | None = None  # apply_many()'s events, held back
+        # apply_many()'s events held back, with the alarm lines written among them.
+        self._held: list[SessionEvent | HeldAlarmWrite] | None = None
         self._state_due = False  # a StateChanged owed at the end of apply_many()
         self.locked: set[str] = set()  # consoles the instructor has locked ("ecmo", "vent")
         # The room's displays as the instructor's network bridge sees them (network mode).

@@ -54,10 +54,20 @@ class AlarmSinks:
         self.on_error: Callable[[str], None] = lambda message: None
         self.errors: list[str] = []
         self.muted = False
+        # Set during SessionController.apply_many(): the writes join its held events, so
+        # the files get alarm lines and action lines in the order one by one gives them.
+        self.defer: Callable[[AlarmChange], None] | None = None
 
     def write(self, change: AlarmChange) -> None:
         if self.muted:
             return
+        if self.defer is not None:
+            self.defer(change)
+            return
+        self.write_now(change)
+
+    def write_now(self, change: AlarmChange) -> None:
+        """To every sink at once (a held write being passed on)."""
         for s in list(self.sinks):
             try:
                 s.write(change)

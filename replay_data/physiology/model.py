@@ -118,7 +118,12 @@ class PatientModel:
         for n in names:
             v = raw[n]
             d = INPUT_DEFAULTS[n]
-            out[n] = v if np.isnan(d) else np.where(np.isnan(v), d, v)
+            if not np.isnan(d):
+                # Most inputs are measured over the whole window: test before copying.
+                gaps = np.isnan(v)
+                if gaps.any():
+                    v = np.where(gaps, d, v)
+            out[n] = v
         if set(_PEEP_INPUTS) & set(names):
             dpeep = self.peep_change(t)
             for n in _PEEP_INPUTS:

@@ -61,3 +61,24 @@ def test_cold_window_far_in_equals_warm(disturbed: Course) -> None:
         wf.waveform(disturbed, "ecg_ii", t, 1.0)
     _, warm = wf.waveform(disturbed, "ecg_ii", t0, 10.0)
     np.testing.assert_array_equal(cold, warm)
+
+
+def test_beat_clock_follows_a_hypoxic_heart_set_off_by_a_disturbance_of_the_circuit(
+        case_scenario) -> None:
+    """An instructor's override of the ECMO flow acts on no heart-rate channel, yet the
+    heart slows and stops: the ECG must slow with the HR number even when the monitor
+    had the undisturbed course's beats cached."""
+    from replay_data.perturbations import override
+
+    calm = Course(case_scenario)
+    t0 = case_scenario.resolve("ecmo_start+20h")
+    stopped = calm.with_perturbations([override("ecmo_flow", 0.0, t0, 2.0)])
+    t = t0 + np.arange(0.0, 1800.0, 60.0)
+    cycle_clocks.clear_cache()
+    cycle_clocks.beats(calm, t)  # the window drew the calm course first
+    rate = cycle_clocks.beats(stopped, t).rate * 60.0
+    hr = stopped.numeric("hr", t, measured=False)
+    assert hr[-1] == 0.0 and hr[0] > 80.0  # the heart did stop: the premise
+    np.testing.assert_allclose(rate, hr, atol=1e-9)
+    # The calm course keeps its own beats.
+    assert (cycle_clocks.beats(calm, t).rate * 60.0).min() > 80.0

@@ -402,6 +402,39 @@ def test_a_batch_raises_at_the_first_refusal_when_strict_keeping_those_before():
     assert [p.id for p in c.course.perturbations] == ["pump_stop#1"]
 
 
+def _batch_during_alarms(tmp_path, name: str, batched: bool) -> list[dict]:
+    """Injections around an acknowledge while the pump-stop alarms sound."""
+    c = controller(alarm_log=tmp_path / f"{name}-alarms.jsonl",
+                   recording=recording_for(tmp_path / f"{name}-session.jsonl"))
+    script = Actor("script", "script")
+    c.apply(act(INJECT, script, injection="pump_stop", start=T0 + 1))
+    c.advance(30, ticks=30)
+    now = c.clock.case_time()
+    actions = [act(INJECT, script, injection="hypotension", start=now + 1 + i) for i in range(3)]
+    actions.insert(1, act(ACKNOWLEDGE, BED))
+    actions.append(act(INJECT, script, injection="air_in_circuit", start=now + 9))
+    if batched:
+        c.apply_many(actions)
+    else:
+        for a in actions:
+            c.apply(a)
+    c.advance(20, ticks=20)
+    c.close()
+    return [{k: v for k, v in json.loads(x).items() if k != "wall_time"}
+            for x in (tmp_path / f"{name}-session.jsonl").read_text().splitlines()]
+
+
+def test_a_batch_records_alarm_lines_where_one_by_one_does(tmp_path):
+    """An acknowledge inside a burst writes its alarm lines at once; the injections before
+    it must still come first in the recording, as one by one (a follower or --inject
+    replayed later would otherwise read the acknowledge before the injection)."""
+    one = _batch_during_alarms(tmp_path, "one", batched=False)
+    many = _batch_during_alarms(tmp_path, "many", batched=True)
+    acks = [i for i, r in enumerate(one) if r.get("event") == "acknowledge"]
+    assert acks, "the premise: alarms were active and acknowledged"
+    assert many == one
+
+
 def test_perturbation_data_is_every_field_as_plain_data():
     import dataclasses
 
