@@ -50,9 +50,9 @@ from replay_data.errors import ReplayDataError, one_line
 from replay_data.perturbations import Perturbation
 
 from . import batch, dispatch, follower_sync
-from .batch import HeldAlarmWrite
 from .actions import INSTRUCTOR_ROLES, OPERATOR_KINDS, Action, ActionError
 from .alarm_history import AlarmHistory
+from .batch import HeldAlarmWrite
 from .clock import ManualWall, ReplayClock
 from .disturbances import Disturbances
 from .events import (
