@@ -2,8 +2,8 @@
 monitor rendered offscreen from the recording, clips and stills, the room camera aligned.
 Above the UI layer: it builds a real MonitorWindow on a replaying controller.
 
-encode          FrameEncoder: BGRA frames -> H.264 MP4 (PyAV, libx264)
-encoder_process ProcessEncoder: the same in a child process (the second core)
+encode          FrameEncoder: BGRA frames -> H.264 MP4 (PyAV, libx264; x264's own
+                threads encode on the second core while the window paints)
 render          the offscreen bedside, moved on frame by frame, painted, encoded
 clips           clips cut from the film at key frames, no encoding again
 room            the room video read: its length and creation time

@@ -29,12 +29,12 @@ from replay_data.course import Course
 from replay_data.output_file import current_umask
 
 from .clips import cut_clip
-from .encoder_process import ProcessEncoder
+from .encode import FrameEncoder
 from .progress import ProgressBar
 from .render import FilmSpec, render_film
 from .room import parse_wall, probe_room
 
-ENCODER = ProcessEncoder  # FrameEncoder encodes in this process (the tests' failing disk)
+ENCODER = FrameEncoder
 
 
 def film_path(html: Path) -> Path:

@@ -37,7 +37,7 @@ from replay_data.interrupts import Terminated
 STILL_WIDTH = 640  # px: a still beside its plot on A4
 
 
-class Encoder:  # the interface FrameEncoder and ProcessEncoder share (documentation)
+class Encoder:  # the interface of FrameEncoder and the tests' stand-ins (documentation)
     frames: int
 
     def write(self, bgra: np.ndarray | None, count: int = 1) -> None: ...  # (h, w, 4)
@@ -124,7 +124,7 @@ class BedsideFilm:
 
 def bgra(img: QtGui.QImage) -> np.ndarray:
     """The image's pixels as (h, w, 4) BGRA, a view of them: the encoder takes them in
-    before the store is painted again (the encoder's process: written into its pipe)."""
+    before the store is painted again (FrameEncoder copies them into its frame)."""
     h, w = img.height(), img.width()
     rows = np.frombuffer(img.constBits(), np.uint8, count=img.bytesPerLine() * h)
     return rows.reshape(h, img.bytesPerLine())[:, :w * 4].reshape(h, w, 4)
