@@ -16,6 +16,9 @@ QT_DEBS="$QT_DEBS mosquitto"
 # A real X server for the end-to-end drill test (tests/e2e): Xvfb, and xwininfo to list
 # the windows the X server really shows.
 QT_DEBS="$QT_DEBS xvfb x11-utils"
+# A real browser engine for the debrief page's players and seek links (the test drives it
+# through chromedriver with Selenium): Debian's Chromium, which plays the H.264 films.
+QT_DEBS="$QT_DEBS chromium chromium-driver"
 
 missing=""
 if command -v dpkg-query >/dev/null 2>&1; then
@@ -29,7 +32,7 @@ if [ -n "$missing" ]; then
     DEBIAN_FRONTEND=noninteractive apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
   else
-    echo "setup: missing system packages (Qt libraries, mosquitto); as root run:"
+    echo "setup: missing system packages (Qt libraries, mosquitto, Xvfb, chromium); as root run:"
     echo "  apt-get install -y$missing"
   fi
 fi

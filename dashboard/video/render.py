@@ -70,8 +70,10 @@ class BedsideFilm:
         display = next((a.actor.display for a in spec.actions
                         if a.actor.role == "trainee" and a.actor.display
                         and not a.actor.display.endswith("console")), Role.MONITOR.value)
+        # Silent, with no note on the alarm bar: the room heard the bedside's tones, and
+        # its screen showed no "muted" of ours.
         self.window = MonitorWindow(c, role=Role.MONITOR, display=display,
-                                    audio=SilentAudio("video"))
+                                    audio=SilentAudio(""))
         w, h = spec.size
         # A size below what the monitor lays out in is painted at a whole multiple and
         # scaled down (a 640x400 film is the 1280x800 screen, halved).
