@@ -127,7 +127,10 @@ class Hypoxia:
     reversible_for: float
     pea_for: float
     hr_at_arrest: float
-    pressure_at_arrest: float
+    arrest_systolic: float
+    arrest_diastolic: float
+    etco2_output_knee: float
+    etco2_at_arrest: float
 
 
 @dataclass(frozen=True)

@@ -60,9 +60,18 @@ class HeartState:
         agonal = np.where(s < c.pea_for, c.hr_at_arrest * (1.0 - s / c.pea_for), 0.0)
         return np.where(self.arrested, np.minimum(agonal, beating), beating)
 
-    def pressure_factor(self, c: Hypoxia) -> np.ndarray:
-        return np.where(self.arrested, c.pressure_at_arrest,
-                        1.0 - c.pressure_loss_at_arrest * self.failing)
+    def pressure(self, c: Hypoxia, channel: str, v: np.ndarray) -> np.ndarray:
+        """An arterial pressure (abp_sys or abp_dia): falling as the heart fails; arrested,
+        a flat line near the static filling pressure whatever it was before."""
+        flat = c.arrest_systolic if channel == "abp_sys" else c.arrest_diastolic
+        return np.where(self.arrested, flat, v * (1.0 - c.pressure_loss_at_arrest * self.failing))
+
+    def etco2(self, c: Hypoxia, v: np.ndarray) -> np.ndarray:
+        """EtCO2 needs lung blood flow to carry the CO2 there: proportional to the output
+        below a fraction of normal (etco2_output_knee), near zero arrested."""
+        share = np.clip(self.output_factor(c) / c.etco2_output_knee, 0.0, 1.0)
+        return np.where(v > c.etco2_at_arrest, c.etco2_at_arrest + (v - c.etco2_at_arrest) * share,
+                        v)
 
 
 def failing_fraction(load: np.ndarray, c: Hypoxia) -> np.ndarray:

@@ -149,10 +149,10 @@ class PatientModel:
         return v + c.transmission * c.mmhg_per_cmh2o * dpeep  # cvp
 
     def display_adjusted(self, channel: str, t: np.ndarray, v: np.ndarray) -> np.ndarray:
-        """A keyframed vital as the patient shows it: PEEP's effect on CVP and arterial
-        pressure, and the hypoxic heart's on rate and pressure (hypoxia.py); SpO2 reads
-        nothing without a pulse. Other channels unchanged."""
-        if channel not in ("hr", "abp_sys", "abp_dia", "cvp", "spo2"):
+        """A vital as the patient shows it: PEEP's effect on CVP and arterial pressure, and
+        the hypoxic heart's on rate, pressure and EtCO2 (hypoxia.py); SpO2 reads nothing
+        without a pulse. Other channels unchanged."""
+        if channel not in ("hr", "abp_sys", "abp_dia", "cvp", "spo2", "etco2"):
             return v
         if channel == "cvp":
             return self._peep_effect("cvp", v, self.peep_change(t))
@@ -162,8 +162,10 @@ class PatientModel:
             return np.where(heart.arrested, np.nan, v)
         if channel == "hr":
             return heart.hr_factor(hx, v)
+        if channel == "etco2":
+            return heart.etco2(hx, v)
         dpeep = self.peep_change(t)
-        return (v - self.coef.peep.map_per_cmh2o * dpeep) * heart.pressure_factor(hx)
+        return heart.pressure(hx, channel, v - self.coef.peep.map_per_cmh2o * dpeep)
 
     def heart_state(self, t: np.ndarray) -> hypoxia.HeartState:
         return self.heart(np.asarray(t, dtype=np.float64))
