@@ -402,6 +402,15 @@ class Course:
         cpr = rhythm.compressions(self, tt)
         if cpr.any():
             out[rhythm.CPR_FLAG] = cpr
+        # The hypoxic heart's arrest is an arrest as an injection's is (the screen keeps
+        # the ECG, pleth and ART rows flat, not gone).
+        arrested = self.model.heart_state(tt).arrested
+        if arrested.any():
+            out[rhythm.ARREST_FLAG] = out.get(rhythm.ARREST_FLAG,
+                                              np.zeros(tt.shape, bool)) | arrested
+        flat = rhythm.asystole(self, tt, out)
+        if flat.any():
+            out[rhythm.ASYSTOLE_FLAG] = flat
         for fp in self.scenario.flag_periods:
             on = (tt >= fp.start) & (tt < fp.end)
             out[fp.flag] = out.get(fp.flag, np.zeros(tt.shape, bool)) | on

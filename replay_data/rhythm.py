@@ -30,6 +30,9 @@ from . import care
 from .physiology.coefficients import load_coefficients
 
 ARREST_FLAG, VF_FLAG, PEA_FLAG, CPR_FLAG = "cardiac_arrest", "vf", "pea", "cpr"
+ASYSTOLE_FLAG = "asystole"
+# No QRS for this long before a monitor calls asystole (assumed; monitors use about 4 s).
+ASYSTOLE_AFTER_S = 4.0
 # The figures, with their sources: the physiology catalogue's [cpr] section
 # (resources/catalogue/physiology.toml).
 _CPR = load_coefficients().cpr
@@ -76,6 +79,27 @@ def with_compressions(course, channel: str, t: np.ndarray, v: np.ndarray) -> np.
     if not on.any():
         return v
     return np.where(on & np.isfinite(v), CPR_VALUES[channel], v)
+
+
+def asystole(course, t: np.ndarray, flags: dict[str, np.ndarray]) -> np.ndarray:
+    """Where the ECG draws no beats and a monitor calls it asystole: the heart rate (the
+    physiology's, which the beat clock follows) 0 now and ASYSTOLE_AFTER_S before, not
+    in VF (its own rhythm), the leads on (off, the monitor cannot tell). Looked for only
+    where something can stop the heart: an arrest, or a disturbance of the rate."""
+    none = np.zeros(t.shape, bool)
+    if t.size == 0:
+        return none
+    arrest = flags.get(ARREST_FLAG)
+    if (arrest is None or not arrest.any()) and not course.perturbation_index.touching(
+            "hr", float(t.min()) - ASYSTOLE_AFTER_S, float(t.max())):
+        return none
+    now = course.numeric("hr", t, measured=False)
+    before = course.numeric("hr", t - ASYSTOLE_AFTER_S, measured=False)
+    flat = (now <= 0.0) & (before <= 0.0)
+    for other in (VF_FLAG, "ecg_leads_off"):
+        if other in flags:
+            flat &= ~flags[other]
+    return flat
 
 
 def compression_pulse(t: np.ndarray) -> np.ndarray:

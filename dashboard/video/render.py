@@ -185,9 +185,11 @@ def render_film(spec: FilmSpec, encoder: Encoder, *, stills_at: Iterable[float] 
     n = frame_count(spec.timeline.duration, spec.fps)
     film: BedsideFilm | None = None
     held = False
-    try:
-        film = BedsideFilm(spec)
-        with signals_between_frames() as check:
+    # Ctrl-C noted from before the window is made until it is closed: raised inside a
+    # paint or the window's making, it would crash the process (the film is open already).
+    with signals_between_frames() as check:
+        try:
+            film = BedsideFilm(spec)
             for k in range(n):
                 check()
                 at = k / spec.fps
@@ -197,8 +199,8 @@ def render_film(spec: FilmSpec, encoder: Encoder, *, stills_at: Iterable[float] 
                     while wanted and wanted[0] <= at + 1e-9:
                         stills[wanted.pop(0)] = still_png(img)
                     # The frame's QImage is held until written: bgra is a view of its
-                    # pixels, which a temporary's would free under the pipe's write
-                    # (EFAULT, "Bad address", on a held paused frame).
+                    # pixels, which a temporary's would free before the encoder copied
+                    # them (EFAULT, "Bad address", on a held paused frame).
                     frame = img if ran else paused_mark(img)
                     encoder.write(bgra(frame))
                     del frame
@@ -210,10 +212,10 @@ def render_film(spec: FilmSpec, encoder: Encoder, *, stills_at: Iterable[float] 
                 if progress is not None:
                     progress(k + 1, n)
             encoder.close()
-    except BaseException:
-        encoder.abort()
-        raise
-    finally:
-        if film is not None:
-            film.close()
+        except BaseException:
+            encoder.abort()
+            raise
+        finally:
+            if film is not None:
+                film.close()
     return stills

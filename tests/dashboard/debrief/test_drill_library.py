@@ -9,6 +9,8 @@ is the instructor stopping the event (drill_support's `stopped_after`)."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from drill_support import Step, run_drill
 
@@ -50,7 +52,7 @@ def test_pump_stop_clamp_and_hand_crank_in_time_recovers(tmp_path):
 
 
 def test_pump_stop_left_alone_ends_in_hypoxic_arrest(tmp_path):
-    run = run_drill("pump_stop_day2", "pump_stop", [], watch=720, folder=tmp_path)
+    run = run_drill("pump_stop_day2", "pump_stop", [], watch=780, folder=tmp_path)
     all_missed(run)
     assert run.value("ecmo_flow", 720) == 0.0
     assert run.value("sao2", 180) < 70
@@ -59,6 +61,17 @@ def test_pump_stop_left_alone_ends_in_hypoxic_arrest(tmp_path):
     # a flat line near the filling pressure, no pulse pressure, no CO2 to the lungs
     assert run.value("abp_sys", 720) - run.value("abp_dia", 720) <= 2
     assert run.value("etco2", 720) < 5
+    # An arrest as an injection's: the screen keeps its ECG, pleth and ART rows (flat).
+    t_end = run.injection_start + 720
+    assert run.controller.course.flags([t_end])["cardiac_arrest"][0]
+    # One rhythm alarm at a time: "Extreme brady" ends as "Asystole" begins.
+    lines = [json.loads(x) for x in run.session_log.read_text().splitlines()]
+    alarms = [a for a in lines if a["type"] == "alarm"]
+    (asys,) = [a for a in alarms if a["alarm_id"] == "asystole" and a["event"] == "raise"]
+    brady = [a for a in alarms if a["alarm_id"] == "hr.low" and a["event"] != "member_raise"]
+    assert [a["event"] for a in brady][-1] == "clear"
+    assert brady[-1]["case_time"] == asys["case_time"]
+    assert "escalate" in [a["event"] for a in brady]  # it was "Extreme brady" first
 
 
 # ------------------------------------------------------------------ air in the circuit
