@@ -72,6 +72,8 @@ def test_pump_stop_left_alone_ends_in_hypoxic_arrest(tmp_path):
     assert [a["event"] for a in brady][-1] == "clear"
     assert brady[-1]["case_time"] == asys["case_time"]
     assert "escalate" in [a["event"] for a in brady]  # it was "Extreme brady" first
+    # SpO2 reads --- with no pulse, and a technical alarm says why.
+    assert any(a["alarm_id"] == "spo2_no_pulse" and a["event"] == "raise" for a in alarms)
 
 
 # ------------------------------------------------------------------ air in the circuit
