@@ -17,7 +17,7 @@ import numpy as np
 
 from . import lung, noise, rhythm, ventilator
 from .catalogue import Catalogue, NumericChannel, load_catalogue
-from .controls import AIR_FLAG, bubble_flags, team_ended
+from .controls import AIR_FLAG, bubble_flags, settings_at, team_ended
 from .errors import ReplayDataError
 from .keyframes import interpolate, node_sum, step_text
 from .lab_results import LabResults, Result
@@ -36,6 +36,7 @@ HR_SOURCES = ("ECG", "ART", "PLETH")
 ECMO_GROUP = "ecmo"
 # Pump states shown on the ECMO panel.
 PUMP_RUNNING, PUMP_STOPPED, PUMP_CLAMPED = "running", "STOPPED", "CLAMPED"
+PUMP_NO_FLOW = "NO FLOW"  # turning, no flow, no clamp on: a torn line, an emptied circuit
 
 
 @dataclass(frozen=True)
@@ -308,14 +309,20 @@ class Course:
         return "" if np.isnan(c) else HR_SOURCES[int(c)]
 
     def pump_state(self, t: float) -> str:
-        """running, STOPPED (no rpm) or CLAMPED (turning, no flow); "" with no circuit."""
+        """running, STOPPED (no rpm), CLAMPED (turning, no flow, a line clamped) or NO
+        FLOW (turning, no flow, no clamp: the console cannot say why); "" with no
+        circuit."""
         i = self.true_inputs(("ecmo_rpm", "ecmo_flow"), np.array([float(t)]))
         rpm, flow = float(i["ecmo_rpm"][0]), float(i["ecmo_flow"][0])
         if np.isnan(flow):
             return ""
         if not rpm > 100.0:
             return PUMP_STOPPED
-        return PUMP_CLAMPED if flow < 0.2 else PUMP_RUNNING
+        if flow >= 0.2:
+            return PUMP_RUNNING
+        s = settings_at(self, t)
+        clamped = max(s["control.ecmo.clamp_drainage"], s["control.ecmo.clamp_return"]) >= 0.5
+        return PUMP_CLAMPED if clamped else PUMP_NO_FLOW
 
     def node_sums(self, channel: str, starts: np.ndarray, n: int, step: float) -> np.ndarray:
         """For each start: sum(numeric(channel, start + j * step, measured=False), j < n),

@@ -147,8 +147,8 @@ class EcmoPanel(QtWidgets.QFrame):
             self.act.setAccessibleDescription(f"{text} s, {band}")
         if self.mode.text() != mode:
             self.mode.setText(mode)
-            # A stopped or clamped pump is shown in the alarm colour, as a console does.
-            halted = "STOPPED" in mode or "CLAMPED" in mode
+            # A stopped or clamped pump, or no flow, in the alarm colour, as a console does.
+            halted = any(s in mode for s in ("STOPPED", "CLAMPED", "NO FLOW"))
             self.mode.setStyleSheet("color: #ff5252; font-weight: bold;" if halted else "")
 
 

@@ -107,3 +107,13 @@ def test_the_instructor_stopping_the_injection_ends_it():
     p = injection(COURSE.scenario, "pump_stop", T0)
     c = COURSE.with_perturbations((p.stopped_at(T0 + 60),))
     assert flow(c, T0 + 50) == 0.0 and flow(c, T0 + 120) > 3.0
+
+
+def test_a_torn_line_shows_no_flow_not_a_clamp_until_the_team_clamps():
+    """The console cannot know why a turning pump moves no blood: with no clamp on it says
+    NO FLOW (a torn line, an emptied circuit); CLAMPED once the team has clamped."""
+    c = COURSE.with_perturbations((injection(COURSE.scenario, "circuit_rupture", T0),))
+    assert flow(c, T0 + 30) == 0.0 and c.pump_state(T0 + 30) == "NO FLOW"
+    assert c.mode("ecmo_mode", T0 + 30).endswith("NO FLOW")
+    c = act(c, "control.ecmo.clamp_drainage", 1, T0 + 40, 1)
+    assert c.pump_state(T0 + 45) == "CLAMPED"
