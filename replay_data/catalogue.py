@@ -20,7 +20,9 @@ SAMPLED_RESULTS = ("act",)
 class NoiseSpec:
     sd: float = 0.0
     tau: float = 30.0
-    mode: str = "additive"  # or "headroom": noise scales with distance below `ceiling`
+    # or "headroom": noise scales with distance below `ceiling`; or "proportional": with
+    # the value itself (a fraction of the reading, for values spanning decades)
+    mode: str = "additive"
     ceiling: float = 100.0
     group: str | None = None
     share: float = 0.0
@@ -161,7 +163,7 @@ def _numeric(cid: str, t: Table) -> NumericChannel:
     n = t.child("noise")
     noise = NoiseSpec(
         sd=n.number("sd", 0.0), tau=n.number("tau", 30.0),
-        mode=n.choice("mode", ("additive", "headroom"), "additive"),
+        mode=n.choice("mode", ("additive", "headroom", "proportional"), "additive"),
         ceiling=n.number("ceiling", 100.0), group=n.text("group", None),
         share=n.number("share", 0.0))
     n.done()

@@ -261,6 +261,8 @@ class Course:
         if ch.noise.mode == "headroom":
             # Noise on the distance below the ceiling: saturated values barely move.
             return ch.noise.ceiling - (ch.noise.ceiling - level) * np.exp(n)
+        if ch.noise.mode == "proportional":
+            return level * np.exp(n)
         return level + n
 
     def numeric(self, channel: str, t: np.ndarray | Sequence[float] | float,

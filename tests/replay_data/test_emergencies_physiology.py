@@ -181,3 +181,18 @@ def test_a_transfusion_does_not_make_sao2_jump(case):
     s = d.truth("sao2", t)
     assert np.all(np.abs(s[1:4] - s[0]) < 1.5)
     assert s[4] > s[0]  # more delivery: a higher saturation over minutes
+
+
+def test_a_failed_membrane_reads_venous_post_oxygenator_po2_with_noise_to_scale(case):
+    """Post-oxygenator PO2 spans 15-600 mmHg: its sensor noise is a fraction of the reading,
+    so a failed membrane's venous PO2 reads within a few mmHg of the blood's, never a fixed
+    8 mmHg off (which put it below the venous PO2 the membrane is fed with)."""
+    course, t0 = case
+    failed = _with(course, injection(course.scenario, "oxygenator_failure", t0, severity=1.0))
+    t = t0 + np.arange(15 * 60.0, 40 * 60.0, 20.0)
+    shown, blood = failed.numeric("po2_post", t), failed.truth("po2_post", t)
+    assert blood.max() < 40  # the premise: no O2 transfer left
+    assert np.all(np.abs(shown - blood) <= 0.08 * blood + 0.5)
+    working = t0 - 3600 + np.arange(0, 1800, 20.0)
+    spread = course.numeric("po2_post", working) - course.truth("po2_post", working)
+    assert 2.0 < np.std(spread) < 20.0  # a working membrane still reads with its noise
