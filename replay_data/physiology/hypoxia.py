@@ -64,7 +64,11 @@ class HeartState:
         """An arterial pressure (abp_sys or abp_dia): falling as the heart fails; arrested,
         a flat line near the static filling pressure whatever it was before."""
         flat = c.arrest_systolic if channel == "abp_sys" else c.arrest_diastolic
-        return np.where(self.arrested, flat, v * (1.0 - c.pressure_loss_at_arrest * self.failing))
+        # A failing heart lowers the pressure it makes, not the filling pressure under it:
+        # an arrest injection's flat line stays flat as the hypoxic load builds.
+        failing = np.maximum(v * (1.0 - c.pressure_loss_at_arrest * self.failing),
+                             np.minimum(v, flat))
+        return np.where(self.arrested, flat, failing)
 
     def etco2(self, c: Hypoxia, v: np.ndarray) -> np.ndarray:
         """EtCO2 needs lung blood flow to carry the CO2 there: proportional to the output

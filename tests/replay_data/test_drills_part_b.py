@@ -164,3 +164,8 @@ def test_pea_arrest_left_alone_slows_to_asystole(tmp_path):
     assert set(run.status().values()) == {"missed"}
     assert run.value("abp_mean", 60) < 15
     assert run.value("hr", 600) < 5
+    # The flat line stays at the filling pressure as the hypoxic heart fails under it
+    # (it used to sink to 7/6), and the rhythm left is asystole, one alarm.
+    for after in (60, 300, 600):
+        assert run.value("abp_dia", after) >= 11 and run.value("abp_sys", after) <= 15
+    assert run.controller.course.flags([run.injection_start + 600])["asystole"][0]
