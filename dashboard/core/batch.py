@@ -58,9 +58,12 @@ def apply_many(c: SessionController, actions: Iterable[Action], *, strict: bool 
             if stop_at_refusal and out[-1] is None:
                 break
     finally:
-        _end_run(c)
-        if outer:
-            _release_held(c)
+        try:
+            _end_run(c)
+        finally:
+            if outer:
+                # Even when the rebuild failed: the held alarm lines reach the files.
+                _release_held(c)
     return out
 
 
