@@ -5,8 +5,8 @@
 Records the 20-minute drill of bench_debrief.py (four injections, each acknowledged,
 noted and stopped; 1x, on a manual clock: 30,000 frames at 25 fps), then runs
 `icu-dashboard debrief drill.jsonl --video` in a fresh process and prints its wall
-seconds, CPU seconds, the peak memory of the process and its encoder together (RSS of
-both, sampled every 0.2 s) and the size of the film and clips.
+seconds, CPU seconds, its peak memory (RSS, sampled every 0.2 s) and the size of the film
+and clips.
 Goal: under 4 minutes on a 2-core laptop, under 1 GB.
 """
 
@@ -30,40 +30,13 @@ from bench_debrief import record_drill  # noqa: E402
 GOAL_S, GOAL_MB = 240.0, 1024.0
 
 
-def cpu_s(pid: int) -> float | None:
-    """User + system CPU seconds of one process so far (None once it is gone)."""
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process, MB (0 once it is gone)."""
     try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
+        with open(f"/proc/{pid}/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
     except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def children(pid: int) -> list[int]:
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            return [int(p) for p in f.read().split()]
-    except OSError:
-        return []
-
-
-def tree_rss_mb(pid: int) -> float:
-    """RSS of a process and its children (the encoder), MB."""
-    total = 0
-    pids = [pid]
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            pids += [int(p) for p in f.read().split()]
-    except OSError:
-        pass
-    for p in pids:
-        try:
-            with open(f"/proc/{p}/statm") as f:
-                total += int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-        except OSError:
-            continue
-    return total / 2**20
+        return 0.0
 
 
 def main() -> int:
@@ -79,16 +52,9 @@ def main() -> int:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE)
         peak = 0.0
-        cpu_of: dict[int, float] = {}  # the last CPU seen of the command and its encoder
         while proc.poll() is None:
-            peak = max(peak, tree_rss_mb(proc.pid))
-            for p in [proc.pid, *children(proc.pid)]:
-                c = cpu_s(p)
-                if c is not None:
-                    cpu_of[p] = c
+            peak = max(peak, rss_mb(proc.pid))
             time.sleep(0.2)
-        render_cpu = cpu_of.pop(proc.pid, 0.0)
-        encoder_cpu = max(cpu_of.values(), default=0.0)
         wall = time.perf_counter() - t0
         cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
         out = proc.stdout.read().decode() if proc.stdout else ""
@@ -98,10 +64,8 @@ def main() -> int:
         films = sorted(folder.glob("*.mp4"))
         film = folder / "drill.mp4"
         clips_mb = sum(f.stat().st_size for f in films if f != film) / 1e6
-        split = (f" ({render_cpu:.0f} s in the command, {encoder_cpu:.0f} s in a child)"
-                 if encoder_cpu else "")
         print(f"debrief --video of a 20-minute drill ({args.size}, {args.fps} fps): "
-              f"{wall:.1f} s wall, {cpu.ru_utime + cpu.ru_stime:.1f} s CPU{split}, peak "
+              f"{wall:.1f} s wall, {cpu.ru_utime + cpu.ru_stime:.1f} s CPU, peak "
               f"{peak:.0f} MB; film {film.stat().st_size / 1e6:.1f} MB, "
               f"{len(films) - 1} clips {clips_mb:.1f} MB"
               f" -- goal < {GOAL_S:.0f} s, < {GOAL_MB:.0f} MB")

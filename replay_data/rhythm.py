@@ -31,8 +31,6 @@ from .physiology.coefficients import load_coefficients
 
 ARREST_FLAG, VF_FLAG, PEA_FLAG, CPR_FLAG = "cardiac_arrest", "vf", "pea", "cpr"
 ASYSTOLE_FLAG = "asystole"
-# No QRS for this long before a monitor calls asystole (assumed; monitors use about 4 s).
-ASYSTOLE_AFTER_S = 4.0
 # The figures, with their sources: the physiology catalogue's [cpr] section
 # (resources/catalogue/physiology.toml).
 _CPR = load_coefficients().cpr
@@ -83,7 +81,7 @@ def with_compressions(course, channel: str, t: np.ndarray, v: np.ndarray) -> np.
 
 def asystole(course, t: np.ndarray, flags: dict[str, np.ndarray]) -> np.ndarray:
     """Where the ECG draws no beats and a monitor calls it asystole: the heart rate (the
-    physiology's, which the beat clock follows) 0 now and ASYSTOLE_AFTER_S before, not
+    physiology's, which the beat clock follows) 0 now and [cpr] asystole_after_s before, not
     in VF (its own rhythm), the leads on (off, the monitor cannot tell). Looked for only
     where something can stop the heart: an arrest, or a disturbance of the rate."""
     none = np.zeros(t.shape, bool)
@@ -91,10 +89,10 @@ def asystole(course, t: np.ndarray, flags: dict[str, np.ndarray]) -> np.ndarray:
         return none
     arrest = flags.get(ARREST_FLAG)
     if (arrest is None or not arrest.any()) and not course.perturbation_index.touching(
-            "hr", float(t.min()) - ASYSTOLE_AFTER_S, float(t.max())):
+            "hr", float(t.min()) - _CPR.asystole_after_s, float(t.max())):
         return none
     now = course.numeric("hr", t, measured=False)
-    before = course.numeric("hr", t - ASYSTOLE_AFTER_S, measured=False)
+    before = course.numeric("hr", t - _CPR.asystole_after_s, measured=False)
     flat = (now <= 0.0) & (before <= 0.0)
     for other in (VF_FLAG, "ecg_leads_off"):
         if other in flags:

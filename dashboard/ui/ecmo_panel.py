@@ -17,10 +17,13 @@ from dashboard.ui.mini_trace import MiniTrace
 from dashboard.ui.panel import Frame
 from replay_data.catalogue import Catalogue, NumericChannel
 from replay_data.controls import settings_at
-from replay_data.course import Course, Result
+from replay_data.course import PUMP_CLAMPED, PUMP_NO_FLOW, PUMP_STOPPED, Course, Result
 from replay_data.ventilator import CHANNELS as VENT_CHANNELS
 from replay_data.ventilator import mode_text
 from replay_data.waveforms import ventilator_window
+
+# The pump states the mode line shows in the alarm colour, as a console does.
+HALTED_STATES = (PUMP_STOPPED, PUMP_CLAMPED, PUMP_NO_FLOW)
 
 ACT_COLOUR_CHANNEL = "heparin_rate"  # anticoagulation values share the heparin colour
 ECMO_ROWS: tuple[tuple[str, ...], ...] = (
@@ -147,8 +150,7 @@ class EcmoPanel(QtWidgets.QFrame):
             self.act.setAccessibleDescription(f"{text} s, {band}")
         if self.mode.text() != mode:
             self.mode.setText(mode)
-            # A stopped or clamped pump, or no flow, in the alarm colour, as a console does.
-            halted = any(s in mode for s in ("STOPPED", "CLAMPED", "NO FLOW"))
+            halted = any(s in mode for s in HALTED_STATES)
             self.mode.setStyleSheet("color: #ff5252; font-weight: bold;" if halted else "")
 
 

@@ -176,6 +176,7 @@ class Cpr:
     vf_coarse_mv: float
     vf_fine_mv: float
     vf_fine_tau_s: float
+    asystole_after_s: float
 
 
 @dataclass(frozen=True)

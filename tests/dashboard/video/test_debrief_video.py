@@ -21,7 +21,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
-from video_support import Drill, record_drill, record_idle
+from video_support import Drill, record_drill, record_idle, room_video
 
 from dashboard.cli.main import main
 from dashboard.debrief.report import build_report
@@ -262,23 +262,6 @@ def test_each_panel_has_its_still_for_print(filmed, page):
 
 
 # --------------------------------------------------------------------------- room camera
-
-
-def room_video(path: Path, seconds: float, created: str | None) -> Path:
-    """A tiny synthetic camera: frame i is grey level 8*i, 5 fps, 160x120."""
-    with av.open(str(path), "w") as c:
-        if created is not None:
-            c.metadata["creation_time"] = created
-        st = c.add_stream("mpeg4", rate=5)
-        st.width, st.height, st.pix_fmt = 160, 120, "yuv420p"
-        for i in range(round(seconds * 5)):
-            img = np.full((120, 160, 3), (8 * i) % 256, np.uint8)
-            f = av.VideoFrame.from_ndarray(img, format="rgb24")
-            for pkt in st.encode(f):
-                c.mux(pkt)
-        for pkt in st.encode():
-            c.mux(pkt)
-    return path
 
 
 def _start_wall(d: Drill):

@@ -18,7 +18,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
-from video_support import Drill, record_drill
+from video_support import Drill, record_drill, room_video
 
 from dashboard.cli.main import main
 from dashboard.debrief.report import build_report
@@ -43,28 +43,13 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--mute-audio"]
 
 
-def h264_room_video(path: Path, seconds: float, created: str) -> Path:
-    """A camera a browser plays (H.264): frame i is grey level 8*i, 5 fps, 160x120."""
-    with av.open(str(path), "w") as c:
-        c.metadata["creation_time"] = created
-        st = c.add_stream("libx264", rate=5)
-        st.width, st.height, st.pix_fmt = 160, 120, "yuv420p"
-        for i in range(round(seconds * 5)):
-            img = np.full((120, 160, 3), (8 * i) % 256, np.uint8)
-            for pkt in st.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
-                c.mux(pkt)
-        for pkt in st.encode():
-            c.mux(pkt)
-    return path
-
-
 @pytest.fixture(scope="module")
 def report(tmp_path_factory) -> tuple[Drill, Path]:
     folder = tmp_path_factory.mktemp("debrief")
     drill = record_drill(folder / "s.jsonl")
     played = build_report(drill.path, drill.path.with_suffix(".html"))[0].played
     start = VideoTimeline(played).start_wall + timedelta(seconds=ROOM_LEAD)
-    room = h264_room_video(folder / "room.mp4", 40, start.isoformat())
+    room = room_video(folder / "room.mp4", 40, start.isoformat())
     assert main(["debrief", str(drill.path), "--video", "--video-fps", str(FPS),
                  "--video-size", f"{W}x{H}", "--room-video", str(room)]) == 0
     return drill, drill.path.with_suffix(".html")

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import av
+import numpy as np
 from case_support import case_course
 
 from dashboard.core.actions import Action, Actor
@@ -76,3 +78,20 @@ def record_drill(path: Path, *, lead: float = 2.0) -> Drill:
     c.apply(Action.make("end", {}, CONSOLE), strict=True)
     c.close()
     return Drill(path, start, inject_at, pause, ack_at, lead + 32.0)
+
+
+def room_video(path: Path, seconds: float, created: str | None) -> Path:
+    """A tiny synthetic room camera a browser plays too (H.264): frame i is grey level
+    8*i, 5 fps, 160x120, with `created` as its creation time (None: none)."""
+    with av.open(str(path), "w") as c:
+        if created is not None:
+            c.metadata["creation_time"] = created
+        st = c.add_stream("libx264", rate=5)
+        st.width, st.height, st.pix_fmt = 160, 120, "yuv420p"
+        for i in range(round(seconds * 5)):
+            img = np.full((120, 160, 3), (8 * i) % 256, np.uint8)
+            for pkt in st.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+                c.mux(pkt)
+        for pkt in st.encode():
+            c.mux(pkt)
+    return path
