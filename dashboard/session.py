@@ -321,6 +321,9 @@ class MonitorSession:
         self.audio.close()
         if shiboken6.isValid(self.window):
             self.window.detach()
+            # Closed with the session: a window left showing a stopped controller would
+            # look live (and, in a test process, answer for the next session's widgets).
+            self.window.close()
         if self.console is not None and shiboken6.isValid(self.console):
             self.console.detach()
             self.console.close()

@@ -2,7 +2,10 @@
 and session files go to a throw-away data folder, not the user's."""
 
 import os
+import sys
 import tempfile
+
+import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="icu-ecmo-tests-")
@@ -16,3 +19,23 @@ def pytest_xdist_auto_num_workers(config) -> int:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else \
         (os.cpu_count() or 1)
     return cores + 1
+
+
+@pytest.fixture(autouse=True)
+def no_window_left_showing():
+    """Every test closes the windows it showed. One left open would answer the next
+    test's searches by objectName (the automation hook's `find` took a stale monitor's
+    clock for the new one's) and keep painting in the worker."""
+    yield
+    QtWidgets = sys.modules.get("PySide6.QtWidgets")  # not loaded: no windows
+    if QtWidgets is None:
+        return
+    app = QtWidgets.QApplication.instance()
+    if app is None:
+        return
+    shown = [f"{type(w).__name__} {w.objectName()!r}" for w in app.topLevelWidgets()
+             if w.isVisible() and not isinstance(w, QtWidgets.QMenu)]
+    for w in app.topLevelWidgets():
+        if w.isVisible():
+            w.close()  # not carried into the next test, whatever this one's verdict
+    assert not shown, f"windows left showing: {', '.join(shown)}"
