@@ -36,7 +36,7 @@ HR_SOURCES = ("ECG", "ART", "PLETH")
 ECMO_GROUP = "ecmo"
 # Pump states shown on the ECMO panel.
 PUMP_RUNNING, PUMP_STOPPED, PUMP_CLAMPED = "running", "STOPPED", "CLAMPED"
-PUMP_NO_FLOW = "NO FLOW"  # turning, no flow, no clamp on: a torn line, an emptied circuit
+PUMP_NO_FLOW = "NO FLOW"  # turning, no flow, no clamp on (the console cannot say why)
 
 
 @dataclass(frozen=True)
@@ -314,8 +314,10 @@ class Course:
         """running, STOPPED (no rpm), CLAMPED (turning, no flow, a line clamped) or NO
         FLOW (turning, no flow, no clamp: the console cannot say why); "" with no
         circuit."""
-        i = self.true_inputs(("ecmo_rpm", "ecmo_flow"), np.array([float(t)]))
-        rpm, flow = float(i["ecmo_rpm"][0]), float(i["ecmo_flow"][0])
+        i = self.true_inputs(("ecmo_rpm", "ecmo_flow", "ecmo_spill"), np.array([float(t)]))
+        rpm = float(i["ecmo_rpm"][0])
+        # Through the pump: a torn line's spill as well (the pump is running).
+        flow = float(circuit.pump_flow(i["ecmo_flow"], i["ecmo_spill"])[0])
         if np.isnan(flow):
             return ""
         if not rpm > 100.0:

@@ -6,6 +6,19 @@ within a beat).
     delta P (membrane)            = R_membrane x Q
     P int (pre-oxygenator)        = P art + delta P
 
+The drainage drop levels off at the inlet's suction limit L, as a clamped inlet's does
+(below): P venous = CVP - L tanh(drop / L), a sucking or collapsed vein never pulls the
+inlet below about CVP - L (gas comes out of solution). At the running flows the two
+differ by 1-2 mmHg.
+
+A torn return line or a return cannula out (the `ecmo_spill` input, L/min): the pump
+still drains and pushes its flow Q_pump = Q + Q_spill through the drainage cannula, the
+pump and the membrane, but Q_spill leaves the circuit at the tear, open to the room at
+about 0 mmHg, and only Q reaches the patient. The flow probe, between the pump and the
+tear, reads Q_pump. P art is the returned share's pressure and the tear's in proportion
+to the flows: P art = (Q / Q_pump) x (CVP + return drop(Q)) + (Q_spill / Q_pump) x 0;
+delta P = R_membrane x Q_pump.
+
 Cannula drops are linear plus quadratic in flow (laminar plus inertial losses). Their
 coefficients are the scenario's cannulae's (cannula_drops): those of reference cannulae
 in resources/catalogue/physiology.toml, scaled by size d as (d_ref / d)^4 for both terms
@@ -107,11 +120,31 @@ def clamped(p: CircuitPressures, cvp: np.ndarray, rpm: np.ndarray,
     return CircuitPressures(pv, pint, dp)
 
 
+# The pressure at a torn return line: open to the room at about the bed's height.
+TEAR_PRESSURE_MMHG = 0.0
+
+
+def pump_flow(flow: np.ndarray, spill: np.ndarray) -> np.ndarray:
+    """L/min through the pump (what the flow probe reads): the patient's return flow and
+    what spills from a torn line (NaN with no circuit)."""
+    return flow + np.maximum(np.nan_to_num(spill), 0.0)
+
+
 def pressures(flow: np.ndarray, cvp: np.ndarray, membrane_resistance: np.ndarray,
-              drainage_resistance: np.ndarray, d: CannulaDrops) -> CircuitPressures:
+              drainage_resistance: np.ndarray, d: CannulaDrops, c: Circuit,
+              spill: np.ndarray | None = None) -> CircuitPressures:
+    """`flow`: what returns to the patient; `spill`: what leaves at a tear (module
+    docstring; None: no tear)."""
     q = np.maximum(flow, 0.0)
-    drain = np.maximum(drainage_resistance, 0.0) * (d.drainage_linear * q
-                                                    + d.drainage_quadratic * q * q)
-    ret = d.return_linear * q + d.return_quadratic * q * q
-    dp = np.maximum(membrane_resistance, 0.0) * q
-    return CircuitPressures(cvp - drain, cvp + ret + dp, dp)
+    qp = q if spill is None else pump_flow(q, spill)
+    drain = np.maximum(drainage_resistance, 0.0) * (d.drainage_linear * qp
+                                                    + d.drainage_quadratic * qp * qp)
+    lim = c.inlet_suction_limit
+    p_venous = cvp - lim * np.tanh(drain / lim)
+    p_art = cvp + d.return_linear * q + d.return_quadratic * q * q
+    if spill is not None:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            returned = np.where(qp > 0.0, q / qp, 1.0)
+        p_art = returned * p_art + (1.0 - returned) * TEAR_PRESSURE_MMHG
+    dp = np.maximum(membrane_resistance, 0.0) * qp
+    return CircuitPressures(p_venous, p_art + dp, dp)

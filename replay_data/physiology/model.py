@@ -38,8 +38,8 @@ INPUT_DEFAULTS: dict[str, float] = {
     "recirculation": 0.0, "base_excess": 0.0, "tidal_volume": 450.0,
     "dead_space_fraction": 0.3, "membrane_function": 1.0, "membrane_resistance": 6.0,
     "drainage_resistance": 1.0, "oximeter_bias": 0.0, "fio2_ward": 21.0,
-    "blood_volume_deficit": 0.0, "ecmo_flow": 0.0, "sweep_flow": 0.0, "fdo2": 21.0,
-    "fio2": np.nan, "peep": np.nan, "temp": 37.0, "rr": 14.0, "cvp": 8.0,
+    "blood_volume_deficit": 0.0, "ecmo_flow": 0.0, "ecmo_spill": 0.0, "sweep_flow": 0.0,
+    "fdo2": 21.0, "fio2": np.nan, "peep": np.nan, "temp": 37.0, "rr": 14.0, "cvp": 8.0,
 }
 # Channels the model computes.
 OUTPUTS = ("spo2", "sao2", "pao2", "paco2", "ph", "etco2", "svo2", "po2_post", "p_venous",
@@ -151,9 +151,12 @@ class PatientModel:
     def display_adjusted(self, channel: str, t: np.ndarray, v: np.ndarray) -> np.ndarray:
         """A vital as the patient shows it: PEEP's effect on CVP and arterial pressure, and
         the hypoxic heart's on rate, pressure and EtCO2 (hypoxia.py); SpO2 reads nothing
-        without a pulse. Other channels unchanged."""
-        if channel not in ("hr", "abp_sys", "abp_dia", "cvp", "spo2", "etco2"):
+        without a pulse; the ECMO flow probe reads what spills from a torn line too
+        (circuit.py). Other channels unchanged."""
+        if channel not in ("hr", "abp_sys", "abp_dia", "cvp", "spo2", "etco2", "ecmo_flow"):
             return v
+        if channel == "ecmo_flow":  # the probe, upstream of a tear, reads the pump's flow
+            return circuit.pump_flow(v, self._raw_inputs(("ecmo_spill",), t)["ecmo_spill"])
         if channel == "cvp":
             return self._peep_effect("cvp", v, self.peep_change(t))
         heart = self.heart(t)
@@ -360,7 +363,7 @@ class PatientModel:
         rest = [n for n in names if n not in GAS_OUTPUTS]
         if not rest:
             return out
-        i = self._raw_inputs(("ecmo_flow", "cvp", "membrane_resistance",
+        i = self._raw_inputs(("ecmo_flow", "ecmo_spill", "cvp", "membrane_resistance",
                               "drainage_resistance", "peep", "blood_volume_deficit"), t)
         i["cvp"] = self._peep_effect("cvp", i["cvp"], self.peep_change(t))
         c = self.coef
@@ -371,7 +374,7 @@ class PatientModel:
             cvp = np.where(np.isnan(i["cvp"]), INPUT_DEFAULTS["cvp"], i["cvp"])
             mr = np.where(np.isnan(i["membrane_resistance"]), 6.0, i["membrane_resistance"])
             dr = np.where(np.isnan(i["drainage_resistance"]), 1.0, i["drainage_resistance"])
-            p = circuit.pressures(flow, cvp, mr, dr, self.drops)
+            p = circuit.pressures(flow, cvp, mr, dr, self.drops, c.circuit, i["ecmo_spill"])
             out.update(p_venous=p.p_venous, p_int=p.p_int, delta_p=p.delta_p)
         if "ppv" in rest:
             v = c.ventilation

@@ -21,9 +21,11 @@ def test_line_rupture_clamped_in_time_keeps_the_blood_and_recovers(tmp_path):
         Step(240, "control.ecmo.clamp_return", 0), Step(245, "control.ecmo.clamp_drainage", 0),
     ], watch=600, folder=tmp_path)
     assert set(run.status().values()) == {"done"}
-    # Little blood lost before the clamps; pressure held; flow and SpO2 back after repair.
-    assert run.value("blood_volume_deficit", 60) < 150
-    assert run.value("abp_mean", 60) > 70
+    # Clamped at 8 s: what 8 s at the pump's flow spills (about half a litre), the pressure
+    # down by what that loss does, back with the unit; flow and SpO2 back after repair.
+    assert 400 < run.value("blood_volume_deficit", 60) < 750
+    assert 60 < run.value("abp_mean", 60) < run.value("abp_mean", -60) - 8
+    assert run.value("abp_mean", 600) > run.value("abp_mean", 60) + 5
     assert run.value("spo2", 600) > 95 and run.value("ecmo_flow", 600) > 3.5
     assert run.value("hb", 600) > run.value("hb", -60) + 0.8  # the unit given
 

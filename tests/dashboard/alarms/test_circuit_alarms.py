@@ -107,3 +107,25 @@ def test_a_point_of_care_act_is_a_flagged_result_not_an_alarm():
     flagged = [r for r in COURSE.lab.results_until(COURSE.scenario.end)
                if r.test == "act" and r.flag]
     assert flagged and {r.flag for r in flagged} <= {"H", "L"}
+
+
+def test_a_torn_return_line_says_p_art_low_first_and_clamping_ends_it():
+    """The console's first sign of a return-side tear is the post-oxygenator pressure at the
+    room's 0 while the pump still moves blood; the flow alarms come only as the patient
+    empties. Clamping the drainage (no flow) ends it."""
+    c = COURSE.with_perturbations((injection(COURSE.scenario, "circuit_rupture", T0),))
+    changes = run(c, T0, T0 + 120)
+    art = episodes(changes, "p_art_low")
+    assert len(art) == 1 and art[0][0] <= T0 + 5 and art[0][1] is None
+    first_flow = [r for r, _ in episodes(changes, "ecmo_flow.low")]
+    assert first_flow and first_flow[0] > T0 + 20  # the probe reads the pump's flow at first
+    clamped = with_controls(c, ("control.ecmo.clamp_drainage", 1, T0 + 15))
+    art = episodes(run(clamped, T0, T0 + 60), "p_art_low")
+    assert len(art) == 1 and art[0][1] is not None and art[0][1] <= T0 + 20
+
+
+def test_no_p_art_low_on_a_pump_stop_a_clamp_or_the_running_circuit():
+    stopped = COURSE.with_perturbations((injection(COURSE.scenario, "pump_stop", T0),))
+    drainage = with_controls(COURSE, ("control.ecmo.clamp_drainage", 1, T0))
+    for c in (COURSE, stopped, drainage):
+        assert episodes(run(c, T0, T0 + 120), "p_art_low") == []
