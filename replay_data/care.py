@@ -47,8 +47,6 @@ CARE = "care"
 _CARE = load_coefficients().care
 # A patient without a weight in the scenario is taken as the catalogue's default adult.
 _DEFAULT_WEIGHT_KG = load_coefficients().hypoxia.default_weight_kg
-# The weight the per-unit Hb rise is stated for (a 70 kg adult).
-REFERENCE_WEIGHT_KG = 70.0
 
 
 @dataclass(frozen=True)
@@ -113,7 +111,7 @@ def care_perturbation(course, control: str, value: float, t: float, pid: str) ->
         duration = 60.0 * c.unit_minutes * value
         weight = course.scenario.patient.weight_kg or _DEFAULT_WEIGHT_KG
         effects += volume_effects(course, t, c.unit_ml * value, duration)
-        effects.append(Effect(channel="hb", add=c.hb_per_unit_70kg * REFERENCE_WEIGHT_KG
+        effects.append(Effect(channel="hb", add=c.hb_per_unit_70kg * c.hb_per_unit_weight_kg
                               / weight * value, onset=duration, offset=c.recovery_s))
     # An event's effects ramp in over its infusion, then wear off over recovery_s; a
     # switch (CPR, pressure) holds until the next setting.

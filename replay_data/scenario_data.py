@@ -62,10 +62,14 @@ class VentilatorLimits:
     high-pressure limit is `p_high_limit` where the scenario fixes one; else, in pressure
     control, `p_high_margin` above the set peak (PEEP + Pinsp: a pressure-controlled breath
     never exceeds it, so the alarm means something has changed), and in volume control
-    `AC_P_HIGH_LIMIT` (replay_data.vent_alarms)."""
+    `p_high_limit_vc` (replay_data.vent_alarms). Defaults assumed: usual bedside settings."""
     p_high_limit: float | None = None  # cmH2O
     p_high_margin: float = 10.0  # cmH2O above PEEP + Pinsp
+    # Volume control: a little above the ARDSNet plateau ceiling of 30 cmH2O plus the
+    # resistive pressure of the breath.
+    p_high_limit_vc: float = 40.0  # cmH2O
     mv_low_limit: float = 2.0  # L/min
+    apnoea_rr: float = 4.0  # /min: below the lowest settable rate, no mandatory breaths
     provenance: Provenance = Provenance("assumed")
 
 

@@ -25,6 +25,7 @@ FLOW_LPM = (0.0, 10.0)
 P_HIGH_CMH2O = (10.0, 100.0)  # the high-pressure limits a ventilator offers
 P_MARGIN_CMH2O = (1.0, 40.0)
 MV_LOW_LPM = (0.0, 30.0)
+APNOEA_RR = (1.0, 20.0)  # /min: the apnoea rates a ventilator offers
 
 
 def _optional_provenance(r: Table) -> Provenance:
@@ -163,14 +164,20 @@ def ventilator(top: Table) -> VentilatorLimits:
     if "ventilator" not in top:
         return VentilatorLimits()
     r = top.child("ventilator")
-    r.check_keys({"p_high_limit", "p_high_margin", "mv_low_limit", "basis", "quote", "note"})
+    r.check_keys({"p_high_limit", "p_high_margin", "p_high_limit_vc", "mv_low_limit",
+                  "apnoea_rr", "basis", "quote", "note"})
     d = VentilatorLimits()
     limit = None
     if "p_high_limit" in r:
         limit = _within(r, "p_high_limit", r.number("p_high_limit"), P_HIGH_CMH2O, "cmH2O")
     margin = (_within(r, "p_high_margin", r.number("p_high_margin"), P_MARGIN_CMH2O, "cmH2O")
               if "p_high_margin" in r else d.p_high_margin)
+    vc = (_within(r, "p_high_limit_vc", r.number("p_high_limit_vc"), P_HIGH_CMH2O, "cmH2O")
+          if "p_high_limit_vc" in r else d.p_high_limit_vc)
     mv = (_within(r, "mv_low_limit", r.number("mv_low_limit"), MV_LOW_LPM, "L/min")
           if "mv_low_limit" in r else d.mv_low_limit)
-    return VentilatorLimits(p_high_limit=limit, p_high_margin=margin, mv_low_limit=mv,
+    apnoea = (_within(r, "apnoea_rr", r.number("apnoea_rr"), APNOEA_RR, "/min")
+              if "apnoea_rr" in r else d.apnoea_rr)
+    return VentilatorLimits(p_high_limit=limit, p_high_margin=margin, p_high_limit_vc=vc,
+                            mv_low_limit=mv, apnoea_rr=apnoea,
                             provenance=_optional_provenance(r))

@@ -7,7 +7,7 @@ bedside practice), so in pressure control the alarm sounds only when the airway 
 really exceeds the limit, never for the breath the settings ask for (it used to sound
 throughout the pre-ECMO hours at Ppeak 43 against a fixed 35). A scenario may fix the
 limit instead (`p_high_limit`). In volume control the peak follows the lung, and the limit
-defaults to AC_P_HIGH_LIMIT.
+is `p_high_limit_vc`. Every limit is the scenario's (scenario_data.VentilatorLimits).
 """
 
 from __future__ import annotations
@@ -15,12 +15,6 @@ from __future__ import annotations
 import numpy as np
 
 from .vent_settings import vent_settings
-
-# Volume control without a scenario limit (assumed: a usual default, a little above the
-# ARDSNet plateau ceiling of 30 cmH2O plus the resistive pressure).
-AC_P_HIGH_LIMIT = 40.0
-# Below the lowest settable rate: no mandatory breaths.
-APNOEA_RR = 4.0
 
 HIGH_PRESSURE, LOW_MINUTE_VOLUME, APNOEA = "HIGH PRESSURE", "LOW MINUTE VOLUME", "APNEA"
 
@@ -34,7 +28,7 @@ def high_pressure_limit(course, t: np.ndarray) -> np.ndarray:  # a Course
     s = vent_settings(course, tt)
     peep = course.true_inputs(("peep",), tt)["peep"]
     pc = peep + s["control.vent.pinsp"] + limits.p_high_margin
-    return np.where(s["control.vent.mode"] >= 0.5, AC_P_HIGH_LIMIT, pc)
+    return np.where(s["control.vent.mode"] >= 0.5, limits.p_high_limit_vc, pc)
 
 
 def active(course, t: float, ppeak: float, mv: float, rr: float) -> list[str]:  # a Course
@@ -44,6 +38,6 @@ def active(course, t: float, ppeak: float, mv: float, rr: float) -> list[str]:  
         on.append(HIGH_PRESSURE)
     if mv < course.scenario.ventilator.mv_low_limit:
         on.append(LOW_MINUTE_VOLUME)
-    if rr < APNOEA_RR:
+    if rr < course.scenario.ventilator.apnoea_rr:
         on.append(APNOEA)
     return on

@@ -157,6 +157,7 @@ class Care:
     unit_ml: float
     unit_minutes: float
     hb_per_unit_70kg: float
+    hb_per_unit_weight_kg: float  # the weight hb_per_unit_70kg is stated for
     recovery_s: float
 
     def volume_signature(self) -> dict[str, float]:

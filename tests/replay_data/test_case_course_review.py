@@ -20,7 +20,7 @@ from replay_data.perturbations import override
 from replay_data.physiology.coefficients import load_coefficients
 from replay_data.physiology.vasopressor import effect
 from replay_data.scenario import load_scenario
-from replay_data.vent_alarms import HIGH_PRESSURE, active, high_pressure_limit
+from replay_data.vent_alarms import APNOEA, HIGH_PRESSURE, active, high_pressure_limit
 from replay_data.vent_settings import MODES, vent_settings
 from replay_data.ventilator import mode_text
 
@@ -139,6 +139,21 @@ def test_the_scenario_sets_the_alarm_limits(tmp_path):
     assert HIGH_PRESSURE in active(course, t, v["ppeak"][0], v["mv"][0], v["rr"][0])
     assert CASE.scenario.ventilator.p_high_limit is None  # the case: set above the peak
     assert CASE.scenario.ventilator.mv_low_limit == 1.0
+
+
+def test_the_volume_control_limit_and_the_apnoea_rate_are_the_scenarios(tmp_path):
+    path = _with_ventilator_table(tmp_path, '[ventilator]\np_high_limit_vc = 30\n'
+                                            'apnoea_rr = 20\nbasis = "assumed"\n')
+    course = Course(load_scenario(path))
+    t = SC.resolve("abg_pre_ecmo")
+    vc = control_perturbation(course, "control.vent.mode", 1, t - 60, "team-vc")
+    course = course.with_perturbations((vc,))
+    assert high_pressure_limit(course, np.array([t]))[0] == 30
+    v = vent(course, t)
+    on = active(course, t, v["ppeak"][0], v["mv"][0], v["rr"][0])
+    assert HIGH_PRESSURE in on  # Ppeak 43 above 30
+    assert APNOEA not in on and APNOEA in active(course, t, v["ppeak"][0], v["mv"][0], 18.0)
+    assert SC.ventilator.p_high_limit_vc == 40 and SC.ventilator.apnoea_rr == 4
 
 
 def test_a_bad_alarm_limit_is_one_line_naming_the_key(tmp_path):
