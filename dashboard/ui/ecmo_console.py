@@ -2,8 +2,9 @@
 
 A view of the SessionController like the monitor window: every knob, switch and clamp is a
 `control` action (controller.request) from this display; what it shows (flow, speed,
-pressures, the console's own alarms) is read from the course, so it shows the same on
-every display and in a replay. Big targets for a touch screen; keys too:
+pressures) is read from the course, so it shows the same on every display and in a
+replay; its alarm line is the circuit's alarms as the monitor raises them (the alarm
+profile's limits and delays). Big targets for a touch screen; keys too:
 
     Up / Down          pump speed +/- 100 rpm        P   pump on / off
     D / R              drainage / return clamp       H   hand crank on / off
@@ -18,15 +19,13 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from dashboard.alarms.kinds import Category
 from dashboard.core.session_controller import SessionController
 from replay_data.controls import CONTROLS, ECMO
 from replay_data.devices import ECMO as ECMO_DEVICE
 
 from .team_console import LOCKED_TEXT, TeamConsole
 
-# Console alarms (assumed thresholds, typical of centrifugal pump consoles).
-LOW_FLOW_LPM = 2.0
-P_VENOUS_LOW_MMHG = -100.0
 REFRESH_S = 0.1  # the flow readout refreshes at 10 Hz, like a console's display
 DEFAULT_CRANK_RPM = 2500
 # Below this the rotor is not turning: the console reads STOPPED, whatever the switch.
@@ -47,6 +46,7 @@ QPushButton { min-height: 56px; min-width: 120px; font-size: 16px; font-weight: 
               border-radius: 8px; }
 QPushButton:checked { background: #b71c1c; border-color: #ff5252; color: white; }
 QPushButton#control\\.ecmo\\.pump:checked { background: #1b5e20; border-color: #69f0ae; }
+QPushButton#control\\.ecmo\\.heater:checked { background: #1b5e20; border-color: #69f0ae; }
 QPushButton#control\\.ecmo\\.pump[state="stopped"] { background: #b71c1c;
                                                    border-color: #ff5252; color: white; }
 QPushButton#console\\.ecmo\\.undo { background: #ffb74d; color: #000; border-color: #ffe0b2; }
@@ -72,6 +72,7 @@ class EcmoConsole(TeamConsole):
         self.speed = label("console.ecmo.speed", "--", "mid")
         self.p_venous = label("console.ecmo.p_venous", "--", "mid")
         self.p_int = label("console.ecmo.p_int", "--", "mid")
+        self.p_art = label("console.ecmo.p_art", "--", "mid")
         self.delta_p = label("console.ecmo.delta_p", "--", "mid")
         self.status.setWordWrap(True)
         # A change that stops the flow (pump off, a clamp on) is applied at once -- a
@@ -139,8 +140,10 @@ class EcmoConsole(TeamConsole):
         for col, (cap, w) in enumerate((("FLOW L/min", self.flow), ("SPEED rpm", self.speed))):
             readouts.addWidget(QtWidgets.QLabel(cap, self), 0, col)
             readouts.addWidget(w, 1, col)
+        # Where each is read locates an obstruction or a tear: before the pump, between pump
+        # and membrane, after the membrane (docs/model.md, circuit pressures).
         for col, (cap, w) in enumerate((("P venous", self.p_venous), ("P int", self.p_int),
-                                        ("ΔP membrane", self.delta_p))):
+                                        ("P art", self.p_art), ("ΔP", self.delta_p))):
             readouts.addWidget(QtWidgets.QLabel(f"{cap} mmHg", self), 2, col)
             readouts.addWidget(w, 3, col)
 
@@ -285,17 +288,21 @@ class EcmoConsole(TeamConsole):
         self.flow.setText(f"{flow:.2f}" if circuit else "--")
         self.speed.setText(f"{rpm:.0f}" if not math.isnan(rpm) else "--")
         for lab, ch in ((self.p_venous, "p_venous"), (self.p_int, "p_int"),
-                        (self.delta_p, "delta_p")):
+                        (self.p_art, "p_art"), (self.delta_p, "delta_p")):
             x = v.get(ch, math.nan)
             lab.setText("--" if math.isnan(x) else f"{x:.0f}")
-        alarms = []
-        if circuit and flow < LOW_FLOW_LPM:
-            alarms.append("LOW FLOW")
-        if latest is not None and "air_in_circuit" in latest.flags:
-            alarms.append("BUBBLE DETECTED")
-        if v.get("p_venous", 0.0) < P_VENOUS_LOW_MMHG:
-            alarms.append("P VENOUS LOW")
-        self.alarms.setText("  ·  ".join(alarms))
+        self.alarms.setText("  ·  ".join(self._circuit_alarms()))
+
+    def _circuit_alarms(self) -> list[str]:
+        """The circuit's alarms sounding on the bedside monitor now (the alarm profile's
+        artificial-perfusion alarms, with their limits and delays), highest priority
+        first: the console and the monitor never disagree about the circuit."""
+        engine = self.controller.monitor.alarms
+        active = getattr(engine, "active_alarms", None)
+        if active is None:
+            return []
+        return [s.message.upper() for s in active()
+                if s.category is Category.ARTIFICIAL_PERFUSION]
 
     def _switched_off(self, t: float) -> bool:
         """Whether someone switched the pump off (the last change of the pump switch by
