@@ -23,7 +23,7 @@ from .keyframes import interpolate, node_sum, step_text
 from .lab_results import LabResults, Result
 from .perturbations import Perturbation, PerturbationIndex, injection
 from .physiology import circuit
-from .physiology.model import INPUT_DEFAULTS, PatientModel
+from .physiology.model import HEART_STEP_S, INPUT_DEFAULTS, PatientModel
 from .scenario import DEFAULT_SCENARIO, Scenario, load_scenario
 
 # Values the alarm engine reads besides the displayed numerics.
@@ -372,6 +372,8 @@ class Course:
             # Disturbances: the difference they make, sample by sample, where they act.
             spans = [(p.start, p.end + p.recovery)
                      for p in self.perturbation_index.touching(channel, start, end)]
+            if channel == "hr":
+                spans += self._hypoxic_heart_spans(start, end)
             if spans:
                 a = max(0, math.floor((min(s for s, _ in spans) - start) / step))
                 last = max(e for _, e in spans)  # inf: until stopped
@@ -381,6 +383,21 @@ class Course:
                 disturbed = np.nan_to_num(self.numeric(channel, t, measured=False))
                 out[i] += float(disturbed.sum() - self._base(ch, t).sum())
         return out
+
+    def _hypoxic_heart_spans(self, start: float, end: float) -> list[tuple[float, float]]:
+        """Where in [start, end] the hypoxic heart slows the rate (physiology.hypoxia): it
+        follows any disturbance that starves it of oxygen -- an override of the ECMO flow,
+        the team's pump off -- without one acting on "hr" itself, and outlasts it. Found on
+        the heart's own knots, a knot's width either side."""
+        if not self.perturbation_index.started_by(end):
+            return []  # nothing has disturbed the patient yet: the heart is as the case
+        step = HEART_STEP_S
+        grid = np.arange(math.floor(start / step) * step, end + step, step)
+        heart = self.model.heart_state(grid)
+        off = np.flatnonzero((heart.failing > 0.0) | heart.arrested)
+        if off.size == 0:
+            return []
+        return [(float(grid[off[0]]) - step, float(grid[off[-1]]) + step)]
 
     def numerics(self, channels: Iterable[str],
                  t: np.ndarray | Sequence[float]) -> dict[str, np.ndarray]:

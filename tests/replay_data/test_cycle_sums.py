@@ -11,7 +11,7 @@ from replay_data import cycle_clocks, noise
 from replay_data import waveforms as wf
 from replay_data.course import Course
 from replay_data.keyframes import interpolate, node_sum
-from replay_data.perturbations import injection
+from replay_data.perturbations import injection, override
 
 
 @pytest.fixture(scope="module")
@@ -82,3 +82,26 @@ def test_beat_clock_follows_a_hypoxic_heart_set_off_by_a_disturbance_of_the_circ
     np.testing.assert_allclose(rate, hr, atol=1e-9)
     # The calm course keeps its own beats.
     assert (cycle_clocks.beats(calm, t).rate * 60.0).min() > 80.0
+
+
+def test_node_sums_count_the_hypoxic_heart_beyond_its_disturbance(case_scenario) -> None:
+    """The instructor's override of the ECMO flow to 0 slows and stops the heart through
+    the physiology, without any disturbance of "hr" itself: each 6 h chunk's closed-form
+    total still equals its nodes, so the beat clock does not jump at the chunk's end."""
+    step, n = cycle_clocks.CYCLE_STEP_S, cycle_clocks.CYCLE_CHUNK_NODES
+    stop = case_scenario.resolve("ecmo_start+1d")
+    c = Course(case_scenario, seed=5).with_perturbations(
+        [override("ecmo_flow", 0.0, stop, 2.0, duration=1800.0)])
+    first = case_scenario.start + np.floor(
+        (stop - case_scenario.start) / (n * step)) * n * step
+    starts = first + n * step * np.arange(3)  # the chunk of the arrest and the two after
+    assert c.model.heart_state(np.array([stop + 1200])).arrested[0]
+    got = c.node_sums("hr", starts, n, step)
+    for s, g in zip(starts, got):
+        direct = np.nansum(c.numeric("hr", s + step * np.arange(n), measured=False))
+        assert g == pytest.approx(direct, rel=1e-12, abs=1e-6), s
+    cycle_clocks.clear_cache()
+    for edge in starts[1:]:
+        before = cycle_clocks.beats(c, np.array([edge - 1e-6])).count[0]
+        after = cycle_clocks.beats(c, np.array([edge])).count[0]
+        assert after - before == pytest.approx(0.0, abs=1e-5), edge
