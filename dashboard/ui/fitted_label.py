@@ -50,11 +50,16 @@ class FittedLabel(QtWidgets.QLabel):
         self.set_texts(texts)
 
     def set_texts(self, texts: str | Sequence[str]) -> None:
+        before = getattr(self, "_texts", ())
         self._texts = (texts,) if isinstance(texts, str) else tuple(texts)
         full = self._texts[0] if self._texts else ""
         if self.toolTip() in ("", getattr(self, "_full", "")):
             self.setToolTip(full)
         self._full = full
+        if getattr(self, "_claims", False) and self._texts != before:
+            # The hints follow the texts: tell the layout, which otherwise keeps the width
+            # it gave the old ones (an empty label first shown got 2 px and kept them).
+            self.updateGeometry()
         self._fit()
 
     @property
@@ -136,4 +141,6 @@ class FittedLabel(QtWidgets.QLabel):
     def changeEvent(self, event) -> None:  # a style sheet's font
         super().changeEvent(event)
         if event.type() in (event.Type.FontChange, event.Type.StyleChange):
+            if getattr(self, "_claims", False):
+                self.updateGeometry()  # the hints are measured in the font
             self._fit()

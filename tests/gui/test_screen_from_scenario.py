@@ -318,3 +318,14 @@ def test_the_built_in_ward_patient_gets_a_ward_screen(make_session):
     go(s, "norepinephrine_start+30m")
     assert shown(w, "drug.norepinephrine_rate")
     assert widget(w, "panel.oxygen").text() == "O2 Non-rebreather mask 15 L/min 60 %"
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1366, 768), (1600, 1000), (1920, 1080)])
+def test_the_ventilator_mode_is_shown_whole_at_every_size(make_session, size):
+    """The mode label is filled in after the strip is laid out; its width must follow (at
+    1600x1000, the headless default, it kept the 2 px it had empty and showed nothing)."""
+    s = make_session("ecmo_start+44h", size=size)
+    s.advance_virtual(2, 2)
+    mode = s.window.findChild(QtWidgets.QLabel, "vent.mode")
+    assert mode.isVisible() and mode.text() == "Vent: PC-AC (rest)", (size, mode.text())
+    assert mode.width() >= mode.sizeHint().width()
