@@ -44,6 +44,7 @@ from .scoring import (
     DONE,
     LATE,
     MISSED,
+    NOT_DUE,
     VERBAL,
     ScoredResponse,
     actor_text,
@@ -404,4 +405,6 @@ def scoring_summary(rows: Sequence[ExpectedResponseRow]) -> str:
         text += f"; {n[VERBAL]} done (verbal, ticked by the instructor)"
     if n[BY_INSTRUCTOR]:
         text += f"; {n[BY_INSTRUCTOR]} set by the instructor, not the team"
+    if n[NOT_DUE]:
+        text += f"; {n[NOT_DUE]} not due yet when the session ended"
     return text

@@ -33,6 +33,7 @@ from .scoring import (
     DONE,
     LATE,
     MISSED,
+    NOT_DUE,
     VERBAL,
     ScoredResponse,
 )
@@ -319,4 +320,5 @@ def perturbation_what(course: Course, p: Perturbation) -> str:
 
 
 RESULT_TEXT = {DONE: "done", LATE: "late", MISSED: "missed", VERBAL: "done (verbal)",
-               BY_INSTRUCTOR: "done by the instructor"}
+               BY_INSTRUCTOR: "done by the instructor",
+               NOT_DUE: "not due (the session ended first)"}

@@ -15,7 +15,10 @@ pump stop) when the session played its start -- each response is
                 no control records it) before the team's own setting
     instructor  nobody of the team did it, but the instructor made the setting (an override
                 from the console): the patient got it, the team did not earn it
-    missed      none of these by the end of the session (live: once the deadline passed)
+    missed      none of these by the deadline, which the session reached (live: once the
+                deadline passed)
+    not due     debrief only: none of these, but the session ended before the deadline
+                (the team did not have the time the scenario gives them: not their miss)
     pending     live only: not yet, and the deadline has not passed
 
 Only the control someone actually touched counts: a setting restated alongside another
@@ -24,7 +27,6 @@ one does not.
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -39,11 +41,10 @@ from replay_data.course import is_scheduled, scheduled_id
 from replay_data.perturbation_labels import control_setting
 from replay_data.perturbations import Perturbation, injection
 from replay_data.scenario import Scenario
-from replay_data.timeexpr import format_case_time
 
 DONE, LATE, MISSED = "done", "late", "missed"
-VERBAL, BY_INSTRUCTOR, PENDING = "verbal", "instructor", "pending"
-STATUSES = (DONE, LATE, VERBAL, BY_INSTRUCTOR, MISSED, PENDING)
+VERBAL, BY_INSTRUCTOR, PENDING, NOT_DUE = "verbal", "instructor", "pending", "not due"
+STATUSES = (DONE, LATE, VERBAL, BY_INSTRUCTOR, MISSED, NOT_DUE, PENDING)
 _EPS = 1e-9
 
 
@@ -155,8 +156,9 @@ def score(scenario: Scenario, injections: list[Perturbation], controls: list[Tea
     """Every expected response of every injection, in injection order; `scheduled` names
     the ids of the injections the scenario scheduled (the rest the instructor gave).
     `now` is the case time the view stands at: math.inf for the debrief (a response not
-    given by the end of the session is missed), the clock's time for the live checklist
-    (not given yet: pending until its deadline passes, missed after)."""
+    given by the end of the session is missed, or not due if the session ended before
+    its deadline), the clock's time for the live checklist (not given yet: pending until
+    its deadline passes, missed after)."""
     ticks = list(verbal)
     out = []
     for inj in sorted(injections, key=lambda p: p.start):
@@ -171,7 +173,11 @@ def score(scenario: Scenario, injections: list[Perturbation], controls: list[Tea
                          v.response == exp.label and v.t <= now), None)
             theirs = next((c for c in hits if not c.by_team), None)
             due = inj.start + exp.within
-            hit, status, said = None, MISSED if now > due + _EPS else PENDING, None
+            if math.isinf(now):  # the debrief: the session's end is as far as it went
+                open_status = MISSED if end + _EPS >= due else NOT_DUE  # time was up
+            else:
+                open_status = MISSED if now > due + _EPS else PENDING
+            hit, status, said = None, open_status, None
             if team is not None and (tick is None or team.t <= tick.t):
                 hit, status = team, DONE if team.t - inj.start <= exp.within + _EPS else LATE
             elif tick is not None:
@@ -183,7 +189,6 @@ def score(scenario: Scenario, injections: list[Perturbation], controls: list[Tea
                                       status, at, hit,
                                       "scheduled" if inj.id in scheduled else "instructor",
                                       said))
-    del end  # a response after the session's end cannot be in it: missed
     return out
 
 
@@ -220,37 +225,6 @@ def score_session(session: RecordedSession, scenario: Scenario,
     return score(scenario, injections, team_controls(session), session.end, scheduled,
                  verbal_ticks(session))
 
-
-
-def scoring_html(rows: list[ScoredResponse]) -> list[str]:
-    """The debrief's section: expected responses, done / late / missed, with times."""
-    e = html.escape
-    parts = ["<h2>Expected responses</h2>"]
-    if not rows:
-        return parts + ['<p class="none">No injection with expected responses in this '
-                        'session.</p>']
-    counts = {s: sum(r.status == s for r in rows) for s in (DONE, LATE, MISSED)}
-    parts.append(f"<p>{counts[DONE]} done in time, {counts[LATE]} late, "
-                 f"{counts[MISSED]} missed.</p>")
-    colour = {DONE: "#2e7d32", LATE: "#a66a00", MISSED: "#c62828"}
-    parts.append("<table><tr><th>Injection</th><th>Expected</th><th>Within</th>"
-                 "<th>Result</th><th>What the team did</th></tr>")
-    for r in rows:
-        if r.by is None:
-            did = '<span class="none">nothing matching</span>'
-        else:
-            where = f" at {e(r.by.display)}" if r.by.display else ""
-            if r.by.entered_for_team:
-                where = f" ({e(r.by.who)})"
-            did = (f"+{r.delay:.0f} s ({e(format_case_time(r.at))}){where}: "
-                   f"{e(_team_text(r.by))}")
-        parts.append(
-            f"<tr><td>{e(r.injection)} ({e(format_case_time(r.injection_start))})</td>"
-            f"<td>{e(r.response)}</td><td class=\"num\">{r.within:.0f} s</td>"
-            f'<td style="color:{colour[r.status]};font-weight:700">{r.status}</td>'
-            f"<td>{did}</td></tr>")
-    parts.append("</table>")
-    return parts
 
 
 def _team_text(c: TeamControl) -> str:

@@ -38,6 +38,15 @@ def test_line_rupture_left_alone_exsanguinates_and_arrests(tmp_path):
     assert run.value("hr", 600) < 5  # arrested (the hypoxic heart)
 
 
+def test_a_session_ended_before_a_deadline_does_not_score_that_response_missed(tmp_path):
+    """Ended 3 min into the rupture: the clamp (20 s) and the FiO2 (1 min) were due and
+    missed; the blood (10 min) was not due yet -- the team never had its ten minutes."""
+    run = run_drill("line_rupture_day3", "circuit_rupture", [], watch=180, folder=tmp_path)
+    assert run.status() == {"Clamp the lines": "missed",
+                            "FiO2 to 1.0 on the ventilator": "missed",
+                            "Give blood (red cells)": "not due"}
+
+
 def test_site_bleeding_pressed_early_and_transfused_recovers(tmp_path):
     run = run_drill("site_bleeding_day3", "cannula_site_bleeding", [
         Step(60, "control.care.site_pressure", 1), Step(600, "control.care.transfusion", 1),
