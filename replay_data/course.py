@@ -37,6 +37,9 @@ ECMO_GROUP = "ecmo"
 # Pump states shown on the ECMO panel.
 PUMP_RUNNING, PUMP_STOPPED, PUMP_CLAMPED = "running", "STOPPED", "CLAMPED"
 PUMP_NO_FLOW = "NO FLOW"  # turning, no flow, no clamp on (the console cannot say why)
+# Below this the rotor is not turning (the panel and the console say STOPPED, whatever the
+# switch); below this flow through the pump, it moves no blood.
+PUMP_TURNING_RPM, PUMP_FLOWING_LPM = 100.0, 0.2
 
 
 @dataclass(frozen=True)
@@ -320,9 +323,9 @@ class Course:
         flow = float(circuit.pump_flow(i["ecmo_flow"], i["ecmo_spill"])[0])
         if np.isnan(flow):
             return ""
-        if not rpm > 100.0:
+        if not rpm >= PUMP_TURNING_RPM:
             return PUMP_STOPPED
-        if flow >= 0.2:
+        if flow >= PUMP_FLOWING_LPM:
             return PUMP_RUNNING
         s = settings_at(self, t)
         clamped = max(s["control.ecmo.clamp_drainage"], s["control.ecmo.clamp_return"]) >= 0.5

@@ -22,14 +22,13 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from dashboard.alarms.kinds import Category
 from dashboard.core.session_controller import SessionController
 from replay_data.controls import CONTROLS, ECMO
+from replay_data.course import PUMP_TURNING_RPM
 from replay_data.devices import ECMO as ECMO_DEVICE
 
 from .team_console import LOCKED_TEXT, TeamConsole
 
 REFRESH_S = 0.1  # the flow readout refreshes at 10 Hz, like a console's display
 DEFAULT_CRANK_RPM = 2500
-# Below this the rotor is not turning: the console reads STOPPED, whatever the switch.
-TURNING_RPM = 100.0
 # How long (wall seconds) the undo of a change that stopped the flow stays offered.
 UNDO_S = 15.0
 
@@ -297,11 +296,7 @@ class EcmoConsole(TeamConsole):
         """The circuit's alarms sounding on the bedside monitor now (the alarm profile's
         artificial-perfusion alarms, with their limits and delays), highest priority
         first: the console and the monitor never disagree about the circuit."""
-        engine = self.controller.monitor.alarms
-        active = getattr(engine, "active_alarms", None)
-        if active is None:
-            return []
-        return [s.message.upper() for s in active()
+        return [s.message.upper() for s in self.controller.alarms.active_alarms()
                 if s.category is Category.ARTIFICIAL_PERFUSION]
 
     def _switched_off(self, t: float) -> bool:
@@ -321,7 +316,7 @@ class EcmoConsole(TeamConsole):
         """What the pump is doing, not only where its switch is: PUMP ON (green) only
         while the rotor turns; not turning though nobody switched it off (a power loss)
         reads PUMP STOPPED in red; switched off, PUMP OFF."""
-        turning = not math.isnan(rpm) and rpm >= TURNING_RPM
+        turning = not math.isnan(rpm) and rpm >= PUMP_TURNING_RPM
         if turning and not self.pump.isChecked():
             text, state = "PUMP OFF", "off"  # turned by the hand crank, its key lit
         elif turning:

@@ -50,7 +50,7 @@ class FittedLabel(QtWidgets.QLabel):
         self.set_texts(texts)
 
     def set_texts(self, texts: str | Sequence[str]) -> None:
-        before = getattr(self, "_texts", ())
+        before = self._texts
         self._texts = (texts,) if isinstance(texts, str) else tuple(texts)
         full = self._texts[0] if self._texts else ""
         if self.toolTip() in ("", getattr(self, "_full", "")):
